@@ -1,0 +1,100 @@
+/* conf.h: the sluice.conf file (slurm.conf style).
+ *
+ * Lines are Key=Value pairs separated by blanks; keys are case-insensitive;
+ * '#' starts a comment; "Include PATH" (relative to the including file)
+ * reads another file.  A line whose first key is NodeName, PartitionName
+ * (or, later, QueueName) defines one record with the rest of the line's
+ * keys.  NodeName=DEFAULT / PartitionName=DEFAULT set defaults for the
+ * records that follow.  Every key is declared in one table (conf.c) with its
+ * type, default and a one-line description; an unknown key or a bad value is
+ * an error "FILE:LINE: message". */
+#ifndef SL_CONF_H
+#define SL_CONF_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "error.h"
+#include "log.h"
+
+enum part_state { PART_UP = 0, PART_DOWN, PART_DRAIN, PART_INACTIVE };
+
+struct conf_node {
+    char *name;
+    char *hostname;          /* NodeHostname=, else NodeAddr=, else "localhost" */
+    int port;                /* Port=; ranges in Port=[7001-7004] pair with names */
+    uint32_t cpus;           /* CPUs=; default sockets*cores*threads, else 1 */
+    uint32_t sockets;        /* Sockets= (default 1) */
+    uint32_t cores_per_socket; /* CoresPerSocket= (default cpus/sockets/threads) */
+    uint32_t threads_per_core; /* ThreadsPerCore= (default 1) */
+    uint64_t real_memory_mb; /* RealMemory= (default 1) */
+    char *topology_file;     /* TopologyFile= hwloc XML used instead of probing */
+    uint32_t weight;         /* Weight= (default 1) */
+    char *features;          /* Features= comma list, may be NULL */
+    char *spool_dir;         /* SpoolDir with %n replaced by the node name */
+};
+
+struct conf_partition {
+    char *name;
+    char *nodes_expr;        /* Nodes= as written */
+    char **nodes;            /* expanded node names */
+    size_t nnodes;
+    int is_default;          /* Default=YES */
+    int64_t max_time;        /* MaxTime= seconds, TIME_INFINITE by default */
+    int64_t default_time;    /* DefaultTime= seconds, default = max_time */
+    enum part_state state;   /* State= UP|DOWN|DRAIN|INACTIVE */
+    uint32_t max_nodes;      /* MaxNodes= (0 = unlimited) */
+    uint32_t priority_tier;  /* PriorityTier= (default 1) */
+};
+
+typedef struct conf {
+    char *path;                  /* the main file */
+    char *cluster_name;          /* ClusterName (default "sluice") */
+    char *controller_host;       /* ControllerHost (default "localhost") */
+    int controller_port;         /* ControllerPort (default 6917) */
+    char *state_save_location;   /* StateSaveLocation (default /var/lib/sluice) */
+    char *spool_dir;             /* SpoolDir pattern (default /var/spool/sluiced/%n) */
+    char *auth_type;             /* AuthType (default auth/munge) */
+    char *auth_info;             /* AuthInfo as written, may be NULL */
+    char *auth_socket;           /* socket=PATH from AuthInfo, or NULL (library default) */
+    char *plugin_dir;            /* PluginDir: colon-separated directories */
+    char *scheduler_type;        /* SchedulerType (default sched/builtin) */
+    char *priority_type;         /* PriorityType (default priority/basic) */
+    int kill_wait;               /* KillWait seconds (default 30) */
+    int node_timeout;            /* NodeTimeout seconds (default 300) */
+    int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
+    char **operators;            /* Operators= comma list of user names */
+    size_t noperators;
+    char *sluice_user;           /* SluiceUser (default root) */
+    int64_t job_retention;       /* JobRetention seconds (default 7 days) */
+    uint32_t max_array_size;     /* MaxArraySize (default 10001) */
+    uint32_t max_job_count;      /* MaxJobCount (default 2000000) */
+    char *ctld_log_file;         /* SluiceCtldLogFile, NULL = stderr */
+    char *noded_log_file;        /* SluicedLogFile pattern with %n, NULL = stderr */
+    enum log_level log_level;    /* LogLevel error|warning|info|debug (default info) */
+    struct conf_node *nodes;
+    size_t nnodes;
+    struct conf_partition *parts;
+    size_t nparts;
+} conf_t;
+
+/* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */
+const char *conf_default_path(void);
+
+/* Parse the file.  On error returns NULL and e says "FILE:LINE: what". */
+conf_t *conf_load(const char *path, sl_error_t *e);
+void conf_destroy(conf_t *c);                 /* accepts NULL */
+
+const struct conf_node *conf_node_find(const conf_t *c, const char *name);
+const struct conf_partition *conf_part_find(const conf_t *c, const char *name);
+const struct conf_partition *conf_part_default(const conf_t *c); /* or NULL */
+int conf_is_operator(const conf_t *c, const char *user);
+
+/* The global settings as an object of "Key": "value" strings, in table
+ * order (for scontrol show config). */
+json_t *conf_to_json(const conf_t *c);
+
+const char *part_state_name(enum part_state s);   /* "UP", ... */
+int part_state_parse(const char *s, enum part_state *out);
+
+#endif

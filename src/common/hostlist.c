@@ -1,0 +1,1 @@
+/* hostlist.c: placeholder until written */

@@ -1,0 +1,1 @@
+/* jobfmt.c: placeholder until written */

@@ -1,0 +1,1 @@
+/* jobfmt.h placeholder */

@@ -1,0 +1,1 @@
+/* jobopt.c: placeholder until written */

@@ -1,0 +1,1 @@
+/* jobopt.h placeholder */
