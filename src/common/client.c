@@ -1,0 +1,168 @@
+#include "client.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "auth.h"
+#include "conf.h"
+#include "proto.h"
+
+struct sl_client {
+    int fd;
+    uint64_t next_id;
+    char code[32];
+};
+
+static int tcp_connect(const char *host, int port, sl_error_t *e)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0)
+        return sl_errprintf(e, "cannot resolve %s: %s", host, gai_strerror(rc));
+    int fd = -1, err = 0;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+            err = errno;
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0)
+        return sl_errprintf(e, "cannot connect to %s:%d: %s", host, port, strerror(err));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    return fd;
+}
+
+static int client_hello(sl_client_t *cl, const struct conf *c, sl_error_t *e)
+{
+    sl_auth_t *auth = auth_create(c, e);
+    if (!auth)
+        return -1;
+    char *cred = auth_cred_create(auth, e);
+    auth_destroy(auth);
+    if (!cred)
+        return -1;
+    json_t *body = json_pack("{s:i, s:s}", "version", PROTO_VERSION, "cred", cred);
+    free(cred);
+    json_t *reply = client_call(cl, "hello", body, e);
+    if (!reply)
+        return sl_errprefix(e, "authentication refused");
+    json_decref(reply);
+    return 0;
+}
+
+sl_client_t *client_open_addr(const struct conf *c, const char *host, int port, sl_error_t *e)
+{
+    int fd = tcp_connect(host, port, e);
+    if (fd < 0)
+        return NULL;
+    sl_client_t *cl = calloc(1, sizeof(*cl));
+    if (!cl) {
+        close(fd);
+        sl_errprintf(e, "out of memory");
+        return NULL;
+    }
+    cl->fd = fd;
+    if (client_hello(cl, c, e) < 0) {
+        client_close(cl);
+        return NULL;
+    }
+    return cl;
+}
+
+sl_client_t *client_open(const struct conf *c, sl_error_t *e)
+{
+    sl_client_t *cl = client_open_addr(c, c->controller_host, c->controller_port, e);
+    if (!cl)
+        sl_errprefix(e, "cannot reach controller %s:%d", c->controller_host,
+                     c->controller_port);
+    return cl;
+}
+
+/* Match the reply to our request; skip pushes (id 0) that are not ours. */
+static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e)
+{
+    for (;;) {
+        json_t *msg = proto_read(cl->fd, e);
+        if (!msg)
+            return NULL;
+        json_int_t rid = json_integer_value(json_object_get(msg, "id"));
+        if ((uint64_t)rid == id && !json_object_get(msg, "op"))
+            return msg;
+        json_decref(msg);
+    }
+}
+
+json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e)
+{
+    uint64_t id = cl->next_id++;
+    json_t *req = proto_request(op, id, body);
+    int rc = proto_write(cl->fd, req, e);
+    json_decref(req);
+    if (rc < 0)
+        return NULL;
+    json_t *msg = client_wait_reply(cl, id, e);
+    if (!msg)
+        return NULL;
+    json_t *err = json_object_get(msg, "error");
+    json_t *result = NULL;
+    cl->code[0] = '\0';
+    if (err) {
+        const char *code = json_string_value(json_object_get(err, "code"));
+        const char *text = json_string_value(json_object_get(err, "message"));
+        snprintf(cl->code, sizeof(cl->code), "%s", code ? code : "EIO");
+        sl_errprintf(e, "%s", text ? text : "unknown error");
+    } else {
+        result = json_object_get(msg, "body");
+        result = result ? json_incref(result) : json_object();
+    }
+    json_decref(msg);
+    return result;
+}
+
+const char *client_last_code(const sl_client_t *cl)
+{
+    return cl->code;
+}
+
+int client_fd(const sl_client_t *cl)
+{
+    return cl->fd;
+}
+
+void client_close(sl_client_t *cl)
+{
+    if (!cl)
+        return;
+    if (cl->fd >= 0)
+        close(cl->fd);
+    free(cl);
+}
+
+json_t *client_call_once(const struct conf *c, const char *op, json_t *body, sl_error_t *e)
+{
+    sl_client_t *cl = client_open(c, e);
+    if (!cl) {
+        json_decref(body);
+        return NULL;
+    }
+    json_t *reply = client_call(cl, op, body, e);
+    client_close(cl);
+    return reply;
+}

@@ -1,0 +1,151 @@
+#include "proto.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+
+static int write_all(int fd, const void *buf, size_t len, sl_error_t *e)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return sl_errprintf(e, "write failed: %s", strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len, sl_error_t *e)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return sl_errprintf(e, "read failed: %s", strerror(errno));
+        if (n == 0)
+            return sl_errprintf(e, "connection closed by peer");
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static json_t *proto_decode(const char *buf, size_t len, sl_error_t *e)
+{
+    json_error_t jerr;
+    json_t *msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!msg) {
+        sl_errprintf(e, "malformed JSON in frame: %s", jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(msg)) {
+        json_decref(msg);
+        sl_errprintf(e, "frame is not a JSON object");
+        return NULL;
+    }
+    return msg;
+}
+
+int proto_write(int fd, json_t *msg, sl_error_t *e)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text)
+        return sl_errprintf(e, "cannot encode message");
+    size_t len = strlen(text);
+    uint32_t hdr = htonl((uint32_t)len);
+    char stackbuf[4096];
+    int rc;
+    /* One write for small frames keeps request latency to one segment. */
+    if (len + 4 <= sizeof(stackbuf)) {
+        memcpy(stackbuf, &hdr, 4);
+        memcpy(stackbuf + 4, text, len);
+        rc = write_all(fd, stackbuf, len + 4, e);
+    } else {
+        rc = write_all(fd, &hdr, 4, e);
+        if (rc == 0)
+            rc = write_all(fd, text, len, e);
+    }
+    free(text);
+    return rc;
+}
+
+json_t *proto_read(int fd, sl_error_t *e)
+{
+    uint32_t hdr;
+    if (read_all(fd, &hdr, 4, e) < 0)
+        return NULL;
+    size_t len = ntohl(hdr);
+    if (len > PROTO_MAX_FRAME) {
+        sl_errprintf(e, "frame of %zu bytes exceeds the %u byte limit", len, PROTO_MAX_FRAME);
+        return NULL;
+    }
+    char *buf = malloc(len ? len : 1);
+    if (!buf) {
+        sl_errprintf(e, "out of memory");
+        return NULL;
+    }
+    json_t *msg = NULL;
+    if (read_all(fd, buf, len, e) == 0)
+        msg = proto_decode(buf, len, e);
+    free(buf);
+    return msg;
+}
+
+int proto_put(struct evbuffer *out, json_t *msg)
+{
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (!text)
+        return -1;
+    size_t len = strlen(text);
+    uint32_t hdr = htonl((uint32_t)len);
+    int rc = evbuffer_add(out, &hdr, 4);
+    if (rc == 0)
+        rc = evbuffer_add(out, text, len);
+    free(text);
+    return rc;
+}
+
+int proto_take(struct evbuffer *in, json_t **msg, sl_error_t *e)
+{
+    uint32_t hdr;
+    *msg = NULL;
+    if (evbuffer_get_length(in) < 4)
+        return 0;
+    evbuffer_copyout(in, &hdr, 4);
+    size_t len = ntohl(hdr);
+    if (len > PROTO_MAX_FRAME)
+        return sl_errprintf(e, "frame of %zu bytes exceeds the %u byte limit", len,
+                            PROTO_MAX_FRAME);
+    if (evbuffer_get_length(in) < len + 4)
+        return 0;
+    evbuffer_drain(in, 4);
+    const char *body = (const char *)evbuffer_pullup(in, (ssize_t)len);
+    *msg = proto_decode(body ? body : "", len, e);
+    evbuffer_drain(in, len);
+    return *msg ? 1 : -1;
+}
+
+json_t *proto_request(const char *op, uint64_t id, json_t *body)
+{
+    return json_pack("{s:s, s:I, s:o}", "op", op, "id", (json_int_t)id, "body",
+                     body ? body : json_object());
+}
+
+json_t *proto_reply(uint64_t id, json_t *body)
+{
+    return json_pack("{s:I, s:o}", "id", (json_int_t)id, "body", body ? body : json_object());
+}
+
+json_t *proto_error(uint64_t id, const char *code, const char *message)
+{
+    return json_pack("{s:I, s:{s:s, s:s}}", "id", (json_int_t)id, "error", "code", code,
+                     "message", message);
+}

@@ -1,0 +1,304 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include "auth.h"
+#include "log.h"
+#include "proto.h"
+
+struct sl_conn {
+    sl_server_t *srv;
+    struct bufferevent *bev;
+    struct sl_conn *prev, *next;
+    int refs;
+    int authed;
+    int closing;           /* close once the output buffer drains */
+    uid_t uid;
+    gid_t gid;
+    char peer[64];
+    void *data;
+    void (*on_close)(sl_conn_t *, void *);
+};
+
+struct sl_server {
+    struct event_base *base;
+    struct evconnlistener *listener;
+    sl_auth_t *auth;
+    const struct op_spec *table;
+    void *arg;
+    sl_conn_t *conns;
+};
+
+static void conn_drop(sl_conn_t *c);
+
+uid_t conn_uid(const sl_conn_t *c) { return c->uid; }
+gid_t conn_gid(const sl_conn_t *c) { return c->gid; }
+const char *conn_peer(const sl_conn_t *c) { return c->peer; }
+int conn_is_open(const sl_conn_t *c) { return c->bev != NULL && !c->closing; }
+void *conn_data(const sl_conn_t *c) { return c->data; }
+
+void conn_set_data(sl_conn_t *c, void *data, void (*on_close)(sl_conn_t *, void *))
+{
+    c->data = data;
+    c->on_close = on_close;
+}
+
+sl_conn_t *conn_hold(sl_conn_t *c)
+{
+    c->refs++;
+    return c;
+}
+
+void conn_release(sl_conn_t *c)
+{
+    if (c && --c->refs == 0)
+        free(c);
+}
+
+void conn_send(sl_conn_t *c, json_t *msg)
+{
+    if (c->bev && !c->closing)
+        proto_put(bufferevent_get_output(c->bev), msg);
+    json_decref(msg);
+}
+
+void conn_reply(sl_conn_t *c, uint64_t id, json_t *body)
+{
+    conn_send(c, proto_reply(id, body));
+}
+
+void conn_error(sl_conn_t *c, uint64_t id, const char *code, const char *fmt, ...)
+{
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    conn_send(c, proto_error(id, code, text));
+}
+
+/* Unlink from the server and free the socket; the struct lives on while
+ * someone holds it. */
+static void conn_drop(sl_conn_t *c)
+{
+    if (!c->bev)
+        return;
+    if (c->on_close)
+        c->on_close(c, c->data);
+    bufferevent_free(c->bev);
+    c->bev = NULL;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        c->srv->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    conn_release(c);
+}
+
+void conn_close(sl_conn_t *c)
+{
+    if (!c->bev || c->closing)
+        return;
+    c->closing = 1;
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_drop(c);
+}
+
+static void conn_hello(sl_conn_t *c, uint64_t id, json_t *body)
+{
+    sl_error_t e;
+    const char *cred = json_string_value(json_object_get(body, "cred"));
+    json_int_t version = json_integer_value(json_object_get(body, "version"));
+    if (!cred) {
+        conn_error(c, id, "EPROTO", "hello without a credential");
+    } else if (version != PROTO_VERSION) {
+        conn_error(c, id, "EPROTO", "protocol version %lld not supported (this daemon speaks %d)",
+                   (long long)version, PROTO_VERSION);
+    } else if (auth_cred_verify(c->srv->auth, cred, &c->uid, &c->gid, &e) < 0) {
+        log_warn("refused connection from %s: %s", c->peer, e.text);
+        conn_error(c, id, "EPERM", "%s", e.text);
+    } else {
+        c->authed = 1;
+        conn_reply(c, id, json_pack("{s:i, s:i, s:i}", "version", PROTO_VERSION, "uid",
+                                    (int)c->uid, "gid", (int)c->gid));
+        return;
+    }
+    conn_close(c);
+}
+
+static const struct op_spec *op_lookup(const struct op_spec *table, const char *name)
+{
+    for (const struct op_spec *op = table; op && op->name; op++) {
+        if (strcmp(op->name, name) == 0)
+            return op;
+    }
+    return NULL;
+}
+
+static void conn_dispatch(sl_conn_t *c, json_t *msg)
+{
+    json_t *jid = json_object_get(msg, "id");
+    const char *name = json_string_value(json_object_get(msg, "op"));
+    json_t *body = json_object_get(msg, "body");
+    uint64_t id = json_is_integer(jid) ? (uint64_t)json_integer_value(jid) : 0;
+    if (!name || !json_is_integer(jid) || (body && !json_is_object(body))) {
+        conn_error(c, id, "EPROTO", "request needs a string \"op\", an integer \"id\" and an "
+                                    "object \"body\"");
+        return;
+    }
+    if (!c->authed) {
+        if (strcmp(name, "hello") == 0) {
+            conn_hello(c, id, body);
+        } else {
+            conn_error(c, id, "EPERM", "authenticate first: the first request must be hello");
+            conn_close(c);
+        }
+        return;
+    }
+    const struct op_spec *op = op_lookup(c->srv->table, name);
+    if (!op) {
+        conn_error(c, id, "EPROTO", "unknown operation '%s'", name);
+    } else if ((op->flags & OP_PRIVILEGED) && c->uid != 0 && c->uid != getuid()) {
+        conn_error(c, id, "EPERM", "operation '%s' is reserved for the Sluice daemons", name);
+    } else {
+        json_t *b = body ? json_incref(body) : json_object();
+        op->fn(c, id, b, c->srv->arg);
+        json_decref(b);
+    }
+}
+
+static void conn_read_cb(struct bufferevent *bev, void *arg)
+{
+    sl_conn_t *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    conn_hold(c);
+    while (c->bev && !c->closing) {
+        json_t *msg = NULL;
+        sl_error_t e;
+        int rc = proto_take(in, &msg, &e);
+        if (rc == 0)
+            break;
+        if (rc < 0) {
+            log_warn("closing connection from %s: %s", c->peer, e.text);
+            conn_error(c, 0, "EPROTO", "%s", e.text);
+            conn_close(c);
+            break;
+        }
+        conn_dispatch(c, msg);
+        json_decref(msg);
+    }
+    conn_release(c);
+}
+
+static void conn_write_cb(struct bufferevent *bev, void *arg)
+{
+    sl_conn_t *c = arg;
+    if (c->closing)
+        conn_drop(c);
+}
+
+static void conn_event_cb(struct bufferevent *bev, short events, void *arg)
+{
+    if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+        conn_drop(arg);
+}
+
+static void server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+                             struct sockaddr *sa, int salen, void *arg)
+{
+    sl_server_t *s = arg;
+    sl_conn_t *c = calloc(1, sizeof(*c));
+    if (!c) {
+        close(fd);
+        return;
+    }
+    c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c->bev) {
+        close(fd);
+        free(c);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
+    getnameinfo(sa, (socklen_t)salen, host, sizeof(host), port, sizeof(port),
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
+    c->srv = s;
+    c->refs = 1;
+    c->uid = (uid_t)-1;
+    c->gid = (gid_t)-1;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    s->conns = c;
+    bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+sl_server_t *server_create(struct event_base *base, const char *host, int port,
+                           struct sl_auth *auth, const struct op_spec *table, void *arg,
+                           sl_error_t *e)
+{
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                              .ai_flags = AI_PASSIVE };
+    struct addrinfo *res = NULL;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int rc = getaddrinfo(host, portstr, &hints, &res);
+    if (rc != 0) {
+        sl_errprintf(e, "cannot resolve %s: %s", host ? host : "*", gai_strerror(rc));
+        return NULL;
+    }
+    sl_server_t *s = calloc(1, sizeof(*s));
+    if (!s) {
+        freeaddrinfo(res);
+        sl_errprintf(e, "out of memory");
+        return NULL;
+    }
+    s->base = base;
+    s->auth = auth;
+    s->table = table;
+    s->arg = arg;
+    s->listener = evconnlistener_new_bind(base, server_accept_cb, s,
+                                          LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+                                              LEV_OPT_CLOSE_ON_EXEC,
+                                          512, res->ai_addr, (int)res->ai_addrlen);
+    freeaddrinfo(res);
+    if (!s->listener) {
+        sl_errprintf(e, "cannot listen on %s:%d: %s", host ? host : "*", port,
+                     strerror(errno));
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void server_set_table(sl_server_t *s, const struct op_spec *table)
+{
+    s->table = table;
+}
+
+void server_destroy(sl_server_t *s)
+{
+    if (!s)
+        return;
+    evconnlistener_free(s->listener);
+    while (s->conns)
+        conn_drop(s->conns);
+    free(s);
+}
