@@ -1,1 +1,207 @@
-int main(void) { return 1; }
+/* sluicectld: the controller daemon. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "auth.h"
+#include "ctld.h"
+#include "db.h"
+#include "log.h"
+
+void ctld_flush_cb(evutil_socket_t fd, short what, void *arg);
+void ctld_core_fini(void);
+int ctld_reconfigure(struct ctld *c, sl_error_t *e);
+
+void op_job_submit(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_show(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_cancel(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_hold(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_release(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_update(sl_conn_t *, uint64_t, json_t *, void *);
+void op_acct_query(sl_conn_t *, uint64_t, json_t *, void *);
+void op_ping(sl_conn_t *, uint64_t, json_t *, void *);
+void op_node_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_node_update(sl_conn_t *, uint64_t, json_t *, void *);
+void op_part_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
+void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
+void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
+void op_node_heartbeat(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_started(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_ended(sl_conn_t *, uint64_t, json_t *, void *);
+
+/* Every operation the controller answers (doc/protocol.md). */
+const struct op_spec ctld_ops[] = {
+    { "ping", op_ping, 0 },
+    { "job_submit", op_job_submit, 0 },
+    { "job_list", op_job_list, 0 },
+    { "job_show", op_job_show, 0 },
+    { "job_cancel", op_job_cancel, 0 },
+    { "job_hold", op_job_hold, 0 },
+    { "job_release", op_job_release, 0 },
+    { "job_update", op_job_update, 0 },
+    { "acct_query", op_acct_query, 0 },
+    { "node_list", op_node_list, 0 },
+    { "node_update", op_node_update, 0 },
+    { "part_list", op_part_list, 0 },
+    { "config_show", op_config_show, 0 },
+    { "reconfigure", op_reconfigure, 0 },
+    { "node_register", op_node_register, OP_PRIVILEGED },
+    { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED },
+    { "job_started", op_job_started, OP_PRIVILEGED },
+    { "job_ended", op_job_ended, OP_PRIVILEGED },
+    { NULL, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: sluicectld [-f CONF] [-D] [-v] [--help] [--version]\n"
+                 "  -f, --config=FILE  configuration file (default $SLUICE_CONF or %s)\n"
+                 "  -D, --foreground   do not daemonize\n"
+                 "  -v, --verbose      log at debug level\n",
+            conf_default_path());
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct ctld *c = arg;
+    sl_error_t e;
+    if (sig == SIGHUP) {
+        if (ctld_reconfigure(c, &e) < 0)
+            log_error("reconfigure (SIGHUP) refused, the old configuration stays: %s", e.text);
+        return;
+    }
+    log_info("caught signal %d: shutting down", (int)sig);
+    event_base_loopbreak(c->base);
+}
+
+static int recover_job(json_t *rec, void *arg)
+{
+    struct ctld *c = arg;
+    sl_error_t e;
+    struct job *j = job_from_json(rec, &e);
+    if (!j)
+        return log_error("skipping a job record: %s", e.text), 0;
+    jobtab_add(c->jobs, j);
+    if (!job_is_pending(j))
+        job_alloc_nodes(c, j);
+    return 0;
+}
+
+static int ctld_start(struct ctld *c, sl_error_t *e)
+{
+    if (mkdir(c->conf->state_save_location, 0700) < 0 && errno != EEXIST)
+        return sl_errprintf(e, "cannot create StateSaveLocation %s: %s",
+                            c->conf->state_save_location, strerror(errno));
+    if (!(c->auth = auth_create(c->conf, e)))
+        return -1;
+    if (!(c->db = db_open(c->conf->state_save_location, e)))
+        return -1;
+    c->jobs = jobtab_create();
+    c->flush_ev = event_new(c->base, -1, 0, ctld_flush_cb, c);
+    node_setup(c, e);
+    if (db_jobs_active(c->db, recover_job, c, e) < 0)
+        return -1;
+    c->next_job_id = db_max_job_id(c->db) + 1;
+    c->server = server_create(c->base, c->conf->controller_host, c->conf->controller_port,
+                              c->auth, ctld_ops, c, e);
+    if (!c->server)
+        return -1;
+    log_info("sluicectld %s serving %s:%d, %zu active jobs recovered, next job id %u",
+             PACKAGE_VERSION, c->conf->controller_host, c->conf->controller_port,
+             jobtab_count(c->jobs), c->next_job_id);
+    ctld_sched_request(c);
+    return 0;
+}
+
+static void ctld_stop(struct ctld *c)
+{
+    server_destroy(c->server);
+    node_teardown(c);
+    jobtab_destroy(c->jobs);
+    if (c->flush_ev)
+        event_free(c->flush_ev);
+    db_close(c->db);
+    ctld_core_fini();
+    auth_destroy(c->auth);
+    struct event *sigs[] = { c->sig_hup, c->sig_term, c->sig_int };
+    for (size_t i = 0; i < 3; i++) {
+        if (sigs[i])
+            event_free(sigs[i]);
+    }
+    event_base_free(c->base);
+    conf_destroy(c->conf);
+    free(c->conf_path);
+}
+
+static int parse_args(int argc, char **argv, const char **path, int *fg, int *verbose)
+{
+    static const struct option opts[] = {
+        { "config", required_argument, NULL, 'f' }, { "foreground", no_argument, NULL, 'D' },
+        { "verbose", no_argument, NULL, 'v' },      { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 },
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "f:DvhV", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'f': *path = optarg; break;
+        case 'D': *fg = 1; break;
+        case 'v': *verbose = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("sluice %s\n", PACKAGE_VERSION); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sluicectld: error: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctld c = { 0 };
+    const char *path = NULL;
+    int fg = 0, verbose = 0;
+    sl_error_t e;
+    if (parse_args(argc, argv, &path, &fg, &verbose) < 0)
+        return 1;
+    log_init("sluicectld", LOG_LVL_INFO, NULL, 1);
+    c.conf_path = strdup(path ? path : conf_default_path());
+    if (!(c.conf = conf_load(c.conf_path, &e))) {
+        log_error("%s", e.text);
+        free(c.conf_path);
+        return 1;
+    }
+    if (log_init("sluicectld", verbose ? LOG_LVL_DEBUG : c.conf->log_level,
+                 c.conf->ctld_log_file, 1) < 0)
+        log_warn("cannot open log file %s: logging to stderr", c.conf->ctld_log_file);
+    if (!fg && daemon(0, 0) < 0)
+        log_fatal("cannot daemonize: %s", strerror(errno));
+    signal(SIGPIPE, SIG_IGN);
+    c.base = event_base_new();
+    c.start_time = ctld_now();
+    c.sig_hup = evsignal_new(c.base, SIGHUP, on_signal, &c);
+    c.sig_term = evsignal_new(c.base, SIGTERM, on_signal, &c);
+    c.sig_int = evsignal_new(c.base, SIGINT, on_signal, &c);
+    evsignal_add(c.sig_hup, NULL);
+    evsignal_add(c.sig_term, NULL);
+    evsignal_add(c.sig_int, NULL);
+    int rc = 0;
+    if (ctld_start(&c, &e) < 0) {
+        log_error("%s", e.text);
+        rc = 1;
+    } else {
+        event_base_dispatch(c.base);
+    }
+    ctld_stop(&c);
+    log_fini();
+    return rc;
+}

@@ -1,1 +1,192 @@
-int main(void) { return 1; }
+/* sbatch: submit a batch script.  The options come from jobopt (shared with
+ * srun and salloc); this file reads the script, completes the job spec and
+ * submits it. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmdutil.h"
+#include "jobopt.h"
+#include "parse.h"
+#include "sbatch.h"
+
+extern char **environ;
+
+/* As Slurm does for --wrap. */
+#define WRAP_FMT "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n%s\n"
+
+static char *script_read(const char *path, sl_error_t *e)
+{
+    FILE *f = path ? fopen(path, "r") : stdin;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m;
+    char buf[8192];
+    size_t n;
+    if (!f) {
+        sl_errprintf(e, "Unable to open file %s", path);
+        return NULL;
+    }
+    if (!(m = open_memstream(&text, &len))) {
+        sl_errprintf(e, "out of memory");
+    } else {
+        while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+            fwrite(buf, 1, n, m);
+        fclose(m);
+        if (ferror(f)) {
+            sl_errprintf(e, "Unable to read file %s", path ? path : "(stdin)");
+            free(text);
+            text = NULL;
+        }
+    }
+    if (path)
+        fclose(f);
+    return text;
+}
+
+static char *script_get(const jobopt_t *o, int argc, char **argv, int idx, sl_error_t *e)
+{
+    const char *wrap = jobopt_str(o, "wrap");
+    char *text;
+    if (wrap) {
+        if (idx < argc) {
+            sl_errprintf(e, "Script arguments not permitted with --wrap option");
+            return NULL;
+        }
+        if (asprintf(&text, WRAP_FMT, wrap) < 0)
+            text = NULL;
+        return text;
+    }
+    if (!(text = script_read(idx < argc ? argv[idx] : NULL, e)))
+        return NULL;
+    if (strlen(text) == 0) {
+        sl_errprintf(e, "Batch script is empty!");
+    } else if (strncmp(text, "#!", 2) != 0) {
+        sl_errprintf(e, "This does not look like a batch script. The first line must "
+                        "start with #! followed by the path to an interpreter.");
+    } else {
+        return text;
+    }
+    free(text);
+    return NULL;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* What the options leave to the command: script, argv, environment,
+ * directories, host and the default name. */
+static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
+                         int idx, sl_error_t *e)
+{
+    json_t *spec = o->spec, *args = json_array(), *env;
+    char cwd[PATH_MAX], host[256];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return sl_errprintf(e, "cannot get the current directory: %s", strerror(errno));
+    if (gethostname(host, sizeof(host)) < 0)
+        snprintf(host, sizeof(host), "localhost");
+    host[sizeof(host) - 1] = '\0';
+    if (!(env = jobopt_env(o, environ, e))) {
+        json_decref(args);
+        return -1;
+    }
+    for (int i = idx + 1; i < argc; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    json_object_set_new(spec, "script", json_string(script));
+    json_object_set_new(spec, "argv", args);
+    json_object_set_new(spec, "env", env);
+    json_object_set_new(spec, "submit_dir", json_string(cwd));
+    json_object_set_new(spec, "submit_host", json_string(host));
+    if (!json_object_get(spec, "cwd"))
+        json_object_set_new(spec, "cwd", json_string(cwd));
+    if (!json_object_get(spec, "name"))
+        json_object_set_new(spec, "name",
+                            json_string(jobopt_str(o, "wrap") ? "wrap"
+                                        : idx < argc ? base_name(argv[idx]) : "sbatch"));
+    return 0;
+}
+
+/* Options that only print something: handled before any script is read. */
+static int early_exit(const jobopt_t *o)
+{
+    if (jobopt_flag(o, "help"))
+        jobopt_help(o, stdout);
+    else if (jobopt_flag(o, "usage"))
+        jobopt_usage(o, stdout);
+    else if (jobopt_flag(o, "version"))
+        cmd_version();
+    else
+        return 0;
+    return 1;
+}
+
+static void test_only_report(const jobopt_t *o, const json_t *reply)
+{
+    char when[64];
+    int64_t cpus = cmd_int(reply, "num_cpus");
+    if (cpus <= 0) {   /* the reply may not carry it: estimate as requested */
+        int64_t tasks = cmd_int(o->spec, "ntasks");
+        int64_t cpt = cmd_int(o->spec, "cpus_per_task");
+        cpus = (tasks > 0 ? tasks : 1) * (cpt > 0 ? cpt : 1);
+    }
+    format_datetime(cmd_int(reply, "start_time"), when, sizeof(when));
+    fprintf(stderr, "%s: Job %lld to start at %s using %lld processors on nodes %s "
+            "in partition %s\n", cmd_prog(), (long long)cmd_int(reply, "job_id"), when,
+            (long long)cpus, cmd_str(reply, "nodes"), cmd_str(reply, "partition"));
+}
+
+static int submit(jobopt_t *o)
+{
+    json_t *reply = cmd_call("job_submit", json_incref(o->spec));
+    int64_t id = cmd_int(reply, "job_id");
+    int rc = 0;
+    if (json_is_true(json_object_get(o->spec, "test_only")))
+        test_only_report(o, reply);
+    else if (jobopt_flag(o, "parsable"))
+        printf("%lld\n", (long long)id);
+    else
+        printf("Submitted batch job %lld\n", (long long)id);
+    fflush(stdout);
+    json_decref(reply);
+    if (jobopt_flag(o, "wait") && !json_is_true(json_object_get(o->spec, "test_only")))
+        rc = sbatch_wait(id);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    sl_error_t e;
+    jobopt_t *cli = jobopt_create(JOBOPT_SBATCH), *o = jobopt_create(JOBOPT_SBATCH);
+    char *script = NULL;
+    int idx, rc = 1;
+    cmd_init("sbatch");
+    if (!cli || !o)
+        cmd_die("out of memory");
+    /* The command line first alone: it names the script and may ask for
+     * help; then every source in precedence order. */
+    if ((idx = jobopt_parse_argv(cli, argc, argv, &e)) < 0) {
+        fprintf(stderr, "sbatch: error: %s\n", e.text);
+        if (strstr(e.text, "option"))   /* a misused option, not a bad value */
+            fputs("Try \"sbatch --help\" for more information\n", stderr);
+    } else if (early_exit(cli)) {
+        rc = 0;
+    } else if (!(script = script_get(cli, argc, argv, idx, &e))
+               || jobopt_load(o, argc, argv, script, &e) < 0
+               || spec_complete(o, script, argc, argv, idx, &e) < 0) {
+        fprintf(stderr, "sbatch: error: %s\n", e.text);
+    } else {
+        rc = submit(o);
+    }
+    free(script);
+    jobopt_destroy(cli);
+    jobopt_destroy(o);
+    cmd_fini();
+    return rc;
+}

@@ -1,1 +1,144 @@
-int main(void) { return 1; }
+/* scancel: cancel or signal jobs.  Selection and permission checks are the
+ * controller's; this reports what it did per job. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdutil.h"
+#include "jobfmt.h"
+#include "parse.h"
+
+struct scancel_opts {
+    int verbose, quiet, signal;
+    json_t *req;    /* the job_cancel body */
+};
+
+static const struct option long_opts[] = {
+    { "user", required_argument, NULL, 'u' },  { "name", required_argument, NULL, 'n' },
+    { "jobname", required_argument, NULL, 'n' },
+    { "state", required_argument, NULL, 't' }, { "states", required_argument, NULL, 't' },
+    { "partition", required_argument, NULL, 'p' },
+    { "signal", required_argument, NULL, 's' }, { "verbose", no_argument, NULL, 'v' },
+    { "quiet", no_argument, NULL, 'Q' },       { "batch", no_argument, NULL, 'b' },
+    { "full", no_argument, NULL, 'f' },        { "help", no_argument, NULL, 'H' },
+    { "usage", no_argument, NULL, 'U' },       { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+    fputs("Usage: scancel [OPTIONS] [job_id[_array_id]...]\n"
+          "  -n, --name=job_name     act only on jobs with this name\n"
+          "  -p, --partition=part    act only on jobs in this partition\n"
+          "  -Q, --quiet             disable warnings\n"
+          "  -s, --signal=SIGNAL     signal to send to the jobs (they are not cancelled)\n"
+          "  -t, --state=states      act only on jobs in these states\n"
+          "  -u, --user=user_name    act only on jobs of this user\n"
+          "  -v, --verbose           report each job acted on\n"
+          "  -V, --version           output version information and exit\n"
+          "      --help              show this help message\n", out);
+}
+
+static void opt_user(json_t *req, const char *arg)
+{
+    sl_error_t e;
+    json_t *users = json_array();
+    if (cmd_list_users(arg, users, &e) < 0)
+        cmd_die("%s", e.text);
+    if (json_array_size(users) != 1)
+        cmd_die("Invalid user: %s", arg);
+    json_object_set(req, "user", json_array_get(users, 0));
+    json_decref(users);
+}
+
+static void opt_states(json_t *req, const char *arg)
+{
+    sl_error_t e;
+    json_t *states = json_array();
+    int all = 0;
+    if (cmd_list_states(arg, states, &all, &e) < 0)
+        cmd_die("%s", e.text);
+    json_object_set_new(req, "states", states);
+    if (all)
+        json_object_del(req, "states");
+}
+
+static void opts_parse(struct scancel_opts *o, int argc, char **argv)
+{
+    sl_error_t e;
+    json_t *ids = json_array();
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":u:n:t:p:s:vQbfV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'u': opt_user(o->req, optarg); break;
+        case 'n': json_object_set_new(o->req, "name", json_string(optarg)); break;
+        case 't': opt_states(o->req, optarg); break;
+        case 'p': json_object_set_new(o->req, "partition", json_string(optarg)); break;
+        case 's':
+            if (parse_signal(optarg, &o->signal, &e) < 0 || o->signal <= 0)
+                cmd_die("Invalid signal: %s", optarg);
+            json_object_set_new(o->req, "signal", json_integer(o->signal));
+            break;
+        case 'v': o->verbose = 1; break;
+        case 'Q': o->quiet = 1; break;
+        case 'b': case 'f': break;   /* only the batch shell exists for now */
+        case 'H': usage(stdout); exit(0);
+        case 'U': fputs("Usage: scancel [OPTIONS] [job_id...]\n", stdout); exit(0);
+        case 'V': cmd_version(); exit(0);
+        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
+        default: cmd_die("unrecognized option '%s'\nTry \"scancel --help\" for more "
+                         "information", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (cmd_list_ids(argv[i], ids, &e) < 0)
+            cmd_die("Invalid job id %s", argv[i]);
+    if (json_array_size(ids))
+        json_object_set(o->req, "job_ids", ids);
+    json_decref(ids);
+    if (json_object_size(o->req) == 0 ||
+        (json_object_size(o->req) == 1 && json_object_get(o->req, "signal")))
+        cmd_die("No job identification provided");
+}
+
+static int report(const struct scancel_opts *o, const json_t *reply)
+{
+    json_t *v;
+    size_t i;
+    int rc = 0;
+    json_array_foreach(json_object_get(reply, "done"), i, v) {
+        char idbuf[64];
+        jobfmt_value(v, idbuf, sizeof(idbuf));
+        if (o->verbose && o->signal)
+            fprintf(stderr, "scancel: Signal %d to job %s\n", o->signal, idbuf);
+        else if (o->verbose)
+            fprintf(stderr, "scancel: Terminating job %s\n", idbuf);
+    }
+    json_array_foreach(json_object_get(reply, "errors"), i, v) {
+        json_t *id = json_object_get(v, "job_id");
+        char idbuf[64];
+        jobfmt_value(id, idbuf, sizeof(idbuf));
+        fprintf(stderr, "scancel: error: %s job error on job id %s: %s\n",
+                o->signal ? "Signal" : "Kill", idbuf, cmd_str(v, "message"));
+        rc = 1;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct scancel_opts o = { .req = json_object() };
+    json_t *reply;
+    int rc;
+    cmd_init("scancel");
+    opts_parse(&o, argc, argv);
+    reply = cmd_call("job_cancel", json_incref(o.req));
+    rc = report(&o, reply);
+    json_decref(reply);
+    json_decref(o.req);
+    cmd_fini();
+    return rc;
+}

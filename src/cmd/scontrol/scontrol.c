@@ -1,1 +1,118 @@
-int main(void) { return 1; }
+/* scontrol: view and change the controller's state.  A table maps each
+ * subcommand to its function. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdutil.h"
+#include "scontrol.h"
+
+static void usage(FILE *out)
+{
+    fputs("Usage: scontrol [-o] [--help] [--version] COMMAND [ARGS]\n"
+          "\n"
+          "Commands:\n"
+          "  show job [ID]                   display job records\n"
+          "  show node [NAME]                display node records\n"
+          "  show partition [NAME]           display partition records\n"
+          "  show config                     display the configuration\n"
+          "  show hostnames [HOSTLIST]       expand a host list, one name a line\n"
+          "  show hostlist NAME,...          compress names into a host list\n"
+          "  hold ID...                      keep pending jobs from starting\n"
+          "  release ID...                   release held jobs\n"
+          "  update JobId=ID [TimeLimit=T] [Name=N] [Partition=P]\n"
+          "  update NodeName=HOSTLIST State=DRAIN|RESUME|DOWN [Reason=TEXT]\n"
+          "  reconfigure                     reread the configuration file\n"
+          "  ping                            report whether the controller is up\n"
+          "  version                         print the version\n"
+          "\n"
+          "Options:\n"
+          "  -o, --oneliner                  print each record on one line\n", out);
+}
+
+static int cmd_ping(const struct scontrol_opts *o, int argc, char **argv)
+{
+    sl_error_t e;
+    conf_t *c = cmd_conf_load();
+    sl_client_t *cl = client_open(c, &e);
+    json_t *reply = cl ? client_call(cl, "ping", json_object(), &e) : NULL;
+    printf("Controller %s is %s\n", c->controller_host, reply ? "UP" : "DOWN");
+    json_decref(reply);
+    client_close(cl);
+    return reply ? 0 : 1;
+}
+
+static int cmd_reconfigure(const struct scontrol_opts *o, int argc, char **argv)
+{
+    json_decref(cmd_call("reconfigure", json_object()));
+    return 0;
+}
+
+static int cmd_version_sub(const struct scontrol_opts *o, int argc, char **argv)
+{
+    cmd_version();
+    return 0;
+}
+
+static int cmd_help(const struct scontrol_opts *o, int argc, char **argv)
+{
+    usage(stdout);
+    return 0;
+}
+
+static int cmd_requeue(const struct scontrol_opts *o, int argc, char **argv)
+{
+    cmd_die("requeue is not supported yet");
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(const struct scontrol_opts *o, int argc, char **argv);
+} commands[] = {
+    { "show", scontrol_show },       { "update", scontrol_update },
+    { "hold", scontrol_hold },       { "release", scontrol_release },
+    { "uhold", scontrol_hold },      { "reconfigure", cmd_reconfigure },
+    { "ping", cmd_ping },            { "version", cmd_version_sub },
+    { "help", cmd_help },            { "requeue", cmd_requeue },
+};
+
+static const struct option long_opts[] = {
+    { "oneliner", no_argument, NULL, 'o' }, { "details", no_argument, NULL, 'd' },
+    { "quiet", no_argument, NULL, 'Q' },    { "help", no_argument, NULL, 'h' },
+    { "usage", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+int main(int argc, char **argv)
+{
+    struct scontrol_opts o = { 0 };
+    int c, rc = -1;
+    cmd_init("scontrol");
+    opterr = 0;
+    /* '+': options end at the subcommand, whose own words may look like options. */
+    while ((c = getopt_long(argc, argv, "+odQhV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.oneliner = 1; break;
+        case 'd': case 'Q': break;
+        case 'h': usage(stdout); return 0;
+        case 'V': cmd_version(); return 0;
+        default: cmd_die("unrecognized option '%s'\nTry \"scontrol --help\" for more "
+                         "information", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcasecmp(argv[optind], commands[i].name) == 0)
+            rc = commands[i].fn(&o, argc - optind - 1, argv + optind + 1);
+    if (rc < 0)
+        cmd_die("Invalid command: '%s'\nTry \"scontrol --help\" for more information",
+                argv[optind]);
+    cmd_fini();
+    return rc;
+}

@@ -1,0 +1,204 @@
+/* cmdutil.c: see cmdutil.h. */
+#define _GNU_SOURCE
+#include "cmdutil.h"
+
+#include <ctype.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "jobfmt.h"
+#include "log.h"
+#include "parse.h"
+
+static struct {
+    const char *prog;
+    conf_t *conf;
+    sl_client_t *client;
+} C = { "sluice", NULL, NULL };
+
+void cmd_init(const char *prog)
+{
+    C.prog = prog;
+    log_init(prog, LOG_LVL_INFO, NULL, 0);
+}
+
+const char *cmd_prog(void)
+{
+    return C.prog;
+}
+
+void cmd_version(void)
+{
+    printf("sluice %s\n", PACKAGE_VERSION);
+}
+
+void cmd_die(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s: error: ", C.prog);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    cmd_fini();
+    exit(1);
+}
+
+conf_t *cmd_conf_load(void)
+{
+    sl_error_t e;
+    if (!C.conf && !(C.conf = conf_load(conf_default_path(), &e)))
+        cmd_die("%s", e.text);
+    return C.conf;
+}
+
+sl_client_t *cmd_client(void)
+{
+    sl_error_t e;
+    if (!C.client && !(C.client = client_open(cmd_conf_load(), &e)))
+        cmd_die("%s", e.text);
+    return C.client;
+}
+
+json_t *cmd_try(const char *op, json_t *body, sl_error_t *e)
+{
+    return client_call(cmd_client(), op, body, e);
+}
+
+json_t *cmd_call(const char *op, json_t *body)
+{
+    sl_error_t e;
+    json_t *reply = cmd_try(op, body, &e);
+    if (!reply)
+        cmd_die("%s", e.text);
+    return reply;
+}
+
+void cmd_fini(void)
+{
+    client_close(C.client);
+    conf_destroy(C.conf);
+    C.client = NULL;
+    C.conf = NULL;
+}
+
+/* Split on commas outside brackets ("1_[2,4]" is one item) and call fn on
+ * each non-empty item. */
+static int list_each(const char *s, int (*fn)(const char *item, json_t *arr,
+                                              void *arg, sl_error_t *e),
+                     json_t *arr, void *arg, sl_error_t *e)
+{
+    char *buf = strdup(s ? s : "");
+    char *p = buf, *start = buf;
+    int depth = 0, rc = 0;
+    if (!buf)
+        return sl_errprintf(e, "out of memory");
+    for (;; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']' && depth > 0)
+            depth--;
+        else if ((*p == ',' && depth == 0) || *p == '\0') {
+            int last = *p == '\0';
+            *p = '\0';
+            if (*start && (rc = fn(start, arr, arg, e)) < 0)
+                break;
+            if (last)
+                break;
+            start = p + 1;
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+static int item_id(const char *item, json_t *arr, void *arg, sl_error_t *e)
+{
+    char *end;
+    unsigned long long v = strtoull(item, &end, 10);
+    if (!isdigit((unsigned char)item[0]) || v == 0 || v > INT32_MAX)
+        return sl_errprintf(e, "Invalid job id: %s", item);
+    if (*end == '\0')
+        return json_array_append_new(arr, json_integer((json_int_t)v));
+    if (*end != '_' || !end[1] || strspn(end + 1, "0123456789[]-,%") != strlen(end + 1))
+        return sl_errprintf(e, "Invalid job id: %s", item);
+    return json_array_append_new(arr, json_string(item));
+}
+
+int cmd_list_ids(const char *s, json_t *arr, sl_error_t *e)
+{
+    return list_each(s, item_id, arr, NULL, e);
+}
+
+static int item_user(const char *item, json_t *arr, void *arg, sl_error_t *e)
+{
+    struct passwd *pw = getpwnam(item);
+    char *end;
+    if (!pw && isdigit((unsigned char)item[0])) {
+        unsigned long uid = strtoul(item, &end, 10);
+        if (*end == '\0')
+            pw = getpwuid((uid_t)uid);
+    }
+    if (!pw)
+        return sl_errprintf(e, "Invalid user: %s", item);
+    return json_array_append_new(arr, json_string(pw->pw_name));
+}
+
+int cmd_list_users(const char *s, json_t *arr, sl_error_t *e)
+{
+    return list_each(s, item_user, arr, NULL, e);
+}
+
+static int item_state(const char *item, json_t *arr, void *arg, sl_error_t *e)
+{
+    const char *name;
+    if (strcasecmp(item, "all") == 0) {
+        *(int *)arg = 1;
+        return 0;
+    }
+    if (!(name = jobfmt_state_parse(item)))
+        return sl_errprintf(e, "Invalid job state specified: %s", item);
+    return json_array_append_new(arr, json_string(name));
+}
+
+int cmd_list_states(const char *s, json_t *arr, int *all, sl_error_t *e)
+{
+    int dummy = 0;
+    return list_each(s, item_state, arr, all ? all : &dummy, e);
+}
+
+static int item_str(const char *item, json_t *arr, void *arg, sl_error_t *e)
+{
+    return json_array_append_new(arr, json_string(item));
+}
+
+int cmd_list_strs(const char *s, json_t *arr)
+{
+    return list_each(s, item_str, arr, NULL, NULL);
+}
+
+const char *cmd_username(void)
+{
+    static char name[64];
+    struct passwd *pw = getpwuid(getuid());
+    if (pw)
+        snprintf(name, sizeof(name), "%s", pw->pw_name);
+    else
+        snprintf(name, sizeof(name), "uid %u", (unsigned)getuid());
+    return name;
+}
+
+int64_t cmd_int(const json_t *rec, const char *key)
+{
+    return (int64_t)json_integer_value(json_object_get(rec, key));
+}
+
+const char *cmd_str(const json_t *rec, const char *key)
+{
+    const char *s = json_string_value(json_object_get(rec, key));
+    return s ? s : "";
+}

@@ -1,0 +1,44 @@
+/* cmdutil.h: what every command does the same way: messages, the config,
+ * the controller connection, and the lists users type (ids, users, states).
+ * The cmd_die-style helpers print "prog: error: ..." and exit 1, which is
+ * what a command does on any error it cannot report per item. */
+#ifndef SL_CMDUTIL_H
+#define SL_CMDUTIL_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "client.h"
+#include "conf.h"
+#include "error.h"
+
+void cmd_init(const char *prog);
+const char *cmd_prog(void);
+void cmd_version(void);                 /* "sluice 0.1.0" */
+void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The config from SLUICE_CONF or the default path, or exit 1. */
+conf_t *cmd_conf_load(void);
+/* The command's one controller connection, opened on first use (exit 1 if
+ * the controller cannot be reached); closed with the config by cmd_fini. */
+sl_client_t *cmd_client(void);
+/* Call op; on an error print it and exit 1.  Steals body. */
+json_t *cmd_call(const char *op, json_t *body);
+/* Call op; NULL with e set on an error (the code is client_last_code). */
+json_t *cmd_try(const char *op, json_t *body, sl_error_t *e);
+void cmd_fini(void);
+
+/* Comma-separated lists appended to arr.  Ids: "12" -> 12, "12_3" and
+ * "12_[1-5]" (array tasks) pass on as strings.  Users: names or uids,
+ * appended as names ("Invalid user: X").  States: short or long names,
+ * appended as long names; "all" sets *all instead. */
+int cmd_list_ids(const char *s, json_t *arr, sl_error_t *e);
+int cmd_list_users(const char *s, json_t *arr, sl_error_t *e);
+int cmd_list_states(const char *s, json_t *arr, int *all, sl_error_t *e);
+int cmd_list_strs(const char *s, json_t *arr);
+
+/* The calling user's name ("uid N" if it has none). */
+const char *cmd_username(void);
+int64_t cmd_int(const json_t *rec, const char *key);
+const char *cmd_str(const json_t *rec, const char *key);   /* "" if absent */
+
+#endif

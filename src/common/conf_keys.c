@@ -1,0 +1,201 @@
+/* conf_keys.c: the global keys of sluice.conf, their defaults and docs.
+ * doc/man5/sluice.conf.5 and etc/sluice.conf.example describe the same
+ * table: keep them in step when adding a key. */
+#include "conf_impl.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/sluice"
+#endif
+
+static int authinfo_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *authinfo_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
+static int operators_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *operators_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len);
+static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
+
+static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
+static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
+
+#define OFF(field) offsetof(conf_t, field)
+
+static const struct conf_key globals[] = {
+    { "ClusterName", CT_STRING, OFF(cluster_name), "sluice", 0, 0, NULL, NULL, NULL,
+      "name of the cluster, shown by the commands and stored with accounting records" },
+    { "ControllerHost", CT_STRING, OFF(controller_host), "localhost", 0, 0, NULL, NULL, NULL,
+      "host name or address where sluicectld listens" },
+    { "ControllerPort", CT_INT, OFF(controller_port), "6917", 1, 65535, NULL, NULL, NULL,
+      "TCP port of sluicectld" },
+    { "StateSaveLocation", CT_STRING, OFF(state_save_location), "/var/lib/sluice", 0, 0, NULL,
+      NULL, NULL, "directory holding the controller's database" },
+    { "SpoolDir", CT_STRING, OFF(spool_dir), "/var/spool/sluiced/%n", 0, 0, NULL, NULL, NULL,
+      "per-node spool directory of sluiced; %n becomes the node name" },
+    { "AuthType", CT_STRING, OFF(auth_type), "auth/munge", 0, 0, NULL, NULL, NULL,
+      "authentication plugin" },
+    { "AuthInfo", CT_CUSTOM, OFF(auth_info), NULL, 0, 0, NULL, authinfo_set, authinfo_show,
+      "options of the authentication plugin: socket=PATH of the munge socket" },
+    { "PluginDir", CT_STRING, OFF(plugin_dir), PLUGINDIR, 0, 0, NULL, NULL, NULL,
+      "colon-separated directories searched for plugins" },
+    { "SchedulerType", CT_CHOICE, OFF(scheduler_type), "sched/builtin", 0, 0, sched_types,
+      NULL, NULL, "scheduler plugin: sched/builtin (strict priority) or sched/backfill" },
+    { "PriorityType", CT_CHOICE, OFF(priority_type), "priority/basic", 0, 0, priority_types,
+      NULL, NULL, "priority plugin: priority/basic (submit order) or priority/multifactor" },
+    { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
+      "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
+    { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
+      "seconds without word from a node before it is marked DOWN (0: never)" },
+    { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,
+      NULL, "seconds between a node's heartbeats to the controller" },
+    { "Operators", CT_CUSTOM, OFF(operators), NULL, 0, 0, NULL, operators_set, operators_show,
+      "comma-separated users who may act on any job, as root may" },
+    { "SluiceUser", CT_STRING, OFF(sluice_user), "root", 0, 0, NULL, NULL, NULL,
+      "user the controller runs as" },
+    { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 0, NULL, NULL, NULL,
+      "seconds a finished job stays visible to scontrol show job" },
+    { "MaxArraySize", CT_U32, OFF(max_array_size), "10001", 1, 4000001, NULL, NULL, NULL,
+      "array task indexes must be below this" },
+    { "MaxJobCount", CT_U32, OFF(max_job_count), "2000000", 1, UINT32_MAX, NULL, NULL, NULL,
+      "most jobs the controller holds at once; submissions beyond it are refused" },
+    { "SluiceCtldLogFile", CT_OPT_STRING, OFF(ctld_log_file), NULL, 0, 0, NULL, NULL, NULL,
+      "log file of sluicectld (default: standard error)" },
+    { "SluicedLogFile", CT_OPT_STRING, OFF(noded_log_file), NULL, 0, 0, NULL, NULL, NULL,
+      "log file of sluiced; %n becomes the node name (default: standard error)" },
+    { "LogLevel", CT_CUSTOM, OFF(log_level), "info", 0, 0, NULL, loglevel_set, loglevel_show,
+      "error, warning, info or debug" },
+};
+#define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
+
+/* AuthInfo is a comma list of name=value options; only socket= is known. */
+static int authinfo_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    conf_t *c = obj;
+    char *copy = strdup(val), *save = NULL, *socket = NULL;
+
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+        if (strncasecmp(opt, "socket=", 7) != 0 || !opt[7]) {
+            sl_errprintf(e, "unknown option '%s' (known: socket=PATH)", opt);
+            free(copy);
+            return -1;
+        }
+        socket = opt + 7;
+    }
+    if (conf_strset(&c->auth_socket, socket) < 0 || conf_strset(&c->auth_info, *val ? val : NULL) < 0) {
+        free(copy);
+        return sl_errprintf(e, "out of memory");
+    }
+    free(copy);
+    return 0;
+}
+
+static const char *authinfo_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    const char *s = ((const conf_t *)obj)->auth_info;
+    snprintf(buf, len, "%s", s ? s : "(null)");
+    return buf;
+}
+
+static void operators_free(conf_t *c)
+{
+    for (size_t i = 0; i < c->noperators; i++)
+        free(c->operators[i]);
+    free(c->operators);
+    c->operators = NULL;
+    c->noperators = 0;
+}
+
+static int operators_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    conf_t *c = obj;
+    char *copy = strdup(val), *save = NULL;
+    size_t n = 0;
+
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    operators_free(c);
+    c->operators = calloc(strlen(val) / 2 + 1, sizeof(char *));
+    for (char *u = strtok_r(copy, ",", &save); u && c->operators; u = strtok_r(NULL, ",", &save))
+        if (!(c->operators[n++] = strdup(u)))
+            break;
+    c->noperators = n;
+    free(copy);
+    if (!c->operators || (n && !c->operators[n - 1]))
+        return sl_errprintf(e, "out of memory");
+    return 0;
+}
+
+static const char *operators_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len)
+{
+    const conf_t *c = obj;
+    size_t used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < c->noperators && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", c->operators[i]);
+    return c->noperators ? buf : "(null)";
+}
+
+static const char *const level_names[] = { "error", "warning", "info", "debug" };
+
+static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    if (log_level_parse(val, &((conf_t *)obj)->log_level) < 0)
+        return sl_errprintf(e, "'%s' is not one of error, warning, info, debug", val);
+    return 0;
+}
+
+static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    snprintf(buf, len, "%s", level_names[((const conf_t *)obj)->log_level]);
+    return buf;
+}
+
+int conf_globals_default(conf_t *c, sl_error_t *e)
+{
+    for (size_t i = 0; i < NGLOBALS; i++)
+        if (globals[i].def && conf_key_set(&globals[i], c, globals[i].def, e) < 0)
+            return sl_errprefix(e, "built-in default");
+    return 0;
+}
+
+int conf_global_set(conf_t *c, const char *key, const char *val, sl_error_t *e)
+{
+    const struct conf_key *k = conf_key_find(globals, NGLOBALS, key);
+    if (!k)
+        return 1;
+    return conf_key_set(k, c, val, e);
+}
+
+void conf_globals_free(conf_t *c)
+{
+    for (size_t i = 0; i < NGLOBALS; i++)
+        conf_key_free(&globals[i], c);
+    free(c->auth_info);
+    free(c->auth_socket);
+    c->auth_info = c->auth_socket = NULL;
+    operators_free(c);
+}
+
+json_t *conf_to_json(const conf_t *c)
+{
+    json_t *o = json_object();
+    char buf[1024];
+
+    for (size_t i = 0; o && i < NGLOBALS; i++)
+        json_object_set_new(o, globals[i].name,
+                            json_string(conf_key_show(&globals[i], c, buf, sizeof(buf))));
+    return o;
+}

@@ -1,0 +1,211 @@
+/* core.c: the end-of-iteration flush (schedule, commit, then reply and
+ * launch) and the job life-cycle transitions every operation shares. */
+#include <pwd.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <event2/event.h>
+#include "ctld.h"
+#include "db.h"
+#include "log.h"
+
+struct after {
+    after_commit_fn fn;
+    void *arg;
+};
+static struct after *afters;
+static size_t nafters, cap_afters;
+
+int64_t ctld_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+void ctld_kick(struct ctld *c)
+{
+    if (!c->flush_pending) {
+        c->flush_pending = 1;
+        event_active(c->flush_ev, EV_TIMEOUT, 0);
+    }
+}
+
+void ctld_sched_request(struct ctld *c)
+{
+    c->sched_needed = 1;
+    ctld_kick(c);
+}
+
+void ctld_after_commit(struct ctld *c, after_commit_fn fn, void *arg)
+{
+    if (!db_in_txn(c->db)) {
+        fn(c, arg);
+        return;
+    }
+    if (nafters == cap_afters) {
+        cap_afters = cap_afters ? cap_afters * 2 : 64;
+        afters = realloc(afters, cap_afters * sizeof(*afters));
+        if (!afters)
+            log_fatal("out of memory");
+    }
+    afters[nafters++] = (struct after){ fn, arg };
+    ctld_kick(c);
+}
+
+struct later_reply {
+    sl_conn_t *conn;
+    uint64_t id;
+    json_t *body;
+};
+
+static void reply_now(struct ctld *c, void *arg)
+{
+    struct later_reply *r = arg;
+    conn_reply(r->conn, r->id, r->body);
+    conn_release(r->conn);
+    free(r);
+}
+
+void ctld_reply_later(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *body)
+{
+    struct later_reply *r = malloc(sizeof(*r));
+    if (!r)
+        log_fatal("out of memory");
+    *r = (struct later_reply){ conn_hold(conn), id, body };
+    ctld_after_commit(c, reply_now, r);
+}
+
+/* Runs once per loop iteration when kicked: everything that happened in the
+ * iteration shares one transaction and one fsync. */
+void ctld_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctld *c = arg;
+    c->flush_pending = 0;
+    if (c->sched_needed) {
+        c->sched_needed = 0;
+        sched_pass(c);
+    }
+    db_commit(c->db);
+    /* Actions may queue more actions (e.g. a launch finding a dead node). */
+    while (nafters) {
+        struct after *batch = afters;
+        size_t n = nafters;
+        afters = NULL;
+        nafters = cap_afters = 0;
+        for (size_t i = 0; i < n; i++)
+            batch[i].fn(c, batch[i].arg);
+        free(batch);
+        db_commit(c->db);
+    }
+}
+
+void ctld_core_fini(void)
+{
+    free(afters);
+    afters = NULL;
+    nafters = cap_afters = 0;
+}
+
+void ctld_job_save(struct ctld *c, struct job *j)
+{
+    json_t *rec = job_to_json(j);
+    db_job_update(c->db, rec);
+    json_decref(rec);
+    ctld_kick(c);
+}
+
+static void job_drop(struct ctld *c, void *arg)
+{
+    uint32_t id = (uint32_t)(uintptr_t)arg;
+    struct job *j = jobtab_find(c->jobs, id);
+    if (j && job_is_terminal(j)) {
+        jobtab_remove(c->jobs, j);
+        job_destroy(j);
+    }
+}
+
+void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char *reason)
+{
+    int held_resources = !job_is_pending(j) && j->nodes;
+    if (held_resources)
+        job_free_nodes(c, j);
+    j->state = end == END_COMPLETED ? JOB_SUCCEEDED : JOB_FAILED;
+    j->end = end;
+    j->completing = 0;
+    j->end_time = ctld_now();
+    if (!j->start_time)
+        j->start_time = j->end_time;
+    job_set_reason(j, reason);
+    ctld_job_save(c, j);
+    log_info("job %u ended: %s", j->id, job_end_name(end));
+    /* Terminal jobs leave memory; scontrol and sacct read them from the
+     * database.  Dropped after the commit so that the commit covers it. */
+    ctld_after_commit(c, job_drop, (void *)(uintptr_t)j->id);
+    if (held_resources)
+        ctld_sched_request(c);
+}
+
+void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
+{
+    if (j->nodes)
+        job_free_nodes(c, j);
+    free(j->nodes);
+    j->nodes = NULL;
+    j->num_nodes = j->num_cpus = j->cpus_per_node = 0;
+    j->alloc_mem_mb = 0;
+    j->state = JOB_RUNNABLE;
+    j->start_time = 0;
+    j->completing = 0;
+    j->restart_count++;
+    job_set_reason(j, reason);
+    ctld_job_save(c, j);
+    ctld_sched_request(c);
+}
+
+int ctld_is_admin(struct ctld *c, uid_t uid)
+{
+    return uid == 0 || uid == getuid() || conf_is_operator(c->conf, ctld_user_name(uid));
+}
+
+/* A small cache: lookups hit NSS, which may be slow (LDAP). */
+#define UCACHE 64
+static struct {
+    uid_t uid;
+    char name[64];
+} ucache[UCACHE];
+static size_t ucache_n;
+
+const char *ctld_user_name(uid_t uid)
+{
+    for (size_t i = 0; i < ucache_n; i++) {
+        if (ucache[i].uid == uid)
+            return ucache[i].name;
+    }
+    size_t slot = ucache_n < UCACHE ? ucache_n++ : (size_t)uid % UCACHE;
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    ucache[slot].uid = uid;
+    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
+        snprintf(ucache[slot].name, sizeof(ucache[slot].name), "%s", pw.pw_name);
+    else
+        snprintf(ucache[slot].name, sizeof(ucache[slot].name), "%u", (unsigned)uid);
+    return ucache[slot].name;
+}
+
+int ctld_user_uid(const char *name, uid_t *uid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) == 0 && res) {
+        *uid = pw.pw_uid;
+        return 0;
+    }
+    char *end;
+    unsigned long v = strtoul(name, &end, 10);
+    if (*name && !*end) {
+        *uid = (uid_t)v;
+        return 0;
+    }
+    return -1;
+}

@@ -1,0 +1,124 @@
+/* ctld.h: the controller's state.  One event loop thread owns all of it. */
+#ifndef CTLD_H
+#define CTLD_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "conf.h"
+#include "error.h"
+#include "job.h"
+#include "server.h"
+
+struct event_base;
+struct event;
+struct sl_auth;
+struct db;
+struct jobtab;
+
+/* A node's runtime state beside its configuration. */
+struct node {
+    const struct conf_node *cfg;   /* points into ctld->conf; refreshed on reconfigure */
+    char *name;
+    sl_conn_t *chan;               /* the node channel, NULL when disconnected */
+    struct event *timeout_ev;      /* fires NodeTimeout after the last contact */
+    struct ctld *ctld;
+    int registered;                /* has registered since the controller started */
+    int down;                      /* DOWN: timed out, or set by an admin */
+    int drain;
+    char *reason;
+    int64_t reason_time;
+    int32_t reason_uid;
+    int64_t boot_time, last_seen;
+    uint32_t rep_cpus, rep_sockets, rep_cores, rep_threads;  /* reported hardware */
+    uint64_t rep_mem_mb;
+    uint32_t alloc_cpus;
+    uint64_t alloc_mem_mb;
+    uint32_t njobs;                /* jobs holding resources here */
+};
+
+struct ctld {
+    struct event_base *base;
+    conf_t *conf;
+    char *conf_path;
+    struct sl_auth *auth;
+    sl_server_t *server;
+    struct db *db;
+    struct jobtab *jobs;
+    struct node **nodes;           /* stable pointers: they survive reconfigure */
+    size_t nnodes;
+    uint32_t next_job_id;
+    int64_t start_time;
+    struct event *flush_ev;        /* end-of-iteration: schedule, commit, reply */
+    struct event *sig_hup, *sig_term, *sig_int;
+    int sched_needed;
+    int flush_pending;
+};
+
+/* The end-of-iteration work: ask for a scheduling pass and/or a commit.
+ * Both run once per loop iteration however many times they are asked. */
+void ctld_kick(struct ctld *c);
+void ctld_sched_request(struct ctld *c);
+
+/* Run fn after the current transaction is durable (or at once when none is
+ * open).  Replies to clients and launches go through this. */
+typedef void (*after_commit_fn)(struct ctld *c, void *arg);
+void ctld_after_commit(struct ctld *c, after_commit_fn fn, void *arg);
+/* Reply once the transaction is durable; steals body. */
+void ctld_reply_later(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *body);
+
+/* Jobs. */
+struct jobtab *jobtab_create(void);
+void jobtab_destroy(struct jobtab *t);
+void jobtab_add(struct jobtab *t, struct job *j);     /* keeps id order */
+void jobtab_remove(struct jobtab *t, struct job *j);
+struct job *jobtab_find(struct jobtab *t, uint32_t id);
+struct job *jobtab_first(struct jobtab *t);
+size_t jobtab_count(struct jobtab *t);
+
+/* Persist a job's current record (inserted with its spec on submit). */
+void ctld_job_save(struct ctld *c, struct job *j);
+/* Move a job to a terminal state, free its resources, persist, and drop it
+ * from memory after the commit. */
+void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char *reason);
+/* Send a running job back to the queue (node failure with --requeue). */
+void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason);
+
+/* Nodes (node.c). */
+struct node *node_find(struct ctld *c, const char *name);
+int node_setup(struct ctld *c, sl_error_t *e);          /* from c->conf */
+int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e);
+void node_teardown(struct ctld *c);
+const char *node_state_name(const struct node *n);
+int node_usable(const struct node *n);
+json_t *node_to_json(struct ctld *c, const struct node *n);
+void node_alloc(struct node *n, uint32_t cpus, uint64_t mem);
+void node_free(struct node *n, uint32_t cpus, uint64_t mem);
+void node_save(struct ctld *c, struct node *n);
+void node_send(struct node *n, const char *op, json_t *body);
+/* Apply a job's allocation to / from the nodes it names. */
+void job_alloc_nodes(struct ctld *c, struct job *j);
+void job_free_nodes(struct ctld *c, struct job *j);
+
+/* Scheduling (sched.c). */
+void sched_pass(struct ctld *c);
+/* Check a request against what the partition could ever give; 0 if it fits. */
+int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p,
+                   sl_error_t *e);
+/* Would the job start now?  Fills nodes (compressed) and returns 1. */
+int sched_test(struct ctld *c, struct job *j, char **nodes);
+
+/* Launch and terminate (launch.c). */
+void launch_job(struct ctld *c, struct job *j);
+void launch_terminate(struct ctld *c, struct job *j, const char *why);
+void launch_signal(struct ctld *c, struct job *j, int sig);
+
+/* Operation tables (ops_*.c). */
+extern const struct op_spec ctld_ops[];
+void ops_job_register(void);
+int ctld_is_admin(struct ctld *c, uid_t uid);
+const char *ctld_user_name(uid_t uid);   /* cached; "uid123" if unknown */
+int ctld_user_uid(const char *name, uid_t *uid);
+
+int64_t ctld_now(void);
+
+#endif

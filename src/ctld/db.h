@@ -1,0 +1,46 @@
+/* db.h: the controller's SQLite database under StateSaveLocation.
+ *
+ * Writes go into one open transaction that ctld commits once per loop
+ * iteration (grouped commit): many submissions share one fsync.  A write or
+ * commit that fails is fatal: the controller stops rather than acknowledge
+ * something that is not durable, and restarts from the last commit. */
+#ifndef CTLD_DB_H
+#define CTLD_DB_H
+
+#include <stdint.h>
+#include <jansson.h>
+#include "error.h"
+
+struct db;
+
+struct db *db_open(const char *dir, sl_error_t *e);
+void db_close(struct db *d);
+
+void db_job_insert(struct db *d, json_t *rec, json_t *spec);
+void db_job_update(struct db *d, json_t *rec);
+void db_node_save(struct db *d, const char *name, json_t *rec);
+int db_in_txn(const struct db *d);
+void db_commit(struct db *d);
+
+uint32_t db_max_job_id(struct db *d);
+/* The stored record of job id, or NULL. */
+json_t *db_job_get(struct db *d, uint32_t id);
+/* The submitted spec (script, env, argv), or NULL. */
+json_t *db_job_spec(struct db *d, uint32_t id);
+/* Call fn for every job not in a terminal state, in id order. */
+int db_jobs_active(struct db *d, int (*fn)(json_t *rec, void *arg), void *arg, sl_error_t *e);
+/* Node records by name: {"n1": {...}}. */
+json_t *db_nodes_load(struct db *d);
+
+struct acct_filter {
+    uint32_t *ids;
+    size_t nids;
+    int64_t start, end;       /* jobs that existed in [start, end] (0 = open) */
+    int all_users;
+    uint32_t *uids;
+    size_t nuids;
+};
+/* Records matching the filter, oldest first. */
+json_t *db_acct_query(struct db *d, const struct acct_filter *f, sl_error_t *e);
+
+#endif

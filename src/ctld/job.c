@@ -1,0 +1,200 @@
+#include "job.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *state_names[] = {
+    "SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED",
+};
+static const char *end_names[] = {
+    "NONE", "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+};
+
+const char *job_state_name(enum job_state s)
+{
+    return state_names[s];
+}
+
+int job_state_parse(const char *s, enum job_state *out)
+{
+    for (size_t i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++) {
+        if (strcasecmp(s, state_names[i]) == 0) {
+            *out = (enum job_state)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *job_end_name(enum job_end e)
+{
+    return end_names[e];
+}
+
+const char *job_slurm_state(const struct job *j)
+{
+    switch (j->state) {
+    case JOB_SUBMITTED:
+    case JOB_PENDING:
+    case JOB_RUNNABLE:
+        return "PENDING";
+    case JOB_STARTING:
+        return j->completing ? "COMPLETING" : "CONFIGURING";
+    case JOB_RUNNING:
+        return j->completing ? "COMPLETING" : "RUNNING";
+    default:
+        return end_names[j->end];
+    }
+}
+
+int job_is_terminal(const struct job *j)
+{
+    return j->state == JOB_SUCCEEDED || j->state == JOB_FAILED;
+}
+
+int job_is_pending(const struct job *j)
+{
+    return j->state <= JOB_RUNNABLE;
+}
+
+struct job *job_create(void)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    if (j) {
+        j->cancelled_by = -1;
+        j->time_limit = -1;
+    }
+    return j;
+}
+
+/* The persisted fields, by type: one table drives both directions. */
+enum ftype { F_STR, F_U32, F_I32, F_U64, F_I64, F_BOOL };
+struct field {
+    const char *key;
+    enum ftype type;
+    size_t off;
+};
+#define S(k, m) { k, F_STR, offsetof(struct job, m) }
+#define U(k, m) { k, F_U32, offsetof(struct job, m) }
+#define I(k, m) { k, F_I32, offsetof(struct job, m) }
+#define U64(k, m) { k, F_U64, offsetof(struct job, m) }
+#define I64(k, m) { k, F_I64, offsetof(struct job, m) }
+#define B(k, m) { k, F_BOOL, offsetof(struct job, m) }
+static const struct field fields[] = {
+    U("job_id", id), S("name", name), S("user", user), U("uid", uid), U("gid", gid),
+    S("account", account), S("partition", partition), S("comment", comment),
+    S("cwd", cwd), S("submit_dir", submit_dir), S("submit_host", submit_host),
+    S("stdout", std_out), S("stderr", std_err), S("stdin", std_in), S("open_mode", open_mode),
+    S("command", command), S("nodelist", req_nodelist), S("exclude", exclude),
+    S("nodes", nodes), U("nodes_min", nodes_min), U("nodes_max", nodes_max),
+    U("num_tasks", ntasks), U("ntasks_per_node", ntasks_per_node),
+    U("cpus_per_task", cpus_per_task), U64("mem_mb", mem_mb),
+    U64("mem_per_cpu_mb", mem_per_cpu_mb), U64("alloc_mem_mb", alloc_mem_mb),
+    U("num_nodes", num_nodes), U("num_cpus", num_cpus), U("cpus_per_node", cpus_per_node),
+    I64("time_limit", time_limit), I64("submit_time", submit_time),
+    I64("eligible_time", eligible_time), I64("start_time", start_time),
+    I64("end_time", end_time), I("exit_code", exit_code), I("exit_signal", exit_signal),
+    I("cancelled_by", cancelled_by), U("restart_count", restart_count),
+    U("priority", priority), B("exclusive", exclusive), B("requeue", requeue),
+    B("hold", hold), B("hold_admin", hold_admin), B("completing", completing),
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+
+static json_t *field_get(const struct job *j, const struct field *f)
+{
+    const char *base = (const char *)j + f->off;
+    switch (f->type) {
+    case F_STR: {
+        const char *s = *(char *const *)base;
+        return s ? json_string(s) : NULL;
+    }
+    case F_U32: return json_integer(*(const uint32_t *)base);
+    case F_I32: return json_integer(*(const int32_t *)base);
+    case F_U64: return json_integer((json_int_t) * (const uint64_t *)base);
+    case F_I64: return json_integer(*(const int64_t *)base);
+    case F_BOOL: return json_boolean(*(const int *)base);
+    }
+    return NULL;
+}
+
+static void field_set(struct job *j, const struct field *f, json_t *v)
+{
+    char *base = (char *)j + f->off;
+    json_int_t n = json_integer_value(v);
+    switch (f->type) {
+    case F_STR: job_set_str((char **)base, json_string_value(v)); break;
+    case F_U32: *(uint32_t *)base = (uint32_t)n; break;
+    case F_I32: *(int32_t *)base = (int32_t)n; break;
+    case F_U64: *(uint64_t *)base = (uint64_t)n; break;
+    case F_I64: *(int64_t *)base = n; break;
+    case F_BOOL: *(int *)base = json_is_true(v); break;
+    }
+}
+
+json_t *job_to_json(const struct job *j)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < NFIELDS; i++) {
+        json_t *v = field_get(j, &fields[i]);
+        if (v)
+            json_object_set_new(o, fields[i].key, v);
+    }
+    json_object_set_new(o, "state", json_string(job_state_name(j->state)));
+    json_object_set_new(o, "end", json_string(job_end_name(j->end)));
+    json_object_set_new(o, "slurm_state", json_string(job_slurm_state(j)));
+    json_object_set_new(o, "reason", json_string(j->reason ? j->reason : "None"));
+    return o;
+}
+
+struct job *job_from_json(json_t *rec, sl_error_t *e)
+{
+    struct job *j = job_create();
+    const char *st = json_string_value(json_object_get(rec, "state"));
+    const char *end = json_string_value(json_object_get(rec, "end"));
+    const char *reason = json_string_value(json_object_get(rec, "reason"));
+    if (!j || !st || job_state_parse(st, &j->state) < 0) {
+        job_destroy(j);
+        sl_errprintf(e, "job record without a valid state");
+        return NULL;
+    }
+    for (size_t i = 0; i < NFIELDS; i++) {
+        json_t *v = json_object_get(rec, fields[i].key);
+        if (v)
+            field_set(j, &fields[i], v);
+    }
+    for (size_t i = 0; end && i < sizeof(end_names) / sizeof(end_names[0]); i++) {
+        if (strcmp(end, end_names[i]) == 0)
+            j->end = (enum job_end)i;
+    }
+    if (reason && strcmp(reason, "None") != 0)
+        job_set_reason(j, reason);
+    return j;
+}
+
+void job_set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = value ? strdup(value) : NULL;
+}
+
+void job_set_reason(struct job *j, const char *reason)
+{
+    if (j->reason && reason && strcmp(j->reason, reason) == 0)
+        return;
+    job_set_str(&j->reason, reason);
+}
+
+void job_destroy(struct job *j)
+{
+    if (!j)
+        return;
+    char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
+                      &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
+                      &j->open_mode, &j->command, &j->req_nodelist, &j->exclude, &j->reason,
+                      &j->nodes };
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        free(*strs[i]);
+    free(j);
+}

@@ -1,0 +1,71 @@
+/* job.h: a job as the controller keeps it in memory.  The submitted script,
+ * environment and arguments are not kept here: they live in the database and
+ * are read back once, at launch. */
+#ifndef CTLD_JOB_H
+#define CTLD_JOB_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "error.h"
+
+/* Internal (AWS Batch) states. */
+enum job_state {
+    JOB_SUBMITTED = 0, JOB_PENDING, JOB_RUNNABLE, JOB_STARTING, JOB_RUNNING,
+    JOB_SUCCEEDED, JOB_FAILED,
+};
+
+/* How a terminal job ended, as the Slurm face reports it. */
+enum job_end {
+    END_NONE = 0, END_COMPLETED, END_FAILED, END_CANCELLED, END_TIMEOUT, END_NODE_FAIL,
+    END_OUT_OF_MEMORY,
+};
+
+struct job {
+    uint32_t id;
+    enum job_state state;
+    enum job_end end;
+    char *name, *user, *account, *partition, *comment;
+    char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
+    char *command;                 /* first line of the script, for display */
+    char *req_nodelist, *exclude;  /* requested / excluded host list expressions */
+    char *reason;                  /* pending or failure reason, NULL = None */
+    char *nodes;                   /* allocated nodes, compressed; NULL until allocated */
+    uint32_t uid, gid;
+    uint32_t nodes_min, nodes_max, ntasks, ntasks_per_node, cpus_per_task;
+    uint64_t mem_mb, mem_per_cpu_mb;   /* requested */
+    uint64_t alloc_mem_mb;             /* per node, once allocated */
+    uint32_t num_nodes, num_cpus;      /* allocated totals */
+    uint32_t cpus_per_node;            /* allocated CPUs on each node */
+    int64_t time_limit;                /* seconds, -1 unlimited */
+    int64_t submit_time, eligible_time, start_time, end_time;
+    int32_t exit_code, exit_signal;
+    int32_t cancelled_by;              /* uid, -1 when not cancelled */
+    uint32_t restart_count;
+    uint32_t priority;
+    int exclusive, requeue, hold, hold_admin, completing;
+
+    /* Controller bookkeeping, not persisted. */
+    struct job *prev, *next;           /* the active list, in id order */
+    struct job *hnext;                 /* hash chain */
+};
+
+const char *job_state_name(enum job_state s);
+int job_state_parse(const char *s, enum job_state *out);
+const char *job_end_name(enum job_end e);
+/* The Slurm state: PENDING, CONFIGURING, RUNNING, COMPLETING, or the end. */
+const char *job_slurm_state(const struct job *j);
+int job_is_terminal(const struct job *j);
+int job_is_pending(const struct job *j);
+
+struct job *job_create(void);
+void job_destroy(struct job *j);   /* accepts NULL */
+void job_set_reason(struct job *j, const char *reason);
+void job_set_str(char **field, const char *value);
+
+/* The record the protocol and the database share (doc/protocol.md). */
+json_t *job_to_json(const struct job *j);
+/* Rebuild a job from a stored record. */
+struct job *job_from_json(json_t *rec, sl_error_t *e);
+
+#endif

@@ -1,0 +1,115 @@
+/* jobtab.c: active jobs by id (hash) and in id order (list). */
+#include <stdlib.h>
+#include "ctld.h"
+
+struct jobtab {
+    struct job **buckets;
+    size_t nbuckets;
+    size_t count;
+    struct job *head, *tail;
+};
+
+struct jobtab *jobtab_create(void)
+{
+    struct jobtab *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->nbuckets = 1024;
+    t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+    if (!t->buckets) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void jobtab_destroy(struct jobtab *t)
+{
+    if (!t)
+        return;
+    struct job *j = t->head;
+    while (j) {
+        struct job *next = j->next;
+        job_destroy(j);
+        j = next;
+    }
+    free(t->buckets);
+    free(t);
+}
+
+static void jobtab_grow(struct jobtab *t)
+{
+    size_t n = t->nbuckets * 2;
+    struct job **b = calloc(n, sizeof(*b));
+    if (!b)
+        return;   /* keep the smaller table: slower, still correct */
+    for (struct job *j = t->head; j; j = j->next) {
+        size_t h = j->id & (n - 1);
+        j->hnext = b[h];
+        b[h] = j;
+    }
+    free(t->buckets);
+    t->buckets = b;
+    t->nbuckets = n;
+}
+
+void jobtab_add(struct jobtab *t, struct job *j)
+{
+    /* Ids mostly arrive in order: walk back from the tail. */
+    struct job *after = t->tail;
+    while (after && after->id > j->id)
+        after = after->prev;
+    j->prev = after;
+    j->next = after ? after->next : t->head;
+    if (j->next)
+        j->next->prev = j;
+    else
+        t->tail = j;
+    if (after)
+        after->next = j;
+    else
+        t->head = j;
+    if (++t->count > t->nbuckets)
+        jobtab_grow(t);
+    size_t h = j->id & (t->nbuckets - 1);
+    j->hnext = t->buckets[h];
+    t->buckets[h] = j;
+}
+
+void jobtab_remove(struct jobtab *t, struct job *j)
+{
+    struct job **pp = &t->buckets[j->id & (t->nbuckets - 1)];
+    while (*pp && *pp != j)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = j->hnext;
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        t->head = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+    else
+        t->tail = j->prev;
+    j->prev = j->next = j->hnext = NULL;
+    t->count--;
+}
+
+struct job *jobtab_find(struct jobtab *t, uint32_t id)
+{
+    for (struct job *j = t->buckets[id & (t->nbuckets - 1)]; j; j = j->hnext) {
+        if (j->id == id)
+            return j;
+    }
+    return NULL;
+}
+
+struct job *jobtab_first(struct jobtab *t)
+{
+    return t->head;
+}
+
+size_t jobtab_count(struct jobtab *t)
+{
+    return t->count;
+}

@@ -1,0 +1,106 @@
+/* launch.c: what the controller sends to nodes about a job. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctld.h"
+#include "db.h"
+#include "hostlist.h"
+#include "log.h"
+
+/* The batch script runs on the first allocated node, as in Slurm. */
+static struct node *job_batch_node(struct ctld *c, const struct job *j)
+{
+    if (!j->nodes)
+        return NULL;
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    struct node *n = hl && hostlist_count(hl) ? node_find(c, hostlist_nth(hl, 0)) : NULL;
+    hostlist_destroy(hl);
+    return n;
+}
+
+static json_t *launch_record(struct ctld *c, const struct job *j, const char *node_name)
+{
+    json_t *spec = db_job_spec(c->db, j->id);
+    char cpn[64];
+    if (j->num_nodes > 1)
+        snprintf(cpn, sizeof(cpn), "%u(x%u)", j->cpus_per_node, j->num_nodes);
+    else
+        snprintf(cpn, sizeof(cpn), "%u", j->cpus_per_node);
+    json_t *rec = json_pack(
+        "{s:i, s:i, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i,"
+        " s:i, s:i, s:i, s:s, s:I, s:I, s:i, s:s, s:s, s:I, s:s, s:s}",
+        "job_id", (int)j->id, "attempt", (int)j->restart_count, "name", j->name, "uid",
+        (int)j->uid, "gid", (int)j->gid, "user", j->user, "cwd", j->cwd, "stdout",
+        j->std_out ? j->std_out : "", "stderr", j->std_err ? j->std_err : "", "stdin",
+        j->std_in ? j->std_in : "", "open_mode", j->open_mode ? j->open_mode : "truncate",
+        "partition", j->partition, "queue", j->partition, "cluster", c->conf->cluster_name,
+        "num_nodes", (int)j->num_nodes, "ntasks", (int)j->ntasks, "cpus_per_task",
+        (int)(j->cpus_per_task ? j->cpus_per_task : 1), "cpus_on_node", (int)j->cpus_per_node,
+        "node_index", 0, "cpus_per_node", cpn, "mem_mb", (json_int_t)j->alloc_mem_mb,
+        "time_limit", (json_int_t)j->time_limit, "kill_wait", c->conf->kill_wait, "nodes",
+        j->nodes, "node_name", node_name, "start_time", (json_int_t)j->start_time,
+        "submit_dir", j->submit_dir ? j->submit_dir : j->cwd, "submit_host",
+        j->submit_host ? j->submit_host : "");
+    if (j->account)
+        json_object_set_new(rec, "account", json_string(j->account));
+    const char *keys[] = { "script", "argv", "env" };
+    for (size_t i = 0; i < 3; i++) {
+        json_t *v = json_object_get(spec, keys[i]);
+        json_object_set(rec, keys[i], v ? v : (i == 0 ? json_string("") : (i == 1 ? json_array() : json_object())));
+    }
+    json_decref(spec);
+    return rec;
+}
+
+static void launch_now(struct ctld *c, void *arg)
+{
+    uint32_t id = (uint32_t)(uintptr_t)arg;
+    struct job *j = jobtab_find(c->jobs, id);
+    if (!j || j->state != JOB_STARTING)
+        return;
+    struct node *n = job_batch_node(c, j);
+    if (!n || !n->chan) {
+        /* The node went away since it was picked; its return or its timeout
+         * settles the job (requeued: it never ran). */
+        log_warn("job %u: node %s not connected at launch", j->id, n ? n->name : "?");
+        return;
+    }
+    node_send(n, "job_launch", launch_record(c, j, n->name));
+    log_debug("job %u launched on %s", j->id, n->name);
+}
+
+void launch_job(struct ctld *c, struct job *j)
+{
+    ctld_after_commit(c, launch_now, (void *)(uintptr_t)j->id);
+}
+
+static void terminate_now(struct ctld *c, void *arg)
+{
+    uint32_t id = (uint32_t)(uintptr_t)arg;
+    struct job *j = jobtab_find(c->jobs, id);
+    struct node *n = j ? job_batch_node(c, j) : NULL;
+    if (n)
+        node_send(n, "job_terminate", json_pack("{s:i, s:s}", "job_id", (int)id, "reason",
+                                                "cancelled"));
+}
+
+void launch_terminate(struct ctld *c, struct job *j, const char *why)
+{
+    struct node *n = job_batch_node(c, j);
+    if (!n || !n->chan) {
+        /* Nobody to tell: end it now; if the node returns still running it,
+         * registration kills the job as unexpected. */
+        ctld_job_finish(c, j, END_CANCELLED, NULL);
+        return;
+    }
+    j->completing = 1;
+    ctld_job_save(c, j);
+    ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);
+}
+
+void launch_signal(struct ctld *c, struct job *j, int sig)
+{
+    struct node *n = job_batch_node(c, j);
+    if (n)
+        node_send(n, "job_signal", json_pack("{s:i, s:i}", "job_id", (int)j->id, "signal", sig));
+}

@@ -1,0 +1,242 @@
+/* node.c: node runtime state, timeouts, and the node table's life. */
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include "ctld.h"
+#include "db.h"
+#include "hostlist.h"
+#include "log.h"
+#include "proto.h"
+
+struct node *node_find(struct ctld *c, const char *name)
+{
+    for (size_t i = 0; i < c->nnodes; i++) {
+        if (strcmp(c->nodes[i]->name, name) == 0)
+            return c->nodes[i];
+    }
+    return NULL;
+}
+
+const char *node_state_name(const struct node *n)
+{
+    if (n->down)
+        return "DOWN";
+    if (n->drain)
+        return n->njobs ? "DRAINING" : "DRAINED";
+    if (!n->registered)
+        return "UNKNOWN";
+    if (n->njobs == 0)
+        return "IDLE";
+    return n->alloc_cpus >= n->cfg->cpus ? "ALLOCATED" : "MIXED";
+}
+
+int node_usable(const struct node *n)
+{
+    return n->registered && n->chan && !n->down && !n->drain;
+}
+
+json_t *node_to_json(struct ctld *c, const struct node *n)
+{
+    json_t *parts = json_array();
+    for (size_t i = 0; i < c->conf->nparts; i++) {
+        const struct conf_partition *p = &c->conf->parts[i];
+        for (size_t k = 0; k < p->nnodes; k++) {
+            if (strcmp(p->nodes[k], n->name) == 0) {
+                json_array_append_new(parts, json_string(p->name));
+                break;
+            }
+        }
+    }
+    const struct conf_node *cfg = n->cfg;
+    return json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:I, s:I,"
+                     " s:o, s:I, s:I, s:s, s:i, s:I}",
+                     "name", n->name, "hostname", cfg->hostname, "port", cfg->port, "state",
+                     node_state_name(n), "responding", n->chan != NULL, "reason",
+                     n->reason ? n->reason : "", "reason_time", (json_int_t)n->reason_time,
+                     "reason_user", n->reason_uid, "cpus", (int)cfg->cpus, "alloc_cpus",
+                     (int)n->alloc_cpus, "sockets", (int)cfg->sockets, "cores_per_socket",
+                     (int)cfg->cores_per_socket, "memory_mb", (json_int_t)cfg->real_memory_mb,
+                     "alloc_mem_mb", (json_int_t)n->alloc_mem_mb, "partitions", parts,
+                     "boot_time", (json_int_t)n->boot_time, "last_seen",
+                     (json_int_t)n->last_seen, "features",
+                     cfg->features ? cfg->features : "", "threads_per_core",
+                     (int)cfg->threads_per_core, "jobs", (json_int_t)n->njobs);
+}
+
+void node_save(struct ctld *c, struct node *n)
+{
+    json_t *rec = json_pack("{s:b, s:b, s:s?, s:I, s:i}", "drain", n->drain, "down",
+                            n->down && n->registered == 0 ? 0 : n->down, "reason", n->reason,
+                            "reason_time", (json_int_t)n->reason_time, "reason_uid",
+                            n->reason_uid);
+    db_node_save(c->db, n->name, rec);
+    json_decref(rec);
+    ctld_kick(c);
+}
+
+void node_alloc(struct node *n, uint32_t cpus, uint64_t mem)
+{
+    n->alloc_cpus += cpus;
+    n->alloc_mem_mb += mem;
+    n->njobs++;
+}
+
+void node_free(struct node *n, uint32_t cpus, uint64_t mem)
+{
+    n->alloc_cpus = n->alloc_cpus > cpus ? n->alloc_cpus - cpus : 0;
+    n->alloc_mem_mb = n->alloc_mem_mb > mem ? n->alloc_mem_mb - mem : 0;
+    if (n->njobs)
+        n->njobs--;
+}
+
+static void job_nodes_apply(struct ctld *c, struct job *j, int alloc)
+{
+    if (!j->nodes)
+        return;
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    for (size_t i = 0; hl && i < hostlist_count(hl); i++) {
+        struct node *n = node_find(c, hostlist_nth(hl, i));
+        if (!n)
+            continue;
+        if (alloc)
+            node_alloc(n, j->cpus_per_node, j->alloc_mem_mb);
+        else
+            node_free(n, j->cpus_per_node, j->alloc_mem_mb);
+    }
+    hostlist_destroy(hl);
+}
+
+void job_alloc_nodes(struct ctld *c, struct job *j)
+{
+    job_nodes_apply(c, j, 1);
+}
+
+void job_free_nodes(struct ctld *c, struct job *j)
+{
+    job_nodes_apply(c, j, 0);
+}
+
+void node_send(struct node *n, const char *op, json_t *body)
+{
+    if (n->chan)
+        conn_send(n->chan, proto_request(op, 0, body));
+    else
+        json_decref(body);
+}
+
+/* NodeTimeout after the last contact: the node is DOWN and its jobs end. */
+static void node_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct node *n = arg;
+    struct ctld *c = n->ctld;
+    if (n->down)
+        return;
+    log_warn("node %s not responding for %d s: setting it DOWN", n->name,
+             c->conf->node_timeout);
+    n->down = 1;
+    n->registered = 0;
+    job_set_str(&n->reason, "Not responding");
+    n->reason_time = ctld_now();
+    n->reason_uid = 0;
+    for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
+        next = j->next;
+        if (job_is_pending(j) || !j->nodes)
+            continue;
+        hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+        int hit = hl && hostlist_find(hl, n->name) >= 0;
+        hostlist_destroy(hl);
+        if (!hit)
+            continue;
+        if (j->requeue && !j->completing)
+            ctld_job_requeue(c, j, "NodeFail");
+        else
+            ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL,
+                            j->completing ? NULL : "NodeFail");
+    }
+    node_save(c, n);
+    ctld_sched_request(c);
+}
+
+static struct node *node_create(struct ctld *c, const struct conf_node *cfg, json_t *saved)
+{
+    struct node *n = calloc(1, sizeof(*n));
+    n->cfg = cfg;
+    n->name = strdup(cfg->name);
+    n->ctld = c;
+    n->timeout_ev = evtimer_new(c->base, node_timeout_cb, n);
+    json_t *rec = json_object_get(saved, cfg->name);
+    if (rec) {
+        n->drain = json_is_true(json_object_get(rec, "drain"));
+        n->down = json_is_true(json_object_get(rec, "down"));
+        job_set_str(&n->reason, json_string_value(json_object_get(rec, "reason")));
+        n->reason_time = json_integer_value(json_object_get(rec, "reason_time"));
+        n->reason_uid = (int32_t)json_integer_value(json_object_get(rec, "reason_uid"));
+    }
+    struct timeval tv = { c->conf->node_timeout, 0 };
+    evtimer_add(n->timeout_ev, &tv);
+    return n;
+}
+
+static void node_destroy(struct node *n)
+{
+    if (n->chan) {
+        conn_set_data(n->chan, NULL, NULL);
+        conn_close(n->chan);
+        conn_release(n->chan);
+    }
+    event_free(n->timeout_ev);
+    free(n->reason);
+    free(n->name);
+    free(n);
+}
+
+int node_setup(struct ctld *c, sl_error_t *e)
+{
+    json_t *saved = db_nodes_load(c->db);
+    c->nnodes = c->conf->nnodes;
+    c->nodes = calloc(c->nnodes ? c->nnodes : 1, sizeof(*c->nodes));
+    for (size_t i = 0; i < c->nnodes; i++)
+        c->nodes[i] = node_create(c, &c->conf->nodes[i], saved);
+    json_decref(saved);
+    return 0;
+}
+
+int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
+{
+    struct node **nodes = calloc(newconf->nnodes ? newconf->nnodes : 1, sizeof(*nodes));
+    for (size_t i = 0; i < newconf->nnodes; i++) {
+        struct node *old = node_find(c, newconf->nodes[i].name);
+        if (old) {
+            old->cfg = &newconf->nodes[i];
+            nodes[i] = old;
+        } else {
+            nodes[i] = node_create(c, &newconf->nodes[i], NULL);
+        }
+    }
+    for (size_t i = 0; i < c->nnodes; i++) {
+        int kept = 0;
+        for (size_t k = 0; k < newconf->nnodes && !kept; k++)
+            kept = nodes[k] == c->nodes[i];
+        if (!kept)
+            node_destroy(c->nodes[i]);
+    }
+    free(c->nodes);
+    c->nodes = nodes;
+    c->nnodes = newconf->nnodes;
+    /* Recount allocations from the jobs that hold them. */
+    for (size_t i = 0; i < c->nnodes; i++) {
+        c->nodes[i]->alloc_cpus = 0;
+        c->nodes[i]->alloc_mem_mb = 0;
+        c->nodes[i]->njobs = 0;
+    }
+    return 0;
+}
+
+void node_teardown(struct ctld *c)
+{
+    for (size_t i = 0; i < c->nnodes; i++)
+        node_destroy(c->nodes[i]);
+    free(c->nodes);
+    c->nodes = NULL;
+    c->nnodes = 0;
+}

@@ -1,0 +1,231 @@
+/* ops_node.c: the node channel: registration, heartbeats, job reports. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <event2/event.h>
+#include "ctld.h"
+#include "hostlist.h"
+#include "log.h"
+
+static void node_touch(struct ctld *c, struct node *n)
+{
+    struct timeval tv = { c->conf->node_timeout, 0 };
+    n->last_seen = ctld_now();
+    evtimer_add(n->timeout_ev, &tv);
+}
+
+static void chan_closed(sl_conn_t *conn, void *arg)
+{
+    struct node *n = arg;
+    if (n && n->chan == conn) {
+        log_warn("node %s disconnected", n->name);
+        conn_release(n->chan);
+        n->chan = NULL;
+    }
+}
+
+static struct node *chan_node(sl_conn_t *conn, uint64_t id)
+{
+    struct node *n = conn_data(conn);
+    if (!n || n->chan != conn)
+        conn_error(conn, id, "EPROTO", "register the node first");
+    return n;
+}
+
+static int job_on_node(struct ctld *c, const struct job *j, const struct node *n)
+{
+    if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
+        return 0;
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    int first = hl && hostlist_count(hl) && strcmp(hostlist_nth(hl, 0), n->name) == 0;
+    hostlist_destroy(hl);
+    return first;
+}
+
+/* Drain a node whose hardware is less than its configuration says. */
+static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
+{
+    uint32_t cpus = (uint32_t)json_integer_value(json_object_get(hw, "cpus"));
+    uint64_t mem = (uint64_t)json_integer_value(json_object_get(hw, "memory_mb"));
+    char why[160] = "";
+    n->rep_cpus = cpus;
+    n->rep_mem_mb = mem;
+    if (cpus < n->cfg->cpus)
+        snprintf(why, sizeof(why), "Low CPUs: node reports %u, configured %u", cpus,
+                 n->cfg->cpus);
+    else if (mem < n->cfg->real_memory_mb)
+        snprintf(why, sizeof(why), "Low RealMemory: node reports %llu MB, configured %llu MB",
+                 (unsigned long long)mem, (unsigned long long)n->cfg->real_memory_mb);
+    int hw_drained = n->drain && n->reason && strncmp(n->reason, "Low ", 4) == 0;
+    if (why[0] && (!n->drain || hw_drained)) {
+        log_warn("node %s drained: %s", n->name, why);
+        n->drain = 1;
+        job_set_str(&n->reason, why);
+        n->reason_time = ctld_now();
+        n->reason_uid = 0;
+    } else if (!why[0] && hw_drained) {
+        n->drain = 0;
+        job_set_str(&n->reason, NULL);
+    }
+}
+
+/* Jobs the node does not report and does not end within a grace period
+ * were lost with the node: a launch that never arrived is requeued (it never
+ * ran); a running job ends NODE_FAIL, or is requeued with --requeue. */
+struct reconcile {
+    struct ctld *c;
+    char *node;
+    json_t *running;
+    struct event *ev;
+};
+
+static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct reconcile *r = arg;
+    struct ctld *c = r->c;
+    struct node *n = node_find(c, r->node);
+    for (struct job *j = jobtab_first(c->jobs), *next; n && j; j = next) {
+        next = j->next;
+        size_t i;
+        json_t *v;
+        int seen = 0;
+        if (!job_on_node(c, j, n))
+            continue;
+        json_array_foreach(r->running, i, v) seen |= json_integer_value(v) == j->id;
+        if (seen)
+            continue;
+        if (j->state == JOB_STARTING && !j->completing)
+            ctld_job_requeue(c, j, "launch lost");
+        else if (j->requeue && !j->completing)
+            ctld_job_requeue(c, j, "NodeFail");
+        else
+            ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL, "NodeFail");
+    }
+    event_free(r->ev);
+    json_decref(r->running);
+    free(r->node);
+    free(r);
+}
+
+static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(running, i, v) {
+        struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
+        if (!j || !job_on_node(c, j, n)) {
+            log_warn("node %s runs unexpected job %lld: terminating it", n->name,
+                     (long long)json_integer_value(v));
+            node_send(n, "job_terminate", json_pack("{s:O, s:s}", "job_id", v, "reason",
+                                                    "unexpected"));
+        } else if (j->state == JOB_STARTING) {
+            j->state = JOB_RUNNING;
+            ctld_job_save(c, j);
+        }
+    }
+    struct reconcile *r = calloc(1, sizeof(*r));
+    struct timeval grace = { 3, 0 };
+    r->c = c;
+    r->node = strdup(n->name);
+    r->running = json_incref(running);
+    r->ev = evtimer_new(c->base, reconcile_cb, r);
+    evtimer_add(r->ev, &grace);
+}
+
+void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    const char *name = json_string_value(json_object_get(q, "name"));
+    struct node *n = name ? node_find(c, name) : NULL;
+    json_t *running = json_object_get(q, "running");
+    if (!n) {
+        conn_error(conn, id, "ENOENT", "node '%s' is not in the configuration",
+                   name ? name : "?");
+        return;
+    }
+    if (n->chan && n->chan != conn) {
+        conn_set_data(n->chan, NULL, NULL);
+        conn_close(n->chan);
+        conn_release(n->chan);
+    }
+    n->chan = conn_hold(conn);
+    conn_set_data(conn, n, chan_closed);
+    n->registered = 1;
+    n->boot_time = ctld_now();
+    if (n->down && n->reason && strcmp(n->reason, "Not responding") == 0) {
+        n->down = 0;
+        job_set_str(&n->reason, NULL);
+    }
+    node_check_hw(c, n, q);
+    node_touch(c, n);
+    node_save(c, n);
+    log_info("node %s registered from %s (%u CPUs, %llu MB)", n->name, conn_peer(conn),
+             n->rep_cpus, (unsigned long long)n->rep_mem_mb);
+    conn_reply(conn, id, json_pack("{s:i}", "heartbeat_interval", c->conf->heartbeat_interval));
+    node_reconcile(c, n, json_is_array(running) ? running : json_array());
+    ctld_sched_request(c);
+}
+
+void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct node *n = chan_node(conn, id);
+    if (!n)
+        return;
+    node_touch(arg, n);
+    conn_reply(conn, id, json_object());
+}
+
+void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    struct node *n = chan_node(conn, id);
+    if (!n)
+        return;
+    node_touch(c, n);
+    struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
+    if (j && j->state == JOB_STARTING) {
+        j->state = JOB_RUNNING;
+        ctld_job_save(c, j);
+    }
+    conn_reply(conn, id, json_object());
+}
+
+static enum job_end job_end_from(const struct job *j, json_t *q, const char **reason)
+{
+    const char *failure = json_string_value(json_object_get(q, "failure"));
+    int code = (int)json_integer_value(json_object_get(q, "exit_code"));
+    int sig = (int)json_integer_value(json_object_get(q, "exit_signal"));
+    *reason = NULL;
+    if (json_is_true(json_object_get(q, "timed_out")))
+        return END_TIMEOUT;
+    if (json_is_true(json_object_get(q, "cancelled")) || j->completing)
+        return END_CANCELLED;
+    if (failure) {
+        *reason = failure;
+        return END_FAILED;
+    }
+    if (code == 0 && sig == 0)
+        return END_COMPLETED;
+    *reason = "NonZeroExitCode";
+    return END_FAILED;
+}
+
+void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    struct node *n = chan_node(conn, id);
+    if (!n)
+        return;
+    node_touch(c, n);
+    struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
+    if (!j || !job_on_node(c, j, n)) {
+        conn_reply(conn, id, json_object());   /* already settled: just acknowledge */
+        return;
+    }
+    const char *reason;
+    enum job_end end = job_end_from(j, q, &reason);
+    j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
+    j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
+    ctld_job_finish(c, j, end, reason);
+    ctld_reply_later(c, conn, id, json_object());
+}

@@ -1,0 +1,225 @@
+/* submit.c: job_submit: validate a job spec, store it, queue it. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctld.h"
+#include "db.h"
+#include "log.h"
+#include "parse.h"
+
+/* Integer fields of the spec with their limits: one table, one loop. */
+static const struct {
+    const char *key;
+    size_t off;
+    uint64_t max;
+} uint_fields[] = {
+    { "nodes_min", offsetof(struct job, nodes_min), 100000 },
+    { "nodes_max", offsetof(struct job, nodes_max), 100000 },
+    { "ntasks", offsetof(struct job, ntasks), 10000000 },
+    { "ntasks_per_node", offsetof(struct job, ntasks_per_node), 100000 },
+    { "cpus_per_task", offsetof(struct job, cpus_per_task), 100000 },
+};
+
+static int spec_uints(struct job *j, json_t *spec, sl_error_t *e)
+{
+    for (size_t i = 0; i < sizeof(uint_fields) / sizeof(uint_fields[0]); i++) {
+        json_t *v = json_object_get(spec, uint_fields[i].key);
+        if (!v || json_is_null(v))
+            continue;
+        if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+            (uint64_t)json_integer_value(v) > uint_fields[i].max)
+            return sl_errprintf(e, "invalid %s: must be an integer from 0 to %llu",
+                                uint_fields[i].key, (unsigned long long)uint_fields[i].max);
+        *(uint32_t *)((char *)j + uint_fields[i].off) = (uint32_t)json_integer_value(v);
+    }
+    json_t *mem = json_object_get(spec, "mem_mb"), *mpc = json_object_get(spec, "mem_per_cpu_mb");
+    if ((mem && !json_is_integer(mem)) || (mpc && !json_is_integer(mpc)) ||
+        json_integer_value(mem) < 0 || json_integer_value(mpc) < 0)
+        return sl_errprintf(e, "invalid memory request");
+    j->mem_mb = (uint64_t)json_integer_value(mem);
+    j->mem_per_cpu_mb = (uint64_t)json_integer_value(mpc);
+    if (j->mem_mb && j->mem_per_cpu_mb)
+        return sl_errprintf(e, "--mem and --mem-per-cpu are mutually exclusive");
+    if (j->nodes_max && j->nodes_max < j->nodes_min)
+        return sl_errprintf(e, "invalid node count: maximum %u is below minimum %u",
+                            j->nodes_max, j->nodes_min);
+    if (!j->cpus_per_task)
+        j->cpus_per_task = 1;
+    if (!j->ntasks) {
+        uint32_t n = j->nodes_min ? j->nodes_min : 1;
+        j->ntasks = j->ntasks_per_node ? n * j->ntasks_per_node : n;
+    }
+    return 0;
+}
+
+static const char *spec_str(json_t *spec, const char *key)
+{
+    return json_string_value(json_object_get(spec, key));
+}
+
+/* String fields copied as given. */
+static const struct {
+    const char *key;
+    size_t off;
+} str_fields[] = {
+    { "name", offsetof(struct job, name) },
+    { "account", offsetof(struct job, account) },
+    { "comment", offsetof(struct job, comment) },
+    { "cwd", offsetof(struct job, cwd) },
+    { "submit_dir", offsetof(struct job, submit_dir) },
+    { "submit_host", offsetof(struct job, submit_host) },
+    { "stdout", offsetof(struct job, std_out) },
+    { "stderr", offsetof(struct job, std_err) },
+    { "stdin", offsetof(struct job, std_in) },
+    { "open_mode", offsetof(struct job, open_mode) },
+    { "nodelist", offsetof(struct job, req_nodelist) },
+    { "exclude", offsetof(struct job, exclude) },
+};
+
+static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
+{
+    for (size_t i = 0; i < sizeof(str_fields) / sizeof(str_fields[0]); i++) {
+        json_t *v = json_object_get(spec, str_fields[i].key);
+        if (v && !json_is_string(v) && !json_is_null(v))
+            return sl_errprintf(e, "invalid %s: must be a string", str_fields[i].key);
+        const char *s = json_string_value(v);
+        if (s && *s)
+            job_set_str((char **)((char *)j + str_fields[i].off), s);
+    }
+    if (!j->cwd || j->cwd[0] != '/')
+        return sl_errprintf(e, "the job needs an absolute working directory (cwd)");
+    if (j->open_mode && strcmp(j->open_mode, "append") != 0 &&
+        strcmp(j->open_mode, "truncate") != 0)
+        return sl_errprintf(e, "invalid open_mode '%s': use append or truncate", j->open_mode);
+    if (!j->name)
+        job_set_str(&j->name, "noname");
+    return 0;
+}
+
+static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
+{
+    const char *script = spec_str(spec, "script");
+    json_t *env = json_object_get(spec, "env"), *argv = json_object_get(spec, "argv");
+    if (!script || strncmp(script, "#!", 2) != 0)
+        return sl_errprintf(e, "This does not look like a batch script. The first line must "
+                               "start with #! followed by the path to an interpreter.");
+    if ((env && !json_is_object(env)) || (argv && !json_is_array(argv)))
+        return sl_errprintf(e, "invalid job spec: env must be an object, argv an array");
+    const char *nl = strchr(script, '\n');
+    size_t len = nl ? (size_t)(nl - script) : strlen(script);
+    char *first = strndup(script, len > 200 ? 200 : len);
+    job_set_str(&j->command, first);
+    free(first);
+    return 0;
+}
+
+static const struct conf_partition *spec_partition(struct ctld *c, struct job *j,
+                                                   json_t *spec, sl_error_t *e)
+{
+    const char *name = spec_str(spec, "partition");
+    const struct conf_partition *p;
+    if (name && *name) {
+        /* A comma list names alternatives; this version takes the first. */
+        char first[256];
+        snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, ","), name);
+        p = conf_part_find(c->conf, first);
+        if (!p) {
+            sl_errprintf(e, "Invalid partition name specified: %s", first);
+            return NULL;
+        }
+    } else if (!(p = conf_part_default(c->conf))) {
+        sl_errprintf(e, "No partition specified and no default partition is configured");
+        return NULL;
+    }
+    if (p->state == PART_DRAIN || p->state == PART_INACTIVE) {
+        sl_errprintf(e, "Partition %s is %s and accepts no new jobs", p->name,
+                     part_state_name(p->state));
+        return NULL;
+    }
+    job_set_str(&j->partition, p->name);
+    return p;
+}
+
+static int spec_time(struct job *j, json_t *spec, const struct conf_partition *p,
+                     sl_error_t *e)
+{
+    json_t *t = json_object_get(spec, "time_limit");
+    if (!t || json_is_null(t)) {
+        j->time_limit = p->default_time;
+        return 0;
+    }
+    if (!json_is_integer(t) || (json_integer_value(t) < 1 && json_integer_value(t) != -1))
+        return sl_errprintf(e, "invalid time_limit: seconds > 0, or -1 for unlimited");
+    j->time_limit = json_integer_value(t);
+    return 0;
+}
+
+/* Build and check a job from a spec; NULL with e set if it is refused. */
+static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
+{
+    struct job *j = job_create();
+    const struct conf_partition *p = NULL;
+    j->uid = conn_uid(conn);
+    j->gid = conn_gid(conn);
+    job_set_str(&j->user, ctld_user_name(j->uid));
+    j->exclusive = json_is_true(json_object_get(spec, "exclusive"));
+    j->requeue = json_is_true(json_object_get(spec, "requeue"));
+    j->hold = json_is_true(json_object_get(spec, "hold"));
+    j->hold_admin = 0;
+    if (spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
+        spec_uints(j, spec, e) < 0 || !(p = spec_partition(c, j, spec, e)) ||
+        spec_time(j, spec, p, e) < 0 || sched_validate(c, j, p, e) < 0) {
+        job_destroy(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void submit_test_only(struct ctld *c, sl_conn_t *conn, uint64_t id, struct job *j)
+{
+    char *nodes = NULL;
+    int now = sched_test(c, j, &nodes);
+    conn_reply(conn, id, json_pack("{s:i, s:I, s:s, s:s, s:i}", "job_id", 0, "start_time",
+                                   (json_int_t)(now ? ctld_now() : 0), "nodes",
+                                   nodes ? nodes : "", "partition", j->partition, "cpus",
+                                   (int)(j->ntasks * j->cpus_per_task)));
+    free(nodes);
+}
+
+void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *spec, void *arg)
+{
+    struct ctld *c = arg;
+    sl_error_t e;
+    struct job *j = submit_build(c, conn, spec, &e);
+    if (!j) {
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
+    if (json_is_true(json_object_get(spec, "test_only"))) {
+        submit_test_only(c, conn, id, j);
+        job_destroy(j);
+        return;
+    }
+    if (jobtab_count(c->jobs) >= c->conf->max_job_count) {
+        job_destroy(j);
+        conn_error(conn, id, "EAGAIN", "Job limit reached: MaxJobCount=%u jobs are queued",
+                   c->conf->max_job_count);
+        return;
+    }
+    j->id = c->next_job_id++;
+    j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
+    j->submit_time = j->eligible_time = ctld_now();
+    j->state = j->hold ? JOB_PENDING : JOB_RUNNABLE;
+    json_t *rec = job_to_json(j);
+    json_t *stored = json_pack("{s:O?, s:O?, s:O?}", "script", json_object_get(spec, "script"),
+                               "argv", json_object_get(spec, "argv"), "env",
+                               json_object_get(spec, "env"));
+    db_job_insert(c->db, rec, stored);
+    json_decref(rec);
+    json_decref(stored);
+    jobtab_add(c->jobs, j);
+    log_debug("job %u submitted by %s", j->id, j->user);
+    ctld_reply_later(c, conn, id, json_pack("{s:i}", "job_id", (int)j->id));
+    ctld_sched_request(c);
+}

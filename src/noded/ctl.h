@@ -1,0 +1,33 @@
+/* ctl.h: sluiced's link to the controller (doc/protocol.md, "The node
+ * channel").  It connects and authenticates with client_open(), then runs
+ * the socket on the event loop: node_register, heartbeats, job reports,
+ * and the controller's pushes.  A lost link is retried with backoff (1 s
+ * doubling to 10 s); jobs keep running meanwhile and unacknowledged
+ * results are sent again after the next registration. */
+#ifndef SL_NODED_CTL_H
+#define SL_NODED_CTL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "error.h"
+
+struct event_base;
+struct conf;
+struct hw_info;
+typedef struct jobs jobs_t;
+typedef struct ctl ctl_t;
+
+ctl_t *ctl_create(struct event_base *base, const struct conf *conf, const char *node_name,
+                  const struct hw_info *hw, jobs_t *jobs, sl_error_t *e);
+void ctl_destroy(ctl_t *c);   /* accepts NULL */
+
+/* First connection attempt (later ones are scheduled by the link itself). */
+void ctl_start(ctl_t *c);
+
+/* Reports from the job table; dropped while disconnected (registration
+ * and the resend that follows it cover them). */
+void ctl_job_started(ctl_t *c, uint64_t job_id, pid_t pid);
+void ctl_job_ended(ctl_t *c, uint64_t job_id, json_t *result);
+
+#endif

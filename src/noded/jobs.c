@@ -1,0 +1,256 @@
+#define _GNU_SOURCE
+#include "jobs.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "jobs_impl.h"
+#include "log.h"
+#include "spool.h"
+
+jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *spool_dir,
+                    const char *stepd, const struct jobs_ops *ops, void *arg, sl_error_t *e)
+{
+    jobs_t *js = calloc(1, sizeof(*js));
+
+    if (!js || !(js->node_name = strdup(node_name)) || !(js->spool = strdup(spool_dir)) ||
+        !(js->stepd = strdup(stepd))) {
+        jobs_destroy(js);
+        sl_errprintf(e, "out of memory");
+        return NULL;
+    }
+    js->base = base;
+    js->ops = *ops;
+    js->arg = arg;
+    return js;
+}
+
+static void job_unwatch(struct job *j)
+{
+    if (j->ev)
+        event_free(j->ev);
+    j->ev = NULL;
+    if (j->pidfd >= 0)
+        close(j->pidfd);
+    j->pidfd = -1;
+}
+
+static void job_free(struct job *j)
+{
+    job_unwatch(j);
+    json_decref(j->result);
+    free(j);
+}
+
+void jobs_destroy(jobs_t *js)
+{
+    if (!js)
+        return;
+    while (js->head) {
+        struct job *j = js->head;
+        js->head = j->next;
+        job_free(j);
+    }
+    free(js->node_name);
+    free(js->spool);
+    free(js->stepd);
+    free(js);
+}
+
+struct job *jobs_find(const jobs_t *js, uint64_t id)
+{
+    for (struct job *j = js->head; j; j = j->next) {
+        if (j->id == id)
+            return j;
+    }
+    return NULL;
+}
+
+struct job *jobs_add(jobs_t *js, uint64_t id)
+{
+    struct job *j = calloc(1, sizeof(*j));
+
+    if (!j)
+        return NULL;
+    j->id = id;
+    j->owner = js;
+    j->pidfd = -1;
+    snprintf(j->dir, sizeof(j->dir), "%s/job.%llu", js->spool, (unsigned long long)id);
+    j->next = js->head;
+    js->head = j;
+    return j;
+}
+
+static void jobs_remove(jobs_t *js, struct job *j)
+{
+    for (struct job **pp = &js->head; *pp; pp = &(*pp)->next) {
+        if (*pp == j) {
+            *pp = j->next;
+            job_free(j);
+            return;
+        }
+    }
+}
+
+json_t *jobs_failure(uint64_t id, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    time_t now = time(NULL);
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return json_pack("{s:I, s:i, s:i, s:I, s:I, s:b, s:b, s:s}", "job_id", (json_int_t)id,
+                     "exit_code", 1, "exit_signal", 0, "start_time", (json_int_t)now,
+                     "end_time", (json_int_t)now, "timed_out", 0, "cancelled", 0, "failure",
+                     msg);
+}
+
+void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist)
+{
+    sl_error_t e;
+
+    json_decref(j->result);
+    j->result = result;
+    /* Kept on disk so that a restarted sluiced still reports it. */
+    if (persist && spool_write_json(j->dir, "status.json", result, 0600, &e) < 0)
+        log_warn("job %llu: %s", (unsigned long long)j->id, e.text);
+    js->ops.ended(js->arg, j->id, result);
+}
+
+static void wait_describe(int ws, char *buf, size_t len)
+{
+    if (WIFEXITED(ws))
+        snprintf(buf, len, "exit code %d", WEXITSTATUS(ws));
+    else if (WIFSIGNALED(ws))
+        snprintf(buf, len, "killed by signal %d", WTERMSIG(ws));
+    else
+        snprintf(buf, len, "wait status 0x%x", ws);
+}
+
+static void job_stepd_exited(jobs_t *js, struct job *j)
+{
+    char how[64] = "unknown: not a child of this sluiced";
+    sl_error_t e;
+    json_t *res;
+    int ws;
+
+    if (j->is_child && waitpid(j->pid, &ws, WNOHANG) == j->pid)
+        wait_describe(ws, how, sizeof(how));
+    job_unwatch(j);
+    j->pid = 0;
+    res = spool_read_json(j->dir, "status.json", &e);
+    if (res) {
+        log_info("job %llu: ended", (unsigned long long)j->id);
+        jobs_set_result(js, j, res, 0);
+        return;
+    }
+    log_error("job %llu: sluicestepd exited without a result (%s): %s",
+              (unsigned long long)j->id, how, e.text);
+    jobs_set_result(js, j, jobs_failure(j->id, "sluicestepd exited unexpectedly (status %s)",
+                                        how), 1);
+}
+
+static void job_pidfd_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct job *j = arg;
+    job_stepd_exited(j->owner, j);
+}
+
+int jobs_watch(jobs_t *js, struct job *j, sl_error_t *e)
+{
+    j->pidfd = (int)syscall(SYS_pidfd_open, j->pid, 0);
+    if (j->pidfd < 0)
+        return sl_errprintf(e, "cannot watch sluicestepd pid %ld: pidfd_open: %s",
+                            (long)j->pid, strerror(errno));
+    j->ev = event_new(js->base, j->pidfd, EV_READ, job_pidfd_cb, j);
+    if (!j->ev || event_add(j->ev, NULL) < 0) {
+        job_unwatch(j);
+        return sl_errprintf(e, "cannot watch sluicestepd pid %ld: event_add failed",
+                            (long)j->pid);
+    }
+    return 0;
+}
+
+void jobs_signal(jobs_t *js, uint64_t job_id, int sig)
+{
+    struct job *j = jobs_find(js, job_id);
+    union sigval v = { .sival_int = sig };
+
+    if (!j || !j->pid) {
+        log_debug("job_signal: job %llu is not running here", (unsigned long long)job_id);
+        return;
+    }
+    if (sig <= 0 || sig >= NSIG) {
+        log_warn("job_signal: job %llu: invalid signal %d", (unsigned long long)job_id, sig);
+        return;
+    }
+    /* The stepd forwards SIGRTMIN's value to the job's process group. */
+    if (sigqueue(j->pid, SIGRTMIN, v) < 0)
+        log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)job_id,
+                 (long)j->pid, strerror(errno));
+}
+
+void jobs_terminate(jobs_t *js, uint64_t job_id)
+{
+    struct job *j = jobs_find(js, job_id);
+
+    if (!j || !j->pid) {
+        log_debug("job_terminate: job %llu is not running here", (unsigned long long)job_id);
+        return;
+    }
+    log_info("job %llu: terminating", (unsigned long long)job_id);
+    if (kill(j->pid, SIGTERM) < 0)
+        log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)job_id,
+                 (long)j->pid, strerror(errno));
+}
+
+static json_t *jobs_ids(const jobs_t *js, int ended)
+{
+    json_t *a = json_array();
+
+    for (struct job *j = js->head; j; j = j->next) {
+        if ((j->result != NULL) == ended)
+            json_array_append_new(a, json_integer((json_int_t)j->id));
+    }
+    return a;
+}
+
+json_t *jobs_running_ids(const jobs_t *js)
+{
+    return jobs_ids(js, 0);
+}
+
+json_t *jobs_ended_ids(const jobs_t *js)
+{
+    return jobs_ids(js, 1);
+}
+
+void jobs_resend(jobs_t *js)
+{
+    for (struct job *j = js->head; j; j = j->next) {
+        if (j->result)
+            js->ops.ended(js->arg, j->id, j->result);
+    }
+}
+
+void jobs_ack(jobs_t *js, uint64_t job_id)
+{
+    struct job *j = jobs_find(js, job_id);
+    sl_error_t e;
+
+    if (!j || !j->result)
+        return;
+    if (spool_remove(j->dir, &e) < 0)
+        log_warn("job %llu: %s", (unsigned long long)job_id, e.text);
+    jobs_remove(js, j);
+}

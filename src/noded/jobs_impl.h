@@ -1,0 +1,39 @@
+/* jobs_impl.h: the job table's insides, shared by jobs*.c only. */
+#ifndef SL_NODED_JOBS_IMPL_H
+#define SL_NODED_JOBS_IMPL_H
+
+#include <limits.h>
+#include "jobs.h"
+
+struct job {
+    jobs_t *owner;
+    uint64_t id;
+    char dir[PATH_MAX];
+    pid_t pid;               /* of the stepd, 0 once it is gone */
+    int pidfd;
+    int is_child;            /* we forked it (else adopted): we must reap it */
+    struct event *ev;        /* pidfd readable = stepd exited */
+    json_t *result;          /* job_ended body once ended */
+    struct job *next;
+};
+
+struct jobs {
+    struct event_base *base;
+    char *node_name;
+    char *spool;
+    char *stepd;
+    struct jobs_ops ops;
+    void *arg;
+    struct job *head;
+};
+
+struct job *jobs_find(const jobs_t *js, uint64_t id);
+struct job *jobs_add(jobs_t *js, uint64_t id);
+/* Start watching j->pid: pidfd + event.  -1 if the process is gone. */
+int jobs_watch(jobs_t *js, struct job *j, sl_error_t *e);
+/* Record a result (stealing it), persist it if asked, and report it. */
+void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist);
+/* A job_ended body for a job that failed outside the stepd. */
+json_t *jobs_failure(uint64_t id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

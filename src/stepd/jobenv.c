@@ -1,0 +1,167 @@
+#define _GNU_SOURCE
+#include "jobenv.h"
+
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "launch.h"
+
+struct envlist {
+    char **v;
+    size_t n, cap;
+};
+
+static long envlist_find(const struct envlist *el, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i < el->n; i++) {
+        if (strncmp(el->v[i], key, klen) == 0 && el->v[i][klen] == '=')
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Set key=value; an existing entry is replaced only if overwrite. */
+static void envlist_set(struct envlist *el, const char *key, const char *value,
+                        int overwrite)
+{
+    long i = envlist_find(el, key);
+    char *kv;
+
+    if (i >= 0 && !overwrite)
+        return;
+    if (asprintf(&kv, "%s=%s", key, value) < 0)
+        abort();
+    if (i >= 0) {
+        free(el->v[i]);
+        el->v[i] = kv;
+        return;
+    }
+    if (el->n + 2 > el->cap) {
+        el->cap = el->cap ? el->cap * 2 : 64;
+        el->v = realloc(el->v, el->cap * sizeof(char *));
+        if (!el->v)
+            abort();
+    }
+    el->v[el->n++] = kv;
+    el->v[el->n] = NULL;
+}
+
+static void envlist_num(struct envlist *el, const char *key, int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%" PRId64, v);
+    envlist_set(el, key, buf, 1);
+}
+
+char *jobenv_tasks_per_node(long ntasks, long nnodes, char *buf, size_t len)
+{
+    if (nnodes < 1)
+        nnodes = 1;
+    if (ntasks < nnodes)
+        ntasks = nnodes;
+    long base = ntasks / nnodes, extra = ntasks % nnodes;
+    size_t off = 0;
+    buf[0] = '\0';
+    /* The first `extra` nodes carry one task more than the rest. */
+    for (int part = 0; part < 2; part++) {
+        long count = part == 0 ? extra : nnodes - extra;
+        long tasks = part == 0 ? base + 1 : base;
+        if (count == 0)
+            continue;
+        off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s%ld", off ? "," : "",
+                                tasks);
+        if (count > 1)
+            off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "(x%ld)", count);
+    }
+    return buf;
+}
+
+static void jobenv_slurm_job(struct envlist *el, const struct launch *l)
+{
+    char buf[64];
+
+    envlist_num(el, "SLURM_JOB_ID", (int64_t)l->job_id);
+    envlist_num(el, "SLURM_JOBID", (int64_t)l->job_id);
+    envlist_set(el, "SLURM_JOB_NAME", l->name, 1);
+    envlist_set(el, "SLURM_JOB_NODELIST", l->nodes, 1);
+    envlist_set(el, "SLURM_NODELIST", l->nodes, 1);
+    envlist_num(el, "SLURM_JOB_NUM_NODES", l->num_nodes);
+    envlist_num(el, "SLURM_NNODES", l->num_nodes);
+    envlist_num(el, "SLURM_NTASKS", l->ntasks);
+    envlist_num(el, "SLURM_NPROCS", l->ntasks);
+    envlist_num(el, "SLURM_CPUS_PER_TASK", l->cpus_per_task);
+    envlist_num(el, "SLURM_CPUS_ON_NODE", l->cpus_on_node);
+    if (*l->cpus_per_node)
+        envlist_set(el, "SLURM_JOB_CPUS_PER_NODE", l->cpus_per_node, 1);
+    if (l->mem_mb > 0)
+        envlist_num(el, "SLURM_MEM_PER_NODE", l->mem_mb);
+    envlist_set(el, "SLURM_TASKS_PER_NODE",
+                jobenv_tasks_per_node((long)l->ntasks, (long)l->num_nodes, buf, sizeof(buf)),
+                1);
+    envlist_set(el, "SLURM_SUBMIT_DIR", l->submit_dir, 1);
+    envlist_set(el, "SLURM_SUBMIT_HOST", l->submit_host, 1);
+    envlist_set(el, "SLURM_JOB_PARTITION", l->partition, 1);
+    if (*l->account)
+        envlist_set(el, "SLURM_JOB_ACCOUNT", l->account, 1);
+    envlist_set(el, "SLURM_CLUSTER_NAME", l->cluster, 1);
+    envlist_num(el, "SLURM_RESTART_COUNT", l->attempt);
+}
+
+static void jobenv_slurm_node(struct envlist *el, const struct launch *l)
+{
+    envlist_num(el, "SLURM_JOB_UID", l->uid);
+    envlist_set(el, "SLURM_JOB_USER", l->user, 1);
+    envlist_num(el, "SLURM_JOB_GID", l->gid);
+    envlist_set(el, "SLURMD_NODENAME", l->node_name, 1);
+    envlist_num(el, "SLURM_NODEID", l->node_index);
+    envlist_set(el, "SLURM_PROCID", "0", 1);
+    envlist_set(el, "SLURM_LOCALID", "0", 1);
+    envlist_set(el, "SLURM_GTIDS", "0", 1);
+    if (l->array_task_id >= 0) {
+        envlist_num(el, "SLURM_ARRAY_JOB_ID", l->array_job_id);
+        envlist_num(el, "SLURM_ARRAY_TASK_ID", l->array_task_id);
+    }
+}
+
+static void jobenv_aws(struct envlist *el, const struct launch *l)
+{
+    envlist_num(el, "AWS_BATCH_JOB_ID", (int64_t)l->job_id);
+    envlist_set(el, "AWS_BATCH_JQ_NAME", l->queue, 1);
+    envlist_set(el, "AWS_BATCH_CE_NAME", l->partition, 1);
+    envlist_num(el, "AWS_BATCH_JOB_ATTEMPT", l->attempt + 1);
+}
+
+char **jobenv_build(const struct launch *l, const struct passwd *pw)
+{
+    struct envlist el = { 0 };
+    const char *key;
+    json_t *val;
+
+    json_object_foreach(l->env, key, val) {
+        if (*key && !strchr(key, '='))
+            envlist_set(&el, key, json_string_value(val), 1);
+    }
+    jobenv_slurm_job(&el, l);
+    jobenv_slurm_node(&el, l);
+    jobenv_aws(&el, l);
+    if (pw) {
+        envlist_set(&el, "HOME", pw->pw_dir, 0);
+        envlist_set(&el, "SHELL", pw->pw_shell, 0);
+    }
+    envlist_set(&el, "USER", l->user, 0);
+    envlist_set(&el, "LOGNAME", l->user, 0);
+    envlist_set(&el, "PATH", "/usr/local/bin:/usr/bin:/bin", 0);
+    return el.v;
+}
+
+void jobenv_free(char **env)
+{
+    if (!env)
+        return;
+    for (char **p = env; *p; p++)
+        free(*p);
+    free(env);
+}

@@ -1,0 +1,57 @@
+/* launch.h: the launch record sluiced writes to JOBDIR/launch.json (see
+ * doc/protocol.md, "Launch record").  Strings point into the parsed JSON and
+ * live as long as the record. */
+#ifndef SL_STEPD_LAUNCH_H
+#define SL_STEPD_LAUNCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <jansson.h>
+#include "error.h"
+
+/* Slurm's value for "no array task" (NO_VAL - 1), shown by %a. */
+#define LAUNCH_NO_ARRAY_TASK "4294967294"
+
+struct launch {
+    json_t *root;
+    uint64_t job_id;
+    int64_t attempt;
+    const char *name;
+    uid_t uid;
+    gid_t gid;
+    const char *user;
+    const char *script;
+    json_t *argv;            /* array of strings, may be empty */
+    json_t *env;             /* object of strings, may be empty */
+    const char *cwd;
+    const char *stdout_pat;  /* NULL = default slurm-%j.out */
+    const char *stderr_pat;  /* NULL = same file as stdout */
+    const char *stdin_pat;   /* NULL = /dev/null */
+    int append;              /* open_mode "append" */
+    const char *partition;
+    const char *queue;
+    const char *account;
+    const char *cluster;
+    const char *nodes;
+    const char *node_name;
+    int64_t node_index;
+    int64_t num_nodes;
+    int64_t ntasks;
+    int64_t cpus_per_task;
+    int64_t cpus_on_node;
+    const char *cpus_per_node;
+    int64_t mem_mb;
+    int64_t time_limit;      /* seconds, <= 0: none */
+    int64_t kill_wait;
+    const char *submit_dir;
+    const char *submit_host;
+    int64_t start_time;
+    /* Not (yet) in the protocol; honoured when the controller sends them. */
+    int64_t array_job_id;    /* 0 = not an array task */
+    int64_t array_task_id;   /* -1 = not an array task */
+};
+
+struct launch *launch_load(const char *path, sl_error_t *e);
+void launch_destroy(struct launch *l);   /* accepts NULL */
+
+#endif

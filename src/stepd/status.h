@@ -1,0 +1,29 @@
+/* status.h: what the stepd leaves in the job directory for sluiced:
+ * stepd.pid while it runs and status.json (the job_ended fields) at the end.
+ * Both are written atomically (temporary file, fsync, rename). */
+#ifndef SL_STEPD_STATUS_H
+#define SL_STEPD_STATUS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "error.h"
+
+struct job_status {
+    uint64_t job_id;
+    int exit_code;
+    int exit_signal;
+    int64_t start_time;
+    int64_t end_time;
+    int timed_out;
+    int cancelled;
+    char failure[512];       /* "" = the job launched */
+};
+
+int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e);
+int status_write_pid(const char *jobdir, pid_t pid, sl_error_t *e);
+
+/* Write data to dir/name via dir/.name.tmp and rename; mode for the file. */
+int status_write_file(const char *dir, const char *name, const char *data, size_t len,
+                      mode_t mode, sl_error_t *e);
+
+#endif

@@ -1,0 +1,194 @@
+#include "supervise.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log.h"
+#include "proctree.h"
+
+enum phase { PH_RUNNING, PH_TERMINATING, PH_KILLED };
+
+struct sup {
+    pid_t job;
+    int tfd;
+    int64_t kill_wait;
+    enum phase phase;
+    int done;
+    struct supervise_result *res;
+};
+
+void supervise_sigset(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGRTMIN);
+}
+
+int supervise_signals_open(sl_error_t *e)
+{
+    sigset_t set;
+    int fd;
+
+    /* Inherited SIG_IGN on SIGCHLD would make the kernel reap the job for us
+     * and lose its exit status. */
+    signal(SIGCHLD, SIG_DFL);
+    supervise_sigset(&set);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return sl_errprintf(e, "cannot block signals: %s", strerror(errno));
+    fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (fd < 0)
+        return sl_errprintf(e, "cannot create a signalfd: %s", strerror(errno));
+    return fd;
+}
+
+static void timer_arm(struct sup *s, int64_t secs)
+{
+    struct itimerspec its = { .it_value = { .tv_sec = (time_t)secs } };
+    if (timerfd_settime(s->tfd, 0, &its, NULL) < 0)
+        log_error("cannot arm the timer: %s", strerror(errno));
+}
+
+/* Signal the job's process group; before the child's setsid() there is
+ * no group yet, so fall back to the process. */
+static void job_kill(struct sup *s, int sig)
+{
+    if (kill(-s->job, sig) < 0 && errno == ESRCH)
+        (void)kill(s->job, sig);
+}
+
+static void sup_kill_hard(struct sup *s)
+{
+    job_kill(s, SIGKILL);
+    proctree_signal(SIGKILL);
+    s->phase = PH_KILLED;
+}
+
+static void sup_terminate(struct sup *s, const char *why)
+{
+    if (s->phase != PH_RUNNING)
+        return;
+    log_info("job process %ld: %s: sending SIGTERM, SIGKILL in %llds", (long)s->job, why,
+             (long long)s->kill_wait);
+    job_kill(s, SIGCONT);
+    job_kill(s, SIGTERM);
+    proctree_signal(SIGTERM);
+    s->phase = PH_TERMINATING;
+    if (s->kill_wait > 0)
+        timer_arm(s, s->kill_wait);
+    else
+        sup_kill_hard(s);
+}
+
+/* Look at the main process without reaping it, so that its pid (the
+ * process group id) cannot be reused while the group is killed. */
+static void sup_check_main(struct sup *s)
+{
+    siginfo_t si = { 0 };
+
+    if (waitid(P_PID, (id_t)s->job, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+        return;
+    (void)kill(-s->job, SIGKILL);
+    if (waitpid(s->job, &s->res->wait_status, 0) == s->job)
+        s->done = 1;
+}
+
+static void sup_reap(struct sup *s)
+{
+    int st;
+    pid_t pid;
+
+    sup_check_main(s);
+    while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (pid == s->job) {
+            s->res->wait_status = st;
+            s->done = 1;
+        }
+    }
+}
+
+static void sup_on_signal(struct sup *s, int sigfd)
+{
+    struct signalfd_siginfo si;
+
+    while (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            sup_reap(s);
+        } else if (sig == SIGTERM || sig == SIGINT) {
+            if (s->phase == PH_RUNNING)
+                s->res->cancelled = 1;
+            sup_terminate(s, "cancelled");
+        } else if (sig == SIGRTMIN) {
+            int fwd = si.ssi_int;
+            if (fwd > 0 && fwd < NSIG) {
+                log_debug("forwarding signal %d to job process group %ld", fwd, (long)s->job);
+                job_kill(s, fwd);
+            }
+        }
+        if (s->done)
+            return;
+    }
+}
+
+static void sup_on_timer(struct sup *s)
+{
+    uint64_t ticks;
+
+    if (read(s->tfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks))
+        return;
+    if (s->phase == PH_RUNNING) {
+        s->res->timed_out = 1;
+        sup_terminate(s, "time limit reached");
+    } else if (s->phase == PH_TERMINATING) {
+        log_info("job process %ld: kill_wait expired, sending SIGKILL", (long)s->job);
+        sup_kill_hard(s);
+    }
+}
+
+/* Kill whatever is left below us and reap until there are no children. */
+static void sup_cleanup(void)
+{
+    for (;;) {
+        proctree_signal(SIGKILL);
+        if (waitpid(-1, NULL, 0) < 0 && errno == ECHILD)
+            return;
+    }
+}
+
+int supervise_run(int sigfd, pid_t job_pid, int64_t time_limit, int64_t kill_wait,
+                  struct supervise_result *out, sl_error_t *e)
+{
+    struct sup s = { .job = job_pid, .kill_wait = kill_wait, .res = out };
+
+    memset(out, 0, sizeof(*out));
+    s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s.tfd < 0)
+        return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
+    if (time_limit > 0)
+        timer_arm(&s, time_limit);
+    /* A SIGCHLD may have been queued before we got here. */
+    sup_reap(&s);
+    while (!s.done) {
+        struct pollfd pfd[2] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 } };
+        if (poll(pfd, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            close(s.tfd);
+            return sl_errprintf(e, "poll failed: %s", strerror(errno));
+        }
+        if (pfd[0].revents & POLLIN)
+            sup_on_signal(&s, sigfd);
+        if (!s.done && (pfd[1].revents & POLLIN))
+            sup_on_timer(&s);
+    }
+    close(s.tfd);
+    sup_cleanup();
+    return 0;
+}

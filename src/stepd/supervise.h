@@ -1,0 +1,31 @@
+/* supervise.h: watch a running job until its main process exits, then
+ * make sure nothing it started survives.  Events come from a signalfd
+ * (SIGCHLD; SIGTERM/SIGINT = cancel; SIGRTMIN with a value = forward that
+ * signal) and a timerfd (time limit, then the kill_wait grace period). */
+#ifndef SL_STEPD_SUPERVISE_H
+#define SL_STEPD_SUPERVISE_H
+
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+#include "error.h"
+
+struct supervise_result {
+    int wait_status;         /* of the main process, as from waitpid */
+    int timed_out;
+    int cancelled;
+};
+
+/* The signals the supervisor takes through its signalfd; block them before
+ * forking the job (the child unblocks them). */
+void supervise_sigset(sigset_t *set);
+
+/* Block supervise_sigset and open the signalfd; call before forking. */
+int supervise_signals_open(sl_error_t *e);
+
+/* Run until job_pid (a process-group leader) has exited and every
+ * descendant is reaped.  time_limit <= 0: none. */
+int supervise_run(int sigfd, pid_t job_pid, int64_t time_limit, int64_t kill_wait,
+                  struct supervise_result *out, sl_error_t *e);
+
+#endif

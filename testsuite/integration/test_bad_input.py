@@ -1,0 +1,315 @@
+"""Bad input gets a clear error and loses nothing: bad options and values,
+impossible requests, bad scripts, output paths that cannot be opened, and
+malformed protocol frames sent straight to the controller's port."""
+
+import json
+import os
+import socket
+import struct
+import subprocess
+
+import pytest
+
+from conftest import IS_ROOT, wait_for
+
+APPEND = """KillWait=2
+PartitionName=batch MaxTime=60
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    return cluster_factory(nodes=2, cpus=4, mem=4000, append=APPEND)
+
+
+def sbatch_refused(cluster, *args, cwd=None, words=()):
+    """sbatch ARGS must fail with a message (naming each of words, case-
+    insensitively) and must not create a job."""
+    before = cluster.queue_ids()
+    r = cluster.run([cluster.bin("sbatch")] + list(args), cwd=cwd)
+    assert r.rc != 0, r
+    assert r.err.strip(), "no error message: %r" % (r,)
+    assert not r.out.strip().isdigit() and "Submitted batch job" not in r.out, r
+    for w in words:
+        assert w.lower() in r.err.lower(), "message does not mention %r: %r" % (w, r)
+    assert cluster.queue_ids() - before == set(), "a job was created by %r" % (r,)
+    return r
+
+
+def test_unknown_option(cluster):
+    sbatch_refused(cluster, "--no-such-option", "--wrap", "true", words=["no-such-option"])
+
+
+def test_unknown_sbatch_line_option(cluster):
+    d = cluster.mkdir("badline")
+    path = cluster.script("#!/bin/bash\n#SBATCH --frobnicate=3\ntrue\n", cwd=d)
+    sbatch_refused(cluster, path, cwd=d, words=["frobnicate"])
+
+
+@pytest.mark.parametrize("value", ["abc", "1:2:3:4", "-5", "5-", "1:99x"])
+def test_bad_time(cluster, value):
+    sbatch_refused(cluster, "-t", value, "--wrap", "true", words=["time"])
+
+
+@pytest.mark.parametrize("value", ["12XB", "lots", "-1", "1.5.5G"])
+def test_bad_mem(cluster, value):
+    sbatch_refused(cluster, "--mem=" + value, "--wrap", "true", words=["mem"])
+
+
+@pytest.mark.parametrize("opt", ["-N", "-n", "-c"])
+def test_bad_count(cluster, opt):
+    sbatch_refused(cluster, opt, "two", "--wrap", "true")
+
+
+def test_unknown_partition(cluster):
+    sbatch_refused(cluster, "-p", "nosuchpart", "--wrap", "true", words=["nosuchpart"])
+
+
+def test_more_cpus_than_any_node(cluster):
+    sbatch_refused(cluster, "-c", "64", "--wrap", "true")
+
+
+def test_more_memory_than_any_node(cluster):
+    sbatch_refused(cluster, "--mem=100G", "--wrap", "true")
+
+
+def test_more_nodes_than_partition(cluster):
+    sbatch_refused(cluster, "-N", "3", "--wrap", "true")
+
+
+def test_unknown_nodelist(cluster):
+    sbatch_refused(cluster, "-w", "n9", "--wrap", "true", words=["n9"])
+
+
+def test_time_over_max_time(cluster):
+    sbatch_refused(cluster, "-t", "2:00:00", "--wrap", "true", words=["time"])
+
+
+def test_script_without_shebang(cluster):
+    d = cluster.mkdir("noshebang")
+    path = cluster.script("echo no interpreter line\n", cwd=d)
+    sbatch_refused(cluster, path, cwd=d, words=["#!"])
+
+
+def test_missing_script(cluster):
+    d = cluster.mkdir("missing")
+    sbatch_refused(cluster, os.path.join(d, "nope.sh"), cwd=d, words=["nope.sh"])
+
+
+def test_unreadable_script(cluster):
+    d = cluster.mkdir("unreadable")
+    sbatch_refused(cluster, d, cwd=d)          # a directory is not a script
+    if not IS_ROOT:
+        path = cluster.script("#!/bin/sh\ntrue\n", cwd=d, mode=0o000)
+        sbatch_refused(cluster, path, cwd=d, words=[os.path.basename(path)])
+
+
+def test_scontrol_unknown_job_and_node(cluster):
+    r = cluster.run(cluster.bin("scontrol"), "show", "job", "424242")
+    assert r.rc != 0 and "424242" in r.err, r
+    r = cluster.run(cluster.bin("scontrol"), "show", "node", "n99")
+    assert r.rc != 0 and "n99" in r.err, r
+    r = cluster.run(cluster.bin("scontrol"), "update", "NodeName=n1", "State=BOGUS")
+    assert r.rc != 0 and r.err.strip(), r
+    r = cluster.run(cluster.bin("scontrol"), "frobnicate")
+    assert r.rc != 0 and r.err.strip(), r
+
+
+def test_unknown_options_of_other_commands(cluster):
+    for cmd in ("squeue", "sinfo", "scancel", "sacct", "scontrol"):
+        r = cluster.run(cluster.bin(cmd), "--no-such-option")
+        assert r.rc != 0 and "no-such-option" in r.err, r
+
+
+def test_controller_unreachable(cluster):
+    conf = os.path.join(cluster.work, "unreachable.conf")
+    with open(cluster.conf) as f:
+        text = f.read()
+    # A port nothing listens on (we bind it and do not listen).
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    try:
+        lines = ["ControllerPort=%d" % port if l.startswith("ControllerPort=") else l
+                 for l in text.splitlines()]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        for argv in (["squeue"], ["sinfo"], ["sbatch", "--wrap", "true"], ["scontrol", "ping"]):
+            r = cluster.run([cluster.bin(argv[0])] + argv[1:], env={"SLUICE_CONF": conf},
+                            timeout=120)
+            assert r.rc != 0 and r.err.strip(), r
+    finally:
+        s.close()
+
+
+def test_output_path_that_cannot_be_opened(cluster):
+    d = cluster.mkdir("badout")
+    jid = cluster.submit("-o", "/nonexistent-dir/sub/out.txt", "--wrap", "echo hi", cwd=d)
+    j = cluster.wait_state(jid, ("FAILED", "COMPLETED", "CANCELLED", "NODE_FAIL"))
+    assert j["JobState"] == "FAILED", j
+    # The reason names the problem (the path or what failed about it).
+    why = " ".join(j.get(k, "") for k in ("Reason", "Comment", "StateReason", "Error"))
+    assert "/nonexistent-dir/sub/out.txt" in why or "output" in why.lower(), j
+    st = cluster.status()
+    assert all(x["alive"] for x in st["daemons"]), st
+    # The node is still usable.
+    ok = cluster.submit("-w", j["NodeList"], "--wrap", "echo fine", cwd=d)
+    cluster.wait_state(ok, "COMPLETED")
+    assert open(os.path.join(d, "slurm-%d.out" % ok)).read() == "fine\n"
+
+
+# ---- the wire protocol, spoken badly on purpose
+
+def ctld_addr(cluster):
+    host, port = "127.0.0.1", None
+    with open(cluster.conf) as f:
+        for line in f:
+            if line.startswith("ControllerPort="):
+                port = int(line.split("=", 1)[1])
+    return host, port
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def recv_frame(s):
+    """One frame's JSON object, or None when the peer closed."""
+    hdr = recv_exact(s, 4)
+    if hdr is None:
+        return None
+    (n,) = struct.unpack(">I", hdr)
+    assert n < 64 << 20, "reply frame of %d bytes" % n
+    body = recv_exact(s, n)
+    assert body is not None, "connection closed inside a frame"
+    return json.loads(body.decode())
+
+
+def frame(obj):
+    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+    return struct.pack(">I", len(data)) + data
+
+
+def connect(cluster):
+    s = socket.create_connection(ctld_addr(cluster), timeout=30)
+    s.settimeout(30)
+    return s
+
+
+def credential(cluster):
+    sock = os.path.join(cluster.dir, "munge", "munge.socket")
+    r = subprocess.run(["munge", "-n", "-S", sock], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip()
+
+
+def hello(cluster, s):
+    s.sendall(frame({"op": "hello", "id": 0, "body": {"version": 1, "cred": credential(cluster)}}))
+    rep = recv_frame(s)
+    assert rep and "error" not in rep and rep["body"]["version"] == 1, rep
+    assert rep["body"]["uid"] == os.getuid(), rep
+    return rep
+
+
+def expect_error_then_close(s, codes=None):
+    """An error reply (optional) and then EOF; never a hang."""
+    rep = recv_frame(s)
+    if rep is not None:
+        assert "error" in rep, rep
+        if codes:
+            assert rep["error"]["code"] in codes, rep
+        assert rep["error"].get("message"), rep
+        while rep is not None:     # the server closes the connection
+            rep = recv_frame(s)
+            assert rep is None or "error" in rep, rep
+
+
+def still_answers(cluster):
+    r = cluster.run(cluster.bin("scontrol"), "ping")
+    assert r.rc == 0, r
+    assert cluster.alive("controller")
+
+
+def test_frame_garbage_json(cluster):
+    with connect(cluster) as s:
+        s.sendall(frame(b"this is { not json"))
+        expect_error_then_close(s, ("EPROTO", "EINVAL"))
+    still_answers(cluster)
+
+
+def test_frame_oversized(cluster):
+    with connect(cluster) as s:
+        s.sendall(struct.pack(">I", 0xFFFFFFF0) + b"{" * 1000)
+        expect_error_then_close(s, ("EPROTO", "EINVAL"))
+    still_answers(cluster)
+
+
+def test_frame_truncated_then_closed(cluster):
+    with connect(cluster) as s:
+        s.sendall(struct.pack(">I", 1000) + b'{"op": "hel')
+    with connect(cluster) as s:
+        s.sendall(b"\x00\x00")
+    still_answers(cluster)
+
+
+def test_request_before_hello(cluster):
+    with connect(cluster) as s:
+        s.sendall(frame({"op": "job_list", "id": 3, "body": {}}))
+        expect_error_then_close(s, ("EPERM",))
+    still_answers(cluster)
+
+
+def test_bad_credential(cluster):
+    with connect(cluster) as s:
+        s.sendall(frame({"op": "hello", "id": 0, "body": {"version": 1, "cred": "MUNGE:forged:"}}))
+        expect_error_then_close(s, ("EPERM",))
+    still_answers(cluster)
+
+
+def test_bad_requests_after_hello(cluster):
+    with connect(cluster) as s:
+        hello(cluster, s)
+        cases = [
+            ({"op": "no_such_op", "id": 11, "body": {}}, 11),
+            ({"id": 12, "body": {}}, 12),                          # missing op
+            ({"op": "job_show", "id": 13, "body": {}}, 13),        # missing field
+            ({"op": "job_show", "id": 14, "body": {"job_id": "x"}}, 14),
+            ({"op": "job_submit", "id": 15, "body": {"script": "no shebang", "cwd": "/tmp"}}, 15),
+        ]
+        for req, rid in cases:
+            s.sendall(frame(req))
+            rep = recv_frame(s)
+            assert rep is not None, "connection closed after %r" % req
+            assert rep.get("id") == rid and "error" in rep, (req, rep)
+            assert rep["error"]["code"] in ("EINVAL", "ENOENT", "EPROTO"), (req, rep)
+            assert rep["error"]["message"], rep
+        s.sendall(frame([1, 2, 3]))                                # not an object
+        rep = recv_frame(s)
+        assert rep is None or "error" in rep, rep
+    with connect(cluster) as s:
+        hello(cluster, s)
+        s.sendall(frame({"op": "ping", "id": 21, "body": {}}))
+        rep = recv_frame(s)
+        assert rep["id"] == 21 and rep["body"]["cluster"] == "devcluster", rep
+    still_answers(cluster)
+
+
+def test_many_connections_dropped(cluster):
+    socks = [connect(cluster) for _ in range(50)]
+    for s in socks:
+        s.close()
+    wait_for(lambda: cluster.ping(), 30, "the controller to answer")
+    still_answers(cluster)
+
+
+def test_daemons_survived(cluster):
+    st = cluster.status()
+    assert all(x["alive"] for x in st["daemons"]), st
+    cluster.wait_nodes_idle()
