@@ -37,7 +37,7 @@ struct conf_key {
     enum conf_type type;
     size_t offset;               /* of the field in the object being set */
     const char *def;             /* default as text, NULL for none */
-    long min, max;               /* CT_INT, CT_U32 */
+    long min, max;               /* CT_INT, CT_U32, CT_SECONDS* */
     const char *const *choices;  /* CT_CHOICE: NULL-terminated */
     conf_set_fn set;             /* CT_CUSTOM */
     conf_show_fn show;           /* CT_CUSTOM */

@@ -59,8 +59,8 @@ static const struct conf_key globals[] = {
       "comma-separated users who may act on any job, as root may" },
     { "SluiceUser", CT_STRING, OFF(sluice_user), "root", 0, 0, NULL, NULL, NULL,
       "user the controller runs as" },
-    { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 0, NULL, NULL, NULL,
-      "seconds a finished job stays visible to scontrol show job" },
+    { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 315360000, NULL, NULL,
+      NULL, "seconds a finished job stays visible to scontrol show job (at most 10 years)" },
     { "MaxArraySize", CT_U32, OFF(max_array_size), "10001", 1, 4000001, NULL, NULL, NULL,
       "array task indexes must be below this" },
     { "MaxJobCount", CT_U32, OFF(max_job_count), "2000000", 1, UINT32_MAX, NULL, NULL, NULL,
@@ -90,7 +90,8 @@ static int authinfo_set(const struct conf_key *k, void *obj, const char *val, sl
         }
         socket = opt + 7;
     }
-    if (conf_strset(&c->auth_socket, socket) < 0 || conf_strset(&c->auth_info, *val ? val : NULL) < 0) {
+    if (conf_strset(&c->auth_socket, socket) < 0
+        || conf_strset(&c->auth_info, *val ? val : NULL) < 0) {
         free(copy);
         return sl_errprintf(e, "out of memory");
     }

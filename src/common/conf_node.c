@@ -263,8 +263,11 @@ static int nodes_create(struct conf_parser *p, const struct conf_where *w,
                      expr);
         goto out;
     }
-    if (!(ports = pair_values(w, "Port", "port", t->port, nn, nn == 1, e))
-        || !(hosts = pair_values(w, hostkey, "name", hostexpr, nn, 1, e)))
+    /* Nodes sharing a host need a port each; nodes on their own hosts
+     * may share one. */
+    if (!(hosts = pair_values(w, hostkey, "name", hostexpr, nn, 1, e))
+        || !(ports = pair_values(w, "Port", "port", t->port, nn,
+                                 hostlist_count(hosts) == nn, e)))
         goto out;
     for (size_t i = 0; i < nn; i++)
         if (node_add(p, w, t, hostlist_nth(names, i), pair_nth(hosts, i), pair_nth(ports, i),

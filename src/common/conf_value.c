@@ -26,19 +26,25 @@ int conf_strset(char **dst, const char *src)
     return 0;
 }
 
-/* Seconds as a plain number, or in time syntax (where a bare number would
- * be minutes, so it is only used when the value is not a plain number). */
-static int seconds_parse(const char *val, int64_t max, int64_t *out, sl_error_t *e)
+/* Seconds as a plain number, or in time syntax when the value has a ':' or
+ * '-' (a bare number there would mean minutes). */
+static int seconds_parse(const char *val, int64_t min, int64_t max, int64_t *out,
+                         sl_error_t *e)
 {
     uint64_t u;
     int64_t t;
 
-    if (val[strspn(val, "0123456789")] == '\0')
-        return parse_u64(val, 0, (uint64_t)max, NULL, &u, e) < 0 ? -1 : (*out = (int64_t)u, 0);
+    if (!strpbrk(val, ":-")) {
+        if (parse_u64(val, (uint64_t)min, (uint64_t)max, NULL, &u, e) < 0)
+            return -1;
+        *out = (int64_t)u;
+        return 0;
+    }
     if (parse_time_limit(val, &t, NULL) < 0)
         return sl_errprintf(e, "'%s' is neither seconds nor a time such as M:S or H:M:S", val);
-    if (t == TIME_INFINITE || t > max)
-        return sl_errprintf(e, "'%s' is out of range (at most %" PRId64 " seconds)", val, max);
+    if (t == TIME_INFINITE || t < min || t > max)
+        return sl_errprintf(e, "'%s' is out of range (%" PRId64 "-%" PRId64 " seconds)", val,
+                            min, max);
     *out = t;
     return 0;
 }
@@ -83,12 +89,12 @@ static int value_parse(const struct conf_key *k, void *obj, const char *val, sl_
         *CONF_FIELD(obj, k, uint32_t) = (uint32_t)u;
         return 0;
     case CT_SECONDS:
-        if (seconds_parse(val, k->max, &t, e) < 0)
+        if (seconds_parse(val, k->min, k->max, &t, e) < 0)
             return -1;
         *CONF_FIELD(obj, k, int) = (int)t;
         return 0;
     case CT_SECONDS64:
-        return seconds_parse(val, INT64_MAX, CONF_FIELD(obj, k, int64_t), e);
+        return seconds_parse(val, k->min, k->max, CONF_FIELD(obj, k, int64_t), e);
     case CT_TIME:
         return parse_time_limit(val, CONF_FIELD(obj, k, int64_t), e);
     case CT_MEM:

@@ -398,11 +398,12 @@ static void emit_group(struct sbuf *b, char **names, size_t n, size_t first, cha
     range_emit(b, count == 1, lo, hi, w);
     /* One lone number needs no brackets. */
     if (!b->failed && (count > 1 || lo != hi)) {
-        sbuf_add(b, "]", 1);
+        sbuf_add(b, "[", 1);
         if (!b->failed) {
             memmove(b->s + open_at + 1, b->s + open_at, b->len - open_at - 1);
             b->s[open_at] = '[';
         }
+        sbuf_add(b, "]", 1);
     }
     sbuf_add(b, hname_suffix(&g), strlen(hname_suffix(&g)));
 }

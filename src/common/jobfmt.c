@@ -90,6 +90,7 @@ struct jobfmt {
     size_t n;
     char *suffix;                   /* literal text after the last field */
     char *sep;                      /* parsable separator, or NULL */
+    int trailing;                   /* sep after the last value too */
 };
 
 void jobfmt_destroy(jobfmt_t *f)
@@ -220,10 +221,11 @@ jobfmt_t *jobfmt_parse(const char *spec, enum jobfmt_style style,
     return f;
 }
 
-void jobfmt_set_parsable(jobfmt_t *f, const char *sep)
+void jobfmt_set_parsable(jobfmt_t *f, const char *sep, int trailing)
 {
     free(f->sep);
     f->sep = sep ? strdup(sep) : NULL;
+    f->trailing = trailing;
 }
 
 static void fmt_cell(const jobfmt_t *f, const struct jobfmt_col *c, const char *v,
@@ -233,7 +235,8 @@ static void fmt_cell(const jobfmt_t *f, const struct jobfmt_col *c, const char *
     if (c->prefix)
         fputs(c->prefix, out);
     if (f->sep) {
-        fprintf(out, "%s%s", v, f->sep);
+        int last = c == &f->cols[f->n - 1];
+        fprintf(out, "%s%s", v, !last || f->trailing ? f->sep : "");
         return;
     }
     if (c->width > 0 && len > c->width) {

@@ -60,8 +60,9 @@ typedef struct jobfmt jobfmt_t;
 jobfmt_t *jobfmt_parse(const char *spec, enum jobfmt_style style,
                        const struct jobfmt_field *table, sl_error_t *e);
 void jobfmt_destroy(jobfmt_t *f);    /* accepts NULL */
-/* Parsable output: no padding, each value followed by sep (sacct -P). */
-void jobfmt_set_parsable(jobfmt_t *f, const char *sep);
+/* Parsable output: no padding, values separated by sep, and ended by it
+ * too when trailing (sacct -p; -P has no trailing separator). */
+void jobfmt_set_parsable(jobfmt_t *f, const char *sep, int trailing);
 
 void jobfmt_print_header(const jobfmt_t *f, FILE *out);
 void jobfmt_print_row(const jobfmt_t *f, const json_t *rec, const void *ctx, FILE *out);

@@ -14,6 +14,7 @@ struct event;
 struct sl_auth;
 struct db;
 struct jobtab;
+struct reconcile;
 
 /* A node's runtime state beside its configuration. */
 struct node {
@@ -34,6 +35,7 @@ struct node {
     uint32_t alloc_cpus;
     uint64_t alloc_mem_mb;
     uint32_t njobs;                /* jobs holding resources here */
+    struct reconcile *reconcile;   /* pending check after a registration */
 };
 
 struct ctld {
@@ -95,6 +97,7 @@ void node_alloc(struct node *n, uint32_t cpus, uint64_t mem);
 void node_free(struct node *n, uint32_t cpus, uint64_t mem);
 void node_save(struct ctld *c, struct node *n);
 void node_send(struct node *n, const char *op, json_t *body);
+void node_reconcile_cancel(struct node *n);
 /* Apply a job's allocation to / from the nodes it names. */
 void job_alloc_nodes(struct ctld *c, struct job *j);
 void job_free_nodes(struct ctld *c, struct job *j);

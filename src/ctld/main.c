@@ -122,6 +122,9 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
 
 static void ctld_stop(struct ctld *c)
 {
+    /* Finish what this iteration started: commit, then reply and launch. */
+    if (c->flush_ev)
+        ctld_flush_cb(-1, 0, c);
     server_destroy(c->server);
     node_teardown(c);
     jobtab_destroy(c->jobs);

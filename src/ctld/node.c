@@ -179,6 +179,7 @@ static struct node *node_create(struct ctld *c, const struct conf_node *cfg, jso
 
 static void node_destroy(struct node *n)
 {
+    node_reconcile_cancel(n);
     if (n->chan) {
         conn_set_data(n->chan, NULL, NULL);
         conn_close(n->chan);

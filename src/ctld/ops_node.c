@@ -74,17 +74,28 @@ static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
  * ran); a running job ends NODE_FAIL, or is requeued with --requeue. */
 struct reconcile {
     struct ctld *c;
-    char *node;
+    struct node *node;
     json_t *running;
     struct event *ev;
 };
+
+void node_reconcile_cancel(struct node *n)
+{
+    struct reconcile *r = n->reconcile;
+    if (!r)
+        return;
+    event_free(r->ev);
+    json_decref(r->running);
+    free(r);
+    n->reconcile = NULL;
+}
 
 static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct reconcile *r = arg;
     struct ctld *c = r->c;
-    struct node *n = node_find(c, r->node);
-    for (struct job *j = jobtab_first(c->jobs), *next; n && j; j = next) {
+    struct node *n = r->node;
+    for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
         next = j->next;
         size_t i;
         json_t *v;
@@ -101,10 +112,7 @@ static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
         else
             ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL, "NodeFail");
     }
-    event_free(r->ev);
-    json_decref(r->running);
-    free(r->node);
-    free(r);
+    node_reconcile_cancel(n);
 }
 
 static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
@@ -125,8 +133,10 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
     }
     struct reconcile *r = calloc(1, sizeof(*r));
     struct timeval grace = { 3, 0 };
+    node_reconcile_cancel(n);
+    n->reconcile = r;
     r->c = c;
-    r->node = strdup(n->name);
+    r->node = n;
     r->running = json_incref(running);
     r->ev = evtimer_new(c->base, reconcile_cb, r);
     evtimer_add(r->ev, &grace);

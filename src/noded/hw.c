@@ -83,7 +83,7 @@ static int hw_probe(const char *xml, struct hw_info *hw, sl_error_t *e)
 
     if (hwloc_topology_init(&t) < 0)
         return sl_errprintf(e, "hwloc: cannot initialise a topology");
-    if (xml && hwloc_topology_set_xmlfile(t, xml) < 0) {
+    if (xml && hwloc_topology_set_xml(t, xml) < 0) {
         int err = errno;
         hwloc_topology_destroy(t);
         return sl_errprintf(e, "cannot use topology file %s: %s", xml, strerror(err));

@@ -1,1 +1,280 @@
-int main(void) { return 1; }
+/* sluiced: the node daemon.  Registers the node's hardware with the
+ * controller, starts one sluicestepd per job and reports how jobs end. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/event.h>
+#include "auth.h"
+#include "conf.h"
+#include "ctl.h"
+#include "hw.h"
+#include "jobs.h"
+#include "log.h"
+#include "server.h"
+#include "spool.h"
+
+struct opts {
+    const char *conf_path;
+    const char *node;
+    int foreground;
+    int verbose;
+};
+
+struct noded {
+    conf_t *conf;
+    const struct conf_node *node;
+    struct hw_info hw;
+    char spool[PATH_MAX];
+    char stepd[PATH_MAX];
+    struct event_base *base;
+    struct event *sig_term, *sig_int;
+    sl_auth_t *auth;
+    sl_server_t *srv;
+    jobs_t *jobs;
+    ctl_t *ctl;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: sluiced [-f CONF] -N NODENAME [-D] [-v]\n"
+               "  -f, --conf=FILE      configuration file (default %s)\n"
+               "  -N, --node=NAME      this node's name in the configuration\n"
+               "  -D, --foreground     do not daemonize\n"
+               "  -v, --verbose        log at debug level\n"
+               "  -h, --help           show this help\n"
+               "  -V, --version        show the version\n", conf_default_path());
+}
+
+static void opts_parse(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        { "conf", required_argument, NULL, 'f' }, { "node", required_argument, NULL, 'N' },
+        { "foreground", no_argument, NULL, 'D' }, { "verbose", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },       { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "f:N:DvhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f': o->conf_path = optarg; break;
+        case 'N': o->node = optarg; break;
+        case 'D': o->foreground = 1; break;
+        case 'v': o->verbose = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("sluiced %s\n", PACKAGE_VERSION); exit(0);
+        default: usage(stderr); exit(2);
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "sluiced: error: unexpected argument '%s'\n", argv[optind]);
+        exit(2);
+    }
+    if (!o->node) {
+        fprintf(stderr, "sluiced: error: the node name is required (-N NODENAME)\n");
+        exit(2);
+    }
+}
+
+/* SluicedLogFile with %n replaced.  Everything written to stderr goes
+ * there, the stepds' messages included (they inherit it). */
+static void noded_log_open(const conf_t *conf, const char *node)
+{
+    const char *pat = conf->noded_log_file;
+    char path[PATH_MAX];
+    size_t off = 0;
+    int fd;
+
+    if (!pat || !*pat)
+        return;
+    for (const char *p = pat; *p && off + 1 < sizeof(path); p++) {
+        if (p[0] == '%' && p[1] == 'n') {
+            off += (size_t)snprintf(path + off, sizeof(path) - off, "%s", node);
+            p++;
+        } else {
+            path[off++] = *p;
+        }
+        if (off >= sizeof(path))
+            off = sizeof(path) - 1;
+    }
+    path[off] = '\0';
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        log_fatal("cannot open log file %s: %s", path, strerror(errno));
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+}
+
+static void noded_setup_paths(struct noded *d)
+{
+    sl_error_t e;
+
+    if (spool_mkdir_p(d->node->spool_dir, 0755, &e) < 0)
+        log_fatal("spool directory: %s", e.text);
+    if (!realpath(d->node->spool_dir, d->spool))
+        log_fatal("spool directory %s: %s", d->node->spool_dir, strerror(errno));
+    jobs_find_stepd(d->stepd, sizeof(d->stepd));
+    if (access(d->stepd, X_OK) < 0)
+        log_warn("sluicestepd %s is not executable (%s): jobs will fail to launch",
+                 d->stepd, strerror(errno));
+}
+
+/* TopologyFile relative to the configuration file's directory. */
+static void noded_discover(struct noded *d)
+{
+    const char *topo = d->node->topology_file;
+    char path[PATH_MAX];
+    sl_error_t e;
+
+    if (topo && topo[0] != '/' && d->conf->path && strchr(d->conf->path, '/')) {
+        int dirlen = (int)(strrchr(d->conf->path, '/') - d->conf->path);
+        snprintf(path, sizeof(path), "%.*s/%s", dirlen, d->conf->path, topo);
+        if (access(path, R_OK) == 0)
+            topo = path;
+    }
+    if (hw_discover(topo, &d->hw, &e) < 0)
+        log_fatal("hardware discovery: %s", e.text);
+    log_info("node %s: %u cpus (%u sockets x %u cores x %u threads), %llu MiB%s%s",
+             d->node->name, d->hw.cpus, d->hw.sockets, d->hw.cores_per_socket,
+             d->hw.threads_per_core, (unsigned long long)d->hw.memory_mb,
+             getenv("SLUICE_FAKE_HW") ? " (SLUICE_FAKE_HW)" : topo ? " from " : "",
+             getenv("SLUICE_FAKE_HW") ? "" : topo ? topo : "");
+}
+
+static void noded_daemonize(void)
+{
+    int fd;
+
+    if (daemon(0, 1) < 0)
+        log_fatal("cannot daemonize: %s", strerror(errno));
+    fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return;
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    /* Without a log file there is nobody to read stderr any more. */
+    if (isatty(STDERR_FILENO))
+        dup2(fd, STDERR_FILENO);
+    if (fd > 2)
+        close(fd);
+}
+
+static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
+{
+    struct noded *d = arg;
+    conn_reply(conn, id, json_pack("{s:s, s:I, s:s}", "node", d->node->name, "time",
+                                   (json_int_t)time(NULL), "version", PACKAGE_VERSION));
+}
+
+static const struct op_spec noded_ops[] = {
+    { "ping", op_ping, 0 },
+    { NULL, NULL, 0 },
+};
+
+static void on_started(void *arg, uint64_t job_id, pid_t pid)
+{
+    struct noded *d = arg;
+    if (d->ctl)
+        ctl_job_started(d->ctl, job_id, pid);
+}
+
+static void on_ended(void *arg, uint64_t job_id, json_t *result)
+{
+    struct noded *d = arg;
+    if (d->ctl)
+        ctl_job_ended(d->ctl, job_id, result);
+}
+
+static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct noded *d = arg;
+    log_info("signal %d: shutting down (jobs keep running)", (int)sig);
+    event_base_loopbreak(d->base);
+}
+
+static void noded_start(struct noded *d)
+{
+    static const struct jobs_ops jops = { on_started, on_ended };
+    sl_error_t e;
+
+    d->base = event_base_new();
+    if (!d->base)
+        log_fatal("cannot create the event loop");
+    d->sig_term = evsignal_new(d->base, SIGTERM, on_stop_signal, d);
+    d->sig_int = evsignal_new(d->base, SIGINT, on_stop_signal, d);
+    if (!d->sig_term || !d->sig_int || evsignal_add(d->sig_term, NULL) < 0 ||
+        evsignal_add(d->sig_int, NULL) < 0)
+        log_fatal("cannot watch SIGTERM/SIGINT");
+    d->auth = auth_create(d->conf, &e);
+    if (!d->auth)
+        log_fatal("authentication: %s", e.text);
+    d->srv = server_create(d->base, d->node->hostname, d->node->port, d->auth, noded_ops, d,
+                           &e);
+    if (!d->srv)
+        log_fatal("cannot listen on %s:%d: %s", d->node->hostname, d->node->port, e.text);
+    d->jobs = jobs_create(d->base, d->node->name, d->spool, d->stepd, &jops, d, &e);
+    if (!d->jobs)
+        log_fatal("%s", e.text);
+    if (jobs_recover(d->jobs, &e) < 0)
+        log_fatal("%s", e.text);
+    d->ctl = ctl_create(d->base, d->conf, d->node->name, &d->hw, d->jobs, &e);
+    if (!d->ctl)
+        log_fatal("%s", e.text);
+    ctl_start(d->ctl);
+}
+
+static void noded_stop(struct noded *d)
+{
+    ctl_destroy(d->ctl);
+    jobs_destroy(d->jobs);
+    server_destroy(d->srv);
+    auth_destroy(d->auth);
+    if (d->sig_term)
+        event_free(d->sig_term);
+    if (d->sig_int)
+        event_free(d->sig_int);
+    if (d->base)
+        event_base_free(d->base);
+    libevent_global_shutdown();
+    conf_destroy(d->conf);
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o = { 0 };
+    struct noded d = { 0 };
+    sl_error_t e;
+
+    opts_parse(argc, argv, &o);
+    log_init("sluiced", LOG_LVL_INFO, NULL, 1);
+    d.conf = conf_load(o.conf_path ? o.conf_path : conf_default_path(), &e);
+    if (!d.conf)
+        log_fatal("%s", e.text);
+    d.node = conf_node_find(d.conf, o.node);
+    if (!d.node)
+        log_fatal("node %s is not defined in %s", o.node, d.conf->path);
+    log_set_level(o.verbose ? LOG_LVL_DEBUG : d.conf->log_level);
+    noded_log_open(d.conf, o.node);
+    /* Writes to a controller that went away must not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+    noded_discover(&d);
+    noded_setup_paths(&d);
+    if (!o.foreground)
+        noded_daemonize();
+    noded_start(&d);
+    log_info("sluiced %s on node %s: listening on %s:%d, spool %s", PACKAGE_VERSION,
+             d.node->name, d.node->hostname, d.node->port, d.spool);
+    event_base_dispatch(d.base);
+    noded_stop(&d);
+    log_info("stopped");
+    log_fini();
+    return 0;
+}

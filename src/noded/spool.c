@@ -34,15 +34,15 @@ int spool_mkdir_p(const char *path, mode_t mode, sl_error_t *e)
     return 0;
 }
 
-static int remove_at(int dirfd, const char *name, sl_error_t *e)
+static int remove_at(int parent, const char *name, sl_error_t *e)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     DIR *d;
     struct dirent *de;
     int rc = 0;
 
     if (fd < 0)
-        return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT
+        return unlinkat(parent, name, 0) < 0 && errno != ENOENT
                    ? sl_errprintf(e, "cannot remove %s: %s", name, strerror(errno))
                    : 0;
     d = fdopendir(fd);
@@ -55,7 +55,7 @@ static int remove_at(int dirfd, const char *name, sl_error_t *e)
             rc = remove_at(dirfd(d), de->d_name, e);
     }
     closedir(d);
-    if (rc == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    if (rc == 0 && unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
         return sl_errprintf(e, "cannot remove directory %s: %s", name, strerror(errno));
     return rc;
 }

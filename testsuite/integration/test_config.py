@@ -147,7 +147,7 @@ def test_partition_down(cluster, conf):
     assert r.out.split() == ["batch*", "down"], r
     d = cluster.mkdir("down")
     jid = cluster.submit("--wrap", "echo ran", cwd=d)
-    j = cluster.wait_state(jid, "PENDING")
+    cluster.wait_state(jid, "PENDING")
     wait_for(lambda: cluster.job(jid)["Reason"] == "PartitionDown", 30, "reason PartitionDown")
     r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-o", "%T %r")
     assert r.out.split() == ["PENDING", "PartitionDown"], r

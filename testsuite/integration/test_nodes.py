@@ -89,10 +89,16 @@ wait
 echo "run $SLURM_RESTART_COUNT on $SLURMD_NODENAME" >> requeue.log
 if [ "$SLURM_RESTART_COUNT" = 0 ]; then echo $$ > requeue.pid; sleep 600; fi
 """, cwd=d)
+    # Both jobs on n3: the requeue one by draining the others while it starts
+    # (a -w n3 job could not run elsewhere after the requeue).
+    cluster.ok(cluster.bin("scontrol"), "update", "NodeName=n[1-2]", "State=DRAIN", "Reason=pin")
     j1 = cluster.submit("-w", "n3", "--mem=100", "-o", "plain.out", plain, cwd=d)
-    j2 = cluster.submit("-w", "n3", "--mem=100", "--requeue", "-o", "requeue.out", requeue, cwd=d)
+    j2 = cluster.submit("--mem=100", "--requeue", "-o", "requeue.out", requeue, cwd=d)
     cluster.wait_state(j1, "RUNNING")
-    cluster.wait_state(j2, "RUNNING")
+    assert cluster.wait_state(j2, "RUNNING")["NodeList"] == "n3"
+    cluster.ok(cluster.bin("scontrol"), "update", "NodeName=n[1-2]", "State=RESUME")
+    wait_for(lambda: all(cluster.node_states().get(n) == "idle" for n in ("n1", "n2")), 30,
+             "n1, n2 idle")
     job_pid = read_pidfile(os.path.join(d, "plain.pid"))
     child_pid = read_pidfile(os.path.join(d, "plain-child.pid"))
     first_run_pid = read_pidfile(os.path.join(d, "requeue.pid"))

@@ -181,6 +181,15 @@ int cmd_list_strs(const char *s, json_t *arr)
     return list_each(s, item_str, arr, NULL, NULL);
 }
 
+void cmd_user_value(const json_t *v, char *buf, size_t len)
+{
+    struct passwd *pw;
+    if (json_is_integer(v) && (pw = getpwuid((uid_t)json_integer_value(v))))
+        snprintf(buf, len, "%s", pw->pw_name);
+    else
+        jobfmt_value(v, buf, len);
+}
+
 const char *cmd_username(void)
 {
     static char name[64];

@@ -36,6 +36,8 @@ int cmd_list_users(const char *s, json_t *arr, sl_error_t *e);
 int cmd_list_states(const char *s, json_t *arr, int *all, sl_error_t *e);
 int cmd_list_strs(const char *s, json_t *arr);
 
+/* A user given as a name or a uid (records differ): the name if known. */
+void cmd_user_value(const json_t *v, char *buf, size_t len);
 /* The calling user's name ("uid N" if it has none). */
 const char *cmd_username(void);
 int64_t cmd_int(const json_t *rec, const char *key);

@@ -1,1 +1,216 @@
-int main(void) { return 1; }
+/* sinfo: show partitions and nodes.  Nodes fold into one line when every
+ * field shown (other than counts and lists) is the same for them. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmdutil.h"
+#include "hostlist.h"
+#include "sinfo.h"
+
+#define FMT_DEFAULT "%9P %.5a %.10l %.6D %.6t %N"
+#define FMT_LONG "%9P %.5a %.10l %.6D %.10T %N"
+#define FMT_NODES "%-10N %.6D %-10P %-6t"
+#define FMT_NODES_LONG "%-10N %.6D %-10P %-11T %.4c %.8z %.6m %-20E"
+#define FMT_REASONS "%-20E %-9u %-19H %N"
+
+struct sinfo_opts {
+    int noheader, node_mode, reasons, longfmt;
+    const char *format, *Format;
+    json_t *parts;      /* -p names, or NULL for all */
+    hostlist_t *nodes;  /* -n names, or NULL for all */
+};
+
+static const struct option long_opts[] = {
+    { "noheader", no_argument, NULL, 'h' },  { "Node", no_argument, NULL, 'N' },
+    { "list-reasons", no_argument, NULL, 'R' }, { "long", no_argument, NULL, 'l' },
+    { "format", required_argument, NULL, 'o' }, { "Format", required_argument, NULL, 'O' },
+    { "partition", required_argument, NULL, 'p' },
+    { "nodes", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
+    { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
+    { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out)
+{
+    fputs("Usage: sinfo [-hNRl] [-p partitions] [-n nodes] [-o format | -O fields]\n"
+          "  -h, --noheader        no headers on output\n"
+          "  -l, --long            long output: state names in full\n"
+          "  -n, --nodes=NODES     report on these nodes only\n"
+          "  -N, --Node            node-centric format\n"
+          "  -o, --format=format   format specification (%P %a %l %D %t %N ...)\n"
+          "  -O, --Format=fields   format by field name (Partition,NodeList:30)\n"
+          "  -p, --partition=PART  report on these partitions only\n"
+          "  -R, --list-reasons    list reasons nodes are down or drained\n"
+          "  -V, --version         output version information and exit\n"
+          "      --help            show this help message\n", out);
+}
+
+static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
+{
+    sl_error_t e;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hNRlo:O:p:n:avV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': o->noheader = 1; break;
+        case 'N': o->node_mode = 1; break;
+        case 'R': o->reasons = 1; break;
+        case 'l': o->longfmt = 1; break;
+        case 'o': o->format = optarg; break;
+        case 'O': o->Format = optarg; break;
+        case 'p':
+            if (!o->parts)
+                o->parts = json_array();
+            cmd_list_strs(optarg, o->parts);
+            break;
+        case 'n':
+            if (!o->nodes)
+                o->nodes = hostlist_create();
+            if (hostlist_push(o->nodes, optarg, &e) < 0)
+                cmd_die("Invalid node list: %s", e.text);
+            break;
+        case 'a': case 'v': break;
+        case 'H': usage(stdout); exit(0);
+        case 'U': fputs("Usage: sinfo [OPTIONS]\n", stdout); exit(0);
+        case 'V': cmd_version(); exit(0);
+        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
+        default: cmd_die("unrecognized option '%s'\nTry \"sinfo --help\" for more "
+                         "information", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        cmd_die("unrecognized argument '%s'", argv[optind]);
+}
+
+static jobfmt_t *opts_format(const struct sinfo_opts *o)
+{
+    sl_error_t e;
+    jobfmt_t *f;
+    if (o->Format)
+        f = jobfmt_parse(o->Format, JOBFMT_NAMES, sinfo_fields, &e);
+    else
+        f = jobfmt_parse(o->format ? o->format
+                         : o->reasons ? FMT_REASONS
+                         : o->node_mode ? (o->longfmt ? FMT_NODES_LONG : FMT_NODES)
+                         : o->longfmt ? FMT_LONG : FMT_DEFAULT,
+                         JOBFMT_PERCENT, sinfo_fields, &e);
+    if (!f)
+        cmd_die("%s", e.text);
+    return f;
+}
+
+static int name_in(const json_t *names, const char *name)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(names, i, v)
+        if (strcmp(json_string_value(v), name) == 0)
+            return 1;
+    return 0;
+}
+
+static json_t *rec_find(const json_t *nodes, const char *name)
+{
+    json_t *n;
+    size_t i;
+    json_array_foreach(nodes, i, n)
+        if (strcmp(cmd_str(n, "name"), name) == 0)
+            return n;
+    return NULL;
+}
+
+/* Add node n (of partition p) to rows: to the row with the same key, or a
+ * new one.  keys parallels rows. */
+static void rows_add(json_t *rows, json_t *keys, const jobfmt_t *f, json_t *p, json_t *n,
+                     const char *extra)
+{
+    json_t *row = json_pack("{s:O,s:[O]}", "node", n, "nodes", n), *k, *fullkey;
+    char *key;
+    size_t i;
+    if (p)
+        json_object_set(row, "part", p);
+    key = jobfmt_row_key(f, row, NULL);
+    fullkey = json_sprintf("%s|%s", key ? key : "", extra);
+    free(key);
+    json_array_foreach(keys, i, k) {
+        if (json_equal(k, fullkey)) {
+            json_array_append(json_object_get(json_array_get(rows, i), "nodes"), n);
+            json_decref(row);
+            json_decref(fullkey);
+            return;
+        }
+    }
+    json_array_append_new(rows, row);
+    json_array_append_new(keys, fullkey);
+}
+
+/* -R: nodes with a reason, whatever their partitions. */
+static json_t *rows_reasons(const jobfmt_t *f, const json_t *nodes, const hostlist_t *sel)
+{
+    json_t *rows = json_array(), *keys = json_array(), *n;
+    size_t i;
+    json_array_foreach(nodes, i, n)
+        if (*cmd_str(n, "reason") && (!sel || hostlist_find(sel, cmd_str(n, "name")) >= 0))
+            rows_add(rows, keys, f, NULL, n, "");
+    json_decref(keys);
+    return rows;
+}
+
+static json_t *rows_build(const struct sinfo_opts *o, const jobfmt_t *f,
+                          const json_t *parts, const json_t *nodes)
+{
+    json_t *rows = json_array(), *keys = json_array(), *p, *nm;
+    size_t i, k;
+    json_array_foreach(parts, i, p) {
+        size_t before = json_array_size(rows);
+        if (o->parts && !name_in(o->parts, cmd_str(p, "name")))
+            continue;
+        json_array_foreach(json_object_get(p, "node_names"), k, nm) {
+            json_t *n = rec_find(nodes, json_string_value(nm));
+            if (!n || (o->nodes && hostlist_find(o->nodes, cmd_str(n, "name")) < 0))
+                continue;
+            /* -N shows each node on its own line. */
+            rows_add(rows, keys, f, p, n, o->node_mode ? cmd_str(n, "name") : "");
+        }
+        if (json_array_size(rows) == before && !o->nodes && !o->node_mode)
+            json_array_append_new(rows, json_pack("{s:O,s:[]}", "part", p, "nodes"));
+    }
+    json_decref(keys);
+    return rows;
+}
+
+int main(int argc, char **argv)
+{
+    struct sinfo_opts o = { 0 };
+    json_t *preply, *nreply, *rows, *r;
+    jobfmt_t *f;
+    size_t i;
+    cmd_init("sinfo");
+    opts_parse(&o, argc, argv);
+    f = opts_format(&o);
+    preply = cmd_call("part_list", json_object());
+    nreply = cmd_call("node_list", json_object());
+    if (o.parts && json_array_size(o.parts) == 1 &&
+        !rec_find(json_object_get(preply, "partitions"),
+                   json_string_value(json_array_get(o.parts, 0))))
+        cmd_die("Invalid partition name specified");
+    rows = o.reasons ? rows_reasons(f, json_object_get(nreply, "nodes"), o.nodes)
+                     : rows_build(&o, f, json_object_get(preply, "partitions"),
+                                  json_object_get(nreply, "nodes"));
+    if (!o.noheader)
+        jobfmt_print_header(f, stdout);
+    json_array_foreach(rows, i, r)
+        jobfmt_print_row(f, r, NULL, stdout);
+    json_decref(rows);
+    json_decref(preply);
+    json_decref(nreply);
+    json_decref(o.parts);
+    hostlist_destroy(o.nodes);
+    jobfmt_destroy(f);
+    cmd_fini();
+    return 0;
+}

@@ -103,6 +103,24 @@ static void get_oversub(const json_t *j, const void *ctx, char *buf, size_t len)
     snprintf(buf, len, "%s", json_is_true(json_object_get(j, "exclusive")) ? "NO" : "OK");
 }
 
+/* A pending job has no allocation yet: show what it asks for. */
+static void get_nodes(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    int64_t n = cmd_int(j, "num_nodes");
+    if (n <= 0)
+        n = cmd_int(j, "nodes_min");
+    snprintf(buf, len, "%lld", (long long)(n > 0 ? n : 1));
+}
+
+static void get_cpus(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    int64_t n = cmd_int(j, "num_cpus"), tasks = cmd_int(j, "num_tasks");
+    int64_t cpt = cmd_int(j, "cpus_per_task");
+    if (n <= 0)
+        n = (tasks > 0 ? tasks : 1) * (cpt > 0 ? cpt : 1);
+    snprintf(buf, len, "%lld", (long long)n);
+}
+
 static void get_exit(const json_t *j, const void *ctx, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld:%lld", (long long)cmd_int(j, "exit_code"),
@@ -128,8 +146,8 @@ const struct jobfmt_field squeue_fields[] = {
     { "TimeUsed", 'M', "TIME", 20, 0, NULL, get_used, 0 },
     { "TimeLimit", 'l', "TIME_LIMIT", 20, 0, NULL, get_limit, 0 },
     { "TimeLeft", 'L', "TIME_LEFT", 20, 0, NULL, get_left, 0 },
-    { "NumNodes", 'D', "NODES", 20, 0, "num_nodes", NULL, 0 },
-    { "NumCPUs", 'C', "CPUS", 20, 0, "num_cpus", NULL, 0 },
+    { "NumNodes", 'D', "NODES", 20, 0, NULL, get_nodes, 0 },
+    { "NumCPUs", 'C', "CPUS", 20, 0, NULL, get_cpus, 0 },
     { "NumTasks", 0, "TASKS", 20, 0, "num_tasks", NULL, 0 },
     { "MinCpus", 'c', "MIN_CPUS", 20, 0, "cpus_per_task", NULL, 0 },
     { "MinMemory", 'm', "MIN_MEMORY", 20, 0, NULL, get_mem, 0 },

@@ -1,0 +1,101 @@
+/* sacct_fields.c: sacct's --format fields, with Slurm's default widths. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmdutil.h"
+#include "parse.h"
+#include "sacct.h"
+
+#define GET(name) static void name(const json_t *r, const void *ctx, char *buf, size_t len)
+
+GET(get_state)
+{
+    const char *s = cmd_str(r, "slurm_state");
+    json_t *by = json_object_get(r, "cancelled_by");
+    if (!strcmp(s, "CANCELLED") && json_is_integer(by) && json_integer_value(by) >= 0)
+        snprintf(buf, len, "CANCELLED by %lld", (long long)json_integer_value(by));
+    else
+        snprintf(buf, len, "%s", s);
+}
+
+GET(get_exitcode)
+{
+    snprintf(buf, len, "%lld:%lld", (long long)cmd_int(r, "exit_code"),
+             (long long)cmd_int(r, "exit_signal"));
+}
+
+static void when(const json_t *r, const char *key, char *buf, size_t len)
+{
+    format_datetime(cmd_int(r, key), buf, len);
+}
+
+GET(get_submit) { when(r, "submit_time", buf, len); }
+GET(get_start) { when(r, "start_time", buf, len); }
+GET(get_end) { when(r, "end_time", buf, len); }
+GET(get_eligible) { when(r, "eligible_time", buf, len); }
+
+static int64_t elapsed(const json_t *r, const void *ctx)
+{
+    int64_t start = cmd_int(r, "start_time"), end = cmd_int(r, "end_time");
+    if (start <= 0)
+        return 0;
+    if (end <= 0)
+        end = ((const struct sacct_ctx *)ctx)->now;
+    return end > start ? end - start : 0;
+}
+
+GET(get_elapsed) { jobfmt_hms(elapsed(r, ctx), buf, len); }
+GET(get_elapsed_raw) { snprintf(buf, len, "%lld", (long long)elapsed(r, ctx)); }
+GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
+
+GET(get_nodelist)
+{
+    const char *n = cmd_str(r, "nodes");
+    snprintf(buf, len, "%s", *n ? n : "None assigned");
+}
+
+GET(get_reqmem)
+{
+    int64_t node = cmd_int(r, "mem_mb"), cpu = cmd_int(r, "mem_per_cpu_mb");
+    if (cpu > 0)
+        snprintf(buf, len, "%lldMc", (long long)cpu);
+    else if (node > 0)
+        snprintf(buf, len, "%lldMn", (long long)node);
+}
+
+#define L 0   /* left-aligned */
+#define R 1   /* right-aligned */
+
+const struct jobfmt_field sacct_fields[] = {
+    { "JobID", 0, "JobID", 12, L, "job_id", NULL, 0 },
+    { "JobIDRaw", 0, "JobIDRaw", 12, L, "job_id", NULL, 0 },
+    { "JobName", 0, "JobName", 10, R, "name", NULL, 0 },
+    { "User", 0, "User", 9, R, "user", NULL, 0 },
+    { "UID", 0, "UID", 6, R, "uid", NULL, 0 },
+    { "GID", 0, "GID", 6, R, "gid", NULL, 0 },
+    { "Partition", 0, "Partition", 10, R, "partition", NULL, 0 },
+    { "Account", 0, "Account", 10, R, "account", NULL, 0 },
+    { "AllocCPUS", 0, "AllocCPUS", 10, R, "num_cpus", NULL, 0 },
+    { "NCPUS", 0, "NCPUS", 10, R, "num_cpus", NULL, 0 },
+    { "ReqCPUS", 0, "ReqCPUS", 8, R, "num_cpus", NULL, 0 },
+    { "AllocNodes", 0, "AllocNodes", 10, R, "num_nodes", NULL, 0 },
+    { "NNodes", 0, "NNodes", 8, R, "num_nodes", NULL, 0 },
+    { "NTasks", 0, "NTasks", 8, R, "num_tasks", NULL, 0 },
+    { "NodeList", 0, "NodeList", 15, L, NULL, get_nodelist, 0 },
+    { "State", 0, "State", 10, R, NULL, get_state, 0 },
+    { "ExitCode", 0, "ExitCode", 8, R, NULL, get_exitcode, 0 },
+    { "Submit", 0, "Submit", 19, R, NULL, get_submit, 0 },
+    { "Eligible", 0, "Eligible", 19, R, NULL, get_eligible, 0 },
+    { "Start", 0, "Start", 19, R, NULL, get_start, 0 },
+    { "End", 0, "End", 19, R, NULL, get_end, 0 },
+    { "Elapsed", 0, "Elapsed", 10, R, NULL, get_elapsed, 0 },
+    { "ElapsedRaw", 0, "ElapsedRaw", 10, R, NULL, get_elapsed_raw, 0 },
+    { "Timelimit", 0, "Timelimit", 10, R, NULL, get_timelimit, 0 },
+    { "Reason", 0, "Reason", 20, R, "reason", NULL, 0 },
+    { "WorkDir", 0, "WorkDir", 20, L, "cwd", NULL, 0 },
+    { "Priority", 0, "Priority", 10, R, "priority", NULL, 0 },
+    { "Comment", 0, "Comment", 20, R, "comment", NULL, 0 },
+    { "ReqMem", 0, "ReqMem", 10, R, NULL, get_reqmem, 0 },
+    { "Restarts", 0, "Restarts", 8, R, "restart_count", NULL, 0 },
+    { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
+};

@@ -1,0 +1,161 @@
+/* scontrol_update.c: scontrol update, hold and release. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdutil.h"
+#include "jobfmt.h"
+#include "parse.h"
+#include "scontrol.h"
+
+/* One Key=Value word of an update: the body field it fills and how. */
+struct update_key {
+    const char *name;   /* as users type it, case-insensitive */
+    const char *field;
+    int (*set)(json_t *body, const char *field, const char *val, sl_error_t *e);
+};
+
+static int set_string(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    if (!*val && strcmp(field, "reason") != 0)
+        return sl_errprintf(e, "Invalid %s value: empty", field);
+    return json_object_set_new(body, field, json_string(val));
+}
+
+static int set_timelimit(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int64_t secs;
+    if (parse_time_limit(val, &secs, NULL) < 0)
+        return sl_errprintf(e, "Invalid TimeLimit value: %s", val);
+    return json_object_set_new(body, field, json_integer(secs));
+}
+
+static int set_jobid(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    char *end;
+    long long n = strtoll(val, &end, 10);
+    if (*end || n <= 0)
+        return sl_errprintf(e, "Invalid job id specified");
+    return json_object_set_new(body, field, json_integer(n));
+}
+
+static int set_nodestate(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    static const char *const states[] = { "DRAIN", "RESUME", "DOWN" };
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+        if (strcasecmp(val, states[i]) == 0)
+            return json_object_set_new(body, field, json_string(states[i]));
+    if (strcasecmp(val, "UNDRAIN") == 0 || strcasecmp(val, "IDLE") == 0)
+        return json_object_set_new(body, field, json_string("RESUME"));
+    return sl_errprintf(e, "Invalid node state specified: %s (use DRAIN, RESUME or DOWN)",
+                        val);
+}
+
+static const struct update_key job_keys[] = {
+    { "JobId", "job_id", set_jobid },          { "TimeLimit", "time_limit", set_timelimit },
+    { "Name", "name", set_string },            { "JobName", "name", set_string },
+    { "Partition", "partition", set_string },
+};
+
+static const struct update_key node_keys[] = {
+    { "NodeName", "nodes", set_string },       { "State", "state", set_nodestate },
+    { "Reason", "reason", set_string },
+};
+
+/* Fill body from Key=Value words against a key table; exits on errors. */
+static void update_parse(int argc, char **argv, const struct update_key *keys,
+                         size_t nkeys, json_t *body)
+{
+    sl_error_t e;
+    for (int i = 0; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        size_t klen = eq ? (size_t)(eq - argv[i]) : 0, k;
+        if (!eq)
+            cmd_die("Invalid input: %s (expected Key=Value)", argv[i]);
+        for (k = 0; k < nkeys; k++)
+            if (strlen(keys[k].name) == klen && !strncasecmp(keys[k].name, argv[i], klen))
+                break;
+        if (k == nkeys)
+            cmd_die("Update of this parameter is not supported: %s", argv[i]);
+        if (keys[k].set(body, keys[k].field, eq + 1, &e) < 0)
+            cmd_die("%s", e.text);
+    }
+}
+
+static int update_job(int argc, char **argv)
+{
+    sl_error_t e;
+    json_t *body = json_object(), *reply;
+    update_parse(argc, argv, job_keys, sizeof(job_keys) / sizeof(job_keys[0]), body);
+    if (json_object_size(body) < 2)
+        cmd_die("No changes specified");
+    if (!(reply = cmd_try("job_update", body, &e)))
+        cmd_die("%s", !strcmp(client_last_code(cmd_client()), "ENOENT")
+                          ? "Invalid job id specified" : e.text);
+    json_decref(reply);
+    return 0;
+}
+
+static int update_node(int argc, char **argv)
+{
+    sl_error_t e;
+    json_t *body = json_object(), *reply;
+    const char *state;
+    update_parse(argc, argv, node_keys, sizeof(node_keys) / sizeof(node_keys[0]), body);
+    state = json_string_value(json_object_get(body, "state"));
+    if (!state)
+        cmd_die("No node State specified (DRAIN, RESUME or DOWN)");
+    if (strcmp(state, "RESUME") != 0 && !*cmd_str(body, "reason"))
+        cmd_die("You must specify a reason when DOWNING or DRAINING a node. Request denied");
+    if (!(reply = cmd_try("node_update", body, &e)))
+        cmd_die("%s", !strcmp(client_last_code(cmd_client()), "ENOENT")
+                          ? "Invalid node name specified" : e.text);
+    json_decref(reply);
+    return 0;
+}
+
+int scontrol_update(const struct scontrol_opts *o, int argc, char **argv)
+{
+    if (argc < 1)
+        cmd_die("update what? (JobId=ID ... or NodeName=NAME ...)");
+    if (!strncasecmp(argv[0], "JobId=", 6))
+        return update_job(argc, argv);
+    if (!strncasecmp(argv[0], "NodeName=", 9))
+        return update_node(argc, argv);
+    cmd_die("Invalid input: %s (update starts with JobId= or NodeName=)", argv[0]);
+}
+
+/* hold and release: ids in one or several words, comma lists allowed. */
+static int hold_release(const char *op, int argc, char **argv)
+{
+    sl_error_t e;
+    json_t *ids = json_array(), *reply, *err;
+    size_t i;
+    int rc = 0;
+    for (int k = 0; k < argc; k++)
+        if (cmd_list_ids(argv[k], ids, &e) < 0)
+            cmd_die("Invalid job id specified");
+    if (json_array_size(ids) == 0)
+        cmd_die("Invalid job id specified");
+    reply = cmd_call(op, json_pack("{s:o}", "job_ids", ids));
+    json_array_foreach(json_object_get(reply, "errors"), i, err) {
+        char id[64];
+        jobfmt_value(json_object_get(err, "job_id"), id, sizeof(id));
+        fprintf(stderr, "scontrol: error: Job %s: %s\n", id, cmd_str(err, "message"));
+        rc = 1;
+    }
+    json_decref(reply);
+    return rc;
+}
+
+int scontrol_hold(const struct scontrol_opts *o, int argc, char **argv)
+{
+    return hold_release("job_hold", argc, argv);
+}
+
+int scontrol_release(const struct scontrol_opts *o, int argc, char **argv)
+{
+    return hold_release("job_release", argc, argv);
+}

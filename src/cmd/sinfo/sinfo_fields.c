@@ -1,0 +1,195 @@
+/* sinfo_fields.c: sinfo's -o letters, as Slurm's. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmdutil.h"
+#include "hostlist.h"
+#include "parse.h"
+#include "sinfo.h"
+
+#define GET(name) static void name(const json_t *r, const void *ctx, char *buf, size_t len)
+#define PART(r) json_object_get(r, "part")
+#define NODE(r) json_object_get(r, "node")
+#define NODES(r) json_object_get(r, "nodes")
+
+GET(get_part_star)
+{
+    const json_t *p = PART(r);
+    snprintf(buf, len, "%s%s", p ? cmd_str(p, "name") : "n/a",
+             json_is_true(json_object_get(p, "default")) ? "*" : "");
+}
+
+GET(get_part) { snprintf(buf, len, "%s", PART(r) ? cmd_str(PART(r), "name") : "n/a"); }
+
+GET(get_avail)
+{
+    static const char *const names[][2] = {
+        { "UP", "up" }, { "DOWN", "down" }, { "DRAIN", "drain" }, { "INACTIVE", "inact" },
+    };
+    const char *s = PART(r) ? cmd_str(PART(r), "state") : "";
+    snprintf(buf, len, "n/a");
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcasecmp(s, names[i][0]))
+            snprintf(buf, len, "%s", names[i][1]);
+}
+
+static void duration(const json_t *p, const char *key, char *buf, size_t len)
+{
+    int64_t t = cmd_int(p, key);
+    if (!p)
+        snprintf(buf, len, "n/a");
+    else if (t < 0)
+        snprintf(buf, len, "infinite");
+    else
+        format_duration(t, buf, len);
+}
+
+GET(get_timelimit) { duration(PART(r), "max_time", buf, len); }
+GET(get_deftime) { duration(PART(r), "default_time", buf, len); }
+
+GET(get_jobsize)
+{
+    int64_t max = cmd_int(PART(r), "max_nodes");
+    if (max > 0)
+        snprintf(buf, len, "1-%lld", (long long)max);
+    else
+        snprintf(buf, len, "1-infinite");
+}
+
+GET(get_count) { snprintf(buf, len, "%zu", json_array_size(NODES(r))); }
+
+GET(get_nodelist)
+{
+    hostlist_t *hl = hostlist_create();
+    json_t *n;
+    size_t i;
+    char *s;
+    json_array_foreach(NODES(r), i, n)
+        hostlist_push_host(hl, cmd_str(n, "name"));
+    s = hostlist_ranged_string(hl);
+    snprintf(buf, len, "%s", s ? s : "");
+    free(s);
+    hostlist_destroy(hl);
+}
+
+static int node_down(const json_t *n)
+{
+    const char *s = cmd_str(n, "state");
+    return !strcmp(s, "DOWN") || !strcmp(s, "DRAINED") || !strcmp(s, "UNKNOWN") ||
+           json_is_false(json_object_get(n, "responding"));
+}
+
+/* Allocated/idle/other/total CPUs: "other" are those of unusable nodes. */
+GET(get_cpus_aiot)
+{
+    int64_t a = 0, idle = 0, o = 0, t = 0;
+    json_t *n;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        int64_t cpus = cmd_int(n, "cpus"), alloc = cmd_int(n, "alloc_cpus");
+        t += cpus;
+        a += alloc;
+        if (node_down(n))
+            o += cpus - alloc;
+        else
+            idle += cpus - alloc;
+    }
+    snprintf(buf, len, "%lld/%lld/%lld/%lld", (long long)a, (long long)idle, (long long)o,
+             (long long)t);
+}
+
+GET(get_nodes_aiot)
+{
+    int a = 0, idle = 0, o = 0;
+    json_t *n;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        if (node_down(n))
+            o++;
+        else if (cmd_int(n, "alloc_cpus") > 0)
+            a++;
+        else
+            idle++;
+    }
+    snprintf(buf, len, "%d/%d/%d/%zu", a, idle, o, json_array_size(NODES(r)));
+}
+
+static void state(const json_t *r, int longform, char *buf, size_t len)
+{
+    const json_t *n = NODE(r);
+    if (!n)
+        snprintf(buf, len, "n/a");
+    else
+        jobfmt_node_state(cmd_str(n, "state"),
+                          !json_is_false(json_object_get(n, "responding")), longform, buf,
+                          len);
+}
+
+GET(get_state) { state(r, 0, buf, len); }
+GET(get_state_long) { state(r, 1, buf, len); }
+
+static void node_value(const json_t *r, const char *key, const char *none, char *buf,
+                       size_t len)
+{
+    jobfmt_value(json_object_get(NODE(r), key), buf, len);
+    if (!buf[0])
+        snprintf(buf, len, "%s", none);
+}
+
+GET(get_cpus) { node_value(r, "cpus", "0", buf, len); }
+GET(get_mem) { node_value(r, "memory_mb", "0", buf, len); }
+GET(get_reason) { node_value(r, "reason", "none", buf, len); }
+GET(get_reason_user)
+{
+    cmd_user_value(json_object_get(NODE(r), "reason_user"), buf, len);
+    if (!buf[0])
+        snprintf(buf, len, "Unknown");
+}
+GET(get_features) { node_value(r, "features", "(null)", buf, len); }
+GET(get_na) { snprintf(buf, len, "N/A"); }
+
+GET(get_reason_time)
+{
+    int64_t t = cmd_int(NODE(r), "reason_time");
+    if (t > 0)
+        format_datetime(t, buf, len);
+    else
+        snprintf(buf, len, "Unknown");
+}
+
+GET(get_sct)
+{
+    snprintf(buf, len, "%lld:%lld:%lld", (long long)cmd_int(NODE(r), "sockets"),
+             (long long)cmd_int(NODE(r), "cores_per_socket"),
+             (long long)cmd_int(NODE(r), "threads_per_core"));
+}
+
+#define AGG JOBFMT_AGGREGATE
+
+const struct jobfmt_field sinfo_fields[] = {
+    { "PartitionName", 'P', "PARTITION", 20, 0, NULL, get_part_star, 0 },
+    { "Partition", 'R', "PARTITION", 20, 0, NULL, get_part, 0 },
+    { "Available", 'a', "AVAIL", 20, 0, NULL, get_avail, 0 },
+    { "Time", 'l', "TIMELIMIT", 20, 0, NULL, get_timelimit, 0 },
+    { "DefaultTime", 'L', "DEFAULTTIME", 20, 0, NULL, get_deftime, 0 },
+    { "Size", 's', "JOB_SIZE", 20, 0, NULL, get_jobsize, 0 },
+    { "Nodes", 'D', "NODES", 20, 0, NULL, get_count, AGG },
+    { "NodeList", 'N', "NODELIST", 20, 0, NULL, get_nodelist, AGG },
+    { "StateCompact", 't', "STATE", 20, 0, NULL, get_state, 0 },
+    { "StateLong", 'T', "STATE", 20, 0, NULL, get_state_long, 0 },
+    { "CPUs", 'c', "CPUS", 20, 0, NULL, get_cpus, 0 },
+    { "CPUsState", 'C', "CPUS(A/I/O/T)", 20, 0, NULL, get_cpus_aiot, AGG },
+    { "NodeAIOT", 'F', "NODES(A/I/O/T)", 20, 0, NULL, get_nodes_aiot, AGG },
+    { "Memory", 'm', "MEMORY", 20, 0, NULL, get_mem, 0 },
+    { "CPUsLoad", 'O', "CPU_LOAD", 20, 0, NULL, get_na, 0 },
+    { "FreeMem", 'e', "FREE_MEM", 20, 0, NULL, get_na, 0 },
+    { "Reason", 'E', "REASON", 20, 0, NULL, get_reason, 0 },
+    { "User", 'u', "USER", 20, 0, NULL, get_reason_user, 0 },
+    { "Timestamp", 'H', "TIMESTAMP", 20, 0, NULL, get_reason_time, 0 },
+    { "Features", 'f', "AVAIL_FEATURES", 20, 0, NULL, get_features, 0 },
+    { "SocketCoreThread", 'z', "S:C:T", 20, 0, NULL, get_sct, 0 },
+    { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
+};
