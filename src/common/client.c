@@ -88,10 +88,17 @@ sl_client_t *client_open_addr(const struct conf *c, const char *host, int port, 
 
 sl_client_t *client_open(const struct conf *c, sl_error_t *e)
 {
-    sl_client_t *cl = client_open_addr(c, c->controller_host, c->controller_port, e);
-    if (!cl)
-        sl_errprefix(e, "cannot reach controller %s:%d", c->controller_host,
-                     c->controller_port);
+    sl_error_t why;
+    sl_client_t *cl = client_open_addr(c, c->controller_host, c->controller_port, &why);
+    if (!cl) {
+        /* "cannot connect to H:P: reason" reads better naming the controller. */
+        const char *prefix = "cannot connect to ";
+        if (strncmp(why.text, prefix, strlen(prefix)) == 0)
+            sl_errprintf(e, "cannot connect to controller %s", why.text + strlen(prefix));
+        else
+            sl_errprintf(e, "controller %s:%d: %s", c->controller_host, c->controller_port,
+                         why.text);
+    }
     return cl;
 }
 

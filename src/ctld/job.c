@@ -87,7 +87,8 @@ static const struct field fields[] = {
     S("account", account), S("partition", partition), S("comment", comment),
     S("cwd", cwd), S("submit_dir", submit_dir), S("submit_host", submit_host),
     S("stdout", std_out), S("stderr", std_err), S("stdin", std_in), S("open_mode", open_mode),
-    S("command", command), S("nodelist", req_nodelist), S("exclude", exclude),
+    S("command", command), S("qos", qos), S("constraint", constraint),
+    S("nodelist", req_nodelist), S("exclude", exclude),
     S("nodes", nodes), U("nodes_min", nodes_min), U("nodes_max", nodes_max),
     U("num_tasks", ntasks), U("ntasks_per_node", ntasks_per_node),
     U("cpus_per_task", cpus_per_task), U64("mem_mb", mem_mb),
@@ -192,7 +193,7 @@ void job_destroy(struct job *j)
         return;
     char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
-                      &j->open_mode, &j->command, &j->req_nodelist, &j->exclude, &j->reason,
+                      &j->open_mode, &j->command, &j->qos, &j->constraint, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);

@@ -27,7 +27,8 @@ struct job {
     enum job_end end;
     char *name, *user, *account, *partition, *comment;
     char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
-    char *command;                 /* first line of the script, for display */
+    char *command;                 /* the script's path, or "wrap", for display */
+    char *qos, *constraint;        /* accepted and shown; not yet enforced */
     char *req_nodelist, *exclude;  /* requested / excluded host list expressions */
     char *reason;                  /* pending or failure reason, NULL = None */
     char *nodes;                   /* allocated nodes, compressed; NULL until allocated */

@@ -75,7 +75,7 @@ static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
 struct reconcile {
     struct ctld *c;
     struct node *node;
-    json_t *running;
+    json_t *missing;      /* ids expected here that the node did not report */
     struct event *ev;
 };
 
@@ -85,7 +85,7 @@ void node_reconcile_cancel(struct node *n)
     if (!r)
         return;
     event_free(r->ev);
-    json_decref(r->running);
+    json_decref(r->missing);
     free(r);
     n->reconcile = NULL;
 }
@@ -94,16 +94,13 @@ static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct reconcile *r = arg;
     struct ctld *c = r->c;
-    struct node *n = r->node;
-    for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
-        next = j->next;
-        size_t i;
-        json_t *v;
-        int seen = 0;
-        if (!job_on_node(c, j, n))
-            continue;
-        json_array_foreach(r->running, i, v) seen |= json_integer_value(v) == j->id;
-        if (seen)
+    size_t i;
+    json_t *v;
+    /* Only jobs that were already there when the node registered: jobs
+     * started since then are not in its list and are fine. */
+    json_array_foreach(r->missing, i, v) {
+        struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
+        if (!j || !job_on_node(c, j, r->node))
             continue;
         if (j->state == JOB_STARTING && !j->completing)
             ctld_job_requeue(c, j, "launch lost");
@@ -112,7 +109,7 @@ static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
         else
             ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL, "NodeFail");
     }
-    node_reconcile_cancel(n);
+    node_reconcile_cancel(r->node);
 }
 
 static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
@@ -131,13 +128,26 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
             ctld_job_save(c, j);
         }
     }
+    json_t *missing = json_array();
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        int seen = 0;
+        if (!job_on_node(c, j, n))
+            continue;
+        json_array_foreach(running, i, v) seen |= json_integer_value(v) == j->id;
+        if (!seen)
+            json_array_append_new(missing, json_integer(j->id));
+    }
+    node_reconcile_cancel(n);
+    if (!json_array_size(missing)) {
+        json_decref(missing);
+        return;
+    }
     struct reconcile *r = calloc(1, sizeof(*r));
     struct timeval grace = { 3, 0 };
-    node_reconcile_cancel(n);
     n->reconcile = r;
     r->c = c;
     r->node = n;
-    r->running = json_incref(running);
+    r->missing = missing;
     r->ev = evtimer_new(c->base, reconcile_cb, r);
     evtimer_add(r->ev, &grace);
 }
@@ -172,7 +182,7 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     log_info("node %s registered from %s (%u CPUs, %llu MB)", n->name, conn_peer(conn),
              n->rep_cpus, (unsigned long long)n->rep_mem_mb);
     conn_reply(conn, id, json_pack("{s:i}", "heartbeat_interval", c->conf->heartbeat_interval));
-    node_reconcile(c, n, json_is_array(running) ? running : json_array());
+    node_reconcile(c, n, json_is_array(running) ? running : NULL);
     ctld_sched_request(c);
 }
 

@@ -75,6 +75,9 @@ static const struct {
     { "open_mode", offsetof(struct job, open_mode) },
     { "nodelist", offsetof(struct job, req_nodelist) },
     { "exclude", offsetof(struct job, exclude) },
+    { "qos", offsetof(struct job, qos) },
+    { "constraint", offsetof(struct job, constraint) },
+    { "command", offsetof(struct job, command) },
 };
 
 static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
@@ -106,11 +109,6 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
                                "start with #! followed by the path to an interpreter.");
     if ((env && !json_is_object(env)) || (argv && !json_is_array(argv)))
         return sl_errprintf(e, "invalid job spec: env must be an object, argv an array");
-    const char *nl = strchr(script, '\n');
-    size_t len = nl ? (size_t)(nl - script) : strlen(script);
-    char *first = strndup(script, len > 200 ? 200 : len);
-    job_set_str(&j->command, first);
-    free(first);
     return 0;
 }
 

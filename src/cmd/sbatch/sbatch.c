@@ -104,8 +104,25 @@ static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
     json_object_set_new(spec, "env", env);
     json_object_set_new(spec, "submit_dir", json_string(cwd));
     json_object_set_new(spec, "submit_host", json_string(host));
-    if (!json_object_get(spec, "cwd"))
+    const char *chdir_to = json_string_value(json_object_get(spec, "cwd"));
+    if (!chdir_to) {
         json_object_set_new(spec, "cwd", json_string(cwd));
+    } else if (chdir_to[0] != '/') {
+        /* --chdir is relative to the submit directory, as in Slurm. */
+        char abs[PATH_MAX * 2];
+        snprintf(abs, sizeof(abs), "%s/%s", cwd, chdir_to);
+        json_object_set_new(spec, "cwd", json_string(abs));
+    }
+    if (jobopt_str(o, "wrap")) {
+        json_object_set_new(spec, "command", json_string("wrap"));
+    } else if (idx < argc) {
+        char abs[PATH_MAX * 2];
+        if (argv[idx][0] == '/')
+            snprintf(abs, sizeof(abs), "%s", argv[idx]);
+        else
+            snprintf(abs, sizeof(abs), "%s/%s", cwd, argv[idx]);
+        json_object_set_new(spec, "command", json_string(abs));
+    }
     if (!json_object_get(spec, "name"))
         json_object_set_new(spec, "name",
                             json_string(jobopt_str(o, "wrap") ? "wrap"
