@@ -5,11 +5,17 @@
  *
  * Precedence is by order of application: later sources override earlier
  * ones.  jobopt_load applies them as Slurm does: input environment
- * (SBATCH_*), then #SBATCH script lines, then the command line. */
+ * (SBATCH_*), then #SBATCH script lines, then the command line.  Options
+ * that may be repeated (--retry-rule, --param) add up over all sources.
+ *
+ * The job model's options are validated here (so sbatch reports a bad
+ * --array or --dependency before it reads any script) but sent as typed:
+ * the controller parses them again (doc/protocol.md, "The job model"). */
 #ifndef SL_JOBOPT_H
 #define SL_JOBOPT_H
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "error.h"
 
@@ -19,9 +25,15 @@ enum jobopt_cmd {
     JOBOPT_SALLOC = 1u << 2,
 };
 
+/* MaxArraySize's default: indices 0-10000. */
+#define JOBOPT_MAX_ARRAY_SIZE 10001
+
 typedef struct jobopt {
     unsigned cmd;        /* the one command parsing (a JOBOPT_* bit) */
     const char *prog;    /* "sbatch": used in messages */
+    uint32_t max_array_size;  /* --array indices must be below it: the
+                               * config's MaxArraySize (the command sets it) */
+    int64_t now;         /* --begin's "now" (epoch s); 0: the clock */
     json_t *spec;        /* job spec fields, per doc/protocol.md */
     json_t *local;       /* settings for the command itself: "parsable",
                           * "wait", "wrap", "export", "help", "version",

@@ -125,10 +125,31 @@ static void job_drop(struct ctld *c, void *arg)
     }
 }
 
+/* Keep the record of the attempt that just ended, for sacct --duplicates. */
+void ctld_job_record_attempt(struct ctld *c, struct job *j, enum job_end end,
+                             const char *reason)
+{
+    json_t *rec = job_to_json(j);
+    json_object_set_new(rec, "slurm_state", json_string("REQUEUED"));
+    json_object_set_new(rec, "attempt_end", json_string(job_end_name(end)));
+    json_object_set_new(rec, "end_time", json_integer(ctld_now()));
+    json_object_set_new(rec, "reason", json_string(reason ? reason : job_end_name(end)));
+    db_attempt_insert(c->db, rec);
+    json_decref(rec);
+}
+
 void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char *reason)
 {
-    int held_resources = !job_is_pending(j) && j->nodes;
-    if (held_resources)
+    int started = !job_is_pending(j) && j->nodes;
+    if (started && (j->requeue_on_end || retry_wanted(j, end, reason))) {
+        log_info("job %u attempt %u ended %s: %s", j->id, j->restart_count + 1,
+                 job_end_name(end), j->requeue_on_end ? "requeued" : "retrying");
+        ctld_job_record_attempt(c, j, end, reason);
+        j->requeue_on_end = 0;
+        ctld_job_requeue(c, j, NULL);
+        return;
+    }
+    if (started)
         job_free_nodes(c, j);
     j->state = end == END_COMPLETED ? JOB_SUCCEEDED : JOB_FAILED;
     j->end = end;
@@ -142,7 +163,10 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
     /* Terminal jobs leave memory; scontrol and sacct read them from the
      * database.  Dropped after the commit so that the commit covers it. */
     ctld_after_commit(c, job_drop, (void *)(uintptr_t)j->id);
-    if (held_resources)
+    dep_notify(c, j);
+    if (j->array_job_id && j->array_task_id >= 0)
+        array_task_ended(c, j);
+    if (started)
         ctld_sched_request(c);
 }
 
@@ -157,10 +181,34 @@ void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
     j->state = JOB_RUNNABLE;
     j->start_time = 0;
     j->completing = 0;
+    j->cancelled_by = -1;
+    j->exit_code = j->exit_signal = 0;
     j->restart_count++;
     job_set_reason(j, reason);
     ctld_job_save(c, j);
     ctld_sched_request(c);
+}
+
+static void wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctld *c = arg;
+    c->wake_at = 0;
+    /* after:ID+MIN and begin times: look again at everything waiting. */
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next)
+        j->dep_dirty |= j->deps.n > 0 && job_is_pending(j);
+    ctld_sched_request(c);
+}
+
+void ctld_wake_at(struct ctld *c, int64_t t)
+{
+    int64_t now = ctld_now();
+    if (c->wake_at && c->wake_at <= t && c->wake_at > now)
+        return;
+    if (!c->wake_ev)
+        c->wake_ev = evtimer_new(c->base, wake_cb, c);
+    struct timeval tv = { t > now ? t - now : 0, 0 };
+    c->wake_at = t;
+    evtimer_add(c->wake_ev, &tv);
 }
 
 int ctld_is_admin(struct ctld *c, uid_t uid)

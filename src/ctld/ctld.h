@@ -52,6 +52,8 @@ struct ctld {
     int64_t start_time;
     struct event *flush_ev;        /* end-of-iteration: schedule, commit, reply */
     struct event *sig_hup, *sig_term, *sig_int;
+    struct event *wake_ev;         /* next begin time or after+MIN */
+    int64_t wake_at;
     int sched_needed;
     int flush_pending;
 };
@@ -75,6 +77,7 @@ void jobtab_add(struct jobtab *t, struct job *j);     /* keeps id order */
 void jobtab_remove(struct jobtab *t, struct job *j);
 struct job *jobtab_find(struct jobtab *t, uint32_t id);
 struct job *jobtab_first(struct jobtab *t);
+struct job *jobtab_find_task(struct jobtab *t, uint32_t array_id, int32_t task);
 size_t jobtab_count(struct jobtab *t);
 
 /* Persist a job's current record (inserted with its spec on submit). */
@@ -82,8 +85,49 @@ void ctld_job_save(struct ctld *c, struct job *j);
 /* Move a job to a terminal state, free its resources, persist, and drop it
  * from memory after the commit. */
 void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char *reason);
+/* Keep the record of an attempt that ended (sacct --duplicates). */
+void ctld_job_record_attempt(struct ctld *c, struct job *j, enum job_end end,
+                             const char *reason);
 /* Send a running job back to the queue (node failure with --requeue). */
 void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason);
+
+/* Job selectors (selector.c): an id, or tasks of an array. */
+struct selector {
+    uint32_t id;
+    idset_t *tasks;   /* NULL: the whole job (or whole array) */
+};
+int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e);
+void selector_free(struct selector *s);
+int selector_matches(const struct selector *s, const struct job *j);
+void selector_stored(struct ctld *c, const struct selector *s, json_t *out,
+                     json_t *(*get)(struct ctld *, uint32_t, int32_t));
+
+/* Arrays (array.c). */
+struct job *array_split(struct ctld *c, struct job *parent, uint32_t idx);
+void array_task_ended(struct ctld *c, struct job *task);
+void array_cancel(struct ctld *c, struct job *parent, const idset_t *which, uid_t uid);
+/* Index of the next task that may start now (throttle, per-task
+ * dependencies), or IDSET_NONE. */
+uint32_t array_next_eligible(struct ctld *c, struct job *parent);
+
+/* Dependencies (depeval.c). */
+int dep_validate(struct ctld *c, const struct deplist *d, sl_error_t *e);
+int dep_eval(struct ctld *c, struct job *j, int32_t task);
+void dep_index_add(struct ctld *c, struct job *j);
+void dep_notify(struct ctld *c, const struct job *changed);
+void dep_index_fini(void);
+/* Would making j depend on d create a cycle? */
+int dep_cycle(struct ctld *c, uint32_t id, const struct deplist *d);
+
+/* Retries (retry.c). */
+int retry_rules_check(json_t *rules, sl_error_t *e);
+int retry_wanted(const struct job *j, enum job_end end, const char *reason);
+
+/* Job definitions (jobdef.c). */
+json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e);
+
+/* Wake the scheduler at time t (begin times, after:ID+MIN). */
+void ctld_wake_at(struct ctld *c, int64_t t);
 
 /* Nodes (node.c). */
 struct node *node_find(struct ctld *c, const char *name);

@@ -5,11 +5,13 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "log.h"
-
-enum stmt_id { ST_INSERT, ST_UPDATE, ST_NODE, ST_GET, ST_SPEC, ST_BEGIN, ST_COMMIT, ST_COUNT };
+#include "db_impl.h"
 
 static const char *stmt_sql[ST_COUNT] = {
-    [ST_INSERT] = "INSERT INTO jobs(id, uid, state, end_time, record, spec) VALUES(?,?,?,?,?,?)",
+    [ST_INSERT] = "INSERT INTO jobs(id, uid, state, end_time, record, spec, arr_id, arr_task)"
+                  " VALUES(?,?,?,?,?,?,?,?)",
+    [ST_TASK] = "SELECT record FROM jobs WHERE arr_id=? AND arr_task=? ORDER BY id DESC LIMIT 1",
+    [ST_ATTEMPT] = "INSERT OR REPLACE INTO attempts(job_id, attempt, record) VALUES(?,?,?)",
     [ST_UPDATE] = "UPDATE jobs SET state=?, end_time=?, record=? WHERE id=?",
     [ST_NODE] = "INSERT OR REPLACE INTO nodes(name, record) VALUES(?,?)",
     [ST_GET] = "SELECT record FROM jobs WHERE id=?",
@@ -22,16 +24,15 @@ static const char *schema =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=FULL;"
     "CREATE TABLE IF NOT EXISTS jobs(id INTEGER PRIMARY KEY, uid INTEGER, state TEXT,"
-    " end_time INTEGER, record TEXT NOT NULL, spec TEXT);"
+    " end_time INTEGER, record TEXT NOT NULL, spec TEXT, arr_id INTEGER, arr_task INTEGER);"
+    "CREATE INDEX IF NOT EXISTS jobs_task ON jobs(arr_id, arr_task) WHERE arr_id > 0;"
+    "CREATE TABLE IF NOT EXISTS attempts(job_id INTEGER, attempt INTEGER, record TEXT NOT NULL,"
+    " PRIMARY KEY(job_id, attempt));"
+    "CREATE TABLE IF NOT EXISTS jobdefs(name TEXT, revision INTEGER, status TEXT,"
+    " registered INTEGER, def TEXT NOT NULL, PRIMARY KEY(name, revision));"
     "CREATE INDEX IF NOT EXISTS jobs_active ON jobs(state) WHERE state NOT IN"
     " ('SUCCEEDED','FAILED');"
     "CREATE TABLE IF NOT EXISTS nodes(name TEXT PRIMARY KEY, record TEXT NOT NULL);";
-
-struct db {
-    sqlite3 *h;
-    sqlite3_stmt *st[ST_COUNT];
-    int in_txn;
-};
 
 static void db_die(struct db *d, const char *what)
 {
@@ -82,7 +83,7 @@ void db_close(struct db *d)
     free(d);
 }
 
-static void db_step(struct db *d, sqlite3_stmt *st, const char *what)
+void db_step(struct db *d, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -91,7 +92,7 @@ static void db_step(struct db *d, sqlite3_stmt *st, const char *what)
         db_die(d, what);
 }
 
-static void db_begin(struct db *d)
+void db_begin(struct db *d)
 {
     if (!d->in_txn) {
         db_step(d, d->st[ST_BEGIN], "begin");
@@ -112,7 +113,7 @@ void db_commit(struct db *d)
     d->in_txn = 0;
 }
 
-static void bind_json(sqlite3_stmt *st, int idx, json_t *v)
+void bind_json(sqlite3_stmt *st, int idx, json_t *v)
 {
     char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
     if (text)
@@ -132,6 +133,8 @@ void db_job_insert(struct db *d, json_t *rec, json_t *spec)
     sqlite3_bind_int64(st, 4, json_integer_value(json_object_get(rec, "end_time")));
     bind_json(st, 5, rec);
     bind_json(st, 6, spec);
+    sqlite3_bind_int64(st, 7, json_integer_value(json_object_get(rec, "array_job_id")));
+    sqlite3_bind_int64(st, 8, json_integer_value(json_object_get(rec, "array_task_id")));
     db_step(d, st, "insert job");
 }
 
@@ -156,7 +159,7 @@ void db_node_save(struct db *d, const char *name, json_t *rec)
     db_step(d, st, "save node");
 }
 
-static json_t *column_json(sqlite3_stmt *st, int col)
+json_t *column_json(sqlite3_stmt *st, int col)
 {
     const unsigned char *text = sqlite3_column_text(st, col);
     return text ? json_loads((const char *)text, 0, NULL) : NULL;
@@ -182,6 +185,29 @@ json_t *db_job_get(struct db *d, uint32_t id)
 json_t *db_job_spec(struct db *d, uint32_t id)
 {
     return db_get_one(d, ST_SPEC, id);
+}
+
+json_t *db_task_get(struct db *d, uint32_t array_id, int32_t task)
+{
+    sqlite3_stmt *st = d->st[ST_TASK];
+    json_t *v = NULL;
+    sqlite3_bind_int64(st, 1, array_id);
+    sqlite3_bind_int64(st, 2, task);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = column_json(st, 0);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return v;
+}
+
+void db_attempt_insert(struct db *d, json_t *rec)
+{
+    sqlite3_stmt *st = d->st[ST_ATTEMPT];
+    db_begin(d);
+    sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(rec, "job_id")));
+    sqlite3_bind_int64(st, 2, json_integer_value(json_object_get(rec, "attempt")));
+    bind_json(st, 3, rec);
+    db_step(d, st, "record attempt");
 }
 
 uint32_t db_max_job_id(struct db *d)
@@ -244,13 +270,21 @@ static void sql_in_list(char *sql, size_t len, const char *col, size_t n)
 
 json_t *db_acct_query(struct db *d, const struct acct_filter *f, sl_error_t *e)
 {
-    size_t len = 256 + 2 * (f->nids + f->nuids);
+    size_t len = 256 + 4 * f->nids + 2 * f->nuids;
     char *sql = malloc(len);
     sqlite3_stmt *st;
     int idx = 1;
     snprintf(sql, len, "SELECT record FROM jobs WHERE 1");
-    if (f->nids)
-        sql_in_list(sql, len, "id", f->nids);
+    if (f->nids) {
+        /* An array's id also selects its tasks. */
+        sql_in_list(sql, len, "(id", f->nids);
+        size_t used = strlen(sql) - 1;
+        sql[used] = '\0';
+        strcat(sql, ") OR arr_id IN (");
+        for (size_t i = 0; i < f->nids; i++)
+            strcat(sql, i ? ",?" : "?");
+        strcat(sql, "))");
+    }
     if (!f->all_users && f->nuids)
         sql_in_list(sql, len, "uid", f->nuids);
     if (f->start)
@@ -262,6 +296,8 @@ json_t *db_acct_query(struct db *d, const struct acct_filter *f, sl_error_t *e)
         return NULL;
     }
     free(sql);
+    for (size_t i = 0; i < f->nids; i++)
+        sqlite3_bind_int64(st, idx++, f->ids[i]);
     for (size_t i = 0; i < f->nids; i++)
         sqlite3_bind_int64(st, idx++, f->ids[i]);
     for (size_t i = 0; !f->all_users && i < f->nuids; i++)

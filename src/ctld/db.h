@@ -27,6 +27,18 @@ uint32_t db_max_job_id(struct db *d);
 json_t *db_job_get(struct db *d, uint32_t id);
 /* The submitted spec (script, env, argv), or NULL. */
 json_t *db_job_spec(struct db *d, uint32_t id);
+/* The newest record of one array task, or NULL. */
+json_t *db_task_get(struct db *d, uint32_t array_id, int32_t task);
+/* Keep the record of an attempt that was retried (sacct --duplicates). */
+void db_attempt_insert(struct db *d, json_t *rec);
+/* Records of earlier attempts of the jobs in list (each has job_id), appended. */
+void db_attempts_append(struct db *d, json_t *jobs);
+
+/* Job definitions. */
+int db_jobdef_add(struct db *d, const char *name, json_t *def, int64_t now, sl_error_t *e);
+json_t *db_jobdef_list(struct db *d, const char *name, int revision, int all);
+int db_jobdef_set_status(struct db *d, const char *name, int revision, const char *status);
+
 /* Call fn for every job not in a terminal state, in id order. */
 int db_jobs_active(struct db *d, int (*fn)(json_t *rec, void *arg), void *arg, sl_error_t *e);
 /* Node records by name: {"n1": {...}}. */

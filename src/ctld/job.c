@@ -65,6 +65,9 @@ struct job *job_create(void)
     if (j) {
         j->cancelled_by = -1;
         j->time_limit = -1;
+        j->array_task_id = -1;
+        j->attempts = 1;
+        j->kill_on_invalid_dep = 1;
     }
     return j;
 }
@@ -100,6 +103,14 @@ static const struct field fields[] = {
     I("cancelled_by", cancelled_by), U("restart_count", restart_count),
     U("priority", priority), B("exclusive", exclusive), B("requeue", requeue),
     B("hold", hold), B("hold_admin", hold_admin), B("completing", completing),
+    U("array_job_id", array_job_id), I("array_task_id", array_task_id),
+    S("array_spec", array_spec), U("array_throttle", array_throttle),
+    U("array_size", array_size), U("array_limit", array_limit),
+    U("array_running", array_running),
+    S("dependency", dependency), B("kill_on_invalid_dep", kill_on_invalid_dep),
+    U("attempts", attempts), I64("begin_time", begin_time), I("warn_signal", warn_signal),
+    I("warn_time", warn_time), B("warn_batch_only", warn_batch_only),
+    S("job_definition", job_definition), B("requeue_on_end", requeue_on_end),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -146,7 +157,71 @@ json_t *job_to_json(const struct job *j)
     json_object_set_new(o, "end", json_string(job_end_name(j->end)));
     json_object_set_new(o, "slurm_state", json_string(job_slurm_state(j)));
     json_object_set_new(o, "reason", json_string(j->reason ? j->reason : "None"));
+    json_object_set_new(o, "attempt", json_integer(j->restart_count));
+    if (j->retry_rules)
+        json_object_set(o, "retry_rules", j->retry_rules);
+    if (j->array_pending) {
+        char *p = idset_encode(j->array_pending);
+        json_object_set_new(o, "array_tasks_pending", json_string(p ? p : ""));
+        free(p);
+    }
+    if (j->array_cancelled && idset_count(j->array_cancelled)) {
+        char *p = idset_encode(j->array_cancelled);
+        json_object_set_new(o, "array_tasks_cancelled", json_string(p ? p : ""));
+        free(p);
+    }
+    if (job_is_array_parent(j))
+        json_object_set_new(o, "array_summary", job_array_summary(j));
     return o;
+}
+
+json_t *job_array_summary(const struct job *j)
+{
+    json_t *sum = json_object();
+    uint32_t pending = j->array_pending ? idset_count(j->array_pending) : 0;
+    if (pending)
+        json_object_set_new(sum, "PENDING", json_integer(pending));
+    if (j->array_running)
+        json_object_set_new(sum, "RUNNING", json_integer(j->array_running));
+    for (int e = END_COMPLETED; e <= END_OUT_OF_MEMORY; e++) {
+        if (j->array_ended[e])
+            json_object_set_new(sum, end_names[e], json_integer(j->array_ended[e]));
+    }
+    return sum;
+}
+
+int job_is_array_parent(const struct job *j)
+{
+    return j->array_size > 0 && j->array_task_id < 0;
+}
+
+uint32_t job_spec_id(const struct job *j)
+{
+    return j->array_job_id && j->array_task_id >= 0 ? j->array_job_id : j->id;
+}
+
+/* Restore what the field table cannot: sets, counters, rules. */
+static int job_restore_extras(struct job *j, json_t *rec, sl_error_t *e)
+{
+    const char *pend = json_string_value(json_object_get(rec, "array_tasks_pending"));
+    const char *canc = json_string_value(json_object_get(rec, "array_tasks_cancelled"));
+    json_t *sum = json_object_get(rec, "array_summary");
+    json_t *rules = json_object_get(rec, "retry_rules");
+    if (job_is_array_parent(j)) {
+        uint32_t lim = j->array_limit ? j->array_limit : 1;
+        j->array_pending = pend && *pend ? idset_decode(pend, lim, NULL, e) : idset_create(lim);
+        j->array_cancelled = canc && *canc ? idset_decode(canc, lim, NULL, e) : idset_create(lim);
+        if (!j->array_pending || !j->array_cancelled)
+            return -1;
+        for (int x = END_COMPLETED; x <= END_OUT_OF_MEMORY; x++)
+            j->array_ended[x] = (uint32_t)json_integer_value(json_object_get(sum, end_names[x]));
+    }
+    if (json_is_array(rules))
+        j->retry_rules = json_incref(rules);
+    if (j->dependency && *j->dependency && depend_parse(j->dependency, &j->deps, e) < 0)
+        return -1;
+    j->dep_dirty = j->deps.n > 0;
+    return 0;
 }
 
 struct job *job_from_json(json_t *rec, sl_error_t *e)
@@ -171,6 +246,10 @@ struct job *job_from_json(json_t *rec, sl_error_t *e)
     }
     if (reason && strcmp(reason, "None") != 0)
         job_set_reason(j, reason);
+    if (job_restore_extras(j, rec, e) < 0) {
+        job_destroy(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -194,8 +273,12 @@ void job_destroy(struct job *j)
     char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->req_nodelist, &j->exclude, &j->reason,
-                      &j->nodes };
+                      &j->nodes, &j->array_spec, &j->dependency, &j->job_definition };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
+    idset_destroy(j->array_pending);
+    idset_destroy(j->array_cancelled);
+    depend_free(&j->deps);
+    json_decref(j->retry_rules);
     free(j);
 }

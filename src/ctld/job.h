@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "error.h"
+#include "depend.h"
+#include "idset.h"
 
 /* Internal (AWS Batch) states. */
 enum job_state {
@@ -46,12 +48,44 @@ struct job {
     uint32_t priority;
     int exclusive, requeue, hold, hold_admin, completing;
 
+    /* Arrays.  The array's own record holds the tasks not yet started in
+     * array_pending; a task that starts becomes a job of its own. */
+    uint32_t array_job_id;             /* 0 when not part of an array */
+    int32_t array_task_id;             /* -1 for a plain job or the array's record */
+    char *array_spec;                  /* --array as given (for env and display) */
+    idset_t *array_pending;            /* on the array's record only */
+    idset_t *array_cancelled;          /* never-started tasks that were cancelled */
+    uint32_t array_throttle, array_size, array_running;
+    uint32_t array_limit;              /* largest index + 1: the sets' size */
+    uint32_t array_ended[7];           /* ended tasks, by enum job_end */
+
+    /* Dependencies. */
+    char *dependency;                  /* the expression as given */
+    struct deplist deps;
+    int kill_on_invalid_dep;
+    int dep_dirty;                     /* re-evaluate at the next pass */
+    int dep_state;                     /* DEP_* of the last evaluation */
+
+    /* Retries, begin time, warning signal, job definition. */
+    uint32_t attempts;                 /* maximum, 1..10 */
+    json_t *retry_rules;               /* array of strings as given */
+    int64_t begin_time;
+    int32_t warn_signal, warn_time, warn_batch_only;
+    char *job_definition;              /* name:revision */
+    int requeue_on_end;                /* scontrol requeue of a running job */
+
     /* Controller bookkeeping, not persisted. */
     struct job *prev, *next;           /* the active list, in id order */
     struct job *hnext;                 /* hash chain */
+    struct job *tnext;                 /* array task hash chain */
 };
 
+enum { DEP_NONE = 0, DEP_WAIT, DEP_OK, DEP_NEVER };
+
 const char *job_state_name(enum job_state s);
+int job_is_array_parent(const struct job *j);
+/* The id whose stored spec (script, env) this job runs. */
+uint32_t job_spec_id(const struct job *j);
 int job_state_parse(const char *s, enum job_state *out);
 const char *job_end_name(enum job_end e);
 /* The Slurm state: PENDING, CONFIGURING, RUNNING, COMPLETING, or the end. */
@@ -66,6 +100,7 @@ void job_set_str(char **field, const char *value);
 
 /* The record the protocol and the database share (doc/protocol.md). */
 json_t *job_to_json(const struct job *j);
+json_t *job_array_summary(const struct job *j);
 /* Rebuild a job from a stored record. */
 struct job *job_from_json(json_t *rec, sl_error_t *e);
 

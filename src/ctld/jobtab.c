@@ -2,8 +2,11 @@
 #include <stdlib.h>
 #include "ctld.h"
 
+#define TASK_BUCKETS 4096u
+
 struct jobtab {
     struct job **buckets;
+    struct job *tasks[TASK_BUCKETS];   /* array tasks by (array id, index) */
     size_t nbuckets;
     size_t count;
     struct job *head, *tail;
@@ -53,8 +56,27 @@ static void jobtab_grow(struct jobtab *t)
     t->nbuckets = n;
 }
 
+static size_t task_hash(uint32_t array_id, int32_t task)
+{
+    return ((size_t)array_id * 2654435761u + (size_t)task) % TASK_BUCKETS;
+}
+
+struct job *jobtab_find_task(struct jobtab *t, uint32_t array_id, int32_t task)
+{
+    for (struct job *j = t->tasks[task_hash(array_id, task)]; j; j = j->tnext) {
+        if (j->array_job_id == array_id && j->array_task_id == task)
+            return j;
+    }
+    return NULL;
+}
+
 void jobtab_add(struct jobtab *t, struct job *j)
 {
+    if (j->array_job_id && j->array_task_id >= 0) {
+        size_t h = task_hash(j->array_job_id, j->array_task_id);
+        j->tnext = t->tasks[h];
+        t->tasks[h] = j;
+    }
     /* Ids mostly arrive in order: walk back from the tail. */
     struct job *after = t->tail;
     while (after && after->id > j->id)
@@ -78,6 +100,14 @@ void jobtab_add(struct jobtab *t, struct job *j)
 
 void jobtab_remove(struct jobtab *t, struct job *j)
 {
+    if (j->array_job_id && j->array_task_id >= 0) {
+        struct job **tp = &t->tasks[task_hash(j->array_job_id, j->array_task_id)];
+        while (*tp && *tp != j)
+            tp = &(*tp)->tnext;
+        if (*tp)
+            *tp = j->tnext;
+        j->tnext = NULL;
+    }
     struct job **pp = &t->buckets[j->id & (t->nbuckets - 1)];
     while (*pp && *pp != j)
         pp = &(*pp)->hnext;

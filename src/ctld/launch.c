@@ -18,9 +18,31 @@ static struct node *job_batch_node(struct ctld *c, const struct job *j)
     return n;
 }
 
+/* SLURM_ARRAY_* and AWS_BATCH_JOB_ARRAY_* come from these. */
+static void launch_array_fields(const struct job *j, json_t *rec)
+{
+    if (!j->array_job_id || j->array_task_id < 0)
+        return;
+    idset_t *all = j->array_spec ? idset_decode(j->array_spec, j->array_limit ? j->array_limit : 1,
+                                                NULL, NULL) : NULL;
+    uint32_t min = all ? idset_first(all) : (uint32_t)j->array_task_id;
+    uint32_t max = all ? idset_last(all) : (uint32_t)j->array_task_id;
+    /* The step of a single "a-b:s" range; 1 otherwise, as Slurm reports. */
+    unsigned step = 1;
+    const char *colon = j->array_spec ? strchr(j->array_spec, ':') : NULL;
+    if (colon && !strchr(j->array_spec, ','))
+        step = (unsigned)atoi(colon + 1);
+    json_object_set_new(rec, "array", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "job_id",
+                                                (int)j->array_job_id, "task_id",
+                                                (int)j->array_task_id, "count",
+                                                (int)j->array_size, "min", (int)min, "max",
+                                                (int)max, "step", (int)(step ? step : 1)));
+    idset_destroy(all);
+}
+
 static json_t *launch_record(struct ctld *c, const struct job *j, const char *node_name)
 {
-    json_t *spec = db_job_spec(c->db, j->id);
+    json_t *spec = db_job_spec(c->db, job_spec_id(j));
     char cpn[64];
     if (j->num_nodes > 1)
         snprintf(cpn, sizeof(cpn), "%u(x%u)", j->cpus_per_node, j->num_nodes);
@@ -43,6 +65,14 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
         j->submit_host ? j->submit_host : "");
     if (j->account)
         json_object_set_new(rec, "account", json_string(j->account));
+    /* Later attempts add to the output of earlier ones. */
+    if (j->restart_count)
+        json_object_set_new(rec, "open_mode", json_string("append"));
+    if (j->warn_signal)
+        json_object_set_new(rec, "warn", json_pack("{s:i, s:i, s:b}", "signal", j->warn_signal,
+                                                   "seconds", j->warn_time, "batch_only",
+                                                   j->warn_batch_only));
+    launch_array_fields(j, rec);
     const char *keys[] = { "script", "argv", "env" };
     for (size_t i = 0; i < 3; i++) {
         json_t *v = json_object_get(spec, keys[i]);

@@ -35,6 +35,10 @@ void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_heartbeat(sl_conn_t *, uint64_t, json_t *, void *);
 void op_job_started(sl_conn_t *, uint64_t, json_t *, void *);
 void op_job_ended(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_requeue(sl_conn_t *, uint64_t, json_t *, void *);
+void op_jobdef_register(sl_conn_t *, uint64_t, json_t *, void *);
+void op_jobdef_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_jobdef_deregister(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers (doc/protocol.md). */
 const struct op_spec ctld_ops[] = {
@@ -46,6 +50,10 @@ const struct op_spec ctld_ops[] = {
     { "job_hold", op_job_hold, 0 },
     { "job_release", op_job_release, 0 },
     { "job_update", op_job_update, 0 },
+    { "job_requeue", op_job_requeue, 0 },
+    { "jobdef_register", op_jobdef_register, 0 },
+    { "jobdef_list", op_jobdef_list, 0 },
+    { "jobdef_deregister", op_jobdef_deregister, 0 },
     { "acct_query", op_acct_query, 0 },
     { "node_list", op_node_list, 0 },
     { "node_update", op_node_update, 0 },
@@ -89,7 +97,8 @@ static int recover_job(json_t *rec, void *arg)
     if (!j)
         return log_error("skipping a job record: %s", e.text), 0;
     jobtab_add(c->jobs, j);
-    if (!job_is_pending(j))
+    dep_index_add(c, j);
+    if (!job_is_pending(j) && !job_is_array_parent(j))
         job_alloc_nodes(c, j);
     return 0;
 }
@@ -130,6 +139,9 @@ static void ctld_stop(struct ctld *c)
     jobtab_destroy(c->jobs);
     if (c->flush_ev)
         event_free(c->flush_ev);
+    if (c->wake_ev)
+        event_free(c->wake_ev);
+    dep_index_fini();
     db_close(c->db);
     ctld_core_fini();
     auth_destroy(c->auth);

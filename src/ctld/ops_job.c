@@ -19,17 +19,6 @@ static int json_has_str(json_t *arr, const char *s)
     return 0;
 }
 
-static int json_has_id(json_t *arr, uint32_t id)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(arr, i, v) {
-        if (json_integer_value(v) == id)
-            return 1;
-    }
-    return 0;
-}
-
 /* Slurm state names and short codes both select. */
 static int state_matches(json_t *states, const struct job *j)
 {
@@ -62,31 +51,93 @@ static int job_matches(json_t *q, const struct job *j)
            state_matches(json_object_get(q, "states"), j);
 }
 
+/* A finished job as scontrol and squeue may still see it: within
+ * JobRetention of its end (sacct sees it until it is purged). */
+static json_t *stored_get(struct ctld *c, uint32_t id, int32_t task)
+{
+    json_t *rec = task < 0 ? db_job_get(c->db, id) : db_task_get(c->db, id, task);
+    int64_t end = json_integer_value(json_object_get(rec, "end_time"));
+    if (rec && end && end + c->conf->job_retention < ctld_now()) {
+        json_decref(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+/* Parse the request's job_ids; on error reply and return -1. */
+static int selectors_get(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
+                         struct selector **out, size_t *n)
+{
+    json_t *ids = json_object_get(q, "job_ids"), *v;
+    size_t i;
+    sl_error_t e;
+    *n = json_array_size(ids);
+    *out = calloc(*n + 1, sizeof(**out));
+    json_array_foreach(ids, i, v) {
+        if (selector_parse(v, &(*out)[i], c->conf->max_array_size, &e) < 0) {
+            conn_error(conn, id, "EINVAL", "%s", e.text);
+            for (size_t k = 0; k < i; k++)
+                selector_free(&(*out)[k]);
+            free(*out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void selectors_free(struct selector *sel, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        selector_free(&sel[i]);
+    free(sel);
+}
+
+static int selected(const struct selector *sel, size_t n, const struct job *j)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (selector_matches(&sel[i], j))
+            return 1;
+        /* A pending task is represented by its array's record. */
+        if (sel[i].tasks && j->id == sel[i].id && j->array_pending) {
+            for (uint32_t t = idset_first(sel[i].tasks); t != IDSET_NONE;
+                 t = idset_next(sel[i].tasks, t))
+                if (idset_test(j->array_pending, t))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* An array whose tasks have all started is shown through its tasks. */
+static int listed(const struct job *j)
+{
+    return !job_is_array_parent(j) || (j->array_pending && idset_count(j->array_pending));
+}
+
 void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    json_t *ids = json_object_get(q, "job_ids"), *jobs = json_array();
-    size_t i;
-    json_t *v;
-    if (json_array_size(ids)) {
-        json_array_foreach(ids, i, v) {
-            struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
-            json_t *rec = j ? job_to_json(j) : db_job_get(c->db, (uint32_t)json_integer_value(v));
-            if (rec && (!j || job_matches(q, j)))
-                json_array_append_new(jobs, rec);
-            else
-                json_decref(rec);
-        }
-        if (!json_array_size(jobs)) {
-            json_decref(jobs);
-            conn_error(conn, id, "ENOENT", "Invalid job id specified");
-            return;
-        }
-    } else {
-        for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-            if (job_matches(q, j))
-                json_array_append_new(jobs, job_to_json(j));
-        }
+    struct selector *sel;
+    size_t nsel;
+    json_t *jobs = json_array();
+    if (selectors_get(c, conn, id, q, &sel, &nsel) < 0) {
+        json_decref(jobs);
+        return;
+    }
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if ((nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j))
+            json_array_append_new(jobs, job_to_json(j));
+    }
+    for (size_t i = 0; i < nsel; i++) {
+        if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
+            continue;
+        selector_stored(c, &sel[i], jobs, stored_get);
+    }
+    selectors_free(sel, nsel);
+    if (nsel && !json_array_size(jobs)) {
+        json_decref(jobs);
+        conn_error(conn, id, "ENOENT", "Invalid job id specified");
+        return;
     }
     conn_reply(conn, id, json_pack("{s:o}", "jobs", jobs));
 }
@@ -94,11 +145,23 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 void op_job_show(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    uint32_t jid = (uint32_t)json_integer_value(json_object_get(q, "job_id"));
-    struct job *j = jobtab_find(c->jobs, jid);
-    json_t *rec = j ? job_to_json(j) : db_job_get(c->db, jid);
+    struct selector s;
+    sl_error_t e;
+    json_t *jid = json_object_get(q, "job_id"), *rec = NULL;
+    if (selector_parse(jid, &s, c->conf->max_array_size, &e) < 0) {
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
+    uint32_t task = s.tasks ? idset_first(s.tasks) : IDSET_NONE;
+    struct job *j = task == IDSET_NONE ? jobtab_find(c->jobs, s.id)
+                                       : jobtab_find_task(c->jobs, s.id, (int32_t)task);
+    if (!j && task != IDSET_NONE && (j = jobtab_find(c->jobs, s.id)) &&
+        !(j->array_pending && idset_test(j->array_pending, task)))
+        j = NULL;
+    rec = j ? job_to_json(j) : stored_get(c, s.id, task == IDSET_NONE ? -1 : (int32_t)task);
+    selector_free(&s);
     if (!rec) {
-        conn_error(conn, id, "ENOENT", "Invalid job id specified: %u", jid);
+        conn_error(conn, id, "ENOENT", "Invalid job id specified");
         return;
     }
     conn_reply(conn, id, json_pack("{s:o}", "job", rec));
@@ -117,6 +180,10 @@ static const char *act_cancel(struct ctld *c, struct job *j, uid_t uid, json_t *
     }
     if (j->completing)
         return NULL;   /* already being terminated: cancelling again is harmless */
+    if (job_is_array_parent(j)) {
+        array_cancel(c, j, NULL, uid);
+        return NULL;
+    }
     j->cancelled_by = (int32_t)uid;
     if (job_is_pending(j))
         ctld_job_finish(c, j, END_CANCELLED, NULL);
@@ -156,6 +223,20 @@ static void error_add(json_t *errors, uint32_t jid, const char *msg)
     json_array_append_new(errors, json_pack("{s:i, s:s}", "job_id", (int)jid, "message", msg));
 }
 
+/* Cancel only the named pending tasks of an array. */
+static const char *act_cancel_tasks(struct ctld *c, struct job *p, const idset_t *tasks,
+                                    uid_t uid)
+{
+    idset_t *pend = idset_create(idset_size(p->array_pending));
+    for (uint32_t t = idset_first(tasks); t != IDSET_NONE; t = idset_next(tasks, t))
+        if (idset_test(p->array_pending, t))
+            idset_set(pend, t);
+    if (idset_count(pend))
+        array_cancel(c, p, pend, uid);
+    idset_destroy(pend);
+    return NULL;
+}
+
 /* Apply act to the selected jobs: explicit ids, or the filters over the
  * caller's own jobs (every job for an administrator). */
 static void jobs_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
@@ -163,39 +244,125 @@ static void jobs_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
 {
     uid_t uid = conn_uid(conn);
     int admin = ctld_is_admin(c, uid);
-    json_t *ids = json_object_get(q, "job_ids"), *done = json_array(), *errors = json_array();
+    struct selector *sel;
+    size_t nsel;
+    json_t *done = json_array(), *errors = json_array();
     const char *user = json_string_value(json_object_get(q, "user"));
     if (user && !json_object_get(q, "users"))
         json_object_set_new(q, "users", json_pack("[s]", user));
-    if (!json_array_size(ids) && !json_object_size(q)) {
+    if (!json_array_size(json_object_get(q, "job_ids")) && !json_object_size(q)) {
         conn_error(conn, id, "EINVAL", "No job identification provided");
         json_decref(done);
         json_decref(errors);
         return;
     }
-    size_t i;
-    json_t *v;
-    json_array_foreach(ids, i, v) {
-        uint32_t jid = (uint32_t)json_integer_value(v);
-        if (!jobtab_find(c->jobs, jid)) {
-            json_t *old = db_job_get(c->db, jid);
-            error_add(errors, jid, old ? "Job/step already completing or completed"
-                                       : "Invalid job id specified");
+    if (selectors_get(c, conn, id, q, &sel, &nsel) < 0) {
+        json_decref(done);
+        json_decref(errors);
+        return;
+    }
+    for (size_t i = 0; i < nsel; i++) {
+        int any = 0;
+        for (struct job *j = jobtab_first(c->jobs); j && !any; j = j->next)
+            any = selected(&sel[i], 1, j);
+        if (!any) {
+            json_t *old = db_job_get(c->db, sel[i].id);
+            error_add(errors, sel[i].id, old ? "Job/step already completing or completed"
+                                             : "Invalid job id specified");
             json_decref(old);
         }
     }
     for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
         next = j->next;
-        if (json_array_size(ids) ? !json_has_id(ids, j->id) : (!admin && j->uid != uid))
+        int pick = nsel ? selected(sel, nsel, j) : (admin || j->uid == uid);
+        if (!pick || job_is_terminal(j) || !job_matches(q, j))
             continue;
-        if (!job_matches(q, j))
-            continue;
-        const char *err = (!admin && j->uid != uid) ? "Access/permission denied"
-                                                    : act(c, j, uid, q);
+        const char *err = NULL;
+        const idset_t *tasks = NULL;
+        for (size_t i = 0; i < nsel && !tasks; i++)
+            tasks = sel[i].tasks && sel[i].id == j->id ? sel[i].tasks : NULL;
+        if (!admin && j->uid != uid)
+            err = "Access/permission denied";
+        else if (tasks && act == act_cancel && !json_integer_value(json_object_get(q, "signal")))
+            err = act_cancel_tasks(c, j, tasks, uid);
+        else
+            err = act(c, j, uid, q);
         if (err)
             error_add(errors, j->id, err);
         else
             json_array_append_new(done, json_integer(j->id));
+    }
+    selectors_free(sel, nsel);
+    ctld_reply_later(c, conn, id, json_pack("{s:o, s:o}", "done", done, "errors", errors));
+    ctld_kick(c);
+}
+
+/* scontrol requeue: a running job goes back to the queue when it ends (it is
+ * terminated now); a finished one is brought back from the database. */
+static const char *act_requeue(struct ctld *c, struct job *j, uid_t uid, json_t *q)
+{
+    if (job_is_pending(j) || job_is_array_parent(j))
+        return "Job is pending: there is nothing to requeue";
+    if (j->completing)
+        return "Job is already being terminated";
+    j->requeue_on_end = 1;
+    launch_terminate(c, j, "requeue");
+    return NULL;
+}
+
+/* Bring a finished job back from the database as a new attempt. */
+static const char *requeue_finished(struct ctld *c, uint32_t jid, uid_t uid)
+{
+    json_t *rec = db_job_get(c->db, jid);
+    struct job *j = rec ? job_from_json(rec, NULL) : NULL;
+    json_decref(rec);
+    const char *err = !j ? "Invalid job id specified"
+                      : job_is_array_parent(j) || j->array_job_id
+                          ? "Requeue of a finished array is not supported: submit it again"
+                      : j->uid != uid && !ctld_is_admin(c, uid) ? "Access/permission denied"
+                                                                : NULL;
+    if (err) {
+        job_destroy(j);
+        return err;
+    }
+    jobtab_add(c->jobs, j);
+    dep_index_add(c, j);
+    ctld_job_record_attempt(c, j, j->end, j->reason);
+    j->end = END_NONE;
+    ctld_job_requeue(c, j, NULL);
+    return NULL;
+}
+
+void op_job_requeue(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    uid_t uid = conn_uid(conn);
+    json_t *done = json_array(), *errors = json_array(), *v;
+    size_t i;
+    sl_error_t e;
+    json_array_foreach(json_object_get(q, "job_ids"), i, v) {
+        struct selector s;
+        const char *err = NULL;
+        if (selector_parse(v, &s, c->conf->max_array_size, &e) < 0) {
+            error_add(errors, 0, e.text);
+            continue;
+        }
+        uint32_t task = s.tasks ? idset_first(s.tasks) : IDSET_NONE;
+        struct job *j = task == IDSET_NONE ? jobtab_find(c->jobs, s.id)
+                                           : jobtab_find_task(c->jobs, s.id, (int32_t)task);
+        if (!j && task == IDSET_NONE)
+            err = requeue_finished(c, s.id, uid);
+        else if (!j)
+            err = "Invalid job id specified";
+        else if (j->uid != uid && !ctld_is_admin(c, uid))
+            err = "Access/permission denied";
+        else
+            err = act_requeue(c, j, uid, q);
+        if (err)
+            error_add(errors, s.id, err);
+        else
+            json_array_append_new(done, json_integer(j ? j->id : s.id));
+        selector_free(&s);
     }
     ctld_reply_later(c, conn, id, json_pack("{s:o, s:o}", "done", done, "errors", errors));
     ctld_kick(c);

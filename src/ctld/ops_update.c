@@ -6,6 +6,54 @@
 #include "db.h"
 #include "parse.h"
 
+/* The job-model fields: dependency, array throttle, begin time. */
+static int job_update_model(struct ctld *c, sl_conn_t *conn, uint64_t id, struct job *j,
+                            json_t *q)
+{
+    json_t *dep = json_object_get(q, "dependency"), *thr = json_object_get(q, "array_throttle");
+    json_t *begin = json_object_get(q, "begin_time");
+    sl_error_t e;
+    if ((dep || begin) && !job_is_pending(j)) {
+        conn_error(conn, id, "EINVAL", "Job %u is no longer pending", j->id);
+        return -1;
+    }
+    if (thr && (!json_is_integer(thr) || json_integer_value(thr) < 0 || !job_is_array_parent(j))) {
+        conn_error(conn, id, "EINVAL", "ArrayTaskThrottle needs an array job and a number >= 0");
+        return -1;
+    }
+    if (begin && (!json_is_integer(begin) || json_integer_value(begin) < 0)) {
+        conn_error(conn, id, "EINVAL", "Invalid StartTime");
+        return -1;
+    }
+    if (dep) {
+        struct deplist d = { 0 };
+        const char *text = json_string_value(dep);
+        if (!text || (*text && (depend_parse(text, &d, &e) < 0 || dep_validate(c, &d, &e) < 0))) {
+            conn_error(conn, id, "EINVAL", "%s", text ? e.text : "Dependency must be a string");
+            depend_free(&d);
+            return -1;
+        }
+        if (dep_cycle(c, j->id, &d)) {
+            conn_error(conn, id, "EINVAL", "Job dependency problem: this would make a cycle "
+                                           "through job %u", j->id);
+            depend_free(&d);
+            return -1;
+        }
+        depend_free(&j->deps);
+        j->deps = d;
+        job_set_str(&j->dependency, *text ? text : NULL);
+        j->dep_state = DEP_NONE;
+        dep_index_add(c, j);
+        if (!j->deps.n && j->state == JOB_PENDING && !j->hold)
+            j->state = JOB_RUNNABLE;
+    }
+    if (thr)
+        j->array_throttle = (uint32_t)json_integer_value(thr);
+    if (begin)
+        j->begin_time = json_integer_value(begin);
+    return 0;
+}
+
 void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
@@ -64,6 +112,8 @@ void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     }
     free(old_part);
+    if (job_update_model(c, conn, id, j, q) < 0)
+        return;
     if (name)
         job_set_str(&j->name, name);
     ctld_job_save(c, j);
@@ -71,14 +121,50 @@ void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     ctld_reply_later(c, conn, id, json_object());
 }
 
-static void ids_from(json_t *arr, uint32_t **out, size_t *n)
+/* Job ids for the query; strings like "123_7" select the array 123 here and
+ * its task 7 in acct_keep. */
+static int ids_from(struct ctld *c, json_t *arr, uint32_t **out, size_t *n,
+                    struct selector **sel, sl_error_t *e)
 {
     size_t i;
     json_t *v;
     *n = json_array_size(arr);
     *out = calloc(*n + 1, sizeof(**out));
-    json_array_foreach(arr, i, v)
-        (*out)[i] = (uint32_t)json_integer_value(v);
+    *sel = calloc(*n + 1, sizeof(**sel));
+    json_array_foreach(arr, i, v) {
+        if (selector_parse(v, &(*sel)[i], c->conf->max_array_size, e) < 0)
+            return -1;
+        (*out)[i] = (*sel)[i].id;
+    }
+    return 0;
+}
+
+static int acct_keep(json_t *r, const struct selector *sel, size_t n)
+{
+    uint32_t id = (uint32_t)json_integer_value(json_object_get(r, "job_id"));
+    uint32_t arr = (uint32_t)json_integer_value(json_object_get(r, "array_job_id"));
+    json_int_t task = json_integer_value(json_object_get(r, "array_task_id"));
+    for (size_t i = 0; i < n; i++) {
+        if (!sel[i].tasks && (sel[i].id == id || sel[i].id == arr))
+            return 1;
+        if (sel[i].tasks && sel[i].id == arr && task >= 0 &&
+            idset_test(sel[i].tasks, (uint32_t)task))
+            return 1;
+    }
+    return !n;
+}
+
+/* An array's own record shows in sacct only for tasks that never started
+ * and were cancelled; its tasks have records of their own. */
+static void acct_trim_arrays(json_t *jobs)
+{
+    for (size_t i = json_array_size(jobs); i-- > 0;) {
+        json_t *r = json_array_get(jobs, i);
+        int parent = json_integer_value(json_object_get(r, "array_size")) > 0 &&
+                     json_integer_value(json_object_get(r, "array_task_id")) < 0;
+        if (parent && !json_object_get(r, "array_tasks_cancelled"))
+            json_array_remove(jobs, i);
+    }
 }
 
 void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
@@ -86,10 +172,19 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     struct ctld *c = arg;
     struct acct_filter f = { 0 };
     json_t *users = json_object_get(q, "users");
-    size_t i;
+    size_t i, nsel;
     json_t *v;
     sl_error_t e;
-    ids_from(json_object_get(q, "job_ids"), &f.ids, &f.nids);
+    struct selector *sel = NULL;
+    if (ids_from(c, json_object_get(q, "job_ids"), &f.ids, &f.nids, &sel, &e) < 0) {
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        for (size_t k = 0; k < f.nids; k++)
+            selector_free(&sel[k]);
+        free(sel);
+        free(f.ids);
+        return;
+    }
+    nsel = f.nids;
     f.start = json_integer_value(json_object_get(q, "start"));
     f.end = json_integer_value(json_object_get(q, "end"));
     f.all_users = json_array_size(users) == 0;
@@ -101,6 +196,9 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                        json_is_string(v) ? json_string_value(v) : "?");
             free(f.ids);
             free(f.uids);
+            for (size_t k = 0; k < nsel; k++)
+                selector_free(&sel[k]);
+            free(sel);
             return;
         }
         f.uids[f.nuids++] = uid;
@@ -108,6 +206,15 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     json_t *jobs = db_acct_query(c->db, &f, &e);
     free(f.ids);
     free(f.uids);
+    for (size_t k = 0; jobs && k < json_array_size(jobs);) {
+        if (acct_keep(json_array_get(jobs, k), sel, nsel))
+            k++;
+        else
+            json_array_remove(jobs, k);
+    }
+    for (size_t k = 0; k < nsel; k++)
+        selector_free(&sel[k]);
+    free(sel);
     if (!jobs) {
         conn_error(conn, id, "EIO", "%s", e.text);
         return;
@@ -135,5 +242,8 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         json_decref(jobs);
         jobs = kept;
     }
+    acct_trim_arrays(jobs);
+    if (json_is_true(json_object_get(q, "duplicates")))
+        db_attempts_append(c->db, jobs);
     conn_reply(conn, id, json_pack("{s:o}", "jobs", jobs));
 }

@@ -222,6 +222,67 @@ static void job_wait(struct job *j, enum job_state st, const char *reason)
     job_set_reason(j, reason);
 }
 
+/* Dependencies and begin time; returns 1 if the job may be considered now.
+ * A dependency that can never be satisfied fails the job (the default) and
+ * so cascades down the chain within this same pass. */
+static int job_ready(struct ctld *c, struct job *j)
+{
+    if (j->begin_time > ctld_now()) {
+        ctld_wake_at(c, j->begin_time);
+        job_wait(j, JOB_PENDING, "BeginTime");
+        return 0;
+    }
+    if (!j->deps.n)
+        return 1;
+    if (j->dep_dirty || j->dep_state == DEP_NONE) {
+        j->dep_dirty = 0;
+        j->dep_state = dep_eval(c, j, -1);
+    }
+    if (j->dep_state == DEP_OK)
+        return 1;
+    if (j->dep_state == DEP_NEVER && j->kill_on_invalid_dep) {
+        if (job_is_array_parent(j))
+            array_cancel(c, j, NULL, 0);
+        ctld_job_finish(c, j, job_is_array_parent(j) ? END_CANCELLED : END_FAILED,
+                        "DependencyFailed");
+        return 0;
+    }
+    job_wait(j, JOB_PENDING, j->dep_state == DEP_NEVER ? "DependencyNeverSatisfied"
+                                                        : "Dependency");
+    return 0;
+}
+
+/* Start as many tasks of an array as may start; 0 if resources ran out. */
+static int sched_array(struct ctld *c, struct job *p, const struct conf_partition *part,
+                       struct node **picked)
+{
+    struct need nd;
+    const char *why;
+    job_need(p, NULL, &nd);
+    for (;;) {
+        if (!job_is_array_parent(p) || job_is_terminal(p) || !idset_count(p->array_pending))
+            return 1;
+        uint32_t idx = array_next_eligible(c, p);
+        if (job_is_terminal(p) || !idset_count(p->array_pending))
+            return 1;
+        if (idx == IDSET_NONE) {
+            int throttled = p->array_throttle && p->array_running >= p->array_throttle;
+            job_wait(p, throttled ? JOB_RUNNABLE : JOB_PENDING,
+                     throttled ? "JobArrayTaskLimit" : "Dependency");
+            return 1;
+        }
+        size_t n = sched_pick(c, p, part, picked, &why);
+        if (n != nd.nodes) {
+            job_wait(p, JOB_RUNNABLE, why);
+            return 0;
+        }
+        struct job *t = array_split(c, p, idx);
+        if (!t)
+            return 1;
+        sched_start(c, t, picked, n);
+    }
+}
+
 void sched_pass(struct ctld *c)
 {
     size_t np = c->conf->nparts;
@@ -237,9 +298,15 @@ void sched_pass(struct ctld *c)
             job_wait(j, JOB_PENDING, why);
             continue;
         }
+        if (!job_ready(c, j))
+            continue;
         size_t pi = (size_t)(p - c->conf->parts);
         if (blocked[pi]) {
             job_wait(j, JOB_RUNNABLE, "Priority");
+            continue;
+        }
+        if (job_is_array_parent(j)) {
+            blocked[pi] = !sched_array(c, j, p, picked);
             continue;
         }
         struct need nd;

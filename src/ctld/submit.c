@@ -153,6 +153,71 @@ static int spec_time(struct job *j, json_t *spec, const struct conf_partition *p
     return 0;
 }
 
+static int spec_array(struct ctld *c, struct job *j, json_t *spec, sl_error_t *e)
+{
+    json_t *a = json_object_get(spec, "array");
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_string(a))
+        return sl_errprintf(e, "invalid array: must be a string such as \"0-15%%4\"");
+    uint32_t limit = c->conf->max_array_size;
+    idset_t *set = idset_decode(json_string_value(a), limit, &j->array_throttle, e);
+    if (!set)
+        return -1;
+    j->array_pending = set;
+    j->array_cancelled = idset_create(limit);
+    j->array_size = idset_count(set);
+    j->array_limit = limit;
+    j->array_spec = strdup(json_string_value(a));
+    return 0;
+}
+
+static int spec_depend(struct ctld *c, struct job *j, json_t *spec, sl_error_t *e)
+{
+    const char *d = spec_str(spec, "dependency");
+    json_t *kill = json_object_get(spec, "kill_on_invalid_dep");
+    if (kill && !json_is_null(kill))
+        j->kill_on_invalid_dep = json_is_true(kill);
+    if (!d || !*d)
+        return 0;
+    if (depend_parse(d, &j->deps, e) < 0 || dep_validate(c, &j->deps, e) < 0)
+        return -1;
+    for (size_t i = 0; i < j->deps.n; i++) {
+        if (j->deps.items[i].type == DEP_SEQUENTIAL && !j->array_pending)
+            return sl_errprintf(e, "sequential is only meaningful for an array job");
+    }
+    job_set_str(&j->dependency, d);
+    return 0;
+}
+
+static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
+{
+    json_t *att = json_object_get(spec, "attempts"), *rules = json_object_get(spec, "retry_rules");
+    json_t *begin = json_object_get(spec, "begin_time"), *sig = json_object_get(spec, "warn_signal");
+    if (att && !json_is_null(att)) {
+        if (!json_is_integer(att) || json_integer_value(att) < 1 || json_integer_value(att) > 10)
+            return sl_errprintf(e, "invalid attempts: must be from 1 to 10");
+        j->attempts = (uint32_t)json_integer_value(att);
+    }
+    if (rules && !json_is_null(rules)) {
+        if (retry_rules_check(rules, e) < 0)
+            return -1;
+        j->retry_rules = json_incref(rules);
+    }
+    if (begin && (!json_is_integer(begin) || json_integer_value(begin) < 0))
+        return sl_errprintf(e, "invalid begin_time: epoch seconds expected");
+    j->begin_time = json_integer_value(begin);
+    if (sig && (!json_is_integer(sig) || json_integer_value(sig) < 1 || json_integer_value(sig) > 64))
+        return sl_errprintf(e, "invalid warn_signal: a signal number from 1 to 64");
+    j->warn_signal = (int32_t)json_integer_value(sig);
+    j->warn_time = (int32_t)json_integer_value(json_object_get(spec, "warn_time"));
+    j->warn_batch_only = json_is_true(json_object_get(spec, "warn_batch_only"));
+    if (j->warn_signal && j->warn_time <= 0)
+        j->warn_time = 60;
+    job_set_str(&j->job_definition, spec_str(spec, "job_definition"));
+    return 0;
+}
+
 /* Build and check a job from a spec; NULL with e set if it is refused. */
 static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
@@ -167,7 +232,9 @@ static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, s
     j->hold_admin = 0;
     if (spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
         spec_uints(j, spec, e) < 0 || !(p = spec_partition(c, j, spec, e)) ||
-        spec_time(j, spec, p, e) < 0 || sched_validate(c, j, p, e) < 0) {
+        spec_time(j, spec, p, e) < 0 || sched_validate(c, j, p, e) < 0 ||
+        spec_array(c, j, spec, e) < 0 || spec_depend(c, j, spec, e) < 0 ||
+        spec_retry(j, spec, e) < 0) {
         job_destroy(j);
         return NULL;
     }
@@ -185,22 +252,27 @@ static void submit_test_only(struct ctld *c, sl_conn_t *conn, uint64_t id, struc
     free(nodes);
 }
 
-void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *spec, void *arg)
+void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
 {
     struct ctld *c = arg;
     sl_error_t e;
-    struct job *j = submit_build(c, conn, spec, &e);
+    json_t *spec = json_object_get(given, "job_definition") ? jobdef_apply(c, given, &e)
+                                                          : json_incref(given);
+    struct job *j = spec ? submit_build(c, conn, spec, &e) : NULL;
     if (!j) {
         conn_error(conn, id, "EINVAL", "%s", e.text);
+        json_decref(spec);
         return;
     }
     if (json_is_true(json_object_get(spec, "test_only"))) {
         submit_test_only(c, conn, id, j);
         job_destroy(j);
+        json_decref(spec);
         return;
     }
     if (jobtab_count(c->jobs) >= c->conf->max_job_count) {
         job_destroy(j);
+        json_decref(spec);
         conn_error(conn, id, "EAGAIN", "Job limit reached: MaxJobCount=%u jobs are queued",
                    c->conf->max_job_count);
         return;
@@ -208,7 +280,7 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *spec, void *arg)
     j->id = c->next_job_id++;
     j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
     j->submit_time = j->eligible_time = ctld_now();
-    j->state = j->hold ? JOB_PENDING : JOB_RUNNABLE;
+    j->state = j->hold || j->deps.n ? JOB_PENDING : JOB_RUNNABLE;
     json_t *rec = job_to_json(j);
     json_t *stored = json_pack("{s:O?, s:O?, s:O?}", "script", json_object_get(spec, "script"),
                                "argv", json_object_get(spec, "argv"), "env",
@@ -216,7 +288,9 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *spec, void *arg)
     db_job_insert(c->db, rec, stored);
     json_decref(rec);
     json_decref(stored);
+    json_decref(spec);
     jobtab_add(c->jobs, j);
+    dep_index_add(c, j);
     log_debug("job %u submitted by %s", j->id, j->user);
     ctld_reply_later(c, conn, id, json_pack("{s:i}", "job_id", (int)j->id));
     ctld_sched_request(c);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "jobarray.h"
 #include "jobfmt.h"
 #include "log.h"
 #include "parse.h"
@@ -53,6 +54,13 @@ conf_t *cmd_conf_load(void)
     sl_error_t e;
     if (!C.conf && !(C.conf = conf_load(conf_default_path(), &e)))
         cmd_die("%s", e.text);
+    return C.conf;
+}
+
+conf_t *cmd_conf_try(void)
+{
+    if (!C.conf)
+        C.conf = conf_load(conf_default_path(), NULL);
     return C.conf;
 }
 
@@ -116,6 +124,26 @@ static int list_each(const char *s, int (*fn)(const char *item, json_t *arr,
     return rc;
 }
 
+static int task_ok(uint32_t idx, void *arg)
+{
+    return 0;
+}
+
+/* After "123_": one index ("7") or a bracketed list ("[1-3,9]"). */
+static int tasks_valid(const char *t)
+{
+    size_t n = strlen(t);
+    char *inner;
+    int rc;
+    if (n > 0 && strspn(t, "0123456789") == n)
+        return 1;
+    if (n < 3 || t[0] != '[' || t[n - 1] != ']' || !(inner = strndup(t + 1, n - 2)))
+        return 0;
+    rc = jobarray_each(inner, task_ok, NULL, NULL);
+    free(inner);
+    return rc == 0;
+}
+
 static int item_id(const char *item, json_t *arr, void *arg, sl_error_t *e)
 {
     char *end;
@@ -124,7 +152,7 @@ static int item_id(const char *item, json_t *arr, void *arg, sl_error_t *e)
         return sl_errprintf(e, "Invalid job id: %s", item);
     if (*end == '\0')
         return json_array_append_new(arr, json_integer((json_int_t)v));
-    if (*end != '_' || !end[1] || strspn(end + 1, "0123456789[]-,%") != strlen(end + 1))
+    if (*end != '_' || !tasks_valid(end + 1))
         return sl_errprintf(e, "Invalid job id: %s", item);
     return json_array_append_new(arr, json_string(item));
 }

@@ -18,6 +18,9 @@ void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn
 
 /* The config from SLUICE_CONF or the default path, or exit 1. */
 conf_t *cmd_conf_load(void);
+/* The same config, or NULL when it cannot be read (for optional uses such
+ * as sbatch's early --array check; the error comes when it is needed). */
+conf_t *cmd_conf_try(void);
 /* The command's one controller connection, opened on first use (exit 1 if
  * the controller cannot be reached); closed with the config by cmd_fini. */
 sl_client_t *cmd_client(void);

@@ -81,27 +81,26 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
-/* What the options leave to the command: script, argv, environment,
- * directories, host and the default name. */
-static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
-                         int idx, sl_error_t *e)
+static int spec_env(jobopt_t *o, sl_error_t *e)
 {
-    json_t *spec = o->spec, *args = json_array(), *env;
-    char cwd[PATH_MAX], host[256];
-    if (!getcwd(cwd, sizeof(cwd)))
+    json_t *env = jobopt_env(o, environ, e);
+    if (!env)
+        return -1;
+    json_object_set_new(o->spec, "env", env);
+    return 0;
+}
+
+/* Where the job is submitted from and runs: facts, not defaults, so they
+ * are sent with a job definition too. */
+static int spec_place(jobopt_t *o, char *cwd, size_t cwdlen, sl_error_t *e)
+{
+    json_t *spec = o->spec;
+    char host[256];
+    if (!getcwd(cwd, cwdlen))
         return sl_errprintf(e, "cannot get the current directory: %s", strerror(errno));
     if (gethostname(host, sizeof(host)) < 0)
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
-    if (!(env = jobopt_env(o, environ, e))) {
-        json_decref(args);
-        return -1;
-    }
-    for (int i = idx + 1; i < argc; i++)
-        json_array_append_new(args, json_string(argv[i]));
-    json_object_set_new(spec, "script", json_string(script));
-    json_object_set_new(spec, "argv", args);
-    json_object_set_new(spec, "env", env);
     json_object_set_new(spec, "submit_dir", json_string(cwd));
     json_object_set_new(spec, "submit_host", json_string(host));
     const char *chdir_to = json_string_value(json_object_get(spec, "cwd"));
@@ -113,6 +112,24 @@ static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
         snprintf(abs, sizeof(abs), "%s/%s", cwd, chdir_to);
         json_object_set_new(spec, "cwd", json_string(abs));
     }
+    return 0;
+}
+
+/* What the options leave to the command: script, argv, environment,
+ * directories, host and the default name. */
+static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
+                         int idx, sl_error_t *e)
+{
+    json_t *spec = o->spec, *args = json_array();
+    char cwd[PATH_MAX];
+    if (spec_place(o, cwd, sizeof(cwd), e) < 0 || spec_env(o, e) < 0) {
+        json_decref(args);
+        return -1;
+    }
+    for (int i = idx + 1; i < argc; i++)
+        json_array_append_new(args, json_string(argv[i]));
+    json_object_set_new(spec, "script", json_string(script));
+    json_object_set_new(spec, "argv", args);
     if (jobopt_str(o, "wrap")) {
         json_object_set_new(spec, "command", json_string("wrap"));
     } else if (idx < argc) {
@@ -127,6 +144,29 @@ static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
         json_object_set_new(spec, "name",
                             json_string(jobopt_str(o, "wrap") ? "wrap"
                                         : idx < argc ? base_name(argv[idx]) : "sbatch"));
+    return 0;
+}
+
+/* With --job-definition the controller fills from the definition whatever
+ * the submission leaves out, so only what the user gave is sent: no script,
+ * no default name, and the environment only with --export.  Arguments after
+ * the options replace the definition's command. */
+static int spec_jobdef(jobopt_t *o, int argc, char **argv, int idx, sl_error_t *e)
+{
+    char cwd[PATH_MAX];
+    if (jobopt_str(o, "wrap"))
+        return sl_errprintf(e, "--wrap cannot be used with --job-definition (give the "
+                               "command after the options instead)");
+    if (spec_place(o, cwd, sizeof(cwd), e) < 0)
+        return -1;
+    if (jobopt_str(o, "export") && spec_env(o, e) < 0)
+        return -1;
+    if (idx < argc) {
+        json_t *cmd = json_array();
+        for (int i = idx; i < argc; i++)
+            json_array_append_new(cmd, json_string(argv[i]));
+        json_object_set_new(o->spec, "command_override", cmd);
+    }
     return 0;
 }
 
@@ -186,6 +226,8 @@ int main(int argc, char **argv)
     cmd_init("sbatch");
     if (!cli || !o)
         cmd_die("out of memory");
+    if (cmd_conf_try())   /* for the early --array check; the controller checks too */
+        cli->max_array_size = o->max_array_size = cmd_conf_try()->max_array_size;
     /* The command line first alone: it names the script and may ask for
      * help; then every source in precedence order. */
     if ((idx = jobopt_parse_argv(cli, argc, argv, &e)) < 0) {
@@ -194,6 +236,11 @@ int main(int argc, char **argv)
             fputs("Try \"sbatch --help\" for more information\n", stderr);
     } else if (early_exit(cli)) {
         rc = 0;
+    } else if (json_object_get(cli->spec, "job_definition")) {
+        if (jobopt_load(o, argc, argv, NULL, &e) < 0 || spec_jobdef(o, argc, argv, idx, &e) < 0)
+            fprintf(stderr, "sbatch: error: %s\n", e.text);
+        else
+            rc = submit(o);
     } else if (!(script = script_get(cli, argc, argv, idx, &e))
                || jobopt_load(o, argc, argv, script, &e) < 0
                || spec_complete(o, script, argc, argv, idx, &e) < 0) {

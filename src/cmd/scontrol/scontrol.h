@@ -2,8 +2,13 @@
 #ifndef SL_SCONTROL_H
 #define SL_SCONTROL_H
 
+#include <jansson.h>
+#include <stddef.h>
+#include "jobfmt.h"
+
 struct scontrol_opts {
     int oneliner;   /* -o: one line per record */
+    int all;        /* -a: show INACTIVE job definitions too */
 };
 
 /* Each takes the words after the subcommand and returns the exit status. */
@@ -11,5 +16,17 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_update(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_hold(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_release(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_requeue(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_register(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_deregister(const struct scontrol_opts *o, int argc, char **argv);
+
+/* show ENTITY [ARG]: arg may be NULL. */
+int scontrol_show_job(const struct scontrol_opts *o, const char *id);
+int scontrol_show_jobdef(const struct scontrol_opts *o, const char *name);
+
+/* Print records as Key=Value per tab (a blank line after each unless -o). */
+void scontrol_print_records(const struct scontrol_opts *o, json_t *recs,
+                            const struct jobfmt_kv *tab, size_t n);
+#define KV(tab) tab, sizeof(tab) / sizeof(tab[0])
 
 #endif

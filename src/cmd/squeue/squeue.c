@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "jobarray.h"
 #include "squeue.h"
 
 #define FMT_DEFAULT "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"
@@ -14,7 +15,7 @@
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
 struct squeue_opts {
-    int noheader, json, longfmt, start, all_states;
+    int noheader, json, longfmt, start, all_states, expand;
     const char *format, *Format, *name;
     json_t *req;    /* the job_list body */
 };
@@ -34,7 +35,7 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: squeue [-h] [-l] [--start] [--json] [-j jobs] [-u users] [-t states]\n"
+    fputs("Usage: squeue [-h] [-l] [-r] [--start] [--json] [-j jobs] [-u users] [-t states]\n"
           "              [-p partitions] [-n names] [-o format | -O fields]\n"
           "\n"
           "  -h, --noheader         no headers on output\n"
@@ -44,6 +45,7 @@ static void usage(FILE *out)
           "  -o, --format=format    format specification (%.18i %.9P %j ...)\n"
           "  -O, --Format=format    format specification by field name (JobID,Name:20)\n"
           "  -p, --partition=part(s) comma separated list of partitions to view\n"
+          "  -r, --array            one line per array task (pending tasks too)\n"
           "      --start            print expected start times of pending jobs\n"
           "  -t, --states=state(s)  comma separated list of states to view, or all\n"
           "  -u, --user=user_name(s) comma separated list of users to view\n"
@@ -96,7 +98,8 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'l': o->longfmt = 1; break;
         case 'J': o->json = 1; break;
         case 'S': o->start = 1; break;
-        case 'a': case 'r': case 'v': break;   /* accepted; nothing to change */
+        case 'r': o->expand = 1; break;
+        case 'a': case 'v': break;   /* accepted; nothing to change */
         case 'H': usage(stdout); cmd_fini(); exit(0);
         case 'U': fputs("Usage: squeue [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
@@ -129,20 +132,12 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
     return f;
 }
 
-static int job_cmp(const void *a, const void *b)
-{
-    int64_t x = cmd_int(*(json_t *const *)a, "job_id");
-    int64_t y = cmd_int(*(json_t *const *)b, "job_id");
-    return x < y ? -1 : x > y;
-}
-
-/* The jobs to show, in job id order: filters the controller does not
- * apply (name, --start's pending only) are applied here. */
+/* The jobs to show: filters the controller does not apply (name,
+ * --start's pending only) are applied here. */
 static json_t *jobs_select(const struct squeue_opts *o, json_t *jobs)
 {
     json_t *out = json_array(), *j, *names = json_array();
-    size_t i, n;
-    json_t **v;
+    size_t i;
     if (o->name)
         cmd_list_strs(o->name, names);
     json_array_foreach(jobs, i, j) {
@@ -158,34 +153,33 @@ static json_t *jobs_select(const struct squeue_opts *o, json_t *jobs)
             json_array_append(out, j);
     }
     json_decref(names);
-    n = json_array_size(out);
-    if (!(v = malloc((n ? n : 1) * sizeof(*v))))
-        cmd_die("out of memory");
-    for (i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(out, i));
-    qsort(v, n, sizeof(*v), job_cmp);
-    json_array_clear(out);
-    for (i = 0; i < n; i++)
-        json_array_append_new(out, v[i]);
-    free(v);
     return out;
 }
 
+struct print_ctx {
+    jobfmt_t *f;
+    struct squeue_ctx ctx;
+};
+
+static void print_row(const json_t *row, void *arg)
+{
+    struct print_ctx *p = arg;
+    jobfmt_print_row(p->f, row, &p->ctx, stdout);
+}
+
+/* Rows in array (or job) id order, pending array tasks folded unless -r. */
 static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
 {
-    struct squeue_ctx ctx = { (int64_t)time(NULL) };
-    size_t i;
-    json_t *j;
+    struct print_ctx p = { f, { (int64_t)time(NULL) } };
     if (o->longfmt) {
         char when[64];
-        time_t now = (time_t)ctx.now;
+        time_t now = (time_t)p.ctx.now;
         strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime(&now));
         printf("%s\n", when);
     }
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
-    json_array_foreach(jobs, i, j)
-        jobfmt_print_row(f, j, &ctx, stdout);
+    jobarray_rows(jobs, o->expand, print_row, &p);
 }
 
 int main(int argc, char **argv)

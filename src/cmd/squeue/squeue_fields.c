@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmdutil.h"
+#include "jobarray.h"
 #include "parse.h"
 #include "squeue.h"
 
@@ -82,11 +83,6 @@ static void get_end(const json_t *j, const void *ctx, char *buf, size_t len)
         get_time("end_time", j, buf, len);
 }
 
-static void get_na(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    snprintf(buf, len, "N/A");
-}
-
 static void get_null(const json_t *j, const void *ctx, char *buf, size_t len)
 {
     snprintf(buf, len, "(null)");
@@ -121,6 +117,28 @@ static void get_cpus(const json_t *j, const void *ctx, char *buf, size_t len)
     snprintf(buf, len, "%lld", (long long)n);
 }
 
+/* 123, 123_7, or 123_[5-9999%50] for an array's pending tasks. */
+static void get_arrayid(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    jobarray_id(j, 1, buf, len);
+}
+
+static void get_arraybase(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld", (long long)jobarray_base(j));
+}
+
+static void get_arraytask(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    jobarray_task(j, buf, len);
+}
+
+static void get_dependency(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    const char *d = cmd_str(j, "dependency");
+    snprintf(buf, len, "%s", *d ? d : "(null)");
+}
+
 static void get_exit(const json_t *j, const void *ctx, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld:%lld", (long long)cmd_int(j, "exit_code"),
@@ -128,10 +146,12 @@ static void get_exit(const json_t *j, const void *ctx, char *buf, size_t len)
 }
 
 const struct jobfmt_field squeue_fields[] = {
-    { "JobID", 'i', "JOBID", 20, 0, "job_id", NULL, 0 },
-    { "JobArrayID", 'A', "JOBID", 20, 0, "job_id", NULL, 0 },
-    { "ArrayJobID", 'F', "ARRAY_JOB_ID", 20, 0, "job_id", NULL, 0 },
-    { "ArrayTaskID", 'K', "ARRAY_TASK_ID", 20, 0, NULL, get_na, 0 },
+    /* As Slurm: %i (JobArrayID) shows array tasks as 123_7, %A (JobID) the
+     * job's own unique id. */
+    { "JobArrayID", 'i', "JOBID", 20, 0, NULL, get_arrayid, 0 },
+    { "JobID", 'A', "JOBID", 20, 0, "job_id", NULL, 0 },
+    { "ArrayJobID", 'F', "ARRAY_JOB_ID", 20, 0, NULL, get_arraybase, 0 },
+    { "ArrayTaskID", 'K', "ARRAY_TASK_ID", 20, 0, NULL, get_arraytask, 0 },
     { "Name", 'j', "NAME", 20, 0, "name", NULL, 0 },
     { "UserName", 'u', "USER", 20, 0, "user", NULL, 0 },
     { "UserID", 'U', "UID", 20, 0, "uid", NULL, 0 },
@@ -160,7 +180,7 @@ const struct jobfmt_field squeue_fields[] = {
     { "Priority", 'Q', "PRIORITY", 20, 0, "priority", NULL, 0 },
     { "Command", 'o', "COMMAND", 20, 0, "command", NULL, 0 },
     { "Comment", 'k', "COMMENT", 20, 0, "comment", NULL, 0 },
-    { "Dependency", 'E', "DEPENDENCY", 20, 0, NULL, get_null, 0 },
+    { "Dependency", 'E', "DEPENDENCY", 20, 0, NULL, get_dependency, 0 },
     { "OverSubscribe", 'h', "OVER_SUBSCRIBE", 20, 0, NULL, get_oversub, 0 },
     { "ExitCode", 0, "EXIT_CODE", 20, 0, NULL, get_exit, 0 },
     { "STDOUT", 0, "STDOUT", 20, 0, "stdout", NULL, 0 },

@@ -1,0 +1,222 @@
+/* jobopt_set.c: the option setters for resources, files and flags, and the
+ * job environment that --export selects (see jobopt.h). */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "hostlist.h"
+#include "jobopt_impl.h"
+#include "parse.h"
+
+static json_t *jo_target(jobopt_t *o, const struct jobopt_def *d)
+{
+    return d->local ? o->local : o->spec;
+}
+
+int jo_invalid(const struct jobopt_def *d, const char *arg, sl_error_t *e)
+{
+    return sl_errprintf(e, "Invalid --%s specification: '%s'", d->name, arg ? arg : "");
+}
+
+JO_SETTER(jo_set_str)
+{
+    if (!arg || !*arg)
+        return jo_invalid(d, arg, e);
+    json_object_set_new(jo_target(o, d), d->field, json_string(arg));
+    return 0;
+}
+
+/* Free text that may be empty (--comment=""). */
+JO_SETTER(jo_set_text)
+{
+    json_object_set_new(jo_target(o, d), d->field, json_string(arg ? arg : ""));
+    return 0;
+}
+
+JO_SETTER(jo_set_true)
+{
+    json_object_set_new(jo_target(o, d), d->field, json_true());
+    return 0;
+}
+
+JO_SETTER(jo_set_false)
+{
+    json_object_set_new(jo_target(o, d), d->field, json_false());
+    return 0;
+}
+
+JO_SETTER(jo_set_count)
+{
+    uint64_t v;
+    if (!arg || parse_u64(arg, 1, INT32_MAX, d->name, &v, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    json_object_set_new(jo_target(o, d), d->field, json_integer((json_int_t)v));
+    return 0;
+}
+
+JO_SETTER(jo_set_time)
+{
+    int64_t secs;
+    if (!arg || parse_time_limit(arg, &secs, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    json_object_set_new(o->spec, d->field, json_integer(secs));
+    return 0;
+}
+
+/* --mem and --mem-per-cpu exclude each other; the later one wins. */
+JO_SETTER(jo_set_mem)
+{
+    uint64_t mb;
+    if (!arg || parse_mem_mb(arg, &mb, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    json_object_del(o->spec, "mem_mb");
+    json_object_del(o->spec, "mem_per_cpu_mb");
+    json_object_set_new(o->spec, d->field, json_integer((json_int_t)mb));
+    return 0;
+}
+
+/* -N N or -N min-max. */
+JO_SETTER(jo_set_nodes)
+{
+    char buf[64];
+    char *dash;
+    uint64_t lo, hi;
+    if (!arg || strlen(arg) >= sizeof(buf))
+        return jo_invalid(d, arg, e);
+    snprintf(buf, sizeof(buf), "%s", arg);
+    dash = strchr(buf, '-');
+    if (dash)
+        *dash = '\0';
+    if (parse_u64(buf, 1, INT32_MAX, "nodes", &lo, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    hi = lo;
+    if (dash && parse_u64(dash + 1, lo, INT32_MAX, "nodes", &hi, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    json_object_set_new(o->spec, "nodes_min", json_integer((json_int_t)lo));
+    json_object_set_new(o->spec, "nodes_max", json_integer((json_int_t)hi));
+    return 0;
+}
+
+JO_SETTER(jo_set_hostlist)
+{
+    sl_error_t err;
+    hostlist_t *hl;
+    if (!arg || !*arg)
+        return jo_invalid(d, arg, e);
+    if (!(hl = hostlist_expand(arg, &err)))
+        return sl_errprintf(e, "Invalid --%s specification: '%s': %s", d->name, arg,
+                            err.text);
+    hostlist_destroy(hl);
+    json_object_set_new(o->spec, d->field, json_string(arg));
+    return 0;
+}
+
+/* A relative --chdir is taken from where the command runs. */
+JO_SETTER(jo_set_chdir)
+{
+    char cwd[PATH_MAX];
+    char *path;
+    if (!arg || !*arg)
+        return jo_invalid(d, arg, e);
+    if (arg[0] == '/')
+        return jo_set_str(o, d, arg, e);
+    if (!getcwd(cwd, sizeof(cwd)))
+        return sl_errprintf(e, "cannot get the current directory for --chdir");
+    if (asprintf(&path, "%s/%s", cwd, arg) < 0)
+        return sl_errprintf(e, "out of memory");
+    json_object_set_new(o->spec, d->field, json_string(path));
+    free(path);
+    return 0;
+}
+
+JO_SETTER(jo_set_open_mode)
+{
+    static const char *modes[] = { "append", "truncate" };
+    for (size_t i = 0; arg && *arg && i < 2; i++) {
+        if (strncasecmp(arg, modes[i], strlen(arg)) == 0) {
+            json_object_set_new(o->spec, d->field, json_string(modes[i]));
+            return 0;
+        }
+    }
+    return jo_invalid(d, arg, e);
+}
+
+/* --exclusive[=user|mcs]: whole nodes only, for now. */
+JO_SETTER(jo_set_exclusive)
+{
+    if (arg)
+        return sl_errprintf(e, "--exclusive=%s is not supported yet", arg);
+    return jo_set_true(o, d, arg, e);
+}
+
+JO_SETTER(jo_set_unsupported)
+{
+    return sl_errprintf(e, "--%s is not supported yet", d->name);
+}
+
+static int jo_env_add(json_t *env, const char *entry)
+{
+    const char *eq = strchr(entry, '=');
+    char *name;
+    if (!eq || eq == entry)
+        return 0;
+    if (!(name = strndup(entry, (size_t)(eq - entry))))
+        return -1;
+    json_object_set_new(env, name, json_string(eq + 1));
+    free(name);
+    return 0;
+}
+
+/* One --export list item: VAR takes its value from envp, VAR=val sets it. */
+static int jo_export_item(json_t *env, char **envp, const char *item, sl_error_t *e)
+{
+    size_t n = strlen(item);
+    if (strchr(item, '='))
+        return jo_env_add(env, item);
+    for (char **p = envp; p && *p; p++)
+        if (strncmp(*p, item, n) == 0 && (*p)[n] == '=')
+            return jo_env_add(env, *p);
+    return 0;   /* as Slurm: a listed variable that is not set is skipped */
+}
+
+json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e)
+{
+    const char *spec = jobopt_str(o, "export");
+    json_t *env = json_object();
+    char *list, *save = NULL;
+    int all = !spec || strcasecmp(spec, "ALL") == 0;
+    if (!env)
+        return NULL;
+    if (spec && strcasecmp(spec, "NONE") != 0 && !all) {
+        if (!(list = strdup(spec)))
+            goto oom;
+        for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save))
+            if (strcasecmp(it, "ALL") == 0)
+                all = 1;
+        free(list);
+    }
+    for (char **p = envp; p && *p; p++)
+        if ((all || strncmp(*p, "SLURM_", 6) == 0) && jo_env_add(env, *p) < 0)
+            goto oom;
+    if (!spec || !strcasecmp(spec, "ALL") || !strcasecmp(spec, "NONE"))
+        return env;
+    if (!(list = strdup(spec)))
+        goto oom;
+    for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        if (strcasecmp(it, "ALL") != 0 && strcasecmp(it, "NONE") != 0 &&
+            jo_export_item(env, envp, it, e) < 0) {
+            free(list);
+            goto oom;
+        }
+    }
+    free(list);
+    return env;
+oom:
+    json_decref(env);
+    sl_errprintf(e, "out of memory");
+    return NULL;
+}

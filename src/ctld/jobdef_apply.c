@@ -1,0 +1,214 @@
+/* jobdef_apply.c: turn a submission that names a job definition into a full
+ * job spec.  What the submission states wins; the definition fills the rest. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctld.h"
+#include "db.h"
+
+/* A growable string. */
+struct buf {
+    char *s;
+    size_t len, cap;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static json_t *def_find(struct ctld *c, const char *ref, sl_error_t *e)
+{
+    char name[160];
+    int rev = 0;
+    const char *colon = strchr(ref, ':');
+    snprintf(name, sizeof(name), "%.*s", (int)(colon ? (size_t)(colon - ref) : strlen(ref)), ref);
+    if (colon && (rev = atoi(colon + 1)) < 1) {
+        sl_errprintf(e, "invalid job definition '%s': the revision must be a positive number", ref);
+        return NULL;
+    }
+    /* With a revision: that one whatever its status; without: the newest ACTIVE. */
+    json_t *list = db_jobdef_list(c->db, name, rev, 0);
+    json_t *pick = json_array_get(list, json_array_size(list) - 1), *out = NULL;
+    if (!pick)
+        sl_errprintf(e, "job definition '%s' does not exist%s", ref,
+                     rev ? "" : " or has no ACTIVE revision");
+    else if (strcmp(json_string_value(json_object_get(pick, "status")), "ACTIVE") != 0)
+        sl_errprintf(e, "job definition %s is INACTIVE and cannot be used for new jobs", ref);
+    else
+        out = json_incref(pick);
+    json_decref(list);
+    return out;
+}
+
+/* Replace every Ref::KEY in s from params. */
+static char *substitute(const char *s, json_t *params, sl_error_t *e)
+{
+    struct buf b = { 0 };
+    buf_add(&b, "", 0);
+    while (*s) {
+        const char *ref = strstr(s, "Ref::");
+        if (!ref) {
+            buf_add(&b, s, strlen(s));
+            break;
+        }
+        buf_add(&b, s, (size_t)(ref - s));
+        const char *key = ref + 5, *end = key;
+        while (*end && (isalnum((unsigned char)*end) || *end == '_' || *end == '-'))
+            end++;
+        char name[128];
+        snprintf(name, sizeof(name), "%.*s", (int)(end - key), key);
+        const char *val = json_string_value(json_object_get(params, name));
+        if (!val) {
+            free(b.s);
+            sl_errprintf(e, "unresolved parameter Ref::%s: give it with --param %s=VALUE", name,
+                         name);
+            return NULL;
+        }
+        buf_add(&b, val, strlen(val));
+        s = end;
+    }
+    return b.s;
+}
+
+/* "#!/bin/sh\nexec 'a' 'b c'\n" from the command words. */
+static char *script_from(json_t *cmd, json_t *params, char **display, sl_error_t *e)
+{
+    struct buf b = { 0 }, d = { 0 };
+    size_t i;
+    json_t *v;
+    buf_add(&b, "#!/bin/sh\nexec", 14);
+    buf_add(&d, "", 0);
+    json_array_foreach(cmd, i, v) {
+        char *word = json_is_string(v) ? substitute(json_string_value(v), params, e) : NULL;
+        if (!word) {
+            free(b.s);
+            free(d.s);
+            return json_is_string(v) ? NULL : (sl_errprintf(e, "command words must be strings"), NULL);
+        }
+        buf_add(&b, " '", 2);
+        for (const char *p = word; *p; p++)
+            buf_add(&b, *p == '\'' ? "'\\''" : p, *p == '\'' ? 4 : 1);
+        buf_add(&b, "'", 1);
+        if (d.len)
+            buf_add(&d, " ", 1);
+        buf_add(&d, word, strlen(word));
+        free(word);
+    }
+    buf_add(&b, "\n", 1);
+    *display = d.s;
+    return b.s;
+}
+
+static void set_default(json_t *spec, const char *key, json_t *value)
+{
+    json_t *cur = json_object_get(spec, key);
+    if (value && (!cur || json_is_null(cur) || (json_is_integer(cur) && !json_integer_value(cur))))
+        json_object_set(spec, key, value);
+    json_decref(value);
+}
+
+static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(cp, "resourceRequirements"), i, v) {
+        const char *type = json_string_value(json_object_get(v, "type"));
+        json_int_t n = atoll(json_string_value(json_object_get(v, "value")));
+        if (!strcmp(type, "GPU"))
+            return sl_errprintf(e, "GPU resources in job definitions are not supported yet");
+        set_default(out, !strcmp(type, "VCPU") ? "cpus_per_task" : "mem_mb", json_integer(n));
+    }
+    json_t *np = json_object_get(def, "nodeProperties");
+    if (np)
+        set_default(out, "nodes_min", json_integer(json_integer_value(json_object_get(np, "numNodes"))));
+    return 0;
+}
+
+static void apply_retry(json_t *out, json_t *def)
+{
+    json_t *rs = json_object_get(def, "retryStrategy"), *rules = json_array(), *r;
+    size_t i;
+    set_default(out, "attempts", json_integer(json_integer_value(json_object_get(rs, "attempts"))));
+    json_array_foreach(json_object_get(rs, "evaluateOnExit"), i, r) {
+        char text[1024];
+        int n = snprintf(text, sizeof(text), "%s", json_string_value(json_object_get(r, "action")));
+        const char *keys[] = { "onExitCode", "onReason", "onStatusReason" };
+        for (size_t k = 0; k < 3; k++) {
+            const char *pat = json_string_value(json_object_get(r, keys[k]));
+            if (pat && n > 0 && (size_t)n < sizeof(text))
+                n += snprintf(text + n, sizeof(text) - (size_t)n, ",%s=%s", keys[k], pat);
+        }
+        json_array_append_new(rules, json_string(text));
+    }
+    if (!json_object_get(out, "retry_rules") && json_array_size(rules))
+        json_object_set(out, "retry_rules", rules);
+    json_decref(rules);
+    json_int_t t = json_integer_value(json_object_get(json_object_get(def, "timeout"),
+                                                      "attemptDurationSeconds"));
+    if (t && !json_object_get(out, "time_limit"))
+        json_object_set_new(out, "time_limit", json_integer(t));
+}
+
+static void apply_env(json_t *out, json_t *cp)
+{
+    json_t *env = json_object_get(out, "env"), *v, *over = json_object_get(out, "env_overrides");
+    size_t i;
+    const char *k;
+    if (!json_is_object(env))
+        json_object_set_new(out, "env", env = json_object());
+    json_array_foreach(json_object_get(cp, "environment"), i, v)
+        json_object_set(env, json_string_value(json_object_get(v, "name")), json_object_get(v, "value"));
+    json_object_foreach(over, k, v) json_object_set(env, k, v);
+}
+
+json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e)
+{
+    const char *ref = json_string_value(json_object_get(spec, "job_definition"));
+    json_t *entry = def_find(c, ref, e);
+    if (!entry)
+        return NULL;
+    json_t *def = json_object_get(entry, "definition"), *cp = NULL;
+    json_t *out = json_deep_copy(spec), *params = json_deep_copy(json_object_get(def, "parameters"));
+    char *display = NULL, label[200];
+    if (!params)
+        params = json_object();
+    json_object_update(params, json_object_get(spec, "parameters"));
+    cp = json_object_get(def, "containerProperties");
+    if (!cp)
+        cp = json_object_get(json_array_get(json_object_get(json_object_get(def, "nodeProperties"),
+                                                            "nodeRangeProperties"), 0), "container");
+    json_t *cmd = json_array_size(json_object_get(spec, "command_override"))
+                      ? json_object_get(spec, "command_override") : json_object_get(cp, "command");
+    char *script = json_object_get(spec, "script") ? NULL : script_from(cmd, params, &display, e);
+    int rc = (!json_object_get(spec, "script") && !script) ? -1 : apply_resources(out, cp, def, e);
+    if (rc == 0) {
+        if (script)
+            json_object_set_new(out, "script", json_string(script));
+        if (display)
+            json_object_set_new(out, "command", json_string(display));
+        apply_env(out, cp);
+        apply_retry(out, def);
+        if (!json_object_get(out, "name"))
+            json_object_set(out, "name", json_object_get(def, "jobDefinitionName"));
+        snprintf(label, sizeof(label), "%s:%d", json_string_value(json_object_get(entry, "name")),
+                 (int)json_integer_value(json_object_get(entry, "revision")));
+        json_object_set_new(out, "job_definition", json_string(label));
+    }
+    free(script);
+    free(display);
+    json_decref(params);
+    json_decref(entry);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}

@@ -1,0 +1,76 @@
+/* selector.c: job ids as users type them: 123, "123", "123_7", "123_[1-3,9]". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctld.h"
+
+int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e)
+{
+    memset(s, 0, sizeof(*s));
+    if (json_is_integer(v)) {
+        if (json_integer_value(v) <= 0 || json_integer_value(v) > UINT32_MAX)
+            return sl_errprintf(e, "Invalid job id specified: %lld",
+                                (long long)json_integer_value(v));
+        s->id = (uint32_t)json_integer_value(v);
+        return 0;
+    }
+    const char *text = json_string_value(v);
+    char *end;
+    if (!text)
+        return sl_errprintf(e, "job ids must be numbers or strings");
+    unsigned long id = strtoul(text, &end, 10);
+    if (end == text || id == 0 || id > UINT32_MAX || (*end && *end != '_'))
+        return sl_errprintf(e, "Invalid job id specified: %s", text);
+    s->id = (uint32_t)id;
+    if (!*end)
+        return 0;
+    char spec[256];
+    const char *t = end + 1;
+    size_t len = strlen(t);
+    if (len >= 2 && t[0] == '[' && t[len - 1] == ']')
+        snprintf(spec, sizeof(spec), "%.*s", (int)(len - 2), t + 1);
+    else
+        snprintf(spec, sizeof(spec), "%s", t);
+    s->tasks = idset_decode(spec, limit, NULL, e);
+    if (!s->tasks || strchr(spec, '%')) {
+        idset_destroy(s->tasks);
+        s->tasks = NULL;
+        return sl_errprintf(e, "Invalid job id specified: %s", text);
+    }
+    return 0;
+}
+
+void selector_free(struct selector *s)
+{
+    idset_destroy(s->tasks);
+    s->tasks = NULL;
+}
+
+int selector_matches(const struct selector *s, const struct job *j)
+{
+    int is_task = j->array_job_id && j->array_task_id >= 0;
+    if (!s->tasks)
+        return j->id == s->id || (is_task && j->array_job_id == s->id);
+    if (is_task)
+        return j->array_job_id == s->id && idset_test(s->tasks, (uint32_t)j->array_task_id);
+    return 0;
+}
+
+/* Records from the database for what the selector names that is not in memory. */
+void selector_stored(struct ctld *c, const struct selector *s, json_t *out,
+                     json_t *(*get)(struct ctld *, uint32_t, int32_t))
+{
+    if (!s->tasks) {
+        json_t *rec = get(c, s->id, -1);
+        if (rec)
+            json_array_append_new(out, rec);
+        return;
+    }
+    for (uint32_t t = idset_first(s->tasks); t != IDSET_NONE; t = idset_next(s->tasks, t)) {
+        if (jobtab_find_task(c->jobs, s->id, (int32_t)t))
+            continue;
+        json_t *rec = get(c, s->id, (int32_t)t);
+        if (rec)
+            json_array_append_new(out, rec);
+    }
+}
