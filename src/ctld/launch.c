@@ -32,11 +32,12 @@ static void launch_array_fields(const struct job *j, json_t *rec)
     const char *colon = j->array_spec ? strchr(j->array_spec, ':') : NULL;
     if (colon && !strchr(j->array_spec, ','))
         step = (unsigned)atoi(colon + 1);
-    json_object_set_new(rec, "array", json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "job_id",
-                                                (int)j->array_job_id, "task_id",
-                                                (int)j->array_task_id, "count",
-                                                (int)j->array_size, "min", (int)min, "max",
-                                                (int)max, "step", (int)(step ? step : 1)));
+    json_t *a = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i}", "array_job_id", (int)j->array_job_id,
+                          "array_task_id", (int)j->array_task_id, "array_task_count",
+                          (int)j->array_size, "array_task_min", (int)min, "array_task_max",
+                          (int)max, "array_task_step", (int)(step ? step : 1));
+    json_object_update(rec, a);
+    json_decref(a);
     idset_destroy(all);
 }
 
@@ -69,15 +70,15 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
     if (j->restart_count)
         json_object_set_new(rec, "open_mode", json_string("append"));
     if (j->warn_signal)
-        json_object_set_new(rec, "warn", json_pack("{s:i, s:i, s:b}", "signal", j->warn_signal,
-                                                   "seconds", j->warn_time, "batch_only",
-                                                   j->warn_batch_only));
+        json_object_update_new(rec, json_pack("{s:i, s:i, s:b}", "warn_signal", j->warn_signal,
+                                              "warn_time", j->warn_time, "warn_batch_only",
+                                              j->warn_batch_only));
     launch_array_fields(j, rec);
-    const char *keys[] = { "script", "argv", "env" };
-    for (size_t i = 0; i < 3; i++) {
-        json_t *v = json_object_get(spec, keys[i]);
-        json_object_set(rec, keys[i], v ? v : (i == 0 ? json_string("") : (i == 1 ? json_array() : json_object())));
-    }
+    json_t *script = json_object_get(spec, "script"), *argv = json_object_get(spec, "argv");
+    json_t *env = json_object_get(spec, "env");
+    json_object_set_new(rec, "script", json_is_string(script) ? json_incref(script) : json_string(""));
+    json_object_set_new(rec, "argv", json_is_array(argv) ? json_incref(argv) : json_array());
+    json_object_set_new(rec, "env", json_is_object(env) ? json_incref(env) : json_object());
     json_decref(spec);
     return rec;
 }

@@ -30,7 +30,6 @@ GET(get_groupid)
 }
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
-GET(get_nullstr) { snprintf(buf, len, "(null)"); }
 GET(get_zero) { snprintf(buf, len, "0"); }
 
 GET(get_exitcode)
@@ -56,7 +55,118 @@ static void get_when(const json_t *r, const char *key, char *buf, size_t len)
 
 GET(get_submit) { get_when(r, "submit_time", buf, len); }
 GET(get_eligible) { get_when(r, "eligible_time", buf, len); }
-GET(get_start) { get_when(r, "start_time", buf, len); }
+static int is_pending(const json_t *r)
+{
+    return strcmp(cmd_str(r, "slurm_state"), "PENDING") == 0;
+}
+
+/* A pending job's StartTime is its expected start: the controller's
+ * estimate, else the time it may not start before (--begin). */
+GET(get_start)
+{
+    int64_t begin = cmd_int(r, "begin_time");
+    if (is_pending(r) && cmd_int(r, "start_time") <= 0 && begin > 0)
+        format_datetime(begin, buf, len);
+    else
+        get_when(r, "start_time", buf, len);
+}
+
+GET(get_begin)
+{
+    if (cmd_int(r, "begin_time") > 0)
+        get_when(r, "begin_time", buf, len);
+}
+
+GET(get_dependency)
+{
+    snprintf(buf, len, "%s", *cmd_str(r, "dependency") ? cmd_str(r, "dependency") : "(null)");
+}
+
+/* Attempts=2/3: the current attempt (1-based) of how many allowed. */
+GET(get_attempts)
+{
+    int64_t max = cmd_int(r, "attempts");
+    snprintf(buf, len, "%lld/%lld", (long long)cmd_int(r, "attempt") + 1,
+             (long long)(max > 0 ? max : 1));
+}
+
+GET(get_retry_rules)
+{
+    json_t *v;
+    size_t i, n = 0;
+    json_array_foreach(json_object_get(r, "retry_rules"), i, v)
+        n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", i ? ";" : "",
+                              json_string_value(v));
+}
+
+/* Only when it differs from the default (fail the job). */
+GET(get_kill_inv)
+{
+    if (json_is_false(json_object_get(r, "kill_on_invalid_dep")))
+        snprintf(buf, len, "No");
+}
+
+GET(get_jobdef)
+{
+    snprintf(buf, len, "%s", cmd_str(r, "job_definition"));
+}
+
+/* Array fields, shown only for arrays: a task has its ArrayJobId and
+ * ArrayTaskId; the array's own record its pending tasks, throttle, size
+ * and how many tasks are in each state. */
+GET(get_array_job)
+{
+    if (cmd_int(r, "array_job_id") > 0 || jobarray_is_meta(r))
+        snprintf(buf, len, "%lld", (long long)jobarray_base(r));
+}
+
+GET(get_array_task)
+{
+    if (cmd_int(r, "array_job_id") > 0 && cmd_int(r, "array_task_id") >= 0)
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "array_task_id"));
+    else if (jobarray_is_meta(r))
+        snprintf(buf, len, "%s", *cmd_str(r, "array_tasks_pending")
+                                     ? cmd_str(r, "array_tasks_pending") : "(none)");
+}
+
+GET(get_array_throttle)
+{
+    if (jobarray_is_meta(r))
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "array_throttle"));
+}
+
+GET(get_array_size)
+{
+    if (jobarray_is_meta(r))
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "array_size"));
+}
+
+/* PENDING:9990,RUNNING:5,COMPLETED:5 in the order of a job's life, then
+ * any state not listed here. */
+GET(get_array_summary)
+{
+    static const char *const order[] = {
+        "PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "COMPLETED", "FAILED",
+        "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "REQUEUED",
+    };
+    const size_t norder = sizeof(order) / sizeof(order[0]);
+    json_t *sum = json_object_get(r, "array_summary"), *v;
+    const char *key;
+    size_t n = 0, k;
+    if (!jobarray_is_meta(r) || !json_is_object(sum))
+        return;
+    for (k = 0; k < norder; k++)
+        if ((v = json_object_get(sum, order[k])) && json_integer_value(v) > 0)
+            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s:%lld", n ? "," : "",
+                                  order[k], (long long)json_integer_value(v));
+    json_object_foreach(sum, key, v) {
+        for (k = 0; k < norder && strcmp(order[k], key) != 0; k++)
+            ;
+        if (k == norder && json_integer_value(v) > 0)
+            n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s:%lld", n ? "," : "",
+                                  key, (long long)json_integer_value(v));
+    }
+}
 GET(get_end) { get_when(r, "end_time", buf, len); }
 
 GET(get_allocnode) { snprintf(buf, len, "%s:0", cmd_str(r, "submit_host")); }
@@ -136,6 +246,8 @@ static void expand_path(const json_t *r, const char *pat, char *buf, size_t len)
         }
         switch (*++p) {
         case 'j': fprintf(m, "%lld", (long long)cmd_int(r, "job_id")); break;
+        case 'A': fprintf(m, "%lld", (long long)jobarray_base(r)); break;
+        case 'a': fprintf(m, "%lld", (long long)cmd_int(r, "array_task_id")); break;
         case 'x': fputs(cmd_str(r, "name"), m); break;
         case 'u': fputs(cmd_str(r, "user"), m); break;
         case 'N': fputs(node, m); break;
@@ -148,17 +260,24 @@ static void expand_path(const json_t *r, const char *pat, char *buf, size_t len)
     free(out);
 }
 
-/* stderr goes with stdout unless given; both default to slurm-%j.out. */
+/* The default output file: slurm-%j.out, or slurm-%A_%a.out for a task. */
+static const char *default_out(const json_t *r)
+{
+    return cmd_int(r, "array_job_id") > 0 && cmd_int(r, "array_task_id") >= 0
+               ? "slurm-%A_%a.out" : "slurm-%j.out";
+}
+
+/* stderr goes with stdout unless given. */
 GET(get_stdout)
 {
     const char *o = cmd_str(r, "stdout");
-    expand_path(r, *o ? o : "slurm-%j.out", buf, len);
+    expand_path(r, *o ? o : default_out(r), buf, len);
 }
 
 GET(get_stderr)
 {
     const char *e = cmd_str(r, "stderr"), *o = cmd_str(r, "stdout");
-    expand_path(r, *e ? e : *o ? o : "slurm-%j.out", buf, len);
+    expand_path(r, *e ? e : *o ? o : default_out(r), buf, len);
 }
 
 GET(get_stdin)
@@ -168,19 +287,28 @@ GET(get_stdin)
 }
 
 static const struct jobfmt_kv job_kv[] = {
-    { "JobId", "job_id", NULL, 0 },           { "JobName", "name", NULL, 0 },
+    { "JobId", "job_id", NULL, 0 },
+    { "ArrayJobId", NULL, get_array_job, 0 }, { "ArrayTaskId", NULL, get_array_task, 0 },
+    { "ArrayTaskThrottle", NULL, get_array_throttle, 0 },
+    { "JobName", "name", NULL, 0 },
     { "UserId", NULL, get_userid, NL },       { "GroupId", NULL, get_groupid, 0 },
     { "MCS_label", NULL, get_na, 0 },
     { "Priority", "priority", NULL, NL },     { "Nice", NULL, get_zero, 0 },
     { "Account", "account", NULL, 0 },        { "QOS", "qos", NULL, 0 },
     { "JobState", "slurm_state", NULL, NL },  { "BatchState", "state", NULL, 0 },
-    { "Reason", "reason", NULL, 0 },          { "Dependency", NULL, get_nullstr, 0 },
+    { "Reason", "reason", NULL, 0 },          { "Dependency", NULL, get_dependency, 0 },
+    { "KillOnInvalidDep", NULL, get_kill_inv, 0 },
     { "Requeue", NULL, get_requeue, NL },     { "Restarts", "restart_count", NULL, 0 },
-    { "BatchFlag", NULL, get_one, 0 },     { "Reboot", NULL, get_zero, 0 },
+    { "Attempts", NULL, get_attempts, 0 },
+    { "BatchFlag", NULL, get_one, 0 },        { "Reboot", NULL, get_zero, 0 },
     { "ExitCode", NULL, get_exitcode, 0 },
+    { "RetryRules", NULL, get_retry_rules, NL },
+    { "JobDefinition", NULL, get_jobdef, NL },
+    { "ArraySize", NULL, get_array_size, NL }, { "ArrayTasks", NULL, get_array_summary, 0 },
     { "RunTime", NULL, get_runtime, NL },     { "TimeLimit", NULL, get_timelimit, 0 },
     { "TimeMin", NULL, get_na, 0 },
     { "SubmitTime", NULL, get_submit, NL },   { "EligibleTime", NULL, get_eligible, 0 },
+    { "BeginTime", NULL, get_begin, 0 },
     { "StartTime", NULL, get_start, NL },     { "EndTime", NULL, get_end, 0 },
     { "Deadline", NULL, get_na, 0 },
     { "Partition", "partition", NULL, NL },   { "AllocNode:Sid", NULL, get_allocnode, 0 },
@@ -199,26 +327,42 @@ static const struct jobfmt_kv job_kv[] = {
     { "StdOut", NULL, get_stdout, NL },
 };
 
-static int show_job(const struct scontrol_opts *o, const char *id)
+/* One id as job_show takes it (123 or "123_7"), or several tasks
+ * ("123_[1-3]") through job_list. */
+static json_t *jobs_by_id(const char *id)
 {
     sl_error_t e;
-    json_t *reply, *jobs;
-    if (id) {
-        char *end;
-        long long n = strtoll(id, &end, 10);
-        if (*end || n <= 0)
-            cmd_die("Invalid job id specified");
-        if (!(reply = cmd_try("job_show", json_pack("{s:I}", "job_id", (json_int_t)n), &e)))
+    json_t *ids = json_array(), *reply, *jobs, *one;
+    if (cmd_list_ids(id, ids, &e) < 0 || json_array_size(ids) != 1)
+        cmd_die("Invalid job id specified");
+    one = json_array_get(ids, 0);
+    if (json_is_string(one) && strchr(json_string_value(one), '[')) {
+        reply = cmd_call("job_list", json_pack("{s:o}", "job_ids", ids));
+        jobs = json_incref(json_object_get(reply, "jobs"));
+    } else {
+        reply = cmd_try("job_show", json_pack("{s:O}", "job_id", one), &e);
+        json_decref(ids);
+        if (!reply)
             cmd_die("%s", !strcmp(client_last_code(cmd_client()), "ENOENT")
                               ? "Invalid job id specified" : e.text);
         jobs = json_pack("[O]", json_object_get(reply, "job"));
+    }
+    json_decref(reply);
+    return jobs;
+}
+
+int scontrol_show_job(const struct scontrol_opts *o, const char *id)
+{
+    json_t *reply = NULL, *jobs;
+    if (id) {
+        jobs = jobs_by_id(id);
     } else {
         reply = cmd_call("job_list", json_object());
         jobs = json_incref(json_object_get(reply, "jobs"));
     }
     if (json_array_size(jobs) == 0)
         printf("No jobs in the system\n");
-    print_records(o, jobs, KV(job_kv));
+    scontrol_print_records(o, jobs, KV(job_kv));
     json_decref(jobs);
     json_decref(reply);
     return 0;
