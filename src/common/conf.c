@@ -119,7 +119,8 @@ static int include_line(struct reader *r, const struct conf_where *w,
 static int global_line(struct reader *r, const struct conf_where *w,
                        const struct conf_pair *kv, size_t n, sl_error_t *e)
 {
-    static const char *const record_keys[] = { "NodeName", "PartitionName", "Include" };
+    static const char *const record_keys[] = { "NodeName", "PartitionName", "QueueName",
+                                               "SchedulingPolicyName", "Include" };
 
     for (size_t i = 0; i < n; i++) {
         int rc = conf_global_set(r->p->c, kv[i].key, kv[i].val, e);
@@ -169,6 +170,9 @@ static int line_parse(struct reader *r, const struct conf_where *w, char *line,
         rc = conf_node_line(r->p, w, kv, n, e);
     else if (strcasecmp(kv[0].key, "PartitionName") == 0)
         rc = conf_part_line(r->p, w, kv, n, e);
+    else if (strcasecmp(kv[0].key, "QueueName") == 0 ||
+             strcasecmp(kv[0].key, "SchedulingPolicyName") == 0)
+        rc = conf_queue_line(r->p, w, kv, n, e);
     else
         rc = global_line(r, w, kv, n, e);
 out:
@@ -268,6 +272,8 @@ conf_t *conf_load(const char *path, sl_error_t *e)
         rc = conf_nodes_finish(&p, e);
     if (rc == 0)
         rc = conf_parts_finish(&p, e);
+    if (rc == 0)
+        rc = conf_queues_finish(&p, e);
     parser_free(&p);
     if (rc < 0) {
         conf_destroy(c);
@@ -287,6 +293,12 @@ void conf_destroy(conf_t *c)
     for (size_t i = 0; i < c->nparts; i++)
         conf_part_free(&c->parts[i]);
     free(c->parts);
+    for (size_t i = 0; i < c->nqueues; i++)
+        conf_queue_free(&c->queues[i]);
+    free(c->queues);
+    for (size_t i = 0; i < c->npolicies; i++)
+        conf_policy_free(&c->policies[i]);
+    free(c->policies);
     free(c->path);
     free(c);
 }

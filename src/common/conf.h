@@ -47,6 +47,36 @@ struct conf_partition {
     uint32_t priority_tier;  /* PriorityTier= (default 1) */
 };
 
+/* QueueName= lines: what users submit to; each partition is also a queue. */
+struct conf_queue {
+    char *name;
+    uint32_t priority;           /* Priority= (default 1): higher goes first */
+    char *partitions_expr;       /* Partitions= as written */
+    char **partitions;           /* in order: spill-over goes left to right */
+    size_t nparts;
+    int disabled;                /* State=DISABLED: refuses new jobs */
+    char *policy;                /* SchedulingPolicy= or NULL */
+    int64_t max_runnable_time;   /* MaxRunnableTime= seconds at the head (0 = none) */
+    char *reason;                /* Reason= given when MaxRunnableTime cancels */
+};
+
+/* ShareDistribution entries: "teamA:0.5", "teamB*:1.0". */
+struct conf_share {
+    char *id;                    /* without the '*' */
+    int prefix;                  /* ended in '*': groups every id starting so */
+    double weight;               /* lower weight = larger share */
+};
+
+/* SchedulingPolicyName= lines: fair share between share identifiers. */
+struct conf_policy {
+    char *name;
+    int64_t share_decay;         /* ShareDecaySeconds= half-life (0 = no memory) */
+    uint32_t compute_reservation;/* ComputeReservation= percent 0-99 */
+    char *distribution;          /* ShareDistribution= as written */
+    struct conf_share *shares;
+    size_t nshares;
+};
+
 typedef struct conf {
     char *path;                  /* the main file */
     char *cluster_name;          /* ClusterName (default "sluice") */
@@ -76,6 +106,18 @@ typedef struct conf {
     size_t nnodes;
     struct conf_partition *parts;
     size_t nparts;
+    struct conf_queue *queues;
+    size_t nqueues;
+    struct conf_policy *policies;
+    size_t npolicies;
+    /* priority/multifactor and sched/backfill settings. */
+    uint32_t prio_weight_age, prio_weight_fairshare, prio_weight_jobsize;
+    uint32_t prio_weight_partition, prio_weight_nice;
+    int64_t prio_max_age;            /* PriorityMaxAge seconds */
+    int64_t prio_decay_half_life;    /* PriorityDecayHalfLife seconds */
+    int64_t bf_window;               /* BackfillWindow seconds */
+    int bf_resolution;               /* BackfillResolution seconds */
+    uint32_t bf_max_job_test;        /* BackfillMaxJobTest */
 } conf_t;
 
 /* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */
@@ -93,6 +135,21 @@ int conf_is_operator(const conf_t *c, const char *user);
 /* The global settings as an object of "Key": "value" strings, in table
  * order (for scontrol show config). */
 json_t *conf_to_json(const conf_t *c);
+
+const struct conf_queue *conf_queue_find(const conf_t *c, const char *name);
+const struct conf_policy *conf_policy_find(const conf_t *c, const char *name);
+/* Set one key of a queue or policy (the config's keys, e.g. "Priority"),
+ * as scontrol create/update does at run time. */
+int conf_queue_set(struct conf_queue *q, const char *key, const char *val, sl_error_t *e);
+int conf_policy_set(struct conf_policy *p, const char *key, const char *val, sl_error_t *e);
+/* Check a queue against the config: partitions and policy exist. */
+int conf_queue_check(const conf_t *c, struct conf_queue *q, sl_error_t *e);
+void conf_queue_free(struct conf_queue *q);
+void conf_policy_free(struct conf_policy *p);
+int conf_queue_copy(struct conf_queue *dst, const struct conf_queue *src);
+int conf_policy_copy(struct conf_policy *dst, const struct conf_policy *src);
+/* "teamA:0.5,teamB*:1.0" */
+int conf_shares_parse(const char *expr, struct conf_share **out, size_t *n, sl_error_t *e);
 
 const char *part_state_name(enum part_state s);   /* "UP", ... */
 int part_state_parse(const char *s, enum part_state *out);

@@ -103,4 +103,9 @@ int conf_part_is_key(const char *key);
 void conf_part_state_free(struct conf_parser *p);
 void conf_part_free(struct conf_partition *pt);
 
+/* conf_queue.c: QueueName and SchedulingPolicyName lines. */
+int conf_queue_line(struct conf_parser *p, const struct conf_where *w,
+                    const struct conf_pair *kv, size_t n, sl_error_t *e);
+int conf_queues_finish(struct conf_parser *p, sl_error_t *e);
+
 #endif

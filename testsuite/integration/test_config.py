@@ -117,22 +117,30 @@ def test_reconfigure_applies_valid_change(cluster, conf):
 def test_reconfigure_refuses_invalid_config(cluster, conf):
     d = cluster.mkdir("invalid")
     held = cluster.submit("-H", "--wrap", "echo survived", cwd=d)
-    lines = conf.splitlines() + ["KillWait=9", "NoSuchKey=1"]
-    write(cluster.conf, "\n".join(lines) + "\n")
-    r = cluster.run(cluster.bin("scontrol"), "reconfigure")
-    assert r.rc != 0, r
-    assert "sluice.conf:%d" % len(lines) in r.err, r
-    # The old config stays in force and nothing was lost.
-    assert cluster.alive("controller")
-    assert config_value(cluster, "KillWait") in ("2", "2sec")
-    j = cluster.job(held)
-    assert j and j["JobState"] == "PENDING", j
-    # SIGHUP with the same bad file: refused too, the controller lives on.
-    os.kill(cluster.pid("controller"), signal.SIGHUP)
-    wait_for(lambda: "sluice.conf:%d" % len(lines) in cluster.log("controller"), 30,
-             "the controller to log the refused config")
-    assert cluster.ping() and cluster.alive("controller")
-    assert config_value(cluster, "KillWait") in ("2", "2sec")
+    # The commands read the config too: they keep a good copy, so that the
+    # refusal seen here is the controller's.
+    client = os.path.join(cluster.work, "client.conf")
+    write(client, conf)
+    cluster.env["SLUICE_CONF"] = client
+    try:
+        lines = conf.splitlines() + ["KillWait=9", "NoSuchKey=1"]
+        write(cluster.conf, "\n".join(lines) + "\n")
+        r = cluster.run(cluster.bin("scontrol"), "reconfigure")
+        assert r.rc != 0, r
+        assert "sluice.conf:%d" % len(lines) in r.err, r
+        # The old config stays in force and nothing was lost.
+        assert cluster.alive("controller")
+        assert config_value(cluster, "KillWait") in ("2", "2sec")
+        j = cluster.job(held)
+        assert j and j["JobState"] == "PENDING", j
+        # SIGHUP with the same bad file: refused too, the controller lives on.
+        os.kill(cluster.pid("controller"), signal.SIGHUP)
+        wait_for(lambda: cluster.log("controller").count("sluice.conf:%d" % len(lines)) >= 2, 30,
+                 "the controller to log the refused config (SIGHUP)")
+        assert cluster.ping() and cluster.alive("controller")
+        assert config_value(cluster, "KillWait") in ("2", "2sec")
+    finally:
+        cluster.env["SLUICE_CONF"] = cluster.conf
     write(cluster.conf, conf)
     reconfigure(cluster)
     cluster.ok(cluster.bin("scontrol"), "release", str(held))

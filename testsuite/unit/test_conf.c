@@ -138,7 +138,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "SluiceCtldLogFile")), "(null)");
     ck_assert_str_eq(json_string_value(json_object_get(o, "JobRetention")), "604800");
     ck_assert_str_eq(json_string_value(json_object_get(o, "SchedulerType")), "sched/builtin");
-    ck_assert_uint_eq(json_object_size(o), 21);
+    ck_assert_uint_eq(json_object_size(o), 31);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -528,6 +528,91 @@ START_TEST(test_errors)
 }
 END_TEST
 
+#define QBASE "NodeName=n[1-2] Port=[1-2] CPUs=2\nPartitionName=a Nodes=n1\nPartitionName=b Nodes=n2\n"
+
+START_TEST(test_queues)
+{
+    conf_t *c = load_text(QBASE
+        "SchedulingPolicyName=fair ShareDecaySeconds=3600 ComputeReservation=20 "
+        "ShareDistribution=teamA:0.5,teamB*:1.0\n"
+        "QueueName=urgent Priority=100 Partitions=b,a State=ENABLED SchedulingPolicy=fair\n"
+        "QueueName=slow Partitions=a State=DISABLED MaxRunnableTime=600 Reason=NoCapacity\n");
+    const struct conf_queue *q = conf_queue_find(c, "urgent");
+    const struct conf_policy *p = conf_policy_find(c, "fair");
+    ck_assert_ptr_nonnull(q);
+    ck_assert_uint_eq(q->priority, 100);
+    ck_assert_uint_eq(q->nparts, 2);
+    ck_assert_str_eq(q->partitions[0], "b");
+    ck_assert_str_eq(q->partitions[1], "a");
+    ck_assert_str_eq(q->policy, "fair");
+    ck_assert_int_eq(q->disabled, 0);
+    q = conf_queue_find(c, "slow");
+    ck_assert_uint_eq(q->priority, 1);
+    ck_assert_int_eq(q->disabled, 1);
+    ck_assert_int_eq(q->max_runnable_time, 600);
+    ck_assert_str_eq(q->reason, "NoCapacity");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_int_eq(p->share_decay, 3600);
+    ck_assert_uint_eq(p->compute_reservation, 20);
+    ck_assert_uint_eq(p->nshares, 2);
+    ck_assert_str_eq(p->shares[0].id, "teamA");
+    ck_assert_int_eq(p->shares[0].prefix, 0);
+    ck_assert(p->shares[0].weight == 0.5);
+    ck_assert_str_eq(p->shares[1].id, "teamB");
+    ck_assert_int_eq(p->shares[1].prefix, 1);
+    ck_assert_ptr_null(conf_queue_find(c, "a"));
+    conf_destroy(c);
+}
+END_TEST
+
+static const struct {
+    const char *text, *error;
+} qerrors[] = {
+    { QBASE "QueueName=q Partitions=zz\n", "queue 'q': partition 'zz' does not exist" },
+    { QBASE "QueueName=q Partitions=a SchedulingPolicy=none\n",
+      "queue 'q': scheduling policy 'none' does not exist" },
+    { QBASE "QueueName=q\n", "queue 'q' needs Partitions=" },
+    { QBASE "QueueName=q Partitions=a State=ON\n", "bad value for State" },
+    { QBASE "QueueName=q Partitions=a Flavour=x\n", "unknown queue key 'Flavour'" },
+    { QBASE "QueueName=a Partitions=a\n", "is defined twice" },
+    { QBASE "QueueName=q Partitions=a MaxRunnableTime=60\n", "MaxRunnableTime needs a Reason=" },
+    { QBASE "SchedulingPolicyName=f ShareDistribution=teamA\n", "bad share 'teamA'" },
+    { QBASE "SchedulingPolicyName=f ShareDistribution=teamA:-1\n", "bad share 'teamA:-1'" },
+    { QBASE "SchedulingPolicyName=f ShareDistribution=teamA:zero\n", "bad share" },
+    { QBASE "SchedulingPolicyName=f ComputeReservation=100\n", "bad value for ComputeReservation" },
+    { QBASE "SchedulingPolicyName=f\nSchedulingPolicyName=f\n", "is defined twice" },
+};
+
+START_TEST(test_queue_errors)
+{
+    for (size_t i = 0; i < sizeof(qerrors) / sizeof(qerrors[0]); i++) {
+        sl_error_t e = { "" };
+        conf_t *c = conf_load(put("q.conf", qerrors[i].text), &e);
+        ck_assert_msg(c == NULL, "'%s' loaded", qerrors[i].text);
+        ck_assert_msg(strstr(e.text, qerrors[i].error), "'%s':\n got '%s'\nwant '%s'",
+                      qerrors[i].text, e.text, qerrors[i].error);
+    }
+}
+END_TEST
+
+START_TEST(test_queue_runtime_set)
+{
+    struct conf_queue q = { 0 };
+    sl_error_t e;
+    ck_assert_int_eq(conf_queue_set(&q, "priority", "7", &e), 0);
+    ck_assert_int_eq(conf_queue_set(&q, "Partitions", "a,b", &e), 0);
+    ck_assert_uint_eq(q.nparts, 2);
+    ck_assert_int_eq(conf_queue_set(&q, "Priority", "x", &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.text, "bad value for Priority"));
+    ck_assert_uint_eq(q.priority, 7);
+    struct conf_queue copy;
+    ck_assert_int_eq(conf_queue_copy(&copy, &q), 0);
+    ck_assert_uint_eq(copy.nparts, 2);
+    conf_queue_free(&copy);
+    conf_queue_free(&q);
+}
+END_TEST
+
 START_TEST(test_default_path)
 {
     unsetenv("SLUICE_CONF");
@@ -604,6 +689,9 @@ int main(void)
     tcase_add_test(tc, test_include_errors);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_default_path);
+    tcase_add_test(tc, test_queues);
+    tcase_add_test(tc, test_queue_errors);
+    tcase_add_test(tc, test_queue_runtime_set);
     tcase_add_test(tc, test_docs);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

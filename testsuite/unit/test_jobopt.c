@@ -121,13 +121,9 @@ static const struct {
     { { "-t", NULL }, "option requires an argument -- 't'" },
     { { "--time", NULL }, "option '--time' requires an argument" },
     { { "--hold=yes", NULL }, "option '--hold' doesn't allow an argument" },
-    { { "--array=1-3", NULL }, "--array is not supported yet" },
-    { { "-d", "afterok:1", NULL }, "--dependency is not supported yet" },
     { { "--gres=gpu:1", NULL }, "--gres is not supported yet" },
     { { "-G", "1", NULL }, "--gpus is not supported yet" },
-    { { "--begin=now+1hour", NULL }, "--begin is not supported yet" },
     { { "--nice", NULL }, "--nice is not supported yet" },
-    { { "--signal=USR1@60", NULL }, "--signal is not supported yet" },
     { { "--exclusive=user", NULL }, "--exclusive=user is not supported yet" },
     { { "-w", "n[1-", NULL }, NULL },
 };
@@ -146,6 +142,205 @@ START_TEST(test_argv_bad)
             ck_assert_msg(strstr(e.text, "Invalid --nodelist specification"), "%s", e.text);
         jobopt_destroy(o);
     }
+}
+END_TEST
+
+/* The job model's options (doc/protocol.md, "The job model"): what each
+ * good value sends.  "now" is fixed at NOW for --begin. */
+#define NOW 1700000000
+static const struct {
+    const char *args[MAXARGS];
+    const char *spec;
+} model_ok[] = {
+    { { "--array=0-15:4%2", NULL }, "{\"array\":\"0-15:4%2\"}" },
+    { { "-a", "1,3,5-7", NULL }, "{\"array\":\"1,3,5-7\"}" },
+    { { "-a", "0-10000", NULL }, "{\"array\":\"0-10000\"}" },
+    { { "-d", "afterok:12:13,afterany:14_3", NULL },
+      "{\"dependency\":\"afterok:12:13,afterany:14_3\"}" },
+    { { "--dependency=singleton", NULL }, "{\"dependency\":\"singleton\"}" },
+    { { "-d", "sequential", NULL }, "{\"dependency\":\"sequential\"}" },
+    { { "-d", "aftercorr:5?after:6+10", NULL }, "{\"dependency\":\"aftercorr:5?after:6+10\"}" },
+    { { "--kill-on-invalid-dep=no", NULL }, "{\"kill_on_invalid_dep\":false}" },
+    { { "--kill-on-invalid-dep=YES", NULL }, "{\"kill_on_invalid_dep\":true}" },
+    { { "--attempts=1", NULL }, "{\"attempts\":1}" },
+    { { "--attempts", "10", NULL }, "{\"attempts\":10}" },
+    { { "--retry-rule=RETRY,onExitCode=3", "--retry-rule", "exit,onreason=NodeFail*", NULL },
+      "{\"retry_rules\":[\"RETRY,onExitCode=3\",\"exit,onreason=NodeFail*\"]}" },
+    { { "--retry-rule=EXIT,onStatusReason=Host EC2*,onExitCode=1*,onReason=Out_of-mem.x:y",
+        NULL },
+      "{\"retry_rules\":[\"EXIT,onStatusReason=Host EC2*,onExitCode=1*,"
+      "onReason=Out_of-mem.x:y\"]}" },
+    { { "--retry-rule=RETRY", NULL }, "{\"retry_rules\":[\"RETRY\"]}" },
+    { { "--begin=now+1hour", NULL }, "{\"begin_time\":1700003600}" },
+    { { "-b", "now", NULL }, "{\"begin_time\":1700000000}" },
+    { { "--signal=USR1", NULL },
+      "{\"warn_signal\":10,\"warn_time\":60,\"warn_batch_only\":false}" },
+    { { "--signal=B:TERM@300", NULL },
+      "{\"warn_signal\":15,\"warn_time\":300,\"warn_batch_only\":true}" },
+    { { "--signal=2@0", NULL }, "{\"warn_signal\":2,\"warn_time\":0,\"warn_batch_only\":false}" },
+    { { "--job-definition=train", NULL }, "{\"job_definition\":\"train\"}" },
+    { { "--job-definition", "my-def_2:7", NULL }, "{\"job_definition\":\"my-def_2:7\"}" },
+    { { "--param", "lr=0.1", "--param=epochs=5", "--param", "lr=0.2", "--param=empty=", NULL },
+      "{\"parameters\":{\"lr\":\"0.2\",\"epochs\":\"5\",\"empty\":\"\"}}" },
+    { { "--param=expr=a=b", NULL }, "{\"parameters\":{\"expr\":\"a=b\"}}" },
+};
+
+START_TEST(test_model)
+{
+    for (size_t i = 0; i < sizeof(model_ok) / sizeof(model_ok[0]); i++) {
+        char *argv[MAXARGS];
+        int argc = mkargv(model_ok[i].args, argv);
+        sl_error_t e = { "" };
+        jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+        o->now = NOW;
+        ck_assert_msg(jobopt_parse_argv(o, argc, argv, &e) == argc, "case %zu: %s", i, e.text);
+        assert_json(o->spec, model_ok[i].spec, model_ok[i].args[0]);
+        jobopt_destroy(o);
+    }
+}
+END_TEST
+
+/* Bad values of the job model's options, each with its whole message. */
+static const struct {
+    const char *args[MAXARGS];
+    const char *error;
+} model_bad[] = {
+    { { "--array=5-2", NULL }, "invalid array specification '5-2': range 5-2 runs backwards" },
+    { { "-a", "0-10001", NULL }, "invalid array specification '0-10001': index 10001 is too "
+      "large: indices must be below MaxArraySize=10001" },
+    { { "-a", "1-3%0", NULL }, "invalid array specification '1-3%0': the % throttle must be "
+      "a positive number" },
+    { { "-a", "x", NULL }, "invalid array specification 'x': expected a number at 'x'" },
+    { { "-a", "1-5:0", NULL }, "invalid array specification '1-5:0': step must be a positive "
+      "number in '1-5:0'" },
+    { { "-d", "afterfoo:1", NULL }, "invalid dependency 'afterfoo:1': unknown dependency type "
+      "'afterfoo'" },
+    { { "-d", "afterok", NULL }, "invalid dependency 'afterok': afterok needs at least one job "
+      "id (afterok:ID)" },
+    { { "-d", "afterok:1,afterany:2?afterok:3", NULL }, "invalid dependency "
+      "'afterok:1,afterany:2?afterok:3': ',' and '?' cannot be mixed" },
+    { { "-d", "afterok:1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21", NULL },
+      "invalid dependency 'afterok:1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21': "
+      "too many dependencies: at most 20 job ids" },
+    { { "--kill-on-invalid-dep=maybe", NULL },
+      "Invalid --kill-on-invalid-dep specification: 'maybe' (use yes or no)" },
+    { { "--attempts=0", NULL },
+      "Invalid --attempts specification: '0': attempts must be between 1 and 10" },
+    { { "--attempts=11", NULL },
+      "Invalid --attempts specification: '11': attempts must be between 1 and 10" },
+    { { "--attempts=two", NULL },
+      "Invalid --attempts specification: 'two': attempts must be between 1 and 10" },
+    { { "--retry-rule=AGAIN", NULL },
+      "Invalid --retry-rule specification: 'AGAIN': unknown action 'AGAIN' (use RETRY or EXIT)" },
+    { { "--retry-rule=RETRY,onExitCode", NULL },
+      "Invalid --retry-rule specification: 'RETRY,onExitCode': expected KEY=PATTERN at "
+      "'onExitCode'" },
+    { { "--retry-rule=RETRY,onSignal=9", NULL },
+      "Invalid --retry-rule specification: 'RETRY,onSignal=9': unknown key 'onSignal' (use "
+      "onExitCode, onReason or onStatusReason)" },
+    { { "--retry-rule=RETRY,onExitCode=1,onexitcode=2", NULL },
+      "Invalid --retry-rule specification: 'RETRY,onExitCode=1,onexitcode=2': onExitCode is "
+      "given twice" },
+    { { "--retry-rule=RETRY,onExitCode=x1", NULL },
+      "Invalid --retry-rule specification: 'RETRY,onExitCode=x1': onExitCode pattern 'x1' "
+      "must be digits, optionally ending in '*'" },
+    { { "--retry-rule=RETRY,onExitCode=1*2", NULL },
+      "Invalid --retry-rule specification: 'RETRY,onExitCode=1*2': onExitCode pattern '1*2' "
+      "must be digits, optionally ending in '*'" },
+    { { "--retry-rule=EXIT,onReason=", NULL },
+      "Invalid --retry-rule specification: 'EXIT,onReason=': onReason needs a pattern" },
+    { { "--retry-rule=EXIT,onReason=a/b", NULL },
+      "Invalid --retry-rule specification: 'EXIT,onReason=a/b': onReason pattern 'a/b' may "
+      "hold letters, digits, '.', ':', '_', '-' and blanks, optionally ending in '*'" },
+    { { "--retry-rule=RETRY", "--retry-rule=RETRY", "--retry-rule=RETRY", "--retry-rule=RETRY",
+        "--retry-rule=RETRY", "--retry-rule=EXIT", NULL },
+      "too many --retry-rule options: at most 5" },
+    { { "--begin=tomorrowish", NULL },
+      "Invalid --begin specification: 'tomorrowish' is not a valid date/time (use "
+      "YYYY-MM-DD[THH:MM[:SS]], HH:MM[:SS] or now[+N[unit]])" },
+    { { "--begin=now+x", NULL }, "Invalid --begin specification: 'now+x' is not a valid time "
+      "(use now+N[seconds|minutes|hours|days|weeks])" },
+    { { "--signal=FOO@60", NULL },
+      "Invalid --signal specification: 'FOO@60': 'FOO' is not a signal name or number" },
+    { { "--signal=USR1@70000", NULL },
+      "Invalid --signal specification: 'USR1@70000': the time must be 0 to 65535 seconds" },
+    { { "--signal=USR1@", NULL },
+      "Invalid --signal specification: 'USR1@': the time must be 0 to 65535 seconds" },
+    { { "--signal=R:USR1", NULL },
+      "Invalid --signal specification: 'R:USR1': only the B: prefix is supported" },
+    { { "--signal=B:", NULL },
+      "Invalid --signal specification: 'B:': '' is not a signal name or number" },
+    { { "--job-definition=-x", NULL },
+      "Invalid --job-definition specification: '-x': a name is 1 to 128 letters, digits, '-' "
+      "and '_', starting with a letter or digit" },
+    { { "--job-definition=a b", NULL },
+      "Invalid --job-definition specification: 'a b': a name is 1 to 128 letters, digits, '-' "
+      "and '_', starting with a letter or digit" },
+    { { "--job-definition=train:0", NULL },
+      "Invalid --job-definition specification: 'train:0': the revision must be a positive "
+      "number" },
+    { { "--job-definition=train:", NULL },
+      "Invalid --job-definition specification: 'train:': the revision must be a positive "
+      "number" },
+    { { "--param=lr", NULL }, "Invalid --param specification: 'lr' (use KEY=VALUE)" },
+    { { "--param==1", NULL }, "Invalid --param specification: '=1' (use KEY=VALUE)" },
+    { { "--param=a b=1", NULL },
+      "Invalid --param specification: 'a b=1': a key is letters, digits, '_', '.' and '-'" },
+};
+
+START_TEST(test_model_bad)
+{
+    for (size_t i = 0; i < sizeof(model_bad) / sizeof(model_bad[0]); i++) {
+        char *argv[MAXARGS];
+        int argc = mkargv(model_bad[i].args, argv);
+        sl_error_t e = { "" };
+        jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+        o->now = NOW;
+        ck_assert_msg(jobopt_parse_argv(o, argc, argv, &e) == -1, "case %zu accepted", i);
+        ck_assert_str_eq(e.text, model_bad[i].error);
+        jobopt_destroy(o);
+    }
+}
+END_TEST
+
+/* MaxArraySize comes from the config: the command sets the limit. */
+START_TEST(test_array_limit)
+{
+    sl_error_t e = { "" };
+    jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+    ck_assert_int_eq(jobopt_set(o, "array", "0-10000", &e), 0);
+    o->max_array_size = 100;
+    ck_assert_int_eq(jobopt_set(o, "array", "0-100", &e), -1);
+    ck_assert_str_eq(e.text, "invalid array specification '0-100': index 100 is too large: "
+                             "indices must be below MaxArraySize=100");
+    o->max_array_size = 20001;
+    ck_assert_int_eq(jobopt_set(o, "array", "0-20000%50", &e), 0);
+    assert_json(o->spec, "{\"array\":\"0-20000%50\"}", "array limit");
+    jobopt_destroy(o);
+}
+END_TEST
+
+/* Repeatable options add up over sources: env, script, command line. */
+START_TEST(test_model_sources)
+{
+    const char *args[] = { "--retry-rule=EXIT,onExitCode=2", "--param=b=cli", "x.sh", NULL };
+    const char *script = "#!/bin/sh\n#SBATCH --retry-rule=RETRY,onExitCode=1\n"
+                         "#SBATCH --param=a=script --param=b=script --attempts=3\n";
+    char *argv[MAXARGS];
+    int argc = mkargv(args, argv);
+    sl_error_t e = { "" };
+    jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+    setenv("SBATCH_ARRAY_INX", "1-4", 1);
+    setenv("SBATCH_SIGNAL", "B:USR2@30", 1);
+    ck_assert_msg(jobopt_load(o, argc, argv, script, &e) == 3, "%s", e.text);
+    assert_json(o->spec,
+                "{\"array\":\"1-4\",\"warn_signal\":12,\"warn_time\":30,"
+                "\"warn_batch_only\":true,\"attempts\":3,"
+                "\"retry_rules\":[\"RETRY,onExitCode=1\",\"EXIT,onExitCode=2\"],"
+                "\"parameters\":{\"a\":\"script\",\"b\":\"cli\"}}", "sources");
+    unsetenv("SBATCH_ARRAY_INX");
+    unsetenv("SBATCH_SIGNAL");
+    jobopt_destroy(o);
 }
 END_TEST
 
@@ -206,7 +401,11 @@ static const struct {
       "script line 3: Invalid --time specification: 'abc'" },
     { "#!/bin/sh\n#SBATCH --bogus\n", "script line 2: unrecognized option '--bogus'" },
     { "#!/bin/sh\n#SBATCH -J a stray\n", "script line 2: unexpected argument 'stray'" },
-    { "#!/bin/sh\n#SBATCH --array=0-3\n", "script line 2: --array is not supported yet" },
+    { "#!/bin/sh\n#SBATCH --array=0-3\n#SBATCH --array=3-0\n",
+      "script line 3: invalid array specification '3-0': range 3-0 runs backwards" },
+    { "#!/bin/sh\n#SBATCH --retry-rule=RETRY\n#SBATCH --retry-rule=again\n",
+      "script line 3: Invalid --retry-rule specification: 'again': unknown action 'again' "
+      "(use RETRY or EXIT)" },
 };
 
 START_TEST(test_script_bad)
@@ -349,6 +548,9 @@ START_TEST(test_help)
     ck_assert_ptr_nonnull(strstr(text, "Usage: sbatch"));
     ck_assert_ptr_nonnull(strstr(text, "  -J, --job-name=jobname"));
     ck_assert_ptr_nonnull(strstr(text, "      --exclusive"));
+    ck_assert_ptr_nonnull(strstr(text, "  -a, --array=indexes"));
+    ck_assert_ptr_nonnull(strstr(text, "      --retry-rule=ACTION[,key=pattern...]\n"));
+    ck_assert_ptr_nonnull(strstr(text, "job array index values (0-15"));
     free(text);
     jobopt_destroy(o);
 }
@@ -364,6 +566,10 @@ int main(void)
     tcase_add_test(tc, test_argv);
     tcase_add_test(tc, test_local);
     tcase_add_test(tc, test_argv_bad);
+    tcase_add_test(tc, test_model);
+    tcase_add_test(tc, test_model_bad);
+    tcase_add_test(tc, test_array_limit);
+    tcase_add_test(tc, test_model_sources);
     tcase_add_test(tc, test_parse_twice);
     tcase_add_test(tc, test_script);
     tcase_add_test(tc, test_script_bad);

@@ -31,6 +31,7 @@ static const struct option long_opts[] = {
     { "parsable2", no_argument, NULL, 'P' },   { "noheader", no_argument, NULL, 'n' },
     { "brief", no_argument, NULL, 'b' },       { "partition", required_argument, NULL, 'r' },
     { "allclusters", no_argument, NULL, 'L' }, { "json", no_argument, NULL, 'J' },
+    { "duplicates", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -40,6 +41,7 @@ static void usage(FILE *out)
     fputs("Usage: sacct [OPTIONS]\n"
           "  -a, --allusers          jobs of all users (default: your own; root: all)\n"
           "  -b, --brief             JobID, State and ExitCode only\n"
+          "  -D, --duplicates        every attempt of a retried or requeued job\n"
           "  -E, --endtime=time      jobs eligible before this time\n"
           "  -j, --jobs=job(.step)   comma separated list of job ids\n"
           "  -n, --noheader          no headers on output\n"
@@ -84,7 +86,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDhV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j': case 'u': case 's': opts_list(o, c, optarg); break;
         case 'a': o->allusers = 1; break;
@@ -97,6 +99,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'b': o->fields = FIELDS_BRIEF; break;
         case 'r': cmd_list_strs(optarg, o->partitions); break;
         case 'J': o->json = 1; break;
+        case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
         case 'X': case 'L': break;   /* no steps, one cluster: nothing to change */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);

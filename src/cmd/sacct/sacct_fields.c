@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmdutil.h"
+#include "jobarray.h"
 #include "parse.h"
 #include "sacct.h"
 
@@ -17,6 +18,10 @@ GET(get_state)
     else
         snprintf(buf, len, "%s", s);
 }
+
+/* Array tasks as 123_7; an array's record for tasks that never started
+ * (cancelled before their turn) as 123_[5-9999]. */
+GET(get_jobid) { jobarray_id(r, 0, buf, len); }
 
 GET(get_exitcode)
 {
@@ -67,7 +72,7 @@ GET(get_reqmem)
 #define R 1   /* right-aligned */
 
 const struct jobfmt_field sacct_fields[] = {
-    { "JobID", 0, "JobID", 12, L, "job_id", NULL, 0 },
+    { "JobID", 0, "JobID", 12, L, NULL, get_jobid, 0 },
     { "JobIDRaw", 0, "JobIDRaw", 12, L, "job_id", NULL, 0 },
     { "JobName", 0, "JobName", 10, R, "name", NULL, 0 },
     { "User", 0, "User", 9, R, "user", NULL, 0 },

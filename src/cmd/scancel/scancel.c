@@ -29,7 +29,9 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: scancel [OPTIONS] [job_id[_array_id]...]\n"
+    fputs("Usage: scancel [OPTIONS] [job_id[_task | _[tasks]]...]\n"
+          "  job ids: 123 (a job, or a whole array), 123_7 (one array task),\n"
+          "           '123_[1-3,9]' (some tasks; quote the brackets from the shell)\n"
           "  -n, --name=job_name     act only on jobs with this name\n"
           "  -p, --partition=part    act only on jobs in this partition\n"
           "  -Q, --quiet             disable warnings\n"

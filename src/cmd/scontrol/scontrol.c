@@ -21,15 +21,21 @@ static void usage(FILE *out)
           "  show config                     display the configuration\n"
           "  show hostnames [HOSTLIST]       expand a host list, one name a line\n"
           "  show hostlist NAME,...          compress names into a host list\n"
+          "  show jobdefinition [NAME[:REV]] display job definitions\n"
           "  hold ID...                      keep pending jobs from starting\n"
           "  release ID...                   release held jobs\n"
-          "  update JobId=ID [TimeLimit=T] [Name=N] [Partition=P]\n"
+          "  requeue ID...                   put running or finished jobs back in the queue\n"
+          "  update JobId=ID [TimeLimit=T] [Name=N] [Partition=P] [Dependency=D]\n"
+          "         [ArrayTaskThrottle=N] [StartTime=TIME]\n"
           "  update NodeName=HOSTLIST State=DRAIN|RESUME|DOWN [Reason=TEXT]\n"
+          "  register jobdefinition file=DEF.json   register a job definition (AWS JSON)\n"
+          "  deregister jobdefinition NAME:REV      make a revision INACTIVE\n"
           "  reconfigure                     reread the configuration file\n"
           "  ping                            report whether the controller is up\n"
           "  version                         print the version\n"
           "\n"
           "Options:\n"
+          "  -a, --all                       show INACTIVE job definitions too\n"
           "  -o, --oneliner                  print each record on one line\n", out);
 }
 
@@ -63,11 +69,6 @@ static int cmd_help(const struct scontrol_opts *o, int argc, char **argv)
     return 0;
 }
 
-static int cmd_requeue(const struct scontrol_opts *o, int argc, char **argv)
-{
-    cmd_die("requeue is not supported yet");
-}
-
 static const struct {
     const char *name;
     int (*fn)(const struct scontrol_opts *o, int argc, char **argv);
@@ -76,11 +77,13 @@ static const struct {
     { "hold", scontrol_hold },       { "release", scontrol_release },
     { "uhold", scontrol_hold },      { "reconfigure", cmd_reconfigure },
     { "ping", cmd_ping },            { "version", cmd_version_sub },
-    { "help", cmd_help },            { "requeue", cmd_requeue },
+    { "help", cmd_help },            { "requeue", scontrol_requeue },
+    { "register", scontrol_register }, { "deregister", scontrol_deregister },
 };
 
 static const struct option long_opts[] = {
     { "oneliner", no_argument, NULL, 'o' }, { "details", no_argument, NULL, 'd' },
+    { "all", no_argument, NULL, 'a' },
     { "quiet", no_argument, NULL, 'Q' },    { "help", no_argument, NULL, 'h' },
     { "usage", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -93,9 +96,10 @@ int main(int argc, char **argv)
     cmd_init("scontrol");
     opterr = 0;
     /* '+': options end at the subcommand, whose own words may look like options. */
-    while ((c = getopt_long(argc, argv, "+odQhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aodQhV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.oneliner = 1; break;
+        case 'a': o.all = 1; break;
         case 'd': case 'Q': break;
         case 'h': usage(stdout); return 0;
         case 'V': cmd_version(); return 0;

@@ -5,6 +5,7 @@
  * A definition is the AWS RegisterJobDefinition JSON as registered; the
  * records show its fields under Slurm-style names. */
 #define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,13 @@ static json_t *container(const json_t *r, const char *key)
 }
 
 /* Append to buf at *n, never past len. */
-static void put(char *buf, size_t len, size_t *n, const char *fmt, const char *a,
-                const char *b)
+__attribute__((format(printf, 4, 5)))
+static void put(char *buf, size_t len, size_t *n, const char *fmt, ...)
 {
-    *n += (size_t)snprintf(buf + *n, *n < len ? len - *n : 0, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    *n += (size_t)vsnprintf(buf + *n, *n < len ? len - *n : 0, fmt, ap);
+    va_end(ap);
 }
 
 /* A word as a shell would need it: quoted when it holds a blank or quote. */
@@ -72,7 +76,8 @@ static void kv_list(const json_t *obj, char *buf, size_t len)
     json_t *v;
     size_t n = 0;
     json_object_foreach((json_t *)obj, k, v)
-        put(buf, len, &n, n ? ",%s=%s" : "%s=%s", k, json_string_value(v) ? json_string_value(v) : "");
+        put(buf, len, &n, "%s%s=%s", n ? "," : "", k,
+            json_string_value(v) ? json_string_value(v) : "");
     if (n == 0)
         snprintf(buf, len, "(null)");
 }
@@ -86,7 +91,7 @@ GET(get_env)
     json_t *v;
     size_t i, n = 0;
     json_array_foreach(container(r, "environment"), i, v)
-        put(buf, len, &n, n ? ",%s=%s" : "%s=%s", cmd_str(v, "name"), cmd_str(v, "value"));
+        put(buf, len, &n, "%s%s=%s", n ? "," : "", cmd_str(v, "name"), cmd_str(v, "value"));
     if (n == 0)
         snprintf(buf, len, "(null)");
 }
@@ -240,7 +245,7 @@ int scontrol_deregister(const struct scontrol_opts *o, int argc, char **argv)
     name_rev(argv[1], 1, body);
     if (!(reply = cmd_try("jobdef_deregister", body, &e)))
         cmd_die("%s", !strcmp(client_last_code(cmd_client()), "ENOENT")
-                          ? "Job definition not found" : e.text);
+                          ? "Job definition not found" : e.text);   /* names it */
     json_decref(reply);
     return 0;
 }

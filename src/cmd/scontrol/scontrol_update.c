@@ -1,11 +1,14 @@
-/* scontrol_update.c: scontrol update, hold and release. */
+/* scontrol_update.c: scontrol update, hold, release and requeue. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <time.h>
+
 #include "cmdutil.h"
+#include "depend.h"
 #include "jobfmt.h"
 #include "parse.h"
 #include "scontrol.h"
@@ -41,6 +44,36 @@ static int set_jobid(json_t *body, const char *field, const char *val, sl_error_
     return json_object_set_new(body, field, json_integer(n));
 }
 
+/* "" clears the dependency; anything else must parse as sbatch -d does. */
+static int set_dependency(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    struct deplist dl;
+    if (*val && depend_parse(val, &dl, e) < 0)
+        return -1;
+    if (*val)
+        depend_free(&dl);
+    return json_object_set_new(body, field, json_string(val));
+}
+
+/* 0 lifts the limit. */
+static int set_throttle(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    long n;
+    if (parse_int(val, 0, INT32_MAX, "ArrayTaskThrottle", &n, NULL) < 0)
+        return sl_errprintf(e, "Invalid ArrayTaskThrottle value: %s (a number, 0 for no "
+                               "limit)", val);
+    return json_object_set_new(body, field, json_integer(n));
+}
+
+/* StartTime= sets when a pending job may start (sbatch --begin). */
+static int set_begin(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int64_t t;
+    if (parse_datetime(val, (int64_t)time(NULL), &t, e) < 0)
+        return sl_errprefix(e, "Invalid StartTime value");
+    return json_object_set_new(body, field, json_integer(t));
+}
+
 static int set_nodestate(json_t *body, const char *field, const char *val, sl_error_t *e)
 {
     static const char *const states[] = { "DRAIN", "RESUME", "DOWN" };
@@ -57,6 +90,9 @@ static const struct update_key job_keys[] = {
     { "JobId", "job_id", set_jobid },          { "TimeLimit", "time_limit", set_timelimit },
     { "Name", "name", set_string },            { "JobName", "name", set_string },
     { "Partition", "partition", set_string },
+    { "Dependency", "dependency", set_dependency },
+    { "ArrayTaskThrottle", "array_throttle", set_throttle },
+    { "StartTime", "begin_time", set_begin },  { "BeginTime", "begin_time", set_begin },
 };
 
 static const struct update_key node_keys[] = {
@@ -127,7 +163,8 @@ int scontrol_update(const struct scontrol_opts *o, int argc, char **argv)
     cmd_die("Invalid input: %s (update starts with JobId= or NodeName=)", argv[0]);
 }
 
-/* hold and release: ids in one or several words, comma lists allowed. */
+/* hold, release and requeue: ids in one or several words, comma lists
+ * allowed. */
 static int hold_release(const char *op, int argc, char **argv)
 {
     sl_error_t e;
@@ -158,4 +195,9 @@ int scontrol_hold(const struct scontrol_opts *o, int argc, char **argv)
 int scontrol_release(const struct scontrol_opts *o, int argc, char **argv)
 {
     return hold_release("job_release", argc, argv);
+}
+
+int scontrol_requeue(const struct scontrol_opts *o, int argc, char **argv)
+{
+    return hold_release("job_requeue", argc, argv);
 }
