@@ -52,6 +52,9 @@ char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len)
     } else if (jobarray_is_meta(rec) && *rec_str(rec, "array_tasks_pending")) {
         pending_text(rec, with_throttle, pend, sizeof(pend));
         snprintf(buf, len, "%lld_[%s]", (long long)base, pend);
+    } else if (jobarray_is_meta(rec) && *rec_str(rec, "array_tasks_cancelled")) {
+        /* Nothing pending: the tasks cancelled before they started (sacct). */
+        snprintf(buf, len, "%lld_[%s]", (long long)base, rec_str(rec, "array_tasks_cancelled"));
     } else {
         snprintf(buf, len, "%lld", (long long)base);
     }

@@ -3,7 +3,9 @@
  * ARRAY_TASK ("123_7").  The array's own record (array_task_id -1) stands
  * for the tasks not started yet, listed in array_tasks_pending: squeue folds
  * them into one row "123_[5-9999%50]" or, with -r, shows one row per task;
- * sacct shows the record as "123_[5-9999]". */
+ * sacct shows the record as "123_[5-9999]".  Once an array is cancelled its
+ * record lists the tasks that never started in array_tasks_cancelled (a
+ * field the controller sends beyond doc/protocol.md), shown the same way. */
 #ifndef SL_JOBARRAY_H
 #define SL_JOBARRAY_H
 
@@ -18,8 +20,9 @@ int jobarray_is_meta(const json_t *rec);
 int64_t jobarray_base(const json_t *rec);
 
 /* The id users see: "123" (a job not in an array, or an array with nothing
- * pending), "123_7" (a task), "123_[5-9999%50]" (the array's record; the
- * "%50" only with with_throttle and a throttle set).  Returns buf. */
+ * pending or cancelled unstarted), "123_7" (a task), "123_[5-9999%50]" (the
+ * array's record; the "%50" only with with_throttle and a throttle set).
+ * Returns buf. */
 char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len);
 /* The task part alone: "7", "5-9999%50", or "N/A" for a job not in an
  * array (squeue %K).  Returns buf. */

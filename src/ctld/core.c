@@ -10,6 +10,7 @@
 #include "ctld.h"
 #include "db.h"
 #include "log.h"
+#include "share.h"
 
 struct after {
     after_commit_fn fn;
@@ -149,8 +150,10 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
         ctld_job_requeue(c, j, NULL);
         return;
     }
-    if (started)
+    if (started) {
         job_free_nodes(c, j);
+        share_charge(c, j);
+    }
     j->state = end == END_COMPLETED ? JOB_SUCCEEDED : JOB_FAILED;
     j->end = end;
     j->completing = 0;

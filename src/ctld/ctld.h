@@ -15,6 +15,10 @@ struct sl_auth;
 struct db;
 struct jobtab;
 struct reconcile;
+struct queue;
+struct sched_ops;
+struct priority_ops;
+struct sl_plugin_handle;
 
 /* A node's runtime state beside its configuration. */
 struct node {
@@ -48,6 +52,11 @@ struct ctld {
     struct jobtab *jobs;
     struct node **nodes;           /* stable pointers: they survive reconfigure */
     size_t nnodes;
+    struct queue **queues;
+    size_t nqueues;
+    struct sl_plugin_handle *sched_h, *prio_h;
+    const struct sched_ops *sched;
+    const struct priority_ops *prio;
     uint32_t next_job_id;
     int64_t start_time;
     struct event *flush_ev;        /* end-of-iteration: schedule, commit, reply */
@@ -145,6 +154,12 @@ void node_reconcile_cancel(struct node *n);
 /* Apply a job's allocation to / from the nodes it names. */
 void job_alloc_nodes(struct ctld *c, struct job *j);
 void job_free_nodes(struct ctld *c, struct job *j);
+
+/* Scheduler and priority plugins (plugins.c): load what the config names. */
+int ctld_plugins_load(struct ctld *c, const conf_t *conf, sl_error_t *e);
+void ctld_plugins_unload(struct ctld *c);
+/* MaxRunnableTime: cancel jobs stuck at the head of their queue too long. */
+void queue_heads_check(struct ctld *c);
 
 /* Scheduling (sched.c). */
 void sched_pass(struct ctld *c);

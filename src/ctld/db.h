@@ -39,6 +39,15 @@ int db_jobdef_add(struct db *d, const char *name, json_t *def, int64_t now, sl_e
 json_t *db_jobdef_list(struct db *d, const char *name, int revision, int all);
 int db_jobdef_set_status(struct db *d, const char *name, int revision, const char *status);
 
+/* Queues and policies changed at run time: {"name": record}. */
+json_t *db_queues_load(struct db *d);
+json_t *db_policies_load(struct db *d);
+void db_queue_save(struct db *d, const char *name, json_t *rec);   /* steals rec */
+void db_policy_save(struct db *d, const char *name, json_t *rec);  /* steals rec */
+/* Fair-share usage: [{"policy","id","usage","updated"}]. */
+json_t *db_shares_load(struct db *d);
+void db_share_save(struct db *d, const char *policy, const char *id, double usage, int64_t t);
+
 /* Call fn for every job not in a terminal state, in id order. */
 int db_jobs_active(struct db *d, int (*fn)(json_t *rec, void *arg), void *arg, sl_error_t *e);
 /* Node records by name: {"n1": {...}}. */

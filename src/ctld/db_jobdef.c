@@ -1,6 +1,7 @@
 /* db_jobdef.c: stored job definitions and earlier attempts. */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "db_impl.h"
 
 int db_jobdef_add(struct db *d, const char *name, json_t *def, int64_t now, sl_error_t *e)
@@ -95,4 +96,76 @@ void db_attempts_append(struct db *d, json_t *jobs)
     json_array_clear(jobs);
     json_array_extend(jobs, all);
     json_decref(all);
+}
+
+/* Named records kept whole: queues and policies changed at run time. */
+static json_t *db_named_load(struct db *d, const char *table)
+{
+    sqlite3_stmt *st;
+    char sql[128];
+    json_t *all = json_object();
+    snprintf(sql, sizeof(sql), "SELECT name, record FROM %s", table);
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return all;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *rec = column_json(st, 1);
+        if (rec)
+            json_object_set_new(all, (const char *)sqlite3_column_text(st, 0), rec);
+    }
+    sqlite3_finalize(st);
+    return all;
+}
+
+static void db_named_save(struct db *d, const char *table, const char *name, json_t *rec)
+{
+    sqlite3_stmt *st;
+    char sql[128];
+    snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO %s(name, record) VALUES(?,?)", table);
+    if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
+        json_decref(rec);
+        return;
+    }
+    db_begin(d);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    bind_json(st, 2, rec);
+    db_step(d, st, "save queue or policy");
+    sqlite3_finalize(st);
+    json_decref(rec);
+}
+
+json_t *db_queues_load(struct db *d) { return db_named_load(d, "queues"); }
+json_t *db_policies_load(struct db *d) { return db_named_load(d, "policies"); }
+void db_queue_save(struct db *d, const char *name, json_t *rec) { db_named_save(d, "queues", name, rec); }
+void db_policy_save(struct db *d, const char *name, json_t *rec) { db_named_save(d, "policies", name, rec); }
+
+json_t *db_shares_load(struct db *d)
+{
+    sqlite3_stmt *st;
+    json_t *all = json_array();
+    if (sqlite3_prepare_v2(d->h, "SELECT policy, id, usage, updated FROM shares", -1, &st,
+                           NULL) != SQLITE_OK)
+        return all;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(all, json_pack("{s:s, s:s, s:f, s:I}", "policy",
+                                             (const char *)sqlite3_column_text(st, 0), "id",
+                                             (const char *)sqlite3_column_text(st, 1), "usage",
+                                             sqlite3_column_double(st, 2), "updated",
+                                             (json_int_t)sqlite3_column_int64(st, 3)));
+    sqlite3_finalize(st);
+    return all;
+}
+
+void db_share_save(struct db *d, const char *policy, const char *id, double usage, int64_t t)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(d->h, "INSERT OR REPLACE INTO shares(policy, id, usage, updated)"
+                                 " VALUES(?,?,?,?)", -1, &st, NULL) != SQLITE_OK)
+        return;
+    db_begin(d);
+    sqlite3_bind_text(st, 1, policy, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, usage);
+    sqlite3_bind_int64(st, 4, t);
+    db_step(d, st, "save share usage");
+    sqlite3_finalize(st);
 }

@@ -91,6 +91,7 @@ static const struct field fields[] = {
     S("cwd", cwd), S("submit_dir", submit_dir), S("submit_host", submit_host),
     S("stdout", std_out), S("stderr", std_err), S("stdin", std_in), S("open_mode", open_mode),
     S("command", command), S("qos", qos), S("constraint", constraint),
+    S("queue", queue), S("share", share), U("sched_priority", sched_priority), I("nice", nice),
     S("nodelist", req_nodelist), S("exclude", exclude),
     S("nodes", nodes), U("nodes_min", nodes_min), U("nodes_max", nodes_max),
     U("num_tasks", ntasks), U("ntasks_per_node", ntasks_per_node),
@@ -158,6 +159,10 @@ json_t *job_to_json(const struct job *j)
     json_object_set_new(o, "slurm_state", json_string(job_slurm_state(j)));
     json_object_set_new(o, "reason", json_string(j->reason ? j->reason : "None"));
     json_object_set_new(o, "attempt", json_integer(j->restart_count));
+    if (j->reason_detail)
+        json_object_set_new(o, "reason_detail", json_string(j->reason_detail));
+    if (j->expected_start)
+        json_object_set_new(o, "expected_start", json_integer(j->expected_start));
     if (j->retry_rules)
         json_object_set(o, "retry_rules", j->retry_rules);
     if (j->array_pending) {
@@ -272,7 +277,7 @@ void job_destroy(struct job *j)
         return;
     char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
-                      &j->open_mode, &j->command, &j->qos, &j->constraint, &j->req_nodelist, &j->exclude, &j->reason,
+                      &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes, &j->array_spec, &j->dependency, &j->job_definition };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);

@@ -31,6 +31,10 @@ struct job {
     char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
     char *command;                 /* the script's path, or "wrap", for display */
     char *qos, *constraint;        /* accepted and shown; not yet enforced */
+    char *queue;                   /* what the job was submitted to */
+    char *share;                   /* fair-share identifier (--share, account or user) */
+    uint32_t sched_priority;       /* --sched-priority: order within one share */
+    int32_t nice;
     char *req_nodelist, *exclude;  /* requested / excluded host list expressions */
     char *reason;                  /* pending or failure reason, NULL = None */
     char *nodes;                   /* allocated nodes, compressed; NULL until allocated */
@@ -73,6 +77,10 @@ struct job {
     int32_t warn_signal, warn_time, warn_batch_only;
     char *job_definition;              /* name:revision */
     int requeue_on_end;                /* scontrol requeue of a running job */
+
+    /* Set by each scheduling pass; not persisted. */
+    char *reason_detail;               /* a sentence a user can act on */
+    int64_t expected_start;            /* backfill's reservation, 0 = unknown */
 
     /* Controller bookkeeping, not persisted. */
     struct job *prev, *next;           /* the active list, in id order */

@@ -12,6 +12,8 @@
 #include "ctld.h"
 #include "db.h"
 #include "log.h"
+#include "queue.h"
+#include "share.h"
 
 void ctld_flush_cb(evutil_socket_t fd, short what, void *arg);
 void ctld_core_fini(void);
@@ -39,6 +41,10 @@ void op_job_requeue(sl_conn_t *, uint64_t, json_t *, void *);
 void op_jobdef_register(sl_conn_t *, uint64_t, json_t *, void *);
 void op_jobdef_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_jobdef_deregister(sl_conn_t *, uint64_t, json_t *, void *);
+void op_queue_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_queue_change(sl_conn_t *, uint64_t, json_t *, void *);
+void op_prio_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_share_list(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers (doc/protocol.md). */
 const struct op_spec ctld_ops[] = {
@@ -54,6 +60,10 @@ const struct op_spec ctld_ops[] = {
     { "jobdef_register", op_jobdef_register, 0 },
     { "jobdef_list", op_jobdef_list, 0 },
     { "jobdef_deregister", op_jobdef_deregister, 0 },
+    { "queue_list", op_queue_list, 0 },
+    { "queue_change", op_queue_change, 0 },
+    { "prio_list", op_prio_list, 0 },
+    { "share_list", op_share_list, 0 },
     { "acct_query", op_acct_query, 0 },
     { "node_list", op_node_list, 0 },
     { "node_update", op_node_update, 0 },
@@ -113,6 +123,8 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     if (!(c->db = db_open(c->conf->state_save_location, e)))
         return -1;
     c->jobs = jobtab_create();
+    if (ctld_plugins_load(c, c->conf, e) < 0 || queues_setup(c, e) < 0 || shares_setup(c) < 0)
+        return -1;
     c->flush_ev = event_new(c->base, -1, 0, ctld_flush_cb, c);
     node_setup(c, e);
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
@@ -136,6 +148,9 @@ static void ctld_stop(struct ctld *c)
         ctld_flush_cb(-1, 0, c);
     server_destroy(c->server);
     node_teardown(c);
+    queues_teardown(c);
+    shares_teardown(c);
+    ctld_plugins_unload(c);
     jobtab_destroy(c->jobs);
     if (c->flush_ev)
         event_free(c->flush_ev);

@@ -5,6 +5,7 @@
 #include "ctld.h"
 #include "hostlist.h"
 #include "log.h"
+#include "queue.h"
 
 void op_ping(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
@@ -139,9 +140,15 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
         return sl_errprintf(e, "ControllerHost, ControllerPort and StateSaveLocation cannot "
                                "change without a restart");
     }
+    if (ctld_plugins_load(c, nc, e) < 0) {
+        conf_destroy(nc);
+        return -1;
+    }
     node_reconfigure(c, nc, e);
     conf_destroy(c->conf);
     c->conf = nc;
+    queues_teardown(c);
+    queues_setup(c, e);
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if (!job_is_pending(j))
             job_alloc_nodes(c, j);

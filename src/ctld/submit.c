@@ -7,6 +7,7 @@
 #include "db.h"
 #include "log.h"
 #include "parse.h"
+#include "queue.h"
 
 /* Integer fields of the spec with their limits: one table, one loop. */
 static const struct {
@@ -112,44 +113,77 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
-static const struct conf_partition *spec_partition(struct ctld *c, struct job *j,
-                                                   json_t *spec, sl_error_t *e)
+/* -p names a queue (every partition is one); a comma list takes the first. */
+static struct queue *spec_queue(struct ctld *c, struct job *j, json_t *spec, sl_error_t *e)
 {
     const char *name = spec_str(spec, "partition");
-    const struct conf_partition *p;
-    if (name && *name) {
-        /* A comma list names alternatives; this version takes the first. */
-        char first[256];
+    const struct conf_partition *def = conf_part_default(c->conf);
+    char first[256];
+    if (name && *name)
         snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, ","), name);
-        p = conf_part_find(c->conf, first);
-        if (!p) {
-            sl_errprintf(e, "Invalid partition name specified: %s", first);
-            return NULL;
-        }
-    } else if (!(p = conf_part_default(c->conf))) {
+    else if (def)
+        snprintf(first, sizeof(first), "%s", def->name);
+    else {
         sl_errprintf(e, "No partition specified and no default partition is configured");
         return NULL;
     }
-    if (p->state == PART_DRAIN || p->state == PART_INACTIVE) {
-        sl_errprintf(e, "Partition %s is %s and accepts no new jobs", p->name,
-                     part_state_name(p->state));
+    struct queue *q = queue_find(c, first);
+    if (!q) {
+        sl_errprintf(e, "Invalid partition or queue name specified: %s", first);
         return NULL;
     }
-    job_set_str(&j->partition, p->name);
-    return p;
+    if (q->q.disabled) {
+        sl_errprintf(e, "Queue %s is DISABLED and accepts no new jobs", q->q.name);
+        return NULL;
+    }
+    job_set_str(&j->queue, q->q.name);
+    job_set_str(&j->partition, q->q.partitions_expr);
+    return q;
 }
 
-static int spec_time(struct job *j, json_t *spec, const struct conf_partition *p,
-                     sl_error_t *e)
+/* The job must fit some partition of its queue that accepts jobs; the time
+ * limit defaults to that partition's DefaultTime. */
+static int spec_fit(struct ctld *c, struct job *j, json_t *spec, struct queue *q, sl_error_t *e)
 {
     json_t *t = json_object_get(spec, "time_limit");
-    if (!t || json_is_null(t)) {
-        j->time_limit = p->default_time;
-        return 0;
-    }
-    if (!json_is_integer(t) || (json_integer_value(t) < 1 && json_integer_value(t) != -1))
+    sl_error_t first = { "" };
+    if (t && !json_is_null(t) &&
+        (!json_is_integer(t) || (json_integer_value(t) < 1 && json_integer_value(t) != -1)))
         return sl_errprintf(e, "invalid time_limit: seconds > 0, or -1 for unlimited");
-    j->time_limit = json_integer_value(t);
+    for (size_t i = 0; i < q->q.nparts; i++) {
+        const struct conf_partition *p = conf_part_find(c->conf, q->q.partitions[i]);
+        sl_error_t err;
+        if (!p)
+            continue;
+        if (p->state == PART_DRAIN || p->state == PART_INACTIVE) {
+            if (!first.text[0])
+                sl_errprintf(&first, "Partition %s is %s and accepts no new jobs", p->name,
+                             part_state_name(p->state));
+            continue;
+        }
+        j->time_limit = t && !json_is_null(t) ? json_integer_value(t) : p->default_time;
+        if (sched_validate(c, j, p, &err) == 0)
+            return 0;
+        if (!first.text[0])
+            first = err;
+    }
+    return sl_errprintf(e, "%s", first.text[0] ? first.text : "the queue has no partition");
+}
+
+static int spec_share(struct ctld *c, struct job *j, json_t *spec, uid_t uid, sl_error_t *e)
+{
+    json_t *sp = json_object_get(spec, "sched_priority"), *nice = json_object_get(spec, "nice");
+    job_set_str(&j->share, spec_str(spec, "share"));
+    if (sp && (!json_is_integer(sp) || json_integer_value(sp) < 0 || json_integer_value(sp) > 9999))
+        return sl_errprintf(e, "invalid sched_priority: must be from 0 to 9999");
+    j->sched_priority = (uint32_t)json_integer_value(sp);
+    if (nice && (!json_is_integer(nice) || json_integer_value(nice) < -10000 ||
+                 json_integer_value(nice) > 10000))
+        return sl_errprintf(e, "invalid nice: must be from -10000 to 10000");
+    j->nice = (int32_t)json_integer_value(nice);
+    if (j->nice < 0 && !ctld_is_admin(c, uid))
+        return sl_errprintf(e, "Access/permission denied: only an administrator can set a "
+                               "negative nice value");
     return 0;
 }
 
@@ -222,7 +256,7 @@ static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
 static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
     struct job *j = job_create();
-    const struct conf_partition *p = NULL;
+    struct queue *q = NULL;
     j->uid = conn_uid(conn);
     j->gid = conn_gid(conn);
     job_set_str(&j->user, ctld_user_name(j->uid));
@@ -231,8 +265,8 @@ static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, s
     j->hold = json_is_true(json_object_get(spec, "hold"));
     j->hold_admin = 0;
     if (spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
-        spec_uints(j, spec, e) < 0 || !(p = spec_partition(c, j, spec, e)) ||
-        spec_time(j, spec, p, e) < 0 || sched_validate(c, j, p, e) < 0 ||
+        spec_uints(j, spec, e) < 0 || !(q = spec_queue(c, j, spec, e)) ||
+        spec_fit(c, j, spec, q, e) < 0 || spec_share(c, j, spec, conn_uid(conn), e) < 0 ||
         spec_array(c, j, spec, e) < 0 || spec_depend(c, j, spec, e) < 0 ||
         spec_retry(j, spec, e) < 0) {
         job_destroy(j);

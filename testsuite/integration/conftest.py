@@ -270,6 +270,17 @@ class Cluster:
         r = self.ok(self.bin("squeue"), "-h", "-o", "%i")
         return {int(x) for x in r.out.split() if x.isdigit()}
 
+    def reset(self):
+        """Cancel every active job and resume nodes left drained or down, so
+        that one failed test does not fail the ones after it."""
+        ids = self.queue_ids()
+        if ids:
+            self.run([self.bin("scancel")] + [str(i) for i in sorted(ids)])
+            wait_for(lambda: not self.queue_ids(), 60, "the queue to empty")
+        for n, st in self.node_states().items():
+            if st.startswith(("drain", "down")) and self.alive(n):
+                self.run(self.bin("scontrol"), "update", "NodeName=" + n, "State=RESUME")
+
     # ---- nodes
     def node_states(self):
         r = self.run(self.bin("sinfo"), "-h", "-N", "-o", "%N %T")

@@ -22,6 +22,13 @@ def cluster(cluster_factory):
     return cluster_factory(nodes=2, cpus=4, mem=4000, append=APPEND)
 
 
+@pytest.fixture(autouse=True)
+def clean(request, cluster):
+    """Each test starts with an empty queue and usable nodes."""
+    yield
+    cluster.reset()
+
+
 def sbatch_refused(cluster, *args, cwd=None, words=()):
     """sbatch ARGS must fail with a message (naming each of words, case-
     insensitively) and must not create a job."""

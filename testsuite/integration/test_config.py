@@ -16,6 +16,13 @@ def cluster(cluster_factory):
     return cluster_factory(nodes=2, cpus=4, mem=4000, append="KillWait=2\n")
 
 
+@pytest.fixture(autouse=True)
+def clean(request, cluster):
+    """Each test starts with an empty queue and usable nodes."""
+    yield
+    cluster.reset()
+
+
 def read(path):
     with open(path) as f:
         return f.read()

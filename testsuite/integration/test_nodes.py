@@ -19,6 +19,13 @@ def cluster(cluster_factory):
     return cluster_factory(nodes=3, cpus=4, mem=4000, append=APPEND)
 
 
+@pytest.fixture(autouse=True)
+def clean(request, cluster):
+    """Each test starts with an empty queue and usable nodes."""
+    yield
+    cluster.reset()
+
+
 def sinfo_reasons(cluster):
     """sinfo -R: {node: reason} (the default REASON USER TIMESTAMP NODELIST
     columns, read with an explicit format to keep blanks in reasons)."""

@@ -19,6 +19,13 @@ def cluster(cluster_factory, users):
                            append="KillWait=2\nOperators=sluiceop\n")
 
 
+@pytest.fixture(autouse=True)
+def clean(request, cluster):
+    """Each test starts with an empty queue and usable nodes."""
+    yield
+    cluster.reset()
+
+
 def wait_running(cluster, jid):
     return cluster.wait_state(jid, "RUNNING")
 

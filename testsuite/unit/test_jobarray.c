@@ -35,6 +35,10 @@ static const struct {
     /* The array's record without array_job_id: its own id is the array's. */
     { "{\"job_id\":123,\"array_task_id\":-1,\"array_tasks_pending\":\"1,3\"}",
       "123_[1,3]", "123_[1,3]", "1,3" },
+    /* Cancelled before these tasks started: they stay on the array's record. */
+    { "{\"job_id\":123,\"array_job_id\":123,\"array_task_id\":-1,"
+      "\"array_tasks_pending\":\"\",\"array_tasks_cancelled\":\"5-9999\",\"array_throttle\":5}",
+      "123_[5-9999]", "123_[5-9999]", "N/A" },
     /* Every task started: nothing pending to show. */
     { "{\"job_id\":123,\"array_job_id\":123,\"array_task_id\":-1,"
       "\"array_tasks_pending\":\"\",\"array_throttle\":5}", "123", "123", "N/A" },
@@ -124,7 +128,8 @@ static char *rows(const char *jobs, int expand)
     "\"array_tasks_pending\":\"2,5-7\",\"array_throttle\":2}," \
     "{\"job_id\":99,\"array_job_id\":0,\"array_task_id\":-1}," \
     "{\"job_id\":130,\"array_job_id\":123,\"array_task_id\":0}," \
-    "{\"job_id\":124,\"array_job_id\":124,\"array_task_id\":-1,\"array_tasks_pending\":\"\"}," \
+    "{\"job_id\":124,\"array_job_id\":124,\"array_task_id\":-1,\"array_tasks_pending\":\"\"," \
+    "\"array_tasks_cancelled\":\"4\"}," \
     "{\"job_id\":140,\"array_job_id\":124,\"array_task_id\":3}]"
 
 START_TEST(test_rows)

@@ -232,7 +232,8 @@ int main(int argc, char **argv)
      * help; then every source in precedence order. */
     if ((idx = jobopt_parse_argv(cli, argc, argv, &e)) < 0) {
         fprintf(stderr, "sbatch: error: %s\n", e.text);
-        if (strstr(e.text, "option"))   /* a misused option, not a bad value */
+        if (!strncmp(e.text, "option ", 7) || !strncmp(e.text, "unrecognized option", 19)
+            || !strncmp(e.text, "invalid option", 14))   /* misused, not a bad value */
             fputs("Try \"sbatch --help\" for more information\n", stderr);
     } else if (early_exit(cli)) {
         rc = 0;

@@ -236,16 +236,13 @@ int scontrol_register(const struct scontrol_opts *o, int argc, char **argv)
 
 int scontrol_deregister(const struct scontrol_opts *o, int argc, char **argv)
 {
-    sl_error_t e;
     json_t *body = json_object(), *reply;
     if (argc < 1 || !is_jobdef_word(argv[0]))
         cmd_die("deregister what? (deregister jobdefinition NAME:REVISION)");
     if (argc != 2)
         cmd_die("deregister jobdefinition needs NAME:REVISION");
     name_rev(argv[1], 1, body);
-    if (!(reply = cmd_try("jobdef_deregister", body, &e)))
-        cmd_die("%s", !strcmp(client_last_code(cmd_client()), "ENOENT")
-                          ? "Job definition not found" : e.text);   /* names it */
+    reply = cmd_call("jobdef_deregister", body);   /* the controller's error names it */
     json_decref(reply);
     return 0;
 }

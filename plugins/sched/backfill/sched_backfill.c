@@ -1,0 +1,168 @@
+/* sched/backfill: jobs go in priority order; one that cannot start now gets
+ * a reservation at the earliest time its nodes free up (from running jobs'
+ * time limits), and a lower job starts now only where it does not touch a
+ * reservation before it would end.  So short jobs fill gaps without delaying
+ * the reserved start of a wide one, and long ones wait. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hostlist.h"
+#include "parse.h"
+#include "plugin.h"
+#include "sched_api.h"
+
+#define BF_MAX_TIMES 512
+
+struct bf {
+    struct ctld *c;
+    resmap_t *map;
+    int64_t now, times[BF_MAX_TIMES];
+    size_t ntimes;
+    char *avoid;
+    struct node **picked;
+};
+
+static void bf_fill_map(struct bf *b)
+{
+    struct ctld *c = b->c;
+    for (size_t i = 0; i < c->nnodes; i++) {
+        const struct node *n = c->nodes[i];
+        resmap_set_node(b->map, i, n->cfg->cpus, n->cfg->real_memory_mb);
+        if (!node_usable(n))   /* a node that is not usable is full for ever */
+            resmap_use(b->map, i, b->now, RESMAP_FOREVER, n->cfg->cpus, n->cfg->real_memory_mb);
+    }
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
+            continue;
+        hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+        for (size_t k = 0; hl && k < hostlist_count(hl); k++) {
+            struct node *n = node_find(c, hostlist_nth(hl, k));
+            if (n && node_usable(n))
+                resmap_use(b->map, sched_node_index(c, n), j->start_time, sched_job_end(j),
+                           j->cpus_per_node, j->alloc_mem_mb);
+        }
+        hostlist_destroy(hl);
+    }
+}
+
+static void bf_record(struct bf *b, struct job *j, struct node **nodes, size_t n, int64_t start)
+{
+    int64_t end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
+    for (size_t k = 0; k < n; k++)
+        resmap_use(b->map, sched_node_index(b->c, nodes[k]), start, end,
+                   sched_cpus_per_node(j, nodes[k]->cfg), sched_mem_per_node(j, nodes[k]->cfg));
+}
+
+/* Start now on nodes whose future reservations it would not touch. */
+static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition *p,
+                        const char **why)
+{
+    struct ctld *c = b->c;
+    int64_t end = j->time_limit > 0 ? b->now + j->time_limit : RESMAP_FOREVER;
+    for (size_t i = 0; i < c->nnodes; i++)
+        b->avoid[i] = !resmap_fits(b->map, i, b->now, end, sched_cpus_per_node(j, c->nodes[i]->cfg),
+                                   sched_mem_per_node(j, c->nodes[i]->cfg));
+    if (!sched_queue_room(c, j, sched_cpus_per_node(j, NULL) * sched_nodes_needed(j))) {
+        *why = "QueueReservation";
+        return 0;
+    }
+    size_t n = sched_pick_now(c, j, p, b->picked, why, b->avoid);
+    if (n != sched_nodes_needed(j))
+        return 0;
+    struct job *t = sched_start_on(c, j, p, b->picked, n);
+    if (!t)
+        return 0;
+    bf_record(b, t, b->picked, n, b->now);
+    return 1;
+}
+
+/* The earliest time (within the window) the job fits in p; reserve it. */
+static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *p)
+{
+    struct ctld *c = b->c;
+    uint32_t need = sched_nodes_needed(j);
+    int64_t horizon = b->now + c->conf->bf_window;
+    for (size_t t = 0; t < b->ntimes && b->times[t] <= horizon; t++) {
+        int64_t start = b->times[t], end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
+        size_t got = 0;
+        for (size_t k = 0; k < p->nnodes && got < need; k++) {
+            struct node *n = node_find(c, p->nodes[k]);
+            if (n && (n->registered || n->chan) && !n->down && !n->drain &&
+                resmap_fits(b->map, sched_node_index(c, n), start, end,
+                            sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)))
+                b->picked[got++] = n;
+        }
+        if (got == need) {
+            bf_record(b, j, b->picked, got, start);
+            j->expected_start = start;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void bf_wait(struct job *j, const char *why, const struct conf_partition *p)
+{
+    char detail[256], when[32];
+    if (j->expected_start)
+        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs; reserved in %s from %s",
+                 sched_nodes_needed(j), sched_cpus_per_node(j, NULL), p ? p->name : "?",
+                 format_datetime(j->expected_start, when, sizeof(when)));
+    else
+        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs and %llu MB; no room "
+                 "within the backfill window", sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
+                 (unsigned long long)sched_mem_per_node(j, NULL));
+    sched_set_wait(j, JOB_RUNNABLE, why, detail);
+}
+
+static void bf_job(struct bf *b, struct job *j, int reserve)
+{
+    const struct conf_partition *parts[16];
+    size_t np = sched_job_parts(b->c, j, parts, 16);
+    const char *why = "Resources";
+    int started = 0;
+    for (size_t k = 0; k < np; k++) {
+        if (parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN)
+            continue;
+        while (sched_job_ready(b->c, j) && bf_start_now(b, j, parts[k], &why)) {
+            started = 1;
+            if (!job_is_array_parent(j) || !job_is_pending(j))
+                return;
+        }
+        if (started || !job_is_pending(j) || job_is_terminal(j))
+            return;
+    }
+    j->expected_start = 0;
+    for (size_t k = 0; reserve && k < np && !j->expected_start; k++) {
+        if (parts[k]->state == PART_UP || parts[k]->state == PART_DRAIN)
+            bf_reserve(b, j, parts[k]);
+    }
+    bf_wait(j, why, np ? parts[0] : NULL);
+}
+
+static void backfill_pass(struct ctld *c)
+{
+    struct job **order;
+    size_t n = sched_order(c, &order);
+    struct bf b = { c, resmap_create(c->nnodes, ctld_now()), ctld_now(), { 0 }, 0,
+                    calloc(c->nnodes + 1, 1), calloc(c->nnodes + 1, sizeof(struct node *)) };
+    bf_fill_map(&b);
+    b.ntimes = resmap_times(b.map, b.times, BF_MAX_TIMES);
+    uint32_t tested = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct job *j = order[i];
+        if (job_is_terminal(j) || !job_is_pending(j) || !sched_job_ready(c, j))
+            continue;
+        /* Past the test budget, jobs may still start now but get no reservation. */
+        bf_job(&b, j, tested++ < c->conf->bf_max_job_test);
+        b.ntimes = resmap_times(b.map, b.times, BF_MAX_TIMES);
+    }
+    resmap_destroy(b.map);
+    free(b.avoid);
+    free(b.picked);
+    free(order);
+}
+
+static const struct sched_ops ops = { SCHED_API_ABI, backfill_pass };
+
+const struct sl_plugin sluice_plugin = { "sched", "backfill", SL_PLUGIN_ABI, &ops };

@@ -1,0 +1,260 @@
+/* queue.c: run-time queues and their operations. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "ctld.h"
+#include "db.h"
+#include "log.h"
+#include "queue.h"
+
+static struct queue *queue_add(struct ctld *c)
+{
+    c->queues = realloc(c->queues, (c->nqueues + 1) * sizeof(*c->queues));
+    c->queues[c->nqueues] = calloc(1, sizeof(struct queue));
+    return c->queues[c->nqueues++];
+}
+
+struct queue *queue_find(struct ctld *c, const char *name)
+{
+    for (size_t i = 0; i < c->nqueues; i++) {
+        if (!strcmp(c->queues[i]->q.name, name))
+            return c->queues[i];
+    }
+    return NULL;
+}
+
+static void queue_remove(struct ctld *c, struct queue *q)
+{
+    for (size_t i = 0; i < c->nqueues; i++) {
+        if (c->queues[i] == q) {
+            memmove(&c->queues[i], &c->queues[i + 1], (c->nqueues - i - 1) * sizeof(q));
+            c->nqueues--;
+            break;
+        }
+    }
+    conf_queue_free(&q->q);
+    free(q);
+}
+
+/* Apply stored "Key": "value" pairs; errors leave the queue as it was. */
+static int queue_apply(struct ctld *c, struct queue *q, json_t *keys, sl_error_t *e)
+{
+    struct conf_queue tmp;
+    const char *k;
+    json_t *v;
+    if (conf_queue_copy(&tmp, &q->q) < 0)
+        return sl_errprintf(e, "out of memory");
+    json_object_foreach(keys, k, v) {
+        if (!json_is_string(v)) {
+            conf_queue_free(&tmp);
+            return sl_errprintf(e, "value of %s must be a string", k);
+        }
+        if (conf_queue_set(&tmp, k, json_string_value(v), e) < 0) {
+            conf_queue_free(&tmp);
+            return -1;
+        }
+    }
+    if (conf_queue_check(c->conf, &tmp, e) < 0) {
+        conf_queue_free(&tmp);
+        return -1;
+    }
+    conf_queue_free(&q->q);
+    q->q = tmp;
+    return 0;
+}
+
+int queues_setup(struct ctld *c, sl_error_t *e)
+{
+    for (size_t i = 0; i < c->conf->nparts; i++) {
+        struct queue *q = queue_add(c);
+        const struct conf_partition *p = &c->conf->parts[i];
+        q->implicit = 1;
+        q->q.name = strdup(p->name);
+        q->q.priority = p->priority_tier;
+        q->q.partitions = calloc(1, sizeof(char *));
+        q->q.partitions[0] = strdup(p->name);
+        q->q.partitions_expr = strdup(p->name);
+        q->q.nparts = 1;
+    }
+    for (size_t i = 0; i < c->conf->nqueues; i++)
+        conf_queue_copy(&queue_add(c)->q, &c->conf->queues[i]);
+    /* Changes made at run time win over the file. */
+    json_t *stored = db_queues_load(c->db), *v;
+    const char *name;
+    json_object_foreach(stored, name, v) {
+        struct queue *q = queue_find(c, name);
+        if (json_is_true(json_object_get(v, "deleted"))) {
+            if (q && !q->implicit)
+                queue_remove(c, q);
+            continue;
+        }
+        if (!q) {
+            q = queue_add(c);
+            q->q.name = strdup(name);
+            q->q.priority = 1;
+        }
+        if (queue_apply(c, q, json_object_get(v, "keys"), e) < 0)
+            log_warn("stored change to queue %s no longer applies: %s", name, e->text);
+    }
+    json_decref(stored);
+    return 0;
+}
+
+void queues_teardown(struct ctld *c)
+{
+    for (size_t i = 0; i < c->nqueues; i++) {
+        conf_queue_free(&c->queues[i]->q);
+        free(c->queues[i]);
+    }
+    free(c->queues);
+    c->queues = NULL;
+    c->nqueues = 0;
+}
+
+uint32_t queue_max_priority(struct ctld *c)
+{
+    uint32_t max = 1;
+    for (size_t i = 0; i < c->nqueues; i++)
+        if (c->queues[i]->q.priority > max)
+            max = c->queues[i]->q.priority;
+    return max;
+}
+
+json_t *queue_to_json(struct ctld *c, const struct queue *q)
+{
+    json_t *parts = json_array();
+    uint32_t pending = 0, running = 0;
+    for (size_t i = 0; i < q->q.nparts; i++)
+        json_array_append_new(parts, json_string(q->q.partitions[i]));
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (!j->queue || strcmp(j->queue, q->q.name))
+            continue;
+        if (job_is_array_parent(j))
+            pending += j->array_pending ? idset_count(j->array_pending) : 0;
+        else if (job_is_pending(j))
+            pending++;
+        else if (!job_is_terminal(j))
+            running++;
+    }
+    return json_pack("{s:s, s:i, s:o, s:s, s:s?, s:I, s:s?, s:b, s:i, s:i}", "name", q->q.name,
+                     "priority", (int)q->q.priority, "partitions", parts, "state",
+                     q->q.disabled ? "DISABLED" : "ENABLED", "scheduling_policy", q->q.policy,
+                     "max_runnable_time", (json_int_t)q->q.max_runnable_time, "reason",
+                     q->q.reason, "implicit", q->implicit, "pending", (int)pending, "running",
+                     (int)running);
+}
+
+void op_queue_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    const char *name = json_string_value(json_object_get(q, "name"));
+    json_t *out = json_array();
+    for (size_t i = 0; i < c->nqueues; i++) {
+        if (!name || !strcmp(name, c->queues[i]->q.name))
+            json_array_append_new(out, queue_to_json(c, c->queues[i]));
+    }
+    if (name && !json_array_size(out)) {
+        json_decref(out);
+        conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
+        return;
+    }
+    conn_reply(conn, id, json_pack("{s:o}", "queues", out));
+}
+
+static int queue_busy(struct ctld *c, const char *name)
+{
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (j->queue && !strcmp(j->queue, name) && !job_is_terminal(j))
+            return 1;
+    }
+    return 0;
+}
+
+/* create / update / delete: {"op": ..., "name": N, "keys": {"Priority": "10", ...}} */
+void op_queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    const char *what = json_string_value(json_object_get(q, "action"));
+    const char *name = json_string_value(json_object_get(q, "name"));
+    json_t *keys = json_object_get(q, "keys");
+    struct queue *queue = name ? queue_find(c, name) : NULL;
+    sl_error_t e;
+    if (!ctld_is_admin(c, conn_uid(conn)))
+        {
+            conn_error(conn, id, "EPERM", "Access/permission denied: only root or an "
+                                             "operator can change queues");
+            return;
+        }
+    if (!what || !name || !*name)
+        {
+            conn_error(conn, id, "EINVAL", "queue_change needs an action and a name");
+            return;
+        }
+    if (!strcmp(what, "create")) {
+        if (queue || conf_part_find(c->conf, name))
+            {
+            conn_error(conn, id, "EINVAL", "queue '%s' already exists", name);
+            return;
+        }
+        queue = queue_add(c);
+        queue->q.name = strdup(name);
+        queue->q.priority = 1;
+        if (queue_apply(c, queue, keys, &e) < 0) {
+            queue_remove(c, queue);
+            {
+            conn_error(conn, id, "EINVAL", "%s", e.text);
+            return;
+        }
+        }
+    } else if (!strcmp(what, "update")) {
+        if (!queue)
+            {
+            conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
+            return;
+        }
+        if (queue_apply(c, queue, keys, &e) < 0)
+            {
+            conn_error(conn, id, "EINVAL", "%s", e.text);
+            return;
+        }
+    } else if (!strcmp(what, "delete")) {
+        if (!queue)
+            {
+            conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
+            return;
+        }
+        if (queue->implicit)
+            {
+            conn_error(conn, id, "EINVAL", "queue '%s' is a partition's own queue: "
+                                                  "remove the partition instead", name);
+            return;
+        }
+        if (!queue->q.disabled || queue_busy(c, name))
+            {
+            conn_error(conn, id, "EBUSY", "queue '%s' must be DISABLED and empty "
+                                                 "before it is deleted", name);
+            return;
+        }
+        queue_remove(c, queue);
+        db_queue_save(c->db, name, json_pack("{s:b}", "deleted", 1));
+        ctld_kick(c);
+        {
+            ctld_reply_later(c, conn, id, json_object());
+            return;
+        }
+    } else {
+        {
+            conn_error(conn, id, "EINVAL", "unknown queue action '%s'", what);
+            return;
+        }
+    }
+    /* Keep everything set at run time, merged with what was kept before. */
+    json_t *stored = db_queues_load(c->db), *prev = json_object_get(json_object_get(stored, name), "keys");
+    json_t *all = prev ? json_deep_copy(prev) : json_object();
+    json_object_update(all, keys);
+    json_decref(stored);
+    db_queue_save(c->db, name, json_pack("{s:o}", "keys", all));
+    log_info("queue %s %sd by uid %u", name, what, (unsigned)conn_uid(conn));
+    ctld_sched_request(c);
+    ctld_reply_later(c, conn, id, queue_to_json(c, queue));
+}

@@ -1,0 +1,59 @@
+/* sched_api.h: what scheduling and priority plugins may call.  The
+ * controller is linked with -export-dynamic, so a plugin calls these
+ * directly; SCHED_API_ABI changes whenever they change. */
+#ifndef CTLD_SCHED_API_H
+#define CTLD_SCHED_API_H
+
+#include <stdint.h>
+#include "ctld.h"
+#include "resmap.h"
+
+#define SCHED_API_ABI 1
+
+/* The sched plugins (sched/builtin, sched/backfill). */
+struct sched_ops {
+    unsigned api;                       /* SCHED_API_ABI */
+    /* One pass: start what may start now, set every pending job's reason. */
+    void (*pass)(struct ctld *c);
+};
+
+/* The priority plugins: a pending job's priority and its factors (0..1). */
+struct prio_factors {
+    double age, fairshare, jobsize, partition;
+    int32_t nice;
+};
+struct priority_ops {
+    unsigned api;
+    uint32_t (*priority)(struct ctld *c, const struct job *j, struct prio_factors *f);
+};
+
+/* The pending jobs in the order a pass considers them: queue priority, then
+ * (fair share within a policy queue, or job priority), then submit order.
+ * Returns the count; *out is malloc'd. */
+size_t sched_order(struct ctld *c, struct job ***out);
+/* Hold, begin time, dependencies, queue and partition state: 1 if the job
+ * may be considered now; otherwise its reason is set. */
+int sched_job_ready(struct ctld *c, struct job *j);
+/* The partitions a job may run in, in spill-over order. */
+size_t sched_job_parts(struct ctld *c, const struct job *j, const struct conf_partition **out,
+                       size_t max);
+/* Nodes for j in p now; returns how many were found (== needed on success);
+ * *why gets the reason on failure.  avoid (may be NULL) lists, per node
+ * index in c->nodes, nodes the job must not take. */
+size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition *p,
+                      struct node **out, const char **why, const char *avoid);
+uint32_t sched_nodes_needed(const struct job *j);
+uint32_t sched_cpus_per_node(const struct job *j, const struct conf_node *cfg);
+uint64_t sched_mem_per_node(const struct job *j, const struct conf_node *cfg);
+/* Start j (or, for an array, its next task) on the nodes. */
+struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_partition *p,
+                           struct node **nodes, size_t n);
+/* May the array start another task now?  Its reason is set if not. */
+int sched_array_can_start(struct ctld *c, struct job *j);
+/* Fair-share room: may a job of this queue take cpus more now? */
+int sched_queue_room(struct ctld *c, const struct job *j, uint32_t cpus);
+int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
+void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
+size_t sched_node_index(struct ctld *c, const struct node *n);
+
+#endif

@@ -1,0 +1,114 @@
+/* sched_check.c: what the controller checks at submit: could any node of the
+ * partition ever run this job?  And --test-only's estimate. */
+#include <stdlib.h>
+#include <string.h>
+#include "hostlist.h"
+#include "parse.h"
+#include "sched_api.h"
+
+static int part_has(const struct conf_partition *p, const char *name)
+{
+    for (size_t i = 0; i < p->nnodes; i++)
+        if (strcmp(p->nodes[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_nodelist(struct ctld *c, struct job *j, const struct conf_partition *p,
+                          hostlist_t *req, hostlist_t *excl, sl_error_t *e)
+{
+    for (size_t i = 0; req && i < hostlist_count(req); i++) {
+        const char *name = hostlist_nth(req, i);
+        if (!conf_node_find(c->conf, name))
+            return sl_errprintf(e, "Invalid node name specified: %s", name);
+        if (!part_has(p, name))
+            return sl_errprintf(e, "Requested node configuration is not available: node %s "
+                                   "is not in partition %s", name, p->name);
+        if (excl && hostlist_find(excl, name) >= 0)
+            return sl_errprintf(e, "node %s is both required and excluded", name);
+    }
+    if (req && hostlist_count(req) > j->nodes_min)
+        j->nodes_min = (uint32_t)hostlist_count(req);
+    return 0;
+}
+
+/* Without -N, spread tasks over as many nodes as the largest node needs. */
+static void spread_nodes(struct ctld *c, struct job *j, const struct conf_partition *p)
+{
+    uint32_t maxcpus = 0;
+    for (size_t i = 0; i < p->nnodes; i++) {
+        const struct conf_node *cfg = conf_node_find(c->conf, p->nodes[i]);
+        if (cfg && cfg->cpus > maxcpus)
+            maxcpus = cfg->cpus;
+    }
+    uint64_t total = (uint64_t)j->ntasks * (j->cpus_per_task ? j->cpus_per_task : 1);
+    if (j->nodes_max == 0 && maxcpus && total > maxcpus && !j->ntasks_per_node) {
+        uint32_t want = (uint32_t)((total + maxcpus - 1) / maxcpus);
+        if (want > j->nodes_min)
+            j->nodes_min = want;
+    }
+}
+
+int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p, sl_error_t *e)
+{
+    char buf[32];
+    if (p->max_time != TIME_INFINITE &&
+        (j->time_limit == TIME_INFINITE || j->time_limit > p->max_time))
+        return sl_errprintf(e, "Requested time limit is invalid (missing or exceeds some "
+                               "limit): partition %s allows at most %s", p->name,
+                            format_duration(p->max_time, buf, sizeof(buf)));
+    hostlist_t *req = NULL, *excl = NULL;
+    if (j->req_nodelist && !(req = hostlist_expand(j->req_nodelist, e)))
+        return sl_errprefix(e, "invalid --nodelist");
+    if (j->exclude && !(excl = hostlist_expand(j->exclude, e))) {
+        hostlist_destroy(req);
+        return sl_errprefix(e, "invalid --exclude");
+    }
+    int rc = check_nodelist(c, j, p, req, excl, e);
+    if (rc == 0)
+        spread_nodes(c, j, p);
+    if (rc == 0 && p->max_nodes && j->nodes_min > p->max_nodes)
+        rc = sl_errprintf(e, "Node count specification invalid: partition %s allows %u "
+                             "nodes per job", p->name, p->max_nodes);
+    uint32_t fit = 0;
+    for (size_t i = 0; rc == 0 && i < p->nnodes; i++) {
+        const struct conf_node *cfg = conf_node_find(c->conf, p->nodes[i]);
+        if (cfg && !(excl && hostlist_find(excl, cfg->name) >= 0) &&
+            cfg->cpus >= sched_cpus_per_node(j, cfg) &&
+            cfg->real_memory_mb >= sched_mem_per_node(j, cfg))
+            fit++;
+    }
+    if (rc == 0 && fit < sched_nodes_needed(j))
+        rc = sl_errprintf(e, "Requested node configuration is not available: %u node(s) with "
+                             "%u CPUs and %llu MB each needed, partition %s has %u such "
+                             "node(s)", sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
+                          (unsigned long long)sched_mem_per_node(j, NULL), p->name, fit);
+    hostlist_destroy(req);
+    hostlist_destroy(excl);
+    return rc;
+}
+
+int sched_test(struct ctld *c, struct job *j, char **nodes)
+{
+    const struct conf_partition *parts[16];
+    size_t np = sched_job_parts(c, j, parts, 16);
+    struct node **picked = calloc(c->nnodes + 1, sizeof(*picked));
+    const char *why;
+    int ok = 0;
+    for (size_t i = 0; i < np && !ok; i++) {
+        if (parts[i]->state != PART_UP)
+            continue;
+        size_t n = sched_pick_now(c, j, parts[i], picked, &why, NULL);
+        if (n == sched_nodes_needed(j)) {
+            hostlist_t *hl = hostlist_create();
+            for (size_t k = 0; k < n; k++)
+                hostlist_push_host(hl, picked[k]->name);
+            *nodes = hostlist_ranged_string(hl);
+            hostlist_destroy(hl);
+            job_set_str(&j->partition, parts[i]->name);
+            ok = 1;
+        }
+    }
+    free(picked);
+    return ok;
+}
