@@ -57,8 +57,16 @@ static int job_update_model(struct ctld *c, sl_conn_t *conn, uint64_t id, struct
 void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    uint32_t jid = (uint32_t)json_integer_value(json_object_get(q, "job_id"));
-    struct job *j = jobtab_find(c->jobs, jid);
+    struct selector sel;
+    sl_error_t se;
+    if (selector_parse(json_object_get(q, "job_id"), &sel, c->conf->max_array_size, &se) < 0) {
+        conn_error(conn, id, "EINVAL", "%s", se.text);
+        return;
+    }
+    uint32_t jid = sel.id, task = sel.tasks ? idset_first(sel.tasks) : IDSET_NONE;
+    struct job *j = task == IDSET_NONE ? jobtab_find(c->jobs, jid)
+                                       : jobtab_find_task(c->jobs, jid, (int32_t)task);
+    selector_free(&sel);
     uid_t uid = conn_uid(conn);
     int admin = ctld_is_admin(c, uid);
     json_t *tl = json_object_get(q, "time_limit");

@@ -90,6 +90,25 @@ static int spec_env(jobopt_t *o, sl_error_t *e)
     return 0;
 }
 
+static void spec_env_overrides(jobopt_t *o)
+{
+    const char *list = jobopt_str(o, "export");
+    char *copy = list ? strdup(list) : NULL, *save = NULL;
+    json_t *over = json_object();
+    for (char *it = copy ? strtok_r(copy, ",", &save) : NULL; it; it = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(it, '=');
+        if (eq) {
+            *eq = '\0';
+            json_object_set_new(over, it, json_string(eq + 1));
+        }
+    }
+    free(copy);
+    if (json_object_size(over))
+        json_object_set_new(o->spec, "env_overrides", over);
+    else
+        json_decref(over);
+}
+
 /* Where the job is submitted from and runs: facts, not defaults, so they
  * are sent with a job definition too. */
 static int spec_place(jobopt_t *o, char *cwd, size_t cwdlen, sl_error_t *e)
@@ -159,8 +178,11 @@ static int spec_jobdef(jobopt_t *o, int argc, char **argv, int idx, sl_error_t *
                                "command after the options instead)");
     if (spec_place(o, cwd, sizeof(cwd), e) < 0)
         return -1;
-    if (jobopt_str(o, "export") && spec_env(o, e) < 0)
+    /* The environment is the job's base, as for any job; VAR=value items of
+     * --export are explicit and win over the definition's environment. */
+    if (spec_env(o, e) < 0)
         return -1;
+    spec_env_overrides(o);
     if (idx < argc) {
         json_t *cmd = json_array();
         for (int i = idx; i < argc; i++)
