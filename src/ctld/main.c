@@ -45,6 +45,8 @@ void op_queue_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_queue_change(sl_conn_t *, uint64_t, json_t *, void *);
 void op_prio_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_share_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_policy_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_policy_change(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers (doc/protocol.md). */
 const struct op_spec ctld_ops[] = {
@@ -64,6 +66,8 @@ const struct op_spec ctld_ops[] = {
     { "queue_change", op_queue_change, 0 },
     { "prio_list", op_prio_list, 0 },
     { "share_list", op_share_list, 0 },
+    { "policy_list", op_policy_list, 0 },
+    { "policy_change", op_policy_change, 0 },
     { "acct_query", op_acct_query, 0 },
     { "node_list", op_node_list, 0 },
     { "node_update", op_node_update, 0 },
@@ -123,7 +127,10 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     if (!(c->db = db_open(c->conf->state_save_location, e)))
         return -1;
     c->jobs = jobtab_create();
-    if (ctld_plugins_load(c, c->conf, e) < 0 || queues_setup(c, e) < 0 || shares_setup(c) < 0)
+    if (ctld_plugins_load(c, c->conf, e) < 0)
+        return -1;
+    policies_overlay(c);
+    if (queues_setup(c, e) < 0 || shares_setup(c) < 0)
         return -1;
     c->flush_ev = event_new(c->base, -1, 0, ctld_flush_cb, c);
     node_setup(c, e);

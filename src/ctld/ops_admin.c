@@ -147,6 +147,7 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
     node_reconfigure(c, nc, e);
     conf_destroy(c->conf);
     c->conf = nc;
+    policies_overlay(c);
     queues_teardown(c);
     queues_setup(c, e);
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {

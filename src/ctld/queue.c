@@ -258,3 +258,171 @@ void op_queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     ctld_sched_request(c);
     ctld_reply_later(c, conn, id, queue_to_json(c, queue));
 }
+
+/* Scheduling policies live in the config struct, which the controller owns;
+ * run-time changes are applied there and kept in the database, so they are
+ * applied again after a restart or a reconfigure. */
+static struct conf_policy *policy_slot(struct ctld *c, const char *name)
+{
+    for (size_t i = 0; i < c->conf->npolicies; i++)
+        if (!strcmp(c->conf->policies[i].name, name))
+            return &c->conf->policies[i];
+    return NULL;
+}
+
+static int policy_apply(struct conf_policy *p, json_t *keys, sl_error_t *e)
+{
+    struct conf_policy tmp;
+    const char *k;
+    json_t *v;
+    if (conf_policy_copy(&tmp, p) < 0)
+        return sl_errprintf(e, "out of memory");
+    json_object_foreach(keys, k, v) {
+        if (!json_is_string(v) || conf_policy_set(&tmp, k, json_string_value(v), e) < 0) {
+            conf_policy_free(&tmp);
+            return json_is_string(v) ? -1 : sl_errprintf(e, "value of %s must be a string", k);
+        }
+    }
+    conf_policy_free(p);
+    *p = tmp;
+    return 0;
+}
+
+static void policy_remove(struct ctld *c, struct conf_policy *p)
+{
+    size_t i = (size_t)(p - c->conf->policies);
+    conf_policy_free(p);
+    memmove(p, p + 1, (c->conf->npolicies - i - 1) * sizeof(*p));
+    c->conf->npolicies--;
+}
+
+static struct conf_policy *policy_add(struct ctld *c, const char *name)
+{
+    c->conf->policies = realloc(c->conf->policies,
+                                (c->conf->npolicies + 1) * sizeof(*c->conf->policies));
+    struct conf_policy *p = &c->conf->policies[c->conf->npolicies++];
+    memset(p, 0, sizeof(*p));
+    p->name = strdup(name);
+    return p;
+}
+
+void policies_overlay(struct ctld *c)
+{
+    json_t *stored = db_policies_load(c->db), *v;
+    const char *name;
+    sl_error_t e;
+    json_object_foreach(stored, name, v) {
+        struct conf_policy *p = policy_slot(c, name);
+        if (json_is_true(json_object_get(v, "deleted"))) {
+            if (p)
+                policy_remove(c, p);
+            continue;
+        }
+        if (!p)
+            p = policy_add(c, name);
+        if (policy_apply(p, json_object_get(v, "keys"), &e) < 0)
+            log_warn("stored change to policy %s no longer applies: %s", name, e.text);
+    }
+    json_decref(stored);
+}
+
+json_t *policy_to_json(const struct conf_policy *p)
+{
+    json_t *shares = json_array();
+    for (size_t i = 0; i < p->nshares; i++)
+        json_array_append_new(shares, json_pack("{s:s, s:b, s:f}", "id", p->shares[i].id,
+                                                "prefix", p->shares[i].prefix, "weight",
+                                                p->shares[i].weight));
+    return json_pack("{s:s, s:I, s:i, s:s, s:o}", "name", p->name, "share_decay_seconds",
+                     (json_int_t)p->share_decay, "compute_reservation",
+                     (int)p->compute_reservation, "share_distribution",
+                     p->distribution ? p->distribution : "", "shares", shares);
+}
+
+void op_policy_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    const char *name = json_string_value(json_object_get(q, "name"));
+    json_t *out = json_array();
+    for (size_t i = 0; i < c->conf->npolicies; i++)
+        if (!name || !strcmp(name, c->conf->policies[i].name))
+            json_array_append_new(out, policy_to_json(&c->conf->policies[i]));
+    if (name && !json_array_size(out)) {
+        json_decref(out);
+        conn_error(conn, id, "ENOENT", "Invalid scheduling policy specified: %s", name);
+        return;
+    }
+    conn_reply(conn, id, json_pack("{s:o}", "policies", out));
+}
+
+static int policy_in_use(struct ctld *c, const char *name)
+{
+    for (size_t i = 0; i < c->nqueues; i++)
+        if (c->queues[i]->q.policy && !strcmp(c->queues[i]->q.policy, name))
+            return 1;
+    return 0;
+}
+
+void op_policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    const char *what = json_string_value(json_object_get(q, "action"));
+    const char *name = json_string_value(json_object_get(q, "name"));
+    json_t *keys = json_object_get(q, "keys");
+    struct conf_policy *p = name ? policy_slot(c, name) : NULL;
+    sl_error_t e;
+    if (!ctld_is_admin(c, conn_uid(conn))) {
+        conn_error(conn, id, "EPERM", "Access/permission denied: only root or an operator can "
+                                      "change scheduling policies");
+        return;
+    }
+    if (!what || !name || !*name) {
+        conn_error(conn, id, "EINVAL", "policy_change needs an action and a name");
+        return;
+    }
+    if (!strcmp(what, "delete")) {
+        if (!p) {
+            conn_error(conn, id, "ENOENT", "Invalid scheduling policy specified: %s", name);
+            return;
+        }
+        if (policy_in_use(c, name)) {
+            conn_error(conn, id, "EBUSY", "scheduling policy '%s' is used by a queue: change "
+                                          "the queue first", name);
+            return;
+        }
+        policy_remove(c, p);
+        db_policy_save(c->db, name, json_pack("{s:b}", "deleted", 1));
+        ctld_kick(c);
+        ctld_reply_later(c, conn, id, json_object());
+        return;
+    }
+    if (strcmp(what, "create") && strcmp(what, "update")) {
+        conn_error(conn, id, "EINVAL", "unknown policy action '%s'", what);
+        return;
+    }
+    if (!strcmp(what, "create") && p) {
+        conn_error(conn, id, "EINVAL", "scheduling policy '%s' already exists", name);
+        return;
+    }
+    if (!strcmp(what, "update") && !p) {
+        conn_error(conn, id, "ENOENT", "Invalid scheduling policy specified: %s", name);
+        return;
+    }
+    int created = !p;
+    if (!p)
+        p = policy_add(c, name);
+    if (policy_apply(p, keys, &e) < 0) {
+        if (created)
+            policy_remove(c, p);
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
+    json_t *stored = db_policies_load(c->db);
+    json_t *prev = json_object_get(json_object_get(stored, name), "keys");
+    json_t *all = prev && !created ? json_deep_copy(prev) : json_object();
+    json_object_update(all, keys);
+    json_decref(stored);
+    db_policy_save(c->db, name, json_pack("{s:o}", "keys", all));
+    ctld_sched_request(c);
+    ctld_reply_later(c, conn, id, policy_to_json(p));
+}

@@ -24,5 +24,8 @@ void queues_teardown(struct ctld *c);
 struct queue *queue_find(struct ctld *c, const char *name);
 uint32_t queue_max_priority(struct ctld *c);
 json_t *queue_to_json(struct ctld *c, const struct queue *q);
+/* Apply the policies created, changed or deleted at run time. */
+void policies_overlay(struct ctld *c);
+json_t *policy_to_json(const struct conf_policy *p);
 
 #endif
