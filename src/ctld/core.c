@@ -79,14 +79,47 @@ void ctld_reply_later(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *body
 
 /* Runs once per loop iteration when kicked: everything that happened in the
  * iteration shares one transaction and one fsync. */
+static double mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sched_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    ctld_kick(arg);
+}
+
+/* A pass costs time in proportion to the queue.  After a pass of d ms the
+ * next waits about 3d, so that passes take at most a quarter of the loop
+ * and a burst of submissions shares one pass; small queues pass at once. */
+static void sched_maybe_pass(struct ctld *c)
+{
+    double now = mono_ms();
+    if (now < c->sched_next_ms) {
+        if (!c->sched_timer)
+            c->sched_timer = evtimer_new(c->base, sched_timer_cb, c);
+        if (!evtimer_pending(c->sched_timer, NULL)) {
+            double wait = c->sched_next_ms - now;
+            struct timeval tv = { (time_t)(wait / 1000), (suseconds_t)((long)wait % 1000) * 1000 };
+            evtimer_add(c->sched_timer, &tv);
+        }
+        return;
+    }
+    c->sched_needed = 0;
+    sched_pass(c);
+    double took = mono_ms() - now;
+    c->sched_next_ms = now + took * 4;
+    log_debug("sched pass: %zu jobs in %.3f ms", jobtab_count(c->jobs), took);
+}
+
 void ctld_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct ctld *c = arg;
     c->flush_pending = 0;
-    if (c->sched_needed) {
-        c->sched_needed = 0;
-        sched_pass(c);
-    }
+    if (c->sched_needed)
+        sched_maybe_pass(c);
     db_commit(c->db);
     /* Actions may queue more actions (e.g. a launch finding a dead node). */
     while (nafters) {

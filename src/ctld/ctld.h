@@ -64,6 +64,8 @@ struct ctld {
     struct event *wake_ev;         /* next begin time or after+MIN */
     int64_t wake_at;
     int sched_needed;
+    double sched_next_ms;          /* earliest next pass (monotonic ms) */
+    struct event *sched_timer;
     int flush_pending;
 };
 

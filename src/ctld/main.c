@@ -163,6 +163,8 @@ static void ctld_stop(struct ctld *c)
         event_free(c->flush_ev);
     if (c->wake_ev)
         event_free(c->wake_ev);
+    if (c->sched_timer)
+        event_free(c->sched_timer);
     dep_index_fini();
     db_close(c->db);
     ctld_core_fini();

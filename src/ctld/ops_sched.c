@@ -7,7 +7,6 @@
 #include "sched_api.h"
 #include "share.h"
 
-void multifactor_factors(struct ctld *c, const struct job *j, struct prio_factors *f);
 
 /* sprio: each pending job's priority and, under multifactor, its factors
  * and the weights they were multiplied by. */

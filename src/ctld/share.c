@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "queue.h"
 #include "share.h"
+#include "fairmath.h"
 
 struct share {
     char *policy;        /* "" for the cluster-wide (multifactor) account */
@@ -78,9 +79,8 @@ static double half_life(struct ctld *c, const char *policy)
 
 static void share_decay(struct ctld *c, struct share *s, int64_t now)
 {
-    double h = half_life(c, s->policy);
     if (now > s->updated)
-        s->usage = h > 0 ? s->usage * pow(2.0, -(double)(now - s->updated) / h) : 0;
+        s->usage = fair_decay(s->usage, (double)(now - s->updated), half_life(c, s->policy));
     s->updated = now;
 }
 
@@ -140,7 +140,7 @@ double share_virtual_time(struct ctld *c, const struct job *j)
     double w = share_weight(p, share_id(j));
     int64_t limit = j->time_limit > 0 && j->time_limit < 3600 ? j->time_limit : 3600;
     double cost = (double)(j->ntasks * (j->cpus_per_task ? j->cpus_per_task : 1)) * (double)limit;
-    double key = (s->usage + s->running + s->vt) * w;
+    double key = fair_key(s->usage + s->running, s->vt, w);
     s->vt += cost;
     return key;
 }
@@ -169,7 +169,7 @@ int share_queue_room(struct ctld *c, const struct job *j, uint32_t cpus)
             total += cfg ? cfg->cpus : 0;
         }
     }
-    double reserved = pow((double)p->compute_reservation / 100.0, (double)active);
+    double reserved = fair_reserved(p->compute_reservation, active);
     return (double)(used + cpus) <= (1.0 - reserved) * (double)total;
 }
 
@@ -205,8 +205,7 @@ double share_factor(struct ctld *c, const struct job *j)
     if (total_usage <= 0 || total_inv_w <= 0)
         return 1.0;
     double norm_share = (1.0 / share_weight(p, mine->key)) / total_inv_w;
-    double norm_usage = (mine->usage + mine->running) / total_usage;
-    return pow(2.0, -norm_usage / norm_share);
+    return fair_factor((mine->usage + mine->running) / total_usage, norm_share);
 }
 
 json_t *share_list(struct ctld *c)

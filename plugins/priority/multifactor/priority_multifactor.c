@@ -10,6 +10,7 @@
 #include "queue.h"
 #include "sched_api.h"
 #include "share.h"
+#include "fairmath.h"
 
 static uint64_t cluster_cpus(struct ctld *c)
 {
@@ -19,12 +20,12 @@ static uint64_t cluster_cpus(struct ctld *c)
     return total ? total : 1;
 }
 
-void multifactor_factors(struct ctld *c, const struct job *j, struct prio_factors *f)
+static void multifactor_factors(struct ctld *c, const struct job *j, struct prio_factors *f)
 {
     const conf_t *cf = c->conf;
     double pending = (double)(ctld_now() - (j->eligible_time ? j->eligible_time : j->submit_time));
     struct queue *q = j->queue ? queue_find(c, j->queue) : NULL;
-    f->age = pending <= 0 ? 0 : fmin(1.0, pending / (double)cf->prio_max_age);
+    f->age = prio_age(pending, (double)cf->prio_max_age);
     f->jobsize = fmin(1.0, (double)(j->ntasks * (j->cpus_per_task ? j->cpus_per_task : 1)) /
                                (double)cluster_cpus(c));
     f->partition = (double)(q ? q->q.priority : 1) / (double)queue_max_priority(c);
@@ -36,14 +37,10 @@ static uint32_t multifactor_priority(struct ctld *c, const struct job *j, struct
 {
     const conf_t *cf = c->conf;
     multifactor_factors(c, j, f);
-    double p = cf->prio_weight_age * f->age + cf->prio_weight_fairshare * f->fairshare +
-               cf->prio_weight_jobsize * f->jobsize + cf->prio_weight_partition * f->partition -
-               (double)cf->prio_weight_nice * f->nice;
-    if (p < 1)
-        p = 1;
-    if (p > 4e9)
-        p = 4e9;
-    return (uint32_t)llround(p);
+    const double w[4] = { cf->prio_weight_age, cf->prio_weight_fairshare, cf->prio_weight_jobsize,
+                          cf->prio_weight_partition };
+    const double x[4] = { f->age, f->fairshare, f->jobsize, f->partition };
+    return prio_sum(w, x, cf->prio_weight_nice, f->nice);
 }
 
 static const struct priority_ops ops = { SCHED_API_ABI, multifactor_priority };
