@@ -15,6 +15,8 @@
 
 #define BACKOFF_FIRST 1
 #define BACKOFF_MAX 10
+#define HB_MISSED_MAX 3
+#define HB_SILENCE_MIN 30
 
 enum req_kind { REQ_REGISTER, REQ_HEARTBEAT, REQ_STARTED, REQ_ENDED };
 
@@ -44,6 +46,8 @@ struct ctl {
     int backoff;
     int failures;            /* connection attempts failed in a row */
     uint64_t hb_waiting;     /* id of an unanswered heartbeat, 0 if none */
+    int hb_missed;           /* intervals it has been waiting */
+    int hb_interval;
 };
 
 static void ctl_connect(ctl_t *c);
@@ -122,6 +126,7 @@ static void ctl_disconnect(ctl_t *c, const char *why)
     c->cl = NULL;
     c->state = ST_DOWN;
     c->hb_waiting = 0;
+    c->hb_missed = 0;
     evtimer_del(c->hb_ev);
     pending_clear(c);
     ctl_schedule_retry(c);
@@ -154,6 +159,7 @@ static void ctl_registered(ctl_t *c, json_t *body)
     c->state = ST_REGISTERED;
     c->backoff = BACKOFF_FIRST;
     c->failures = 0;
+    c->hb_interval = secs;
     tv.tv_sec = secs;
     tv.tv_usec = 0;
     evtimer_add(c->hb_ev, &tv);
@@ -274,8 +280,10 @@ static void ctl_event_cb(struct bufferevent *bev, short what, void *arg)
         ctl_disconnect(arg, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-/* A heartbeat still unanswered one interval later means the link is dead
- * even if TCP has not noticed (a controller host that vanished). */
+/* A heartbeat unanswered for HB_MISSED_MAX intervals (and at least
+ * HB_SILENCE_MIN s, so that a controller busy committing a burst of work is
+ * not mistaken for a dead one) means the link is dead even if TCP has not
+ * noticed. */
 static void ctl_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 {
     ctl_t *c = arg;
@@ -283,9 +291,12 @@ static void ctl_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
     if (c->state != ST_REGISTERED)
         return;
     if (c->hb_waiting) {
-        ctl_disconnect(c, "no reply to the last heartbeat");
+        c->hb_missed++;
+        if (c->hb_missed >= HB_MISSED_MAX && c->hb_missed * c->hb_interval >= HB_SILENCE_MIN)
+            ctl_disconnect(c, "no reply to heartbeats");
         return;
     }
+    c->hb_missed = 0;
     ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0);
 }
 

@@ -8,6 +8,7 @@
 struct job {
     jobs_t *owner;
     uint64_t id;
+    int64_t attempt;         /* from the launch record */
     char dir[PATH_MAX];
     pid_t pid;               /* of the stepd, 0 once it is gone */
     int pidfd;

@@ -151,6 +151,7 @@ void jobs_launch(jobs_t *js, json_t *rec)
 {
     json_t *idv = json_object_get(rec, "job_id");
     uint64_t id = json_is_integer(idv) ? (uint64_t)json_integer_value(idv) : 0;
+    int64_t attempt = json_integer_value(json_object_get(rec, "attempt"));
     struct job *j;
     sl_error_t e;
 
@@ -158,15 +159,23 @@ void jobs_launch(jobs_t *js, json_t *rec)
         log_error("job_launch without a valid job_id: ignored");
         return;
     }
-    if (jobs_find(js, id)) {
+    j = jobs_find(js, id);
+    if (j && !(j->result && attempt > j->attempt)) {
         log_info("job %llu: already here, launch ignored", (unsigned long long)id);
         return;
+    }
+    if (j) {
+        /* A later attempt: the controller has settled the earlier one. */
+        log_info("job %llu: attempt %lld replaces the result of attempt %lld",
+                 (unsigned long long)id, (long long)attempt, (long long)j->attempt);
+        jobs_ack(js, id);
     }
     j = jobs_add(js, id);
     if (!j) {
         log_error("job %llu: out of memory", (unsigned long long)id);
         return;
     }
+    j->attempt = attempt;
     if (launch_prepare(js, j, rec, &e) < 0 || launch_check_user(js, rec, &e) < 0) {
         launch_fail(js, j, e.text);
         return;

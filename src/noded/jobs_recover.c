@@ -65,6 +65,9 @@ static void recover_one(jobs_t *js, uint64_t id)
 
     if (!j)
         return;
+    res = spool_read_json(j->dir, "launch.json", &e);
+    j->attempt = json_integer_value(json_object_get(res, "attempt"));
+    json_decref(res);
     j->pid = read_pidfile(j->dir);
     if (j->pid && is_our_stepd(j->pid, j->dir) && jobs_watch(js, j, &e) == 0) {
         log_info("job %llu: adopted running sluicestepd %ld", (unsigned long long)id,
