@@ -1,7 +1,7 @@
 /* jobopt_impl.h: what the files behind jobopt.h share: the option table's
  * entry type, the table itself (jobopt_table.c) and its setters
  * (jobopt_set.c for the resource and file options, jobopt_model.c for the
- * job model's: arrays, dependencies, retries, job definitions). */
+ * job model's: arrays, dependencies, retries, job definitions, fair share). */
 #ifndef SL_JOBOPT_IMPL_H
 #define SL_JOBOPT_IMPL_H
 
@@ -68,5 +68,8 @@ JO_SETTER(jo_set_begin);
 JO_SETTER(jo_set_signal);
 JO_SETTER(jo_set_jobdef);
 JO_SETTER(jo_set_param);
+JO_SETTER(jo_set_share);
+JO_SETTER(jo_set_sched_priority);
+JO_SETTER(jo_set_nice);
 
 #endif

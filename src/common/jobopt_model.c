@@ -1,6 +1,7 @@
 /* jobopt_model.c: the setters of the job model's options: --array,
  * --dependency, --kill-on-invalid-dep, --attempts, --retry-rule, --begin,
- * --signal, --job-definition and --param.  Each checks its value as the
+ * --signal, --job-definition and --param, and fair share's --share,
+ * --sched-priority and --nice.  Each checks its value as the
  * controller will, so a mistake is reported before anything is sent, and
  * stores it as doc/protocol.md ("The job model") asks. */
 #define _GNU_SOURCE
@@ -22,6 +23,10 @@
 #define SIGNAL_TIME_DEFAULT 60
 #define JOBDEF_NAME_MAX 128     /* AWS: up to 128 of [A-Za-z0-9_-] */
 #define PATTERN_MAX 512         /* AWS: retry rule patterns */
+#define SHARE_ID_MAX 255        /* AWS: shareIdentifier */
+#define SCHED_PRIORITY_MAX 9999 /* AWS: schedulingPriority 0-9999 */
+#define NICE_MAX 10000          /* as Slurm: -10000 to 10000 */
+#define NICE_DEFAULT 100        /* as Slurm: --nice with no value */
 
 /* "Invalid --NAME specification: 'ARG': " before the detail already in e. */
 static int jo_invalid_why(const struct jobopt_def *d, const char *arg, sl_error_t *e)
@@ -220,5 +225,42 @@ JO_SETTER(jo_set_param)
         json_object_set_new(o->spec, d->field, params = json_object());
     json_object_set_new(params, key, json_string(eq + 1));
     free(key);
+    return 0;
+}
+
+/* A share identifier: what ShareDistribution entries match, so none of its
+ * separators (',' ':') nor the wildcard '*'. */
+JO_SETTER(jo_set_share)
+{
+    size_t n = strlen(arg);
+    if (n == 0 || n > SHARE_ID_MAX
+        || strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.@-")
+               != n)
+        return sl_errprintf(e, "Invalid --%s specification: '%s': a share identifier is 1 to "
+                               "%d letters, digits, '_', '.', '@' and '-'", d->name, arg,
+                            SHARE_ID_MAX);
+    json_object_set_new(o->spec, d->field, json_string(arg));
+    return 0;
+}
+
+JO_SETTER(jo_set_sched_priority)
+{
+    uint64_t v;
+    if (parse_u64(arg, 0, SCHED_PRIORITY_MAX, d->name, &v, NULL) < 0)
+        return sl_errprintf(e, "Invalid --%s specification: '%s': it must be from 0 to %d",
+                            d->name, arg, SCHED_PRIORITY_MAX);
+    json_object_set_new(o->spec, d->field, json_integer((json_int_t)v));
+    return 0;
+}
+
+/* --nice alone means 100; negative values are the controller's to refuse
+ * (administrators only). */
+JO_SETTER(jo_set_nice)
+{
+    long v = NICE_DEFAULT;
+    if (arg && parse_int(arg, -NICE_MAX, NICE_MAX, d->name, &v, NULL) < 0)
+        return sl_errprintf(e, "Invalid --%s specification: '%s': it must be from %d to %d",
+                            d->name, arg, -NICE_MAX, NICE_MAX);
+    json_object_set_new(o->spec, d->field, json_integer(v));
     return 0;
 }

@@ -25,6 +25,7 @@ struct pending {
     uint64_t id;
     enum req_kind kind;
     uint64_t job_id;
+    uint64_t seq;            /* of the result a job_ended carries */
     struct pending *next;
 };
 
@@ -73,10 +74,10 @@ static struct pending *pending_take(ctl_t *c, uint64_t id)
     return NULL;
 }
 
-static int pending_has_ended(const ctl_t *c, uint64_t job_id)
+static int pending_has_ended(const ctl_t *c, uint64_t job_id, uint64_t seq)
 {
     for (const struct pending *p = c->pending; p; p = p->next) {
-        if (p->kind == REQ_ENDED && p->job_id == job_id)
+        if (p->kind == REQ_ENDED && p->job_id == job_id && p->seq == seq)
             return 1;
     }
     return 0;
@@ -84,7 +85,7 @@ static int pending_has_ended(const ctl_t *c, uint64_t job_id)
 
 /* Queue a request (stealing body) and remember what its reply is for. */
 static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
-                     uint64_t job_id)
+                     uint64_t job_id, uint64_t seq)
 {
     struct pending *p = calloc(1, sizeof(*p));
     json_t *msg;
@@ -97,6 +98,7 @@ static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
     p->id = c->next_id++;
     p->kind = kind;
     p->job_id = job_id;
+    p->seq = seq;
     p->next = c->pending;
     c->pending = p;
     msg = proto_request(op, p->id, body);
@@ -144,7 +146,7 @@ static void ctl_register(ctl_t *c)
                              "ended", jobs_ended_ids(c->jobs),
                              "version", PACKAGE_VERSION);
     c->state = ST_REGISTERING;
-    ctl_send(c, "node_register", body, REQ_REGISTER, 0);
+    ctl_send(c, "node_register", body, REQ_REGISTER, 0, 0);
 }
 
 static void ctl_registered(ctl_t *c, json_t *body)
@@ -196,7 +198,7 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
     } else if (p->kind == REQ_ENDED && !(code && strcmp(code, "EAGAIN") == 0)) {
         /* Committed (or refused for good): either way the controller has
          * decided, and resending would not change its mind. */
-        jobs_ack(c->jobs, p->job_id);
+        jobs_ack(c->jobs, p->job_id, p->seq);
     }
     free(p);
 }
@@ -297,7 +299,7 @@ static void ctl_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     c->hb_missed = 0;
-    ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0);
+    ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0, 0);
 }
 
 static void ctl_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -392,12 +394,12 @@ void ctl_job_started(ctl_t *c, uint64_t job_id, pid_t pid)
         return;
     ctl_send(c, "job_started",
              json_pack("{s:I, s:i}", "job_id", (json_int_t)job_id, "pid", (int)pid),
-             REQ_STARTED, job_id);
+             REQ_STARTED, job_id, 0);
 }
 
-void ctl_job_ended(ctl_t *c, uint64_t job_id, json_t *result)
+void ctl_job_ended(ctl_t *c, uint64_t job_id, uint64_t seq, json_t *result)
 {
-    if (c->state == ST_DOWN || pending_has_ended(c, job_id))
+    if (c->state == ST_DOWN || pending_has_ended(c, job_id, seq))
         return;
-    ctl_send(c, "job_ended", json_deep_copy(result), REQ_ENDED, job_id);
+    ctl_send(c, "job_ended", json_deep_copy(result), REQ_ENDED, job_id, seq);
 }

@@ -121,10 +121,11 @@ void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist)
 
     json_decref(j->result);
     j->result = result;
+    j->result_seq = ++js->next_seq;
     /* Kept on disk so that a restarted sluiced still reports it. */
     if (persist && spool_write_json(j->dir, "status.json", result, 0600, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)j->id, e.text);
-    js->ops.ended(js->arg, j->id, result);
+    js->ops.ended(js->arg, j->id, j->result_seq, result);
 }
 
 static void wait_describe(int ws, char *buf, size_t len)
@@ -239,16 +240,16 @@ void jobs_resend(jobs_t *js)
 {
     for (struct job *j = js->head; j; j = j->next) {
         if (j->result)
-            js->ops.ended(js->arg, j->id, j->result);
+            js->ops.ended(js->arg, j->id, j->result_seq, j->result);
     }
 }
 
-void jobs_ack(jobs_t *js, uint64_t job_id)
+void jobs_ack(jobs_t *js, uint64_t job_id, uint64_t seq)
 {
     struct job *j = jobs_find(js, job_id);
     sl_error_t e;
 
-    if (!j || !j->result)
+    if (!j || !j->result || j->result_seq != seq)
         return;
     if (spool_remove(j->dir, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)job_id, e.text);

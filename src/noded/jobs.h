@@ -15,8 +15,9 @@ typedef struct jobs jobs_t;
 /* How the table tells the controller link about jobs. */
 struct jobs_ops {
     void (*started)(void *arg, uint64_t job_id, pid_t stepd_pid);
-    /* result: the job_ended body (borrowed). */
-    void (*ended)(void *arg, uint64_t job_id, json_t *result);
+    /* result: the job_ended body (borrowed); seq tells this result from
+     * an earlier attempt's (see jobs_ack). */
+    void (*ended)(void *arg, uint64_t job_id, uint64_t seq, json_t *result);
 };
 
 /* spool_dir: absolute, existing.  stepd: path of sluicestepd. */
@@ -38,8 +39,9 @@ json_t *jobs_running_ids(const jobs_t *js);
 json_t *jobs_ended_ids(const jobs_t *js);
 /* Call ops->ended again for every unacknowledged result. */
 void jobs_resend(jobs_t *js);
-/* The controller has the result: drop it and the job directory. */
-void jobs_ack(jobs_t *js, uint64_t job_id);
+/* The controller has result seq of the job: drop it and the job
+ * directory (unless a later attempt has replaced it meanwhile). */
+void jobs_ack(jobs_t *js, uint64_t job_id, uint64_t seq);
 
 /* Where sluicestepd is: SLUICE_STEPD, next to this executable, the build
  * tree's ../stepd/, else SBINDIR.  Writes into buf. */

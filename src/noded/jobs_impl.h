@@ -15,6 +15,7 @@ struct job {
     int is_child;            /* we forked it (else adopted): we must reap it */
     struct event *ev;        /* pidfd readable = stepd exited */
     json_t *result;          /* job_ended body once ended */
+    uint64_t result_seq;
     struct job *next;
 };
 
@@ -26,6 +27,7 @@ struct jobs {
     struct jobs_ops ops;
     void *arg;
     struct job *head;
+    uint64_t next_seq;
 };
 
 struct job *jobs_find(const jobs_t *js, uint64_t id);

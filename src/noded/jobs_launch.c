@@ -168,7 +168,7 @@ void jobs_launch(jobs_t *js, json_t *rec)
         /* A later attempt: the controller has settled the earlier one. */
         log_info("job %llu: attempt %lld replaces the result of attempt %lld",
                  (unsigned long long)id, (long long)attempt, (long long)j->attempt);
-        jobs_ack(js, id);
+        jobs_ack(js, id, j->result_seq);
     }
     j = jobs_add(js, id);
     if (!j) {

@@ -186,11 +186,11 @@ static void on_started(void *arg, uint64_t job_id, pid_t pid)
         ctl_job_started(d->ctl, job_id, pid);
 }
 
-static void on_ended(void *arg, uint64_t job_id, json_t *result)
+static void on_ended(void *arg, uint64_t job_id, uint64_t seq, json_t *result)
 {
     struct noded *d = arg;
     if (d->ctl)
-        ctl_job_ended(d->ctl, job_id, result);
+        ctl_job_ended(d->ctl, job_id, seq, result);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)

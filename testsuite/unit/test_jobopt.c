@@ -123,7 +123,6 @@ static const struct {
     { { "--hold=yes", NULL }, "option '--hold' doesn't allow an argument" },
     { { "--gres=gpu:1", NULL }, "--gres is not supported yet" },
     { { "-G", "1", NULL }, "--gpus is not supported yet" },
-    { { "--nice", NULL }, "--nice is not supported yet" },
     { { "--exclusive=user", NULL }, "--exclusive=user is not supported yet" },
     { { "-w", "n[1-", NULL }, NULL },
 };
@@ -183,6 +182,15 @@ static const struct {
     { { "--param", "lr=0.1", "--param=epochs=5", "--param", "lr=0.2", "--param=empty=", NULL },
       "{\"parameters\":{\"lr\":\"0.2\",\"epochs\":\"5\",\"empty\":\"\"}}" },
     { { "--param=expr=a=b", NULL }, "{\"parameters\":{\"expr\":\"a=b\"}}" },
+    /* Fair share: --nice alone is 100, as Slurm. */
+    { { "--share=teamA", "--sched-priority=9999", NULL },
+      "{\"share\":\"teamA\",\"sched_priority\":9999}" },
+    { { "--share", "a.b@c_d-1", "--sched-priority", "0", NULL },
+      "{\"share\":\"a.b@c_d-1\",\"sched_priority\":0}" },
+    { { "--nice", NULL }, "{\"nice\":100}" },
+    { { "--nice=5", NULL }, "{\"nice\":5}" },
+    { { "--nice=-10000", NULL }, "{\"nice\":-10000}" },
+    { { "--nice=10000", "--nice", NULL }, "{\"nice\":100}" },
 };
 
 START_TEST(test_model)
@@ -286,6 +294,26 @@ static const struct {
     { { "--param==1", NULL }, "Invalid --param specification: '=1' (use KEY=VALUE)" },
     { { "--param=a b=1", NULL },
       "Invalid --param specification: 'a b=1': a key is letters, digits, '_', '.' and '-'" },
+    { { "--share=team*", NULL }, "Invalid --share specification: 'team*': a share identifier "
+      "is 1 to 255 letters, digits, '_', '.', '@' and '-'" },
+    { { "--share=a:1", NULL }, "Invalid --share specification: 'a:1': a share identifier "
+      "is 1 to 255 letters, digits, '_', '.', '@' and '-'" },
+    { { "--share=", NULL }, "Invalid --share specification: '': a share identifier "
+      "is 1 to 255 letters, digits, '_', '.', '@' and '-'" },
+    { { "--sched-priority=10000", NULL },
+      "Invalid --sched-priority specification: '10000': it must be from 0 to 9999" },
+    { { "--sched-priority=-1", NULL },
+      "Invalid --sched-priority specification: '-1': it must be from 0 to 9999" },
+    { { "--sched-priority=high", NULL },
+      "Invalid --sched-priority specification: 'high': it must be from 0 to 9999" },
+    { { "--nice=10001", NULL },
+      "Invalid --nice specification: '10001': it must be from -10000 to 10000" },
+    { { "--nice=-10001", NULL },
+      "Invalid --nice specification: '-10001': it must be from -10000 to 10000" },
+    { { "--nice=low", NULL },
+      "Invalid --nice specification: 'low': it must be from -10000 to 10000" },
+    { { "--nice=", NULL },
+      "Invalid --nice specification: '': it must be from -10000 to 10000" },
 };
 
 START_TEST(test_model_bad)
