@@ -116,7 +116,9 @@ static int job_start(const struct launch *l, const struct job_prep *p, int sigfd
     }
     log_info("job %llu: started process %ld as user %s", (unsigned long long)l->job_id,
              (long)pid, l->user);
-    if (supervise_run(sigfd, pid, l->time_limit, l->kill_wait, &res, &e) < 0) {
+    struct supervise_limits lim = { l->time_limit, l->kill_wait, (int)l->warn_signal,
+                                    l->warn_time, (int)l->warn_batch_only };
+    if (supervise_run(sigfd, pid, &lim, &res, &e) < 0) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, e.text);
         close(report);
         return -1;

@@ -123,6 +123,10 @@ static void jobenv_slurm_node(struct envlist *el, const struct launch *l)
     if (l->array_task_id >= 0) {
         envlist_num(el, "SLURM_ARRAY_JOB_ID", l->array_job_id);
         envlist_num(el, "SLURM_ARRAY_TASK_ID", l->array_task_id);
+        envlist_num(el, "SLURM_ARRAY_TASK_COUNT", l->array_task_count);
+        envlist_num(el, "SLURM_ARRAY_TASK_MIN", l->array_task_min);
+        envlist_num(el, "SLURM_ARRAY_TASK_MAX", l->array_task_max);
+        envlist_num(el, "SLURM_ARRAY_TASK_STEP", l->array_task_step);
     }
 }
 
@@ -132,6 +136,10 @@ static void jobenv_aws(struct envlist *el, const struct launch *l)
     envlist_set(el, "AWS_BATCH_JQ_NAME", l->queue, 1);
     envlist_set(el, "AWS_BATCH_CE_NAME", l->partition, 1);
     envlist_num(el, "AWS_BATCH_JOB_ATTEMPT", l->attempt + 1);
+    if (l->array_task_id >= 0) {
+        envlist_num(el, "AWS_BATCH_JOB_ARRAY_INDEX", l->array_task_id);
+        envlist_num(el, "AWS_BATCH_JOB_ARRAY_SIZE", l->array_task_count);
+    }
 }
 
 char **jobenv_build(const struct launch *l, const struct passwd *pw)

@@ -100,6 +100,16 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
     l->start_time = int_or(o, "start_time", 0);
     l->array_job_id = int_or(o, "array_job_id", 0);
     l->array_task_id = int_or(o, "array_task_id", -1);
+    l->array_task_count = int_or(o, "array_task_count", 1);
+    l->array_task_min = int_or(o, "array_task_min", l->array_task_id);
+    l->array_task_max = int_or(o, "array_task_max", l->array_task_id);
+    l->array_task_step = int_or(o, "array_task_step", 1);
+    l->warn_signal = int_or(o, "warn_signal", 0);
+    l->warn_time = int_or(o, "warn_time", 60);
+    l->warn_batch_only = json_is_true(json_object_get(o, "warn_batch_only"));
+    if (l->warn_signal < 0 || l->warn_signal >= 65)
+        return sl_errprintf(e, "launch record: warn_signal %lld is not a signal",
+                            (long long)l->warn_signal);
     if (l->kill_wait < 0)
         l->kill_wait = 0;
     return launch_check_lists(l, e);

@@ -46,9 +46,12 @@ struct launch {
     const char *submit_dir;
     const char *submit_host;
     int64_t start_time;
-    /* Not (yet) in the protocol; honoured when the controller sends them. */
     int64_t array_job_id;    /* 0 = not an array task */
     int64_t array_task_id;   /* -1 = not an array task */
+    int64_t array_task_count, array_task_min, array_task_max, array_task_step;
+    int64_t warn_signal;     /* --signal: 0 = none */
+    int64_t warn_time;       /* seconds before the time limit */
+    int64_t warn_batch_only;
 };
 
 struct launch *launch_load(const char *path, sl_error_t *e);

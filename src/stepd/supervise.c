@@ -15,6 +15,8 @@ enum phase { PH_RUNNING, PH_TERMINATING, PH_KILLED };
 struct sup {
     pid_t job;
     int tfd;
+    int wfd;                  /* --signal's warning, -1 when none */
+    const struct supervise_limits *lim;
     int64_t kill_wait;
     enum phase phase;
     int done;
@@ -137,6 +139,20 @@ static void sup_on_signal(struct sup *s, int sigfd)
     }
 }
 
+/* --signal: warn the job some time before its limit. */
+static void sup_on_warn(struct sup *s)
+{
+    uint64_t ticks;
+    if (read(s->wfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || s->phase != PH_RUNNING)
+        return;
+    log_info("job process %ld: %llds before the time limit: sending signal %d", (long)s->job,
+             (long long)s->lim->warn_time, s->lim->warn_signal);
+    if (s->lim->warn_batch_only)
+        (void)kill(s->job, s->lim->warn_signal);
+    else
+        job_kill(s, s->lim->warn_signal);
+}
+
 static void sup_on_timer(struct sup *s)
 {
     uint64_t ticks;
@@ -162,33 +178,59 @@ static void sup_cleanup(void)
     }
 }
 
-int supervise_run(int sigfd, pid_t job_pid, int64_t time_limit, int64_t kill_wait,
+static int warn_open(struct sup *s, sl_error_t *e)
+{
+    const struct supervise_limits *lim = s->lim;
+    s->wfd = -1;
+    if (!lim->warn_signal || lim->time_limit <= 0)
+        return 0;
+    int64_t at = lim->time_limit - lim->warn_time;
+    s->wfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->wfd < 0)
+        return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
+    struct itimerspec its = { .it_value = { .tv_sec = (time_t)(at > 0 ? at : 0),
+                                            .tv_nsec = at > 0 ? 0 : 1 } };
+    if (timerfd_settime(s->wfd, 0, &its, NULL) < 0)
+        log_error("cannot arm the warning timer: %s", strerror(errno));
+    return 0;
+}
+
+int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
                   struct supervise_result *out, sl_error_t *e)
 {
-    struct sup s = { .job = job_pid, .kill_wait = kill_wait, .res = out };
+    struct sup s = { .job = job_pid, .kill_wait = lim->kill_wait, .lim = lim, .res = out };
 
     memset(out, 0, sizeof(*out));
     s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (s.tfd < 0)
         return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
-    if (time_limit > 0)
-        timer_arm(&s, time_limit);
+    if (warn_open(&s, e) < 0) {
+        close(s.tfd);
+        return -1;
+    }
+    if (lim->time_limit > 0)
+        timer_arm(&s, lim->time_limit);
     /* A SIGCHLD may have been queued before we got here. */
     sup_reap(&s);
     while (!s.done) {
-        struct pollfd pfd[2] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 } };
-        if (poll(pfd, 2, -1) < 0) {
+        struct pollfd pfd[3] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 }, { s.wfd, POLLIN, 0 } };
+        if (poll(pfd, s.wfd >= 0 ? 3 : 2, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            close(s.tfd);
-            return sl_errprintf(e, "poll failed: %s", strerror(errno));
+            break;
         }
         if (pfd[0].revents & POLLIN)
             sup_on_signal(&s, sigfd);
         if (!s.done && (pfd[1].revents & POLLIN))
             sup_on_timer(&s);
+        if (!s.done && s.wfd >= 0 && (pfd[2].revents & POLLIN))
+            sup_on_warn(&s);
     }
     close(s.tfd);
+    if (s.wfd >= 0)
+        close(s.wfd);
+    if (!s.done)
+        return sl_errprintf(e, "poll failed: %s", strerror(errno));
     sup_cleanup();
     return 0;
 }

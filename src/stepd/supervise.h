@@ -23,9 +23,17 @@ void supervise_sigset(sigset_t *set);
 /* Block supervise_sigset and open the signalfd; call before forking. */
 int supervise_signals_open(sl_error_t *e);
 
+struct supervise_limits {
+    int64_t time_limit;      /* seconds, <= 0: none */
+    int64_t kill_wait;       /* seconds between SIGTERM and SIGKILL */
+    int warn_signal;         /* --signal: 0 = none */
+    int64_t warn_time;       /* seconds before the limit */
+    int warn_batch_only;     /* B: only the batch shell, not its process group */
+};
+
 /* Run until job_pid (a process-group leader) has exited and every
- * descendant is reaped.  time_limit <= 0: none. */
-int supervise_run(int sigfd, pid_t job_pid, int64_t time_limit, int64_t kill_wait,
+ * descendant is reaped. */
+int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
                   struct supervise_result *out, sl_error_t *e);
 
 #endif

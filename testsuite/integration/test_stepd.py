@@ -253,3 +253,47 @@ def test_runs_as_user(root):
 def test_refuses_other_user(root):
     st = Job(root, 23, '#!/bin/sh\ntrue\n', uid=os.getuid() + 1, user='someone').run()
     assert 'not root' in st['failure']
+
+
+def test_array_environment(root):
+    """An array task sees SLURM_ARRAY_* and AWS_BATCH_JOB_ARRAY_*; %A/%a name its file."""
+    job = Job(root, 20, '#!/bin/sh\nenv | grep -E "^(SLURM_ARRAY|AWS_BATCH_JOB_ARRAY)" | sort\n',
+              array_job_id=17, array_task_id=4, array_task_count=5, array_task_min=0,
+              array_task_max=8, array_task_step=2, stdout='arr-%A_%a.out')
+    assert job.run()['exit_code'] == 0
+    env = dict(line.split('=', 1) for line in job.output('arr-17_4.out').split())
+    assert env == {'SLURM_ARRAY_JOB_ID': '17', 'SLURM_ARRAY_TASK_ID': '4',
+                   'SLURM_ARRAY_TASK_COUNT': '5', 'SLURM_ARRAY_TASK_MIN': '0',
+                   'SLURM_ARRAY_TASK_MAX': '8', 'SLURM_ARRAY_TASK_STEP': '2',
+                   'AWS_BATCH_JOB_ARRAY_INDEX': '4', 'AWS_BATCH_JOB_ARRAY_SIZE': '5'}
+
+
+def test_no_array_environment_for_plain_jobs(root):
+    job = Job(root, 21, '#!/bin/sh\nenv | grep -c ARRAY || true\n')
+    assert job.run()['exit_code'] == 0
+    assert job.output().strip() == '0'
+
+
+def test_warning_signal_before_limit(root):
+    """--signal=B:USR1@2 with a 3 s limit: USR1 reaches the batch shell about
+    1 s in, well before the limit's SIGTERM; the job finishes by itself."""
+    script = ('#!/bin/bash\ntrap \'echo warned; exit 0\' USR1\n'
+              'for i in $(seq 300); do sleep 0.1; done\necho not-warned\n')
+    job = Job(root, 22, script, time_limit=3, warn_signal=int(signal.SIGUSR1), warn_time=2,
+              warn_batch_only=True)
+    st = job.run()
+    assert job.output().strip() == 'warned'
+    assert st['exit_code'] == 0
+    assert not st['timed_out']
+
+
+def test_warning_signal_reaches_the_whole_job(root):
+    """Without B: the job's other processes get the signal too (here: the
+    sleep, which USR1 kills, as bash reports)."""
+    script = ('#!/bin/bash\ntrap \'echo warned; exit 0\' USR1\n'
+              'for i in $(seq 300); do sleep 0.1; done\necho not-warned\n')
+    job = Job(root, 23, script, time_limit=3, warn_signal=int(signal.SIGUSR1), warn_time=2)
+    st = job.run()
+    out = job.output()
+    assert out.strip().endswith('warned') and 'not-warned' not in out
+    assert not st['timed_out']

@@ -2,6 +2,7 @@
  * jobs behind it on every partition it could use, so nothing overtakes it. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "plugin.h"
 #include "sched_api.h"
 
@@ -65,11 +66,14 @@ static void builtin_pass(struct ctld *c)
         const struct conf_partition *parts[16];
         size_t np = sched_job_parts(c, j, parts, 16);
         uint32_t behind = 0;
+        /* Only a job waiting for resources that will free up holds the
+         * line; one that needs a node that is down does not. */
+        int holds_line = rc == 0 && !strcmp(why, "Resources");
         for (size_t k = 0; k < np; k++) {
             size_t pi = (size_t)(parts[k] - c->conf->parts);
             if (!behind)
                 behind = blocked_by[pi];
-            if (!blocked_by[pi])
+            if (!blocked_by[pi] && holds_line)
                 blocked_by[pi] = j->id;
         }
         if (job_is_pending(j) && !job_is_terminal(j))

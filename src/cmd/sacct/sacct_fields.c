@@ -68,6 +68,14 @@ GET(get_reqmem)
         snprintf(buf, len, "%lldMn", (long long)node);
 }
 
+/* The share the job's usage counted for: --share, else account, else user. */
+GET(get_share)
+{
+    const char *s = cmd_str(r, "share");
+    snprintf(buf, len, "%s", *s ? s : *cmd_str(r, "account") ? cmd_str(r, "account")
+                                                          : cmd_str(r, "user"));
+}
+
 #define L 0   /* left-aligned */
 #define R 1   /* right-aligned */
 
@@ -79,6 +87,9 @@ const struct jobfmt_field sacct_fields[] = {
     { "UID", 0, "UID", 6, R, "uid", NULL, 0 },
     { "GID", 0, "GID", 6, R, "gid", NULL, 0 },
     { "Partition", 0, "Partition", 10, R, "partition", NULL, 0 },
+    { "Queue", 0, "Queue", 10, R, "queue", NULL, 0 },
+    { "Share", 0, "Share", 10, R, NULL, get_share, 0 },
+    { "Nice", 0, "Nice", 6, R, "nice", NULL, 0 },
     { "Account", 0, "Account", 10, R, "account", NULL, 0 },
     { "AllocCPUS", 0, "AllocCPUS", 10, R, "num_cpus", NULL, 0 },
     { "NCPUS", 0, "NCPUS", 10, R, "num_cpus", NULL, 0 },

@@ -22,12 +22,22 @@ static void usage(FILE *out)
           "  show hostnames [HOSTLIST]       expand a host list, one name a line\n"
           "  show hostlist NAME,...          compress names into a host list\n"
           "  show jobdefinition [NAME[:REV]] display job definitions\n"
+          "  show queue [NAME]               display queues\n"
+          "  show policy [NAME]              display scheduling policies\n"
           "  hold ID...                      keep pending jobs from starting\n"
           "  release ID...                   release held jobs\n"
           "  requeue ID...                   put running or finished jobs back in the queue\n"
           "  update JobId=ID [TimeLimit=T] [Name=N] [Partition=P] [Dependency=D]\n"
           "         [ArrayTaskThrottle=N] [StartTime=TIME]\n"
           "  update NodeName=HOSTLIST State=DRAIN|RESUME|DOWN [Reason=TEXT]\n"
+          "  create queue Name=Q Partitions=P[,P...] [Priority=N] [State=ENABLED|DISABLED]\n"
+          "         [SchedulingPolicy=POL] [MaxRunnableTime=SECS Reason=TEXT]\n"
+          "  update QueueName=Q KEY=VALUE...   change a queue (keys as for create)\n"
+          "  delete queue Q                  remove a DISABLED, empty queue\n"
+          "  create policy Name=POL [ShareDecaySeconds=SECS] [ComputeReservation=0-99]\n"
+          "         [ShareDistribution=ID:WEIGHT[,PREFIX*:WEIGHT...]]\n"
+          "  update PolicyName=POL KEY=VALUE... change a scheduling policy\n"
+          "  delete policy POL               remove a policy no queue uses\n"
           "  register jobdefinition file=DEF.json   register a job definition (AWS JSON)\n"
           "  deregister jobdefinition NAME:REV      make a revision INACTIVE\n"
           "  reconfigure                     reread the configuration file\n"
@@ -79,6 +89,7 @@ static const struct {
     { "ping", cmd_ping },            { "version", cmd_version_sub },
     { "help", cmd_help },            { "requeue", scontrol_requeue },
     { "register", scontrol_register }, { "deregister", scontrol_deregister },
+    { "create", scontrol_create },   { "delete", scontrol_delete },
 };
 
 static const struct option long_opts[] = {

@@ -19,10 +19,18 @@ int scontrol_release(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_requeue(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_register(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_deregister(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_create(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_delete(const struct scontrol_opts *o, int argc, char **argv);
+
+/* update QueueName=X ... / PolicyName=X ...: all the words, name first. */
+int scontrol_update_queue(int argc, char **argv);
+int scontrol_update_policy(int argc, char **argv);
 
 /* show ENTITY [ARG]: arg may be NULL. */
 int scontrol_show_job(const struct scontrol_opts *o, const char *id);
 int scontrol_show_jobdef(const struct scontrol_opts *o, const char *name);
+int scontrol_show_queue(const struct scontrol_opts *o, const char *name);
+int scontrol_show_policy(const struct scontrol_opts *o, const char *name);
 
 /* Print records as Key=Value per tab (a blank line after each unless -o). */
 void scontrol_print_records(const struct scontrol_opts *o, json_t *recs,

@@ -1,6 +1,7 @@
 /* scontrol_job.c: scontrol show job: the job record as Key=Value entries in
  * Slurm's order, with the job model's additions (array, dependency,
- * attempts, begin time, both state names). */
+ * attempts, begin time, both state names) and the scheduler's (queue,
+ * share, the explanation of the wait, the expected start). */
 #define _GNU_SOURCE
 #include <grp.h>
 #include <stdio.h>
@@ -61,14 +62,31 @@ static int is_pending(const json_t *r)
 }
 
 /* A pending job's StartTime is its expected start: the controller's
- * estimate, else the time it may not start before (--begin). */
+ * estimate (sched/backfill's reservation), else the time it may not start
+ * before (--begin). */
 GET(get_start)
 {
-    int64_t begin = cmd_int(r, "begin_time");
-    if (is_pending(r) && cmd_int(r, "start_time") <= 0 && begin > 0)
+    int64_t begin = cmd_int(r, "begin_time"), expected = cmd_int(r, "expected_start");
+    if (is_pending(r) && expected > 0)
+        format_datetime(expected, buf, len);
+    else if (is_pending(r) && cmd_int(r, "start_time") <= 0 && begin > 0)
         format_datetime(begin, buf, len);
     else
         get_when(r, "start_time", buf, len);
+}
+
+/* The share the job's usage counts for: --share, else account, else user. */
+GET(get_share)
+{
+    const char *sh = cmd_str(r, "share");
+    snprintf(buf, len, "%s", *sh ? sh : *cmd_str(r, "account") ? cmd_str(r, "account")
+                                                            : cmd_str(r, "user"));
+}
+
+/* The controller's sentence a user can act on; left out when it has none. */
+GET(get_explanation)
+{
+    snprintf(buf, len, "%s", cmd_str(r, "reason_detail"));
 }
 
 GET(get_begin)
@@ -293,11 +311,12 @@ static const struct jobfmt_kv job_kv[] = {
     { "JobName", "name", NULL, 0 },
     { "UserId", NULL, get_userid, NL },       { "GroupId", NULL, get_groupid, 0 },
     { "MCS_label", NULL, get_na, 0 },
-    { "Priority", "priority", NULL, NL },     { "Nice", NULL, get_zero, 0 },
+    { "Priority", "priority", NULL, NL },     { "Nice", "nice", NULL, 0 },
     { "Account", "account", NULL, 0 },        { "QOS", "qos", NULL, 0 },
     { "JobState", "slurm_state", NULL, NL },  { "BatchState", "state", NULL, 0 },
     { "Reason", "reason", NULL, 0 },          { "Dependency", NULL, get_dependency, 0 },
     { "KillOnInvalidDep", NULL, get_kill_inv, 0 },
+    { "Explanation", NULL, get_explanation, NL },
     { "Requeue", NULL, get_requeue, NL },     { "Restarts", "restart_count", NULL, 0 },
     { "Attempts", NULL, get_attempts, 0 },
     { "BatchFlag", NULL, get_one, 0 },        { "Reboot", NULL, get_zero, 0 },
@@ -311,7 +330,9 @@ static const struct jobfmt_kv job_kv[] = {
     { "BeginTime", NULL, get_begin, 0 },
     { "StartTime", NULL, get_start, NL },     { "EndTime", NULL, get_end, 0 },
     { "Deadline", NULL, get_na, 0 },
-    { "Partition", "partition", NULL, NL },   { "AllocNode:Sid", NULL, get_allocnode, 0 },
+    { "Partition", "partition", NULL, NL },   { "Queue", "queue", NULL, 0 },
+    { "Share", NULL, get_share, 0 },          { "SchedPriority", "sched_priority", NULL, 0 },
+    { "AllocNode:Sid", NULL, get_allocnode, 0 },
     { "ReqNodeList", "nodelist", NULL, NL },  { "ExcNodeList", "exclude", NULL, 0 },
     { "NodeList", NULL, get_nodelist, NL },
     { "BatchHost", NULL, get_batchhost, NL },

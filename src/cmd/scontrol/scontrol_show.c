@@ -1,6 +1,6 @@
 /* scontrol_show.c: scontrol show node|partition|config|hostnames|hostlist,
  * and the dispatch to show job (scontrol_job.c) and show jobdefinition
- * (scontrol_jobdef.c).  Each record kind is a table of Key=Value entries in
+ * (scontrol_jobdef.c), show queue|policy (scontrol_queue.c).  Each record kind is a table of Key=Value entries in
  * Slurm's order. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -213,12 +213,15 @@ static const struct {
     { { "config", "configuration", NULL }, show_config },
     { { "hostnames", "hostname", NULL }, show_hostnames },
     { { "hostlist", NULL, NULL }, show_hostlist },
+    { { "queue", "queues", "queuename" }, scontrol_show_queue },
+    { { "policy", "policies", "schedulingpolicy" }, scontrol_show_policy },
 };
 
 int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
 {
     if (argc < 1)
-        cmd_die("show what? (job, node, partition, config, hostnames, hostlist)");
+        cmd_die("show what? (job, node, partition, queue, policy, config, hostnames, "
+                "hostlist, jobdefinition)");
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(argv[0], entities[i].names[k]) == 0)

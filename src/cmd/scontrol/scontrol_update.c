@@ -1,4 +1,5 @@
-/* scontrol_update.c: scontrol update, hold, release and requeue. */
+/* scontrol_update.c: scontrol update, hold, release and requeue (queue and
+ * policy updates are in scontrol_queue.c). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,12 +156,18 @@ static int update_node(int argc, char **argv)
 int scontrol_update(const struct scontrol_opts *o, int argc, char **argv)
 {
     if (argc < 1)
-        cmd_die("update what? (JobId=ID ... or NodeName=NAME ...)");
+        cmd_die("update what? (JobId=ID, NodeName=NAME, QueueName=Q or PolicyName=P ...)");
     if (!strncasecmp(argv[0], "JobId=", 6))
         return update_job(argc, argv);
     if (!strncasecmp(argv[0], "NodeName=", 9))
         return update_node(argc, argv);
-    cmd_die("Invalid input: %s (update starts with JobId= or NodeName=)", argv[0]);
+    if (!strncasecmp(argv[0], "QueueName=", 10))
+        return scontrol_update_queue(argc, argv);
+    if (!strncasecmp(argv[0], "PolicyName=", 11) ||
+        !strncasecmp(argv[0], "SchedulingPolicyName=", 21))
+        return scontrol_update_policy(argc, argv);
+    cmd_die("Invalid input: %s (update starts with JobId=, NodeName=, QueueName= or "
+            "PolicyName=)", argv[0]);
 }
 
 /* hold, release and requeue: ids in one or several words, comma lists

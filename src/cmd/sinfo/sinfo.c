@@ -17,7 +17,7 @@
 #define FMT_REASONS "%-20E %-9u %-19H %N"
 
 struct sinfo_opts {
-    int noheader, node_mode, reasons, longfmt;
+    int noheader, node_mode, reasons, longfmt, queues;
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
@@ -30,20 +30,23 @@ static const struct option long_opts[] = {
     { "partition", required_argument, NULL, 'p' },
     { "nodes", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
+    { "queues", no_argument, NULL, 'Q' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: sinfo [-hNRl] [-p partitions] [-n nodes] [-o format | -O fields]\n"
+    fputs("Usage: sinfo [-hNRlQ] [-p partitions] [-n nodes] [-o format | -O fields]\n"
           "  -h, --noheader        no headers on output\n"
           "  -l, --long            long output: state names in full\n"
           "  -n, --nodes=NODES     report on these nodes only\n"
           "  -N, --Node            node-centric format\n"
           "  -o, --format=format   format specification (%P %a %l %D %t %N ...)\n"
           "  -O, --Format=fields   format by field name (Partition,NodeList:30)\n"
-          "  -p, --partition=PART  report on these partitions only\n"
+          "  -p, --partition=PART  report on these partitions only (with -Q: the queues\n"
+          "                        that feed them)\n"
+          "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
           "  -R, --list-reasons    list reasons nodes are down or drained\n"
           "  -V, --version         output version information and exit\n"
           "      --help            show this help message\n", out);
@@ -54,12 +57,13 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlo:O:p:n:avV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQo:O:p:n:avV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
         case 'R': o->reasons = 1; break;
         case 'l': o->longfmt = 1; break;
+        case 'Q': o->queues = 1; break;
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'p':
@@ -183,6 +187,17 @@ static json_t *rows_build(const struct sinfo_opts *o, const jobfmt_t *f,
     return rows;
 }
 
+static int sinfo_queues_main(struct sinfo_opts *o)
+{
+    struct sinfo_queue_opts q = { o->noheader, o->longfmt, o->format, o->Format, o->parts };
+    if (o->node_mode || o->reasons || o->nodes)
+        cmd_die("--queues cannot be combined with -N, -R or -n");
+    sinfo_queues(&q);
+    json_decref(o->parts);
+    cmd_fini();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct sinfo_opts o = { 0 };
@@ -191,6 +206,8 @@ int main(int argc, char **argv)
     size_t i;
     cmd_init("sinfo");
     opts_parse(&o, argc, argv);
+    if (o.queues)
+        return sinfo_queues_main(&o);
     f = opts_format(&o);
     preply = cmd_call("part_list", json_object());
     nreply = cmd_call("node_list", json_object());

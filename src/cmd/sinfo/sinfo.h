@@ -4,8 +4,17 @@
 #ifndef SL_SINFO_H
 #define SL_SINFO_H
 
+#include <jansson.h>
 #include "jobfmt.h"
 
 extern const struct jobfmt_field sinfo_fields[];   /* ends with a NULL name */
+
+/* sinfo --queues (sinfo_queue.c). */
+struct sinfo_queue_opts {
+    int noheader, longfmt;
+    const char *format, *Format;
+    const json_t *parts;    /* -p: queues feeding these partitions, or NULL */
+};
+int sinfo_queues(const struct sinfo_queue_opts *o);
 
 #endif

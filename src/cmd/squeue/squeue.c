@@ -11,7 +11,7 @@
 #include "squeue.h"
 
 #define FMT_DEFAULT "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"
-#define FMT_LONG "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"
+#define FMT_LONG "%.18i %.9P %.9v %.8j %.8u %.8T %.10M %.9l %.6D %R"
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
 struct squeue_opts {
@@ -167,7 +167,49 @@ static void print_row(const json_t *row, void *arg)
     jobfmt_print_row(p->f, row, &p->ctx, stdout);
 }
 
-/* Rows in array (or job) id order, pending array tasks folded unless -r. */
+static void collect_row(const json_t *row, void *arg)
+{
+    json_array_append_new(arg, json_deep_copy(row));
+}
+
+struct start_row {
+    json_t *row;
+    size_t pos;     /* id order, for ties */
+};
+
+/* --start: soonest expected start first, jobs with none ("N/A") last; ties
+ * keep id order. */
+static int start_cmp(const void *a, const void *b)
+{
+    const struct start_row *x = a, *y = b;
+    int64_t sx = cmd_int(x->row, "expected_start"), sy = cmd_int(y->row, "expected_start");
+    if ((sx <= 0) != (sy <= 0))
+        return (sx <= 0) - (sy <= 0);
+    if (sx > 0 && sx != sy)
+        return (sx > sy) - (sx < sy);
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void print_by_start(struct print_ctx *p, const json_t *jobs, int expand)
+{
+    json_t *rows = json_array();
+    size_t n;
+    struct start_row *v;
+    jobarray_rows(jobs, expand, collect_row, rows);
+    n = json_array_size(rows);
+    if ((v = malloc((n ? n : 1) * sizeof(*v)))) {
+        for (size_t i = 0; i < n; i++)
+            v[i] = (struct start_row){ json_array_get(rows, i), i };
+        qsort(v, n, sizeof(*v), start_cmp);
+        for (size_t i = 0; i < n; i++)
+            print_row(v[i].row, p);
+        free(v);
+    }
+    json_decref(rows);
+}
+
+/* Rows in array (or job) id order, pending array tasks folded unless -r;
+ * with --start, in order of expected start. */
 static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
 {
     struct print_ctx p = { f, { (int64_t)time(NULL) } };
@@ -179,7 +221,10 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
     }
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
-    jobarray_rows(jobs, o->expand, print_row, &p);
+    if (o->start)
+        print_by_start(&p, jobs, o->expand);
+    else
+        jobarray_rows(jobs, o->expand, print_row, &p);
 }
 
 int main(int argc, char **argv)

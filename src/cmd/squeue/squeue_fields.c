@@ -63,9 +63,11 @@ static void get_time(const char *key, const json_t *j, char *buf, size_t len)
         snprintf(buf, len, "N/A");
 }
 
+/* A pending job's start is the scheduler's expected start (sched/backfill's
+ * reservation), "N/A" when it has none, as squeue --start shows it. */
 static void get_start(const json_t *j, const void *ctx, char *buf, size_t len)
 {
-    get_time("start_time", j, buf, len);
+    get_time(is_pending(j) ? "expected_start" : "start_time", j, buf, len);
 }
 
 static void get_submit(const json_t *j, const void *ctx, char *buf, size_t len)
@@ -139,6 +141,20 @@ static void get_dependency(const json_t *j, const void *ctx, char *buf, size_t l
     snprintf(buf, len, "%s", *d ? d : "(null)");
 }
 
+static void get_detail(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    const char *d = cmd_str(j, "reason_detail");
+    snprintf(buf, len, "%s", *d ? d : "(null)");
+}
+
+/* The share the job's usage counts for: --share, else account, else user. */
+static void get_share(const json_t *j, const void *ctx, char *buf, size_t len)
+{
+    const char *s = cmd_str(j, "share");
+    snprintf(buf, len, "%s", *s ? s : *cmd_str(j, "account") ? cmd_str(j, "account")
+                                                          : cmd_str(j, "user"));
+}
+
 static void get_exit(const json_t *j, const void *ctx, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld:%lld", (long long)cmd_int(j, "exit_code"),
@@ -159,6 +175,13 @@ const struct jobfmt_field squeue_fields[] = {
     { "Account", 'a', "ACCOUNT", 20, 0, "account", NULL, 0 },
     { "Partition", 'P', "PARTITION", 20, 0, "partition", NULL, 0 },
     { "QOS", 'q', "QOS", 20, 0, "qos", NULL, 0 },
+    /* Sluice's own: %v is the queue (Slurm's %v, the reservation, has no
+     * counterpart here). */
+    { "Queue", 'v', "QUEUE", 20, 0, "queue", NULL, 0 },
+    { "Share", 0, "SHARE", 20, 0, NULL, get_share, 0 },
+    { "SchedPriority", 0, "SCHED_PRIORITY", 20, 0, "sched_priority", NULL, 0 },
+    { "Nice", 'y', "NICE", 20, 0, "nice", NULL, 0 },
+    { "ReasonDetail", 0, "EXPLANATION", 20, 0, NULL, get_detail, 0 },
     { "StateCompact", 't', "ST", 20, 0, NULL, get_code, 0 },
     { "State", 'T', "STATE", 20, 0, "slurm_state", NULL, 0 },
     { "Reason", 'r', "REASON", 20, 0, "reason", NULL, 0 },
