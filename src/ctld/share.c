@@ -20,7 +20,8 @@ struct share {
     uint32_t running_cpus, pending;
 };
 
-static struct share *shares;
+/* Pointers, so that a share found earlier stays valid when one is added. */
+static struct share **shares;
 static size_t nshares;
 
 const char *share_id(const struct job *j)
@@ -54,11 +55,16 @@ static double share_weight(const struct conf_policy *p, const char *id)
 static struct share *share_get(const char *policy, const char *key)
 {
     for (size_t i = 0; i < nshares; i++)
-        if (!strcmp(shares[i].policy, policy) && !strcmp(shares[i].key, key))
-            return &shares[i];
-    shares = realloc(shares, (nshares + 1) * sizeof(*shares));
-    shares[nshares] = (struct share){ strdup(policy), strdup(key), 0, ctld_now(), 0, 0, 0, 0 };
-    return &shares[nshares++];
+        if (!strcmp(shares[i]->policy, policy) && !strcmp(shares[i]->key, key))
+            return shares[i];
+    struct share **grown = realloc(shares, (nshares + 1) * sizeof(*shares));
+    struct share *s = calloc(1, sizeof(*s));
+    if (!grown || !s)
+        log_fatal("out of memory");
+    shares = grown;
+    *s = (struct share){ strdup(policy), strdup(key), 0, ctld_now(), 0, 0, 0, 0 };
+    shares[nshares++] = s;
+    return s;
 }
 
 /* The share a job's usage goes to under policy p (NULL: cluster-wide). */
@@ -101,8 +107,9 @@ int shares_setup(struct ctld *c)
 void shares_teardown(struct ctld *c)
 {
     for (size_t i = 0; i < nshares; i++) {
-        free(shares[i].policy);
-        free(shares[i].key);
+        free(shares[i]->policy);
+        free(shares[i]->key);
+        free(shares[i]);
     }
     free(shares);
     shares = NULL;
@@ -113,9 +120,9 @@ void share_pass_begin(struct ctld *c)
 {
     int64_t now = ctld_now();
     for (size_t i = 0; i < nshares; i++) {
-        share_decay(c, &shares[i], now);
-        shares[i].vt = shares[i].running = 0;
-        shares[i].running_cpus = shares[i].pending = 0;
+        share_decay(c, shares[i], now);
+        shares[i]->vt = shares[i]->running = 0;
+        shares[i]->running_cpus = shares[i]->pending = 0;
     }
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if (job_is_terminal(j) || job_is_array_parent(j))
@@ -156,9 +163,9 @@ int share_queue_room(struct ctld *c, const struct job *j, uint32_t cpus)
         return 1;   /* a share not yet active may use the reserved part */
     uint32_t active = 0, used = 0;
     for (size_t i = 0; i < nshares; i++) {
-        if (!strcmp(shares[i].policy, p->name) && shares[i].running_cpus) {
+        if (!strcmp(shares[i]->policy, p->name) && shares[i]->running_cpus) {
             active++;
-            used += shares[i].running_cpus;
+            used += shares[i]->running_cpus;
         }
     }
     uint64_t total = 0;
@@ -196,7 +203,7 @@ double share_factor(struct ctld *c, const struct job *j)
     struct share *mine = share_of(NULL, j);
     double total_usage = 0, total_inv_w = 0;
     for (size_t i = 0; i < nshares; i++) {
-        struct share *s = &shares[i];
+        struct share *s = shares[i];
         if (*s->policy || (!s->pending && !s->running_cpus && s->usage + s->running <= 0))
             continue;
         total_usage += s->usage + s->running;
@@ -213,12 +220,12 @@ json_t *share_list(struct ctld *c)
     json_t *out = json_array();
     share_pass_begin(c);
     for (size_t i = 0; i < nshares; i++) {
-        struct share *s = &shares[i];
+        struct share *s = shares[i];
         const struct conf_policy *p = *s->policy ? conf_policy_find(c->conf, s->policy) : NULL;
         double w = share_weight(p, s->key), total = 0;
         for (size_t k = 0; k < nshares; k++)
-            if (!strcmp(shares[k].policy, s->policy))
-                total += shares[k].usage + shares[k].running;
+            if (!strcmp(shares[k]->policy, s->policy))
+                total += shares[k]->usage + shares[k]->running;
         double eff = total > 0 ? (s->usage + s->running) / total : 0;
         json_array_append_new(out, json_pack(
             "{s:s, s:s, s:f, s:f, s:f, s:i, s:i}", "policy", *s->policy ? s->policy : "(cluster)",
