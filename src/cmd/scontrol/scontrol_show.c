@@ -1,7 +1,7 @@
 /* scontrol_show.c: scontrol show node|partition|config|hostnames|hostlist,
- * and the dispatch to show job (scontrol_job.c) and show jobdefinition
- * (scontrol_jobdef.c), show queue|policy (scontrol_queue.c).  Each record kind is a table of Key=Value entries in
- * Slurm's order. */
+ * and the dispatch to show job (scontrol_job.c), show jobdefinition
+ * (scontrol_jobdef.c) and show queue|policy (scontrol_queue.c).  Each record
+ * kind is a table of Key=Value entries in Slurm's order. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>

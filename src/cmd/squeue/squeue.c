@@ -18,6 +18,7 @@ struct squeue_opts {
     int noheader, json, longfmt, start, all_states, expand;
     const char *format, *Format, *name;
     json_t *req;    /* the job_list body */
+    json_t *parts;  /* -p: partitions or queues, matched here */
 };
 
 static const struct option long_opts[] = {
@@ -44,7 +45,7 @@ static void usage(FILE *out)
           "  -n, --name=job_name(s) comma separated list of job names to view\n"
           "  -o, --format=format    format specification (%.18i %.9P %j ...)\n"
           "  -O, --Format=format    format specification by field name (JobID,Name:20)\n"
-          "  -p, --partition=part(s) comma separated list of partitions to view\n"
+          "  -p, --partition=part(s) comma separated list of partitions or queues to view\n"
           "  -r, --array            one line per array task (pending tasks too)\n"
           "      --start            print expected start times of pending jobs\n"
           "  -t, --states=state(s)  comma separated list of states to view, or all\n"
@@ -68,11 +69,6 @@ static void req_list(json_t *req, const char *key, const char *arg,
         cmd_die("%s", e.text);
 }
 
-static int list_strs(const char *s, json_t *arr, sl_error_t *e)
-{
-    return cmd_list_strs(s, arr);
-}
-
 static void opts_parse(struct squeue_opts *o, int argc, char **argv)
 {
     int c;
@@ -83,7 +79,11 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
         case 'j': req_list(o->req, "job_ids", optarg, cmd_list_ids); break;
-        case 'p': req_list(o->req, "partitions", optarg, list_strs); break;
+        case 'p':
+            if (!o->parts)
+                o->parts = json_array();
+            cmd_list_strs(optarg, o->parts);
+            break;
         case 't': {
             json_t *arr = json_object_get(o->req, "states");
             if (!arr)
@@ -132,8 +132,26 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
     return f;
 }
 
-/* The jobs to show: filters the controller does not apply (name,
- * --start's pending only) are applied here. */
+/* -p NAME: a job submitted to queue NAME, or one that may run (pending: any
+ * partition of its queue) or runs in partition NAME. */
+static int part_match(const json_t *parts, const json_t *j)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(parts, i, v) {
+        const char *want = json_string_value(v), *p = cmd_str(j, "partition");
+        size_t n = strlen(want);
+        if (!strcmp(want, cmd_str(j, "queue")))
+            return 1;
+        for (; *p; p += strcspn(p, ","), p += *p == ',')
+            if (!strncmp(p, want, n) && (p[n] == ',' || !p[n]))
+                return 1;
+    }
+    return 0;
+}
+
+/* The jobs to show: filters the controller does not apply (name, partition
+ * or queue, --start's pending only) are applied here. */
 static json_t *jobs_select(const struct squeue_opts *o, json_t *jobs)
 {
     json_t *out = json_array(), *j, *names = json_array();
@@ -142,6 +160,8 @@ static json_t *jobs_select(const struct squeue_opts *o, json_t *jobs)
         cmd_list_strs(o->name, names);
     json_array_foreach(jobs, i, j) {
         int keep = !o->start || strcmp(cmd_str(j, "slurm_state"), "PENDING") == 0;
+        if (keep && o->parts)
+            keep = part_match(o->parts, j);
         if (keep && o->name) {
             json_t *nm;
             size_t k;
@@ -238,7 +258,7 @@ int main(int argc, char **argv)
     ids = json_object_get(o.req, "job_ids");
     reply = cmd_call("job_list", json_incref(o.req));
     jobs = jobs_select(&o, json_object_get(reply, "jobs"));
-    if (json_array_size(ids) == 1 && json_array_size(jobs) == 0 && !o.name)
+    if (json_array_size(ids) == 1 && json_array_size(jobs) == 0 && !o.name && !o.parts)
         cmd_die("Invalid job id specified");
     if (o.json) {
         json_t *doc = json_pack("{s:O}", "jobs", jobs);
@@ -252,6 +272,7 @@ int main(int argc, char **argv)
     json_decref(jobs);
     json_decref(reply);
     json_decref(o.req);
+    json_decref(o.parts);
     cmd_fini();
     return 0;
 }
