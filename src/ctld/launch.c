@@ -56,7 +56,7 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
         (int)j->uid, "gid", (int)j->gid, "user", j->user, "cwd", j->cwd, "stdout",
         j->std_out ? j->std_out : "", "stderr", j->std_err ? j->std_err : "", "stdin",
         j->std_in ? j->std_in : "", "open_mode", j->open_mode ? j->open_mode : "truncate",
-        "partition", j->partition, "queue", j->partition, "cluster", c->conf->cluster_name,
+        "partition", j->partition, "queue", j->queue ? j->queue : j->partition, "cluster", c->conf->cluster_name,
         "num_nodes", (int)j->num_nodes, "ntasks", (int)j->ntasks, "cpus_per_task",
         (int)(j->cpus_per_task ? j->cpus_per_task : 1), "cpus_on_node", (int)j->cpus_per_node,
         "node_index", 0, "cpus_per_node", cpn, "mem_mb", (json_int_t)j->alloc_mem_mb,

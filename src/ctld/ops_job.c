@@ -41,12 +41,29 @@ static int state_matches(json_t *states, const struct job *j)
     return 0;
 }
 
+/* A partition filter matches the partition a job runs in, any partition a
+ * pending job may use, or its queue's name. */
+static int part_matches(json_t *parts, const struct job *j)
+{
+    if (!json_array_size(parts) || (j->queue && json_has_str(parts, j->queue)))
+        return 1;
+    char *copy = j->partition ? strdup(j->partition) : NULL, *save = NULL;
+    int hit = 0;
+    for (char *it = copy ? strtok_r(copy, ",", &save) : NULL; it && !hit;
+         it = strtok_r(NULL, ",", &save))
+        hit = json_has_str(parts, it);
+    free(copy);
+    return hit;
+}
+
 static int job_matches(json_t *q, const struct job *j)
 {
     json_t *users = json_object_get(q, "users"), *parts = json_object_get(q, "partitions");
+    json_t *queues = json_object_get(q, "queues");
     const char *name = json_string_value(json_object_get(q, "name"));
     return (!json_array_size(users) || json_has_str(users, j->user)) &&
-           (!json_array_size(parts) || json_has_str(parts, j->partition)) &&
+           part_matches(parts, j) &&
+           (!json_array_size(queues) || (j->queue && json_has_str(queues, j->queue))) &&
            (!name || strcmp(name, j->name) == 0) &&
            state_matches(json_object_get(q, "states"), j);
 }
@@ -248,8 +265,11 @@ static void jobs_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
     size_t nsel;
     json_t *done = json_array(), *errors = json_array();
     const char *user = json_string_value(json_object_get(q, "user"));
+    const char *part = json_string_value(json_object_get(q, "partition"));
     if (user && !json_object_get(q, "users"))
         json_object_set_new(q, "users", json_pack("[s]", user));
+    if (part && !json_object_get(q, "partitions"))
+        json_object_set_new(q, "partitions", json_pack("[s]", part));
     if (!json_array_size(json_object_get(q, "job_ids")) && !json_object_size(q)) {
         conn_error(conn, id, "EINVAL", "No job identification provided");
         json_decref(done);

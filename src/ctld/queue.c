@@ -36,6 +36,27 @@ static void queue_remove(struct ctld *c, struct queue *q)
     free(q);
 }
 
+/* Keys as the config spells them, so that a change stored as "priority" and
+ * a later one as "Priority" do not both survive in the database. */
+static json_t *keys_canonical(json_t *keys, const char *const *names)
+{
+    json_t *out = json_object(), *v;
+    const char *k;
+    json_object_foreach(keys, k, v) {
+        const char *name = k;
+        for (size_t i = 0; names[i]; i++)
+            if (!strcasecmp(k, names[i]))
+                name = names[i];
+        json_object_set(out, name, v);
+    }
+    return out;
+}
+
+static const char *const queue_keys[] = { "Priority", "Partitions", "State", "SchedulingPolicy",
+                                          "MaxRunnableTime", "Reason", NULL };
+static const char *const policy_keys[] = { "ShareDecaySeconds", "ComputeReservation",
+                                           "ShareDistribution", NULL };
+
 /* Apply stored "Key": "value" pairs; errors leave the queue as it was. */
 static int queue_apply(struct ctld *c, struct queue *q, json_t *keys, sl_error_t *e)
 {
@@ -171,12 +192,11 @@ static int queue_busy(struct ctld *c, const char *name)
 }
 
 /* create / update / delete: {"op": ..., "name": N, "keys": {"Priority": "10", ...}} */
-void op_queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+static void queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg, json_t *keys)
 {
     struct ctld *c = arg;
     const char *what = json_string_value(json_object_get(q, "action"));
     const char *name = json_string_value(json_object_get(q, "name"));
-    json_t *keys = json_object_get(q, "keys");
     struct queue *queue = name ? queue_find(c, name) : NULL;
     sl_error_t e;
     if (!ctld_is_admin(c, conn_uid(conn)))
@@ -363,12 +383,11 @@ static int policy_in_use(struct ctld *c, const char *name)
     return 0;
 }
 
-void op_policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+static void policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg, json_t *keys)
 {
     struct ctld *c = arg;
     const char *what = json_string_value(json_object_get(q, "action"));
     const char *name = json_string_value(json_object_get(q, "name"));
-    json_t *keys = json_object_get(q, "keys");
     struct conf_policy *p = name ? policy_slot(c, name) : NULL;
     sl_error_t e;
     if (!ctld_is_admin(c, conn_uid(conn))) {
@@ -425,4 +444,18 @@ void op_policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     db_policy_save(c->db, name, json_pack("{s:o}", "keys", all));
     ctld_sched_request(c);
     ctld_reply_later(c, conn, id, policy_to_json(p));
+}
+
+void op_queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    json_t *keys = keys_canonical(json_object_get(q, "keys"), queue_keys);
+    queue_change(conn, id, q, arg, keys);
+    json_decref(keys);
+}
+
+void op_policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    json_t *keys = keys_canonical(json_object_get(q, "keys"), policy_keys);
+    policy_change(conn, id, q, arg, keys);
+    json_decref(keys);
 }

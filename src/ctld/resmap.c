@@ -10,6 +10,7 @@ struct use {
     uint32_t cpus;
     uint64_t mem;
     int reservation;
+    uint32_t owner;
 };
 
 struct node_map {
@@ -57,7 +58,7 @@ void resmap_set_node(resmap_t *m, size_t node, uint32_t cpus, uint64_t mem)
 }
 
 static void use_add(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
-                    uint64_t mem, int reservation)
+                    uint64_t mem, int reservation, uint32_t owner)
 {
     struct node_map *nm = &m->nodes[node];
     if (nm->n == nm->cap) {
@@ -68,13 +69,20 @@ static void use_add(resmap_t *m, size_t node, int64_t start, int64_t end, uint32
         nm->uses = u;
         nm->cap = cap;
     }
-    nm->uses[nm->n++] = (struct use){ start, end, cpus, mem, reservation };
+    nm->uses[nm->n++] = (struct use){ start, end, cpus, mem, reservation, owner };
 }
 
 void resmap_use(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
-                uint64_t mem)
+                uint64_t mem, uint32_t owner)
 {
-    use_add(m, node, start < m->now ? m->now : start, end, cpus, mem, start > m->now);
+    use_add(m, node, start < m->now ? m->now : start, end, cpus, mem, start > m->now, owner);
+}
+
+int64_t resmap_round(const resmap_t *m, int64_t t, int64_t res)
+{
+    if (t <= m->now || res <= 1 || t == RESMAP_FOREVER)
+        return t;
+    return m->now + ((t - m->now + res - 1) / res) * res;
 }
 
 /* Usage at time t: the sum of uses covering t. */
@@ -111,12 +119,18 @@ int resmap_fits(const resmap_t *m, size_t node, int64_t start, int64_t end, uint
     return 1;
 }
 
-int resmap_reserved(const resmap_t *m, size_t node, int64_t start, int64_t end)
+int resmap_reserved(const resmap_t *m, size_t node, int64_t start, int64_t end,
+                    uint32_t *owner, int64_t *at)
 {
     const struct node_map *nm = &m->nodes[node];
     for (size_t i = 0; i < nm->n; i++) {
-        if (nm->uses[i].reservation && nm->uses[i].start < end && start < nm->uses[i].end)
+        if (nm->uses[i].reservation && nm->uses[i].start < end && start < nm->uses[i].end) {
+            if (owner)
+                *owner = nm->uses[i].owner;
+            if (at)
+                *at = nm->uses[i].start;
             return 1;
+        }
     }
     return 0;
 }

@@ -97,10 +97,15 @@ size_t sched_job_parts(struct ctld *c, const struct job *j, const struct conf_pa
 {
     struct queue *q = j->queue ? queue_find(c, j->queue) : NULL;
     size_t n = 0;
-    if (!q) {
-        const struct conf_partition *p = j->partition ? conf_part_find(c->conf, j->partition) : NULL;
-        if (p && max)
-            out[n++] = p;
+    if (!q) {   /* -p a,b: the partitions as listed */
+        char *copy = j->partition ? strdup(j->partition) : NULL, *save = NULL;
+        for (char *it = copy ? strtok_r(copy, ",", &save) : NULL; it && n < max;
+             it = strtok_r(NULL, ",", &save)) {
+            const struct conf_partition *p = conf_part_find(c->conf, it);
+            if (p)
+                out[n++] = p;
+        }
+        free(copy);
         return n;
     }
     for (size_t i = 0; i < q->q.nparts && n < max; i++) {

@@ -113,45 +113,59 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
-/* -p names a queue (every partition is one); a comma list takes the first. */
-static struct queue *spec_queue(struct ctld *c, struct job *j, json_t *spec, sl_error_t *e)
+/* -p names a queue (every partition is one), or, as in Slurm, a comma list
+ * of partitions the job may use, in that order.  Fills names/n with the
+ * partitions to try. */
+static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names, size_t *n,
+                      sl_error_t *e)
 {
-    const char *name = spec_str(spec, "partition");
+    const char *given = spec_str(spec, "partition");
     const struct conf_partition *def = conf_part_default(c->conf);
-    char first[256];
-    if (name && *name)
-        snprintf(first, sizeof(first), "%.*s", (int)strcspn(name, ","), name);
-    else if (def)
-        snprintf(first, sizeof(first), "%s", def->name);
-    else {
-        sl_errprintf(e, "No partition specified and no default partition is configured");
-        return NULL;
+    *names = NULL;
+    *n = 0;
+    if (given && strchr(given, ',')) {
+        char *copy = strdup(given), *save = NULL;
+        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+            if (!conf_part_find(c->conf, it)) {
+                free(copy);
+                return sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
+                                       "partitions only; use a queue for more)", it);
+            }
+            *names = realloc(*names, (*n + 1) * sizeof(char *));
+            (*names)[(*n)++] = strdup(it);
+        }
+        free(copy);
+        job_set_str(&j->partition, given);
+        return 0;
     }
-    struct queue *q = queue_find(c, first);
-    if (!q) {
-        sl_errprintf(e, "Invalid partition or queue name specified: %s", first);
-        return NULL;
-    }
-    if (q->q.disabled) {
-        sl_errprintf(e, "Queue %s is DISABLED and accepts no new jobs", q->q.name);
-        return NULL;
-    }
+    if ((!given || !*given) && !def)
+        return sl_errprintf(e, "No partition specified and no default partition is configured");
+    struct queue *q = queue_find(c, given && *given ? given : def->name);
+    if (!q)
+        return sl_errprintf(e, "Invalid partition or queue name specified: %s", given);
+    if (q->q.disabled)
+        return sl_errprintf(e, "Queue %s is DISABLED and accepts no new jobs", q->q.name);
     job_set_str(&j->queue, q->q.name);
     job_set_str(&j->partition, q->q.partitions_expr);
-    return q;
+    *names = calloc(q->q.nparts, sizeof(char *));
+    for (size_t i = 0; i < q->q.nparts; i++)
+        (*names)[i] = strdup(q->q.partitions[i]);
+    *n = q->q.nparts;
+    return 0;
 }
 
-/* The job must fit some partition of its queue that accepts jobs; the time
+/* The job must fit some partition it may use that accepts jobs; the time
  * limit defaults to that partition's DefaultTime. */
-static int spec_fit(struct ctld *c, struct job *j, json_t *spec, struct queue *q, sl_error_t *e)
+static int spec_fit(struct ctld *c, struct job *j, json_t *spec, char **names, size_t n,
+                    sl_error_t *e)
 {
     json_t *t = json_object_get(spec, "time_limit");
     sl_error_t first = { "" };
     if (t && !json_is_null(t) &&
         (!json_is_integer(t) || (json_integer_value(t) < 1 && json_integer_value(t) != -1)))
         return sl_errprintf(e, "invalid time_limit: seconds > 0, or -1 for unlimited");
-    for (size_t i = 0; i < q->q.nparts; i++) {
-        const struct conf_partition *p = conf_part_find(c->conf, q->q.partitions[i]);
+    for (size_t i = 0; i < n; i++) {
+        const struct conf_partition *p = conf_part_find(c->conf, names[i]);
         sl_error_t err;
         if (!p)
             continue;
@@ -256,7 +270,9 @@ static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
 static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
     struct job *j = job_create();
-    struct queue *q = NULL;
+    char **names = NULL;
+    size_t nnames = 0;
+    int rc;
     j->uid = conn_uid(conn);
     j->gid = conn_gid(conn);
     job_set_str(&j->user, ctld_user_name(j->uid));
@@ -264,11 +280,15 @@ static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, s
     j->requeue = json_is_true(json_object_get(spec, "requeue"));
     j->hold = json_is_true(json_object_get(spec, "hold"));
     j->hold_admin = 0;
-    if (spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
-        spec_uints(j, spec, e) < 0 || !(q = spec_queue(c, j, spec, e)) ||
-        spec_fit(c, j, spec, q, e) < 0 || spec_share(c, j, spec, conn_uid(conn), e) < 0 ||
-        spec_array(c, j, spec, e) < 0 || spec_depend(c, j, spec, e) < 0 ||
-        spec_retry(j, spec, e) < 0) {
+    rc = spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
+         spec_uints(j, spec, e) < 0 || spec_queue(c, j, spec, &names, &nnames, e) < 0 ||
+         spec_fit(c, j, spec, names, nnames, e) < 0 ||
+         spec_share(c, j, spec, conn_uid(conn), e) < 0 || spec_array(c, j, spec, e) < 0 ||
+         spec_depend(c, j, spec, e) < 0 || spec_retry(j, spec, e) < 0;
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    if (rc) {
         job_destroy(j);
         return NULL;
     }

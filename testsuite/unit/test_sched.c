@@ -13,15 +13,18 @@ START_TEST(resmap_running_jobs)
     resmap_t *m = resmap_create(2, NOW);
     resmap_set_node(m, 0, 4, 1000);
     resmap_set_node(m, 1, 4, 1000);
-    resmap_use(m, 0, NOW - 50, NOW + 100, 3, 100);   /* ends at 1100 */
-    resmap_use(m, 1, NOW - 10, RESMAP_FOREVER, 4, 0);
+    resmap_use(m, 0, NOW - 50, NOW + 100, 3, 100, 0);   /* ends at 1100 */
+    resmap_use(m, 1, NOW - 10, RESMAP_FOREVER, 4, 0, 0);
     ck_assert(resmap_fits(m, 0, NOW, NOW + 10, 1, 900));
     ck_assert(!resmap_fits(m, 0, NOW, NOW + 10, 2, 0));
     ck_assert(!resmap_fits(m, 0, NOW, NOW + 10, 1, 901));
     ck_assert(resmap_fits(m, 0, NOW + 100, NOW + 500, 4, 1000));   /* after it ends */
     ck_assert(!resmap_fits(m, 1, NOW + 10000, NOW + 10001, 1, 0));  /* never frees */
     ck_assert(!resmap_fits(m, 0, NOW, NOW + 1, 5, 0));              /* bigger than the node */
-    ck_assert(!resmap_reserved(m, 0, NOW, NOW + 1000));           /* running, not reserved */
+    ck_assert(!resmap_reserved(m, 0, NOW, NOW + 1000, NULL, NULL)); /* running, not reserved */
+    ck_assert_int_eq(resmap_round(m, NOW + 61, 60), NOW + 120);
+    ck_assert_int_eq(resmap_round(m, NOW + 60, 60), NOW + 60);
+    ck_assert_int_eq(resmap_round(m, NOW - 5, 60), NOW - 5);
     resmap_destroy(m);
 }
 END_TEST
@@ -30,10 +33,14 @@ START_TEST(resmap_reservations_block_overlap_only)
 {
     resmap_t *m = resmap_create(1, NOW);
     resmap_set_node(m, 0, 4, 0);
-    resmap_use(m, 0, NOW, NOW + 100, 2, 0);          /* running until 1100 */
-    resmap_use(m, 0, NOW + 100, NOW + 400, 4, 0);    /* a wide job reserved at 1100 */
-    ck_assert(resmap_reserved(m, 0, NOW, NOW + 200));
-    ck_assert(!resmap_reserved(m, 0, NOW, NOW + 100));
+    resmap_use(m, 0, NOW, NOW + 100, 2, 0, 0);          /* running until 1100 */
+    resmap_use(m, 0, NOW + 100, NOW + 400, 4, 0, 42);   /* job 42 reserved at 1100 */
+    uint32_t owner = 0;
+    int64_t at = 0;
+    ck_assert(resmap_reserved(m, 0, NOW, NOW + 200, &owner, &at));
+    ck_assert_uint_eq(owner, 42);
+    ck_assert_int_eq(at, NOW + 100);
+    ck_assert(!resmap_reserved(m, 0, NOW, NOW + 100, NULL, NULL));
     /* A short job fits in the gap before the reservation... */
     ck_assert(resmap_fits(m, 0, NOW, NOW + 100, 2, 0));
     /* ...a long one would overlap it... */
@@ -50,10 +57,10 @@ START_TEST(resmap_change_times)
     int64_t t[8];
     resmap_set_node(m, 0, 4, 0);
     resmap_set_node(m, 1, 4, 0);
-    resmap_use(m, 0, NOW, NOW + 300, 1, 0);
-    resmap_use(m, 1, NOW, NOW + 100, 1, 0);
-    resmap_use(m, 1, NOW, NOW + 300, 1, 0);
-    resmap_use(m, 1, NOW, RESMAP_FOREVER, 1, 0);
+    resmap_use(m, 0, NOW, NOW + 300, 1, 0, 0);
+    resmap_use(m, 1, NOW, NOW + 100, 1, 0, 0);
+    resmap_use(m, 1, NOW, NOW + 300, 1, 0, 0);
+    resmap_use(m, 1, NOW, RESMAP_FOREVER, 1, 0, 0);
     size_t n = resmap_times(m, t, 8);
     ck_assert_uint_eq(n, 3);
     ck_assert_int_eq(t[0], NOW);

@@ -29,7 +29,7 @@ static void bf_fill_map(struct bf *b)
         const struct node *n = c->nodes[i];
         resmap_set_node(b->map, i, n->cfg->cpus, n->cfg->real_memory_mb);
         if (!node_usable(n))   /* a node that is not usable is full for ever */
-            resmap_use(b->map, i, b->now, RESMAP_FOREVER, n->cfg->cpus, n->cfg->real_memory_mb);
+            resmap_use(b->map, i, b->now, RESMAP_FOREVER, n->cfg->cpus, n->cfg->real_memory_mb, 0);
     }
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
@@ -39,10 +39,23 @@ static void bf_fill_map(struct bf *b)
             struct node *n = node_find(c, hostlist_nth(hl, k));
             if (n && node_usable(n))
                 resmap_use(b->map, sched_node_index(c, n), j->start_time, sched_job_end(j),
-                           j->cpus_per_node, j->alloc_mem_mb);
+                           j->cpus_per_node, j->alloc_mem_mb, j->id);
         }
         hostlist_destroy(hl);
     }
+}
+
+/* Candidate start times: when something frees, rounded up to
+ * BackfillResolution so that reservations use coarse, stable times. */
+static void bf_times(struct bf *b)
+{
+    size_t n = resmap_times(b->map, b->times, BF_MAX_TIMES), w = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = resmap_round(b->map, b->times[i], b->c->conf->bf_resolution);
+        if (!w || t != b->times[w - 1])
+            b->times[w++] = t;
+    }
+    b->ntimes = w;
 }
 
 static void bf_record(struct bf *b, struct job *j, struct node **nodes, size_t n, int64_t start)
@@ -50,7 +63,7 @@ static void bf_record(struct bf *b, struct job *j, struct node **nodes, size_t n
     int64_t end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
     for (size_t k = 0; k < n; k++)
         resmap_use(b->map, sched_node_index(b->c, nodes[k]), start, end,
-                   sched_cpus_per_node(j, nodes[k]->cfg), sched_mem_per_node(j, nodes[k]->cfg));
+                   sched_cpus_per_node(j, nodes[k]->cfg), sched_mem_per_node(j, nodes[k]->cfg), j->id);
 }
 
 /* Start now on nodes whose future reservations it would not touch. */
@@ -101,6 +114,22 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
     return 0;
 }
 
+/* Held back only by reservations: which job's, and from when. */
+static int bf_behind(struct bf *b, struct job *j, const struct conf_partition *p,
+                     uint32_t *owner, int64_t *at)
+{
+    const char *why;
+    size_t n = sched_pick_now(b->c, j, p, b->picked, &why, NULL);
+    if (n != sched_nodes_needed(j))
+        return 0;
+    int64_t end = j->time_limit > 0 ? b->now + j->time_limit : RESMAP_FOREVER;
+    for (size_t k = 0; k < n; k++) {
+        if (resmap_reserved(b->map, sched_node_index(b->c, b->picked[k]), b->now, end, owner, at))
+            return 1;
+    }
+    return 0;
+}
+
 static void bf_wait(struct job *j, const char *why, const struct conf_partition *p)
 {
     char detail[256], when[32];
@@ -132,10 +161,24 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
         if (started || !job_is_pending(j) || job_is_terminal(j))
             return;
     }
+    uint32_t owner = 0;
+    int64_t at = 0;
+    int behind = 0;
+    for (size_t k = 0; k < np && !behind; k++)
+        behind = bf_behind(b, j, parts[k], &owner, &at);
     j->expected_start = 0;
     for (size_t k = 0; reserve && k < np && !j->expected_start; k++) {
         if (parts[k]->state == PART_UP || parts[k]->state == PART_DRAIN)
             bf_reserve(b, j, parts[k]);
+    }
+    if (behind && strcmp(why, "QueueReservation")) {
+        char detail[256], t1[32], t2[32];
+        snprintf(detail, sizeof(detail), "would fit now, but job %u holds a reservation on "
+                 "those nodes from %s (its time limit would overlap); expected start %s", owner,
+                 format_datetime(at, t1, sizeof(t1)),
+                 j->expected_start ? format_datetime(j->expected_start, t2, sizeof(t2)) : "unknown");
+        sched_set_wait(j, JOB_RUNNABLE, "Priority", detail);
+        return;
     }
     bf_wait(j, why, np ? parts[0] : NULL);
 }
@@ -147,7 +190,7 @@ static void backfill_pass(struct ctld *c)
     struct bf b = { c, resmap_create(c->nnodes, ctld_now()), ctld_now(), { 0 }, 0,
                     calloc(c->nnodes + 1, 1), calloc(c->nnodes + 1, sizeof(struct node *)) };
     bf_fill_map(&b);
-    b.ntimes = resmap_times(b.map, b.times, BF_MAX_TIMES);
+    bf_times(&b);
     uint32_t tested = 0;
     for (size_t i = 0; i < n; i++) {
         struct job *j = order[i];
@@ -155,7 +198,7 @@ static void backfill_pass(struct ctld *c)
             continue;
         /* Past the test budget, jobs may still start now but get no reservation. */
         bf_job(&b, j, tested++ < c->conf->bf_max_job_test);
-        b.ntimes = resmap_times(b.map, b.times, BF_MAX_TIMES);
+        bf_times(&b);
     }
     resmap_destroy(b.map);
     free(b.avoid);
