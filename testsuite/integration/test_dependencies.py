@@ -7,6 +7,7 @@ expressions); failure cascades (DependencyFailed) and
 update."""
 
 import os
+import time
 
 import pytest
 
@@ -38,11 +39,16 @@ def test_after_starts_once_the_other_started(cluster):
     j = cluster.wait_state(b, "PENDING")
     assert j["Reason"] == "Dependency", j
     assert "after:%d" % a in j["Dependency"], j
+    released = time.time()
     cluster.ok(cluster.bin("scontrol"), "release", str(a))
-    for x in (a, b):
-        assert wait_done(cluster, x)["JobState"] == "COMPLETED"
+    ja, jb = [wait_done(cluster, x) for x in (a, b)]
+    assert ja["JobState"] == "COMPLETED" and jb["JobState"] == "COMPLETED", (ja, jb)
+    # "after" means once A has started (the controller's start; the scripts'
+    # own first lines may run in either order): B did not start while A was
+    # held, and not before A's start.
     iv = intervals(d)
-    assert iv[str(b)][0] >= iv[str(a)][0], iv
+    assert iv[str(b)][0] >= released, (released, iv)
+    assert jb["StartTime"] >= ja["StartTime"], (ja["StartTime"], jb["StartTime"])
 
 
 def test_afterany_afterok_afternotok(cluster):
