@@ -287,3 +287,28 @@ void job_destroy(struct job *j)
     json_decref(j->retry_rules);
     free(j);
 }
+
+/* Only the named keys: squeue at 100,000 jobs must not serialize records in
+ * full.  Keys the field table lacks come from the full record (rare). */
+json_t *job_to_json_fields(const struct job *j, json_t *keys)
+{
+    json_t *o = json_object(), *k, *full = NULL;
+    size_t i;
+    json_array_foreach(keys, i, k) {
+        const char *name = json_string_value(k);
+        const struct field *f = NULL;
+        for (size_t n = 0; name && n < NFIELDS && !f; n++)
+            if (!strcmp(fields[n].key, name))
+                f = &fields[n];
+        json_t *v = f ? field_get(j, f) : NULL;
+        if (!f && name) {
+            if (!full)
+                full = job_to_json(j);
+            v = json_incref(json_object_get(full, name));
+        }
+        if (v)
+            json_object_set_new(o, name, v);
+    }
+    json_decref(full);
+    return o;
+}

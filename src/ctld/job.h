@@ -109,6 +109,7 @@ void job_set_str(char **field, const char *value);
 /* The record the protocol and the database share (doc/protocol.md). */
 json_t *job_to_json(const struct job *j);
 json_t *job_array_summary(const struct job *j);
+json_t *job_to_json_fields(const struct job *j, json_t *keys);
 /* Rebuild a job from a stored record. */
 struct job *job_from_json(json_t *rec, sl_error_t *e);
 

@@ -141,9 +141,11 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         json_decref(jobs);
         return;
     }
+    json_t *keys = json_object_get(q, "fields");
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if ((nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j))
-            json_array_append_new(jobs, job_to_json(j));
+            json_array_append_new(jobs, json_is_array(keys) ? job_to_json_fields(j, keys)
+                                                            : job_to_json(j));
     }
     for (size_t i = 0; i < nsel; i++) {
         if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))

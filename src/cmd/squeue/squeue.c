@@ -247,6 +247,17 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
         jobarray_rows(jobs, o->expand, print_row, &p);
 }
 
+/* Every record key the fields and the array folding read. */
+static const char *const record_keys[] = {
+    "job_id", "array_job_id", "array_task_id", "array_tasks_pending", "array_throttle",
+    "array_tasks_cancelled", "slurm_state", "state", "reason", "reason_detail", "user", "uid",
+    "gid", "name", "account", "partition", "queue", "qos", "share", "sched_priority", "nice",
+    "nodes", "nodes_min", "num_nodes", "num_cpus", "num_tasks", "cpus_per_task", "mem_mb",
+    "time_limit", "start_time", "submit_time", "end_time", "expected_start", "exit_code",
+    "exit_signal", "exclusive", "dependency", "priority", "cwd", "command", "comment",
+    "stdout", "stderr", "stdin", NULL,
+};
+
 int main(int argc, char **argv)
 {
     struct squeue_opts o = { .req = json_object() };
@@ -256,6 +267,13 @@ int main(int argc, char **argv)
     opts_parse(&o, argc, argv);
     f = opts_format(&o);   /* a bad format is reported before connecting */
     ids = json_object_get(o.req, "job_ids");
+    /* Only what squeue reads: at 100,000 jobs full records would be ~100 MB. */
+    if (!o.json) {
+        json_t *keys = json_array();
+        for (size_t i = 0; record_keys[i]; i++)
+            json_array_append_new(keys, json_string(record_keys[i]));
+        json_object_set_new(o.req, "fields", keys);
+    }
     reply = cmd_call("job_list", json_incref(o.req));
     jobs = jobs_select(&o, json_object_get(reply, "jobs"));
     if (json_array_size(ids) == 1 && json_array_size(jobs) == 0 && !o.name && !o.parts)
