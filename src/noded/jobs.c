@@ -123,7 +123,7 @@ void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist)
     j->result = result;
     j->result_seq = ++js->next_seq;
     /* Kept on disk so that a restarted sluiced still reports it. */
-    if (persist && spool_write_json(j->dir, "status.json", result, 0600, &e) < 0)
+    if (persist && spool_write_json(j->dir, "status.json", result, 0600, 1, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)j->id, e.text);
     js->ops.ended(js->arg, j->id, j->result_seq, result);
 }

@@ -138,7 +138,7 @@ static int launch_prepare(const jobs_t *js, struct job *j, json_t *rec, sl_error
         return sl_errprintf(e, "cannot create job directory %s: %s", j->dir, strerror(errno));
     if (getuid() == 0 && chmod(j->dir, 0711) < 0)
         return sl_errprintf(e, "cannot set mode of %s: %s", j->dir, strerror(errno));
-    return spool_write_json(j->dir, "launch.json", rec, 0600, e);
+    return spool_write_json(j->dir, "launch.json", rec, 0600, 0, e);
 }
 
 static void launch_fail(jobs_t *js, struct job *j, const char *msg)

@@ -65,7 +65,7 @@ int spool_remove(const char *path, sl_error_t *e)
     return remove_at(AT_FDCWD, path, e);
 }
 
-int spool_write_json(const char *dir, const char *name, json_t *o, mode_t mode,
+int spool_write_json(const char *dir, const char *name, json_t *o, mode_t mode, int durable,
                      sl_error_t *e)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
@@ -90,7 +90,10 @@ int spool_write_json(const char *dir, const char *name, json_t *o, mode_t mode,
         else if (n > 0)
             off += (size_t)n;
     }
-    if (rc == 0 && fsync(fd) < 0)
+    /* A launch record matters only while the node stays up: if the node
+     * loses power the job is lost with it and the controller settles that
+     * (requeue or NODE_FAIL), so it skips the fsync.  Results are durable. */
+    if (rc == 0 && durable && fsync(fd) < 0)
         rc = sl_errprintf(e, "cannot write %s: %s", tmp, strerror(errno));
     close(fd);
     free(text);

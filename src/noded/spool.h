@@ -15,7 +15,7 @@ int spool_remove(const char *path, sl_error_t *e);
 
 /* Write json to dir/name atomically (temporary file + rename), mode for
  * the file. */
-int spool_write_json(const char *dir, const char *name, json_t *o, mode_t mode,
+int spool_write_json(const char *dir, const char *name, json_t *o, mode_t mode, int durable,
                      sl_error_t *e);
 
 /* Read dir/name; NULL if it does not exist or does not parse (e says which). */
