@@ -203,10 +203,11 @@ void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
-    if (j && j->state == JOB_STARTING) {
+    /* Not a durable write of its own: after a restart the node's
+     * registration says again that the job runs, and queries of active jobs
+     * read memory.  The next change of the job persists it. */
+    if (j && j->state == JOB_STARTING)
         j->state = JOB_RUNNING;
-        ctld_job_save(c, j);
-    }
     conn_reply(conn, id, json_object());
 }
 

@@ -16,12 +16,13 @@ from modelutil import (array_tasks, expand_idx, intervals, max_concurrency, sacc
 # The 10,000-task array: in a sanitizer build (several times slower) a
 # 1,000-task array exercises the same paths within CI's budget.
 BIG = int(os.environ.get("SLUICE_BIG_ARRAY") or (10000 if SCALE == 1 else 1000))
+CPUS = int(os.environ.get("SLUICE_BIG_ARRAY_CPUS") or 16)
 
 
 @pytest.fixture(scope="module")
 def cluster(cluster_factory):
-    # 16 fake CPUs per node: the big array runs 32 tasks at once.
-    return cluster_factory(nodes=2, cpus=16, mem=4000, append="KillWait=2\n")
+    # Fake CPUs per node: the big array runs 2 x CPUS tasks at once.
+    return cluster_factory(nodes=2, cpus=CPUS, mem=4000, append="KillWait=2\n")
 
 
 def pending_ids(cluster, jid):
