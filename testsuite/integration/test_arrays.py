@@ -16,7 +16,7 @@ from modelutil import (array_tasks, expand_idx, intervals, max_concurrency, sacc
 # The 10,000-task array: in a sanitizer build (several times slower) a
 # 1,000-task array exercises the same paths within CI's budget.
 BIG = int(os.environ.get("SLUICE_BIG_ARRAY") or (10000 if SCALE == 1 else 1000))
-CPUS = int(os.environ.get("SLUICE_BIG_ARRAY_CPUS") or 16)
+CPUS = int(os.environ.get("SLUICE_BIG_ARRAY_CPUS") or 64)
 
 
 @pytest.fixture(scope="module")

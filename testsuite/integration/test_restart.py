@@ -84,7 +84,8 @@ echo "end $SLURM_JOB_ID" >> runs-$SLURM_JOB_ID.log
     assert not missing, "lost %d jobs after kill -9: %s" % (len(missing), sorted(missing)[:20])
     for i in (0, QUEUED // 2, QUEUED - 1):      # records intact
         j = cluster.job(queued[i])
-        assert j["JobName"] == "q%d" % i and j["JobState"] in ("PENDING", "RUNNING", "COMPLETED"), j
+        assert j["JobName"] == "q%d" % i and j["JobState"] in ("PENDING", "CONFIGURING", "RUNNING", "COMPLETING",
+                                                               "COMPLETED"), j
 
     # The two that ended while the controller was down are recorded as
     # completed; the other two are still running and then complete once.

@@ -6,7 +6,6 @@ other ways a job waits or comes back: --begin, scontrol hold/release/requeue
 and scontrol update of a pending job."""
 
 import os
-import re
 import time
 
 import pytest
