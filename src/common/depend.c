@@ -119,6 +119,10 @@ int depend_parse(const char *expr, struct deplist *out, sl_error_t *e)
             goto fail;
         }
         sep = *p++;
+        if (!*p) {
+            sl_errprintf(e, "nothing after the last '%c'", sep);
+            goto fail;
+        }
     }
     out->any = sep == '?';
     return 0;

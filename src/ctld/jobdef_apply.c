@@ -127,8 +127,9 @@ static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
         set_default(out, !strcmp(type, "VCPU") ? "cpus_per_task" : "mem_mb", json_integer(n));
     }
     json_t *np = json_object_get(def, "nodeProperties");
-    if (np)
-        set_default(out, "nodes_min", json_integer(json_integer_value(json_object_get(np, "numNodes"))));
+    json_int_t nn = json_integer_value(json_object_get(np, "numNodes"));
+    if (nn > 0)
+        set_default(out, "nodes_min", json_integer(nn));
     return 0;
 }
 
@@ -136,7 +137,9 @@ static void apply_retry(json_t *out, json_t *def)
 {
     json_t *rs = json_object_get(def, "retryStrategy"), *rules = json_array(), *r;
     size_t i;
-    set_default(out, "attempts", json_integer(json_integer_value(json_object_get(rs, "attempts"))));
+    json_int_t attempts = json_integer_value(json_object_get(rs, "attempts"));
+    if (attempts > 0)
+        set_default(out, "attempts", json_integer(attempts));
     json_array_foreach(json_object_get(rs, "evaluateOnExit"), i, r) {
         char text[1024];
         int n = snprintf(text, sizeof(text), "%s", json_string_value(json_object_get(r, "action")));

@@ -101,6 +101,8 @@ static const struct {
     { "afterok:1+5", NULL, "only allowed with after:" },
     { "singleton:3", NULL, "takes no job ids" },
     { "", NULL, "empty" },
+    { "afterok:1,", NULL, "nothing after the last ','" },
+    { "afterok:1?", NULL, "nothing after the last '?'" },
     { "afterok:1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:18:19:20:21", NULL, "at most 20" },
 };
 

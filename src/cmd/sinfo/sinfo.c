@@ -142,7 +142,13 @@ static void rows_add(json_t *rows, json_t *keys, const jobfmt_t *f, json_t *p, j
     free(key);
     json_array_foreach(keys, i, k) {
         if (json_equal(k, fullkey)) {
-            json_array_append(json_object_get(json_array_get(rows, i), "nodes"), n);
+            /* A node in several partitions shows once on a line without %P. */
+            json_t *have = json_object_get(json_array_get(rows, i), "nodes"), *x;
+            size_t m;
+            int dup = 0;
+            json_array_foreach(have, m, x) dup |= json_equal(x, n);
+            if (!dup)
+                json_array_append(have, n);
             json_decref(row);
             json_decref(fullkey);
             return;
