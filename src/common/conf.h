@@ -97,6 +97,7 @@ typedef struct conf {
     size_t noperators;
     char *sluice_user;           /* SluiceUser (default root) */
     int64_t job_retention;       /* JobRetention seconds (default 7 days) */
+    int64_t purge_job_after;     /* PurgeJobAfter seconds; 0 = keep accounting for ever */
     uint32_t max_array_size;     /* MaxArraySize (default 10001) */
     uint32_t max_job_count;      /* MaxJobCount (default 2000000) */
     char *ctld_log_file;         /* SluiceCtldLogFile, NULL = stderr */

@@ -61,6 +61,8 @@ static const struct conf_key globals[] = {
       "user the controller runs as" },
     { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 315360000, NULL, NULL,
       NULL, "seconds a finished job stays visible to scontrol show job (at most 10 years)" },
+    { "PurgeJobAfter", CT_SECONDS64, OFF(purge_job_after), "0", 0, 315360000, NULL, NULL,
+      NULL, "seconds after its end that a job's accounting record is deleted (0: never)" },
     { "MaxArraySize", CT_U32, OFF(max_array_size), "10001", 1, 4000001, NULL, NULL, NULL,
       "array task indexes must be below this" },
     { "MaxJobCount", CT_U32, OFF(max_job_count), "2000000", 1, UINT32_MAX, NULL, NULL, NULL,

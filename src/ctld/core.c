@@ -293,3 +293,28 @@ int ctld_user_uid(const char *name, uid_t *uid)
     }
     return -1;
 }
+
+/* PurgeJobAfter: delete old accounting records, at start and then every
+ * half purge period (at most hourly). */
+static void purge_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct ctld *c = arg;
+    int64_t after = c->conf->purge_job_after;
+    if (after > 0) {
+        int n = db_purge(c->db, ctld_now() - after);
+        if (n > 0)
+            log_info("purged %d finished jobs older than PurgeJobAfter=%lld s", n,
+                     (long long)after);
+        ctld_kick(c);
+    }
+    int64_t period = after > 0 && after / 2 < 3600 ? (after / 2 > 0 ? after / 2 : 1) : 3600;
+    struct timeval tv = { period, 0 };
+    evtimer_add(c->purge_ev, &tv);
+}
+
+void ctld_purge_start(struct ctld *c)
+{
+    if (!c->purge_ev)
+        c->purge_ev = evtimer_new(c->base, purge_cb, c);
+    purge_cb(-1, 0, c);
+}

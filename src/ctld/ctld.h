@@ -62,6 +62,7 @@ struct ctld {
     struct event *flush_ev;        /* end-of-iteration: schedule, commit, reply */
     struct event *sig_hup, *sig_term, *sig_int;
     struct event *wake_ev;         /* next begin time or after+MIN */
+    struct event *purge_ev;        /* PurgeJobAfter */
     int64_t wake_at;
     int sched_needed;
     double sched_next_ms;          /* earliest next pass (monotonic ms) */
@@ -139,6 +140,8 @@ json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e);
 
 /* Wake the scheduler at time t (begin times, after:ID+MIN). */
 void ctld_wake_at(struct ctld *c, int64_t t);
+/* Apply PurgeJobAfter now and periodically. */
+void ctld_purge_start(struct ctld *c);
 
 /* Nodes (node.c). */
 struct node *node_find(struct ctld *c, const char *name);

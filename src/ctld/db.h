@@ -34,6 +34,9 @@ void db_attempt_insert(struct db *d, json_t *rec);
 /* Records of earlier attempts of the jobs in list (each has job_id), appended. */
 void db_attempts_append(struct db *d, json_t *jobs);
 
+/* Delete finished jobs that ended before `before` (and their attempts). */
+int db_purge(struct db *d, int64_t before);
+
 /* Job definitions. */
 int db_jobdef_add(struct db *d, const char *name, json_t *def, int64_t now, sl_error_t *e);
 json_t *db_jobdef_list(struct db *d, const char *name, int revision, int all);

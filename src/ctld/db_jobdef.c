@@ -169,3 +169,26 @@ void db_share_save(struct db *d, const char *policy, const char *id, double usag
     db_step(d, st, "save share usage");
     sqlite3_finalize(st);
 }
+
+int db_purge(struct db *d, int64_t before)
+{
+    const char *sql[] = {
+        "DELETE FROM jobs WHERE state IN ('SUCCEEDED','FAILED') AND end_time > 0"
+        " AND end_time < ?",
+        "DELETE FROM attempts WHERE job_id NOT IN (SELECT id FROM jobs)",
+    };
+    int removed = 0;
+    db_begin(d);
+    for (size_t i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(d->h, sql[i], -1, &st, NULL) != SQLITE_OK)
+            return -1;
+        if (i == 0)
+            sqlite3_bind_int64(st, 1, before);
+        db_step(d, st, "purge");
+        if (i == 0)
+            removed = sqlite3_changes(d->h);
+        sqlite3_finalize(st);
+    }
+    return removed;
+}

@@ -144,6 +144,7 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     log_info("sluicectld %s serving %s:%d, %zu active jobs recovered, next job id %u",
              PACKAGE_VERSION, c->conf->controller_host, c->conf->controller_port,
              jobtab_count(c->jobs), c->next_job_id);
+    ctld_purge_start(c);
     ctld_sched_request(c);
     return 0;
 }
@@ -165,6 +166,8 @@ static void ctld_stop(struct ctld *c)
         event_free(c->wake_ev);
     if (c->sched_timer)
         event_free(c->sched_timer);
+    if (c->purge_ev)
+        event_free(c->purge_ev);
     dep_index_fini();
     db_close(c->db);
     ctld_core_fini();

@@ -197,6 +197,12 @@ static const char *act_cancel(struct ctld *c, struct job *j, uid_t uid, json_t *
         launch_signal(c, j, sig);
         return NULL;
     }
+    /* AWS Batch's distinction, for the HTTP API: "cancel" applies only to
+     * jobs not yet started; "terminate" (scancel's meaning) to any. */
+    const char *mode = json_string_value(json_object_get(q, "mode"));
+    if (mode && !strcmp(mode, "cancel") && !job_is_pending(j) && !job_is_array_parent(j))
+        return "Job has started: cancel applies only to jobs not yet started (terminate stops "
+               "running jobs)";
     if (j->completing)
         return NULL;   /* already being terminated: cancelling again is harmless */
     if (job_is_array_parent(j)) {

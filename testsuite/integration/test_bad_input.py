@@ -327,3 +327,26 @@ def test_daemons_survived(cluster):
     st = cluster.status()
     assert all(x["alive"] for x in st["daemons"]), st
     cluster.wait_nodes_idle()
+
+
+def test_aws_cancel_versus_terminate(cluster):
+    """The operations layer's AWS distinction: "cancel" only stops jobs that
+    have not started (and refuses a running one); "terminate" stops any."""
+    running = cluster.submit("--wrap", "sleep 300")
+    held = cluster.submit("-H", "--wrap", "true")
+    cluster.wait_state(running, ("RUNNING",))
+    with connect(cluster) as s:
+        hello(cluster, s)
+        s.sendall(frame({"op": "job_cancel", "id": 1,
+                         "body": {"job_ids": [running, held], "mode": "cancel"}}))
+        rep = recv_frame(s)
+        assert rep["body"]["done"] == [held], rep
+        assert [e["job_id"] for e in rep["body"]["errors"]] == [running], rep
+        assert "not yet started" in rep["body"]["errors"][0]["message"], rep
+        assert cluster.state(running) == "RUNNING"
+        s.sendall(frame({"op": "job_cancel", "id": 2,
+                         "body": {"job_ids": [running], "mode": "terminate"}}))
+        rep = recv_frame(s)
+        assert rep["body"]["done"] == [running] and not rep["body"]["errors"], rep
+    cluster.wait_sacct(running, lambda st: st.startswith("CANCELLED"))
+    cluster.wait_sacct(held, lambda st: st.startswith("CANCELLED"))

@@ -138,7 +138,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "SluiceCtldLogFile")), "(null)");
     ck_assert_str_eq(json_string_value(json_object_get(o, "JobRetention")), "604800");
     ck_assert_str_eq(json_string_value(json_object_get(o, "SchedulerType")), "sched/builtin");
-    ck_assert_uint_eq(json_object_size(o), 31);
+    ck_assert_uint_eq(json_object_size(o), 32);
     free(s);
     json_decref(o);
     conf_destroy(c);
