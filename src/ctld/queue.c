@@ -191,92 +191,97 @@ static int queue_busy(struct ctld *c, const char *name)
     return 0;
 }
 
-/* create / update / delete: {"op": ..., "name": N, "keys": {"Priority": "10", ...}} */
+/* Keep what was set at run time, merged with what was kept before (a fresh
+ * object drops the old keys), so that restarts and reconfigures apply it. */
+static void change_store(struct ctld *c, int policy, const char *name, json_t *keys, int fresh)
+{
+    json_t *stored = policy ? db_policies_load(c->db) : db_queues_load(c->db);
+    json_t *prev = json_object_get(json_object_get(stored, name), "keys");
+    json_t *all = prev && !fresh ? json_deep_copy(prev) : json_object();
+    json_object_update(all, keys);
+    json_decref(stored);
+    if (policy)
+        db_policy_save(c->db, name, json_pack("{s:o}", "keys", all));
+    else
+        db_queue_save(c->db, name, json_pack("{s:o}", "keys", all));
+}
+
+static const char *queue_create(struct ctld *c, const char *name, json_t *keys, sl_error_t *e)
+{
+    if (queue_find(c, name) || conf_part_find(c->conf, name)) {
+        sl_errprintf(e, "queue '%s' already exists", name);
+        return "EINVAL";
+    }
+    struct queue *queue = queue_add(c);
+    queue->q.name = strdup(name);
+    queue->q.priority = 1;
+    if (queue_apply(c, queue, keys, e) < 0) {
+        queue_remove(c, queue);
+        return "EINVAL";
+    }
+    return NULL;
+}
+
+static const char *queue_delete(struct ctld *c, struct queue *queue, const char *name,
+                                sl_error_t *e)
+{
+    if (queue->implicit) {
+        sl_errprintf(e, "queue '%s' is a partition's own queue: remove the partition instead",
+                     name);
+        return "EINVAL";
+    }
+    if (!queue->q.disabled || queue_busy(c, name)) {
+        sl_errprintf(e, "queue '%s' must be DISABLED and empty before it is deleted", name);
+        return "EBUSY";
+    }
+    queue_remove(c, queue);
+    db_queue_save(c->db, name, json_pack("{s:b}", "deleted", 1));
+    return NULL;
+}
+
+/* create / update / delete: {"action": ..., "name": N, "keys": {"Priority": "10", ...}} */
 static void queue_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg, json_t *keys)
 {
     struct ctld *c = arg;
     const char *what = json_string_value(json_object_get(q, "action"));
     const char *name = json_string_value(json_object_get(q, "name"));
     struct queue *queue = name ? queue_find(c, name) : NULL;
+    const char *code = NULL;
     sl_error_t e;
-    if (!ctld_is_admin(c, conn_uid(conn)))
-        {
-            conn_error(conn, id, "EPERM", "Access/permission denied: only root or an "
-                                             "operator can change queues");
-            return;
-        }
-    if (!what || !name || !*name)
-        {
-            conn_error(conn, id, "EINVAL", "queue_change needs an action and a name");
-            return;
-        }
-    if (!strcmp(what, "create")) {
-        if (queue || conf_part_find(c->conf, name))
-            {
-            conn_error(conn, id, "EINVAL", "queue '%s' already exists", name);
-            return;
-        }
-        queue = queue_add(c);
-        queue->q.name = strdup(name);
-        queue->q.priority = 1;
-        if (queue_apply(c, queue, keys, &e) < 0) {
-            queue_remove(c, queue);
-            {
-            conn_error(conn, id, "EINVAL", "%s", e.text);
-            return;
-        }
-        }
-    } else if (!strcmp(what, "update")) {
-        if (!queue)
-            {
-            conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
-            return;
-        }
-        if (queue_apply(c, queue, keys, &e) < 0)
-            {
-            conn_error(conn, id, "EINVAL", "%s", e.text);
-            return;
-        }
-    } else if (!strcmp(what, "delete")) {
-        if (!queue)
-            {
-            conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
-            return;
-        }
-        if (queue->implicit)
-            {
-            conn_error(conn, id, "EINVAL", "queue '%s' is a partition's own queue: "
-                                                  "remove the partition instead", name);
-            return;
-        }
-        if (!queue->q.disabled || queue_busy(c, name))
-            {
-            conn_error(conn, id, "EBUSY", "queue '%s' must be DISABLED and empty "
-                                                 "before it is deleted", name);
-            return;
-        }
-        queue_remove(c, queue);
-        db_queue_save(c->db, name, json_pack("{s:b}", "deleted", 1));
-        ctld_kick(c);
-        {
-            ctld_reply_later(c, conn, id, json_object());
-            return;
-        }
-    } else {
-        {
-            conn_error(conn, id, "EINVAL", "unknown queue action '%s'", what);
-            return;
-        }
+    if (!ctld_is_admin(c, conn_uid(conn))) {
+        conn_error(conn, id, "EPERM", "Access/permission denied: only root or an operator can "
+                                      "change queues");
+        return;
     }
-    /* Keep everything set at run time, merged with what was kept before. */
-    json_t *stored = db_queues_load(c->db), *prev = json_object_get(json_object_get(stored, name), "keys");
-    json_t *all = prev ? json_deep_copy(prev) : json_object();
-    json_object_update(all, keys);
-    json_decref(stored);
-    db_queue_save(c->db, name, json_pack("{s:o}", "keys", all));
+    if (!what || !name || !*name) {
+        conn_error(conn, id, "EINVAL", "queue_change needs an action and a name");
+        return;
+    }
+    if (strcmp(what, "create") && !queue) {
+        conn_error(conn, id, "ENOENT", "Invalid queue name specified: %s", name);
+        return;
+    }
+    if (!strcmp(what, "create"))
+        code = queue_create(c, name, keys, &e);
+    else if (!strcmp(what, "update"))
+        code = queue_apply(c, queue, keys, &e) < 0 ? "EINVAL" : NULL;
+    else if (!strcmp(what, "delete"))
+        code = queue_delete(c, queue, name, &e);
+    else
+        code = (sl_errprintf(&e, "unknown queue action '%s'", what), "EINVAL");
+    if (code) {
+        conn_error(conn, id, code, "%s", e.text);
+        return;
+    }
+    if (!strcmp(what, "delete")) {
+        ctld_kick(c);
+        ctld_reply_later(c, conn, id, json_object());
+        return;
+    }
+    change_store(c, 0, name, keys, !strcmp(what, "create"));
     log_info("queue %s %sd by uid %u", name, what, (unsigned)conn_uid(conn));
     ctld_sched_request(c);
-    ctld_reply_later(c, conn, id, queue_to_json(c, queue));
+    ctld_reply_later(c, conn, id, queue_to_json(c, queue_find(c, name)));
 }
 
 /* Scheduling policies live in the config struct, which the controller owns;
@@ -436,12 +441,7 @@ static void policy_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg, js
         conn_error(conn, id, "EINVAL", "%s", e.text);
         return;
     }
-    json_t *stored = db_policies_load(c->db);
-    json_t *prev = json_object_get(json_object_get(stored, name), "keys");
-    json_t *all = prev && !created ? json_deep_copy(prev) : json_object();
-    json_object_update(all, keys);
-    json_decref(stored);
-    db_policy_save(c->db, name, json_pack("{s:o}", "keys", all));
+    change_store(c, 1, name, keys, created);
     ctld_sched_request(c);
     ctld_reply_later(c, conn, id, policy_to_json(p));
 }
