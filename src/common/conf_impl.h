@@ -46,11 +46,19 @@ struct conf_key {
 
 #define CONF_FIELD(obj, k, type) ((type *)((char *)(obj) + (k)->offset))
 
+struct conf_where;
+struct conf_pair;
+
 /* conf_value.c */
 const struct conf_key *conf_key_find(const struct conf_key *tab, size_t n, const char *name);
 /* Set k's field in obj from text; errors read "bad value for KEY: why". */
 int conf_key_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 const char *conf_key_show(const struct conf_key *k, const void *obj, char *buf, size_t len);
+/* Apply a record line's KEY=VALUE pairs (kv[1..n-1]) to obj through tab;
+ * *set gets bit i for each tab[i] given.  Errors carry "FILE:LINE:". */
+int conf_keys_apply(const struct conf_key *tab, size_t ntab, void *obj, unsigned *set,
+                    const struct conf_where *w, const struct conf_pair *kv, size_t n,
+                    sl_error_t *e);
 /* Free k's field in obj if it owns memory (strings). */
 void conf_key_free(const struct conf_key *k, void *obj);
 /* Replace *dst by a copy of src (NULL allowed).  -1 on no memory. */

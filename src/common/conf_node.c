@@ -302,18 +302,8 @@ int conf_node_line(struct conf_parser *p, const struct conf_where *w,
         return sl_errprintf(e, "%s:%d: bad value for NodeName: empty value", w->file, w->line);
     if (tmpl_copy(&t, &p->ns->def) < 0)
         return sl_errprintf(e, "out of memory");
-    for (size_t i = 1; i < n; i++) {
-        const struct conf_key *k = conf_key_find(node_keys, NKEYS, kv[i].key);
-        if (!k) {
-            sl_errprintf(e, "%s:%d: unknown key '%s'", w->file, w->line, kv[i].key);
-            goto out;
-        }
-        if (conf_key_set(k, &t, kv[i].val, e) < 0) {
-            sl_errprefix(e, "%s:%d", w->file, w->line);
-            goto out;
-        }
-        t.set |= 1u << (k - node_keys);
-    }
+    if (conf_keys_apply(node_keys, NKEYS, &t, &t.set, w, kv, n, e) < 0)
+        goto out;
     if (strcasecmp(kv[0].val, "DEFAULT") == 0) {
         tmpl_free(&p->ns->def);
         p->ns->def = t;

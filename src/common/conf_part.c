@@ -186,18 +186,8 @@ int conf_part_line(struct conf_parser *p, const struct conf_where *w,
     t.p.nodes_expr = NULL;
     if (conf_strset(&t.p.nodes_expr, p->ps->def.p.nodes_expr) < 0)
         return sl_errprintf(e, "out of memory");
-    for (size_t i = 1; i < n; i++) {
-        const struct conf_key *k = conf_key_find(part_keys, NKEYS, kv[i].key);
-        if (!k) {
-            sl_errprintf(e, "%s:%d: unknown key '%s'", w->file, w->line, kv[i].key);
-            goto out;
-        }
-        if (conf_key_set(k, &t, kv[i].val, e) < 0) {
-            sl_errprefix(e, "%s:%d", w->file, w->line);
-            goto out;
-        }
-        t.set |= 1u << (k - part_keys);
-    }
+    if (conf_keys_apply(part_keys, NKEYS, &t, &t.set, w, kv, n, e) < 0)
+        goto out;
     if (strcasecmp(kv[0].val, "DEFAULT") == 0) {
         conf_part_free(&p->ps->def.p);
         p->ps->def = t;

@@ -160,3 +160,18 @@ void conf_key_free(const struct conf_key *k, void *obj)
         *p = NULL;
     }
 }
+
+int conf_keys_apply(const struct conf_key *tab, size_t ntab, void *obj, unsigned *set,
+                    const struct conf_where *w, const struct conf_pair *kv, size_t n,
+                    sl_error_t *e)
+{
+    for (size_t i = 1; i < n; i++) {
+        const struct conf_key *k = conf_key_find(tab, ntab, kv[i].key);
+        if (!k)
+            return sl_errprintf(e, "%s:%d: unknown key '%s'", w->file, w->line, kv[i].key);
+        if (conf_key_set(k, obj, kv[i].val, e) < 0)
+            return sl_errprefix(e, "%s:%d", w->file, w->line);
+        *set |= 1u << (k - tab);
+    }
+    return 0;
+}
