@@ -60,15 +60,15 @@ static struct target target_status(struct ctld *c, uint32_t id, int32_t task)
 }
 
 /* The index before idx in the array's full set, or -1. */
-static int32_t array_prev(const struct job *p, uint32_t idx)
+static int32_t array_prev(struct job *pj, uint32_t idx)
 {
-    uint32_t limit = p->array_limit ? p->array_limit : 1;
-    idset_t *all = p->array_spec ? idset_decode(p->array_spec, limit, NULL, NULL) : NULL;
+    if (!pj->array_all && pj->array_spec)
+        pj->array_all = idset_decode(pj->array_spec, pj->array_limit ? pj->array_limit : 1,
+                                     NULL, NULL);
     int32_t prev = -1;
-    for (uint32_t i = all ? idset_first(all) : IDSET_NONE; i != IDSET_NONE && i < idx;
-         i = idset_next(all, i))
+    for (uint32_t i = pj->array_all ? idset_first(pj->array_all) : IDSET_NONE;
+         i != IDSET_NONE && i < idx; i = idset_next(pj->array_all, i))
         prev = (int32_t)i;
-    idset_destroy(all);
     return prev;
 }
 

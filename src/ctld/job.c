@@ -107,6 +107,7 @@ static const struct field fields[] = {
     U("array_job_id", array_job_id), I("array_task_id", array_task_id),
     S("array_spec", array_spec), U("array_throttle", array_throttle),
     U("array_size", array_size), U("array_limit", array_limit),
+    U("array_min", array_min), U("array_max", array_max),
     U("array_running", array_running),
     S("dependency", dependency), B("kill_on_invalid_dep", kill_on_invalid_dep),
     U("attempts", attempts), I64("begin_time", begin_time), I("warn_signal", warn_signal),
@@ -283,6 +284,7 @@ void job_destroy(struct job *j)
         free(*strs[i]);
     idset_destroy(j->array_pending);
     idset_destroy(j->array_cancelled);
+    idset_destroy(j->array_all);
     depend_free(&j->deps);
     json_decref(j->retry_rules);
     free(j);

@@ -61,6 +61,8 @@ struct job {
     idset_t *array_cancelled;          /* never-started tasks that were cancelled */
     uint32_t array_throttle, array_size, array_running;
     uint32_t array_limit;              /* largest index + 1: the sets' size */
+    uint32_t array_min, array_max;     /* of the whole index set, for the tasks' env */
+    idset_t *array_all;                /* whole set, decoded once when needed (memory only) */
     uint32_t array_ended[7];           /* ended tasks, by enum job_end */
 
     /* Dependencies. */

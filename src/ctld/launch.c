@@ -23,10 +23,8 @@ static void launch_array_fields(const struct job *j, json_t *rec)
 {
     if (!j->array_job_id || j->array_task_id < 0)
         return;
-    idset_t *all = j->array_spec ? idset_decode(j->array_spec, j->array_limit ? j->array_limit : 1,
-                                                NULL, NULL) : NULL;
-    uint32_t min = all ? idset_first(all) : (uint32_t)j->array_task_id;
-    uint32_t max = all ? idset_last(all) : (uint32_t)j->array_task_id;
+    /* Recorded at submit: decoding the whole set per task would cost O(tasks). */
+    uint32_t min = j->array_min, max = j->array_max;
     /* The step of a single "a-b:s" range; 1 otherwise, as Slurm reports. */
     unsigned step = 1;
     const char *colon = j->array_spec ? strchr(j->array_spec, ':') : NULL;
@@ -38,7 +36,6 @@ static void launch_array_fields(const struct job *j, json_t *rec)
                           (int)max, "array_task_step", (int)(step ? step : 1));
     json_object_update(rec, a);
     json_decref(a);
-    idset_destroy(all);
 }
 
 static json_t *launch_record(struct ctld *c, const struct job *j, const char *node_name)

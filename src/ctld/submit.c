@@ -215,6 +215,8 @@ static int spec_array(struct ctld *c, struct job *j, json_t *spec, sl_error_t *e
     j->array_pending = set;
     j->array_cancelled = idset_create(limit);
     j->array_size = idset_count(set);
+    j->array_min = idset_first(set);
+    j->array_max = idset_last(set);
     j->array_limit = limit;
     j->array_spec = strdup(json_string_value(a));
     return 0;
