@@ -23,6 +23,7 @@ struct sl_plugin_handle;
 /* A node's runtime state beside its configuration. */
 struct node {
     const struct conf_node *cfg;   /* points into ctld->conf; refreshed on reconfigure */
+    size_t index;                  /* in c->nodes */
     char *name;
     sl_conn_t *chan;               /* the node channel, NULL when disconnected */
     struct event *timeout_ev;      /* fires NodeTimeout after the last contact */

@@ -196,8 +196,10 @@ int node_setup(struct ctld *c, sl_error_t *e)
     json_t *saved = db_nodes_load(c->db);
     c->nnodes = c->conf->nnodes;
     c->nodes = calloc(c->nnodes ? c->nnodes : 1, sizeof(*c->nodes));
-    for (size_t i = 0; i < c->nnodes; i++)
+    for (size_t i = 0; i < c->nnodes; i++) {
         c->nodes[i] = node_create(c, &c->conf->nodes[i], saved);
+        c->nodes[i]->index = i;
+    }
     json_decref(saved);
     return 0;
 }
@@ -226,6 +228,7 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
     c->nnodes = newconf->nnodes;
     /* Recount allocations from the jobs that hold them. */
     for (size_t i = 0; i < c->nnodes; i++) {
+        c->nodes[i]->index = i;
         c->nodes[i]->alloc_cpus = 0;
         c->nodes[i]->alloc_mem_mb = 0;
         c->nodes[i]->njobs = 0;

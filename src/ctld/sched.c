@@ -40,10 +40,7 @@ int64_t sched_job_end(const struct job *j)
 
 size_t sched_node_index(struct ctld *c, const struct node *n)
 {
-    for (size_t i = 0; i < c->nnodes; i++)
-        if (c->nodes[i] == n)
-            return i;
-    return 0;
+    return n->index;
 }
 
 static int in_list(hostlist_t *hl, const char *name)
