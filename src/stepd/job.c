@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,18 +33,17 @@ static void prep_free(struct job_prep *p)
     jobenv_free(p->envp);
 }
 
-static int job_check_identity(const struct launch *l, const struct passwd *pw, sl_error_t *e)
+/* sluiced has checked the user against the node's user database and
+ * resolved the groups (src/noded/account.c); the stepd uses no name service. */
+static int job_check_identity(const struct launch *l, sl_error_t *e)
 {
     uid_t me = getuid();
 
     if (me != 0 && l->uid != me)
         return sl_errprintf(e, "sluicestepd runs as uid %ld (not root) and cannot run jobs of user %s",
                             (long)me, l->user);
-    if (me == 0 && !pw)
-        return sl_errprintf(e, "user %s does not exist on node %s", l->user, l->node_name);
-    if (pw && pw->pw_uid != l->uid)
-        return sl_errprintf(e, "user %s has uid %ld on node %s, not %ld", l->user,
-                            (long)pw->pw_uid, l->node_name, (long)l->uid);
+    if (me == 0 && !l->groups)
+        return sl_errprintf(e, "launch record for user %s has no group list", l->user);
     return 0;
 }
 
@@ -53,7 +51,7 @@ static int job_write_script(const struct launch *l, const char *jobdir, struct j
                             sl_error_t *e)
 {
     snprintf(p->script, sizeof(p->script), "%s/script", jobdir);
-    if (status_write_file(jobdir, "script", l->script, strlen(l->script), 0700, e) < 0)
+    if (status_write_file(jobdir, "script", l->script, strlen(l->script), 0700, 0, e) < 0)
         return -1;
     if (getuid() == 0 && chown(p->script, l->uid, l->gid) < 0)
         return sl_errprintf(e, "cannot give %s to uid %ld: %s", p->script, (long)l->uid,
@@ -98,6 +96,7 @@ static int job_start(const struct launch *l, const struct job_prep *p, int sigfd
 {
     struct spawn_req r = {
         .user = l->user, .uid = l->uid, .gid = l->gid, .change_user = getuid() == 0,
+        .groups = l->groups, .ngroups = l->ngroups,
         .cwd = l->cwd, .script = p->script, .argv = p->argv, .envp = p->envp,
         .stdin_path = p->in, .stdout_path = p->out, .stderr_path = p->err,
         .append = l->append,
@@ -134,12 +133,11 @@ static int job_start(const struct launch *l, const struct job_prep *p, int sigfd
 int job_run(const struct launch *l, const char *jobdir, int sigfd, struct job_status *st)
 {
     struct job_prep p = { 0 };
-    struct passwd *pw = getpwnam(l->user);
     sl_error_t e;
     int rc = 0;
 
     st->job_id = l->job_id;
-    if (job_check_identity(l, pw, &e) < 0 || job_write_script(l, jobdir, &p, &e) < 0) {
+    if (job_check_identity(l, &e) < 0 || job_write_script(l, jobdir, &p, &e) < 0) {
         snprintf(st->failure, sizeof(st->failure), "%s", e.text);
         st->exit_code = 1;
         st->start_time = st->end_time = (int64_t)time(NULL);
@@ -147,7 +145,7 @@ int job_run(const struct launch *l, const char *jobdir, int sigfd, struct job_st
     }
     job_prepare_files(l, &p);
     job_prepare_argv(l, &p);
-    p.envp = jobenv_build(l, pw);
+    p.envp = jobenv_build(l);
     rc = job_start(l, &p, sigfd, st);
     if (st->failure[0]) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, st->failure);

@@ -2,7 +2,6 @@
 #include "jobenv.h"
 
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +141,7 @@ static void jobenv_aws(struct envlist *el, const struct launch *l)
     }
 }
 
-char **jobenv_build(const struct launch *l, const struct passwd *pw)
+char **jobenv_build(const struct launch *l)
 {
     struct envlist el = { 0 };
     const char *key;
@@ -155,10 +154,10 @@ char **jobenv_build(const struct launch *l, const struct passwd *pw)
     jobenv_slurm_job(&el, l);
     jobenv_slurm_node(&el, l);
     jobenv_aws(&el, l);
-    if (pw) {
-        envlist_set(&el, "HOME", pw->pw_dir, 0);
-        envlist_set(&el, "SHELL", pw->pw_shell, 0);
-    }
+    if (l->home)
+        envlist_set(&el, "HOME", l->home, 0);
+    if (l->shell)
+        envlist_set(&el, "SHELL", l->shell, 0);
     envlist_set(&el, "USER", l->user, 0);
     envlist_set(&el, "LOGNAME", l->user, 0);
     envlist_set(&el, "PATH", "/usr/local/bin:/usr/bin:/bin", 0);

@@ -6,11 +6,10 @@
 #include <stddef.h>
 
 struct launch;
-struct passwd;
 
-/* A NULL-terminated, malloc'd "KEY=VALUE" array for execve.  pw may be
- * NULL (then HOME, SHELL, ... are only what the submitted env has). */
-char **jobenv_build(const struct launch *l, const struct passwd *pw);
+/* A NULL-terminated, malloc'd "KEY=VALUE" array for execve.  Without
+ * l->home and l->shell, HOME and SHELL are only what the submitted env has. */
+char **jobenv_build(const struct launch *l);
 void jobenv_free(char **env);   /* accepts NULL */
 
 /* Slurm's SLURM_TASKS_PER_NODE form for ntasks spread in blocks over

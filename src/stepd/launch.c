@@ -59,6 +59,28 @@ static int launch_check_lists(struct launch *l, sl_error_t *e)
     return 0;
 }
 
+/* sluiced resolves the user's groups (see src/noded/account.h). */
+static int launch_groups(struct launch *l, json_t *o, sl_error_t *e)
+{
+    json_t *arr = json_object_get(o, "groups"), *v;
+    size_t i;
+
+    if (!arr)
+        return 0;
+    if (!json_is_array(arr))
+        return sl_errprintf(e, "launch record: 'groups' is not an array");
+    l->groups = calloc(json_array_size(arr) + 1, sizeof(*l->groups));
+    if (!l->groups)
+        return sl_errprintf(e, "out of memory");
+    json_array_foreach(arr, i, v) {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return sl_errprintf(e, "launch record: groups[%zu] is not a group id", i);
+        l->groups[i] = (gid_t)json_integer_value(v);
+    }
+    l->ngroups = json_array_size(arr);
+    return 0;
+}
+
 static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
 {
     int64_t id, uid, gid;
@@ -70,6 +92,10 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
     l->job_id = (uint64_t)id;
     l->uid = (uid_t)uid;
     l->gid = (gid_t)gid;
+    l->home = str_or(o, "home", NULL);
+    l->shell = str_or(o, "shell", NULL);
+    if (launch_groups(l, o, e) < 0)
+        return -1;
     l->attempt = int_or(o, "attempt", 0);
     l->name = str_or(o, "name", "script");
     l->argv = json_object_get(o, "argv");
@@ -149,5 +175,6 @@ void launch_destroy(struct launch *l)
     if (!l)
         return;
     json_decref(l->root);
+    free(l->groups);
     free(l);
 }

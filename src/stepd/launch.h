@@ -20,6 +20,10 @@ struct launch {
     uid_t uid;
     gid_t gid;
     const char *user;
+    const char *home;        /* from the node's user database; NULL = unknown */
+    const char *shell;
+    gid_t *groups;           /* supplementary groups; NULL when not given */
+    size_t ngroups;
     const char *script;
     json_t *argv;            /* array of strings, may be empty */
     json_t *env;             /* object of strings, may be empty */

@@ -42,7 +42,7 @@ static void child_become_user(const struct spawn_req *r, int fd)
 {
     if (!r->change_user)
         return;
-    if (initgroups(r->user, r->gid) < 0)
+    if (setgroups(r->ngroups, r->groups) < 0)
         child_fail(fd, "could not set the groups of user %s: %s", r->user, strerror(errno));
     if (setgid(r->gid) < 0)
         child_fail(fd, "could not set gid %ld: %s", (long)r->gid, strerror(errno));

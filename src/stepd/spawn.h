@@ -15,6 +15,8 @@ struct spawn_req {
     uid_t uid;
     gid_t gid;
     int change_user;          /* running as root: become uid/gid */
+    const gid_t *groups;      /* supplementary groups when change_user */
+    size_t ngroups;
     const char *cwd;
     const char *script;       /* path of the script to exec */
     char **argv;              /* argv[0] is the script path */

@@ -33,7 +33,7 @@ static void fsync_dir(const char *dir)
 }
 
 int status_write_file(const char *dir, const char *name, const char *data, size_t len,
-                      mode_t mode, sl_error_t *e)
+                      mode_t mode, int durable, sl_error_t *e)
 {
     char tmp[PATH_MAX], dst[PATH_MAX];
     int fd;
@@ -43,7 +43,7 @@ int status_write_file(const char *dir, const char *name, const char *data, size_
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return sl_errprintf(e, "cannot create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
         int err = errno;
         close(fd);
         unlink(tmp);
@@ -55,7 +55,8 @@ int status_write_file(const char *dir, const char *name, const char *data, size_
         unlink(tmp);
         return sl_errprintf(e, "cannot rename %s to %s: %s", tmp, dst, strerror(err));
     }
-    fsync_dir(dir);
+    if (durable)
+        fsync_dir(dir);
     return 0;
 }
 
@@ -98,7 +99,7 @@ int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e)
     json_decref(o);
     if (!text)
         return sl_errprintf(e, "cannot encode status record");
-    rc = status_write_file(jobdir, "status.json", text, strlen(text), 0600, e);
+    rc = status_write_file(jobdir, "status.json", text, strlen(text), 0600, 1, e);
     free(text);
     return rc;
 }
@@ -107,5 +108,5 @@ int status_write_pid(const char *jobdir, pid_t pid, sl_error_t *e)
 {
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-    return status_write_file(jobdir, "stepd.pid", buf, (size_t)n, 0644, e);
+    return status_write_file(jobdir, "stepd.pid", buf, (size_t)n, 0644, 0, e);
 }

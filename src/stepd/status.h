@@ -1,6 +1,9 @@
 /* status.h: what the stepd leaves in the job directory for sluiced:
  * stepd.pid while it runs and status.json (the job_ended fields) at the end.
- * Both are written atomically (temporary file, fsync, rename). */
+ * Both are written atomically (temporary file, rename).  Only status.json
+ * is made durable (fsync of the file and the directory): a job's result
+ * must survive a node crash, while stepd.pid and the script are only read
+ * by a sluiced restarted on a running system, and a crash ends the job. */
 #ifndef SL_STEPD_STATUS_H
 #define SL_STEPD_STATUS_H
 
@@ -22,8 +25,9 @@ struct job_status {
 int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e);
 int status_write_pid(const char *jobdir, pid_t pid, sl_error_t *e);
 
-/* Write data to dir/name via dir/.name.tmp and rename; mode for the file. */
+/* Write data to dir/name via dir/.name.tmp and rename; mode for the file;
+ * durable: fsync the file before and the directory after the rename. */
 int status_write_file(const char *dir, const char *name, const char *data, size_t len,
-                      mode_t mode, sl_error_t *e);
+                      mode_t mode, int durable, sl_error_t *e);
 
 #endif

@@ -44,7 +44,17 @@ class Job:
             'mem_mb': 512, 'time_limit': -1, 'kill_wait': 1, 'submit_dir': self.cwd,
             'submit_host': 'login1', 'start_time': int(time.time()),
         }
+        # sluiced resolves these from the node's user database (src/noded/account.c).
+        user = fields.get('user', pw.pw_name)
+        try:
+            upw = pwd.getpwnam(user)
+            self.launch.update({'home': upw.pw_dir, 'shell': upw.pw_shell,
+                                'groups': os.getgrouplist(user, fields.get('gid', upw.pw_gid))})
+        except KeyError:
+            pass
         self.launch.update(fields)
+        for k in [k for k, v in self.launch.items() if v is None]:
+            del self.launch[k]
         with open(os.path.join(self.dir, 'launch.json'), 'w') as f:
             json.dump(self.launch, f)
         self.proc = None
@@ -247,6 +257,22 @@ def test_runs_as_user(root):
     assert st['exit_code'] == 0, st
     assert job.output().split() == [str(pw.pw_uid), str(pw.pw_gid)]
     assert os.stat(os.path.join(job.cwd, 'slurm-22.out')).st_uid == pw.pw_uid
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason='needs root to change user')
+def test_supplementary_groups_from_the_record(root):
+    """The stepd sets exactly the groups sluiced resolved: no name service."""
+    pw = pwd.getpwnam('nobody')
+    job = Job(root, 24, '#!/bin/sh\nid -G\n', uid=pw.pw_uid, gid=pw.pw_gid, user='nobody',
+              groups=[pw.pw_gid, 4242])
+    assert job.run()['exit_code'] == 0
+    assert sorted(int(g) for g in job.output().split()) == sorted({pw.pw_gid, 4242})
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason='needs root to change user')
+def test_refuses_record_without_groups(root):
+    st = Job(root, 25, '#!/bin/sh\necho never\n', groups=None).run()
+    assert 'no group list' in st['failure'] and st['exit_code'] != 0
 
 
 @pytest.mark.skipif(os.getuid() == 0, reason='runs as root')
