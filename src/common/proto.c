@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <event2/buffer.h>
 
 static int write_all(int fd, const void *buf, size_t len, sl_error_t *e)
 {
@@ -38,7 +37,7 @@ static int read_all(int fd, void *buf, size_t len, sl_error_t *e)
     return 0;
 }
 
-static json_t *proto_decode(const char *buf, size_t len, sl_error_t *e)
+json_t *proto_decode(const char *buf, size_t len, sl_error_t *e)
 {
     json_error_t jerr;
     json_t *msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -97,40 +96,6 @@ json_t *proto_read(int fd, sl_error_t *e)
         msg = proto_decode(buf, len, e);
     free(buf);
     return msg;
-}
-
-int proto_put(struct evbuffer *out, json_t *msg)
-{
-    char *text = json_dumps(msg, JSON_COMPACT);
-    if (!text)
-        return -1;
-    size_t len = strlen(text);
-    uint32_t hdr = htonl((uint32_t)len);
-    int rc = evbuffer_add(out, &hdr, 4);
-    if (rc == 0)
-        rc = evbuffer_add(out, text, len);
-    free(text);
-    return rc;
-}
-
-int proto_take(struct evbuffer *in, json_t **msg, sl_error_t *e)
-{
-    uint32_t hdr;
-    *msg = NULL;
-    if (evbuffer_get_length(in) < 4)
-        return 0;
-    evbuffer_copyout(in, &hdr, 4);
-    size_t len = ntohl(hdr);
-    if (len > PROTO_MAX_FRAME)
-        return sl_errprintf(e, "frame of %zu bytes exceeds the %u byte limit", len,
-                            PROTO_MAX_FRAME);
-    if (evbuffer_get_length(in) < len + 4)
-        return 0;
-    evbuffer_drain(in, 4);
-    const char *body = (const char *)evbuffer_pullup(in, (ssize_t)len);
-    *msg = proto_decode(body ? body : "", len, e);
-    evbuffer_drain(in, len);
-    return *msg ? 1 : -1;
 }
 
 json_t *proto_request(const char *op, uint64_t id, json_t *body)

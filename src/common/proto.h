@@ -17,7 +17,10 @@ struct evbuffer;
 int proto_write(int fd, json_t *msg, sl_error_t *e);
 json_t *proto_read(int fd, sl_error_t *e);
 
-/* Buffered I/O for libevent connections.  proto_take returns 1 and a message,
+/* One message from a frame's body (len bytes, not NUL-terminated). */
+json_t *proto_decode(const char *buf, size_t len, sl_error_t *e);
+
+/* Buffered I/O for libevent connections (proto_ev.c).  proto_take returns 1 and a message,
  * 0 when more bytes are needed, -1 on a malformed or oversized frame. */
 int proto_put(struct evbuffer *out, json_t *msg);
 int proto_take(struct evbuffer *in, json_t **msg, sl_error_t *e);
