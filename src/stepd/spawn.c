@@ -95,7 +95,10 @@ pid_t spawn_job(const struct spawn_req *r, int *report_fd, sl_error_t *e)
 
     if (pipe2(p, O_CLOEXEC) < 0)
         return sl_errprintf(e, "cannot create a pipe: %s", strerror(errno));
-    pid = fork();
+    /* vfork: the child shares our memory until it execs, so neither our
+     * page tables are copied nor our pages faulted in copy-on-write; it
+     * only makes system calls and writes to its own stack and the pipe. */
+    pid = vfork();
     if (pid < 0) {
         int err = errno;
         close(p[0]);
