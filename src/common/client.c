@@ -162,6 +162,47 @@ json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e
     return result;
 }
 
+/* The reply frame with our id, parsed into tp; skips other messages. */
+static int client_wait_tape(sl_client_t *cl, uint64_t id, struct jtape *tp, sl_error_t *e)
+{
+    for (;;) {
+        size_t len;
+        char *text = proto_read_text(cl->fd, &len, e);
+        if (!text)
+            return -1;
+        if (jtape_parse(tp, text, len, e) < 0)
+            return -1;
+        if (tp->t[0].type == JT_OBJ && jtape_get(tp, 0, "op") == JT_NONE &&
+            jtape_int(tp, jtape_get(tp, 0, "id"), -1) == (int64_t)id)
+            return 0;
+    }
+}
+
+size_t client_call_tape(sl_client_t *cl, const char *op, json_t *body, struct jtape *tp,
+                        sl_error_t *e)
+{
+    uint64_t id = cl->next_id++;
+    json_t *req = proto_request(op, id, body);
+    int rc = proto_write(cl->fd, req, e);
+    size_t err, res;
+    json_decref(req);
+    if (rc < 0 || client_wait_tape(cl, id, tp, e) < 0)
+        return JT_NONE;
+    cl->code[0] = '\0';
+    if ((err = jtape_get(tp, 0, "error")) != JT_NONE) {
+        const char *code = jtape_str(tp, jtape_get(tp, err, "code"));
+        const char *text = jtape_str(tp, jtape_get(tp, err, "message"));
+        snprintf(cl->code, sizeof(cl->code), "%s", code ? code : "EIO");
+        sl_errprintf(e, "%s", text ? text : "unknown error");
+        return JT_NONE;
+    }
+    res = jtape_get(tp, 0, "body");
+    if (res != JT_NONE && tp->t[res].type == JT_OBJ)
+        return res;
+    sl_errprintf(e, "reply to %s has no body", op);
+    return JT_NONE;
+}
+
 const char *client_last_code(const sl_client_t *cl)
 {
     return cl->code;

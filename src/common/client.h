@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include "error.h"
+#include "jtape.h"
 
 struct conf;
 typedef struct sl_client sl_client_t;
@@ -20,6 +21,11 @@ sl_client_t *client_open_addr(const struct conf *c, const char *host, int port,
  * NULL with e set to the server's error message.  client_last_code() then
  * gives the error code ("ENOENT", "EINVAL", "EPERM", ...). */
 json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e);
+/* The same, but the reply is parsed into tp (jtape.h: no allocation per
+ * value), for replies of 100,000 rows.  Returns the body's token, or
+ * JT_NONE with e set. */
+size_t client_call_tape(sl_client_t *cl, const char *op, json_t *body, struct jtape *tp,
+                        sl_error_t *e);
 const char *client_last_code(const sl_client_t *cl);
 int client_fd(const sl_client_t *cl);
 void client_close(sl_client_t *cl);   /* accepts NULL */

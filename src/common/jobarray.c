@@ -20,57 +20,99 @@ static const char *rec_str(const json_t *rec, const char *key)
     return s ? s : "";
 }
 
-int jobarray_is_meta(const json_t *rec)
+void jobarray_rec_get(const json_t *rec, struct jobarray_rec *a)
 {
-    return rec_int(rec, "array_task_id", -1) < 0
-           && (rec_int(rec, "array_job_id", 0) > 0
-               || json_object_get(rec, "array_tasks_pending") != NULL);
+    json_t *p = json_object_get(rec, "array_tasks_pending");
+    json_t *c = json_object_get(rec, "array_tasks_cancelled");
+    a->job_id = rec_int(rec, "job_id", 0);
+    a->array_job_id = rec_int(rec, "array_job_id", 0);
+    a->array_task_id = rec_int(rec, "array_task_id", -1);
+    a->throttle = rec_int(rec, "array_throttle", 0);
+    /* Present but not a string still marks the array's record. */
+    a->pending = p ? rec_str(rec, "array_tasks_pending") : NULL;
+    a->cancelled = c ? rec_str(rec, "array_tasks_cancelled") : NULL;
 }
 
-int64_t jobarray_base(const json_t *rec)
+int jobarray_rec_meta(const struct jobarray_rec *a)
 {
-    int64_t a = rec_int(rec, "array_job_id", 0);
-    return a > 0 ? a : rec_int(rec, "job_id", 0);
+    return a->array_task_id < 0 && (a->array_job_id > 0 || a->pending != NULL);
+}
+
+int64_t jobarray_rec_base(const struct jobarray_rec *a)
+{
+    return a->array_job_id > 0 ? a->array_job_id : a->job_id;
+}
+
+static const char *or_empty(const char *s)
+{
+    return s ? s : "";
 }
 
 /* "5-9999" or "5-9999%50" */
-static void pending_text(const json_t *rec, int with_throttle, char *buf, size_t len)
+static void pending_text(const struct jobarray_rec *a, int with_throttle, char *buf,
+                         size_t len)
 {
-    int64_t t = rec_int(rec, "array_throttle", 0);
-    if (with_throttle && t > 0)
-        snprintf(buf, len, "%s%%%lld", rec_str(rec, "array_tasks_pending"), (long long)t);
+    if (with_throttle && a->throttle > 0)
+        snprintf(buf, len, "%s%%%lld", or_empty(a->pending), (long long)a->throttle);
     else
-        snprintf(buf, len, "%s", rec_str(rec, "array_tasks_pending"));
+        snprintf(buf, len, "%s", or_empty(a->pending));
 }
 
-char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len)
+char *jobarray_rec_id(const struct jobarray_rec *a, int with_throttle, char *buf, size_t len)
 {
-    int64_t base = jobarray_base(rec), task = rec_int(rec, "array_task_id", -1);
+    int64_t base = jobarray_rec_base(a);
     char pend[4096];
-    if (task >= 0 && rec_int(rec, "array_job_id", 0) > 0) {
-        snprintf(buf, len, "%lld_%lld", (long long)base, (long long)task);
-    } else if (jobarray_is_meta(rec) && *rec_str(rec, "array_tasks_pending")) {
-        pending_text(rec, with_throttle, pend, sizeof(pend));
+    if (a->array_task_id >= 0 && a->array_job_id > 0) {
+        snprintf(buf, len, "%lld_%lld", (long long)base, (long long)a->array_task_id);
+    } else if (jobarray_rec_meta(a) && *or_empty(a->pending)) {
+        pending_text(a, with_throttle, pend, sizeof(pend));
         snprintf(buf, len, "%lld_[%s]", (long long)base, pend);
-    } else if (jobarray_is_meta(rec) && *rec_str(rec, "array_tasks_cancelled")) {
+    } else if (jobarray_rec_meta(a) && *or_empty(a->cancelled)) {
         /* Nothing pending: the tasks cancelled before they started (sacct). */
-        snprintf(buf, len, "%lld_[%s]", (long long)base, rec_str(rec, "array_tasks_cancelled"));
+        snprintf(buf, len, "%lld_[%s]", (long long)base, a->cancelled);
     } else {
         snprintf(buf, len, "%lld", (long long)base);
     }
     return buf;
 }
 
-char *jobarray_task(const json_t *rec, char *buf, size_t len)
+char *jobarray_rec_task(const struct jobarray_rec *a, char *buf, size_t len)
 {
-    int64_t task = rec_int(rec, "array_task_id", -1);
-    if (task >= 0 && rec_int(rec, "array_job_id", 0) > 0)
-        snprintf(buf, len, "%lld", (long long)task);
-    else if (jobarray_is_meta(rec) && *rec_str(rec, "array_tasks_pending"))
-        pending_text(rec, 1, buf, len);
+    if (a->array_task_id >= 0 && a->array_job_id > 0)
+        snprintf(buf, len, "%lld", (long long)a->array_task_id);
+    else if (jobarray_rec_meta(a) && *or_empty(a->pending))
+        pending_text(a, 1, buf, len);
     else
         snprintf(buf, len, "N/A");
     return buf;
+}
+
+int jobarray_is_meta(const json_t *rec)
+{
+    struct jobarray_rec a;
+    jobarray_rec_get(rec, &a);
+    return jobarray_rec_meta(&a);
+}
+
+int64_t jobarray_base(const json_t *rec)
+{
+    struct jobarray_rec a;
+    jobarray_rec_get(rec, &a);
+    return jobarray_rec_base(&a);
+}
+
+char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len)
+{
+    struct jobarray_rec a;
+    jobarray_rec_get(rec, &a);
+    return jobarray_rec_id(&a, with_throttle, buf, len);
+}
+
+char *jobarray_task(const json_t *rec, char *buf, size_t len)
+{
+    struct jobarray_rec a;
+    jobarray_rec_get(rec, &a);
+    return jobarray_rec_task(&a, buf, len);
 }
 
 static int index_parse(const char **p, uint32_t *out)
@@ -121,26 +163,45 @@ static int first_index(uint32_t idx, void *arg)
 
 /* Where a record sorts within its array: its task id; for the array's
  * record, its first pending task. */
-static int64_t task_key(const json_t *rec)
+static int64_t task_key(const struct jobarray_rec *a)
 {
     int64_t k = -1;
-    if (!jobarray_is_meta(rec))
-        return rec_int(rec, "array_task_id", -1);
-    jobarray_each(rec_str(rec, "array_tasks_pending"), first_index, &k, NULL);
+    if (!jobarray_rec_meta(a))
+        return a->array_task_id;
+    jobarray_each(or_empty(a->pending), first_index, &k, NULL);
     return k;
 }
 
-static int row_cmp(const void *a, const void *b)
+struct order_key {
+    int64_t base, task;
+    size_t pos;
+};
+
+static int order_cmp(const void *a, const void *b)
 {
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int64_t bx = jobarray_base(x), by = jobarray_base(y), kx, ky;
-    if (bx != by)
-        return bx < by ? -1 : 1;
-    kx = task_key(x);
-    ky = task_key(y);
-    if (kx != ky)
-        return kx < ky ? -1 : 1;
-    return 0;
+    const struct order_key *x = a, *y = b;
+    if (x->base != y->base)
+        return x->base < y->base ? -1 : 1;
+    if (x->task != y->task)
+        return x->task < y->task ? -1 : 1;
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+size_t jobarray_order(const struct jobarray_rec *recs, size_t n, size_t *order)
+{
+    struct order_key *keys = malloc((n ? n : 1) * sizeof(*keys));
+    size_t k = 0;
+    if (!keys)
+        return 0;
+    /* The keys are computed once per row, not once per comparison. */
+    for (size_t i = 0; i < n; i++)
+        if (!jobarray_rec_meta(&recs[i]) || *or_empty(recs[i].pending))
+            keys[k++] = (struct order_key){ jobarray_rec_base(&recs[i]), task_key(&recs[i]), i };
+    qsort(keys, k, sizeof(*keys), order_cmp);
+    for (size_t i = 0; i < k; i++)
+        order[i] = keys[i].pos;
+    free(keys);
+    return k;
 }
 
 struct expand_ctx {
@@ -184,21 +245,24 @@ static void rows_expand(const json_t *rec, void (*fn)(const json_t *row, void *a
 void jobarray_rows(const json_t *jobs, int expand,
                    void (*fn)(const json_t *row, void *arg), void *arg)
 {
-    size_t n = json_array_size(jobs), k = 0;
-    json_t **v = malloc((n ? n : 1) * sizeof(*v));
-    if (!v)
+    size_t n = json_array_size(jobs), k;
+    struct jobarray_rec *recs = malloc((n ? n : 1) * sizeof(*recs));
+    size_t *order = malloc((n ? n : 1) * sizeof(*order));
+    if (!recs || !order) {
+        free(recs);
+        free(order);
         return;
-    for (size_t i = 0; i < n; i++) {
-        json_t *r = json_array_get(jobs, i);
-        if (!jobarray_is_meta(r) || *rec_str(r, "array_tasks_pending"))
-            v[k++] = r;
     }
-    qsort(v, k, sizeof(*v), row_cmp);
+    for (size_t i = 0; i < n; i++)
+        jobarray_rec_get(json_array_get(jobs, i), &recs[i]);
+    k = jobarray_order(recs, n, order);
     for (size_t i = 0; i < k; i++) {
-        if (expand && jobarray_is_meta(v[i]))
-            rows_expand(v[i], fn, arg);
+        const json_t *r = json_array_get(jobs, order[i]);
+        if (expand && jobarray_rec_meta(&recs[order[i]]))
+            rows_expand(r, fn, arg);
         else
-            fn(v[i], arg);
+            fn(r, arg);
     }
-    free(v);
+    free(order);
+    free(recs);
 }

@@ -14,6 +14,25 @@
 #include <stdint.h>
 #include "error.h"
 
+/* The fields the array functions read, taken out of a record once (squeue
+ * fills it from its own rows, not jansson objects).  The defaults of
+ * absent keys: job_id 0, array_job_id 0, array_task_id -1, throttle 0,
+ * and NULL lists. */
+struct jobarray_rec {
+    int64_t job_id, array_job_id, array_task_id, throttle;
+    const char *pending;        /* array_tasks_pending */
+    const char *cancelled;      /* array_tasks_cancelled */
+};
+void jobarray_rec_get(const json_t *rec, struct jobarray_rec *a);
+/* The same functions as below, on the extracted fields. */
+int jobarray_rec_meta(const struct jobarray_rec *a);
+int64_t jobarray_rec_base(const struct jobarray_rec *a);
+char *jobarray_rec_id(const struct jobarray_rec *a, int with_throttle, char *buf, size_t len);
+char *jobarray_rec_task(const struct jobarray_rec *a, char *buf, size_t len);
+/* squeue's row order (see jobarray_rows) of n records: writes the indexes
+ * of the rows to show into order (room for n) and returns how many. */
+size_t jobarray_order(const struct jobarray_rec *recs, size_t n, size_t *order);
+
 /* The array's own record: no task id, and an array id or pending tasks. */
 int jobarray_is_meta(const json_t *rec);
 /* The array's job id (array_job_id), or job_id for a job not in an array. */

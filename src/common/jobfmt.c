@@ -228,10 +228,20 @@ void jobfmt_set_parsable(jobfmt_t *f, const char *sep, int trailing)
     f->trailing = trailing;
 }
 
+/* Blanks to pad cells with, without printf. */
+static void fmt_pad(size_t n, FILE *out)
+{
+    static const char blanks[] = "                                                ";
+    for (size_t k; n > 0; n -= k) {
+        k = n < sizeof(blanks) - 1 ? n : sizeof(blanks) - 1;
+        fwrite(blanks, 1, k, out);
+    }
+}
+
 static void fmt_cell(const jobfmt_t *f, const struct jobfmt_col *c, const char *v,
                      FILE *out)
 {
-    int len = (int)strlen(v);
+    size_t len = strlen(v), w = c->width > 0 ? (size_t)c->width : 0;
     if (c->prefix)
         fputs(c->prefix, out);
     if (f->sep) {
@@ -239,16 +249,17 @@ static void fmt_cell(const jobfmt_t *f, const struct jobfmt_col *c, const char *
         fprintf(out, "%s%s", v, !last || f->trailing ? f->sep : "");
         return;
     }
-    if (c->width > 0 && len > c->width) {
+    if (w && len > w) {
         /* sacct marks a cut value with '+'; squeue and sinfo just cut. */
+        fwrite(v, 1, f->style == JOBFMT_SACCT ? w - 1 : w, out);
         if (f->style == JOBFMT_SACCT)
-            fprintf(out, "%.*s+", c->width - 1, v);
-        else
-            fprintf(out, "%.*s", c->width, v);
-    } else if (c->width > 0) {
-        fprintf(out, c->right ? "%*s" : "%-*s", c->width, v);
+            fputc('+', out);
     } else {
-        fputs(v, out);
+        if (c->right)
+            fmt_pad(w > len ? w - len : 0, out);
+        fwrite(v, 1, len, out);
+        if (!c->right)
+            fmt_pad(w > len ? w - len : 0, out);
     }
     if (f->style != JOBFMT_PERCENT)
         fputc(' ', out);
@@ -299,6 +310,28 @@ void jobfmt_print_row(const jobfmt_t *f, const json_t *rec, const void *ctx, FIL
     }
     fmt_end(f, out);
     free(buf);
+}
+
+void jobfmt_print_cells(const jobfmt_t *f, jobfmt_cell_fn fn, const void *row,
+                        const void *ctx, FILE *out)
+{
+    char buf[JOBFMT_VALMAX];
+    for (size_t i = 0; i < f->n; i++) {
+        buf[0] = '\0';
+        fn(f->cols[i].f, row, ctx, buf, sizeof(buf));
+        fmt_cell(f, &f->cols[i], buf, out);
+    }
+    fmt_end(f, out);
+}
+
+size_t jobfmt_ncols(const jobfmt_t *f)
+{
+    return f->n;
+}
+
+const struct jobfmt_field *jobfmt_col_field(const jobfmt_t *f, size_t i)
+{
+    return f->cols[i].f;
 }
 
 char *jobfmt_row_key(const jobfmt_t *f, const json_t *rec, const void *ctx)

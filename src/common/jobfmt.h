@@ -66,6 +66,15 @@ void jobfmt_set_parsable(jobfmt_t *f, const char *sep, int trailing);
 
 void jobfmt_print_header(const jobfmt_t *f, FILE *out);
 void jobfmt_print_row(const jobfmt_t *f, const json_t *rec, const void *ctx, FILE *out);
+/* Rows that are not jansson objects (squeue's): fn fills every cell. */
+typedef void (*jobfmt_cell_fn)(const struct jobfmt_field *fd, const void *row,
+                               const void *ctx, char *buf, size_t len);
+void jobfmt_print_cells(const jobfmt_t *f, jobfmt_cell_fn fn, const void *row,
+                        const void *ctx, FILE *out);
+/* The format's columns: how many, and the field of each. */
+size_t jobfmt_ncols(const jobfmt_t *f);
+const struct jobfmt_field *jobfmt_col_field(const jobfmt_t *f, size_t i);
+
 /* The values of the fields not flagged JOBFMT_AGGREGATE, joined: rows with
  * equal keys fold into one (sinfo).  malloc'd. */
 char *jobfmt_row_key(const jobfmt_t *f, const json_t *rec, const void *ctx);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,24 +77,35 @@ int proto_write(int fd, json_t *msg, sl_error_t *e)
     return rc;
 }
 
-json_t *proto_read(int fd, sl_error_t *e)
+char *proto_read_text(int fd, size_t *len, sl_error_t *e)
 {
     uint32_t hdr;
     if (read_all(fd, &hdr, 4, e) < 0)
         return NULL;
-    size_t len = ntohl(hdr);
-    if (len > PROTO_MAX_FRAME) {
-        sl_errprintf(e, "frame of %zu bytes exceeds the %u byte limit", len, PROTO_MAX_FRAME);
+    *len = ntohl(hdr);
+    if (*len > PROTO_MAX_FRAME) {
+        sl_errprintf(e, "frame of %zu bytes exceeds the %u byte limit", *len,
+                     PROTO_MAX_FRAME);
         return NULL;
     }
-    char *buf = malloc(len ? len : 1);
+    char *buf = malloc(*len + 1);
     if (!buf) {
         sl_errprintf(e, "out of memory");
         return NULL;
     }
-    json_t *msg = NULL;
-    if (read_all(fd, buf, len, e) == 0)
-        msg = proto_decode(buf, len, e);
+    if (read_all(fd, buf, *len, e) < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[*len] = '\0';
+    return buf;
+}
+
+json_t *proto_read(int fd, sl_error_t *e)
+{
+    size_t len;
+    char *buf = proto_read_text(fd, &len, e);
+    json_t *msg = buf ? proto_decode(buf, len, e) : NULL;
     free(buf);
     return msg;
 }

@@ -16,6 +16,9 @@ struct evbuffer;
  * a short read, an oversized frame or malformed JSON. */
 int proto_write(int fd, json_t *msg, sl_error_t *e);
 json_t *proto_read(int fd, sl_error_t *e);
+/* One frame's bytes, unparsed (malloc'd, NUL-terminated; *len without the
+ * NUL), for readers that parse it themselves (jtape). */
+char *proto_read_text(int fd, size_t *len, sl_error_t *e);
 
 /* One message from a frame's body (len bytes, not NUL-terminated). */
 json_t *proto_decode(const char *buf, size_t len, sl_error_t *e);
@@ -23,6 +26,13 @@ json_t *proto_decode(const char *buf, size_t len, sl_error_t *e);
 /* Buffered I/O for libevent connections (proto_ev.c).  proto_take returns 1 and a message,
  * 0 when more bytes are needed, -1 on a malformed or oversized frame. */
 int proto_put(struct evbuffer *out, json_t *msg);
+/* A frame of text already encoded (one JSON object). */
+int proto_put_text(struct evbuffer *out, const char *text, size_t len);
+/* The same without a copy, for large replies: buf (malloc'd) holds
+ * PROTO_HDR_LEN bytes of room for the header, then the text; len counts
+ * both.  buf is the buffer's from now on (freed when sent, or on error). */
+#define PROTO_HDR_LEN 4
+int proto_put_owned(struct evbuffer *out, char *buf, size_t len);
 int proto_take(struct evbuffer *in, json_t **msg, sl_error_t *e);
 
 /* Message constructors; each steals body (may be NULL). */

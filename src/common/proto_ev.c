@@ -8,16 +8,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+int proto_put_text(struct evbuffer *out, const char *text, size_t len)
+{
+    uint32_t hdr = htonl((uint32_t)len);
+    int rc = evbuffer_add(out, &hdr, 4);
+    if (rc == 0)
+        rc = evbuffer_add(out, text, len);
+    return rc;
+}
+
+static void owned_free(const void *data, size_t len, void *arg)
+{
+    free(arg);
+}
+
+int proto_put_owned(struct evbuffer *out, char *buf, size_t len)
+{
+    uint32_t hdr = htonl((uint32_t)(len - PROTO_HDR_LEN));
+    memcpy(buf, &hdr, PROTO_HDR_LEN);
+    if (evbuffer_add_reference(out, buf, len, owned_free, buf) < 0) {
+        free(buf);
+        return -1;
+    }
+    return 0;
+}
+
 int proto_put(struct evbuffer *out, json_t *msg)
 {
     char *text = json_dumps(msg, JSON_COMPACT);
     if (!text)
         return -1;
-    size_t len = strlen(text);
-    uint32_t hdr = htonl((uint32_t)len);
-    int rc = evbuffer_add(out, &hdr, 4);
-    if (rc == 0)
-        rc = evbuffer_add(out, text, len);
+    int rc = proto_put_text(out, text, strlen(text));
     free(text);
     return rc;
 }

@@ -75,6 +75,14 @@ void conn_send(sl_conn_t *c, json_t *msg)
     json_decref(msg);
 }
 
+void conn_send_owned(sl_conn_t *c, char *buf, size_t len)
+{
+    if (c->bev && !c->closing)
+        proto_put_owned(bufferevent_get_output(c->bev), buf, len);
+    else
+        free(buf);
+}
+
 void conn_reply(sl_conn_t *c, uint64_t id, json_t *body)
 {
     conn_send(c, proto_reply(id, body));

@@ -36,6 +36,10 @@ void conn_error(sl_conn_t *c, uint64_t id, const char *code, const char *fmt, ..
     __attribute__((format(printf, 4, 5)));
 /* Send an unsolicited message (used on the node channel). */
 void conn_send(sl_conn_t *c, json_t *msg);
+/* Send a whole message already encoded as JSON text (a reply written with
+ * jsonw, too large to build as a tree), without copying it: buf and len as
+ * proto_put_owned takes them; buf is freed in any case. */
+void conn_send_owned(sl_conn_t *c, char *buf, size_t len);
 
 uid_t conn_uid(const sl_conn_t *c);
 gid_t conn_gid(const sl_conn_t *c);

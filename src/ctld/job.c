@@ -1,4 +1,5 @@
 #include "job.h"
+#include "jsonw.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -144,6 +145,28 @@ static void field_set(struct job *j, const struct field *f, json_t *v)
     case F_U64: *(uint64_t *)base = (uint64_t)n; break;
     case F_I64: *(int64_t *)base = n; break;
     case F_BOOL: *(int *)base = json_is_true(v); break;
+    }
+}
+
+int job_field_find(const char *key)
+{
+    for (size_t i = 0; i < NFIELDS; i++)
+        if (strcmp(fields[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+void job_field_write(const struct job *j, int idx, struct jsonw *w)
+{
+    const struct field *f = &fields[idx];
+    const char *base = (const char *)j + f->off;
+    switch (f->type) {
+    case F_STR: jsonw_str(w, *(char *const *)base); break;
+    case F_U32: jsonw_int(w, *(const uint32_t *)base); break;
+    case F_I32: jsonw_int(w, *(const int32_t *)base); break;
+    case F_U64: jsonw_int(w, (int64_t) * (const uint64_t *)base); break;
+    case F_I64: jsonw_int(w, *(const int64_t *)base); break;
+    case F_BOOL: jsonw_bool(w, *(const int *)base); break;
     }
 }
 

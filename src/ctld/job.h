@@ -112,6 +112,12 @@ void job_set_str(char **field, const char *value);
 json_t *job_to_json(const struct job *j);
 json_t *job_array_summary(const struct job *j);
 json_t *job_to_json_fields(const struct job *j, json_t *keys);
+/* The stored fields one at a time, as JSON text (job_list's rows): the
+ * field table's index of key (-1 if it has none), and its value for j
+ * (null for an unset string, as job_to_json leaves it out). */
+struct jsonw;
+int job_field_find(const char *key);
+void job_field_write(const struct job *j, int idx, struct jsonw *w);
 /* Rebuild a job from a stored record. */
 struct job *job_from_json(json_t *rec, sl_error_t *e);
 

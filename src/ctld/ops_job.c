@@ -5,6 +5,8 @@
 #include <strings.h>
 #include "ctld.h"
 #include "db.h"
+#include "job_cols.h"
+#include "proto.h"
 #include "log.h"
 #include "parse.h"
 
@@ -131,27 +133,98 @@ static int listed(const struct job *j)
     return !job_is_array_parent(j) || (j->array_pending && idset_count(j->array_pending));
 }
 
+/* The finished jobs the request names explicitly (JobRetention). */
+static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel)
+{
+    json_t *out = json_array();
+    for (size_t i = 0; i < nsel; i++) {
+        if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
+            continue;
+        selector_stored(c, &sel[i], out, stored_get);
+    }
+    return out;
+}
+
+static int list_wanted(json_t *q, const struct selector *sel, size_t nsel,
+                       const struct job *j)
+{
+    return (nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j);
+}
+
+/* "columns": one row of values per job, written as JSON text (job_cols.h). */
+static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
+                         const struct selector *sel, size_t nsel)
+{
+    struct jobcols cols;
+    struct jsonw w;
+    sl_error_t e;
+    size_t rows = 0, i;
+    json_t *stored, *rec;
+    if (jobcols_init(&cols, json_object_get(q, "columns"), &e) < 0) {
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
+    jsonw_init(&w);
+    jsonw_raw(&w, "\0\0\0\0", PROTO_HDR_LEN);     /* the frame's header goes here */
+    jsonw_text(&w, "{\"id\":");
+    jsonw_int(&w, (int64_t)id);
+    jsonw_text(&w, ",\"body\":{\"columns\":");
+    jobcols_names(&cols, &w);
+    jsonw_text(&w, ",\"rows\":[");
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (!list_wanted(q, sel, nsel, j))
+            continue;
+        if (rows++)
+            jsonw_char(&w, ',');
+        jobcols_row(&cols, j, &w);
+    }
+    stored = list_stored(c, sel, nsel);
+    json_array_foreach(stored, i, rec) {
+        if (rows++)
+            jsonw_char(&w, ',');
+        jobcols_row_rec(&cols, rec, &w);
+    }
+    json_decref(stored);
+    jsonw_text(&w, "]}}");
+    if (nsel && !rows)
+        conn_error(conn, id, "ENOENT", "Invalid job id specified");
+    else if (w.oom)
+        conn_error(conn, id, "EIO", "out of memory listing %zu jobs", rows);
+    else if (w.len - PROTO_HDR_LEN > PROTO_MAX_FRAME)
+        conn_error(conn, id, "EIO", "listing of %zu jobs is %zu bytes, over the %u byte "
+                   "frame limit: filter it or ask for fewer columns", rows, w.len,
+                   PROTO_MAX_FRAME);
+    else {
+        conn_send_owned(conn, w.buf, w.len);
+        jsonw_init(&w);     /* the connection owns the buffer now */
+    }
+    jsonw_free(&w);
+    jobcols_free(&cols);
+}
+
 void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
     struct selector *sel;
-    size_t nsel;
-    json_t *jobs = json_array();
-    if (selectors_get(c, conn, id, q, &sel, &nsel) < 0) {
-        json_decref(jobs);
+    size_t nsel, i;
+    json_t *jobs, *stored, *rec, *keys = json_object_get(q, "fields");
+    if (selectors_get(c, conn, id, q, &sel, &nsel) < 0)
+        return;
+    if (json_object_get(q, "columns")) {
+        list_columns(c, conn, id, q, sel, nsel);
+        selectors_free(sel, nsel);
         return;
     }
-    json_t *keys = json_object_get(q, "fields");
+    jobs = json_array();
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-        if ((nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j))
+        if (list_wanted(q, sel, nsel, j))
             json_array_append_new(jobs, json_is_array(keys) ? job_to_json_fields(j, keys)
                                                             : job_to_json(j));
     }
-    for (size_t i = 0; i < nsel; i++) {
-        if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
-            continue;
-        selector_stored(c, &sel[i], jobs, stored_get);
-    }
+    stored = list_stored(c, sel, nsel);
+    json_array_foreach(stored, i, rec)
+        json_array_append(jobs, rec);
+    json_decref(stored);
     selectors_free(sel, nsel);
     if (nsel && !json_array_size(jobs)) {
         json_decref(jobs);

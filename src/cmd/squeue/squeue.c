@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -132,16 +133,22 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
     return f;
 }
 
-/* -p NAME: a job submitted to queue NAME, or one that may run (pending: any
- * partition of its queue) or runs in partition NAME. */
-static int part_match(const json_t *parts, const json_t *j)
+/* The filters the controller does not apply: -n names, -p partitions or
+ * queues, --start's pending only.  -p NAME: a job submitted to queue NAME,
+ * or one that may run (pending: any partition of its queue) or runs in
+ * partition NAME. */
+struct job_view {
+    const char *name, *partition, *queue, *state;
+};
+
+static int part_match(const json_t *parts, const struct job_view *v)
 {
-    json_t *v;
+    json_t *w;
     size_t i;
-    json_array_foreach(parts, i, v) {
-        const char *want = json_string_value(v), *p = cmd_str(j, "partition");
+    json_array_foreach(parts, i, w) {
+        const char *want = json_string_value(w), *p = v->partition;
         size_t n = strlen(want);
-        if (!strcmp(want, cmd_str(j, "queue")))
+        if (!strcmp(want, v->queue))
             return 1;
         for (; *p; p += strcspn(p, ","), p += *p == ',')
             if (!strncmp(p, want, n) && (p[n] == ',' || !p[n]))
@@ -150,30 +157,63 @@ static int part_match(const json_t *parts, const json_t *j)
     return 0;
 }
 
-/* The jobs to show: filters the controller does not apply (name, partition
- * or queue, --start's pending only) are applied here. */
-static json_t *jobs_select(const struct squeue_opts *o, json_t *jobs)
+static int keep_job(const struct squeue_opts *o, const json_t *names, const struct job_view *v)
 {
-    json_t *out = json_array(), *j, *names = json_array();
-    size_t i;
+    json_t *nm;
+    size_t k;
+    int keep = !o->start || strcmp(v->state, "PENDING") == 0;
+    if (keep && o->parts)
+        keep = part_match(o->parts, v);
+    if (keep && o->name) {
+        keep = 0;
+        json_array_foreach(names, k, nm)
+            keep |= strcmp(json_string_value(nm), v->name) == 0;
+    }
+    return keep;
+}
+
+static json_t *names_list(const struct squeue_opts *o)
+{
+    json_t *names = json_array();
     if (o->name)
         cmd_list_strs(o->name, names);
+    return names;
+}
+
+/* --json: the records the filters select, as the controller sent them. */
+static json_t *json_select(const struct squeue_opts *o, json_t *jobs)
+{
+    json_t *out = json_array(), *j, *names = names_list(o);
+    size_t i;
     json_array_foreach(jobs, i, j) {
-        int keep = !o->start || strcmp(cmd_str(j, "slurm_state"), "PENDING") == 0;
-        if (keep && o->parts)
-            keep = part_match(o->parts, j);
-        if (keep && o->name) {
-            json_t *nm;
-            size_t k;
-            keep = 0;
-            json_array_foreach(names, k, nm)
-                keep |= strcmp(json_string_value(nm), cmd_str(j, "name")) == 0;
-        }
-        if (keep)
+        struct job_view v = { cmd_str(j, "name"), cmd_str(j, "partition"),
+                              cmd_str(j, "queue"), cmd_str(j, "slurm_state") };
+        if (keep_job(o, names, &v))
             json_array_append(out, j);
     }
     json_decref(names);
     return out;
+}
+
+/* Keep only the rows the filters select (in place). */
+static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
+{
+    json_t *names;
+    size_t k = 0;
+    if (!o->name && !o->parts && !o->start)
+        return;
+    names = names_list(o);
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct sq_row *r = &rs->row[i];
+        struct job_view v = { o->name ? sq_str(r, K_NAME) : "",
+                              o->parts ? sq_str(r, K_PARTITION) : "",
+                              o->parts ? sq_str(r, K_QUEUE) : "",
+                              o->start ? sq_str(r, K_SLURM_STATE) : "" };
+        if (keep_job(o, names, &v))
+            rs->row[k++] = *r;
+    }
+    rs->n = k;
+    json_decref(names);
 }
 
 struct print_ctx {
@@ -181,19 +221,30 @@ struct print_ctx {
     struct squeue_ctx ctx;
 };
 
-static void print_row(const json_t *row, void *arg)
+static void print_row(const struct sq_row *row, void *arg)
 {
     struct print_ctx *p = arg;
-    jobfmt_print_row(p->f, row, &p->ctx, stdout);
+    jobfmt_print_cells(p->f, squeue_cell, row, &p->ctx, stdout);
 }
 
-static void collect_row(const json_t *row, void *arg)
+struct start_rows {
+    struct sq_row *v;
+    size_t n, cap;
+};
+
+static void collect_row(const struct sq_row *row, void *arg)
 {
-    json_array_append_new(arg, json_deep_copy(row));
+    struct start_rows *s = arg;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        if (!(s->v = realloc(s->v, s->cap * sizeof(*s->v))))
+            cmd_die("out of memory");
+    }
+    s->v[s->n++] = *row;
 }
 
-struct start_row {
-    json_t *row;
+struct start_key {
+    int64_t start;
     size_t pos;     /* id order, for ties */
 };
 
@@ -201,8 +252,8 @@ struct start_row {
  * keep id order. */
 static int start_cmp(const void *a, const void *b)
 {
-    const struct start_row *x = a, *y = b;
-    int64_t sx = cmd_int(x->row, "expected_start"), sy = cmd_int(y->row, "expected_start");
+    const struct start_key *x = a, *y = b;
+    int64_t sx = x->start, sy = y->start;
     if ((sx <= 0) != (sy <= 0))
         return (sx <= 0) - (sy <= 0);
     if (sx > 0 && sx != sy)
@@ -210,27 +261,25 @@ static int start_cmp(const void *a, const void *b)
     return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-static void print_by_start(struct print_ctx *p, const json_t *jobs, int expand)
+static void print_by_start(struct print_ctx *p, const struct sq_rows *rs, int expand)
 {
-    json_t *rows = json_array();
-    size_t n;
-    struct start_row *v;
-    jobarray_rows(jobs, expand, collect_row, rows);
-    n = json_array_size(rows);
-    if ((v = malloc((n ? n : 1) * sizeof(*v)))) {
-        for (size_t i = 0; i < n; i++)
-            v[i] = (struct start_row){ json_array_get(rows, i), i };
-        qsort(v, n, sizeof(*v), start_cmp);
-        for (size_t i = 0; i < n; i++)
-            print_row(v[i].row, p);
-        free(v);
-    }
-    json_decref(rows);
+    struct start_rows s = { NULL, 0, 0 };
+    struct start_key *keys;
+    sq_rows_each(rs, expand, collect_row, &s);
+    if (!(keys = malloc((s.n + 1) * sizeof(*keys))))
+        cmd_die("out of memory");
+    for (size_t i = 0; i < s.n; i++)
+        keys[i] = (struct start_key){ sq_int(&s.v[i], K_EXPECTED_START), i };
+    qsort(keys, s.n, sizeof(*keys), start_cmp);
+    for (size_t i = 0; i < s.n; i++)
+        print_row(&s.v[keys[i].pos], p);
+    free(keys);
+    free(s.v);
 }
 
 /* Rows in array (or job) id order, pending array tasks folded unless -r;
  * with --start, in order of expected start. */
-static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
+static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct sq_rows *rs)
 {
     struct print_ctx p = { f, { (int64_t)time(NULL) } };
     if (o->longfmt) {
@@ -242,53 +291,82 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, json_t *jobs)
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
     if (o->start)
-        print_by_start(&p, jobs, o->expand);
+        print_by_start(&p, rs, o->expand);
     else
-        jobarray_rows(jobs, o->expand, print_row, &p);
+        sq_rows_each(rs, o->expand, print_row, &p);
 }
 
-/* Every record key the fields and the array folding read. */
-static const char *const record_keys[] = {
-    "job_id", "array_job_id", "array_task_id", "array_tasks_pending", "array_throttle",
-    "array_tasks_cancelled", "slurm_state", "state", "reason", "reason_detail", "user", "uid",
-    "gid", "name", "account", "partition", "queue", "qos", "share", "sched_priority", "nice",
-    "nodes", "nodes_min", "num_nodes", "num_cpus", "num_tasks", "cpus_per_task", "mem_mb",
-    "time_limit", "start_time", "submit_time", "end_time", "expected_start", "exit_code",
-    "exit_signal", "exclusive", "dependency", "priority", "cwd", "command", "comment",
-    "stdout", "stderr", "stdin", NULL,
-};
+/* The keys squeue reads: the format's, the array id's (every row is
+ * ordered and folded by it), and the filters'. */
+static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
+{
+    sq_keys_t keys = squeue_format_keys(f) | SQ_ARRAY_KEYS;
+    if (o->name)
+        keys |= KB(K_NAME);
+    if (o->parts)
+        keys |= KB(K_PARTITION) | KB(K_QUEUE);
+    if (o->start)
+        keys |= KB(K_SLURM_STATE) | KB(K_EXPECTED_START);
+    return keys;
+}
+
+/* Ask for those keys only, as columns; SLUICE_JOB_LIST=records asks for
+ * records instead (the reply older controllers give; kept comparable). */
+static size_t list_rows(const struct squeue_opts *o, sq_keys_t keys, struct sq_rows *rs)
+{
+    const char *mode = getenv("SLUICE_JOB_LIST");
+    json_t *names = json_array();
+    sl_error_t e;
+    size_t body;
+    for (int k = 0; k < K_COUNT; k++)
+        if (keys & KB(k))
+            json_array_append_new(names, json_string(sq_key_name((enum sq_key)k)));
+    json_object_set_new(o->req, mode && !strcmp(mode, "records") ? "fields" : "columns",
+                        names);
+    body = client_call_tape(cmd_client(), "job_list", json_incref(o->req), &rs->tape, &e);
+    if (body == JT_NONE || sq_rows_load(rs, body, keys, &e) < 0)
+        cmd_die("%s", e.text);
+    rows_select(o, rs);
+    return rs->n;
+}
 
 int main(int argc, char **argv)
 {
     struct squeue_opts o = { .req = json_object() };
-    json_t *reply, *jobs, *ids;
+    struct sq_rows rs = { { NULL, NULL, 0, 0 }, NULL, NULL, 0 };
+    static char outbuf[1 << 20];
+    json_t *ids, *reply = NULL, *jobs = NULL;
     jobfmt_t *f;
+    size_t shown;
     cmd_init("squeue");
     opts_parse(&o, argc, argv);
     f = opts_format(&o);   /* a bad format is reported before connecting */
     ids = json_object_get(o.req, "job_ids");
-    /* Only what squeue reads: at 100,000 jobs full records would be ~100 MB. */
-    if (!o.json) {
-        json_t *keys = json_array();
-        for (size_t i = 0; record_keys[i]; i++)
-            json_array_append_new(keys, json_string(record_keys[i]));
-        json_object_set_new(o.req, "fields", keys);
+    /* 100,000 rows are a million small writes: buffer them in large
+     * blocks and skip stdio's per-call locking (one thread). */
+    setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+    __fsetlocking(stdout, FSETLOCKING_BYCALLER);
+    if (o.json) {
+        reply = cmd_call("job_list", json_incref(o.req));
+        jobs = json_select(&o, json_object_get(reply, "jobs"));
+        shown = json_array_size(jobs);
+    } else {
+        shown = list_rows(&o, keys_needed(&o, f), &rs);
     }
-    reply = cmd_call("job_list", json_incref(o.req));
-    jobs = jobs_select(&o, json_object_get(reply, "jobs"));
-    if (json_array_size(ids) == 1 && json_array_size(jobs) == 0 && !o.name && !o.parts)
+    if (json_array_size(ids) == 1 && shown == 0 && !o.name && !o.parts)
         cmd_die("Invalid job id specified");
     if (o.json) {
-        json_t *doc = json_pack("{s:O}", "jobs", jobs);
+        json_t *doc = json_pack("{s:o}", "jobs", jobs);
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
         putchar('\n');
         json_decref(doc);
     } else {
-        print_table(&o, f, jobs);
+        print_table(&o, f, &rs);
     }
-    jobfmt_destroy(f);
-    json_decref(jobs);
+    fflush(stdout);
+    sq_rows_free(&rs);
     json_decref(reply);
+    jobfmt_destroy(f);
     json_decref(o.req);
     json_decref(o.parts);
     cmd_fini();

@@ -1,15 +1,92 @@
-/* squeue.h: the job fields squeue can show. */
+/* squeue.h: squeue's rows and fields.
+ *
+ * squeue asks job_list for exactly the record keys its format, folding,
+ * sorting and filters read, as a columnar reply (doc/protocol.md), and
+ * reads it with jtape: no allocation per job.  A row is the reply's values
+ * for one job, reached by key through sq_val and friends. */
 #ifndef SL_SQUEUE_H
 #define SL_SQUEUE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "jobarray.h"
 #include "jobfmt.h"
+#include "jtape.h"
+
+/* Every record key squeue can read: X(enum suffix, record key). */
+#define SQ_KEYS(X)                                                                        \
+    X(JOB_ID, "job_id") X(ARRAY_JOB_ID, "array_job_id") X(ARRAY_TASK_ID, "array_task_id") \
+    X(ARRAY_TASKS_PENDING, "array_tasks_pending") X(ARRAY_THROTTLE, "array_throttle")     \
+    X(ARRAY_TASKS_CANCELLED, "array_tasks_cancelled") X(SLURM_STATE, "slurm_state")       \
+    X(STATE, "state") X(REASON, "reason") X(REASON_DETAIL, "reason_detail")               \
+    X(USER, "user") X(UID, "uid") X(GID, "gid") X(NAME, "name") X(ACCOUNT, "account")     \
+    X(PARTITION, "partition") X(QUEUE, "queue") X(QOS, "qos") X(SHARE, "share")           \
+    X(SCHED_PRIORITY, "sched_priority") X(NICE, "nice") X(NODES, "nodes")                 \
+    X(NODES_MIN, "nodes_min") X(NUM_NODES, "num_nodes") X(NUM_CPUS, "num_cpus")           \
+    X(NUM_TASKS, "num_tasks") X(CPUS_PER_TASK, "cpus_per_task") X(MEM_MB, "mem_mb")       \
+    X(TIME_LIMIT, "time_limit") X(START_TIME, "start_time") X(SUBMIT_TIME, "submit_time") \
+    X(END_TIME, "end_time") X(EXPECTED_START, "expected_start") X(EXIT_CODE, "exit_code") \
+    X(EXIT_SIGNAL, "exit_signal") X(EXCLUSIVE, "exclusive") X(DEPENDENCY, "dependency")   \
+    X(PRIORITY, "priority") X(CWD, "cwd") X(COMMAND, "command") X(COMMENT, "comment")     \
+    X(STDOUT, "stdout") X(STDERR, "stderr") X(STDIN, "stdin")
+
+#define SQ_ENUM(id, key) K_##id,
+enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };
+#undef SQ_ENUM
+
+/* A set of keys. */
+typedef uint64_t sq_keys_t;
+#define KB(k) ((sq_keys_t)1 << (k))
+/* The keys of the array id: every row reads them to fold and order. */
+#define SQ_ARRAY_KEYS (KB(K_JOB_ID) | KB(K_ARRAY_JOB_ID) | KB(K_ARRAY_TASK_ID) | \
+                       KB(K_ARRAY_TASKS_PENDING) | KB(K_ARRAY_TASKS_CANCELLED) | \
+                       KB(K_ARRAY_THROTTLE))
 
 struct squeue_ctx {
     int64_t now;    /* one clock for every row */
 };
 
-/* Ends with a NULL name. */
+/* The values by slot (squeue_rows.c): a columnar row's lie in order on the
+ * tape (flat); a record's are gathered into v. */
+struct sq_row {
+    const struct jt_tok *flat;
+    const struct jt_tok *const *v;
+    int64_t task;   /* -r: the pending task of the array this row stands for; else -1 */
+};
+
+/* The reply's rows.  sq_rows_load reads a job_list reply body: columnar
+ * ("columns"/"rows") or records ("jobs"), whichever the controller sent. */
+struct sq_rows {
+    struct jtape tape;
+    const struct jt_tok **cells;
+    struct sq_row *row;
+    size_t n;
+};
+const char *sq_key_name(enum sq_key k);
+int sq_rows_load(struct sq_rows *rs, size_t body, sq_keys_t keys, sl_error_t *e);
+void sq_rows_free(struct sq_rows *rs);
+
+/* A row's value for key k: NULL when absent or null.  Reading a key that
+ * was not asked for is a bug, reported and fatal. */
+const struct jt_tok *sq_val(const struct sq_row *r, enum sq_key k);
+const char *sq_str(const struct sq_row *r, enum sq_key k);      /* "" unless a string */
+int64_t sq_int_or(const struct sq_row *r, enum sq_key k, int64_t dflt);
+int64_t sq_int(const struct sq_row *r, enum sq_key k);          /* 0 unless an integer */
+int sq_true(const struct sq_row *r, enum sq_key k);
+/* The value as text, as jobfmt_value writes a record value. */
+void sq_text(const struct sq_row *r, enum sq_key k, char *buf, size_t len);
+void sq_array(const struct sq_row *r, struct jobarray_rec *a);
+
+/* Rows in array (or job) id order, the array's record folded into one row,
+ * or with expand one row per pending task; fn sees each. */
+void sq_rows_each(const struct sq_rows *rs, int expand,
+                  void (*fn)(const struct sq_row *r, void *arg), void *arg);
+
+/* The field table jobfmt parses formats with, and how to fill a cell. */
 extern const struct jobfmt_field squeue_fields[];
+void squeue_cell(const struct jobfmt_field *fd, const void *row, const void *ctx, char *buf,
+                 size_t len);
+/* The keys the format's columns read. */
+sq_keys_t squeue_format_keys(const jobfmt_t *f);
 
 #endif

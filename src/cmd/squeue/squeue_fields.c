@@ -1,62 +1,51 @@
-/* squeue_fields.c: squeue's fields: -o letters and -O names, as Slurm. */
+/* squeue_fields.c: squeue's fields: -o letters and -O names, as Slurm, and
+ * the record keys each one reads (so that squeue asks for no more). */
 #include <stdio.h>
 #include <string.h>
 
-#include "cmdutil.h"
-#include "jobarray.h"
 #include "parse.h"
 #include "squeue.h"
 
 #define NOW(ctx) (((const struct squeue_ctx *)(ctx))->now)
+#define GET(name) static void name(const struct sq_row *r, const void *ctx, char *buf, \
+                                   size_t len)
 
-static int is_pending(const json_t *j)
+static int is_pending(const struct sq_row *r)
 {
-    return strcmp(cmd_str(j, "slurm_state"), "PENDING") == 0;
+    return strcmp(sq_str(r, K_SLURM_STATE), "PENDING") == 0;
 }
 
-static int64_t time_used(const json_t *j, const void *ctx)
+static int64_t time_used(const struct sq_row *r, const void *ctx)
 {
-    int64_t start = cmd_int(j, "start_time"), end = cmd_int(j, "end_time");
-    if (start <= 0 || is_pending(j))
+    int64_t start = sq_int(r, K_START_TIME), end = sq_int(r, K_END_TIME);
+    if (start <= 0 || is_pending(r))
         return 0;
     if (end <= 0 || end < start)
         end = NOW(ctx);
     return end > start ? end - start : 0;
 }
 
-static void get_code(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", jobfmt_state_code(cmd_str(j, "slurm_state")));
-}
+GET(get_code) { snprintf(buf, len, "%s", jobfmt_state_code(sq_str(r, K_SLURM_STATE))); }
+GET(get_used) { format_duration(time_used(r, ctx), buf, len); }
+GET(get_limit) { format_duration(sq_int(r, K_TIME_LIMIT), buf, len); }
 
-static void get_used(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_left)
 {
-    format_duration(time_used(j, ctx), buf, len);
-}
-
-static void get_limit(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    format_duration(cmd_int(j, "time_limit"), buf, len);
-}
-
-static void get_left(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    int64_t limit = cmd_int(j, "time_limit"), used = time_used(j, ctx);
+    int64_t limit = sq_int(r, K_TIME_LIMIT), used = time_used(r, ctx);
     format_duration(limit < 0 ? limit : limit > used ? limit - used : 0, buf, len);
 }
 
-static void get_reasonlist(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_reasonlist)
 {
-    const char *nodes = cmd_str(j, "nodes");
-    if (is_pending(j) || !*nodes)
-        snprintf(buf, len, "(%s)", *cmd_str(j, "reason") ? cmd_str(j, "reason") : "None");
+    const char *nodes = sq_str(r, K_NODES), *reason = sq_str(r, K_REASON);
+    if (is_pending(r) || !*nodes)
+        snprintf(buf, len, "(%s)", *reason ? reason : "None");
     else
         snprintf(buf, len, "%s", nodes);
 }
 
-static void get_time(const char *key, const json_t *j, char *buf, size_t len)
+static void time_text(int64_t t, char *buf, size_t len)
 {
-    int64_t t = cmd_int(j, key);
     if (t > 0)
         format_datetime(t, buf, len);
     else
@@ -65,149 +54,173 @@ static void get_time(const char *key, const json_t *j, char *buf, size_t len)
 
 /* A pending job's start is the scheduler's expected start (sched/backfill's
  * reservation), "N/A" when it has none, as squeue --start shows it. */
-static void get_start(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_start)
 {
-    get_time(is_pending(j) ? "expected_start" : "start_time", j, buf, len);
+    time_text(sq_int(r, is_pending(r) ? K_EXPECTED_START : K_START_TIME), buf, len);
 }
 
-static void get_submit(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    get_time("submit_time", j, buf, len);
-}
+GET(get_submit) { time_text(sq_int(r, K_SUBMIT_TIME), buf, len); }
 
 /* A running job's end is its expected end: start plus limit. */
-static void get_end(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_end)
 {
-    int64_t start = cmd_int(j, "start_time"), limit = cmd_int(j, "time_limit");
-    if (cmd_int(j, "end_time") <= 0 && start > 0 && limit >= 0 && !is_pending(j))
+    int64_t start = sq_int(r, K_START_TIME), limit = sq_int(r, K_TIME_LIMIT);
+    if (sq_int(r, K_END_TIME) <= 0 && start > 0 && limit >= 0 && !is_pending(r))
         format_datetime(start + limit, buf, len);
     else
-        get_time("end_time", j, buf, len);
+        time_text(sq_int(r, K_END_TIME), buf, len);
 }
 
-static void get_null(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    snprintf(buf, len, "(null)");
-}
+GET(get_null) { snprintf(buf, len, "(null)"); }
 
-static void get_mem(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_mem)
 {
-    int64_t mb = cmd_int(j, "mem_mb");
+    int64_t mb = sq_int(r, K_MEM_MB);
     snprintf(buf, len, "%lldM", (long long)(mb > 0 ? mb : 0));
 }
 
-static void get_oversub(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", json_is_true(json_object_get(j, "exclusive")) ? "NO" : "OK");
-}
+GET(get_oversub) { snprintf(buf, len, "%s", sq_true(r, K_EXCLUSIVE) ? "NO" : "OK"); }
 
 /* A pending job has no allocation yet: show what it asks for. */
-static void get_nodes(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_nodes)
 {
-    int64_t n = cmd_int(j, "num_nodes");
+    int64_t n = sq_int(r, K_NUM_NODES);
     if (n <= 0)
-        n = cmd_int(j, "nodes_min");
+        n = sq_int(r, K_NODES_MIN);
     snprintf(buf, len, "%lld", (long long)(n > 0 ? n : 1));
 }
 
-static void get_cpus(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_cpus)
 {
-    int64_t n = cmd_int(j, "num_cpus"), tasks = cmd_int(j, "num_tasks");
-    int64_t cpt = cmd_int(j, "cpus_per_task");
+    int64_t n = sq_int(r, K_NUM_CPUS), tasks = sq_int(r, K_NUM_TASKS);
+    int64_t cpt = sq_int(r, K_CPUS_PER_TASK);
     if (n <= 0)
         n = (tasks > 0 ? tasks : 1) * (cpt > 0 ? cpt : 1);
     snprintf(buf, len, "%lld", (long long)n);
 }
 
 /* 123, 123_7, or 123_[5-9999%50] for an array's pending tasks. */
-static void get_arrayid(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_arrayid)
 {
-    jobarray_id(j, 1, buf, len);
+    struct jobarray_rec a;
+    sq_array(r, &a);
+    jobarray_rec_id(&a, 1, buf, len);
 }
 
-static void get_arraybase(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_arraybase)
 {
-    snprintf(buf, len, "%lld", (long long)jobarray_base(j));
+    struct jobarray_rec a;
+    sq_array(r, &a);
+    snprintf(buf, len, "%lld", (long long)jobarray_rec_base(&a));
 }
 
-static void get_arraytask(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_arraytask)
 {
-    jobarray_task(j, buf, len);
+    struct jobarray_rec a;
+    sq_array(r, &a);
+    jobarray_rec_task(&a, buf, len);
 }
 
-static void get_dependency(const json_t *j, const void *ctx, char *buf, size_t len)
+static void or_null(const char *s, char *buf, size_t len)
 {
-    const char *d = cmd_str(j, "dependency");
-    snprintf(buf, len, "%s", *d ? d : "(null)");
+    snprintf(buf, len, "%s", *s ? s : "(null)");
 }
 
-static void get_detail(const json_t *j, const void *ctx, char *buf, size_t len)
-{
-    const char *d = cmd_str(j, "reason_detail");
-    snprintf(buf, len, "%s", *d ? d : "(null)");
-}
+GET(get_dependency) { or_null(sq_str(r, K_DEPENDENCY), buf, len); }
+GET(get_detail) { or_null(sq_str(r, K_REASON_DETAIL), buf, len); }
 
 /* The share the job's usage counts for: --share, else account, else user. */
-static void get_share(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_share)
 {
-    const char *s = cmd_str(j, "share");
-    snprintf(buf, len, "%s", *s ? s : *cmd_str(j, "account") ? cmd_str(j, "account")
-                                                          : cmd_str(j, "user"));
+    const char *s = sq_str(r, K_SHARE), *acct = sq_str(r, K_ACCOUNT);
+    snprintf(buf, len, "%s", *s ? s : *acct ? acct : sq_str(r, K_USER));
 }
 
-static void get_exit(const json_t *j, const void *ctx, char *buf, size_t len)
+GET(get_exit)
 {
-    snprintf(buf, len, "%lld:%lld", (long long)cmd_int(j, "exit_code"),
-             (long long)cmd_int(j, "exit_signal"));
+    snprintf(buf, len, "%lld:%lld", (long long)sq_int(r, K_EXIT_CODE),
+             (long long)sq_int(r, K_EXIT_SIGNAL));
 }
 
+#define USED_KEYS (KB(K_START_TIME) | KB(K_END_TIME) | KB(K_SLURM_STATE))
+
+/* X(-O name, -o letter, header, getter, keys): a field without a getter
+ * shows its one key's value as it is.  As Slurm: %i (JobArrayID) shows
+ * array tasks as 123_7, %A (JobID) the job's own unique id.  Sluice's own:
+ * %v is the queue (Slurm's %v, the reservation, has no counterpart here). */
+#define SQ_FIELDS(X)                                                                     \
+    X("JobArrayID", 'i', "JOBID", get_arrayid, SQ_ARRAY_KEYS)                            \
+    X("JobID", 'A', "JOBID", NULL, KB(K_JOB_ID))                                         \
+    X("ArrayJobID", 'F', "ARRAY_JOB_ID", get_arraybase, SQ_ARRAY_KEYS)                   \
+    X("ArrayTaskID", 'K', "ARRAY_TASK_ID", get_arraytask, SQ_ARRAY_KEYS)                 \
+    X("Name", 'j', "NAME", NULL, KB(K_NAME))                                             \
+    X("UserName", 'u', "USER", NULL, KB(K_USER))                                         \
+    X("UserID", 'U', "UID", NULL, KB(K_UID))                                             \
+    X("GroupID", 'G', "GID", NULL, KB(K_GID))                                            \
+    X("Account", 'a', "ACCOUNT", NULL, KB(K_ACCOUNT))                                    \
+    X("Partition", 'P', "PARTITION", NULL, KB(K_PARTITION))                              \
+    X("QOS", 'q', "QOS", NULL, KB(K_QOS))                                                \
+    X("Queue", 'v', "QUEUE", NULL, KB(K_QUEUE))                                          \
+    X("Share", 0, "SHARE", get_share, KB(K_SHARE) | KB(K_ACCOUNT) | KB(K_USER))          \
+    X("SchedPriority", 0, "SCHED_PRIORITY", NULL, KB(K_SCHED_PRIORITY))                  \
+    X("Nice", 'y', "NICE", NULL, KB(K_NICE))                                             \
+    X("ReasonDetail", 0, "EXPLANATION", get_detail, KB(K_REASON_DETAIL))                 \
+    X("StateCompact", 't', "ST", get_code, KB(K_SLURM_STATE))                            \
+    X("State", 'T', "STATE", NULL, KB(K_SLURM_STATE))                                    \
+    X("Reason", 'r', "REASON", NULL, KB(K_REASON))                                       \
+    X("ReasonList", 'R', "NODELIST(REASON)", get_reasonlist,                             \
+      KB(K_NODES) | KB(K_SLURM_STATE) | KB(K_REASON))                                    \
+    X("TimeUsed", 'M', "TIME", get_used, USED_KEYS)                                      \
+    X("TimeLimit", 'l', "TIME_LIMIT", get_limit, KB(K_TIME_LIMIT))                       \
+    X("TimeLeft", 'L', "TIME_LEFT", get_left, USED_KEYS | KB(K_TIME_LIMIT))              \
+    X("NumNodes", 'D', "NODES", get_nodes, KB(K_NUM_NODES) | KB(K_NODES_MIN))            \
+    X("NumCPUs", 'C', "CPUS", get_cpus,                                                  \
+      KB(K_NUM_CPUS) | KB(K_NUM_TASKS) | KB(K_CPUS_PER_TASK))                            \
+    X("NumTasks", 0, "TASKS", NULL, KB(K_NUM_TASKS))                                     \
+    X("MinCpus", 'c', "MIN_CPUS", NULL, KB(K_CPUS_PER_TASK))                             \
+    X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB))                             \
+    X("NodeList", 'N', "NODELIST", NULL, KB(K_NODES))                                    \
+    X("SchedNodes", 'Y', "SCHEDNODES", get_null, 0)                                      \
+    X("StartTime", 'S', "START_TIME", get_start,                                         \
+      KB(K_SLURM_STATE) | KB(K_EXPECTED_START) | KB(K_START_TIME))                       \
+    X("SubmitTime", 'V', "SUBMIT_TIME", get_submit, KB(K_SUBMIT_TIME))                   \
+    X("EndTime", 'e', "END_TIME", get_end, USED_KEYS | KB(K_TIME_LIMIT))                 \
+    X("WorkDir", 'Z', "WORK_DIR", NULL, KB(K_CWD))                                       \
+    X("Priority", 'Q', "PRIORITY", NULL, KB(K_PRIORITY))                                 \
+    X("Command", 'o', "COMMAND", NULL, KB(K_COMMAND))                                    \
+    X("Comment", 'k', "COMMENT", NULL, KB(K_COMMENT))                                    \
+    X("Dependency", 'E', "DEPENDENCY", get_dependency, KB(K_DEPENDENCY))                 \
+    X("OverSubscribe", 'h', "OVER_SUBSCRIBE", get_oversub, KB(K_EXCLUSIVE))              \
+    X("ExitCode", 0, "EXIT_CODE", get_exit, KB(K_EXIT_CODE) | KB(K_EXIT_SIGNAL))         \
+    X("STDOUT", 0, "STDOUT", NULL, KB(K_STDOUT))                                         \
+    X("STDERR", 0, "STDERR", NULL, KB(K_STDERR))                                         \
+    X("STDIN", 0, "STDIN", NULL, KB(K_STDIN))
+
+/* What jobfmt parses formats against (no getters: squeue_cell fills cells). */
+#define AS_FIELD(name, letter, header, get, keys) { name, letter, header, 20, 0, NULL, NULL, 0 },
 const struct jobfmt_field squeue_fields[] = {
-    /* As Slurm: %i (JobArrayID) shows array tasks as 123_7, %A (JobID) the
-     * job's own unique id. */
-    { "JobArrayID", 'i', "JOBID", 20, 0, NULL, get_arrayid, 0 },
-    { "JobID", 'A', "JOBID", 20, 0, "job_id", NULL, 0 },
-    { "ArrayJobID", 'F', "ARRAY_JOB_ID", 20, 0, NULL, get_arraybase, 0 },
-    { "ArrayTaskID", 'K', "ARRAY_TASK_ID", 20, 0, NULL, get_arraytask, 0 },
-    { "Name", 'j', "NAME", 20, 0, "name", NULL, 0 },
-    { "UserName", 'u', "USER", 20, 0, "user", NULL, 0 },
-    { "UserID", 'U', "UID", 20, 0, "uid", NULL, 0 },
-    { "GroupID", 'G', "GID", 20, 0, "gid", NULL, 0 },
-    { "Account", 'a', "ACCOUNT", 20, 0, "account", NULL, 0 },
-    { "Partition", 'P', "PARTITION", 20, 0, "partition", NULL, 0 },
-    { "QOS", 'q', "QOS", 20, 0, "qos", NULL, 0 },
-    /* Sluice's own: %v is the queue (Slurm's %v, the reservation, has no
-     * counterpart here). */
-    { "Queue", 'v', "QUEUE", 20, 0, "queue", NULL, 0 },
-    { "Share", 0, "SHARE", 20, 0, NULL, get_share, 0 },
-    { "SchedPriority", 0, "SCHED_PRIORITY", 20, 0, "sched_priority", NULL, 0 },
-    { "Nice", 'y', "NICE", 20, 0, "nice", NULL, 0 },
-    { "ReasonDetail", 0, "EXPLANATION", 20, 0, NULL, get_detail, 0 },
-    { "StateCompact", 't', "ST", 20, 0, NULL, get_code, 0 },
-    { "State", 'T', "STATE", 20, 0, "slurm_state", NULL, 0 },
-    { "Reason", 'r', "REASON", 20, 0, "reason", NULL, 0 },
-    { "ReasonList", 'R', "NODELIST(REASON)", 20, 0, NULL, get_reasonlist, 0 },
-    { "TimeUsed", 'M', "TIME", 20, 0, NULL, get_used, 0 },
-    { "TimeLimit", 'l', "TIME_LIMIT", 20, 0, NULL, get_limit, 0 },
-    { "TimeLeft", 'L', "TIME_LEFT", 20, 0, NULL, get_left, 0 },
-    { "NumNodes", 'D', "NODES", 20, 0, NULL, get_nodes, 0 },
-    { "NumCPUs", 'C', "CPUS", 20, 0, NULL, get_cpus, 0 },
-    { "NumTasks", 0, "TASKS", 20, 0, "num_tasks", NULL, 0 },
-    { "MinCpus", 'c', "MIN_CPUS", 20, 0, "cpus_per_task", NULL, 0 },
-    { "MinMemory", 'm', "MIN_MEMORY", 20, 0, NULL, get_mem, 0 },
-    { "NodeList", 'N', "NODELIST", 20, 0, "nodes", NULL, 0 },
-    { "SchedNodes", 'Y', "SCHEDNODES", 20, 0, NULL, get_null, 0 },
-    { "StartTime", 'S', "START_TIME", 20, 0, NULL, get_start, 0 },
-    { "SubmitTime", 'V', "SUBMIT_TIME", 20, 0, NULL, get_submit, 0 },
-    { "EndTime", 'e', "END_TIME", 20, 0, NULL, get_end, 0 },
-    { "WorkDir", 'Z', "WORK_DIR", 20, 0, "cwd", NULL, 0 },
-    { "Priority", 'Q', "PRIORITY", 20, 0, "priority", NULL, 0 },
-    { "Command", 'o', "COMMAND", 20, 0, "command", NULL, 0 },
-    { "Comment", 'k', "COMMENT", 20, 0, "comment", NULL, 0 },
-    { "Dependency", 'E', "DEPENDENCY", 20, 0, NULL, get_dependency, 0 },
-    { "OverSubscribe", 'h', "OVER_SUBSCRIBE", 20, 0, NULL, get_oversub, 0 },
-    { "ExitCode", 0, "EXIT_CODE", 20, 0, NULL, get_exit, 0 },
-    { "STDOUT", 0, "STDOUT", 20, 0, "stdout", NULL, 0 },
-    { "STDERR", 0, "STDERR", 20, 0, "stderr", NULL, 0 },
-    { "STDIN", 0, "STDIN", 20, 0, "stdin", NULL, 0 },
-    { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
+    SQ_FIELDS(AS_FIELD) { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };
+
+/* The same fields, in the same order: how each cell is made. */
+typedef void (*sq_get_fn)(const struct sq_row *r, const void *ctx, char *buf, size_t len);
+#define AS_GETTER(name, letter, header, get, keys) { get, keys },
+static const struct { sq_get_fn get; sq_keys_t keys; } getters[] = { SQ_FIELDS(AS_GETTER) };
+
+void squeue_cell(const struct jobfmt_field *fd, const void *row, const void *ctx, char *buf,
+                 size_t len)
+{
+    size_t i = (size_t)(fd - squeue_fields);
+    if (getters[i].get)
+        getters[i].get(row, ctx, buf, len);
+    else
+        sq_text(row, (enum sq_key)__builtin_ctzll(getters[i].keys), buf, len);
+}
+
+sq_keys_t squeue_format_keys(const jobfmt_t *f)
+{
+    sq_keys_t keys = 0;
+    for (size_t i = 0; i < jobfmt_ncols(f); i++)
+        keys |= getters[jobfmt_col_field(f, i) - squeue_fields].keys;
+    return keys;
+}
