@@ -119,6 +119,9 @@ typedef struct conf {
     int64_t bf_window;               /* BackfillWindow seconds */
     int bf_resolution;               /* BackfillResolution seconds */
     uint32_t bf_max_job_test;        /* BackfillMaxJobTest */
+    /* Testing modes (refused by the daemons unless enabled: conf_testing_check). */
+    int mock_execution;              /* MockExecution: jobs are timers, not processes */
+    uint32_t nodes_per_daemon;       /* NodesPerDaemon (default 1) */
 } conf_t;
 
 /* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */
@@ -151,6 +154,16 @@ int conf_queue_copy(struct conf_queue *dst, const struct conf_queue *src);
 int conf_policy_copy(struct conf_policy *dst, const struct conf_policy *src);
 /* "teamA:0.5,teamB*:1.0" */
 int conf_shares_parse(const char *expr, struct conf_share **out, size_t *n, sl_error_t *e);
+
+/* Testing modes (MockExecution=yes, NodesPerDaemon>1) are for benchmarks
+ * and tests only.  A daemon calls conf_testing_check() on every (re)load:
+ * it fails, naming the key, unless SLUICE_TESTING_MODES=1 is in the
+ * environment.  conf_testing_warn() logs the loud warning a daemon in a
+ * testing mode starts its log with. */
+#define CONF_TESTING_ENV "SLUICE_TESTING_MODES"
+int conf_testing_check(const conf_t *c, sl_error_t *e);
+int conf_testing_active(const conf_t *c);
+void conf_testing_warn(const conf_t *c);
 
 const char *part_state_name(enum part_state s);   /* "UP", ... */
 int part_state_parse(const char *s, enum part_state *out);

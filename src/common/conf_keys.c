@@ -93,6 +93,14 @@ static const struct conf_key globals[] = {
       "sched/backfill: time granularity (seconds) of the reservation map" },
     { "BackfillMaxJobTest", CT_U32, OFF(bf_max_job_test), "1000", 1, 1000000, NULL, NULL, NULL,
       "sched/backfill: most pending jobs examined in one backfill pass" },
+    /* Testing modes: the daemons refuse them unless SLUICE_TESTING_MODES=1
+     * (conf_testing.c). */
+    { "MockExecution", CT_BOOL, OFF(mock_execution), "no", 0, 0, NULL, NULL, NULL,
+      "TESTING ONLY: sluiced runs no job; each job is a timer ('sleep N' as the script's first "
+      "command sets its length, else 0) that ends COMPLETED" },
+    { "NodesPerDaemon", CT_U32, OFF(nodes_per_daemon), "1", 1, 100000, NULL, NULL, NULL,
+      "TESTING ONLY: most nodes one sluiced may serve over one controller connection "
+      "(above 1 needs MockExecution=yes)" },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <event2/event.h>
 #include "ctld.h"
+#include "sched_api.h"
 #include "db.h"
 #include "log.h"
 #include "share.h"
@@ -111,7 +112,12 @@ static void sched_maybe_pass(struct ctld *c)
     sched_pass(c);
     double took = mono_ms() - now;
     c->sched_next_ms = now + took * 4;
-    log_debug("sched pass: %zu jobs in %.3f ms", jobtab_count(c->jobs), took);
+    /* Debug output: passes may run many times a second.  A slow one is
+     * worth an operator's eye, so it is logged at info. */
+    if (took >= SCHED_SLOW_PASS_MS)
+        log_info("sched pass: %zu jobs in %.3f ms (slow)", jobtab_count(c->jobs), took);
+    else
+        log_debug("sched pass: %zu jobs in %.3f ms", jobtab_count(c->jobs), took);
 }
 
 void ctld_flush_cb(evutil_socket_t fd, short what, void *arg)

@@ -161,6 +161,12 @@ void node_reconcile_cancel(struct node *n);
 void job_alloc_nodes(struct ctld *c, struct job *j);
 void job_free_nodes(struct ctld *c, struct job *j);
 
+/* Node channels (nodechan.c): the nodes a connection serves. */
+int nodechan_attach(struct ctld *c, sl_conn_t *conn, struct node *n, sl_error_t *e);
+void nodechan_detach(struct node *n);   /* closes a connection left serving nobody */
+struct node *nodechan_node(sl_conn_t *conn, uint64_t id, json_t *q);
+size_t nodechan_nodes(sl_conn_t *conn, struct node ***out);
+
 /* Scheduler and priority plugins (plugins.c): load what the config names. */
 int ctld_plugins_load(struct ctld *c, const conf_t *conf, sl_error_t *e);
 void ctld_plugins_unload(struct ctld *c);

@@ -217,14 +217,16 @@ int main(int argc, char **argv)
         return 1;
     log_init("sluicectld", LOG_LVL_INFO, NULL, 1);
     c.conf_path = strdup(path ? path : conf_default_path());
-    if (!(c.conf = conf_load(c.conf_path, &e))) {
+    if (!(c.conf = conf_load(c.conf_path, &e)) || conf_testing_check(c.conf, &e) < 0) {
         log_error("%s", e.text);
+        conf_destroy(c.conf);
         free(c.conf_path);
         return 1;
     }
     if (log_init("sluicectld", verbose ? LOG_LVL_DEBUG : c.conf->log_level,
                  c.conf->ctld_log_file, 1) < 0)
         log_warn("cannot open log file %s: logging to stderr", c.conf->ctld_log_file);
+    conf_testing_warn(c.conf);
     if (!fg && daemon(0, 0) < 0)
         log_fatal("cannot daemonize: %s", strerror(errno));
     signal(SIGPIPE, SIG_IGN);

@@ -116,12 +116,15 @@ void job_free_nodes(struct ctld *c, struct job *j)
     job_nodes_apply(c, j, 0);
 }
 
+/* Pushes name their node: one sluiced may serve several (NodesPerDaemon). */
 void node_send(struct node *n, const char *op, json_t *body)
 {
-    if (n->chan)
+    if (n->chan) {
+        json_object_set_new(body, "node", json_string(n->name));
         conn_send(n->chan, proto_request(op, 0, body));
-    else
+    } else {
         json_decref(body);
+    }
 }
 
 /* NodeTimeout after the last contact: the node is DOWN and its jobs end. */
@@ -180,11 +183,7 @@ static struct node *node_create(struct ctld *c, const struct conf_node *cfg, jso
 static void node_destroy(struct node *n)
 {
     node_reconcile_cancel(n);
-    if (n->chan) {
-        conn_set_data(n->chan, NULL, NULL);
-        conn_close(n->chan);
-        conn_release(n->chan);
-    }
+    nodechan_detach(n);
     event_free(n->timeout_ev);
     free(n->reason);
     free(n->name);

@@ -133,6 +133,12 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
     conf_t *nc = conf_load(c->conf_path, e);
     if (!nc)
         return -1;
+    if (conf_testing_check(nc, e) < 0) {
+        conf_destroy(nc);
+        return -1;
+    }
+    if (!conf_testing_active(c->conf))
+        conf_testing_warn(nc);
     if (nc->controller_port != c->conf->controller_port ||
         strcmp(nc->controller_host, c->conf->controller_host) != 0 ||
         strcmp(nc->state_save_location, c->conf->state_save_location) != 0) {

@@ -14,24 +14,6 @@ static void node_touch(struct ctld *c, struct node *n)
     evtimer_add(n->timeout_ev, &tv);
 }
 
-static void chan_closed(sl_conn_t *conn, void *arg)
-{
-    struct node *n = arg;
-    if (n && n->chan == conn) {
-        log_warn("node %s disconnected", n->name);
-        conn_release(n->chan);
-        n->chan = NULL;
-    }
-}
-
-static struct node *chan_node(sl_conn_t *conn, uint64_t id)
-{
-    struct node *n = conn_data(conn);
-    if (!n || n->chan != conn)
-        conn_error(conn, id, "EPROTO", "register the node first");
-    return n;
-}
-
 static int job_on_node(struct ctld *c, const struct job *j, const struct node *n)
 {
     if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
@@ -163,13 +145,12 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                    name ? name : "?");
         return;
     }
-    if (n->chan && n->chan != conn) {
-        conn_set_data(n->chan, NULL, NULL);
-        conn_close(n->chan);
-        conn_release(n->chan);
+    sl_error_t e;
+    if (nodechan_attach(c, conn, n, &e) < 0) {
+        log_error("node_register from %s refused: %s", conn_peer(conn), e.text);
+        conn_error(conn, id, "EPERM", "%s", e.text);
+        return;
     }
-    n->chan = conn_hold(conn);
-    conn_set_data(conn, n, chan_closed);
     n->registered = 1;
     n->boot_time = ctld_now();
     if (n->down && n->reason && strcmp(n->reason, "Not responding") == 0) {
@@ -186,19 +167,28 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     ctld_sched_request(c);
 }
 
+/* One heartbeat speaks for every node of the connection. */
 void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
-    struct node *n = chan_node(conn, id);
-    if (!n)
+    struct node **nodes;
+    size_t n = nodechan_nodes(conn, &nodes), live = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (nodes[i]->chan == conn) {
+            node_touch(arg, nodes[i]);
+            live++;
+        }
+    }
+    if (!live) {
+        conn_error(conn, id, "EPROTO", "register the node first");
         return;
-    node_touch(arg, n);
+    }
     conn_reply(conn, id, json_object());
 }
 
 void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    struct node *n = chan_node(conn, id);
+    struct node *n = nodechan_node(conn, id, q);
     if (!n)
         return;
     node_touch(c, n);
@@ -234,7 +224,7 @@ static enum job_end job_end_from(const struct job *j, json_t *q, const char **re
 void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    struct node *n = chan_node(conn, id);
+    struct node *n = nodechan_node(conn, id, q);
     if (!n)
         return;
     node_touch(c, n);

@@ -10,6 +10,9 @@
 
 #define SCHED_API_ABI 1
 
+/* A pass at least this long is logged at info, faster ones at debug. */
+#define SCHED_SLOW_PASS_MS 1000.0
+
 /* The sched plugins (sched/builtin, sched/backfill). */
 struct sched_ops {
     unsigned api;                       /* SCHED_API_ABI */

@@ -24,6 +24,7 @@ enum req_kind { REQ_REGISTER, REQ_HEARTBEAT, REQ_STARTED, REQ_ENDED };
 struct pending {
     uint64_t id;
     enum req_kind kind;
+    size_t node;             /* index in ctl->nodes */
     uint64_t job_id;
     uint64_t seq;            /* of the result a job_ended carries */
     struct pending *next;
@@ -34,9 +35,9 @@ enum ctl_state { ST_DOWN, ST_REGISTERING, ST_REGISTERED };
 struct ctl {
     struct event_base *base;
     const conf_t *conf;
-    char *node;
-    struct hw_info hw;
-    jobs_t *jobs;
+    struct ctl_node *nodes;
+    size_t nnodes;
+    size_t nregistered;      /* registrations acknowledged on this link */
     sl_client_t *cl;
     struct bufferevent *bev;
     enum ctl_state state;
@@ -74,10 +75,10 @@ static struct pending *pending_take(ctl_t *c, uint64_t id)
     return NULL;
 }
 
-static int pending_has_ended(const ctl_t *c, uint64_t job_id, uint64_t seq)
+static int pending_has_ended(const ctl_t *c, size_t node, uint64_t job_id, uint64_t seq)
 {
     for (const struct pending *p = c->pending; p; p = p->next) {
-        if (p->kind == REQ_ENDED && p->job_id == job_id && p->seq == seq)
+        if (p->kind == REQ_ENDED && p->node == node && p->job_id == job_id && p->seq == seq)
             return 1;
     }
     return 0;
@@ -85,7 +86,7 @@ static int pending_has_ended(const ctl_t *c, uint64_t job_id, uint64_t seq)
 
 /* Queue a request (stealing body) and remember what its reply is for. */
 static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
-                     uint64_t job_id, uint64_t seq)
+                     size_t node, uint64_t job_id, uint64_t seq)
 {
     struct pending *p = calloc(1, sizeof(*p));
     json_t *msg;
@@ -97,6 +98,7 @@ static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
     }
     p->id = c->next_id++;
     p->kind = kind;
+    p->node = node;
     p->job_id = job_id;
     p->seq = seq;
     p->next = c->pending;
@@ -127,6 +129,7 @@ static void ctl_disconnect(ctl_t *c, const char *why)
     client_close(c->cl);
     c->cl = NULL;
     c->state = ST_DOWN;
+    c->nregistered = 0;
     c->hb_waiting = 0;
     c->hb_missed = 0;
     evtimer_del(c->hb_ev);
@@ -134,30 +137,46 @@ static void ctl_disconnect(ctl_t *c, const char *why)
     ctl_schedule_retry(c);
 }
 
+/* One node_register per node, all sent at once. */
 static void ctl_register(ctl_t *c)
 {
-    json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:s}",
-                             "name", c->node, "cpus", (int)c->hw.cpus,
-                             "sockets", (int)c->hw.sockets,
-                             "cores_per_socket", (int)c->hw.cores_per_socket,
-                             "threads_per_core", (int)c->hw.threads_per_core,
-                             "memory_mb", (json_int_t)c->hw.memory_mb,
-                             "running", jobs_running_ids(c->jobs),
-                             "ended", jobs_ended_ids(c->jobs),
-                             "version", PACKAGE_VERSION);
     c->state = ST_REGISTERING;
-    ctl_send(c, "node_register", body, REQ_REGISTER, 0, 0);
+    c->nregistered = 0;
+    for (size_t i = 0; i < c->nnodes; i++) {
+        const struct ctl_node *n = &c->nodes[i];
+        json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:s}",
+                                 "name", n->name, "cpus", (int)n->hw->cpus,
+                                 "sockets", (int)n->hw->sockets,
+                                 "cores_per_socket", (int)n->hw->cores_per_socket,
+                                 "threads_per_core", (int)n->hw->threads_per_core,
+                                 "memory_mb", (json_int_t)n->hw->memory_mb,
+                                 "running", jobs_running_ids(n->jobs),
+                                 "ended", jobs_ended_ids(n->jobs),
+                                 "version", PACKAGE_VERSION);
+        ctl_send(c, "node_register", body, REQ_REGISTER, i, 0, 0);
+    }
 }
 
-static void ctl_registered(ctl_t *c, json_t *body)
+/* A node's registration was accepted; the heartbeat starts with the last. */
+static void ctl_registered(ctl_t *c, size_t node, json_t *body)
 {
     json_t *hb = json_object_get(body, "heartbeat_interval");
     int secs = json_is_integer(hb) ? (int)json_integer_value(hb) : 0;
     struct timeval tv;
 
+    jobs_resend(c->nodes[node].jobs);
+    if (c->nnodes > 1)
+        log_debug("registered node %s", c->nodes[node].name);
+    if (++c->nregistered < c->nnodes)
+        return;
     if (secs <= 0)
         secs = c->conf->heartbeat_interval > 0 ? c->conf->heartbeat_interval : 30;
-    log_info("registered with the controller as %s (heartbeat every %d s)", c->node, secs);
+    if (c->nnodes > 1)
+        log_info("registered %zu nodes (%s to %s) with the controller (heartbeat every %d s)",
+                 c->nnodes, c->nodes[0].name, c->nodes[c->nnodes - 1].name, secs);
+    else
+        log_info("registered with the controller as %s (heartbeat every %d s)",
+                 c->nodes[0].name, secs);
     c->state = ST_REGISTERED;
     c->backoff = BACKOFF_FIRST;
     c->failures = 0;
@@ -165,7 +184,6 @@ static void ctl_registered(ctl_t *c, json_t *body)
     tv.tv_sec = secs;
     tv.tv_usec = 0;
     evtimer_add(c->hb_ev, &tv);
-    jobs_resend(c->jobs);
 }
 
 /* The reply to one of our requests. */
@@ -194,11 +212,11 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
             ctl_disconnect(c, "registration refused");
             return;
         }
-        ctl_registered(c, json_object_get(msg, "body"));
+        ctl_registered(c, p->node, json_object_get(msg, "body"));
     } else if (p->kind == REQ_ENDED && !(code && strcmp(code, "EAGAIN") == 0)) {
         /* Committed (or refused for good): either way the controller has
          * decided, and resending would not change its mind. */
-        jobs_ack(c->jobs, p->job_id, p->seq);
+        jobs_ack(c->nodes[p->node].jobs, p->job_id, p->seq);
     }
     free(p);
 }
@@ -209,15 +227,41 @@ static uint64_t body_job_id(json_t *body)
     return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
 }
 
+/* The node a push is for: its "node" field (the controller always sends
+ * it), else our only node.  NULL if it names a node we do not serve. */
+static jobs_t *push_jobs(ctl_t *c, const char *op, json_t *body)
+{
+    const char *name = json_string_value(json_object_get(body, "node"));
+
+    if (!name)
+        return c->nnodes == 1 ? c->nodes[0].jobs : NULL;
+    for (size_t i = 0; i < c->nnodes; i++) {
+        if (strcmp(c->nodes[i].name, name) == 0)
+            return c->nodes[i].jobs;
+    }
+    log_warn("'%s' for node %s, which this sluiced does not serve: ignored", op, name);
+    return NULL;
+}
+
 static void ctl_on_push(ctl_t *c, const char *op, uint64_t id, json_t *body)
 {
+    jobs_t *js = push_jobs(c, op, body);
+
+    if (!js) {
+        if (id) {
+            json_t *msg = proto_error(id, "ENOENT", "no such node here");
+            proto_put(bufferevent_get_output(c->bev), msg);
+            json_decref(msg);
+        }
+        return;
+    }
     if (!strcmp(op, "job_launch")) {
-        jobs_launch(c->jobs, body);
+        jobs_launch(js, body);
     } else if (!strcmp(op, "job_signal")) {
-        jobs_signal(c->jobs, body_job_id(body),
+        jobs_signal(js, body_job_id(body),
                     (int)json_integer_value(json_object_get(body, "signal")));
     } else if (!strcmp(op, "job_terminate")) {
-        jobs_terminate(c->jobs, body_job_id(body));
+        jobs_terminate(js, body_job_id(body));
     } else {
         log_warn("unknown operation '%s' from the controller", op);
         if (id) {
@@ -299,7 +343,7 @@ static void ctl_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     c->hb_missed = 0;
-    ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0, 0);
+    ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0, 0, 0);
 }
 
 static void ctl_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -341,20 +385,20 @@ static void ctl_connect(ctl_t *c)
     ctl_register(c);
 }
 
-ctl_t *ctl_create(struct event_base *base, const conf_t *conf, const char *node_name,
-                  const struct hw_info *hw, jobs_t *jobs, sl_error_t *e)
+ctl_t *ctl_create(struct event_base *base, const conf_t *conf,
+                  const struct ctl_node *nodes, size_t nnodes, sl_error_t *e)
 {
     ctl_t *c = calloc(1, sizeof(*c));
 
-    if (!c || !(c->node = strdup(node_name))) {
+    if (!c || !(c->nodes = calloc(nnodes ? nnodes : 1, sizeof(*c->nodes)))) {
         free(c);
         sl_errprintf(e, "out of memory");
         return NULL;
     }
+    memcpy(c->nodes, nodes, nnodes * sizeof(*nodes));
+    c->nnodes = nnodes;
     c->base = base;
     c->conf = conf;
-    c->hw = *hw;
-    c->jobs = jobs;
     c->next_id = 1;
     c->backoff = BACKOFF_FIRST;
     c->retry_ev = evtimer_new(base, ctl_retry_cb, c);
@@ -379,7 +423,7 @@ void ctl_destroy(ctl_t *c)
         event_free(c->retry_ev);
     if (c->hb_ev)
         event_free(c->hb_ev);
-    free(c->node);
+    free(c->nodes);
     free(c);
 }
 
@@ -388,18 +432,23 @@ void ctl_start(ctl_t *c)
     ctl_connect(c);
 }
 
-void ctl_job_started(ctl_t *c, uint64_t job_id, pid_t pid)
+void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, pid_t pid)
 {
     if (c->state == ST_DOWN)
         return;
     ctl_send(c, "job_started",
-             json_pack("{s:I, s:i}", "job_id", (json_int_t)job_id, "pid", (int)pid),
-             REQ_STARTED, job_id, 0);
+             json_pack("{s:I, s:i, s:s}", "job_id", (json_int_t)job_id, "pid", (int)pid,
+                       "node", c->nodes[node].name),
+             REQ_STARTED, node, job_id, 0);
 }
 
-void ctl_job_ended(ctl_t *c, uint64_t job_id, uint64_t seq, json_t *result)
+void ctl_job_ended(ctl_t *c, size_t node, uint64_t job_id, uint64_t seq, json_t *result)
 {
-    if (c->state == ST_DOWN || pending_has_ended(c, job_id, seq))
+    json_t *body;
+
+    if (c->state == ST_DOWN || pending_has_ended(c, node, job_id, seq))
         return;
-    ctl_send(c, "job_ended", json_deep_copy(result), REQ_ENDED, job_id, seq);
+    body = json_deep_copy(result);
+    json_object_set_new(body, "node", json_string(c->nodes[node].name));
+    ctl_send(c, "job_ended", body, REQ_ENDED, node, job_id, seq);
 }

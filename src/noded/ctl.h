@@ -18,8 +18,17 @@ struct hw_info;
 typedef struct jobs jobs_t;
 typedef struct ctl ctl_t;
 
-ctl_t *ctl_create(struct event_base *base, const struct conf *conf, const char *node_name,
-                  const struct hw_info *hw, jobs_t *jobs, sl_error_t *e);
+/* One node this sluiced serves.  Usually one; with NodesPerDaemon > 1 (a
+ * testing mode) several share the connection, every message names its node
+ * and one heartbeat speaks for all. */
+struct ctl_node {
+    const char *name;            /* borrowed: outlives the link */
+    const struct hw_info *hw;
+    jobs_t *jobs;
+};
+
+ctl_t *ctl_create(struct event_base *base, const struct conf *conf,
+                  const struct ctl_node *nodes, size_t nnodes, sl_error_t *e);
 void ctl_destroy(ctl_t *c);   /* accepts NULL */
 
 /* First connection attempt (later ones are scheduled by the link itself). */
@@ -27,7 +36,7 @@ void ctl_start(ctl_t *c);
 
 /* Reports from the job table; dropped while disconnected (registration
  * and the resend that follows it cover them). */
-void ctl_job_started(ctl_t *c, uint64_t job_id, pid_t pid);
-void ctl_job_ended(ctl_t *c, uint64_t job_id, uint64_t seq, json_t *result);
+void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, pid_t pid);
+void ctl_job_ended(ctl_t *c, size_t node, uint64_t job_id, uint64_t seq, json_t *result);
 
 #endif

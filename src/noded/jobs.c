@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include "jobs_impl.h"
 #include "log.h"
+#include "mock.h"
 #include "spool.h"
 
 jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *spool_dir,
@@ -187,6 +188,10 @@ void jobs_signal(jobs_t *js, uint64_t job_id, int sig)
     struct job *j = jobs_find(js, job_id);
     union sigval v = { .sival_int = sig };
 
+    if (j && j->mock && !j->result) {
+        mock_signal(js, j, sig);
+        return;
+    }
     if (!j || !j->pid) {
         log_debug("job_signal: job %llu is not running here", (unsigned long long)job_id);
         return;
@@ -205,6 +210,10 @@ void jobs_terminate(jobs_t *js, uint64_t job_id)
 {
     struct job *j = jobs_find(js, job_id);
 
+    if (j && j->mock && !j->result) {
+        mock_signal(js, j, 0);
+        return;
+    }
     if (!j || !j->pid) {
         log_debug("job_terminate: job %llu is not running here", (unsigned long long)job_id);
         return;
@@ -251,7 +260,7 @@ void jobs_ack(jobs_t *js, uint64_t job_id, uint64_t seq)
 
     if (!j || !j->result || j->result_seq != seq)
         return;
-    if (spool_remove(j->dir, &e) < 0)
+    if (!j->mock && spool_remove(j->dir, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)job_id, e.text);
     jobs_remove(js, j);
 }

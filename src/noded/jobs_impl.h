@@ -16,6 +16,9 @@ struct job {
     struct event *ev;        /* pidfd readable = stepd exited */
     json_t *result;          /* job_ended body once ended */
     uint64_t result_seq;
+    int mock;                /* MockExecution: ev is its timer (mock.c) */
+    int mock_timeout;        /* the timer is the time limit */
+    int64_t mock_start;
     struct job *next;
 };
 
@@ -28,6 +31,7 @@ struct jobs {
     void *arg;
     struct job *head;
     uint64_t next_seq;
+    int mock;                /* MockExecution=yes: launches are timers */
 };
 
 struct job *jobs_find(const jobs_t *js, uint64_t id);

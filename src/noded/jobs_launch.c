@@ -16,6 +16,7 @@
 #include "account.h"
 #include "jobs_impl.h"
 #include "log.h"
+#include "mock.h"
 #include "spool.h"
 
 static int is_exec(const char *path)
@@ -151,6 +152,10 @@ void jobs_launch(jobs_t *js, json_t *rec)
         return;
     }
     j->attempt = attempt;
+    if (js->mock) {
+        mock_launch(js, j, rec);
+        return;
+    }
     if (launch_prepare(js, j, rec, &e) < 0) {
         launch_fail(js, j, e.text);
         return;

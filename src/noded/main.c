@@ -1,5 +1,7 @@
 /* sluiced: the node daemon.  Registers the node's hardware with the
- * controller, starts one sluicestepd per job and reports how jobs end. */
+ * controller, starts one sluicestepd per job and reports how jobs end.
+ * With NodesPerDaemon > 1 and MockExecution=yes (testing modes) one sluiced
+ * serves several nodes: -N takes a host list. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +17,11 @@
 #include "auth.h"
 #include "conf.h"
 #include "ctl.h"
+#include "hostlist.h"
 #include "hw.h"
 #include "jobs.h"
 #include "log.h"
+#include "mock.h"
 #include "server.h"
 #include "spool.h"
 
@@ -28,17 +32,28 @@ struct opts {
     int verbose;
 };
 
+struct noded;
+
+/* One node served by this process. */
+struct nd_node {
+    struct noded *d;
+    size_t index;
+    const struct conf_node *cfg;
+    char spool[PATH_MAX];
+    jobs_t *jobs;
+};
+
 struct noded {
     conf_t *conf;
-    const struct conf_node *node;
-    struct hw_info hw;
-    char spool[PATH_MAX];
+    const struct conf_node *node;   /* the first node: listening port, log name */
+    struct nd_node *nodes;
+    size_t nnodes;
+    struct hw_info hw;              /* the host's: every node served here shares it */
     char stepd[PATH_MAX];
     struct event_base *base;
     struct event *sig_term, *sig_int;
     sl_auth_t *auth;
     sl_server_t *srv;
-    jobs_t *jobs;
     ctl_t *ctl;
 };
 
@@ -46,7 +61,9 @@ static void usage(FILE *f)
 {
     fprintf(f, "Usage: sluiced [-f CONF] -N NODENAME [-D] [-v]\n"
                "  -f, --conf=FILE      configuration file (default %s)\n"
-               "  -N, --node=NAME      this node's name in the configuration\n"
+               "  -N, --node=NAME      this node's name in the configuration; a host list\n"
+               "                       (n[1-250]) serves several nodes, a testing mode that\n"
+               "                       needs NodesPerDaemon and MockExecution=yes\n"
                "  -D, --foreground     do not daemonize\n"
                "  -v, --verbose        log at debug level\n"
                "  -h, --help           show this help\n"
@@ -84,6 +101,47 @@ static void opts_parse(int argc, char **argv, struct opts *o)
     }
 }
 
+/* -N: one node name, or a host list (a testing mode, checked later). */
+static void noded_find_nodes(struct noded *d, const char *expr)
+{
+    sl_error_t e;
+    hostlist_t *hl = hostlist_expand(expr, &e);
+
+    if (!hl || hostlist_count(hl) == 0)
+        log_fatal("-N %s: %s", expr, hl ? "names no node" : e.text);
+    d->nnodes = hostlist_count(hl);
+    d->nodes = calloc(d->nnodes, sizeof(*d->nodes));
+    if (!d->nodes)
+        log_fatal("out of memory");
+    for (size_t i = 0; i < d->nnodes; i++) {
+        const char *name = hostlist_nth(hl, i);
+        struct nd_node *n = &d->nodes[i];
+        n->cfg = conf_node_find(d->conf, name);
+        if (!n->cfg)
+            log_fatal("node %s is not defined in %s", name, d->conf->path);
+        n->d = d;
+        n->index = i;
+    }
+    hostlist_destroy(hl);
+    d->node = d->nodes[0].cfg;
+}
+
+/* Several nodes in one process only as a benchmark mock: real jobs of many
+ * nodes would share (and oversubscribe) this one host. */
+static void noded_check_multi(const struct noded *d)
+{
+    if (d->nnodes <= 1)
+        return;
+    if (d->nnodes > d->conf->nodes_per_daemon)
+        log_fatal("-N names %zu nodes but NodesPerDaemon=%u in %s: one sluiced serves at most "
+                  "NodesPerDaemon nodes (a testing mode)", d->nnodes,
+                  d->conf->nodes_per_daemon, d->conf->path);
+    if (!d->conf->mock_execution)
+        log_fatal("-N names %zu nodes: serving several nodes needs MockExecution=yes in %s "
+                  "(real jobs of many nodes would overload this host)", d->nnodes,
+                  d->conf->path);
+}
+
 /* SluicedLogFile with %n replaced.  Everything written to stderr goes
  * there, the stepds' messages included (they inherit it). */
 static void noded_log_open(const conf_t *conf, const char *node)
@@ -117,10 +175,15 @@ static void noded_setup_paths(struct noded *d)
 {
     sl_error_t e;
 
-    if (spool_mkdir_p(d->node->spool_dir, 0755, &e) < 0)
-        log_fatal("spool directory: %s", e.text);
-    if (!realpath(d->node->spool_dir, d->spool))
-        log_fatal("spool directory %s: %s", d->node->spool_dir, strerror(errno));
+    for (size_t i = 0; i < d->nnodes; i++) {
+        struct nd_node *n = &d->nodes[i];
+        if (spool_mkdir_p(n->cfg->spool_dir, 0755, &e) < 0)
+            log_fatal("spool directory: %s", e.text);
+        if (!realpath(n->cfg->spool_dir, n->spool))
+            log_fatal("spool directory %s: %s", n->cfg->spool_dir, strerror(errno));
+    }
+    if (d->conf->mock_execution)
+        return;   /* no stepd is ever started */
     jobs_find_stepd(d->stepd, sizeof(d->stepd));
     if (access(d->stepd, X_OK) < 0)
         log_warn("sluicestepd %s is not executable (%s): jobs will fail to launch",
@@ -170,8 +233,9 @@ static void noded_daemonize(void)
 static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
 {
     struct noded *d = arg;
-    conn_reply(conn, id, json_pack("{s:s, s:I, s:s}", "node", d->node->name, "time",
-                                   (json_int_t)time(NULL), "version", PACKAGE_VERSION));
+    conn_reply(conn, id, json_pack("{s:s, s:I, s:s, s:I}", "node", d->node->name, "time",
+                                   (json_int_t)time(NULL), "version", PACKAGE_VERSION,
+                                   "nodes", (json_int_t)d->nnodes));
 }
 
 static const struct op_spec noded_ops[] = {
@@ -181,16 +245,16 @@ static const struct op_spec noded_ops[] = {
 
 static void on_started(void *arg, uint64_t job_id, pid_t pid)
 {
-    struct noded *d = arg;
-    if (d->ctl)
-        ctl_job_started(d->ctl, job_id, pid);
+    struct nd_node *n = arg;
+    if (n->d->ctl)
+        ctl_job_started(n->d->ctl, n->index, job_id, pid);
 }
 
 static void on_ended(void *arg, uint64_t job_id, uint64_t seq, json_t *result)
 {
-    struct noded *d = arg;
-    if (d->ctl)
-        ctl_job_ended(d->ctl, job_id, seq, result);
+    struct nd_node *n = arg;
+    if (n->d->ctl)
+        ctl_job_ended(n->d->ctl, n->index, job_id, seq, result);
 }
 
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
@@ -220,12 +284,21 @@ static void noded_start(struct noded *d)
                            &e);
     if (!d->srv)
         log_fatal("cannot listen on %s:%d: %s", d->node->hostname, d->node->port, e.text);
-    d->jobs = jobs_create(d->base, d->node->name, d->spool, d->stepd, &jops, d, &e);
-    if (!d->jobs)
-        log_fatal("%s", e.text);
-    if (jobs_recover(d->jobs, &e) < 0)
-        log_fatal("%s", e.text);
-    d->ctl = ctl_create(d->base, d->conf, d->node->name, &d->hw, d->jobs, &e);
+    struct ctl_node *cn = calloc(d->nnodes, sizeof(*cn));
+    if (!cn)
+        log_fatal("out of memory");
+    for (size_t i = 0; i < d->nnodes; i++) {
+        struct nd_node *n = &d->nodes[i];
+        n->jobs = jobs_create(d->base, n->cfg->name, n->spool, d->stepd, &jops, n, &e);
+        if (!n->jobs)
+            log_fatal("%s", e.text);
+        jobs_set_mock(n->jobs, d->conf->mock_execution);
+        if (jobs_recover(n->jobs, &e) < 0)
+            log_fatal("%s", e.text);
+        cn[i] = (struct ctl_node){ n->cfg->name, &d->hw, n->jobs };
+    }
+    d->ctl = ctl_create(d->base, d->conf, cn, d->nnodes, &e);
+    free(cn);
     if (!d->ctl)
         log_fatal("%s", e.text);
     ctl_start(d->ctl);
@@ -234,7 +307,9 @@ static void noded_start(struct noded *d)
 static void noded_stop(struct noded *d)
 {
     ctl_destroy(d->ctl);
-    jobs_destroy(d->jobs);
+    for (size_t i = 0; i < d->nnodes; i++)
+        jobs_destroy(d->nodes[i].jobs);
+    free(d->nodes);
     server_destroy(d->srv);
     auth_destroy(d->auth);
     if (d->sig_term)
@@ -258,11 +333,13 @@ int main(int argc, char **argv)
     d.conf = conf_load(o.conf_path ? o.conf_path : conf_default_path(), &e);
     if (!d.conf)
         log_fatal("%s", e.text);
-    d.node = conf_node_find(d.conf, o.node);
-    if (!d.node)
-        log_fatal("node %s is not defined in %s", o.node, d.conf->path);
+    noded_find_nodes(&d, o.node);
     log_set_level(o.verbose ? LOG_LVL_DEBUG : d.conf->log_level);
-    noded_log_open(d.conf, o.node);
+    noded_log_open(d.conf, d.node->name);
+    if (conf_testing_check(d.conf, &e) < 0)
+        log_fatal("%s", e.text);
+    conf_testing_warn(d.conf);
+    noded_check_multi(&d);
     /* Writes to a controller that went away must not kill us. */
     signal(SIGPIPE, SIG_IGN);
     noded_discover(&d);
@@ -270,8 +347,12 @@ int main(int argc, char **argv)
     if (!o.foreground)
         noded_daemonize();
     noded_start(&d);
-    log_info("sluiced %s on node %s: listening on %s:%d, spool %s", PACKAGE_VERSION,
-             d.node->name, d.node->hostname, d.node->port, d.spool);
+    if (d.nnodes > 1)
+        log_info("sluiced %s serving %zu nodes (%s): listening on %s:%d", PACKAGE_VERSION,
+                 d.nnodes, o.node, d.node->hostname, d.node->port);
+    else
+        log_info("sluiced %s on node %s: listening on %s:%d, spool %s", PACKAGE_VERSION,
+                 d.node->name, d.node->hostname, d.node->port, d.nodes[0].spool);
     event_base_dispatch(d.base);
     noded_stop(&d);
     log_info("stopped");

@@ -138,7 +138,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "SluiceCtldLogFile")), "(null)");
     ck_assert_str_eq(json_string_value(json_object_get(o, "JobRetention")), "604800");
     ck_assert_str_eq(json_string_value(json_object_get(o, "SchedulerType")), "sched/builtin");
-    ck_assert_uint_eq(json_object_size(o), 32);
+    ck_assert_uint_eq(json_object_size(o), 34);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -634,6 +634,37 @@ static char *slurp(const char *path)
 }
 
 /* The example config loads, and it and the man page name every global key. */
+/* Testing modes are off by default and refused without the switch. */
+START_TEST(test_testing_modes)
+{
+    sl_error_t e = { "" };
+    conf_t *c = load_text("");
+
+    ck_assert_int_eq(c->mock_execution, 0);
+    ck_assert_uint_eq(c->nodes_per_daemon, 1);
+    ck_assert(!conf_testing_active(c));
+    unsetenv(CONF_TESTING_ENV);
+    ck_assert_int_eq(conf_testing_check(c, &e), 0);
+    conf_destroy(c);
+
+    c = load_text("MockExecution=yes\n");
+    ck_assert_int_eq(conf_testing_check(c, &e), -1);
+    ck_assert_msg(strstr(e.text, "MockExecution=yes") && strstr(e.text, "SLUICE_TESTING_MODES=1"),
+                  "%s", e.text);
+    setenv(CONF_TESTING_ENV, "1", 1);
+    ck_assert_int_eq(conf_testing_check(c, &e), 0);
+    conf_destroy(c);
+
+    c = load_text("NodesPerDaemon=250\n");
+    ck_assert_uint_eq(c->nodes_per_daemon, 250);
+    setenv(CONF_TESTING_ENV, "yes", 1);          /* only "1" enables */
+    ck_assert_int_eq(conf_testing_check(c, &e), -1);
+    ck_assert_msg(strstr(e.text, "NodesPerDaemon=250"), "%s", e.text);
+    unsetenv(CONF_TESTING_ENV);
+    conf_destroy(c);
+}
+END_TEST
+
 START_TEST(test_docs)
 {
     sl_error_t e = { "" };
@@ -692,6 +723,7 @@ int main(void)
     tcase_add_test(tc, test_queues);
     tcase_add_test(tc, test_queue_errors);
     tcase_add_test(tc, test_queue_runtime_set);
+    tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_docs);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "hostlist.h"
+#include "log.h"
 #include "parse.h"
 #include "plugin.h"
 #include "sched_api.h"
@@ -183,8 +185,25 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
     bf_wait(j, why, np ? parts[0] : NULL);
 }
 
+static double bf_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Debug output, as the controller's "sched pass" line; slow passes at info. */
+static void bf_log_pass(size_t njobs, double took)
+{
+    if (took >= SCHED_SLOW_PASS_MS)
+        log_info("backfill pass: %zu jobs in %.3f ms (slow)", njobs, took);
+    else
+        log_debug("backfill pass: %zu jobs in %.3f ms", njobs, took);
+}
+
 static void backfill_pass(struct ctld *c)
 {
+    double t0 = bf_mono_ms();
     struct job **order;
     size_t n = sched_order(c, &order);
     struct bf b = { c, resmap_create(c->nnodes, ctld_now()), ctld_now(), { 0 }, 0,
@@ -204,6 +223,7 @@ static void backfill_pass(struct ctld *c)
     free(b.avoid);
     free(b.picked);
     free(order);
+    bf_log_pass(n, bf_mono_ms() - t0);
 }
 
 static const struct sched_ops ops = { SCHED_API_ABI, backfill_pass };
