@@ -274,6 +274,8 @@ conf_t *conf_load(const char *path, sl_error_t *e)
         rc = conf_parts_finish(&p, e);
     if (rc == 0)
         rc = conf_queues_finish(&p, e);
+    if (rc == 0)
+        conf_nodes_keep_index(&p);
     parser_free(&p);
     if (rc < 0) {
         conf_destroy(c);
@@ -290,6 +292,7 @@ void conf_destroy(conf_t *c)
     for (size_t i = 0; i < c->nnodes; i++)
         conf_node_free(&c->nodes[i]);
     free(c->nodes);
+    free(c->node_slots);
     for (size_t i = 0; i < c->nparts; i++)
         conf_part_free(&c->parts[i]);
     free(c->parts);
@@ -305,10 +308,16 @@ void conf_destroy(conf_t *c)
 
 const struct conf_node *conf_node_find(const conf_t *c, const char *name)
 {
-    for (size_t i = 0; i < c->nnodes; i++)
-        if (strcmp(c->nodes[i].name, name) == 0)
-            return &c->nodes[i];
-    return NULL;
+    long i = conf_node_idx(c, name);
+    return i >= 0 ? &c->nodes[i] : NULL;
+}
+
+const struct conf_node *conf_part_node(const conf_t *c, const struct conf_partition *p,
+                                       size_t k)
+{
+    if (p->node_idx && p->node_idx[k] < c->nnodes)
+        return &c->nodes[p->node_idx[k]];
+    return conf_node_find(c, p->nodes[k]);
 }
 
 const struct conf_partition *conf_part_find(const conf_t *c, const char *name)

@@ -38,6 +38,7 @@ struct conf_partition {
     char *name;
     char *nodes_expr;        /* Nodes= as written */
     char **nodes;            /* expanded node names */
+    size_t *node_idx;        /* each one's index in conf_t.nodes (and the controller's) */
     size_t nnodes;
     int is_default;          /* Default=YES */
     int64_t max_time;        /* MaxTime= seconds, TIME_INFINITE by default */
@@ -105,6 +106,8 @@ typedef struct conf {
     enum log_level log_level;    /* LogLevel error|warning|info|debug (default info) */
     struct conf_node *nodes;
     size_t nnodes;
+    size_t *node_slots;      /* name -> index + 1, open addressing (conf_node_idx) */
+    size_t node_nslots;
     struct conf_partition *parts;
     size_t nparts;
     struct conf_queue *queues;
@@ -132,6 +135,11 @@ conf_t *conf_load(const char *path, sl_error_t *e);
 void conf_destroy(conf_t *c);                 /* accepts NULL */
 
 const struct conf_node *conf_node_find(const conf_t *c, const char *name);
+/* A node's index in c->nodes, or -1: a hash lookup, not a scan. */
+long conf_node_idx(const conf_t *c, const char *name);
+/* The k-th node of partition p of c. */
+const struct conf_node *conf_part_node(const conf_t *c, const struct conf_partition *p,
+                                       size_t k);
 const struct conf_partition *conf_part_find(const conf_t *c, const char *name);
 const struct conf_partition *conf_part_default(const conf_t *c); /* or NULL */
 int conf_is_operator(const conf_t *c, const char *user);

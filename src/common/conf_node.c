@@ -111,18 +111,32 @@ static size_t name_hash(const char *s)
     return h;
 }
 
-long conf_node_index(const struct conf_parser *p, const char *name)
+static long slots_find(const conf_t *c, const size_t *slots, size_t nslots, const char *name)
 {
-    const struct conf_node_state *ns = p->ns;
-    if (!ns || !ns->nslots)
+    if (!nslots)
         return -1;
-    for (size_t i = name_hash(name) & (ns->nslots - 1);; i = (i + 1) & (ns->nslots - 1)) {
-        size_t v = ns->slots[i];
+    for (size_t i = name_hash(name) & (nslots - 1);; i = (i + 1) & (nslots - 1)) {
+        size_t v = slots[i];
         if (!v)
             return -1;
-        if (strcmp(p->c->nodes[v - 1].name, name) == 0)
+        if (strcmp(c->nodes[v - 1].name, name) == 0)
             return (long)(v - 1);
     }
+}
+
+long conf_node_index(const struct conf_parser *p, const char *name)
+{
+    return p->ns ? slots_find(p->c, p->ns->slots, p->ns->nslots, name) : -1;
+}
+
+long conf_node_idx(const conf_t *c, const char *name)
+{
+    if (c->node_nslots)
+        return slots_find(c, c->node_slots, c->node_nslots, name);
+    for (size_t i = 0; i < c->nnodes; i++)   /* a conf built by hand (unit tests) */
+        if (strcmp(c->nodes[i].name, name) == 0)
+            return (long)i;
+    return -1;
 }
 
 static void slot_put(size_t *slots, size_t nslots, const char *name, size_t v)
@@ -348,6 +362,18 @@ int conf_nodes_finish(struct conf_parser *p, sl_error_t *e)
             return sl_errprintf(e, "out of memory");
     }
     return 0;
+}
+
+/* The parser's name hash outlives the parse: lookups by name are hot in
+ * the controller (a partition of 1,000 nodes, looked up per pending job). */
+void conf_nodes_keep_index(struct conf_parser *p)
+{
+    if (!p->ns)
+        return;
+    p->c->node_slots = p->ns->slots;
+    p->c->node_nslots = p->ns->nslots;
+    p->ns->slots = NULL;
+    p->ns->nslots = 0;
 }
 
 void conf_node_state_free(struct conf_parser *p)

@@ -95,6 +95,7 @@ void conf_part_free(struct conf_partition *pt)
     for (size_t i = 0; i < pt->nnodes; i++)
         free(pt->nodes[i]);
     free(pt->nodes);
+    free(pt->node_idx);
 }
 
 static int tmpl_init(struct part_tmpl *t, sl_error_t *e)
@@ -221,7 +222,8 @@ static int part_resolve(struct conf_parser *p, struct conf_partition *pt,
         sl_errprefix(e, "%s:%d: bad value for Nodes", w->file, w->line);
         goto out;
     }
-    if (!idx || !(pt->nodes = calloc(n ? n : 1, sizeof(char *)))) {
+    if (!idx || !(pt->nodes = calloc(n ? n : 1, sizeof(char *))) ||
+        !(pt->node_idx = calloc(n ? n : 1, sizeof(size_t)))) {
         sl_errprintf(e, "out of memory");
         goto out;
     }
@@ -241,7 +243,7 @@ static int part_resolve(struct conf_parser *p, struct conf_partition *pt,
             sl_errprintf(e, "out of memory");
             goto out;
         }
-        pt->nnodes++;
+        pt->node_idx[pt->nnodes++] = (size_t)idx[i];
     }
     rc = 0;
 out:

@@ -144,8 +144,11 @@ void ctld_wake_at(struct ctld *c, int64_t t);
 /* Apply PurgeJobAfter now and periodically. */
 void ctld_purge_start(struct ctld *c);
 
-/* Nodes (node.c). */
+/* Nodes (node.c).  c->nodes[i] is the node of c->conf->nodes[i]: lookups by
+ * name go through the configuration's name hash. */
 struct node *node_find(struct ctld *c, const char *name);
+/* The k-th node of partition p (of c->conf), without a lookup by name. */
+struct node *node_of_part(struct ctld *c, const struct conf_partition *p, size_t k);
 int node_setup(struct ctld *c, sl_error_t *e);          /* from c->conf */
 int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e);
 void node_teardown(struct ctld *c);

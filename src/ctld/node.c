@@ -10,11 +10,15 @@
 
 struct node *node_find(struct ctld *c, const char *name)
 {
-    for (size_t i = 0; i < c->nnodes; i++) {
-        if (strcmp(c->nodes[i]->name, name) == 0)
-            return c->nodes[i];
-    }
-    return NULL;
+    long i = conf_node_idx(c->conf, name);
+    return i >= 0 && (size_t)i < c->nnodes ? c->nodes[i] : NULL;
+}
+
+struct node *node_of_part(struct ctld *c, const struct conf_partition *p, size_t k)
+{
+    if (p->node_idx && p->node_idx[k] < c->nnodes)
+        return c->nodes[p->node_idx[k]];
+    return node_find(c, p->nodes[k]);
 }
 
 const char *node_state_name(const struct node *n)

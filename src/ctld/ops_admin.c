@@ -106,7 +106,7 @@ void op_part_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         json_t *names = json_array();
         json_int_t cpus = 0;
         for (size_t k = 0; k < p->nnodes; k++) {
-            const struct conf_node *cfg = conf_node_find(c->conf, p->nodes[k]);
+            const struct conf_node *cfg = conf_part_node(c->conf, p, k);
             json_array_append_new(names, json_string(p->nodes[k]));
             cpus += cfg ? cfg->cpus : 0;
         }

@@ -77,7 +77,7 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
         out[got++] = n;
     }
     for (size_t i = 0; i < p->nnodes && got < need; i++) {
-        struct node *n = node_find(c, p->nodes[i]);
+        struct node *n = node_of_part(c, p, i);
         if (!n || in_list(req, n->name) || in_list(excl, n->name))
             continue;
         if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(n, j))

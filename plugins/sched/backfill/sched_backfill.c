@@ -101,7 +101,7 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
         int64_t start = b->times[t], end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
         size_t got = 0;
         for (size_t k = 0; k < p->nnodes && got < need; k++) {
-            struct node *n = node_find(c, p->nodes[k]);
+            struct node *n = node_of_part(c, p, k);
             if (n && (n->registered || n->chan) && !n->down && !n->drain &&
                 resmap_fits(b->map, sched_node_index(c, n), start, end,
                             sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)))
