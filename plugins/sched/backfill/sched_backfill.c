@@ -20,8 +20,11 @@ struct bf {
     resmap_t *map;
     int64_t now, times[BF_MAX_TIMES];
     size_t ntimes;
+    int times_stale;         /* the map changed since bf_times */
     char *avoid;
     struct node **picked;
+    uint64_t starts;         /* jobs started in this pass */
+    uint64_t *idle_at;       /* per partition: value of starts when found full */
 };
 
 static void bf_fill_map(struct bf *b)
@@ -62,10 +65,28 @@ static void bf_times(struct bf *b)
 
 static void bf_record(struct bf *b, struct job *j, struct node **nodes, size_t n, int64_t start)
 {
+    b->times_stale = 1;
     int64_t end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
     for (size_t k = 0; k < n; k++)
         resmap_use(b->map, sched_node_index(b->c, nodes[k]), start, end,
                    sched_cpus_per_node(j, nodes[k]->cfg), sched_mem_per_node(j, nodes[k]->cfg), j->id);
+}
+
+/* No node of p has a free CPU now: nothing can start there until a job
+ * ends, which a pass does not see.  Remembered until a job starts in the
+ * pass, so that on a full cluster each pending job costs O(1), not O(nodes). */
+static int bf_part_full(struct bf *b, const struct conf_partition *p)
+{
+    size_t pi = (size_t)(p - b->c->conf->parts);
+    if (b->idle_at[pi] == b->starts + 1)
+        return 1;
+    for (size_t k = 0; k < p->nnodes; k++) {
+        const struct node *n = node_of_part(b->c, p, k);
+        if (n && node_usable(n) && n->alloc_cpus < n->cfg->cpus)
+            return 0;
+    }
+    b->idle_at[pi] = b->starts + 1;
+    return 1;
 }
 
 /* Start now on nodes whose future reservations it would not touch. */
@@ -74,6 +95,9 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
 {
     struct ctld *c = b->c;
     int64_t end = j->time_limit > 0 ? b->now + j->time_limit : RESMAP_FOREVER;
+    /* Reservations only matter where the job fits now: check that first. */
+    if (sched_pick_now(c, j, p, b->picked, why, NULL) != sched_nodes_needed(j))
+        return 0;
     for (size_t i = 0; i < c->nnodes; i++)
         b->avoid[i] = !resmap_fits(b->map, i, b->now, end, sched_cpus_per_node(j, c->nodes[i]->cfg),
                                    sched_mem_per_node(j, c->nodes[i]->cfg));
@@ -87,6 +111,7 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
     struct job *t = sched_start_on(c, j, p, b->picked, n);
     if (!t)
         return 0;
+    b->starts++;
     bf_record(b, t, b->picked, n, b->now);
     return 1;
 }
@@ -153,7 +178,8 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
     const char *why = "Resources";
     int started = 0;
     for (size_t k = 0; k < np; k++) {
-        if (parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN)
+        if ((parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN) ||
+            bf_part_full(b, parts[k]))
             continue;
         while (sched_job_ready(b->c, j) && bf_start_now(b, j, parts[k], &why)) {
             started = 1;
@@ -167,7 +193,7 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
     int64_t at = 0;
     int behind = 0;
     for (size_t k = 0; k < np && !behind; k++)
-        behind = bf_behind(b, j, parts[k], &owner, &at);
+        behind = !bf_part_full(b, parts[k]) && bf_behind(b, j, parts[k], &owner, &at);
     j->expected_start = 0;
     for (size_t k = 0; reserve && k < np && !j->expected_start; k++) {
         if (parts[k]->state == PART_UP || parts[k]->state == PART_DRAIN)
@@ -206,8 +232,9 @@ static void backfill_pass(struct ctld *c)
     double t0 = bf_mono_ms();
     struct job **order;
     size_t n = sched_order(c, &order);
-    struct bf b = { c, resmap_create(c->nnodes, ctld_now()), ctld_now(), { 0 }, 0,
-                    calloc(c->nnodes + 1, 1), calloc(c->nnodes + 1, sizeof(struct node *)) };
+    struct bf b = { c, resmap_create(c->nnodes, ctld_now()), ctld_now(), { 0 }, 0, 0,
+                    calloc(c->nnodes + 1, 1), calloc(c->nnodes + 1, sizeof(struct node *)), 0,
+                    calloc(c->conf->nparts + 1, sizeof(uint64_t)) };
     bf_fill_map(&b);
     bf_times(&b);
     uint32_t tested = 0;
@@ -217,9 +244,13 @@ static void backfill_pass(struct ctld *c)
             continue;
         /* Past the test budget, jobs may still start now but get no reservation. */
         bf_job(&b, j, tested++ < c->conf->bf_max_job_test);
-        bf_times(&b);
+        if (b.times_stale) {
+            bf_times(&b);
+            b.times_stale = 0;
+        }
     }
     resmap_destroy(b.map);
+    free(b.idle_at);
     free(b.avoid);
     free(b.picked);
     free(order);
