@@ -17,6 +17,9 @@ struct sl_client {
     int fd;
     uint64_t next_id;
     char code[32];
+    uint64_t hello_id;       /* sent, reply not read yet (client_open_deferred) */
+    int hello_pending;
+    char where[300];         /* "controller H:P" for the deferred hello's errors */
 };
 
 static int tcp_connect(const char *host, int port, sl_error_t *e)
@@ -69,6 +72,50 @@ static sl_auth_t *client_auth(const struct conf *c, sl_error_t *e)
     return auth;
 }
 
+static int client_hello_send(sl_client_t *cl, const struct conf *c, sl_error_t *e)
+{
+    sl_auth_t *auth = client_auth(c, e);
+    if (!auth)
+        return -1;
+    char *cred = auth_cred_create(auth, e);
+    if (!cred)
+        return -1;
+    json_t *body = json_pack("{s:i, s:s}", "version", PROTO_VERSION, "cred", cred);
+    free(cred);
+    cl->hello_id = cl->next_id++;
+    json_t *req = proto_request("hello", cl->hello_id, body);
+    int rc = proto_write(cl->fd, req, e);
+    json_decref(req);
+    cl->hello_pending = rc == 0;
+    return rc;
+}
+
+static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e);
+
+/* The reply to a hello sent ahead of the first request. */
+static int client_hello_finish(sl_client_t *cl, sl_error_t *e)
+{
+    if (!cl->hello_pending)
+        return 0;
+    cl->hello_pending = 0;
+    json_t *msg = client_wait_reply(cl, cl->hello_id, e);
+    json_t *err = msg ? json_object_get(msg, "error") : NULL;
+    if (msg && !err) {
+        json_decref(msg);
+        return 0;
+    }
+    if (err) {
+        const char *text = json_string_value(json_object_get(err, "message"));
+        sl_errprintf(e, "%s: authentication refused: %s", cl->where,
+                     text ? text : "unknown error");
+        snprintf(cl->code, sizeof(cl->code), "EPERM");
+    } else {
+        sl_errprefix(e, "%s", cl->where);
+    }
+    json_decref(msg);
+    return -1;
+}
+
 static int client_hello(sl_client_t *cl, const struct conf *c, sl_error_t *e)
 {
     sl_auth_t *auth = client_auth(c, e);
@@ -105,20 +152,48 @@ sl_client_t *client_open_addr(const struct conf *c, const char *host, int port, 
     return cl;
 }
 
+/* "cannot connect to H:P: reason" reads better naming the controller. */
+static void client_open_error(const struct conf *c, const sl_error_t *why, sl_error_t *e)
+{
+    const char *prefix = "cannot connect to ";
+    if (strncmp(why->text, prefix, strlen(prefix)) == 0)
+        sl_errprintf(e, "cannot connect to controller %s", why->text + strlen(prefix));
+    else
+        sl_errprintf(e, "controller %s:%d: %s", c->controller_host, c->controller_port,
+                     why->text);
+}
+
 sl_client_t *client_open(const struct conf *c, sl_error_t *e)
 {
     sl_error_t why;
     sl_client_t *cl = client_open_addr(c, c->controller_host, c->controller_port, &why);
-    if (!cl) {
-        /* "cannot connect to H:P: reason" reads better naming the controller. */
-        const char *prefix = "cannot connect to ";
-        if (strncmp(why.text, prefix, strlen(prefix)) == 0)
-            sl_errprintf(e, "cannot connect to controller %s", why.text + strlen(prefix));
-        else
-            sl_errprintf(e, "controller %s:%d: %s", c->controller_host, c->controller_port,
-                         why.text);
-    }
+    if (!cl)
+        client_open_error(c, &why, e);
     return cl;
+}
+
+/* The hello goes out with the first request instead of a round trip of
+ * its own: a command makes one call, so this saves a third of its waiting. */
+sl_client_t *client_open_deferred(const struct conf *c, sl_error_t *e)
+{
+    sl_error_t why;
+    int fd = tcp_connect(c->controller_host, c->controller_port, &why);
+    sl_client_t *cl = fd >= 0 ? calloc(1, sizeof(*cl)) : NULL;
+
+    if (fd >= 0 && !cl)
+        sl_errprintf(&why, "out of memory");
+    if (cl) {
+        cl->fd = fd;
+        snprintf(cl->where, sizeof(cl->where), "controller %s:%d", c->controller_host,
+                 c->controller_port);
+        if (client_hello_send(cl, c, &why) == 0)
+            return cl;
+        client_close(cl);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    client_open_error(c, &why, e);
+    return NULL;
 }
 
 /* Match the reply to our request; skip pushes (id 0) that are not ours. */
@@ -141,7 +216,7 @@ json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e
     json_t *req = proto_request(op, id, body);
     int rc = proto_write(cl->fd, req, e);
     json_decref(req);
-    if (rc < 0)
+    if (rc < 0 || client_hello_finish(cl, e) < 0)
         return NULL;
     json_t *msg = client_wait_reply(cl, id, e);
     if (!msg)
@@ -186,7 +261,7 @@ size_t client_call_tape(sl_client_t *cl, const char *op, json_t *body, struct jt
     int rc = proto_write(cl->fd, req, e);
     size_t err, res;
     json_decref(req);
-    if (rc < 0 || client_wait_tape(cl, id, tp, e) < 0)
+    if (rc < 0 || client_hello_finish(cl, e) < 0 || client_wait_tape(cl, id, tp, e) < 0)
         return JT_NONE;
     cl->code[0] = '\0';
     if ((err = jtape_get(tp, 0, "error")) != JT_NONE) {

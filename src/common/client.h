@@ -14,6 +14,10 @@ typedef struct sl_client sl_client_t;
  * On failure e says e.g. "cannot connect to controller localhost:6917:
  * Connection refused". */
 sl_client_t *client_open(const struct conf *c, sl_error_t *e);
+/* Like client_open, but the hello is sent without waiting for its reply,
+ * which the first call reads: a refused credential is reported by that
+ * call.  For commands, which make one call or a few. */
+sl_client_t *client_open_deferred(const struct conf *c, sl_error_t *e);
 sl_client_t *client_open_addr(const struct conf *c, const char *host, int port,
                               sl_error_t *e);
 /* Send one request and wait for its reply.  Steals body (may be NULL).

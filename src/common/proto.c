@@ -4,13 +4,22 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+/* send(MSG_NOSIGNAL): a peer that closed gives EPIPE, not a SIGPIPE that
+ * would kill a command without a word; write() for what is not a socket. */
+static ssize_t write_some(int fd, const void *p, size_t len)
+{
+    ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+    return n < 0 && errno == ENOTSOCK ? write(fd, p, len) : n;
+}
 
 static int write_all(int fd, const void *buf, size_t len, sl_error_t *e)
 {
     const char *p = buf;
     while (len > 0) {
-        ssize_t n = write(fd, p, len);
+        ssize_t n = write_some(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

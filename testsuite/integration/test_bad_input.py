@@ -350,3 +350,45 @@ def test_aws_cancel_versus_terminate(cluster):
         assert rep["body"]["done"] == [running] and not rep["body"]["errors"], rep
     cluster.wait_sacct(running, lambda st: st.startswith("CANCELLED"))
     cluster.wait_sacct(held, lambda st: st.startswith("CANCELLED"))
+
+
+def test_command_with_a_refused_credential(cluster):
+    """Commands send their hello with their first request (client_open_deferred):
+    a credential the controller refuses (made with another munge key) must
+    still be reported as such, with a non-zero exit, and change nothing."""
+    import pathlib
+    import shutil
+    # munged wants every directory above its socket searchable by all: not tmp_path.
+    mdir = pathlib.Path(cluster.dir) / "munge2"
+    shutil.rmtree(mdir, ignore_errors=True)
+    mdir.mkdir()
+    os.chmod(mdir, 0o755)
+    key = mdir / "munge.key"
+    with open("/dev/urandom", "rb") as r, \
+            open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400), "wb") as w:
+        w.write(r.read(128))
+    sock = mdir / "munge.socket"
+    munged = next(p for p in ("/usr/sbin/munged", "/sbin/munged") if os.path.exists(p))
+    proc = subprocess.Popen([munged, "--foreground", "--socket=%s" % sock, "--key-file=%s" % key,
+                             "--pid-file=%s" % (mdir / "munged.pid"),
+                             "--log-file=%s" % (mdir / "munged.log"),
+                             "--seed-file=%s" % (mdir / "munged.seed")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: sock.exists() or proc.poll() is not None, 30, "a second munged")
+        assert proc.poll() is None, "the second munged exited"
+        conf = open(cluster.env["SLUICE_CONF"]).read()
+        other = mdir / "other.conf"
+        other.write_text("\n".join(l for l in conf.splitlines() if not l.startswith("AuthInfo"))
+                         + "\nAuthInfo=socket=%s\n" % sock)
+        before = cluster.queue_ids()
+        for cmd in (["sbatch", "--wrap=true"], ["squeue"], ["scancel", "999999"]):
+            r = cluster.run(cmd, env={"SLUICE_CONF": str(other)})
+            assert r.rc != 0, r
+            assert "authentication refused" in r.err and "controller" in r.err, r
+        assert cluster.queue_ids() == before
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(mdir, ignore_errors=True)
+    still_answers(cluster)

@@ -67,7 +67,7 @@ conf_t *cmd_conf_try(void)
 sl_client_t *cmd_client(void)
 {
     sl_error_t e;
-    if (!C.client && !(C.client = client_open(cmd_conf_load(), &e)))
+    if (!C.client && !(C.client = client_open_deferred(cmd_conf_load(), &e)))
         cmd_die("%s", e.text);
     return C.client;
 }
