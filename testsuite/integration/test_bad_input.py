@@ -392,3 +392,40 @@ def test_command_with_a_refused_credential(cluster):
         proc.wait(timeout=30)
         shutil.rmtree(mdir, ignore_errors=True)
     still_answers(cluster)
+
+
+def recv_reply(s, rid):
+    """The reply to request rid, skipping the controller's pushes."""
+    while True:
+        rep = recv_frame(s)
+        assert rep is not None, "connection closed before the reply to %d" % rid
+        if "op" not in rep and rep.get("id") == rid:
+            return rep
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="node_register needs a root credential")
+def test_second_node_on_one_connection_refused(cluster_factory):
+    """Without NodesPerDaemon > 1 (a testing mode), a connection that has
+    registered one node may not register another: EPERM, naming the key."""
+    # The spare nodes have no sluiced: devcluster must not wait for them.
+    c = cluster_factory(nodes=1, append="NodeName=spare[1-2] NodeHostname=127.0.0.1 "
+                                         "Port=[29991-29992] CPUs=1 RealMemory=100\n",
+                        extra_args=["--no-wait"])
+    c.wait_nodes_idle(["n1"])
+
+    def register(s, rid, name):
+        s.sendall(frame({"op": "node_register", "id": rid, "body": {
+            "name": name, "cpus": 1, "sockets": 1, "cores_per_socket": 1,
+            "threads_per_core": 1, "memory_mb": 100, "running": [], "version": "0.1.0"}}))
+        return recv_reply(s, rid)
+
+    with connect(c) as s:
+        hello(c, s)
+        rep = register(s, 1, "spare1")
+        assert "error" not in rep, rep
+        rep = register(s, 2, "spare2")
+        assert rep.get("error", {}).get("code") == "EPERM", rep
+        assert "NodesPerDaemon" in rep["error"]["message"], rep
+        assert "spare1" in rep["error"]["message"], rep
+    still_answers(c)
+    assert c.ok(c.bin("squeue")).rc == 0
