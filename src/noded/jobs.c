@@ -39,6 +39,9 @@ static void job_unwatch(struct job *j)
     if (j->ev)
         event_free(j->ev);
     j->ev = NULL;
+    if (j->mock_warn)
+        event_free(j->mock_warn);
+    j->mock_warn = NULL;
     if (j->pidfd >= 0)
         close(j->pidfd);
     j->pidfd = -1;

@@ -19,6 +19,8 @@ struct job {
     int mock;                /* MockExecution: ev is its timer (mock.c) */
     int mock_timeout;        /* the timer is the time limit */
     int64_t mock_start;
+    struct event *mock_warn; /* --signal: the warning before the time limit */
+    int mock_warn_sig;
     struct job *next;
 };
 

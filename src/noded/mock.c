@@ -27,6 +27,9 @@ static void mock_end(jobs_t *js, struct job *j, int sig, int timed_out, int canc
     if (j->ev)
         event_free(j->ev);
     j->ev = NULL;
+    if (j->mock_warn)
+        event_free(j->mock_warn);
+    j->mock_warn = NULL;
     log_info("job %llu: mock job ended (%s)", (unsigned long long)j->id,
              timed_out ? "time limit" : cancelled ? "cancelled" : sig ? "signalled" : "done");
     jobs_set_result(js, j, res, 0);
@@ -36,6 +39,30 @@ static void mock_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct job *j = arg;
     mock_end(j->owner, j, j->mock_timeout ? SIGTERM : 0, j->mock_timeout, 0);
+}
+
+/* --signal=SIG@T: the stepd would send SIG T seconds before the limit. */
+static void mock_warn_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct job *j = arg;
+    log_info("job %llu: mock job gets its warning signal %d", (unsigned long long)j->id,
+             j->mock_warn_sig);
+    mock_signal(j->owner, j, j->mock_warn_sig);
+}
+
+static void mock_arm_warning(jobs_t *js, struct job *j, json_t *rec, int64_t secs,
+                             int64_t limit)
+{
+    json_t *sig = json_object_get(rec, "warn_signal"), *wt = json_object_get(rec, "warn_time");
+    int64_t at = limit - (json_is_integer(wt) ? json_integer_value(wt) : 60);
+    struct timeval tv = { (time_t)(at > 0 ? at : 0), 0 };
+
+    if (!json_is_integer(sig) || json_integer_value(sig) <= 0 || limit <= 0 || at >= secs)
+        return;
+    j->mock_warn_sig = (int)json_integer_value(sig);
+    j->mock_warn = evtimer_new(js->base, mock_warn_cb, j);
+    if (j->mock_warn)
+        evtimer_add(j->mock_warn, &tv);
 }
 
 void mock_launch(jobs_t *js, struct job *j, json_t *rec)
@@ -58,6 +85,7 @@ void mock_launch(jobs_t *js, struct job *j, json_t *rec)
         jobs_set_result(js, j, jobs_failure(j->id, "mock execution: cannot set a timer"), 0);
         return;
     }
+    mock_arm_warning(js, j, rec, secs, limit);
     log_info("job %llu: mock job started, ends in %lld s%s", (unsigned long long)j->id,
              (long long)secs, j->mock_timeout ? " (its time limit)" : "");
     js->ops.started(js->arg, j->id, 0);

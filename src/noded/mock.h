@@ -3,7 +3,8 @@
  * COMPLETED (exit 0) after the number of seconds of the script's first
  * command when that is `sleep N` (or `exec sleep N`), at once otherwise.
  * The time limit, job_terminate and job_signal act on the timer as they
- * would on the job: TIMEOUT, CANCELLED, killed by the signal. */
+ * would on the job: TIMEOUT, CANCELLED, killed by the signal; so does a
+ * --signal warning, at its time before the limit. */
 #ifndef SL_NODED_MOCK_H
 #define SL_NODED_MOCK_H
 

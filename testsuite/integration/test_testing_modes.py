@@ -133,6 +133,17 @@ def test_mock_time_limit(cluster):
     cluster.wait_state(jid, "TIMEOUT", timeout=scaled(30))
 
 
+def test_mock_warning_signal(cluster):
+    """--signal: the warning ends a mock sleep as the signal would end sleep(1);
+    a signal that sleep ignores leaves it to its time limit."""
+    jid = cluster.submit("-t", "0:30", "--signal=USR1@28", "--wrap", "sleep 1000")
+    cluster.wait_state(jid, ("FAILED",), timeout=scaled(20))
+    assert cluster.job(jid)["ExitCode"] == "0:10", cluster.job(jid)
+    jid = cluster.submit("-t", "0:4", "--signal=CONT@2", "--wrap", "sleep 1000")
+    cluster.wait_state(jid, "TIMEOUT", timeout=scaled(30))
+    assert "warning signal 18" in cluster.log("n1"), "the CONT warning was not given"
+
+
 def test_jobs_land_on_every_node(cluster):
     """Eight exclusive jobs: one on each node the one daemon serves."""
     jids = [cluster.submit("--exclusive", "--wrap", "sleep 60") for _ in range(8)]
