@@ -19,7 +19,7 @@ struct sl_client {
     char code[32];
     uint64_t hello_id;       /* sent, reply not read yet (client_open_deferred) */
     int hello_pending;
-    char where[300];         /* "controller H:P" for the deferred hello's errors */
+    char where[300];         /* "controller H:P", for the hello's errors */
 };
 
 static int tcp_connect(const char *host, int port, sl_error_t *e)
@@ -72,6 +72,19 @@ static sl_auth_t *client_auth(const struct conf *c, sl_error_t *e)
     return auth;
 }
 
+static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e);
+
+/* "cannot connect to H:P: reason" reads better naming the controller. */
+static void client_open_error(const struct conf *c, const sl_error_t *why, sl_error_t *e)
+{
+    const char *prefix = "cannot connect to ";
+    if (strncmp(why->text, prefix, strlen(prefix)) == 0)
+        sl_errprintf(e, "cannot connect to controller %s", why->text + strlen(prefix));
+    else
+        sl_errprintf(e, "controller %s:%d: %s", c->controller_host, c->controller_port,
+                     why->text);
+}
+
 static int client_hello_send(sl_client_t *cl, const struct conf *c, sl_error_t *e)
 {
     sl_auth_t *auth = client_auth(c, e);
@@ -90,9 +103,31 @@ static int client_hello_send(sl_client_t *cl, const struct conf *c, sl_error_t *
     return rc;
 }
 
-static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e);
+/* Connect to the controller and send the hello; its reply is read by
+ * client_hello_finish. */
+static sl_client_t *client_connect(const struct conf *c, sl_error_t *e)
+{
+    sl_error_t why;
+    int fd = tcp_connect(c->controller_host, c->controller_port, &why);
+    sl_client_t *cl = fd >= 0 ? calloc(1, sizeof(*cl)) : NULL;
 
-/* The reply to a hello sent ahead of the first request. */
+    if (fd >= 0 && !cl)
+        sl_errprintf(&why, "out of memory");
+    if (cl) {
+        cl->fd = fd;
+        snprintf(cl->where, sizeof(cl->where), "controller %s:%d", c->controller_host,
+                 c->controller_port);
+        if (client_hello_send(cl, c, &why) == 0)
+            return cl;
+        client_close(cl);
+    } else if (fd >= 0) {
+        close(fd);
+    }
+    client_open_error(c, &why, e);
+    return NULL;
+}
+
+/* The hello's reply, if not read yet. */
 static int client_hello_finish(sl_client_t *cl, sl_error_t *e)
 {
     if (!cl->hello_pending)
@@ -116,59 +151,13 @@ static int client_hello_finish(sl_client_t *cl, sl_error_t *e)
     return -1;
 }
 
-static int client_hello(sl_client_t *cl, const struct conf *c, sl_error_t *e)
+sl_client_t *client_open(const struct conf *c, sl_error_t *e)
 {
-    sl_auth_t *auth = client_auth(c, e);
-    if (!auth)
-        return -1;
-    char *cred = auth_cred_create(auth, e);
-    if (!cred)
-        return -1;
-    json_t *body = json_pack("{s:i, s:s}", "version", PROTO_VERSION, "cred", cred);
-    free(cred);
-    json_t *reply = client_call(cl, "hello", body, e);
-    if (!reply)
-        return sl_errprefix(e, "authentication refused");
-    json_decref(reply);
-    return 0;
-}
-
-sl_client_t *client_open_addr(const struct conf *c, const char *host, int port, sl_error_t *e)
-{
-    int fd = tcp_connect(host, port, e);
-    if (fd < 0)
-        return NULL;
-    sl_client_t *cl = calloc(1, sizeof(*cl));
-    if (!cl) {
-        close(fd);
-        sl_errprintf(e, "out of memory");
-        return NULL;
-    }
-    cl->fd = fd;
-    if (client_hello(cl, c, e) < 0) {
+    sl_client_t *cl = client_connect(c, e);
+    if (cl && client_hello_finish(cl, e) < 0) {
         client_close(cl);
         return NULL;
     }
-    return cl;
-}
-
-/* "cannot connect to H:P: reason" reads better naming the controller. */
-static void client_open_error(const struct conf *c, const sl_error_t *why, sl_error_t *e)
-{
-    const char *prefix = "cannot connect to ";
-    if (strncmp(why->text, prefix, strlen(prefix)) == 0)
-        sl_errprintf(e, "cannot connect to controller %s", why->text + strlen(prefix));
-    else
-        sl_errprintf(e, "controller %s:%d: %s", c->controller_host, c->controller_port,
-                     why->text);
-}
-
-sl_client_t *client_open(const struct conf *c, sl_error_t *e)
-{
-    sl_error_t why;
-    sl_client_t *cl = client_open_addr(c, c->controller_host, c->controller_port, &why);
-    if (!cl)
-        client_open_error(c, &why, e);
     return cl;
 }
 
@@ -176,24 +165,7 @@ sl_client_t *client_open(const struct conf *c, sl_error_t *e)
  * its own: a command makes one call, so this saves a third of its waiting. */
 sl_client_t *client_open_deferred(const struct conf *c, sl_error_t *e)
 {
-    sl_error_t why;
-    int fd = tcp_connect(c->controller_host, c->controller_port, &why);
-    sl_client_t *cl = fd >= 0 ? calloc(1, sizeof(*cl)) : NULL;
-
-    if (fd >= 0 && !cl)
-        sl_errprintf(&why, "out of memory");
-    if (cl) {
-        cl->fd = fd;
-        snprintf(cl->where, sizeof(cl->where), "controller %s:%d", c->controller_host,
-                 c->controller_port);
-        if (client_hello_send(cl, c, &why) == 0)
-            return cl;
-        client_close(cl);
-    } else if (fd >= 0) {
-        close(fd);
-    }
-    client_open_error(c, &why, e);
-    return NULL;
+    return client_connect(c, e);
 }
 
 /* Match the reply to our request; skip pushes (id 0) that are not ours. */
