@@ -274,8 +274,6 @@ conf_t *conf_load(const char *path, sl_error_t *e)
         rc = conf_parts_finish(&p, e);
     if (rc == 0)
         rc = conf_queues_finish(&p, e);
-    if (rc == 0)
-        conf_nodes_keep_index(&p);
     parser_free(&p);
     if (rc < 0) {
         conf_destroy(c);
@@ -315,9 +313,7 @@ const struct conf_node *conf_node_find(const conf_t *c, const char *name)
 const struct conf_node *conf_part_node(const conf_t *c, const struct conf_partition *p,
                                        size_t k)
 {
-    if (p->node_idx && p->node_idx[k] < c->nnodes)
-        return &c->nodes[p->node_idx[k]];
-    return conf_node_find(c, p->nodes[k]);
+    return &c->nodes[p->node_idx[k]];
 }
 
 const struct conf_partition *conf_part_find(const conf_t *c, const char *name)

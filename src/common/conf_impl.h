@@ -98,8 +98,6 @@ void conf_globals_free(conf_t *c);
 int conf_node_line(struct conf_parser *p, const struct conf_where *w,
                    const struct conf_pair *kv, size_t n, sl_error_t *e);
 int conf_nodes_finish(struct conf_parser *p, sl_error_t *e);
-long conf_node_index(const struct conf_parser *p, const char *name);
-void conf_nodes_keep_index(struct conf_parser *p);
 int conf_node_is_key(const char *key);
 void conf_node_state_free(struct conf_parser *p);
 void conf_node_free(struct conf_node *n);

@@ -25,8 +25,6 @@ struct node_tmpl {
 
 struct conf_node_state {
     struct node_tmpl def;
-    size_t *slots;           /* name hash: node index + 1, 0 = empty */
-    size_t nslots;
 };
 
 static int state_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
@@ -111,32 +109,19 @@ static size_t name_hash(const char *s)
     return h;
 }
 
-static long slots_find(const conf_t *c, const size_t *slots, size_t nslots, const char *name)
+/* The name hash lives in the conf (node_slots: index + 1, 0 = empty): the
+ * parser fills it, and the controller looks nodes up by name through it. */
+long conf_node_idx(const conf_t *c, const char *name)
 {
-    if (!nslots)
+    if (!c->node_nslots)
         return -1;
-    for (size_t i = name_hash(name) & (nslots - 1);; i = (i + 1) & (nslots - 1)) {
-        size_t v = slots[i];
+    for (size_t i = name_hash(name) & (c->node_nslots - 1);; i = (i + 1) & (c->node_nslots - 1)) {
+        size_t v = c->node_slots[i];
         if (!v)
             return -1;
         if (strcmp(c->nodes[v - 1].name, name) == 0)
             return (long)(v - 1);
     }
-}
-
-long conf_node_index(const struct conf_parser *p, const char *name)
-{
-    return p->ns ? slots_find(p->c, p->ns->slots, p->ns->nslots, name) : -1;
-}
-
-long conf_node_idx(const conf_t *c, const char *name)
-{
-    if (c->node_nslots)
-        return slots_find(c, c->node_slots, c->node_nslots, name);
-    for (size_t i = 0; i < c->nnodes; i++)   /* a conf built by hand (unit tests) */
-        if (strcmp(c->nodes[i].name, name) == 0)
-            return (long)i;
-    return -1;
 }
 
 static void slot_put(size_t *slots, size_t nslots, const char *name, size_t v)
@@ -150,7 +135,6 @@ static void slot_put(size_t *slots, size_t nslots, const char *name, size_t v)
 /* Room for one more node in c->nodes and in the hash (kept half empty). */
 static int nodes_grow(struct conf_parser *p)
 {
-    struct conf_node_state *ns = p->ns;
     conf_t *c = p->c;
 
     if (c->nnodes == p->nodes_cap) {
@@ -161,16 +145,16 @@ static int nodes_grow(struct conf_parser *p)
         c->nodes = nodes;
         p->nodes_cap = cap;
     }
-    if (2 * (c->nnodes + 1) > ns->nslots) {
-        size_t nslots = ns->nslots ? ns->nslots * 2 : 64;
+    if (2 * (c->nnodes + 1) > c->node_nslots) {
+        size_t nslots = c->node_nslots ? c->node_nslots * 2 : 64;
         size_t *slots = calloc(nslots, sizeof(*slots));
         if (!slots)
             return -1;
         for (size_t i = 0; i < c->nnodes; i++)
             slot_put(slots, nslots, c->nodes[i].name, i + 1);
-        free(ns->slots);
-        ns->slots = slots;
-        ns->nslots = nslots;
+        free(c->node_slots);
+        c->node_slots = slots;
+        c->node_nslots = nslots;
     }
     return 0;
 }
@@ -239,7 +223,7 @@ static int node_add(struct conf_parser *p, const struct conf_where *w,
     struct conf_node *n;
     long v;
 
-    if (conf_node_index(p, name) >= 0)
+    if (conf_node_idx(p->c, name) >= 0)
         return sl_errprintf(e, "%s:%d: node '%s' is defined twice", w->file, w->line, name);
     if (parse_int(port, 1, 65535, NULL, &v, e) < 0)
         return sl_errprefix(e, "%s:%d: bad value for Port", w->file, w->line);
@@ -255,7 +239,7 @@ static int node_add(struct conf_parser *p, const struct conf_where *w,
         conf_node_free(n);
         return sl_errprintf(e, "out of memory");
     }
-    slot_put(p->ns->slots, p->ns->nslots, name, ++p->c->nnodes);
+    slot_put(p->c->node_slots, p->c->node_nslots, name, ++p->c->nnodes);
     return 0;
 }
 
@@ -364,24 +348,11 @@ int conf_nodes_finish(struct conf_parser *p, sl_error_t *e)
     return 0;
 }
 
-/* The parser's name hash outlives the parse: lookups by name are hot in
- * the controller (a partition of 1,000 nodes, looked up per pending job). */
-void conf_nodes_keep_index(struct conf_parser *p)
-{
-    if (!p->ns)
-        return;
-    p->c->node_slots = p->ns->slots;
-    p->c->node_nslots = p->ns->nslots;
-    p->ns->slots = NULL;
-    p->ns->nslots = 0;
-}
-
 void conf_node_state_free(struct conf_parser *p)
 {
     if (!p->ns)
         return;
     tmpl_free(&p->ns->def);
-    free(p->ns->slots);
     free(p->ns);
     p->ns = NULL;
 }

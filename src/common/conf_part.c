@@ -228,7 +228,7 @@ static int part_resolve(struct conf_parser *p, struct conf_partition *pt,
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        idx[i] = all ? (long)i : conf_node_index(p, hostlist_nth(hl, i));
+        idx[i] = all ? (long)i : conf_node_idx(c, hostlist_nth(hl, i));
         if (idx[i] < 0) {
             sl_errprintf(e, "%s:%d: partition '%s': node '%s' is not defined", w->file,
                          w->line, pt->name, hostlist_nth(hl, i));

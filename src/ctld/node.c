@@ -16,9 +16,7 @@ struct node *node_find(struct ctld *c, const char *name)
 
 struct node *node_of_part(struct ctld *c, const struct conf_partition *p, size_t k)
 {
-    if (p->node_idx && p->node_idx[k] < c->nnodes)
-        return c->nodes[p->node_idx[k]];
-    return node_find(c, p->nodes[k]);
+    return c->nodes[p->node_idx[k]];
 }
 
 const char *node_state_name(const struct node *n)
