@@ -89,14 +89,16 @@ static int bf_part_full(struct bf *b, const struct conf_partition *p)
     return 1;
 }
 
-/* Start now on nodes whose future reservations it would not touch. */
+/* Start now on nodes whose future reservations it would not touch.
+ * *fits: whether it would fit now were it not for reservations. */
 static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition *p,
-                        const char **why)
+                        const char **why, int *fits)
 {
     struct ctld *c = b->c;
     int64_t end = j->time_limit > 0 ? b->now + j->time_limit : RESMAP_FOREVER;
     /* Reservations only matter where the job fits now: check that first. */
-    if (sched_pick_now(c, j, p, b->picked, why, NULL) != sched_nodes_needed(j))
+    *fits = sched_pick_now(c, j, p, b->picked, why, NULL) == sched_nodes_needed(j);
+    if (!*fits)
         return 0;
     for (size_t i = 0; i < c->nnodes; i++)
         b->avoid[i] = !resmap_fits(b->map, i, b->now, end, sched_cpus_per_node(j, c->nodes[i]->cfg),
@@ -176,12 +178,12 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
     const struct conf_partition *parts[16];
     size_t np = sched_job_parts(b->c, j, parts, 16);
     const char *why = "Resources";
-    int started = 0;
+    int started = 0, fits[16] = { 0 };
     for (size_t k = 0; k < np; k++) {
         if ((parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN) ||
             bf_part_full(b, parts[k]))
             continue;
-        while (sched_job_ready(b->c, j) && bf_start_now(b, j, parts[k], &why)) {
+        while (sched_job_ready(b->c, j) && bf_start_now(b, j, parts[k], &why, &fits[k])) {
             started = 1;
             if (!job_is_array_parent(j) || !job_is_pending(j))
                 return;
@@ -192,8 +194,9 @@ static void bf_job(struct bf *b, struct job *j, int reserve)
     uint32_t owner = 0;
     int64_t at = 0;
     int behind = 0;
+    /* Only where it fits but for reservations: anywhere else it is held by resources. */
     for (size_t k = 0; k < np && !behind; k++)
-        behind = !bf_part_full(b, parts[k]) && bf_behind(b, j, parts[k], &owner, &at);
+        behind = fits[k] && bf_behind(b, j, parts[k], &owner, &at);
     j->expected_start = 0;
     for (size_t k = 0; reserve && k < np && !j->expected_start; k++) {
         if (parts[k]->state == PART_UP || parts[k]->state == PART_DRAIN)
