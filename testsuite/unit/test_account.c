@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "unit.h"
 
 static json_t *rec_for(const char *user, long uid, long gid)
 {
@@ -110,9 +111,5 @@ int main(void)
     tcase_add_test(tc, uid_mismatch);
     tcase_add_test(tc, incomplete_record);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -13,6 +13,7 @@
 #include "scontrol_kv.h"
 #include "sprio.h"
 #include "sshare.h"
+#include "unit.h"
 
 #define MAXW 8
 
@@ -236,17 +237,11 @@ int main(void)
 {
     Suite *s = suite_create("cmdsched");
     TCase *tc = tcase_create("core");
-    SRunner *sr;
-    int failed;
     tcase_add_test(tc, test_kv_ok);
     tcase_add_test(tc, test_kv_bad);
     tcase_add_test(tc, test_fairshare);
     tcase_add_test(tc, test_sshare_fields);
     tcase_add_test(tc, test_sprio_fields);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hostlist.h"
+#include "unit.h"
 
 /* Names of a list joined with commas, for comparing against a table. */
 static char *joined(const hostlist_t *hl)
@@ -194,8 +195,6 @@ int main(void)
 {
     Suite *s = suite_create("hostlist");
     TCase *tc = tcase_create("hostlist");
-    SRunner *sr;
-    int failed;
 
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_expand_good);
@@ -205,9 +204,5 @@ int main(void)
     tcase_add_test(tc, test_uniq);
     tcase_add_test(tc, test_find_nth);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "depend.h"
 #include "idset.h"
+#include "unit.h"
 
 static const struct {
     const char *expr;
@@ -133,9 +134,5 @@ int main(void)
     tcase_add_test(tc, idset_iteration);
     tcase_add_loop_test(tc, depend_cases, 0, (int)(sizeof(depcases) / sizeof(depcases[0])));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "job.h"
+#include "unit.h"
 
 static const struct {
     enum job_state state;
@@ -97,9 +98,5 @@ int main(void)
     tcase_add_test(tc, record_roundtrip);
     tcase_add_test(tc, record_without_state_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -8,6 +8,7 @@
 
 #include "job.h"
 #include "job_cols.h"
+#include "unit.h"
 
 static struct job *job_plain(void)
 {
@@ -144,9 +145,5 @@ int main(void)
     tcase_add_loop_test(tc, row_matches_record, 0, (int)(sizeof(makers) / sizeof(makers[0])));
     tcase_add_test(tc, bad_columns_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jobarray.h"
+#include "unit.h"
 
 static json_t *load(const char *text)
 {
@@ -178,8 +179,6 @@ int main(void)
 {
     Suite *s = suite_create("jobarray");
     TCase *tc = tcase_create("jobarray");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_ids);
     tcase_add_test(tc, test_each);
@@ -187,9 +186,5 @@ int main(void)
     tcase_add_test(tc, test_expand_large);
     tcase_add_test(tc, test_rows_bad_list);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jobfmt.h"
+#include "unit.h"
 
 static void get_twice(const json_t *r, const void *ctx, char *buf, size_t len)
 {
@@ -147,8 +148,6 @@ int main(void)
 {
     Suite *s = suite_create("jobfmt");
     TCase *tc = tcase_create("jobfmt");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_columns);
     tcase_add_test(tc, test_bad_formats);
@@ -156,9 +155,5 @@ int main(void)
     tcase_add_test(tc, test_states);
     tcase_add_test(tc, test_kv);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jobopt.h"
+#include "unit.h"
 
 #define MAXARGS 16
 
@@ -588,8 +589,6 @@ int main(void)
 {
     Suite *s = suite_create("jobopt");
     TCase *tc = tcase_create("jobopt");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_argv);
     tcase_add_test(tc, test_local);
@@ -608,9 +607,5 @@ int main(void)
     tcase_add_test(tc, test_export);
     tcase_add_test(tc, test_help);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -10,6 +10,7 @@
 
 #include "jsonw.h"
 #include "jtape.h"
+#include "unit.h"
 
 static const char *const odd[] = {
     "", "plain", "with \"quotes\"", "back\\slash", "tab\there", "new\nline\r\n",
@@ -204,9 +205,5 @@ int main(void)
     tcase_add_loop_test(tc, malformed_refused, 0, (int)(sizeof(bad) / sizeof(bad[0])));
     tcase_add_test(tc, rows_shape);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "mock.h"
+#include "unit.h"
 
 static const struct {
     const char *script;
@@ -45,9 +46,5 @@ int main(void)
     TCase *tc = tcase_create("script");
     tcase_add_loop_test(tc, mock_seconds, 0, (int)(sizeof(cases) / sizeof(cases[0])));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "parse.h"
+#include "unit.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -242,8 +243,6 @@ int main(void)
 {
     Suite *s = suite_create("parse");
     TCase *tc = tcase_create("parse");
-    SRunner *sr;
-    int failed;
 
     tcase_add_test(tc, test_time_limit);
     tcase_add_test(tc, test_duration);
@@ -253,9 +252,5 @@ int main(void)
     tcase_add_test(tc, test_signal);
     tcase_add_test(tc, test_datetime);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

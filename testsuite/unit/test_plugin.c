@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plugin.h"
+#include "unit.h"
 
 struct case_ {
     const char *spec;
@@ -44,9 +45,5 @@ int main(void)
     TCase *tc = tcase_create("loader");
     tcase_add_loop_test(tc, loader_cases, 0, (int)(sizeof(cases) / sizeof(cases[0])));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

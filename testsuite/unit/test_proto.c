@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <event2/buffer.h>
 #include "proto.h"
+#include "unit.h"
 
 static int fds[2];
 
@@ -178,9 +179,5 @@ int main(void)
     tcase_add_test(tc, evbuffer_oversized_refused);
     tcase_add_test(tc, error_reply_shape);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "fairmath.h"
 #include "resmap.h"
+#include "unit.h"
 
 #define NOW 1000
 
@@ -143,9 +144,5 @@ int main(void)
     tcase_add_test(tc, compute_reservation_fraction);
     tcase_add_test(tc, priority_sum);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }
