@@ -34,7 +34,7 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
     return js;
 }
 
-static void job_unwatch(struct job *j)
+void jobs_unwatch(struct job *j)
 {
     if (j->ev)
         event_free(j->ev);
@@ -49,7 +49,7 @@ static void job_unwatch(struct job *j)
 
 static void job_free(struct job *j)
 {
-    job_unwatch(j);
+    jobs_unwatch(j);
     json_decref(j->result);
     free(j);
 }
@@ -151,7 +151,7 @@ static void job_stepd_exited(jobs_t *js, struct job *j)
 
     if (j->is_child && waitpid(j->pid, &ws, WNOHANG) == j->pid)
         wait_describe(ws, how, sizeof(how));
-    job_unwatch(j);
+    jobs_unwatch(j);
     j->pid = 0;
     res = spool_read_json(j->dir, "status.json", &e);
     if (res) {
@@ -179,7 +179,7 @@ int jobs_watch(jobs_t *js, struct job *j, sl_error_t *e)
                             (long)j->pid, strerror(errno));
     j->ev = event_new(js->base, j->pidfd, EV_READ, job_pidfd_cb, j);
     if (!j->ev || event_add(j->ev, NULL) < 0) {
-        job_unwatch(j);
+        jobs_unwatch(j);
         return sl_errprintf(e, "cannot watch sluicestepd pid %ld: event_add failed",
                             (long)j->pid);
     }

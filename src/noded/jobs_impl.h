@@ -40,6 +40,8 @@ struct job *jobs_find(const jobs_t *js, uint64_t id);
 struct job *jobs_add(jobs_t *js, uint64_t id);
 /* Start watching j->pid: pidfd + event.  -1 if the process is gone. */
 int jobs_watch(jobs_t *js, struct job *j, sl_error_t *e);
+/* Stop watching: free its events (the pidfd's, or a mock job's timers). */
+void jobs_unwatch(struct job *j);
 /* Record a result (stealing it), persist it if asked, and report it. */
 void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist);
 /* A job_ended body for a job that failed outside the stepd. */

@@ -24,12 +24,7 @@ static void mock_end(jobs_t *js, struct job *j, int sig, int timed_out, int canc
                             "end_time", (json_int_t)time(NULL), "timed_out", timed_out,
                             "cancelled", cancelled, "mock", 1);
 
-    if (j->ev)
-        event_free(j->ev);
-    j->ev = NULL;
-    if (j->mock_warn)
-        event_free(j->mock_warn);
-    j->mock_warn = NULL;
+    jobs_unwatch(j);
     log_info("job %llu: mock job ended (%s)", (unsigned long long)j->id,
              timed_out ? "time limit" : cancelled ? "cancelled" : sig ? "signalled" : "done");
     jobs_set_result(js, j, res, 0);
