@@ -103,6 +103,38 @@ def test_node_with_less_hardware_than_configured_is_drained(cluster_factory):
     assert open(os.path.join(d, "slurm-%d.out" % jid)).read() == "n1\n"
 
 
+@pytest.mark.parametrize("spec,append,says", [
+    ("n9:cpus=2,mem=1000", "", "--fake-hw n9: no such node"),
+    ("n2:cpus=2,mem=1000", "MockExecution=yes\nNodesPerDaemon=2\n",
+     "n1 serves n2 and reports one set of hardware"),
+])
+def test_fake_hw_it_cannot_apply_is_refused(spec, append, says):
+    """--fake-hw for an unknown node, or for a node that is not the first of
+    its NodesPerDaemon group (whose sluiced reports the head's hardware), is
+    an error, not silently ignored; nothing is left running."""
+    with tempfile.TemporaryDirectory(prefix="sluice-it-dc-") as d:
+        os.chmod(d, 0o755)
+        app = os.path.join(d, "append.conf")
+        with open(app, "w") as f:
+            f.write(append)
+        cdir = os.path.join(d, "c")
+        env = dict(os.environ, SLUICE_BUILD=BUILD)
+        r = subprocess.run([sys.executable, DEVCLUSTER, "up", "--dir", cdir, "--nodes", "2",
+                            "--append", app, "--testing-modes", "--fake-hw", spec,
+                            "--timeout", "20"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=scaled(120),
+                           stdin=subprocess.DEVNULL)
+        st = subprocess.run([sys.executable, DEVCLUSTER, "status", "--json", "--dir", cdir],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            timeout=scaled(60))
+        subprocess.run([sys.executable, DEVCLUSTER, "down", "--dir", cdir], env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=scaled(60))
+        assert r.returncode != 0, r.stdout + r.stderr
+        assert says in r.stderr, r.stderr
+        if st.returncode == 0:
+            assert not any(x["alive"] for x in json.loads(st.stdout)["daemons"]), st.stdout
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="needs root to run devcluster as another user")
 def test_cluster_of_an_ordinary_user(users):
     user = "sluicea"
