@@ -63,6 +63,7 @@ int main(int argc, char **argv)
         }
         launch_destroy(l);
     }
-    printf("jobs %d seconds %.3f rate %.1f\n", n, now() - t0, n / (now() - t0));
+    t0 = now() - t0;
+    printf("jobs %d seconds %.3f rate %.1f\n", n, t0, n / t0);
     return 0;
 }

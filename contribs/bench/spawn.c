@@ -126,20 +126,23 @@ static int spawn_parallel(char **args, int loops, double secs, long *total, doub
     in = fdopen(fds[0], "r");
     *total = 0;
     *longest = 0;
+    int rc = in ? 0 : -1;
     while (in && fgets(line, sizeof(line), in)) {
         long n;
         double el;
         if (sscanf(line, "%ld %lf", &n, &el) != 2 || n < 0)
-            return -1;
+            rc = -1;
         *total += n;
         *longest = el > *longest ? el : *longest;
     }
+    if (in)
+        fclose(in);
     for (int i = 0; i < loops; i++) {
         int st;
         if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            return -1;
+            rc = -1;
     }
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -182,13 +182,21 @@ static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e)
     }
 }
 
-json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e)
+/* Send one request (stealing body) and read a deferred hello's reply: the
+ * request's id, or 0 with e set. */
+static uint64_t client_send(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e)
 {
     uint64_t id = cl->next_id++;
     json_t *req = proto_request(op, id, body);
     int rc = proto_write(cl->fd, req, e);
     json_decref(req);
-    if (rc < 0 || client_hello_finish(cl, e) < 0)
+    return rc < 0 || client_hello_finish(cl, e) < 0 ? 0 : id;
+}
+
+json_t *client_call(sl_client_t *cl, const char *op, json_t *body, sl_error_t *e)
+{
+    uint64_t id = client_send(cl, op, body, e);
+    if (!id)
         return NULL;
     json_t *msg = client_wait_reply(cl, id, e);
     if (!msg)
@@ -228,12 +236,9 @@ static int client_wait_tape(sl_client_t *cl, uint64_t id, struct jtape *tp, sl_e
 size_t client_call_tape(sl_client_t *cl, const char *op, json_t *body, struct jtape *tp,
                         sl_error_t *e)
 {
-    uint64_t id = cl->next_id++;
-    json_t *req = proto_request(op, id, body);
-    int rc = proto_write(cl->fd, req, e);
+    uint64_t id = client_send(cl, op, body, e);
     size_t err, res;
-    json_decref(req);
-    if (rc < 0 || client_hello_finish(cl, e) < 0 || client_wait_tape(cl, id, tp, e) < 0)
+    if (!id || client_wait_tape(cl, id, tp, e) < 0)
         return JT_NONE;
     cl->code[0] = '\0';
     if ((err = jtape_get(tp, 0, "error")) != JT_NONE) {

@@ -133,10 +133,11 @@ static int listed(const struct job *j)
     return !job_is_array_parent(j) || (j->array_pending && idset_count(j->array_pending));
 }
 
-/* The finished jobs the request names explicitly (JobRetention). */
-static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel)
+/* Append to out the finished jobs the request names explicitly
+ * (JobRetention); returns out. */
+static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel,
+                           json_t *out)
 {
-    json_t *out = json_array();
     for (size_t i = 0; i < nsel; i++) {
         if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
             continue;
@@ -178,7 +179,7 @@ static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q
             jsonw_char(&w, ',');
         jobcols_row(&cols, j, &w);
     }
-    stored = list_stored(c, sel, nsel);
+    stored = list_stored(c, sel, nsel, json_array());
     json_array_foreach(stored, i, rec) {
         if (rows++)
             jsonw_char(&w, ',');
@@ -206,8 +207,8 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
     struct selector *sel;
-    size_t nsel, i;
-    json_t *jobs, *stored, *rec, *keys = json_object_get(q, "fields");
+    size_t nsel;
+    json_t *jobs, *keys = json_object_get(q, "fields");
     if (selectors_get(c, conn, id, q, &sel, &nsel) < 0)
         return;
     if (json_object_get(q, "columns")) {
@@ -221,10 +222,7 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
             json_array_append_new(jobs, json_is_array(keys) ? job_to_json_fields(j, keys)
                                                             : job_to_json(j));
     }
-    stored = list_stored(c, sel, nsel);
-    json_array_foreach(stored, i, rec)
-        json_array_append(jobs, rec);
-    json_decref(stored);
+    list_stored(c, sel, nsel, jobs);
     selectors_free(sel, nsel);
     if (nsel && !json_array_size(jobs)) {
         json_decref(jobs);
