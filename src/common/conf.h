@@ -137,7 +137,7 @@ void conf_destroy(conf_t *c);                 /* accepts NULL */
 const struct conf_node *conf_node_find(const conf_t *c, const char *name);
 /* A node's index in c->nodes, or -1: a hash lookup, not a scan. */
 long conf_node_idx(const conf_t *c, const char *name);
-/* The k-th node of partition p of c. */
+/* The k-th node of partition p of c (never NULL: the parser resolved it). */
 const struct conf_node *conf_part_node(const conf_t *c, const struct conf_partition *p,
                                        size_t k);
 const struct conf_partition *conf_part_find(const conf_t *c, const char *name);

@@ -108,7 +108,7 @@ void op_part_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         for (size_t k = 0; k < p->nnodes; k++) {
             const struct conf_node *cfg = conf_part_node(c->conf, p, k);
             json_array_append_new(names, json_string(p->nodes[k]));
-            cpus += cfg ? cfg->cpus : 0;
+            cpus += cfg->cpus;
         }
         json_array_append_new(parts, json_pack(
             "{s:s, s:s, s:b, s:I, s:I, s:i, s:s, s:o, s:i, s:I, s:i}", "name", p->name,

@@ -38,7 +38,7 @@ static void spread_nodes(struct ctld *c, struct job *j, const struct conf_partit
     uint32_t maxcpus = 0;
     for (size_t i = 0; i < p->nnodes; i++) {
         const struct conf_node *cfg = conf_part_node(c->conf, p, i);
-        if (cfg && cfg->cpus > maxcpus)
+        if (cfg->cpus > maxcpus)
             maxcpus = cfg->cpus;
     }
     uint64_t total = (uint64_t)j->ntasks * (j->cpus_per_task ? j->cpus_per_task : 1);
@@ -73,7 +73,7 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
     uint32_t fit = 0;
     for (size_t i = 0; rc == 0 && i < p->nnodes; i++) {
         const struct conf_node *cfg = conf_part_node(c->conf, p, i);
-        if (cfg && !(excl && hostlist_find(excl, cfg->name) >= 0) &&
+        if (!(excl && hostlist_find(excl, cfg->name) >= 0) &&
             cfg->cpus >= sched_cpus_per_node(j, cfg) &&
             cfg->real_memory_mb >= sched_mem_per_node(j, cfg))
             fit++;

@@ -173,7 +173,7 @@ int share_queue_room(struct ctld *c, const struct job *j, uint32_t cpus)
         const struct conf_partition *pt = conf_part_find(c->conf, q->q.partitions[i]);
         for (size_t k = 0; pt && k < pt->nnodes; k++) {
             const struct conf_node *cfg = conf_part_node(c->conf, pt, k);
-            total += cfg ? cfg->cpus : 0;
+            total += cfg->cpus;
         }
     }
     double reserved = fair_reserved(p->compute_reservation, active);
