@@ -214,6 +214,7 @@ def test_unauthenticated_big_frames_do_not_grow_memory(cluster):
     grown = rss_kb(pid) - before
     for s in socks:
         s.close()
+    print("controller RSS %d KiB before, grew by %d KiB" % (before, grown))
     assert grown < 40 * 1024, "controller RSS grew by %d KiB" % grown
     assert cluster.ping()
 
