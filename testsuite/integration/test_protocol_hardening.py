@@ -11,7 +11,6 @@ import os
 import socket
 import struct
 import subprocess
-import time
 
 import pytest
 
@@ -141,9 +140,7 @@ MALFORMED_SELECTIONS = [
 
 @pytest.mark.parametrize("op", ["job_cancel", "job_hold", "job_release"])
 def test_malformed_selection_changes_nothing(cluster, op):
-    jids = held_jobs(cluster)
-    if op == "job_release":
-        jids = jids  # held jobs are what a release would change
+    jids = held_jobs(cluster)      # held: what a cancel, a hold or a release would change
     with session(cluster) as s:
         for i, body in enumerate(MALFORMED_SELECTIONS):
             if op != "job_cancel" and ("signal" in body or "mode" in body):
@@ -231,13 +228,11 @@ def test_frame_over_hello_budget_is_refused(cluster):
 
 def test_silent_connection_is_closed(cluster):
     with connect(cluster) as s:
-        s.settimeout(120)
-        t0 = time.monotonic()
-        rep = reply(s)        # the deadline's error, then EOF; never a hang
+        s.settimeout(120)     # a generous bound on the 10 s deadline: a hang fails here
+        rep = reply(s)        # the deadline's error, then EOF
         if rep is not None:
             assert "error" in rep and "hello" in rep["error"]["message"], rep
             assert reply(s) is None
-        assert time.monotonic() - t0 < 100
     assert cluster.ping()
 
 
