@@ -141,9 +141,13 @@ static int client_hello_finish(sl_client_t *cl, sl_error_t *e)
     }
     if (err) {
         const char *text = json_string_value(json_object_get(err, "message"));
-        sl_errprintf(e, "%s: authentication refused: %s", cl->where,
-                     text ? text : "unknown error");
-        snprintf(cl->code, sizeof(cl->code), "EPERM");
+        const char *code = json_string_value(json_object_get(err, "code"));
+        if (!code || !strcmp(code, "EPERM"))
+            sl_errprintf(e, "%s: authentication refused: %s", cl->where,
+                         text ? text : "unknown error");
+        else
+            sl_errprintf(e, "%s: %s", cl->where, text ? text : code);
+        snprintf(cl->code, sizeof(cl->code), "%s", code ? code : "EPERM");
     } else {
         sl_errprefix(e, "%s", cl->where);
     }
@@ -176,7 +180,10 @@ static json_t *client_wait_reply(sl_client_t *cl, uint64_t id, sl_error_t *e)
         if (!msg)
             return NULL;
         json_int_t rid = json_integer_value(json_object_get(msg, "id"));
-        if ((uint64_t)rid == id && !json_object_get(msg, "op"))
+        /* An error with id 0 is about the connection (refused before any
+         * request was read): it answers whatever we wait for. */
+        if (((uint64_t)rid == id || (rid == 0 && json_object_get(msg, "error"))) &&
+            !json_object_get(msg, "op"))
             return msg;
         json_decref(msg);
     }
@@ -190,6 +197,14 @@ static uint64_t client_send(sl_client_t *cl, const char *op, json_t *body, sl_er
     json_t *req = proto_request(op, id, body);
     int rc = proto_write(cl->fd, req, e);
     json_decref(req);
+    /* A write refused because the controller closed the connection: its
+     * reply to the hello (sent before it closed) says why. */
+    if (rc < 0 && cl->hello_pending) {
+        sl_error_t why;
+        if (client_hello_finish(cl, &why) < 0 && cl->code[0])
+            *e = why;
+        return 0;
+    }
     return rc < 0 || client_hello_finish(cl, e) < 0 ? 0 : id;
 }
 

@@ -101,6 +101,7 @@ typedef struct conf {
     int64_t purge_job_after;     /* PurgeJobAfter seconds; 0 = keep accounting for ever */
     uint32_t max_array_size;     /* MaxArraySize (default 10001) */
     uint32_t max_job_count;      /* MaxJobCount (default 2000000) */
+    uint32_t max_connections;    /* MaxConnections (default 4096) */
     char *ctld_log_file;         /* SluiceCtldLogFile, NULL = stderr */
     char *noded_log_file;        /* SluicedLogFile pattern with %n, NULL = stderr */
     enum log_level log_level;    /* LogLevel error|warning|info|debug (default info) */

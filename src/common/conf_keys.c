@@ -67,6 +67,9 @@ static const struct conf_key globals[] = {
       "array task indexes must be below this" },
     { "MaxJobCount", CT_U32, OFF(max_job_count), "2000000", 1, UINT32_MAX, NULL, NULL, NULL,
       "most jobs the controller holds at once; submissions beyond it are refused" },
+    { "MaxConnections", CT_U32, OFF(max_connections), "4096", 16, 1000000, NULL, NULL, NULL,
+      "most connections sluicectld holds open at once (nodes and commands); more are "
+      "refused with EAGAIN" },
     { "SluiceCtldLogFile", CT_OPT_STRING, OFF(ctld_log_file), NULL, 0, 0, NULL, NULL, NULL,
       "log file of sluicectld (default: standard error)" },
     { "SluicedLogFile", CT_OPT_STRING, OFF(noded_log_file), NULL, 0, 0, NULL, NULL, NULL,

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -130,8 +131,55 @@ json_t *proto_reply(uint64_t id, json_t *body)
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "body", body ? body : json_object());
 }
 
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
+                                                : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n <= 1)
+        return n;
+    uint32_t cp = c & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    static const uint32_t least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+char *proto_text_valid(const char *text)
+{
+    size_t len = strlen(text);
+    char *out = malloc(len * 4 + 1), *o = out;
+    const unsigned char *p = (const unsigned char *)text;
+    if (!out)
+        return NULL;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n) {
+            memcpy(o, p, n);
+            o += n;
+            p += n;
+        } else {
+            o += sprintf(o, "\\x%02X", *p++);
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 json_t *proto_error(uint64_t id, const char *code, const char *message)
 {
-    return json_pack("{s:I, s:{s:s, s:s}}", "id", (json_int_t)id, "error", "code", code,
-                     "message", message);
+    /* A message quoting what was refused (a configuration line, a name) may
+     * hold invalid UTF-8, which JSON cannot carry: the reply must still go. */
+    char *valid = proto_text_valid(message);
+    json_t *msg = json_pack("{s:I, s:{s:s, s:s}}", "id", (json_int_t)id, "error", "code", code,
+                            "message", valid ? valid : "(unprintable message)");
+    free(valid);
+    return msg;
 }

@@ -38,6 +38,10 @@ int proto_take(struct evbuffer *in, json_t **msg, sl_error_t *e);
 /* Message constructors; each steals body (may be NULL). */
 json_t *proto_request(const char *op, uint64_t id, json_t *body);
 json_t *proto_reply(uint64_t id, json_t *body);
+/* message may hold invalid UTF-8: each bad byte is sent as \xNN. */
 json_t *proto_error(uint64_t id, const char *code, const char *message);
+/* A copy of text (malloc'd) with each byte that is not part of valid UTF-8
+ * written as the four characters \xNN. */
+char *proto_text_valid(const char *text);
 
 #endif

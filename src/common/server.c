@@ -19,9 +19,18 @@
 #include "log.h"
 #include "proto.h"
 
+/* Before its hello a connection is anyone's: it may send one frame of at
+ * most this size, and must have said hello within HELLO_DEADLINE_S, so that
+ * connections that never authenticate cost little memory and no slot for
+ * long.  A hello is a few hundred bytes. */
+#define HELLO_MAX_FRAME (64u * 1024u)
+#define HELLO_DEADLINE_S 10
+#define SERVER_DEFAULT_MAX_CONNS 4096
+
 struct sl_conn {
     sl_server_t *srv;
     struct bufferevent *bev;
+    struct event *hello_timer;  /* until the hello */
     struct sl_conn *prev, *next;
     int refs;
     int authed;
@@ -40,6 +49,7 @@ struct sl_server {
     const struct op_spec *table;
     void *arg;
     sl_conn_t *conns;
+    size_t nconns, max_conns;
 };
 
 static void conn_drop(sl_conn_t *c);
@@ -106,8 +116,12 @@ static void conn_drop(sl_conn_t *c)
         return;
     if (c->on_close)
         c->on_close(c, c->data);
+    if (c->hello_timer)
+        event_free(c->hello_timer);
+    c->hello_timer = NULL;
     bufferevent_free(c->bev);
     c->bev = NULL;
+    c->srv->nconns--;
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -141,6 +155,9 @@ static void conn_hello(sl_conn_t *c, uint64_t id, json_t *body)
         conn_error(c, id, "EPERM", "%s", e.text);
     } else {
         c->authed = 1;
+        event_free(c->hello_timer);
+        c->hello_timer = NULL;
+        bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
         conn_reply(c, id, json_pack("{s:i, s:i, s:i}", "version", PROTO_VERSION, "uid",
                                     (int)c->uid, "gid", (int)c->gid));
         return;
@@ -184,9 +201,65 @@ static void conn_dispatch(sl_conn_t *c, json_t *msg)
         conn_error(c, id, "EPERM", "operation '%s' is reserved for the Sluice daemons", name);
     } else {
         json_t *b = body ? json_incref(body) : json_object();
-        op->fn(c, id, b, c->srv->arg);
+        sl_error_t e;
+        if (fields_check(op->fields, (op->flags & OP_OPEN_FIELDS) != 0, b, &e) < 0)
+            conn_error(c, id, "EINVAL", "%s: %s", name, e.text);
+        else
+            op->fn(c, id, b, c->srv->arg);
         json_decref(b);
     }
+}
+
+/* proto_take within the budget of a connection that has not said hello. */
+static int conn_take_hello(struct evbuffer *in, json_t **msg, sl_error_t *e)
+{
+    uint32_t hdr;
+    *msg = NULL;
+    if (evbuffer_copyout(in, &hdr, 4) == 4 && ntohl(hdr) > HELLO_MAX_FRAME)
+        return sl_errprintf(e, "frame of %u bytes before hello: until its hello a connection "
+                               "may send frames of at most %u bytes", ntohl(hdr),
+                            HELLO_MAX_FRAME);
+    return proto_take(in, msg, e);
+}
+
+static void conn_hello_late(evutil_socket_t fd, short what, void *arg)
+{
+    sl_conn_t *c = arg;
+    log_warn("closing connection from %s: no hello within %d s", c->peer, HELLO_DEADLINE_S);
+    conn_error(c, 0, "EPROTO", "no hello within %d seconds", HELLO_DEADLINE_S);
+    conn_close(c);
+}
+
+/* Over MaxConnections: say so in one frame, written straight to the new
+ * socket (it has room for it), and close. */
+static void server_refuse(sl_server_t *s, evutil_socket_t fd, const char *peer)
+{
+    char text[256];
+    log_warn("refused connection from %s: %zu connections open (MaxConnections)", peer,
+             s->nconns);
+    snprintf(text, sizeof(text), "too many connections: the daemon serves at most %zu "
+             "(MaxConnections); try again later", s->max_conns);
+    json_t *err = proto_error(0, "EAGAIN", text);
+    char *body = json_dumps(err, JSON_COMPACT);
+    json_decref(err);
+    if (body) {
+        size_t len = strlen(body);
+        char frame[512];
+        uint32_t hdr = htonl((uint32_t)len);
+        if (len + 4 <= sizeof(frame)) {
+            memcpy(frame, &hdr, 4);
+            memcpy(frame + 4, body, len);
+            (void)!send(fd, frame, len + 4, MSG_DONTWAIT | MSG_NOSIGNAL);
+        }
+        free(body);
+    }
+    /* What the peer already sent (its hello) is read and dropped: closing
+     * with unread bytes would reset the connection, and the reset could
+     * discard the error before the peer reads it. */
+    char sink[4096];
+    for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+        ;
+    close(fd);
 }
 
 static void conn_read_cb(struct bufferevent *bev, void *arg)
@@ -197,7 +270,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     while (c->bev && !c->closing) {
         json_t *msg = NULL;
         sl_error_t e;
-        int rc = proto_take(in, &msg, &e);
+        int rc = c->authed ? proto_take(in, &msg, &e) : conn_take_hello(in, &msg, &e);
         if (rc == 0)
             break;
         if (rc < 0) {
@@ -229,23 +302,34 @@ static void server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
                              struct sockaddr *sa, int salen, void *arg)
 {
     sl_server_t *s = arg;
+    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?", peer[64];
+    getnameinfo(sa, (socklen_t)salen, host, sizeof(host), port, sizeof(port),
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(peer, sizeof(peer), "%s:%s", host, port);
+    if (s->nconns >= s->max_conns) {
+        server_refuse(s, fd, peer);
+        return;
+    }
     sl_conn_t *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
         return;
     }
     c->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!c->bev) {
-        close(fd);
+    c->hello_timer = evtimer_new(s->base, conn_hello_late, c);
+    if (!c->bev || !c->hello_timer) {
+        if (c->bev)
+            bufferevent_free(c->bev);
+        else
+            close(fd);
+        if (c->hello_timer)
+            event_free(c->hello_timer);
         free(c);
         return;
     }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
-    getnameinfo(sa, (socklen_t)salen, host, sizeof(host), port, sizeof(port),
-                NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(c->peer, sizeof(c->peer), "%s:%s", host, port);
+    memcpy(c->peer, peer, sizeof(c->peer));
     c->srv = s;
     c->refs = 1;
     c->uid = (uid_t)-1;
@@ -254,6 +338,11 @@ static void server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
     if (s->conns)
         s->conns->prev = c;
     s->conns = c;
+    s->nconns++;
+    struct timeval deadline = { HELLO_DEADLINE_S, 0 };
+    evtimer_add(c->hello_timer, &deadline);
+    /* Read no further than one frame of the hello budget until the hello. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, HELLO_MAX_FRAME + 4);
     bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -282,6 +371,7 @@ sl_server_t *server_create(struct event_base *base, const char *host, int port,
     s->auth = auth;
     s->table = table;
     s->arg = arg;
+    s->max_conns = SERVER_DEFAULT_MAX_CONNS;
     s->listener = evconnlistener_new_bind(base, server_accept_cb, s,
                                           LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
                                               LEV_OPT_CLOSE_ON_EXEC,
@@ -299,6 +389,11 @@ sl_server_t *server_create(struct event_base *base, const char *host, int port,
 void server_set_table(sl_server_t *s, const struct op_spec *table)
 {
     s->table = table;
+}
+
+void server_set_max_conns(sl_server_t *s, size_t max)
+{
+    s->max_conns = max ? max : SERVER_DEFAULT_MAX_CONNS;
 }
 
 void server_destroy(sl_server_t *s)

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "error.h"
+#include "fields.h"
 
 struct event_base;
 struct sl_auth;
@@ -21,14 +22,22 @@ struct op_spec {
     const char *name;        /* "job_submit" */
     op_fn fn;
     unsigned flags;          /* OP_* below */
+    /* The body's fields and their types, checked before fn runs (fields.h);
+     * a field not listed is refused unless OP_OPEN_FIELDS. */
+    const struct field_spec *fields;
 };
 #define OP_PRIVILEGED 0x1u   /* only root or the daemon's own uid */
+#define OP_OPEN_FIELDS 0x2u  /* unlisted fields pass (checked by the handler, or a
+                                daemon's newer fields) */
 
 sl_server_t *server_create(struct event_base *base, const char *host, int port,
                            struct sl_auth *auth, const struct op_spec *table,
                            void *arg, sl_error_t *e);
 void server_destroy(sl_server_t *s);   /* closes every connection */
 void server_set_table(sl_server_t *s, const struct op_spec *table);
+/* Connections beyond max are told EAGAIN and closed (0: the default, 4096).
+ * Open connections stay when it is lowered. */
+void server_set_max_conns(sl_server_t *s, size_t max);
 
 /* Replies; both steal what they are given. */
 void conn_reply(sl_conn_t *c, uint64_t id, json_t *body);

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
+#include "proto.h"
 
 /* The batch script runs on the first allocated node, as in Slurm. */
 static struct node *job_batch_node(struct ctld *c, const struct job *j)
@@ -80,6 +81,51 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
     return rec;
 }
 
+/* A launch record is one frame on the node channel; one over the frame
+ * limit would drop the channel at every try and wedge the node's other
+ * jobs.  What a job brings into its record (script, arguments, environment,
+ * names and paths) may take at most a quarter of a frame, leaving the rest
+ * for what the controller adds (node lists, a few hundred bytes of fields);
+ * strings are counted at their worst JSON escaping. */
+#define LAUNCH_MAX_JOB_BYTES (PROTO_MAX_FRAME / 4)
+
+int launch_size_check(const struct job *j, json_t *spec, sl_error_t *e)
+{
+    static const char *const keys[] = { "script", "argv", "env" };
+    const char *strs[] = { j->name, j->user, j->cwd, j->std_out, j->std_err, j->std_in,
+                           j->open_mode, j->partition, j->queue, j->account, j->submit_dir,
+                           j->submit_host };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = json_object_get(spec, keys[i]);
+        n += v ? json_dumpb(v, NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) : 0;
+    }
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+        n += strs[i] ? strlen(strs[i]) * 6 : 0;
+    if (n > LAUNCH_MAX_JOB_BYTES)
+        return sl_errprintf(e, "job too large: its script, arguments, environment and paths "
+                               "take %zu bytes encoded, over the limit of %u bytes (a quarter "
+                               "of the node channel's %u byte frame limit)",
+                            n, LAUNCH_MAX_JOB_BYTES, PROTO_MAX_FRAME);
+    return 0;
+}
+
+/* The last guard (a record built from a job definition, a huge node list):
+ * a launch that cannot be sent fails its job instead of the channel. */
+static int launch_fits(struct ctld *c, struct job *j, json_t *rec)
+{
+    size_t len = json_dumpb(rec, NULL, 0, JSON_COMPACT) + 256;     /* + the envelope */
+    if (len <= PROTO_MAX_FRAME)
+        return 1;
+    char why[160];
+    snprintf(why, sizeof(why), "launch record of %zu bytes exceeds the %u byte frame limit",
+             len, PROTO_MAX_FRAME);
+    log_error("job %u: %s", j->id, why);
+    ctld_job_finish(c, j, END_FAILED, why);
+    ctld_kick(c);
+    return 0;
+}
+
 static void launch_now(struct ctld *c, void *arg)
 {
     uint32_t id = (uint32_t)(uintptr_t)arg;
@@ -93,7 +139,12 @@ static void launch_now(struct ctld *c, void *arg)
         log_warn("job %u: node %s not connected at launch", j->id, n ? n->name : "?");
         return;
     }
-    node_send(n, "job_launch", launch_record(c, j, n->name));
+    json_t *rec = launch_record(c, j, n->name);
+    if (!launch_fits(c, j, rec)) {
+        json_decref(rec);
+        return;
+    }
+    node_send(n, "job_launch", rec);
     log_debug("job %u launched on %s", j->id, n->name);
 }
 

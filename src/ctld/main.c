@@ -12,6 +12,7 @@
 #include "ctld.h"
 #include "db.h"
 #include "log.h"
+#include "op_fields.h"
 #include "queue.h"
 #include "share.h"
 
@@ -48,37 +49,38 @@ void op_share_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_policy_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_policy_change(sl_conn_t *, uint64_t, json_t *, void *);
 
-/* Every operation the controller answers (doc/protocol.md). */
+/* Every operation the controller answers, with the fields its body may hold
+ * (op_fields.c; doc/protocol.md). */
 const struct op_spec ctld_ops[] = {
-    { "ping", op_ping, 0 },
-    { "job_submit", op_job_submit, 0 },
-    { "job_list", op_job_list, 0 },
-    { "job_show", op_job_show, 0 },
-    { "job_cancel", op_job_cancel, 0 },
-    { "job_hold", op_job_hold, 0 },
-    { "job_release", op_job_release, 0 },
-    { "job_update", op_job_update, 0 },
-    { "job_requeue", op_job_requeue, 0 },
-    { "jobdef_register", op_jobdef_register, 0 },
-    { "jobdef_list", op_jobdef_list, 0 },
-    { "jobdef_deregister", op_jobdef_deregister, 0 },
-    { "queue_list", op_queue_list, 0 },
-    { "queue_change", op_queue_change, 0 },
-    { "prio_list", op_prio_list, 0 },
-    { "share_list", op_share_list, 0 },
-    { "policy_list", op_policy_list, 0 },
-    { "policy_change", op_policy_change, 0 },
-    { "acct_query", op_acct_query, 0 },
-    { "node_list", op_node_list, 0 },
-    { "node_update", op_node_update, 0 },
-    { "part_list", op_part_list, 0 },
-    { "config_show", op_config_show, 0 },
-    { "reconfigure", op_reconfigure, 0 },
-    { "node_register", op_node_register, OP_PRIVILEGED },
-    { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED },
-    { "job_started", op_job_started, OP_PRIVILEGED },
-    { "job_ended", op_job_ended, OP_PRIVILEGED },
-    { NULL, NULL, 0 },
+    { "ping", op_ping, 0, F_none },
+    { "job_submit", op_job_submit, OP_OPEN_FIELDS, F_job_submit },
+    { "job_list", op_job_list, 0, F_job_list },
+    { "job_show", op_job_show, 0, F_job_show },
+    { "job_cancel", op_job_cancel, 0, F_job_cancel },
+    { "job_hold", op_job_hold, 0, F_job_select },
+    { "job_release", op_job_release, 0, F_job_select },
+    { "job_update", op_job_update, 0, F_job_update },
+    { "job_requeue", op_job_requeue, 0, F_job_requeue },
+    { "jobdef_register", op_jobdef_register, 0, F_jobdef_register },
+    { "jobdef_list", op_jobdef_list, 0, F_jobdef_list },
+    { "jobdef_deregister", op_jobdef_deregister, 0, F_jobdef_deregister },
+    { "queue_list", op_queue_list, 0, F_by_name },
+    { "queue_change", op_queue_change, 0, F_change },
+    { "prio_list", op_prio_list, 0, F_none },
+    { "share_list", op_share_list, 0, F_none },
+    { "policy_list", op_policy_list, 0, F_by_name },
+    { "policy_change", op_policy_change, 0, F_change },
+    { "acct_query", op_acct_query, 0, F_acct_query },
+    { "node_list", op_node_list, 0, F_node_list },
+    { "node_update", op_node_update, 0, F_node_update },
+    { "part_list", op_part_list, 0, F_none },
+    { "config_show", op_config_show, 0, F_none },
+    { "reconfigure", op_reconfigure, 0, F_none },
+    { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
+    { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED | OP_OPEN_FIELDS, F_none },
+    { "job_started", op_job_started, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_started },
+    { "job_ended", op_job_ended, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_ended },
+    { NULL, NULL, 0, NULL },
 };
 
 static void usage(FILE *out)
@@ -141,6 +143,7 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
                               c->auth, ctld_ops, c, e);
     if (!c->server)
         return -1;
+    server_set_max_conns(c->server, c->conf->max_connections);
     log_info("sluicectld %s serving %s:%d, %zu active jobs recovered, next job id %u",
              PACKAGE_VERSION, c->conf->controller_host, c->conf->controller_port,
              jobtab_count(c->jobs), c->next_job_id);

@@ -153,6 +153,7 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
     node_reconfigure(c, nc, e);
     conf_destroy(c->conf);
     c->conf = nc;
+    server_set_max_conns(c->server, nc->max_connections);
     policies_overlay(c);
     queues_teardown(c);
     queues_setup(c, e);

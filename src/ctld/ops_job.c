@@ -333,6 +333,19 @@ static const char *act_cancel_tasks(struct ctld *c, struct job *p, const idset_t
     return NULL;
 }
 
+/* Without ids, only a filter selects jobs: a body holding nothing else (a
+ * signal or a mode alone, or empty lists) names no job, as scancel without
+ * arguments names none; it must not read as "every job I may act on". */
+static int has_filter(json_t *q)
+{
+    static const char *const lists[] = { "users", "states", "partitions", "queues" };
+    for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+        if (json_array_size(json_object_get(q, lists[i])))
+            return 1;
+    }
+    return json_object_get(q, "name") != NULL;
+}
+
 /* Apply act to the selected jobs: explicit ids, or the filters over the
  * caller's own jobs (every job for an administrator). */
 static void jobs_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
@@ -349,7 +362,7 @@ static void jobs_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
         json_object_set_new(q, "users", json_pack("[s]", user));
     if (part && !json_object_get(q, "partitions"))
         json_object_set_new(q, "partitions", json_pack("[s]", part));
-    if (!json_array_size(json_object_get(q, "job_ids")) && !json_object_size(q)) {
+    if (!json_array_size(json_object_get(q, "job_ids")) && !has_filter(q)) {
         conn_error(conn, id, "EINVAL", "No job identification provided");
         json_decref(done);
         json_decref(errors);

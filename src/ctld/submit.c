@@ -283,6 +283,7 @@ static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, s
     j->hold = json_is_true(json_object_get(spec, "hold"));
     j->hold_admin = 0;
     rc = spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
+         launch_size_check(j, spec, e) < 0 ||
          spec_uints(j, spec, e) < 0 || spec_queue(c, j, spec, &names, &nnames, e) < 0 ||
          spec_fit(c, j, spec, names, nnames, e) < 0 ||
          spec_share(c, j, spec, conn_uid(conn), e) < 0 || spec_array(c, j, spec, e) < 0 ||

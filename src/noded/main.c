@@ -238,9 +238,11 @@ static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
                                    "nodes", (json_int_t)d->nnodes));
 }
 
+static const struct field_spec F_none[] = { FIELDS_END };
+
 static const struct op_spec noded_ops[] = {
-    { "ping", op_ping, 0 },
-    { NULL, NULL, 0 },
+    { "ping", op_ping, 0, F_none },
+    { NULL, NULL, 0, NULL },
 };
 
 static void on_started(void *arg, uint64_t job_id, pid_t pid)

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <event2/buffer.h>
+#include "fields.h"
 #include "proto.h"
 #include "unit.h"
 
@@ -164,6 +165,78 @@ START_TEST(error_reply_shape)
 }
 END_TEST
 
+/* Item 8 of issue 9: a message quoting invalid UTF-8 must still encode. */
+START_TEST(error_with_invalid_utf8)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        { "plain", "plain" },
+        { "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac" },   /* valid kept */
+        { "Bogus\xff\xfeKey", "Bogus\\xFF\\xFEKey" },
+        { "cut \xe2\x82", "cut \\xE2\\x82" },               /* truncated sequence */
+        { "\xc0\xaf", "\\xC0\\xAF" },                        /* overlong '/' */
+        { "\xed\xa0\x80", "\\xED\\xA0\\x80" },              /* a surrogate */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *m = proto_error(1, "EINVAL", cases[i].in);
+        ck_assert_ptr_nonnull(m);
+        const char *got = json_string_value(json_object_get(json_object_get(m, "error"),
+                                                            "message"));
+        ck_assert_str_eq(got, cases[i].out);
+        json_decref(m);
+    }
+}
+END_TEST
+
+/* Item 6: the field tables (fields.c). */
+static const struct field_spec F_test[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = 100),
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("signal", FT_INT, .min = 0, .max = 64),
+    FIELD("env", FT_STRMAP),
+    FIELD("all", FT_BOOL),
+    FIELD("opt", FT_STR, .flags = F_NULL),
+    FIELDS_END,
+};
+
+static const char *check_body(const char *text, int open)
+{
+    static sl_error_t e;
+    json_t *body = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(body);
+    int rc = fields_check(F_test, open, body, &e);
+    json_decref(body);
+    return rc < 0 ? e.text : NULL;
+}
+
+START_TEST(field_types)
+{
+    ck_assert_ptr_null(check_body("{\"name\":\"x\",\"job_ids\":[1,\"2_3\"],\"signal\":9,"
+                                  "\"env\":{\"A\":\"b\"},\"all\":false,\"opt\":null}", 0));
+    static const struct { const char *body, *words; } bad[] = {
+        { "{}", "missing field 'name'" },
+        { "{\"name\":1}", "field 'name' must be a string, not an integer" },
+        { "{\"name\":\"x\",\"job_ids\":\"1,2\"}", "'job_ids' must be an array of job ids" },
+        { "{\"name\":\"x\",\"job_ids\":[true]}", "'job_ids'" },
+        { "{\"name\":\"x\",\"job_ids\":[0]}", "'job_ids'" },
+        { "{\"name\":\"x\",\"job_ids\":null}", "not null" },
+        { "{\"name\":\"x\",\"signal\":65}", "'signal' must be an integer from 0 to 64" },
+        { "{\"name\":\"x\",\"signal\":1.5}", "a number with a fraction" },
+        { "{\"name\":\"x\",\"env\":{\"A\":1}}", "an object of strings" },
+        { "{\"name\":\"x\",\"all\":1}", "a boolean" },
+        { "{\"name\":\"x\",\"job_id\":5}", "unknown field 'job_id' (this operation takes "
+                                          "job_ids, name," },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *err = check_body(bad[i].body, 0);
+        ck_assert_msg(err && strstr(err, bad[i].words), "%s: %s", bad[i].body,
+                      err ? err : "accepted");
+    }
+    /* Open tables let unknown fields through but still check known ones. */
+    ck_assert_ptr_null(check_body("{\"name\":\"x\",\"newer\":[1]}", 1));
+    ck_assert_ptr_nonnull(check_body("{\"name\":2,\"newer\":[1]}", 1));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("proto");
@@ -178,6 +251,8 @@ int main(void)
     tcase_add_test(tc, evbuffer_partial_frames);
     tcase_add_test(tc, evbuffer_oversized_refused);
     tcase_add_test(tc, error_reply_shape);
+    tcase_add_test(tc, error_with_invalid_utf8);
+    tcase_add_test(tc, field_types);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

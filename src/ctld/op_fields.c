@@ -1,0 +1,183 @@
+/* op_fields.c: what each controller operation's body may hold, and of which
+ * type.  The server checks a body against its table before the handler runs
+ * (fields.h): a field of the wrong type or, for the commands' operations, a
+ * field the table does not name is EINVAL, so a malformed or misspelt
+ * selection ("job_ids": "1,2", or "job_id" for "job_ids") can never widen
+ * into "every job".  Integer ranges are those the handlers rely on. */
+#include <stdint.h>
+#include "op_fields.h"
+
+#define JOBID_MAX ((json_int_t)UINT32_MAX)
+#define I32_MAX ((json_int_t)INT32_MAX)
+#define I32_MIN ((json_int_t)INT32_MIN)
+#define TIME_MAX ((json_int_t)1 << 40)     /* epoch seconds, far beyond any date */
+
+const struct field_spec F_none[] = { FIELDS_END };
+
+/* The job spec's own fields are checked by submit.c (and the job model);
+ * these are the ones it reads without a type check.  null means unset. */
+const struct field_spec F_job_submit[] = {
+    FIELD("script", FT_STR, .flags = F_NULL),
+    FIELD("argv", FT_STRS, .flags = F_NULL),
+    FIELD("env", FT_STRMAP, .flags = F_NULL),
+    FIELD("env_overrides", FT_STRMAP, .flags = F_NULL),
+    FIELD("parameters", FT_STRMAP, .flags = F_NULL),
+    FIELD("command_override", FT_STRS, .flags = F_NULL),
+    FIELD("retry_rules", FT_STRS, .flags = F_NULL),
+    FIELD("hold", FT_BOOL, .flags = F_NULL),
+    FIELD("requeue", FT_BOOL, .flags = F_NULL),
+    FIELD("test_only", FT_BOOL, .flags = F_NULL),
+    FIELD("time_limit", FT_INT, .flags = F_NULL),
+    FIELD("begin_time", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_list[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
+    FIELD("users", FT_STRS),
+    FIELD("states", FT_STRS),
+    FIELD("partitions", FT_STRS),
+    FIELD("queues", FT_STRS),
+    FIELD("name", FT_STR),
+    FIELD("fields", FT_STRS),
+    FIELD("columns", FT_STRS),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_show[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELDS_END,
+};
+
+/* job_hold, job_release: the ids, then the filters that narrow them (or, with
+ * no ids, select among the caller's jobs). */
+const struct field_spec F_job_select[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
+    FIELD("user", FT_STR),
+    FIELD("users", FT_STRS),
+    FIELD("name", FT_STR),
+    FIELD("states", FT_STRS),
+    FIELD("partition", FT_STR),
+    FIELD("partitions", FT_STRS),
+    FIELD("queues", FT_STRS),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_cancel[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
+    FIELD("user", FT_STR),
+    FIELD("users", FT_STRS),
+    FIELD("name", FT_STR),
+    FIELD("states", FT_STRS),
+    FIELD("partition", FT_STR),
+    FIELD("partitions", FT_STRS),
+    FIELD("queues", FT_STRS),
+    FIELD("signal", FT_INT, .min = 0, .max = 64),
+    FIELD("mode", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_update[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("time_limit", FT_INT, .min = -1, .max = I32_MAX),
+    FIELD("name", FT_STR),
+    FIELD("partition", FT_STR),
+    FIELD("dependency", FT_STR),
+    FIELD("array_throttle", FT_INT, .min = 0, .max = JOBID_MAX),
+    FIELD("begin_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_requeue[] = {
+    FIELD("job_ids", FT_JOBIDS, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELDS_END,
+};
+
+const struct field_spec F_jobdef_register[] = {
+    FIELD("definition", FT_OBJ, .flags = F_REQUIRED),
+    FIELDS_END,
+};
+
+const struct field_spec F_jobdef_list[] = {
+    FIELD("name", FT_STR),
+    FIELD("revision", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("all", FT_BOOL),
+    FIELDS_END,
+};
+
+const struct field_spec F_jobdef_deregister[] = {
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("revision", FT_INT, .min = 0, .max = I32_MAX),
+    FIELDS_END,
+};
+
+/* queue_list, policy_list */
+const struct field_spec F_by_name[] = {
+    FIELD("name", FT_STR),
+    FIELDS_END,
+};
+
+/* queue_change, policy_change */
+const struct field_spec F_change[] = {
+    FIELD("action", FT_STR, .flags = F_REQUIRED),
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("keys", FT_STRMAP),
+    FIELDS_END,
+};
+
+const struct field_spec F_acct_query[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
+    FIELD("users", FT_STRS),
+    FIELD("states", FT_STRS),
+    FIELD("start", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("end", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("duplicates", FT_BOOL),
+    FIELDS_END,
+};
+
+const struct field_spec F_node_list[] = {
+    FIELD("nodes", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_node_update[] = {
+    FIELD("nodes", FT_STR, .flags = F_REQUIRED),
+    FIELD("state", FT_STR, .flags = F_REQUIRED),
+    FIELD("reason", FT_STR),
+    FIELDS_END,
+};
+
+/* The node channel's operations are open: a newer sluiced may send more. */
+const struct field_spec F_node_register[] = {
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("cpus", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("sockets", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("cores_per_socket", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("threads_per_core", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("memory_mb", FT_INT, .min = 0, .max = (json_int_t)1 << 50),
+    FIELD("running", FT_INTS, .min = 1, .max = JOBID_MAX),
+    FIELD("ended", FT_INTS, .min = 1, .max = JOBID_MAX),
+    FIELD("version", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_started[] = {
+    FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("pid", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("node", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_job_ended[] = {
+    FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("exit_code", FT_INT, .min = I32_MIN, .max = I32_MAX),
+    FIELD("exit_signal", FT_INT, .min = I32_MIN, .max = I32_MAX),
+    FIELD("start_time", FT_INT),
+    FIELD("end_time", FT_INT),
+    FIELD("timed_out", FT_BOOL),
+    FIELD("cancelled", FT_BOOL),
+    FIELD("mock", FT_BOOL),
+    FIELD("failure", FT_STR),
+    FIELD("node", FT_STR),
+    FIELDS_END,
+};
