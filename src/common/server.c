@@ -80,8 +80,13 @@ void conn_release(sl_conn_t *c)
 
 void conn_send(sl_conn_t *c, json_t *msg)
 {
-    if (c->bev && !c->closing)
-        proto_put(bufferevent_get_output(c->bev), msg);
+    if (c->bev && !c->closing && (!msg || proto_put(bufferevent_get_output(c->bev), msg) < 0)) {
+        /* Never leave a client waiting for a reply that will not come: a
+         * message that cannot be encoded closes the connection, so the
+         * client sees the end of its connection instead of hanging. */
+        log_warn("closing connection from %s: a message to it could not be encoded", c->peer);
+        conn_close(c);
+    }
     json_decref(msg);
 }
 
@@ -95,6 +100,12 @@ void conn_send_owned(sl_conn_t *c, char *buf, size_t len)
 
 void conn_reply(sl_conn_t *c, uint64_t id, json_t *body)
 {
+    if (!body) {
+        /* The handler's json_pack failed: most often a string that is not
+         * UTF-8, which JSON cannot carry.  Say so instead of an empty reply. */
+        conn_error(c, id, "EIO", "the reply could not be encoded (text that is not UTF-8?)");
+        return;
+    }
     conn_send(c, proto_reply(id, body));
 }
 
