@@ -185,7 +185,10 @@ START_TEST(hostlist_model)
         else
             op_uniq(&m, hl, r);
         check_list(&m, hl, r);
-        check_ranged(&m, hl, r);
+        /* The round trip expands the whole list: every step while it is
+         * short, then every 8th (ASan's allocator makes it the cost). */
+        if (r->n <= 256 || m.step % 8 == 0)
+            check_ranged(&m, hl, r);
         if (r->n > MAX_NAMES - 100) {   /* start again: growth from empty */
             hostlist_destroy(hl);
             hl = hostlist_create();
