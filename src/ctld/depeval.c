@@ -244,6 +244,10 @@ void dep_notify(struct ctld *c, const struct job *changed)
             for (size_t i = 0; i < j->deps.n; i++)
                 j->dep_dirty |= j->deps.items[i].type == DEP_SINGLETON && j->uid == changed->uid;
         }
+        /* A singleton waiter that ends waits no more: while any is counted,
+         * every job end scans the whole table. */
+        for (size_t i = 0; i < changed->deps.n && singleton_waiters; i++)
+            singleton_waiters -= changed->deps.items[i].type == DEP_SINGLETON;
     }
     ctld_sched_request(c);
 }
