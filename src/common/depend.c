@@ -42,24 +42,34 @@ static int dep_add(struct deplist *d, struct dep dep, sl_error_t *e)
     return 0;
 }
 
+/* An array task index, 0 included: it must fit task_id, where -1 is
+ * DEPEND_WHOLE. */
+static int parse_task(const char **p, int32_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)**p))
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(*p, &end, 10);
+    if (errno || v > INT32_MAX)
+        return -1;
+    *out = (int32_t)v;
+    *p = end;
+    return 0;
+}
+
 /* ID[_TASK][+MIN] */
 static int parse_id(const char **p, enum dep_type t, struct dep *dep, sl_error_t *e)
 {
-    uint32_t task;
     const char *start = *p;
     *dep = (struct dep){ t, 0, DEPEND_WHOLE, 0 };
     if (parse_u32(p, &dep->job_id) < 0)
         return sl_errprintf(e, "expected a job id at '%s'", start);
     if (**p == '_') {
         (*p)++;
-        if (!isdigit((unsigned char)**p) ||
-            (strncmp(*p, "0", 1) != 0 && parse_u32(p, &task) < 0))
-            return sl_errprintf(e, "expected an array task index after '_' in '%s'", start);
-        if (**p == '0' && !isdigit((unsigned char)(*p)[1])) {
-            task = 0;
-            (*p)++;
-        }
-        dep->task_id = (int32_t)task;
+        if (parse_task(p, &dep->task_id) < 0)
+            return sl_errprintf(e, "expected an array task index (0 to %d) after '_' in '%s'",
+                                INT32_MAX, start);
     }
     if (**p == '+') {
         (*p)++;

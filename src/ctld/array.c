@@ -57,7 +57,8 @@ static enum job_end array_outcome(const struct job *p)
 
 static void array_maybe_done(struct ctld *c, struct job *p)
 {
-    if (idset_count(p->array_pending) || p->array_running)
+    /* Terminal already: array_cancel's last unlaunched task ended it. */
+    if (job_is_terminal(p) || idset_count(p->array_pending) || p->array_running)
         return;
     enum job_end end = array_outcome(p);
     ctld_job_finish(c, p, end, end == END_FAILED ? "ArrayTaskFailed" : NULL);

@@ -200,12 +200,18 @@ void dep_index_add(struct ctld *c, struct job *j)
         const struct dep *d = &j->deps.items[i];
         if (d->type == DEP_SINGLETON)
             singleton_waiters++;
-        if (!d->job_id)
+        /* A target that has ended is never notified again: its entry would
+         * stay for good.  dep_dirty below has the job evaluated once. */
+        if (!d->job_id || target_status(c, d->job_id, DEPEND_WHOLE).ended)
             continue;
         snprintf(key, sizeof(key), "%u", d->job_id);
         json_t *list = json_object_get(rindex_, key);
         if (!list)
             json_object_set_new(rindex_, key, list = json_array());
+        /* "afterok:7,afterany:7": one entry (this call's are the last). */
+        size_t n = json_array_size(list);
+        if (n && (uint32_t)json_integer_value(json_array_get(list, n - 1)) == j->id)
+            continue;
         json_array_append_new(list, json_integer(j->id));
     }
     j->dep_dirty = j->deps.n > 0;
@@ -238,6 +244,10 @@ void dep_notify(struct ctld *c, const struct job *changed)
             for (size_t i = 0; i < j->deps.n; i++)
                 j->dep_dirty |= j->deps.items[i].type == DEP_SINGLETON && j->uid == changed->uid;
         }
+        /* A singleton waiter that ends waits no more: while any is counted,
+         * every job end scans the whole table. */
+        for (size_t i = 0; i < changed->deps.n && singleton_waiters; i++)
+            singleton_waiters -= changed->deps.items[i].type == DEP_SINGLETON;
     }
     ctld_sched_request(c);
 }

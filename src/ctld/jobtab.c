@@ -91,11 +91,13 @@ void jobtab_add(struct jobtab *t, struct job *j)
         after->next = j;
     else
         t->head = j;
-    if (++t->count > t->nbuckets)
-        jobtab_grow(t);
+    /* Chain the job before growing: growth rehashes every job on the list,
+     * this one included, so chaining it afterwards would link it twice. */
     size_t h = j->id & (t->nbuckets - 1);
     j->hnext = t->buckets[h];
     t->buckets[h] = j;
+    if (++t->count > t->nbuckets)
+        jobtab_grow(t);
 }
 
 void jobtab_remove(struct jobtab *t, struct job *j)
