@@ -54,7 +54,8 @@ static const struct conf_key globals[] = {
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,
-      NULL, "seconds between a node's heartbeats to the controller" },
+      NULL, "seconds between a node's heartbeats to the controller (default: NodeTimeout/3, "
+            "at most 30; must be below NodeTimeout)" },
     { "Operators", CT_CUSTOM, OFF(operators), NULL, 0, 0, NULL, operators_set, operators_show,
       "comma-separated users who may act on any job, as root may" },
     { "SluiceUser", CT_STRING, OFF(sluice_user), "root", 0, 0, NULL, NULL, NULL,
@@ -218,6 +219,31 @@ void conf_globals_free(conf_t *c)
     free(c->auth_socket);
     c->auth_info = c->auth_socket = NULL;
     operators_free(c);
+}
+
+/* As Slurm pings its nodes every SlurmdTimeout/3: a node whose timeout is
+ * short must speak more often than the 30 s default, or every healthy node
+ * goes DOWN between two heartbeats. */
+int conf_globals_finish(struct conf_parser *p, sl_error_t *e)
+{
+    conf_t *c = p->c;
+    const struct conf_where *hb = &p->heartbeat_at, *nt = &p->node_timeout_at;
+    if (c->node_timeout <= 0)
+        return 0;
+    if (!hb->line) {
+        int derived = c->node_timeout / 3;
+        c->heartbeat_interval = derived < 1 ? 1 : derived < 30 ? derived : 30;
+    }
+    if (c->heartbeat_interval < c->node_timeout)
+        return 0;
+    if (hb->line)
+        return sl_errprintf(e, "%s:%d: HeartbeatInterval=%d must be below NodeTimeout=%d: every "
+                               "node would be marked DOWN between two heartbeats (leave "
+                               "HeartbeatInterval unset to derive it: NodeTimeout/3)", hb->file,
+                            hb->line, c->heartbeat_interval, c->node_timeout);
+    return sl_errprintf(e, "%s:%d: NodeTimeout=%d leaves no room for a heartbeat (of at least "
+                           "1 second) before it: use 0 (never) or 2 and more", nt->file,
+                        nt->line, c->node_timeout);
 }
 
 json_t *conf_to_json(const conf_t *c)
