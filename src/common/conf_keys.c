@@ -19,6 +19,9 @@ static const char *authinfo_show(const struct conf_key *k, const void *obj, char
 static int operators_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 static const char *operators_show(const struct conf_key *k, const void *obj, char *buf,
                                   size_t len);
+static int privdata_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *privdata_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
 static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
@@ -58,6 +61,10 @@ static const struct conf_key globals[] = {
             "at most 30; must be below NodeTimeout)" },
     { "Operators", CT_CUSTOM, OFF(operators), NULL, 0, 0, NULL, operators_set, operators_show,
       "comma-separated users who may act on any job, as root may" },
+    { "PrivateData", CT_CUSTOM, OFF(private_data), NULL, 0, 0, NULL, privdata_set,
+      privdata_show, "what ordinary users see only of their own: a comma list of jobs "
+      "(squeue, scontrol show job, sacct, sprio), usage (sshare) and accounts (scontrol show "
+      "policy's account lists)" },
     { "SluiceUser", CT_STRING, OFF(sluice_user), "root", 0, 0, NULL, NULL, NULL,
       "user the controller runs as" },
     { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 315360000, NULL, NULL,
@@ -177,6 +184,43 @@ static const char *operators_show(const struct conf_key *k, const void *obj, cha
     for (size_t i = 0; i < c->noperators && used < len; i++)
         used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? "," : "", c->operators[i]);
     return c->noperators ? buf : "(null)";
+}
+
+static const char *const privdata_names[] = { "jobs", "usage", "accounts" };
+
+static int privdata_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    unsigned bits = 0;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        size_t i = 0;
+        while (i < 3 && strcasecmp(it, privdata_names[i]) != 0)
+            i++;
+        if (i == 3) {
+            sl_errprintf(e, "'%s' is not one of jobs, usage, accounts", it);
+            free(copy);
+            return -1;
+        }
+        bits |= 1u << i;
+    }
+    free(copy);
+    ((conf_t *)obj)->private_data = bits;
+    return 0;
+}
+
+static const char *privdata_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    unsigned bits = ((const conf_t *)obj)->private_data;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3 && used < len; i++)
+        if (bits & (1u << i))
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+                                     privdata_names[i]);
+    return bits ? buf : "none";
 }
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };

@@ -214,6 +214,8 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     json_t *jobs = db_acct_query(c->db, &f, &e);
     free(f.ids);
     free(f.uids);
+    if (jobs && !ctld_sees_all(c, conn_uid(conn), PRIVATE_JOBS))
+        ctld_records_own(jobs, conn_uid(conn));   /* sacct -a sees only one's own */
     for (size_t k = 0; jobs && k < json_array_size(jobs);) {
         if (acct_keep(json_array_get(jobs, k), sel, nsel))
             k++;

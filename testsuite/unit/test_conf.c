@@ -138,7 +138,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "SluiceCtldLogFile")), "(null)");
     ck_assert_str_eq(json_string_value(json_object_get(o, "JobRetention")), "604800");
     ck_assert_str_eq(json_string_value(json_object_get(o, "SchedulerType")), "sched/builtin");
-    ck_assert_uint_eq(json_object_size(o), 34);
+    ck_assert_uint_eq(json_object_size(o), 35);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -727,6 +727,27 @@ START_TEST(test_heartbeat)
 }
 END_TEST
 
+/* PrivateData: Slurm's values that Sluice applies, in any case and order. */
+START_TEST(test_private_data)
+{
+    conf_t *c = load_text("");
+    json_t *o = conf_to_json(c);
+    ck_assert_uint_eq(c->private_data, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "PrivateData")), "none");
+    json_decref(o);
+    conf_destroy(c);
+    c = load_text("PrivateData=usage,Jobs,accounts\n");
+    ck_assert_uint_eq(c->private_data, PRIVATE_JOBS | PRIVATE_USAGE | PRIVATE_ACCOUNTS);
+    o = conf_to_json(c);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "PrivateData")), "jobs,usage,accounts");
+    json_decref(o);
+    conf_destroy(c);
+    put("pd.conf", "\nPrivateData=jobs,nodes\n");
+    expect_error("pd.conf", "@/pd.conf:2: bad value for PrivateData: 'nodes' is not one of "
+                 "jobs, usage, accounts");
+}
+END_TEST
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -762,6 +783,7 @@ int main(void)
     tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_docs);
     tcase_add_test(tc, test_heartbeat);
+    tcase_add_test(tc, test_private_data);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
