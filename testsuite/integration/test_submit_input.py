@@ -213,3 +213,23 @@ def test_hundred_thousand_exported_variables(cluster):
     out = open(os.path.join(d, "slurm-%d.out" % jid)).read()
     assert j["JobState"] == "COMPLETED", (j, out)
     assert out.strip() == "100000", out
+
+
+# ---- the other commands: an argument that is not UTF-8 would be dropped
+# from the request (widening a filter, emptying an update): refused
+
+@pytest.mark.parametrize("argv", [
+    ["scontrol", "update", "JobId=1", "Name=" + NOT_UTF8],
+    ["scontrol", "update", "JobId=1", "Comment=" + NOT_UTF8],
+    ["scancel", "-n", NOT_UTF8],
+    ["squeue", "-n", NOT_UTF8],
+    ["sacct", "-u", NOT_UTF8],
+    ["sinfo", "-p", NOT_UTF8],
+])
+def test_command_argument_not_utf8(cluster, argv):
+    d = cluster.mkdir("cmdarg")
+    held = cluster.submit("-H", "--wrap", "true", cwd=d)
+    r = cluster.run([cluster.bin(argv[0])] + argv[1:])
+    assert r.rc != 0, r
+    assert "not valid UTF-8" in r.err and "caf\\xE9" in r.err, r
+    assert cluster.job(held)["JobState"] == "PENDING" and cluster.job(held)["JobName"] == "wrap"

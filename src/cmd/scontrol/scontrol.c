@@ -121,6 +121,7 @@ int main(int argc, char **argv)
     struct scontrol_opts o = { 0 };
     int c, rc = -1;
     cmd_init("scontrol");
+    cmd_args_utf8(argc, argv);
     opterr = 0;
     /* '+': options end at the subcommand, whose own words may look like options. */
     while ((c = getopt_long(argc, argv, "+aodQhV", long_opts, NULL)) != -1) {
