@@ -153,21 +153,27 @@ def base_spec(cluster, **kw):
     return spec
 
 
+def nul_refused(rep):
+    """The frame's decoder refuses \\u0000 (EPROTO, then closes); were it
+    let through, jobspec_check refuses it ("contains a NUL byte at offset
+    N", testsuite/unit/test_jobspec.c)."""
+    assert rep is None or "error" in rep, rep
+    if rep is not None:
+        msg = rep["error"]["message"]
+        assert "\\u0000" in msg or "NUL byte at offset" in msg, rep
+
+
 @pytest.mark.parametrize("field", ["script", "name", "stdout", "comment"])
 def test_raw_nul_is_refused(cluster, field):
     before = cluster.queue_ids()
     value = "#!/bin/sh\n\0true\n" if field == "script" else "a\0b"
-    rep = raw_submit(cluster, base_spec(cluster, **{field: value}))
-    assert rep is None or "error" in rep, rep
-    if rep is not None:
-        assert "NUL" in rep["error"]["message"], rep
+    nul_refused(raw_submit(cluster, base_spec(cluster, **{field: value})))
     assert cluster.queue_ids() == before
 
 
 def test_raw_nul_in_environment_is_refused(cluster):
     before = cluster.queue_ids()
-    rep = raw_submit(cluster, base_spec(cluster, env={"A": "x\0y"}))
-    assert rep is None or ("error" in rep and "NUL" in rep["error"]["message"]), rep
+    nul_refused(raw_submit(cluster, base_spec(cluster, env={"A": "x\0y"})))
     assert cluster.queue_ids() == before
 
 
@@ -233,3 +239,18 @@ def test_command_argument_not_utf8(cluster, argv):
     assert r.rc != 0, r
     assert "not valid UTF-8" in r.err and "caf\\xE9" in r.err, r
     assert cluster.job(held)["JobState"] == "PENDING" and cluster.job(held)["JobName"] == "wrap"
+
+
+def test_update_name_limit(cluster):
+    d = cluster.mkdir("updname")
+    held = cluster.submit("-H", "--wrap", "true", cwd=d)
+    r = cluster.run(cluster.bin("scontrol"), "update", "JobId=%d" % held, "Name=" + "n" * 2000)
+    assert r.rc != 0 and "name" in r.err and "1024" in r.err, r
+    with connect(cluster) as s:
+        hello(cluster, s)
+        s.sendall(frame({"op": "job_update", "id": 6, "body": {"job_id": held, "name": "a\0b"}}))
+        rep = recv_frame(s)
+    nul_refused(rep)
+    assert cluster.job(held)["JobName"] == "wrap"
+    cluster.ok(cluster.bin("scontrol"), "update", "JobId=%d" % held, "Name=" + "n" * 1024)
+    assert cluster.job(held)["JobName"] == "n" * 1024
