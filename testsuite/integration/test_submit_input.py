@@ -171,6 +171,20 @@ def test_raw_nul_is_refused(cluster, field):
     assert cluster.queue_ids() == before
 
 
+def test_raw_invalid_utf8_is_refused(cluster):
+    """Bytes that are not UTF-8 never reach the controller's checks: the
+    frame decoder refuses them (EPROTO) and nothing is queued."""
+    before = cluster.queue_ids()
+    body = json.dumps({"op": "job_submit", "id": 5, "body": base_spec(cluster, name="NAME")})
+    data = body.encode().replace(b'"NAME"', b'"caf\xe9"')
+    with connect(cluster) as s:
+        hello(cluster, s)
+        s.sendall(frame(data))
+        rep = recv_frame(s)
+    assert rep is None or ("error" in rep and rep["error"]["code"] in ("EPROTO", "EINVAL")), rep
+    assert cluster.queue_ids() == before
+
+
 def test_raw_nul_in_environment_is_refused(cluster):
     before = cluster.queue_ids()
     nul_refused(raw_submit(cluster, base_spec(cluster, env={"A": "x\0y"})))
