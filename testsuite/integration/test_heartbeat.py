@@ -31,3 +31,22 @@ def test_nodes_stay_up_with_a_short_node_timeout(cluster):
         return all(seconds(n["LastSeenTime"]) - seconds(n["BootTime"]) >= 25 for n in recs)
     wait_for(heard_long_enough, 120, "the nodes to be heard from 25 s after they registered")
     assert set(cluster.node_states().values()) == {"idle"}
+
+
+def test_reconfigure_below_the_registered_heartbeat_is_refused(cluster_factory):
+    """Nodes learn their heartbeat when they register: a reconfigure to a
+    NodeTimeout not above it would mark them all DOWN, so it is refused and
+    the old configuration stays."""
+    c = cluster_factory(nodes=1)           # NodeTimeout 300: heartbeat 30
+    text = open(c.conf).read()
+    with open(c.conf, "a") as f:
+        f.write("NodeTimeout=20\n")
+    r = c.run(c.bin("scontrol"), "reconfigure")
+    assert r.rc != 0 and "NodeTimeout=20" in r.err and "30 s heartbeat" in r.err, r
+    r = c.ok(c.bin("scontrol"), "show", "config")
+    assert [l for l in r.out.splitlines() if l.startswith("NodeTimeout")][0].split("=")[1] \
+        .strip() == "300", r.out
+    with open(c.conf, "w") as f:
+        f.write(text + "NodeTimeout=120\n")   # above 30: taken
+    c.ok(c.bin("scontrol"), "reconfigure")
+    assert set(c.node_states().values()) == {"idle"}
