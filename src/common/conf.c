@@ -126,6 +126,10 @@ static int global_line(struct reader *r, const struct conf_where *w,
         int rc = conf_global_set(r->p->c, kv[i].key, kv[i].val, e);
         if (rc < 0)
             return sl_errprefix(e, "%s:%d", w->file, w->line);
+        if (rc == 0 && strcasecmp(kv[i].key, "NodeTimeout") == 0)
+            r->p->node_timeout_at = *w;
+        if (rc == 0 && strcasecmp(kv[i].key, "HeartbeatInterval") == 0)
+            r->p->heartbeat_at = *w;
         if (rc == 0)
             continue;
         for (size_t j = 0; j < sizeof(record_keys) / sizeof(record_keys[0]); j++)
@@ -256,7 +260,7 @@ static void parser_free(struct conf_parser *p)
 conf_t *conf_load(const char *path, sl_error_t *e)
 {
     conf_t *c = calloc(1, sizeof(*c));
-    struct conf_parser p = { c, NULL, 0, 0, 0, NULL, NULL };
+    struct conf_parser p = { c, NULL, 0, 0, 0, NULL, NULL, { NULL, 0 }, { NULL, 0 } };
     struct reader r = { &p, { NULL }, 0 };
     int rc;
 
@@ -268,6 +272,8 @@ conf_t *conf_load(const char *path, sl_error_t *e)
     rc = conf_globals_default(c, e);
     if (rc == 0)
         rc = read_file(&r, path, NULL, e);
+    if (rc == 0)
+        rc = conf_globals_finish(&p, e);
     if (rc == 0)
         rc = conf_nodes_finish(&p, e);
     if (rc == 0)

@@ -96,6 +96,7 @@ typedef struct conf {
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
     char **operators;            /* Operators= comma list of user names */
     size_t noperators;
+    unsigned private_data;       /* PrivateData: PRIVATE_* bits (default none) */
     char *sluice_user;           /* SluiceUser (default root) */
     int64_t job_retention;       /* JobRetention seconds (default 7 days) */
     int64_t purge_job_after;     /* PurgeJobAfter seconds; 0 = keep accounting for ever */
@@ -144,6 +145,12 @@ const struct conf_node *conf_part_node(const conf_t *c, const struct conf_partit
 const struct conf_partition *conf_part_find(const conf_t *c, const char *name);
 const struct conf_partition *conf_part_default(const conf_t *c); /* or NULL */
 int conf_is_operator(const conf_t *c, const char *user);
+
+/* PrivateData values: what ordinary users see only of their own (root,
+ * the controller's user and operators see all).  jobs: squeue, scontrol
+ * show job, sacct, sprio; usage: sshare's rows; accounts: the fair-share
+ * policies' account lists (scontrol show policy). */
+enum { PRIVATE_JOBS = 1u << 0, PRIVATE_USAGE = 1u << 1, PRIVATE_ACCOUNTS = 1u << 2 };
 
 /* The global settings as an object of "Key": "value" strings, in table
  * order (for scontrol show config). */

@@ -86,6 +86,7 @@ struct conf_parser {
     size_t nodes_cap, parts_cap;
     struct conf_node_state *ns;
     struct conf_part_state *ps;
+    struct conf_where node_timeout_at, heartbeat_at;   /* line 0: not in the file */
 };
 
 /* conf_keys.c: the global keys. */
@@ -93,6 +94,9 @@ int conf_globals_default(conf_t *c, sl_error_t *e);
 /* Returns 1 (and leaves e alone) if key is not a global key. */
 int conf_global_set(conf_t *c, const char *key, const char *val, sl_error_t *e);
 void conf_globals_free(conf_t *c);
+/* After the files: what depends on several keys (HeartbeatInterval from
+ * NodeTimeout), and the pairs that contradict each other. */
+int conf_globals_finish(struct conf_parser *p, sl_error_t *e);
 
 /* conf_node.c: NodeName lines. */
 int conf_node_line(struct conf_parser *p, const struct conf_where *w,

@@ -19,6 +19,9 @@ static const char *authinfo_show(const struct conf_key *k, const void *obj, char
 static int operators_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 static const char *operators_show(const struct conf_key *k, const void *obj, char *buf,
                                   size_t len);
+static int privdata_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *privdata_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
 static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
@@ -54,9 +57,14 @@ static const struct conf_key globals[] = {
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,
-      NULL, "seconds between a node's heartbeats to the controller" },
+      NULL, "seconds between a node's heartbeats to the controller (default: NodeTimeout/3, "
+            "at most 30; must be below NodeTimeout)" },
     { "Operators", CT_CUSTOM, OFF(operators), NULL, 0, 0, NULL, operators_set, operators_show,
       "comma-separated users who may act on any job, as root may" },
+    { "PrivateData", CT_CUSTOM, OFF(private_data), NULL, 0, 0, NULL, privdata_set,
+      privdata_show, "what ordinary users see only of their own: a comma list of jobs "
+      "(squeue, scontrol show job, sacct, sprio), usage (sshare) and accounts (scontrol show "
+      "policy's account lists)" },
     { "SluiceUser", CT_STRING, OFF(sluice_user), "root", 0, 0, NULL, NULL, NULL,
       "user the controller runs as" },
     { "JobRetention", CT_SECONDS64, OFF(job_retention), "604800", 0, 315360000, NULL, NULL,
@@ -181,6 +189,43 @@ static const char *operators_show(const struct conf_key *k, const void *obj, cha
     return c->noperators ? buf : "(null)";
 }
 
+static const char *const privdata_names[] = { "jobs", "usage", "accounts" };
+
+static int privdata_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    unsigned bits = 0;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+        size_t i = 0;
+        while (i < 3 && strcasecmp(it, privdata_names[i]) != 0)
+            i++;
+        if (i == 3) {
+            sl_errprintf(e, "'%s' is not one of jobs, usage, accounts", it);
+            free(copy);
+            return -1;
+        }
+        bits |= 1u << i;
+    }
+    free(copy);
+    ((conf_t *)obj)->private_data = bits;
+    return 0;
+}
+
+static const char *privdata_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    unsigned bits = ((const conf_t *)obj)->private_data;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < 3 && used < len; i++)
+        if (bits & (1u << i))
+            used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+                                     privdata_names[i]);
+    return bits ? buf : "none";
+}
+
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
 static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
@@ -221,6 +266,31 @@ void conf_globals_free(conf_t *c)
     free(c->auth_socket);
     c->auth_info = c->auth_socket = NULL;
     operators_free(c);
+}
+
+/* As Slurm pings its nodes every SlurmdTimeout/3: a node whose timeout is
+ * short must speak more often than the 30 s default, or every healthy node
+ * goes DOWN between two heartbeats. */
+int conf_globals_finish(struct conf_parser *p, sl_error_t *e)
+{
+    conf_t *c = p->c;
+    const struct conf_where *hb = &p->heartbeat_at, *nt = &p->node_timeout_at;
+    if (c->node_timeout <= 0)
+        return 0;
+    if (!hb->line) {
+        int derived = c->node_timeout / 3;
+        c->heartbeat_interval = derived < 1 ? 1 : derived < 30 ? derived : 30;
+    }
+    if (c->heartbeat_interval < c->node_timeout)
+        return 0;
+    if (hb->line)
+        return sl_errprintf(e, "%s:%d: HeartbeatInterval=%d must be below NodeTimeout=%d: every "
+                               "node would be marked DOWN between two heartbeats (leave "
+                               "HeartbeatInterval unset to derive it: NodeTimeout/3)", hb->file,
+                            hb->line, c->heartbeat_interval, c->node_timeout);
+    return sl_errprintf(e, "%s:%d: NodeTimeout=%d leaves no room for a heartbeat (of at least "
+                           "1 second) before it: use 0 (never) or 2 and more", nt->file,
+                        nt->line, c->node_timeout);
 }
 
 json_t *conf_to_json(const conf_t *c)

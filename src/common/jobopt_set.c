@@ -10,6 +10,7 @@
 
 #include "hostlist.h"
 #include "jobopt_impl.h"
+#include "jobspec.h"
 #include "parse.h"
 
 static json_t *jo_target(jobopt_t *o, const struct jobopt_def *d)
@@ -126,6 +127,8 @@ JO_SETTER(jo_set_chdir)
         return jo_set_str(o, d, arg, e);
     if (!getcwd(cwd, sizeof(cwd)))
         return sl_errprintf(e, "cannot get the current directory for --chdir");
+    if (utf8_check(cwd, "the current directory (a relative --chdir starts there)", e))
+        return -1;
     if (asprintf(&path, "%s/%s", cwd, arg) < 0)
         return sl_errprintf(e, "out of memory");
     json_object_set_new(o->spec, d->field, json_string(path));
@@ -158,14 +161,26 @@ JO_SETTER(jo_set_unsupported)
     return sl_errprintf(e, "--%s is not supported yet", d->name);
 }
 
-static int jo_env_add(json_t *env, const char *entry)
+/* A variable the job starts with.  One that is not UTF-8 cannot travel in
+ * the JSON job spec: refused, naming it, rather than dropped. */
+static int jo_env_add(json_t *env, const char *entry, sl_error_t *e)
 {
     const char *eq = strchr(entry, '=');
     char *name;
     if (!eq || eq == entry)
         return 0;
     if (!(name = strndup(entry, (size_t)(eq - entry))))
-        return -1;
+        return sl_errprintf(e, "out of memory");
+    long bad = utf8_invalid_at(entry, strlen(entry));
+    if (bad >= 0) {
+        char shown[80];
+        text_escape(name, strlen(name), shown, sizeof(shown));
+        free(name);
+        return sl_errprintf(e, "environment variable %s is not valid UTF-8 (byte 0x%02X at "
+                               "offset %ld of NAME=value): Sluice carries text as UTF-8 and "
+                               "never alters it; unset it or leave it out with --export",
+                            shown, (unsigned char)entry[bad], bad);
+    }
     json_object_set_new(env, name, json_string(eq + 1));
     free(name);
     return 0;
@@ -176,10 +191,10 @@ static int jo_export_item(json_t *env, char **envp, const char *item, sl_error_t
 {
     size_t n = strlen(item);
     if (strchr(item, '='))
-        return jo_env_add(env, item);
+        return jo_env_add(env, item, e);
     for (char **p = envp; p && *p; p++)
         if (strncmp(*p, item, n) == 0 && (*p)[n] == '=')
-            return jo_env_add(env, *p);
+            return jo_env_add(env, *p, e);
     return 0;   /* as Slurm: a listed variable that is not set is skipped */
 }
 
@@ -200,8 +215,8 @@ json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e)
         free(list);
     }
     for (char **p = envp; p && *p; p++)
-        if ((all || strncmp(*p, "SLURM_", 6) == 0) && jo_env_add(env, *p) < 0)
-            goto oom;
+        if ((all || strncmp(*p, "SLURM_", 6) == 0) && jo_env_add(env, *p, e) < 0)
+            goto fail;
     if (!spec || !strcasecmp(spec, "ALL") || !strcasecmp(spec, "NONE"))
         return env;
     if (!(list = strdup(spec)))
@@ -210,13 +225,14 @@ json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e)
         if (strcasecmp(it, "ALL") != 0 && strcasecmp(it, "NONE") != 0 &&
             jo_export_item(env, envp, it, e) < 0) {
             free(list);
-            goto oom;
+            goto fail;
         }
     }
     free(list);
     return env;
 oom:
-    json_decref(env);
     sl_errprintf(e, "out of memory");
+fail:
+    json_decref(env);
     return NULL;
 }

@@ -258,6 +258,22 @@ int ctld_is_admin(struct ctld *c, uid_t uid)
     return uid == 0 || uid == getuid() || conf_is_operator(c->conf, ctld_user_name(uid));
 }
 
+int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind)
+{
+    return !(c->conf->private_data & kind) || ctld_is_admin(c, uid);
+}
+
+void ctld_records_own(json_t *recs, uid_t uid)
+{
+    for (size_t i = 0; i < json_array_size(recs);) {
+        json_t *uidv = json_object_get(json_array_get(recs, i), "uid");
+        if (json_is_integer(uidv) && (uid_t)json_integer_value(uidv) == uid)
+            i++;
+        else
+            json_array_remove(recs, i);
+    }
+}
+
 /* A small cache: lookups hit NSS, which may be slow (LDAP). */
 #define UCACHE 64
 static struct {

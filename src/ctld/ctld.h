@@ -196,6 +196,11 @@ void launch_signal(struct ctld *c, struct job *j, int sig);
 extern const struct op_spec ctld_ops[];
 void ops_job_register(void);
 int ctld_is_admin(struct ctld *c, uid_t uid);
+/* Whether uid sees other users' data of a PrivateData kind (PRIVATE_*):
+ * always unless the config makes it private, and then only an admin. */
+int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind);
+/* Remove from the array of job records those of users other than uid. */
+void ctld_records_own(json_t *recs, uid_t uid);
 const char *ctld_user_name(uid_t uid);   /* cached; "uid123" if unknown */
 int ctld_user_uid(const char *name, uid_t *uid);
 

@@ -133,6 +133,15 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
     conf_t *nc = conf_load(c->conf_path, e);
     if (!nc)
         return -1;
+    /* Nodes learn their heartbeat when they register: one not below the
+     * new NodeTimeout would mark every healthy node DOWN. */
+    if (nc->node_timeout > 0 && nc->node_timeout <= c->conf->heartbeat_interval) {
+        int hb = c->conf->heartbeat_interval, nt = nc->node_timeout;
+        conf_destroy(nc);
+        return sl_errprintf(e, "NodeTimeout=%d is not above the %d s heartbeat the registered "
+                               "nodes use (they learn it when they register): restart the "
+                               "controller to lower NodeTimeout that far", nt, hb);
+    }
     if (conf_testing_check(nc, e) < 0) {
         conf_destroy(nc);
         return -1;

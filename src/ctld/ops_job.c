@@ -133,29 +133,44 @@ static int listed(const struct job *j)
     return !job_is_array_parent(j) || (j->array_pending && idset_count(j->array_pending));
 }
 
-/* Append to out the finished jobs the request names explicitly
- * (JobRetention); returns out. */
-static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel,
-                           json_t *out)
+/* Whose jobs a listing may show: everyone's (-1), or with PrivateData=jobs
+ * only the caller's, unless an admin asks. */
+static long list_viewer(struct ctld *c, sl_conn_t *conn)
 {
+    uid_t uid = conn_uid(conn);
+    return ctld_sees_all(c, uid, PRIVATE_JOBS) ? -1 : (long)uid;
+}
+
+/* Append to out the finished jobs the request names explicitly
+ * (JobRetention) that viewer may see; returns out. */
+static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel,
+                           long viewer, json_t *out)
+{
+    json_t *found = json_array();
     for (size_t i = 0; i < nsel; i++) {
         if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
             continue;
-        selector_stored(c, &sel[i], out, stored_get);
+        selector_stored(c, &sel[i], found, stored_get);
     }
+    if (viewer >= 0)
+        ctld_records_own(found, (uid_t)viewer);
+    json_array_extend(out, found);
+    json_decref(found);
     return out;
 }
 
-static int list_wanted(json_t *q, const struct selector *sel, size_t nsel,
+static int list_wanted(json_t *q, const struct selector *sel, size_t nsel, long viewer,
                        const struct job *j)
 {
-    return (nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j);
+    return (viewer < 0 || j->uid == (uid_t)viewer) &&
+           (nsel ? selected(sel, nsel, j) : listed(j)) && job_matches(q, j);
 }
 
 /* "columns": one row of values per job, written as JSON text (job_cols.h). */
 static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
                          const struct selector *sel, size_t nsel)
 {
+    long viewer = list_viewer(c, conn);
     struct jobcols cols;
     struct jsonw w;
     sl_error_t e;
@@ -173,13 +188,13 @@ static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q
     jobcols_names(&cols, &w);
     jsonw_text(&w, ",\"rows\":[");
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-        if (!list_wanted(q, sel, nsel, j))
+        if (!list_wanted(q, sel, nsel, viewer, j))
             continue;
         if (rows++)
             jsonw_char(&w, ',');
         jobcols_row(&cols, j, &w);
     }
-    stored = list_stored(c, sel, nsel, json_array());
+    stored = list_stored(c, sel, nsel, viewer, json_array());
     json_array_foreach(stored, i, rec) {
         if (rows++)
             jsonw_char(&w, ',');
@@ -209,6 +224,7 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     struct selector *sel;
     size_t nsel;
     json_t *jobs, *keys = json_object_get(q, "fields");
+    long viewer = list_viewer(c, conn);
     if (selectors_get(c, conn, id, q, &sel, &nsel) < 0)
         return;
     if (json_object_get(q, "columns")) {
@@ -218,11 +234,11 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     }
     jobs = json_array();
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-        if (list_wanted(q, sel, nsel, j))
+        if (list_wanted(q, sel, nsel, viewer, j))
             json_array_append_new(jobs, json_is_array(keys) ? job_to_json_fields(j, keys)
                                                             : job_to_json(j));
     }
-    list_stored(c, sel, nsel, jobs);
+    list_stored(c, sel, nsel, viewer, jobs);
     selectors_free(sel, nsel);
     if (nsel && !json_array_size(jobs)) {
         json_decref(jobs);
@@ -250,6 +266,11 @@ void op_job_show(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         j = NULL;
     rec = j ? job_to_json(j) : stored_get(c, s.id, task == IDSET_NONE ? -1 : (int32_t)task);
     selector_free(&s);
+    if (rec && !ctld_sees_all(c, conn_uid(conn), PRIVATE_JOBS) &&
+        json_integer_value(json_object_get(rec, "uid")) != (json_int_t)conn_uid(conn)) {
+        json_decref(rec);   /* as if it did not exist: PrivateData=jobs */
+        rec = NULL;
+    }
     if (!rec) {
         conn_error(conn, id, "ENOENT", "Invalid job id specified");
         return;

@@ -15,9 +15,11 @@ void op_prio_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     struct ctld *c = arg;
     json_t *jobs = json_array();
     const conf_t *cf = c->conf;
+    uid_t uid = conn_uid(conn);
+    int all = ctld_sees_all(c, uid, PRIVATE_JOBS);
     share_pass_begin(c);
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-        if (!job_is_pending(j) || job_is_terminal(j))
+        if (!job_is_pending(j) || job_is_terminal(j) || (!all && j->uid != uid))
             continue;
         struct prio_factors f = { 0 };
         uint32_t prio = c->prio ? c->prio->priority(c, j, &f) : j->priority;
@@ -36,9 +38,31 @@ void op_prio_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                                    (int)cf->prio_weight_nice));
 }
 
+/* With PrivateData=usage an ordinary user sees the shares named after
+ * them and those their active jobs draw on. */
+static int share_is_users(struct ctld *c, const char *share, uid_t uid)
+{
+    if (!strcmp(share, ctld_user_name(uid)))
+        return 1;
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next)
+        if (j->uid == uid && !strcmp(share_id(j), share))
+            return 1;
+    return 0;
+}
+
 void op_share_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
-    conn_reply(conn, id, json_pack("{s:o}", "shares", share_list(arg)));
+    struct ctld *c = arg;
+    uid_t uid = conn_uid(conn);
+    json_t *rows = share_list(c);
+    for (size_t i = 0; !ctld_sees_all(c, uid, PRIVATE_USAGE) && i < json_array_size(rows);) {
+        const char *share = json_string_value(json_object_get(json_array_get(rows, i), "share"));
+        if (share && share_is_users(c, share, uid))
+            i++;
+        else
+            json_array_remove(rows, i);
+    }
+    conn_reply(conn, id, json_pack("{s:o}", "shares", rows));
 }
 
 /* A job at the head of its queue longer than MaxRunnableTime is cancelled

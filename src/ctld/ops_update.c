@@ -4,6 +4,7 @@
 #include <strings.h>
 #include "ctld.h"
 #include "db.h"
+#include "jobspec.h"
 #include "parse.h"
 
 /* The job-model fields: dependency, array throttle, begin time. */
@@ -59,6 +60,10 @@ void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     struct ctld *c = arg;
     struct selector sel;
     sl_error_t se;
+    if (jobspec_check(q, &se) < 0) {   /* the submission's limits: a 1 MiB name, a NUL */
+        conn_error(conn, id, "EINVAL", "%s", se.text);
+        return;
+    }
     if (selector_parse(json_object_get(q, "job_id"), &sel, c->conf->max_array_size, &se) < 0) {
         conn_error(conn, id, "EINVAL", "%s", se.text);
         return;
@@ -214,6 +219,8 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     json_t *jobs = db_acct_query(c->db, &f, &e);
     free(f.ids);
     free(f.uids);
+    if (jobs && !ctld_sees_all(c, conn_uid(conn), PRIVATE_JOBS))
+        ctld_records_own(jobs, conn_uid(conn));   /* sacct -a sees only one's own */
     for (size_t k = 0; jobs && k < json_array_size(jobs);) {
         if (acct_keep(json_array_get(jobs, k), sel, nsel))
             k++;

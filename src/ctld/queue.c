@@ -369,9 +369,17 @@ void op_policy_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     struct ctld *c = arg;
     const char *name = json_string_value(json_object_get(q, "name"));
     json_t *out = json_array();
-    for (size_t i = 0; i < c->conf->npolicies; i++)
-        if (!name || !strcmp(name, c->conf->policies[i].name))
-            json_array_append_new(out, policy_to_json(&c->conf->policies[i]));
+    int accounts = ctld_sees_all(c, conn_uid(conn), PRIVATE_ACCOUNTS);
+    for (size_t i = 0; i < c->conf->npolicies; i++) {
+        if (name && strcmp(name, c->conf->policies[i].name))
+            continue;
+        json_t *rec = policy_to_json(&c->conf->policies[i]);
+        if (!accounts) {   /* PrivateData=accounts: the policy without its accounts */
+            json_object_del(rec, "share_distribution");
+            json_object_del(rec, "shares");
+        }
+        json_array_append_new(out, rec);
+    }
     if (name && !json_array_size(out)) {
         json_decref(out);
         conn_error(conn, id, "ENOENT", "Invalid scheduling policy specified: %s", name);

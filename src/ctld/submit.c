@@ -5,6 +5,7 @@
 #include <string.h>
 #include "ctld.h"
 #include "db.h"
+#include "jobspec.h"
 #include "log.h"
 #include "parse.h"
 #include "queue.h"
@@ -313,8 +314,15 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
 {
     struct ctld *c = arg;
     sl_error_t e;
-    json_t *spec = json_object_get(given, "job_definition") ? jobdef_apply(c, given, &e)
-                                                          : json_incref(given);
+    /* The submission as given, then as a job definition completed it (its
+     * script and environment count too). */
+    json_t *spec = jobspec_check(given, &e) < 0 ? NULL
+                   : json_object_get(given, "job_definition") ? jobdef_apply(c, given, &e)
+                                                              : json_incref(given);
+    if (spec && spec != given && jobspec_check(spec, &e) < 0) {
+        json_decref(spec);
+        spec = NULL;
+    }
     struct job *j = spec ? submit_build(c, conn, spec, &e) : NULL;
     if (!j) {
         conn_error(conn, id, "EINVAL", "%s", e.text);

@@ -22,6 +22,46 @@ static long envlist_find(const struct envlist *el, const char *key)
     return -1;
 }
 
+static void envlist_push(struct envlist *el, char *kv)
+{
+    if (el->n + 2 > el->cap) {
+        el->cap = el->cap ? el->cap * 2 : 64;
+        el->v = realloc(el->v, el->cap * sizeof(char *));
+        if (!el->v)
+            abort();
+    }
+    el->v[el->n++] = kv;
+    el->v[el->n] = NULL;
+}
+
+static void envlist_append(struct envlist *el, const char *key, const char *value)
+{
+    char *kv;
+    if (asprintf(&kv, "%s=%s", key, value ? value : "") < 0)
+        abort();
+    envlist_push(el, kv);
+}
+
+/* Move every entry of from to el, except those whose key skip (a JSON
+ * object) holds; from is left empty. */
+static void envlist_move(struct envlist *el, struct envlist *from, json_t *skip)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        char *kv = from->v[i], *eq = strchr(kv, '=');
+        int skipped;
+        *eq = '\0';
+        skipped = skip && json_object_get(skip, kv);
+        *eq = '=';
+        if (skipped)
+            free(kv);
+        else
+            envlist_push(el, kv);
+    }
+    free(from->v);
+    from->v = NULL;
+    from->n = from->cap = 0;
+}
+
 /* Set key=value; an existing entry is replaced only if overwrite. */
 static void envlist_set(struct envlist *el, const char *key, const char *value,
                         int overwrite)
@@ -38,14 +78,7 @@ static void envlist_set(struct envlist *el, const char *key, const char *value,
         el->v[i] = kv;
         return;
     }
-    if (el->n + 2 > el->cap) {
-        el->cap = el->cap ? el->cap * 2 : 64;
-        el->v = realloc(el->v, el->cap * sizeof(char *));
-        if (!el->v)
-            abort();
-    }
-    el->v[el->n++] = kv;
-    el->v[el->n] = NULL;
+    envlist_push(el, kv);
 }
 
 static void envlist_num(struct envlist *el, const char *key, int64_t v)
@@ -141,26 +174,31 @@ static void jobenv_aws(struct envlist *el, const struct launch *l)
     }
 }
 
+/* The stepd's variables (a few dozen) are built apart and looked up there;
+ * the submitted ones (unique keys of a JSON object, maybe 100,000) are
+ * appended without a search, so the build is linear in their number. */
 char **jobenv_build(const struct launch *l)
 {
-    struct envlist el = { 0 };
+    struct envlist own = { 0 }, defaults = { 0 }, el = { 0 };
     const char *key;
     json_t *val;
 
-    json_object_foreach(l->env, key, val) {
-        if (*key && !strchr(key, '='))
-            envlist_set(&el, key, json_string_value(val), 1);
-    }
-    jobenv_slurm_job(&el, l);
-    jobenv_slurm_node(&el, l);
-    jobenv_aws(&el, l);
+    jobenv_slurm_job(&own, l);
+    jobenv_slurm_node(&own, l);
+    jobenv_aws(&own, l);
     if (l->home)
-        envlist_set(&el, "HOME", l->home, 0);
+        envlist_set(&defaults, "HOME", l->home, 0);
     if (l->shell)
-        envlist_set(&el, "SHELL", l->shell, 0);
-    envlist_set(&el, "USER", l->user, 0);
-    envlist_set(&el, "LOGNAME", l->user, 0);
-    envlist_set(&el, "PATH", "/usr/local/bin:/usr/bin:/bin", 0);
+        envlist_set(&defaults, "SHELL", l->shell, 0);
+    envlist_set(&defaults, "USER", l->user, 0);
+    envlist_set(&defaults, "LOGNAME", l->user, 0);
+    envlist_set(&defaults, "PATH", "/usr/local/bin:/usr/bin:/bin", 0);
+    json_object_foreach(l->env, key, val) {
+        if (*key && !strchr(key, '=') && envlist_find(&own, key) < 0)
+            envlist_append(&el, key, json_string_value(val));
+    }
+    envlist_move(&el, &own, NULL);
+    envlist_move(&el, &defaults, l->env);
     return el.v;
 }
 

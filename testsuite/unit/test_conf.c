@@ -139,7 +139,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "JobRetention")), "604800");
     ck_assert_str_eq(json_string_value(json_object_get(o, "SchedulerType")), "sched/builtin");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
-    ck_assert_uint_eq(json_object_size(o), 35);
+    ck_assert_uint_eq(json_object_size(o), 36);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -692,6 +692,63 @@ START_TEST(test_docs)
 }
 END_TEST
 
+/* HeartbeatInterval follows NodeTimeout unless set (NodeTimeout/3, at most
+ * 30, as Slurm pings every SlurmdTimeout/3); a set one must be below it. */
+START_TEST(test_heartbeat)
+{
+    static const struct {
+        const char *text;
+        int heartbeat;
+    } derived[] = {
+        { "", 30 },                                  /* NodeTimeout=300 */
+        { "NodeTimeout=10\n", 3 },
+        { "NodeTimeout=60\n", 20 },
+        { "NodeTimeout=2\n", 1 },
+        { "NodeTimeout=0\n", 30 },                   /* never: the default stays */
+        { "HeartbeatInterval=5\nNodeTimeout=10\n", 5 },
+        { "NodeTimeout=0\nHeartbeatInterval=100\n", 100 },
+    };
+    for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
+        conf_t *c = load_text(derived[i].text);
+        ck_assert_msg(c->heartbeat_interval == derived[i].heartbeat, "'%s': heartbeat %d",
+                      derived[i].text, c->heartbeat_interval);
+        conf_destroy(c);
+    }
+    put("hb.conf", "NodeTimeout=10\n# the default would be 30\nHeartbeatInterval=30\n");
+    expect_error("hb.conf", "@/hb.conf:3: HeartbeatInterval=30 must be below NodeTimeout=10: "
+                 "every node would be marked DOWN between two heartbeats (leave "
+                 "HeartbeatInterval unset to derive it: NodeTimeout/3)");
+    put("hb.conf", "HeartbeatInterval=10 NodeTimeout=10\n");
+    expect_error("hb.conf", "@/hb.conf:1: HeartbeatInterval=10 must be below NodeTimeout=10: "
+                 "every node would be marked DOWN between two heartbeats (leave "
+                 "HeartbeatInterval unset to derive it: NodeTimeout/3)");
+    put("hb.conf", "\nNodeTimeout=1\n");
+    expect_error("hb.conf", "@/hb.conf:2: NodeTimeout=1 leaves no room for a heartbeat (of at "
+                 "least 1 second) before it: use 0 (never) or 2 and more");
+}
+END_TEST
+
+/* PrivateData: Slurm's values that Sluice applies, in any case and order. */
+START_TEST(test_private_data)
+{
+    conf_t *c = load_text("");
+    json_t *o = conf_to_json(c);
+    ck_assert_uint_eq(c->private_data, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "PrivateData")), "none");
+    json_decref(o);
+    conf_destroy(c);
+    c = load_text("PrivateData=usage,Jobs,accounts\n");
+    ck_assert_uint_eq(c->private_data, PRIVATE_JOBS | PRIVATE_USAGE | PRIVATE_ACCOUNTS);
+    o = conf_to_json(c);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "PrivateData")), "jobs,usage,accounts");
+    json_decref(o);
+    conf_destroy(c);
+    put("pd.conf", "\nPrivateData=jobs,nodes\n");
+    expect_error("pd.conf", "@/pd.conf:2: bad value for PrivateData: 'nodes' is not one of "
+                 "jobs, usage, accounts");
+}
+END_TEST
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -726,6 +783,8 @@ int main(void)
     tcase_add_test(tc, test_queue_runtime_set);
     tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_docs);
+    tcase_add_test(tc, test_heartbeat);
+    tcase_add_test(tc, test_private_data);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -12,6 +12,7 @@
 
 #include "jobarray.h"
 #include "jobfmt.h"
+#include "jobspec.h"
 #include "log.h"
 #include "parse.h"
 
@@ -25,6 +26,18 @@ void cmd_init(const char *prog)
 {
     C.prog = prog;
     log_init(prog, LOG_LVL_INFO, NULL, 0);
+}
+
+void cmd_args_utf8(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        char shown[200], what[260];
+        sl_error_t e;
+        text_escape(argv[i], strlen(argv[i]), shown, sizeof(shown));
+        snprintf(what, sizeof(what), "argument %d '%s'", i, shown);
+        if (utf8_check(argv[i], what, &e))
+            cmd_die("%s", e.text);
+    }
 }
 
 const char *cmd_prog(void)

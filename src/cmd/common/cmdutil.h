@@ -12,6 +12,10 @@
 #include "error.h"
 
 void cmd_init(const char *prog);
+/* Every argument must be UTF-8: a value that is not could not travel in a
+ * request (JSON) and would be dropped, widening a filter or an update; the
+ * command stops naming the argument instead. */
+void cmd_args_utf8(int argc, char **argv);
 const char *cmd_prog(void);
 void cmd_version(void);                 /* "sluice 0.1.0" */
 void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

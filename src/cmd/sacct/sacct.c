@@ -182,6 +182,7 @@ int main(int argc, char **argv)
     jobfmt_t *f;
     sl_error_t e;
     cmd_init("sacct");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     opts_finish(&o, now);
     if (!(f = jobfmt_parse(o.fields ? o.fields : FIELDS_DEFAULT, JOBFMT_SACCT, sacct_fields,

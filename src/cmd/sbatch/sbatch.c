@@ -11,6 +11,7 @@
 
 #include "cmdutil.h"
 #include "jobopt.h"
+#include "jobspec.h"
 #include "parse.h"
 #include "sbatch.h"
 
@@ -19,19 +20,19 @@ extern char **environ;
 /* As Slurm does for --wrap. */
 #define WRAP_FMT "#!/bin/sh\n# This script was created by sbatch --wrap.\n\n%s\n"
 
-static char *script_read(const char *path, sl_error_t *e)
+static char *script_read(const char *path, size_t *len, sl_error_t *e)
 {
     FILE *f = path ? fopen(path, "r") : stdin;
     char *text = NULL;
-    size_t len = 0;
     FILE *m;
     char buf[8192];
     size_t n;
+    *len = 0;
     if (!f) {
         sl_errprintf(e, "Unable to open file %s", path);
         return NULL;
     }
-    if (!(m = open_memstream(&text, &len))) {
+    if (!(m = open_memstream(&text, len))) {
         sl_errprintf(e, "out of memory");
     } else {
         while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
@@ -48,6 +49,32 @@ static char *script_read(const char *path, sl_error_t *e)
     return text;
 }
 
+static long line_of(const char *text, size_t off)
+{
+    long line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* The script travels as a JSON string: a NUL byte would cut it short and
+ * bytes that are not UTF-8 cannot travel at all, so both are refused rather
+ * than altered. */
+static int script_check(const char *text, size_t len, sl_error_t *e)
+{
+    const char *nul = memchr(text, '\0', len);
+    long bad;
+    if (nul)
+        return sl_errprintf(e, "script contains a NUL byte at offset %zu (line %ld)",
+                            (size_t)(nul - text), line_of(text, (size_t)(nul - text)));
+    if ((bad = utf8_invalid_at(text, len)) >= 0)
+        return sl_errprintf(e, "script is not valid UTF-8 at line %ld (byte 0x%02X at offset "
+                               "%ld): Sluice sends scripts as UTF-8 text and never alters "
+                               "them; convert it (e.g. iconv -t UTF-8)",
+                            line_of(text, (size_t)bad), (unsigned char)text[bad], bad);
+    return 0;
+}
+
 static char *script_get(const jobopt_t *o, int argc, char **argv, int idx, sl_error_t *e)
 {
     const char *wrap = jobopt_str(o, "wrap");
@@ -61,9 +88,12 @@ static char *script_get(const jobopt_t *o, int argc, char **argv, int idx, sl_er
             text = NULL;
         return text;
     }
-    if (!(text = script_read(idx < argc ? argv[idx] : NULL, e)))
+    size_t len;
+    if (!(text = script_read(idx < argc ? argv[idx] : NULL, &len, e)))
         return NULL;
-    if (strlen(text) == 0) {
+    if (script_check(text, len, e) < 0) {
+        /* refused above */
+    } else if (len == 0) {
         sl_errprintf(e, "Batch script is empty!");
     } else if (strncmp(text, "#!", 2) != 0) {
         sl_errprintf(e, "This does not look like a batch script. The first line must "
@@ -120,6 +150,15 @@ static int spec_place(jobopt_t *o, char *cwd, size_t cwdlen, sl_error_t *e)
     if (gethostname(host, sizeof(host)) < 0)
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
+    if (utf8_invalid_at(cwd, strlen(cwd)) >= 0) {
+        char shown[300], what[340];
+        text_escape(cwd, strlen(cwd), shown, sizeof(shown));
+        snprintf(what, sizeof(what), "the working directory %s", shown);
+        utf8_check(cwd, what, e);
+        return -1;
+    }
+    if (utf8_check(host, "the host name", e))
+        return -1;
     json_object_set_new(spec, "submit_dir", json_string(cwd));
     json_object_set_new(spec, "submit_host", json_string(host));
     const char *chdir_to = json_string_value(json_object_get(spec, "cwd"));
@@ -130,6 +169,19 @@ static int spec_place(jobopt_t *o, char *cwd, size_t cwdlen, sl_error_t *e)
         char abs[PATH_MAX * 2];
         snprintf(abs, sizeof(abs), "%s/%s", cwd, chdir_to);
         json_object_set_new(spec, "cwd", json_string(abs));
+    }
+    return 0;
+}
+
+/* Arguments after the script (or the command replacing a definition's). */
+static int args_add(json_t *args, char **argv, int from, int argc, sl_error_t *e)
+{
+    for (int i = from; i < argc; i++) {
+        char what[64];
+        snprintf(what, sizeof(what), "script argument %d", i - from + 1);
+        if (utf8_check(argv[i], what, e))
+            return -1;
+        json_array_append_new(args, json_string(argv[i]));
     }
     return 0;
 }
@@ -145,8 +197,14 @@ static int spec_complete(jobopt_t *o, const char *script, int argc, char **argv,
         json_decref(args);
         return -1;
     }
-    for (int i = idx + 1; i < argc; i++)
-        json_array_append_new(args, json_string(argv[i]));
+    if (idx < argc && utf8_check(argv[idx], "the script's path", e)) {
+        json_decref(args);
+        return -1;
+    }
+    if (args_add(args, argv, idx + 1, argc, e) < 0) {
+        json_decref(args);
+        return -1;
+    }
     json_object_set_new(spec, "script", json_string(script));
     json_object_set_new(spec, "argv", args);
     if (jobopt_str(o, "wrap")) {
@@ -185,8 +243,10 @@ static int spec_jobdef(jobopt_t *o, int argc, char **argv, int idx, sl_error_t *
     spec_env_overrides(o);
     if (idx < argc) {
         json_t *cmd = json_array();
-        for (int i = idx; i < argc; i++)
-            json_array_append_new(cmd, json_string(argv[i]));
+        if (args_add(cmd, argv, idx, argc, e) < 0) {
+            json_decref(cmd);
+            return -1;
+        }
         json_object_set_new(o->spec, "command_override", cmd);
     }
     return 0;
@@ -223,6 +283,11 @@ static void test_only_report(const jobopt_t *o, const json_t *reply)
 
 static int submit(jobopt_t *o)
 {
+    sl_error_t e;
+    if (jobspec_check(o->spec, &e) < 0) {   /* the controller checks too */
+        fprintf(stderr, "sbatch: error: %s\n", e.text);
+        return 1;
+    }
     json_t *reply = cmd_call("job_submit", json_incref(o->spec));
     int64_t id = cmd_int(reply, "job_id");
     int rc = 0;

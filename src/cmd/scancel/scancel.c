@@ -136,6 +136,7 @@ int main(int argc, char **argv)
     json_t *reply;
     int rc;
     cmd_init("scancel");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     reply = cmd_call("job_cancel", json_incref(o.req));
     rc = report(&o, reply);

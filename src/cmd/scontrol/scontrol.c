@@ -49,13 +49,29 @@ static void usage(FILE *out)
           "  -o, --oneliner                  print each record on one line\n", out);
 }
 
+/* UP, DOWN (no connection, or it was lost), or neither when this command
+ * could not authenticate: a controller that refuses our credential, or a
+ * credential that could not be made, says nothing about the controller, so
+ * the reason is given instead of a misleading DOWN. */
 static int cmd_ping(const struct scontrol_opts *o, int argc, char **argv)
 {
     sl_error_t e;
     conf_t *c = cmd_conf_load();
-    sl_client_t *cl = client_open(c, &e);
+    const char *host = c->controller_host;
+    sl_client_t *cl = client_open_deferred(c, &e);
     json_t *reply = cl ? client_call(cl, "ping", json_object(), &e) : NULL;
-    printf("Controller %s is %s\n", c->controller_host, reply ? "UP" : "DOWN");
+    if (reply)
+        printf("Controller %s is UP\n", host);
+    else if (cl && !strcmp(client_last_code(cl), "EPERM"))
+        printf("Controller %s is UP but refused this command's credential\n", host);
+    else if (!cl && strncmp(e.text, "cannot connect", 14) != 0)
+        printf("Controller %s could not be asked: no credential could be made\n", host);
+    else
+        printf("Controller %s is DOWN\n", host);
+    if (!reply) {
+        fflush(stdout);
+        fprintf(stderr, "scontrol: error: %s\n", e.text);
+    }
     json_decref(reply);
     client_close(cl);
     return reply ? 0 : 1;
@@ -105,6 +121,7 @@ int main(int argc, char **argv)
     struct scontrol_opts o = { 0 };
     int c, rc = -1;
     cmd_init("scontrol");
+    cmd_args_utf8(argc, argv);
     opterr = 0;
     /* '+': options end at the subcommand, whose own words may look like options. */
     while ((c = getopt_long(argc, argv, "+aodQhV", long_opts, NULL)) != -1) {

@@ -211,6 +211,7 @@ int main(int argc, char **argv)
     jobfmt_t *f;
     size_t i;
     cmd_init("sinfo");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     if (o.queues)
         return sinfo_queues_main(&o);

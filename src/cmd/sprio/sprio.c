@@ -157,6 +157,7 @@ int main(int argc, char **argv)
     struct sprio_opts o = { 0 };
     json_t *reply, *jobs;
     cmd_init("sprio");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     jobfmt_destroy(opts_format(&o));   /* a bad format is reported before connecting */
     reply = cmd_call("prio_list", json_object());

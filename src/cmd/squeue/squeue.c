@@ -339,6 +339,7 @@ int main(int argc, char **argv)
     jobfmt_t *f;
     size_t shown;
     cmd_init("squeue");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     f = opts_format(&o);   /* a bad format is reported before connecting */
     ids = json_object_get(o.req, "job_ids");

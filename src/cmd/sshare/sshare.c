@@ -108,6 +108,7 @@ int main(int argc, char **argv)
     jobfmt_t *f;
     size_t i;
     cmd_init("sshare");
+    cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
     if (!(f = jobfmt_parse(o.format ? o.format : FIELDS_DEFAULT, JOBFMT_SACCT, sshare_fields,
                            &e)))
