@@ -151,14 +151,16 @@ static void ctl_disconnect(ctl_t *c, const char *why);
 static void ctl_lease_check(ctl_t *c)
 {
     struct timeval tv = { c->conf->kill_wait + LEASE_CHECK_S + 1, 0 };
+    size_t stopping = 0;
 
     if (!c->lease_until || c->lease_lost || lease_now_ns() < c->lease_until)
         return;
     c->lease_lost = 1;
-    log_warn("no word from the controller for %lld s: the node's lease ran out; its jobs stop",
-             (long long)(c->lease_ns / 1000000000LL));
     for (size_t i = 0; i < c->nnodes; i++)
-        jobs_fence(c->nodes[i].jobs);
+        stopping += jobs_fence(c->nodes[i].jobs);
+    if (stopping || c->state != ST_DOWN)
+        log_warn("no word from the controller for %lld s: the node's lease ran out; %zu jobs "
+                 "stop", (long long)(c->lease_ns / 1000000000LL), stopping);
     evtimer_add(c->kill_ev, &tv);
     if (c->state != ST_DOWN)
         ctl_disconnect(c, "the lease ran out");

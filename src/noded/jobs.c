@@ -333,13 +333,19 @@ int64_t jobs_lease_read(const jobs_t *js)
     return js->mock ? 0 : lease_read(js->lease_file);
 }
 
-void jobs_fence(jobs_t *js)
+size_t jobs_fence(jobs_t *js)
 {
+    size_t n = 0;
+
     for (struct job *j = js->head; j; j = j->next) {
-        if (j->pid && !j->result && kill(j->pid, LEASE_FENCE_SIGNAL) < 0)
+        if (!j->pid || j->result)
+            continue;
+        n++;
+        if (kill(j->pid, LEASE_FENCE_SIGNAL) < 0)
             log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)j->id,
                      (long)j->pid, strerror(errno));
     }
+    return n;
 }
 
 void jobs_kill_stepds(jobs_t *js)
