@@ -140,6 +140,23 @@ static int job_uses_node(const struct job *j, const struct node *n)
     return hit;
 }
 
+/* The node that runs the job's batch script (its copy), as in Slurm. */
+static struct node *job_first_node(struct ctld *c, const struct job *j)
+{
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    struct node *n = hl && hostlist_count(hl) ? node_find(c, hostlist_nth(hl, 0)) : NULL;
+    hostlist_destroy(hl);
+    return n;
+}
+
+/* Another node runs the copy of a job that lost node n, and still answers:
+ * that copy is told to stop, and its job_ended settles the job. */
+static int job_copy_elsewhere(struct ctld *c, const struct job *j, const struct node *n)
+{
+    struct node *first = job_first_node(c, j);
+    return first && first != n && first->registered && first->chan;
+}
+
 /* The node's lease has run out and its stepds have had KillWait and more to
  * stop their jobs: the old copies are gone, new attempts may start. */
 static void node_fence_cb(evutil_socket_t fd, short what, void *arg)
@@ -149,7 +166,7 @@ static void node_fence_cb(evutil_socket_t fd, short what, void *arg)
 
     for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
         next = j->next;
-        if (j->fencing && job_uses_node(j, n))
+        if (j->fencing && job_uses_node(j, n) && !job_copy_elsewhere(c, j, n))
             ctld_job_node_failed(c, j);
     }
     ctld_sched_request(c);
@@ -181,9 +198,16 @@ static void node_timeout_cb(evutil_socket_t fd, short what, void *arg)
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if (!job_uses_node(j, n))
             continue;
-        if (!j->fencing)
+        if (job_copy_elsewhere(c, j, n)) {
+            log_info("job %u: node %s lost; stopping its copy on %s", j->id, n->name,
+                     job_first_node(c, j)->name);
+            node_send(job_first_node(c, j), "job_terminate",
+                      json_pack("{s:i, s:i, s:s}", "job_id", (int)j->id, "attempt",
+                                (int)j->restart_count, "reason", "node lost"));
+        } else if (!j->fencing) {
             log_info("job %u: node %s lost; its copy there stops by itself within %ld s",
                      j->id, n->name, (long)fence.tv_sec);
+        }
         j->fencing = 1;
         fencing++;
     }

@@ -151,13 +151,14 @@ static void ctl_disconnect(ctl_t *c, const char *why);
 static void ctl_lease_check(ctl_t *c)
 {
     struct timeval tv = { c->conf->kill_wait + LEASE_CHECK_S + 1, 0 };
+    int64_t now = lease_now_ns();
     size_t stopping = 0;
 
-    if (!c->lease_until || c->lease_lost || lease_now_ns() < c->lease_until)
+    if (!c->lease_until || c->lease_lost || now < c->lease_until)
         return;
     c->lease_lost = 1;
     for (size_t i = 0; i < c->nnodes; i++)
-        stopping += jobs_fence(c->nodes[i].jobs);
+        stopping += jobs_fence(c->nodes[i].jobs, (now - c->lease_until) / 1000000000LL);
     if (stopping || c->state != ST_DOWN)
         log_warn("no word from the controller for %lld s: the node's lease ran out; %zu jobs "
                  "stop", (long long)(c->lease_ns / 1000000000LL), stopping);

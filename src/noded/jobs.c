@@ -333,15 +333,16 @@ int64_t jobs_lease_read(const jobs_t *js)
     return js->mock ? 0 : lease_read(js->lease_file);
 }
 
-size_t jobs_fence(jobs_t *js)
+size_t jobs_fence(jobs_t *js, int64_t late_s)
 {
+    union sigval v = { .sival_int = late_s > INT_MAX ? INT_MAX : (int)late_s };
     size_t n = 0;
 
     for (struct job *j = js->head; j; j = j->next) {
         if (!j->pid || j->result)
             continue;
         n++;
-        if (kill(j->pid, LEASE_FENCE_SIGNAL) < 0)
+        if (sigqueue(j->pid, LEASE_FENCE_SIGNAL, v) < 0)
             log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)j->id,
                      (long)j->pid, strerror(errno));
     }

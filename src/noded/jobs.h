@@ -52,9 +52,10 @@ void jobs_lease_renew(jobs_t *js, int64_t until_ns);
 /* The lease's end as last written (a restarted sluiced goes on from it);
  * 0 when there is none. */
 int64_t jobs_lease_read(const jobs_t *js);
-/* The lease ran out: every running stepd stops its job now (SIGTERM,
- * KillWait, SIGKILL) and reports it as fenced.  Returns how many. */
-size_t jobs_fence(jobs_t *js);
+/* The lease ran out late_s seconds ago: every running stepd stops its job
+ * now (SIGTERM, KillWait, SIGKILL; SIGKILL at once when late_s is past
+ * KillWait) and reports it as fenced.  Returns how many. */
+size_t jobs_fence(jobs_t *js, int64_t late_s);
 /* The lease ran out some time ago and the stepds should have stopped their
  * jobs: SIGKILL any stepd still running (its leftovers are then killed as
  * for any dead stepd). */

@@ -118,6 +118,34 @@ static void sup_reap(struct sup *s)
     }
 }
 
+/* The node has not heard from the controller for the lease time: the
+ * controller will soon run this job elsewhere, so stop it now.  Once begun
+ * the stop is not undone, even if the lease is renewed meanwhile.  The
+ * controller allows KillWait after the lease's end: a stop that begins
+ * later than that (this host was frozen) kills at once. */
+static void sup_fence(struct sup *s, int64_t late_s)
+{
+    if (s->phase == PH_RUNNING)
+        s->res->fenced = 1;
+    sup_terminate(s, "the node's lease from the controller ran out");
+    if (s->phase == PH_TERMINATING && late_s >= s->kill_wait) {
+        log_info("job process %ld: %llds past the lease's end: SIGKILL now", (long)s->job,
+                 (long long)late_s);
+        sup_kill_hard(s);
+    }
+}
+
+static void sup_on_lease(struct sup *s)
+{
+    uint64_t ticks;
+    if (read(s->lfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || s->phase != PH_RUNNING)
+        return;
+    int64_t until = lease_read(s->lim->lease_file), now = lease_now_ns();
+    if (until && now < until)
+        return;
+    sup_fence(s, until ? (now - until) / 1000000000LL : 0);
+}
+
 static void sup_on_signal(struct sup *s, int sigfd)
 {
     struct signalfd_siginfo si;
@@ -131,9 +159,7 @@ static void sup_on_signal(struct sup *s, int sigfd)
                 s->res->cancelled = 1;
             sup_terminate(s, "cancelled");
         } else if (sig == LEASE_FENCE_SIGNAL) {
-            if (s->phase == PH_RUNNING)
-                s->res->fenced = 1;
-            sup_terminate(s, "the node's lease from the controller ran out");
+            sup_fence(s, si.ssi_int);   /* sluiced says how late */
         } else if (sig == SIGRTMIN) {
             int fwd = si.ssi_int;
             if (fwd > 0 && fwd < NSIG) {
@@ -158,20 +184,6 @@ static void sup_on_warn(struct sup *s)
         (void)kill(s->job, s->lim->warn_signal);
     else
         job_kill(s, s->lim->warn_signal);
-}
-
-/* The node has not heard from the controller for the lease time: the
- * controller will soon run this job elsewhere, so stop it now.  Once begun
- * the stop is not undone, even if the lease is renewed meanwhile. */
-static void sup_on_lease(struct sup *s)
-{
-    uint64_t ticks;
-    if (read(s->lfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || s->phase != PH_RUNNING)
-        return;
-    if (!lease_expired(s->lim->lease_file))
-        return;
-    s->res->fenced = 1;
-    sup_terminate(s, "the node's lease from the controller ran out");
 }
 
 static int lease_open(struct sup *s, sl_error_t *e)

@@ -7,7 +7,8 @@ never runs twice at the same time and no attempt is lost.
   job prove that the old copy was gone before the new one started.  When
   the node comes back nothing changes the job's current attempt (never
   CANCELLED) and sacct -D lists every attempt.
-- The same without --requeue ends NODE_FAIL.
+- The same without --requeue ends NODE_FAIL; a two-node job losing its
+  second node has its copy on the first node stopped before it is settled.
 - A sluicestepd killed with SIGKILL: the job ends FAILED only once every
   process of it is gone.
 - sluiced killed and started again within NodeTimeout: its jobs are
@@ -197,6 +198,24 @@ def test_silent_node_without_requeue_node_fail(fast):
     assert fast.job(jid)["JobState"] == "NODE_FAIL"
     assert attempts(fast, jid) == [("NODE_FAIL", node)]
     assert runs(d) == ["start 0 %s %s" % (old[0], node)]
+
+
+def test_lost_second_node_stops_copy_on_first(fast):
+    """A two-node job losing the node that does not run its script: the
+    copy on the first node is stopped before the job is settled."""
+    d = fast.mkdir("two-nodes")
+    s = fast.script(MARKER_JOB, cwd=d)
+    jid = fast.submit("-N", "2", "--no-requeue", "-o", "out.txt", s, cwd=d)
+    assert fast.wait_state(jid, "RUNNING")["NodeList"] == "n[1-2]"
+    pids = pids_of(d, 0)
+    with Stopped(fast, "n2"):
+        j = fast.wait_state(jid, ("NODE_FAIL", "COMPLETED", "CANCELLED", "FAILED"), timeout=180)
+        assert all_gone(pids), [p for p in pids if not pid_gone(p)]
+        assert j["JobState"] == "NODE_FAIL", j
+    fast.wait_nodes_idle()
+    assert fast.job(jid)["JobState"] == "NODE_FAIL"
+    assert attempts(fast, jid) == [("NODE_FAIL", "n[1-2]")]
+    assert runs(d) == ["start 0 %s n1" % pids[0]]
 
 
 def stepd_pid(cluster, node, jid):
