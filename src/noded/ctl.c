@@ -354,6 +354,14 @@ static void ctl_on_push(ctl_t *c, const char *op, uint64_t id, json_t *body)
         return;
     }
     if (!strcmp(op, "job_launch")) {
+        /* Nothing starts without a lease: the controller settles a launch
+         * that was never answered (requeued: it never ran). */
+        ctl_lease_check(c);
+        if (c->lease_lost || !c->bev) {
+            log_warn("job_launch of job %llu while the node's lease has run out: ignored",
+                     (unsigned long long)body_job_id(body));
+            return;
+        }
         jobs_launch(js, body);
     } else if (!strcmp(op, "job_signal")) {
         jobs_signal(js, body_job_id(body),
