@@ -170,7 +170,9 @@ void ctld_job_record_attempt(struct ctld *c, struct job *j, enum job_end end,
                              const char *reason)
 {
     json_t *rec = job_to_json(j);
-    json_object_set_new(rec, "slurm_state", json_string("REQUEUED"));
+    /* Slurm's sacct -D shows a node-failed attempt as NODE_FAIL. */
+    json_object_set_new(rec, "slurm_state",
+                        json_string(end == END_NODE_FAIL ? "NODE_FAIL" : "REQUEUED"));
     json_object_set_new(rec, "attempt_end", json_string(job_end_name(end)));
     json_object_set_new(rec, "end_time", json_integer(ctld_now()));
     json_object_set_new(rec, "reason", json_string(reason ? reason : job_end_name(end)));
@@ -229,6 +231,20 @@ void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
     job_set_reason(j, reason);
     ctld_job_save(c, j);
     ctld_sched_request(c);
+}
+
+void ctld_job_node_failed(struct ctld *c, struct job *j)
+{
+    j->fencing = 0;
+    if (j->completing) {
+        ctld_job_finish(c, j, END_CANCELLED, NULL);
+    } else if (j->requeue && !job_is_pending(j)) {
+        log_info("job %u attempt %u ended NODE_FAIL: requeued", j->id, j->restart_count + 1);
+        ctld_job_record_attempt(c, j, END_NODE_FAIL, "NodeFail");
+        ctld_job_requeue(c, j, "NodeFail");
+    } else {
+        ctld_job_finish(c, j, END_NODE_FAIL, "NodeFail");
+    }
 }
 
 static void wake_cb(evutil_socket_t fd, short what, void *arg)

@@ -41,7 +41,14 @@ struct node {
     uint64_t alloc_mem_mb;
     uint32_t njobs;                /* jobs holding resources here */
     struct reconcile *reconcile;   /* pending check after a registration */
+    struct event *fence_ev;        /* its jobs' copies are surely gone (timed out) */
 };
+
+/* After a node's NodeTimeout, how long until the copies of its jobs have
+ * surely stopped: each stepd looks at its lease every LEASE_CHECK_S, then
+ * takes KillWait to SIGKILL; NODE_FENCE_SLACK_S covers the rest (timer
+ * latency, clock rates, the exit itself).  doc/design.md, "Leases". */
+#define NODE_FENCE_SLACK_S 3
 
 struct ctld {
     struct event_base *base;
@@ -103,6 +110,10 @@ void ctld_job_record_attempt(struct ctld *c, struct job *j, enum job_end end,
                              const char *reason);
 /* Send a running job back to the queue (node failure with --requeue). */
 void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason);
+/* The job's copy on a lost node has surely stopped: record the attempt as
+ * NODE_FAIL and requeue it (--requeue, retries), or end it NODE_FAIL (or
+ * CANCELLED when a cancel was pending). */
+void ctld_job_node_failed(struct ctld *c, struct job *j);
 
 /* Job selectors (selector.c): an id, or tasks of an array. */
 struct selector {

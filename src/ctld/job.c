@@ -42,9 +42,9 @@ const char *job_slurm_state(const struct job *j)
     case JOB_RUNNABLE:
         return "PENDING";
     case JOB_STARTING:
-        return j->completing ? "COMPLETING" : "CONFIGURING";
+        return j->completing || j->fencing ? "COMPLETING" : "CONFIGURING";
     case JOB_RUNNING:
-        return j->completing ? "COMPLETING" : "RUNNING";
+        return j->completing || j->fencing ? "COMPLETING" : "RUNNING";
     default:
         return end_names[j->end];
     }

@@ -85,6 +85,8 @@ struct job {
     int64_t expected_start;            /* backfill's reservation, 0 = unknown */
 
     /* Controller bookkeeping, not persisted. */
+    int fencing;                       /* its node went silent: waiting until its copy
+                                        * there has surely stopped (doc/design.md) */
     struct job *prev, *next;           /* the active list, in id order */
     struct job *hnext;                 /* hash chain */
     struct job *tnext;                 /* array task hash chain */

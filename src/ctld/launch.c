@@ -166,12 +166,14 @@ static void terminate_now(struct ctld *c, void *arg)
 void launch_terminate(struct ctld *c, struct job *j, const char *why)
 {
     struct node *n = job_batch_node(c, j);
-    if (!n || !n->chan) {
+    if (!n || (!n->chan && n->down && !j->fencing)) {
         /* Nobody to tell: end it now; if the node returns still running it,
          * registration kills the job as unexpected. */
         ctld_job_finish(c, j, END_CANCELLED, NULL);
         return;
     }
+    /* A node away for less than NodeTimeout still runs the job: the
+     * terminate goes out when it registers again, or its lease ends it. */
     j->completing = 1;
     ctld_job_save(c, j);
     ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);

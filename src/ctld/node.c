@@ -5,6 +5,7 @@
 #include "ctld.h"
 #include "db.h"
 #include "hostlist.h"
+#include "lease.h"
 #include "log.h"
 #include "proto.h"
 
@@ -129,11 +130,60 @@ void node_send(struct node *n, const char *op, json_t *body)
     }
 }
 
-/* NodeTimeout after the last contact: the node is DOWN and its jobs end. */
+static int job_uses_node(const struct job *j, const struct node *n)
+{
+    if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
+        return 0;
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    int hit = hl && hostlist_find(hl, n->name) >= 0;
+    hostlist_destroy(hl);
+    return hit;
+}
+
+/* The node that runs the job's batch script (its copy), as in Slurm. */
+static struct node *job_first_node(struct ctld *c, const struct job *j)
+{
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+    struct node *n = hl && hostlist_count(hl) ? node_find(c, hostlist_nth(hl, 0)) : NULL;
+    hostlist_destroy(hl);
+    return n;
+}
+
+/* Another node runs the copy of a job that lost node n, and still answers:
+ * that copy is told to stop, and its job_ended settles the job. */
+static int job_copy_elsewhere(struct ctld *c, const struct job *j, const struct node *n)
+{
+    struct node *first = job_first_node(c, j);
+    return first && first != n && first->registered && first->chan;
+}
+
+/* The node's lease has run out and its stepds have had KillWait and more to
+ * stop their jobs: the old copies are gone, new attempts may start. */
+static void node_fence_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct node *n = arg;
+    struct ctld *c = n->ctld;
+
+    for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
+        next = j->next;
+        if (j->fencing && job_uses_node(j, n) && !job_copy_elsewhere(c, j, n))
+            ctld_job_node_failed(c, j);
+    }
+    ctld_sched_request(c);
+}
+
+/* NodeTimeout after the last contact: the node is DOWN.  Its lease (the
+ * same length, counted by the node from an earlier moment) has run out
+ * too, so its jobs are stopping themselves; they end (or get a new attempt)
+ * once that has surely happened (node_fence_cb).  The link is dropped: the
+ * node must register again, which tells which of its copies to kill. */
 static void node_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct node *n = arg;
     struct ctld *c = n->ctld;
+    struct timeval fence = { c->conf->kill_wait + LEASE_CHECK_S + NODE_FENCE_SLACK_S, 0 };
+    int fencing = 0;
+
     if (n->down)
         return;
     log_warn("node %s not responding for %d s: setting it DOWN", n->name,
@@ -143,21 +193,26 @@ static void node_timeout_cb(evutil_socket_t fd, short what, void *arg)
     job_set_str(&n->reason, "Not responding");
     n->reason_time = ctld_now();
     n->reason_uid = 0;
-    for (struct job *j = jobtab_first(c->jobs), *next; j; j = next) {
-        next = j->next;
-        if (job_is_pending(j) || !j->nodes)
+    node_reconcile_cancel(n);
+    nodechan_detach(n);
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (!job_uses_node(j, n))
             continue;
-        hostlist_t *hl = hostlist_expand(j->nodes, NULL);
-        int hit = hl && hostlist_find(hl, n->name) >= 0;
-        hostlist_destroy(hl);
-        if (!hit)
-            continue;
-        if (j->requeue && !j->completing)
-            ctld_job_requeue(c, j, "NodeFail");
-        else
-            ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL,
-                            j->completing ? NULL : "NodeFail");
+        if (job_copy_elsewhere(c, j, n)) {
+            log_info("job %u: node %s lost; stopping its copy on %s", j->id, n->name,
+                     job_first_node(c, j)->name);
+            node_send(job_first_node(c, j), "job_terminate",
+                      json_pack("{s:i, s:i, s:s}", "job_id", (int)j->id, "attempt",
+                                (int)j->restart_count, "reason", "node lost"));
+        } else if (!j->fencing) {
+            log_info("job %u: node %s lost; its copy there stops by itself within %ld s",
+                     j->id, n->name, (long)fence.tv_sec);
+        }
+        j->fencing = 1;
+        fencing++;
     }
+    if (fencing)
+        evtimer_add(n->fence_ev, &fence);
     node_save(c, n);
     ctld_sched_request(c);
 }
@@ -169,6 +224,7 @@ static struct node *node_create(struct ctld *c, const struct conf_node *cfg, jso
     n->name = strdup(cfg->name);
     n->ctld = c;
     n->timeout_ev = evtimer_new(c->base, node_timeout_cb, n);
+    n->fence_ev = evtimer_new(c->base, node_fence_cb, n);
     json_t *rec = json_object_get(saved, cfg->name);
     if (rec) {
         n->drain = json_is_true(json_object_get(rec, "drain"));
@@ -187,6 +243,7 @@ static void node_destroy(struct node *n)
     node_reconcile_cancel(n);
     nodechan_detach(n);
     event_free(n->timeout_ev);
+    event_free(n->fence_ev);
     free(n->reason);
     free(n->name);
     free(n);

@@ -24,6 +24,28 @@ static int job_on_node(struct ctld *c, const struct job *j, const struct node *n
     return first;
 }
 
+/* The attempt a node's report names; -1 when it does not say (an older
+ * sluiced): then it is taken to be the current one. */
+static int64_t report_attempt(json_t *v)
+{
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+/* Is a report of (j, attempt) from n about the job's current copy there? */
+static int report_current(struct ctld *c, const struct job *j, const struct node *n,
+                          int64_t attempt)
+{
+    return j && job_on_node(c, j, n) && (attempt < 0 || attempt == (int64_t)j->restart_count);
+}
+
+static void send_terminate(struct node *n, json_int_t id, int64_t attempt, const char *why)
+{
+    json_t *body = json_pack("{s:I, s:s}", "job_id", id, "reason", why);
+    if (attempt >= 0)
+        json_object_set_new(body, "attempt", json_integer(attempt));
+    node_send(n, "job_terminate", body);
+}
+
 /* Drain a node whose hardware is less than its configuration says. */
 static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
 {
@@ -82,29 +104,34 @@ static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
      * started since then are not in its list and are fine. */
     json_array_foreach(r->missing, i, v) {
         struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
-        if (!j || !job_on_node(c, j, r->node))
+        if (!j || !job_on_node(c, j, r->node) || j->fencing)
             continue;
         if (j->state == JOB_STARTING && !j->completing)
             ctld_job_requeue(c, j, "launch lost");
-        else if (j->requeue && !j->completing)
-            ctld_job_requeue(c, j, "NodeFail");
         else
-            ctld_job_finish(c, j, j->completing ? END_CANCELLED : END_NODE_FAIL, "NodeFail");
+            ctld_job_node_failed(c, j);
     }
     node_reconcile_cancel(r->node);
 }
 
-static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
+/* What the node runs: the current copy of a job, or a leftover (an
+ * attempt the controller has given up on, or a job it no longer knows),
+ * which is killed as Slurm kills it, without touching the job's record. */
+static void node_reconcile(struct ctld *c, struct node *n, json_t *running, json_t *attempts)
 {
     size_t i;
     json_t *v;
     json_array_foreach(running, i, v) {
         struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
-        if (!j || !job_on_node(c, j, n)) {
-            log_warn("node %s runs unexpected job %lld: terminating it", n->name,
-                     (long long)json_integer_value(v));
-            node_send(n, "job_terminate", json_pack("{s:O, s:s}", "job_id", v, "reason",
-                                                    "unexpected"));
+        int64_t att = report_attempt(json_array_get(attempts, i));
+        if (!report_current(c, j, n, att)) {
+            log_warn("node %s still runs job %lld (attempt %lld), which is not expected "
+                     "there: killing it", n->name, (long long)json_integer_value(v),
+                     (long long)att);
+            send_terminate(n, json_integer_value(v), att, "unexpected");
+        } else if (j->fencing || j->completing) {
+            /* On its way out (lease ran out, or cancelled while away). */
+            send_terminate(n, json_integer_value(v), att, j->fencing ? "node lost" : "cancelled");
         } else if (j->state == JOB_STARTING) {
             j->state = JOB_RUNNING;
             ctld_job_save(c, j);
@@ -113,7 +140,7 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
     json_t *missing = json_array();
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         int seen = 0;
-        if (!job_on_node(c, j, n))
+        if (!job_on_node(c, j, n) || j->fencing)
             continue;
         json_array_foreach(running, i, v) seen |= json_integer_value(v) == j->id;
         if (!seen)
@@ -162,19 +189,25 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     node_save(c, n);
     log_info("node %s registered from %s (%u CPUs, %llu MB)", n->name, conn_peer(conn),
              n->rep_cpus, (unsigned long long)n->rep_mem_mb);
-    conn_reply(conn, id, json_pack("{s:i}", "heartbeat_interval", c->conf->heartbeat_interval));
-    node_reconcile(c, n, json_is_array(running) ? running : NULL);
+    conn_reply(conn, id, json_pack("{s:i, s:i}", "heartbeat_interval",
+                                   c->conf->heartbeat_interval, "lease", c->conf->node_timeout));
+    node_reconcile(c, n, json_is_array(running) ? running : NULL,
+                   json_object_get(q, "running_attempts"));
     ctld_sched_request(c);
 }
 
-/* One heartbeat speaks for every node of the connection. */
+/* One heartbeat speaks for every node of the connection.  Its reply renews
+ * the node's lease (NodeTimeout, counted by the node from when it sent the
+ * heartbeat): never for a node that has been declared DOWN since, which
+ * must register again. */
 void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
+    struct ctld *c = arg;
     struct node **nodes;
     size_t n = nodechan_nodes(conn, &nodes), live = 0;
     for (size_t i = 0; i < n; i++) {
-        if (nodes[i]->chan == conn) {
-            node_touch(arg, nodes[i]);
+        if (nodes[i]->chan == conn && nodes[i]->registered) {
+            node_touch(c, nodes[i]);
             live++;
         }
     }
@@ -182,7 +215,7 @@ void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         conn_error(conn, id, "EPROTO", "register the node first");
         return;
     }
-    conn_reply(conn, id, json_object());
+    conn_reply(conn, id, json_pack("{s:i}", "lease", c->conf->node_timeout));
 }
 
 void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
@@ -196,7 +229,8 @@ void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     /* Not a durable write of its own: after a restart the node's
      * registration says again that the job runs, and queries of active jobs
      * read memory.  The next change of the job persists it. */
-    if (j && j->state == JOB_STARTING)
+    if (report_current(c, j, n, report_attempt(json_object_get(q, "attempt"))) &&
+        j->state == JOB_STARTING)
         j->state = JOB_RUNNING;
     conn_reply(conn, id, json_object());
 }
@@ -229,14 +263,23 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
-    if (!j || !job_on_node(c, j, n)) {
-        conn_reply(conn, id, json_object());   /* already settled: just acknowledge */
+    if (!report_current(c, j, n, report_attempt(json_object_get(q, "attempt")))) {
+        /* Already settled, or an attempt given up on: acknowledged, and the
+         * job's current attempt is left alone. */
+        conn_reply(conn, id, json_object());
+        return;
+    }
+    j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
+    j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
+    if (j->fencing || json_is_true(json_object_get(q, "fenced"))) {
+        /* The copy stopped because the node lost the controller: a node
+         * failure, whatever its exit status says. */
+        ctld_job_node_failed(c, j);
+        ctld_reply_later(c, conn, id, json_object());
         return;
     }
     const char *reason;
     enum job_end end = job_end_from(j, q, &reason);
-    j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
-    j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
     ctld_job_finish(c, j, end, reason);
     ctld_reply_later(c, conn, id, json_object());
 }

@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "hw.h"
 #include "jobs.h"
+#include "lease.h"
 #include "log.h"
 #include "proto.h"
 
@@ -27,6 +28,7 @@ struct pending {
     size_t node;             /* index in ctl->nodes */
     uint64_t job_id;
     uint64_t seq;            /* of the result a job_ended carries */
+    int64_t sent_ns;         /* lease clock when sent: a reply renews from here */
     struct pending *next;
 };
 
@@ -50,6 +52,11 @@ struct ctl {
     uint64_t hb_waiting;     /* id of an unanswered heartbeat, 0 if none */
     int hb_missed;           /* intervals it has been waiting */
     int hb_interval;
+    int64_t lease_ns;        /* the lease's length: NodeTimeout, as the controller says */
+    int64_t lease_until;     /* lease clock (lease.h); 0: never held */
+    int lease_lost;          /* ran out and not renewed since */
+    struct event *lease_ev;  /* fires when the lease runs out */
+    struct event *kill_ev;   /* KillWait and more after that: stepds left are killed */
 };
 
 static void ctl_connect(ctl_t *c);
@@ -101,6 +108,7 @@ static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
     p->node = node;
     p->job_id = job_id;
     p->seq = seq;
+    p->sent_ns = lease_now_ns();
     p->next = c->pending;
     c->pending = p;
     msg = proto_request(op, p->id, body);
@@ -111,12 +119,90 @@ static void ctl_send(ctl_t *c, const char *op, json_t *body, enum req_kind kind,
         c->hb_waiting = p->id;
 }
 
+/* Retries come often enough to be back within the lease: a restarted
+ * controller must not cost the node its jobs. */
+static int backoff_max(const ctl_t *c)
+{
+    int quarter = (int)(c->lease_ns / 4000000000LL);
+    return quarter < 1 ? 1 : quarter < BACKOFF_MAX ? quarter : BACKOFF_MAX;
+}
+
 static void ctl_schedule_retry(ctl_t *c)
 {
     struct timeval tv = { c->backoff, 0 };
 
     evtimer_add(c->retry_ev, &tv);
-    c->backoff = c->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : c->backoff * 2;
+    c->backoff = c->backoff * 2 > backoff_max(c) ? backoff_max(c) : c->backoff * 2;
+}
+
+/* The lease (doc/design.md, "Leases"): a reply from the controller to a
+ * heartbeat or registration sent at sent_ns proves that the controller
+ * counted this node alive at some time after sent_ns, so the lease runs
+ * NodeTimeout from sent_ns (never from the reply's arrival: a reply that
+ * waited in a buffer while this host was stopped renews nothing). */
+static void ctl_disconnect(ctl_t *c, const char *why);
+
+/* Has the lease run out (now, or at any time since the last look)?  Then
+ * the node's jobs must stop: every stepd is told at once (it would see the
+ * lease file within LEASE_CHECK_S, but a renewal could come first), and
+ * the stepds still there KillWait and more later are killed.  The link
+ * starts afresh: the controller has declared, or will declare, the node
+ * DOWN, and only a new registration brings it back. */
+static void ctl_lease_check(ctl_t *c)
+{
+    struct timeval tv = { c->conf->kill_wait + LEASE_CHECK_S + 1, 0 };
+    int64_t now = lease_now_ns();
+    size_t stopping = 0;
+
+    if (!c->lease_until || c->lease_lost || now < c->lease_until)
+        return;
+    c->lease_lost = 1;
+    for (size_t i = 0; i < c->nnodes; i++)
+        stopping += jobs_fence(c->nodes[i].jobs, (now - c->lease_until) / 1000000000LL);
+    if (stopping || c->state != ST_DOWN)
+        log_warn("no word from the controller for %lld s: the node's lease ran out; %zu jobs "
+                 "stop", (long long)(c->lease_ns / 1000000000LL), stopping);
+    evtimer_add(c->kill_ev, &tv);
+    if (c->state != ST_DOWN)
+        ctl_disconnect(c, "the lease ran out");
+}
+
+static void ctl_lease_renew(ctl_t *c, int64_t sent_ns, json_t *body)
+{
+    json_t *secs = json_object_get(body, "lease");
+    int64_t until, now = lease_now_ns();
+    struct timeval tv;
+
+    ctl_lease_check(c);
+    if (json_is_integer(secs) && json_integer_value(secs) > 0)
+        c->lease_ns = json_integer_value(secs) * 1000000000LL;
+    until = sent_ns + c->lease_ns;
+    if (until <= now || until <= c->lease_until)
+        return;
+    if (c->lease_lost)
+        log_info("the controller renewed the node's lease");
+    c->lease_lost = 0;
+    c->lease_until = until;
+    for (size_t i = 0; i < c->nnodes; i++)
+        jobs_lease_renew(c->nodes[i].jobs, until);
+    tv.tv_sec = (time_t)((until - now) / 1000000000LL);
+    tv.tv_usec = (suseconds_t)((until - now) % 1000000000LL / 1000) + 1;
+    evtimer_add(c->lease_ev, &tv);
+}
+
+static void ctl_lease_cb(evutil_socket_t fd, short what, void *arg)
+{
+    ctl_lease_check(arg);
+}
+
+static void ctl_kill_cb(evutil_socket_t fd, short what, void *arg)
+{
+    ctl_t *c = arg;
+
+    if (!c->lease_lost)
+        return;
+    for (size_t i = 0; i < c->nnodes; i++)
+        jobs_kill_stepds(c->nodes[i].jobs);
 }
 
 static void ctl_disconnect(ctl_t *c, const char *why)
@@ -144,13 +230,14 @@ static void ctl_register(ctl_t *c)
     c->nregistered = 0;
     for (size_t i = 0; i < c->nnodes; i++) {
         const struct ctl_node *n = &c->nodes[i];
-        json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:s}",
+        json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:o, s:s}",
                                  "name", n->name, "cpus", (int)n->hw->cpus,
                                  "sockets", (int)n->hw->sockets,
                                  "cores_per_socket", (int)n->hw->cores_per_socket,
                                  "threads_per_core", (int)n->hw->threads_per_core,
                                  "memory_mb", (json_int_t)n->hw->memory_mb,
                                  "running", jobs_running_ids(n->jobs),
+                                 "running_attempts", jobs_running_attempts(n->jobs),
                                  "ended", jobs_ended_ids(n->jobs),
                                  "version", PACKAGE_VERSION);
         ctl_send(c, "node_register", body, REQ_REGISTER, i, 0, 0);
@@ -171,6 +258,9 @@ static void ctl_registered(ctl_t *c, size_t node, json_t *body)
         return;
     if (secs <= 0)
         secs = c->conf->heartbeat_interval > 0 ? c->conf->heartbeat_interval : 30;
+    /* Several heartbeats per lease, so that one slow reply costs nothing. */
+    if (secs > c->lease_ns / 3000000000LL)
+        secs = c->lease_ns / 3000000000LL > 1 ? (int)(c->lease_ns / 3000000000LL) : 1;
     if (c->nnodes > 1)
         log_info("registered %zu nodes (%s to %s) with the controller (heartbeat every %d s)",
                  c->nnodes, c->nodes[0].name, c->nodes[c->nnodes - 1].name, secs);
@@ -200,6 +290,8 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
     }
     if (p->kind == REQ_HEARTBEAT && c->hb_waiting == id)
         c->hb_waiting = 0;
+    if (!err && (p->kind == REQ_HEARTBEAT || p->kind == REQ_REGISTER))
+        ctl_lease_renew(c, p->sent_ns, json_object_get(msg, "body"));
     if (err)
         log_error("controller refused %s: %s (%s)",
                   p->kind == REQ_REGISTER ? "node_register" :
@@ -213,6 +305,12 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
             return;
         }
         ctl_registered(c, p->node, json_object_get(msg, "body"));
+    } else if (p->kind == REQ_HEARTBEAT && err) {
+        /* The controller has declared this node DOWN: only a new
+         * registration brings it (and its lease) back. */
+        free(p);
+        ctl_disconnect(c, "heartbeat refused");
+        return;
     } else if (p->kind == REQ_ENDED && !(code && strcmp(code, "EAGAIN") == 0)) {
         /* Committed (or refused for good): either way the controller has
          * decided, and resending would not change its mind. */
@@ -256,12 +354,21 @@ static void ctl_on_push(ctl_t *c, const char *op, uint64_t id, json_t *body)
         return;
     }
     if (!strcmp(op, "job_launch")) {
+        /* Nothing starts without a lease: the controller settles a launch
+         * that was never answered (requeued: it never ran). */
+        ctl_lease_check(c);
+        if (c->lease_lost || !c->bev) {
+            log_warn("job_launch of job %llu while the node's lease has run out: ignored",
+                     (unsigned long long)body_job_id(body));
+            return;
+        }
         jobs_launch(js, body);
     } else if (!strcmp(op, "job_signal")) {
         jobs_signal(js, body_job_id(body),
                     (int)json_integer_value(json_object_get(body, "signal")));
     } else if (!strcmp(op, "job_terminate")) {
-        jobs_terminate(js, body_job_id(body));
+        json_t *att = json_object_get(body, "attempt");
+        jobs_terminate(js, body_job_id(body), json_is_integer(att) ? json_integer_value(att) : -1);
     } else {
         log_warn("unknown operation '%s' from the controller", op);
         if (id) {
@@ -401,9 +508,12 @@ ctl_t *ctl_create(struct event_base *base, const conf_t *conf,
     c->conf = conf;
     c->next_id = 1;
     c->backoff = BACKOFF_FIRST;
+    c->lease_ns = (int64_t)(conf->node_timeout > 0 ? conf->node_timeout : 300) * 1000000000LL;
     c->retry_ev = evtimer_new(base, ctl_retry_cb, c);
     c->hb_ev = event_new(base, -1, EV_PERSIST, ctl_heartbeat_cb, c);
-    if (!c->retry_ev || !c->hb_ev) {
+    c->lease_ev = evtimer_new(base, ctl_lease_cb, c);
+    c->kill_ev = evtimer_new(base, ctl_kill_cb, c);
+    if (!c->retry_ev || !c->hb_ev || !c->lease_ev || !c->kill_ev) {
         ctl_destroy(c);
         sl_errprintf(e, "cannot create timers");
         return NULL;
@@ -423,22 +533,36 @@ void ctl_destroy(ctl_t *c)
         event_free(c->retry_ev);
     if (c->hb_ev)
         event_free(c->hb_ev);
+    if (c->lease_ev)
+        event_free(c->lease_ev);
+    if (c->kill_ev)
+        event_free(c->kill_ev);
     free(c->nodes);
     free(c);
 }
 
 void ctl_start(ctl_t *c)
 {
+    /* A restarted sluiced goes on with the lease its predecessor held: if
+     * that ran out meanwhile, the jobs it adopted stop. */
+    c->lease_until = jobs_lease_read(c->nodes[0].jobs);
+    ctl_lease_check(c);
+    if (!c->lease_lost && c->lease_until) {
+        int64_t left = c->lease_until - lease_now_ns();
+        struct timeval tv = { (time_t)(left / 1000000000LL),
+                              (suseconds_t)(left % 1000000000LL / 1000) + 1 };
+        evtimer_add(c->lease_ev, &tv);
+    }
     ctl_connect(c);
 }
 
-void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, pid_t pid)
+void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, int64_t attempt, pid_t pid)
 {
     if (c->state == ST_DOWN)
         return;
     ctl_send(c, "job_started",
-             json_pack("{s:I, s:i, s:s}", "job_id", (json_int_t)job_id, "pid", (int)pid,
-                       "node", c->nodes[node].name),
+             json_pack("{s:I, s:I, s:i, s:s}", "job_id", (json_int_t)job_id, "attempt",
+                       (json_int_t)attempt, "pid", (int)pid, "node", c->nodes[node].name),
              REQ_STARTED, node, job_id, 0);
 }
 

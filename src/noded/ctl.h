@@ -36,7 +36,7 @@ void ctl_start(ctl_t *c);
 
 /* Reports from the job table; dropped while disconnected (registration
  * and the resend that follows it cover them). */
-void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, pid_t pid);
+void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, int64_t attempt, pid_t pid);
 void ctl_job_ended(ctl_t *c, size_t node, uint64_t job_id, uint64_t seq, json_t *result);
 
 #endif

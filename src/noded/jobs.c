@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <event2/event.h>
 #include "jobs_impl.h"
+#include "lease.h"
+#include "leftovers.h"
 #include "log.h"
 #include "mock.h"
 #include "spool.h"
@@ -28,6 +30,7 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
         sl_errprintf(e, "out of memory");
         return NULL;
     }
+    snprintf(js->lease_file, sizeof(js->lease_file), "%s/lease", spool_dir);
     js->base = base;
     js->ops = *ops;
     js->arg = arg;
@@ -51,6 +54,7 @@ static void job_free(struct job *j)
 {
     jobs_unwatch(j);
     json_decref(j->result);
+    json_decref(j->next_launch);
     free(j);
 }
 
@@ -126,6 +130,8 @@ void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist)
     json_decref(j->result);
     j->result = result;
     j->result_seq = ++js->next_seq;
+    /* Which attempt ended: the controller ignores an earlier attempt's. */
+    json_object_set_new(result, "attempt", json_integer(j->attempt));
     /* Kept on disk so that a restarted sluiced still reports it. */
     if (persist && spool_write_json(j->dir, "status.json", result, 0600, 1, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)j->id, e.text);
@@ -142,9 +148,65 @@ static void wait_describe(int ws, char *buf, size_t len)
         snprintf(buf, len, "wait status 0x%x", ws);
 }
 
+static int is_live_stepd(pid_t pid, void *arg)
+{
+    for (const struct job *j = ((jobs_t *)arg)->head; j; j = j->next) {
+        if (j->pid == pid)
+            return 1;
+    }
+    return 0;
+}
+
+static pid_t read_pid(const char *dir, const char *name)
+{
+    char path[PATH_MAX];
+    long pid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "re");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+/* The stepd died without cleaning up (SIGKILL, crash): its job's
+ * processes may still run.  Kill them all before the end is reported, so
+ * that the controller never gives their CPUs to another job meanwhile. */
+static void job_stepd_died(jobs_t *js, struct job *j, pid_t stepd, const char *how)
+{
+    pid_t job = read_pid(j->dir, "job.pid");
+    int killed = leftovers_kill(stepd, job, is_live_stepd, js);
+
+    if (killed < 0)
+        log_error("job %llu: processes of the job survive SIGKILL: reporting its end anyway",
+                  (unsigned long long)j->id);
+    log_error("job %llu: sluicestepd %ld died without a result (%s); %d leftover processes "
+              "killed", (unsigned long long)j->id, (long)stepd, how, killed < 0 ? 0 : killed);
+    jobs_set_result(js, j, jobs_failure(j->id, "supervisor died: sluicestepd exited "
+                                        "unexpectedly (%s); the job's processes were killed",
+                                        how), 1);
+}
+
+/* A later attempt waited for this one to be gone: its result is the
+ * controller's no longer (it has moved on), and the new attempt starts. */
+static void job_replace(jobs_t *js, struct job *j)
+{
+    json_t *rec = j->next_launch;
+
+    j->next_launch = NULL;
+    jobs_ack(js, j->id, j->result_seq);
+    jobs_launch_now(js, rec);
+    json_decref(rec);
+}
+
 static void job_stepd_exited(jobs_t *js, struct job *j)
 {
     char how[64] = "unknown: not a child of this sluiced";
+    pid_t stepd = j->pid;
     sl_error_t e;
     json_t *res;
     int ws;
@@ -157,12 +219,11 @@ static void job_stepd_exited(jobs_t *js, struct job *j)
     if (res) {
         log_info("job %llu: ended", (unsigned long long)j->id);
         jobs_set_result(js, j, res, 0);
-        return;
+    } else {
+        job_stepd_died(js, j, stepd, how);
     }
-    log_error("job %llu: sluicestepd exited without a result (%s): %s",
-              (unsigned long long)j->id, how, e.text);
-    jobs_set_result(js, j, jobs_failure(j->id, "sluicestepd exited unexpectedly (status %s)",
-                                        how), 1);
+    if (j->next_launch)
+        job_replace(js, j);
 }
 
 static void job_pidfd_cb(evutil_socket_t fd, short what, void *arg)
@@ -209,10 +270,15 @@ void jobs_signal(jobs_t *js, uint64_t job_id, int sig)
                  (long)j->pid, strerror(errno));
 }
 
-void jobs_terminate(jobs_t *js, uint64_t job_id)
+void jobs_terminate(jobs_t *js, uint64_t job_id, int64_t attempt)
 {
     struct job *j = jobs_find(js, job_id);
 
+    if (j && attempt >= 0 && j->attempt != attempt) {
+        log_info("job_terminate: job %llu attempt %lld is not the one here (%lld): ignored",
+                 (unsigned long long)job_id, (long long)attempt, (long long)j->attempt);
+        return;
+    }
     if (j && j->mock && !j->result) {
         mock_signal(js, j, 0);
         return;
@@ -241,6 +307,57 @@ static json_t *jobs_ids(const jobs_t *js, int ended)
 json_t *jobs_running_ids(const jobs_t *js)
 {
     return jobs_ids(js, 0);
+}
+
+json_t *jobs_running_attempts(const jobs_t *js)
+{
+    json_t *a = json_array();
+
+    for (struct job *j = js->head; j; j = j->next) {
+        if (!j->result)
+            json_array_append_new(a, json_integer((json_int_t)j->attempt));
+    }
+    return a;
+}
+
+void jobs_lease_renew(jobs_t *js, int64_t until_ns)
+{
+    sl_error_t e;
+
+    if (!js->mock && lease_write(js->lease_file, until_ns, &e) < 0)
+        log_error("cannot renew the node's lease: %s", e.text);
+}
+
+int64_t jobs_lease_read(const jobs_t *js)
+{
+    return js->mock ? 0 : lease_read(js->lease_file);
+}
+
+size_t jobs_fence(jobs_t *js, int64_t late_s)
+{
+    union sigval v = { .sival_int = late_s > INT_MAX ? INT_MAX : (int)late_s };
+    size_t n = 0;
+
+    for (struct job *j = js->head; j; j = j->next) {
+        if (!j->pid || j->result)
+            continue;
+        n++;
+        if (sigqueue(j->pid, LEASE_FENCE_SIGNAL, v) < 0)
+            log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)j->id,
+                     (long)j->pid, strerror(errno));
+    }
+    return n;
+}
+
+void jobs_kill_stepds(jobs_t *js)
+{
+    for (struct job *j = js->head; j; j = j->next) {
+        if (j->pid && !j->result) {
+            log_error("job %llu: sluicestepd %ld still runs after the lease ran out: killing "
+                      "it and its job", (unsigned long long)j->id, (long)j->pid);
+            (void)kill(j->pid, SIGKILL);
+        }
+    }
 }
 
 json_t *jobs_ended_ids(const jobs_t *js)

@@ -14,7 +14,7 @@ typedef struct jobs jobs_t;
 
 /* How the table tells the controller link about jobs. */
 struct jobs_ops {
-    void (*started)(void *arg, uint64_t job_id, pid_t stepd_pid);
+    void (*started)(void *arg, uint64_t job_id, int64_t attempt, pid_t stepd_pid);
     /* result: the job_ended body (borrowed); seq tells this result from
      * an earlier attempt's (see jobs_ack). */
     void (*ended)(void *arg, uint64_t job_id, uint64_t seq, json_t *result);
@@ -32,16 +32,34 @@ int jobs_recover(jobs_t *js, sl_error_t *e);
 /* Pushes from the controller. */
 void jobs_launch(jobs_t *js, json_t *record);
 void jobs_signal(jobs_t *js, uint64_t job_id, int sig);
-void jobs_terminate(jobs_t *js, uint64_t job_id);
+/* attempt < 0: whichever attempt runs; else only that one. */
+void jobs_terminate(jobs_t *js, uint64_t job_id, int64_t attempt);
 
 /* Ids of running jobs / of ended jobs whose result is not acknowledged. */
 json_t *jobs_running_ids(const jobs_t *js);
+/* The attempt of each running job, in the order of jobs_running_ids. */
+json_t *jobs_running_attempts(const jobs_t *js);
 json_t *jobs_ended_ids(const jobs_t *js);
 /* Call ops->ended again for every unacknowledged result. */
 void jobs_resend(jobs_t *js);
 /* The controller has result seq of the job: drop it and the job
  * directory (unless a later attempt has replaced it meanwhile). */
 void jobs_ack(jobs_t *js, uint64_t job_id, uint64_t seq);
+
+/* The node's lease from the controller (lease.h): renew it to until_ns
+ * (CLOCK_BOOTTIME); the stepds read it. */
+void jobs_lease_renew(jobs_t *js, int64_t until_ns);
+/* The lease's end as last written (a restarted sluiced goes on from it);
+ * 0 when there is none. */
+int64_t jobs_lease_read(const jobs_t *js);
+/* The lease ran out late_s seconds ago: every running stepd stops its job
+ * now (SIGTERM, KillWait, SIGKILL; SIGKILL at once when late_s is past
+ * KillWait) and reports it as fenced.  Returns how many. */
+size_t jobs_fence(jobs_t *js, int64_t late_s);
+/* The lease ran out some time ago and the stepds should have stopped their
+ * jobs: SIGKILL any stepd still running (its leftovers are then killed as
+ * for any dead stepd). */
+void jobs_kill_stepds(jobs_t *js);
 
 /* Where sluicestepd is: SLUICE_STEPD, next to this executable, the build
  * tree's ../stepd/, else SBINDIR.  Writes into buf. */

@@ -21,6 +21,7 @@ struct job {
     int64_t mock_start;
     struct event *mock_warn; /* --signal: the warning before the time limit */
     int mock_warn_sig;
+    json_t *next_launch;     /* a later attempt's launch, held until this one is gone */
     struct job *next;
 };
 
@@ -34,6 +35,7 @@ struct jobs {
     struct job *head;
     uint64_t next_seq;
     int mock;                /* MockExecution=yes: launches are timers */
+    char lease_file[PATH_MAX];   /* SPOOL/lease, given to each stepd */
 };
 
 struct job *jobs_find(const jobs_t *js, uint64_t id);
@@ -44,6 +46,8 @@ int jobs_watch(jobs_t *js, struct job *j, sl_error_t *e);
 void jobs_unwatch(struct job *j);
 /* Record a result (stealing it), persist it if asked, and report it. */
 void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist);
+/* Launch a record now (jobs_launch once any earlier copy is gone). */
+void jobs_launch_now(jobs_t *js, json_t *rec);
 /* A job_ended body for a job that failed outside the stepd. */
 json_t *jobs_failure(uint64_t id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -123,22 +123,47 @@ static void launch_fail(jobs_t *js, struct job *j, const char *msg)
     jobs_set_result(js, j, jobs_failure(j->id, "%s", msg), 1);
 }
 
+/* Another copy of the job still runs here: an earlier attempt the
+ * controller has given up on (its lease ran out, or the node came back
+ * too late).  Never two copies: stop the old one, start the new one once it
+ * is gone (job_stepd_exited). */
+static void launch_after(jobs_t *js, struct job *j, json_t *rec, int64_t attempt)
+{
+    log_warn("job %llu: attempt %lld still runs here: stopping it before attempt %lld starts",
+             (unsigned long long)j->id, (long long)j->attempt, (long long)attempt);
+    json_decref(j->next_launch);
+    j->next_launch = json_incref(rec);
+    if (j->mock)
+        mock_signal(js, j, 0);
+    else if (j->pid && kill(j->pid, SIGTERM) < 0)
+        log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)j->id,
+                 (long)j->pid, strerror(errno));
+}
+
 void jobs_launch(jobs_t *js, json_t *rec)
 {
     json_t *idv = json_object_get(rec, "job_id");
     uint64_t id = json_is_integer(idv) ? (uint64_t)json_integer_value(idv) : 0;
     int64_t attempt = json_integer_value(json_object_get(rec, "attempt"));
     struct job *j;
-    sl_error_t e;
 
     if (id == 0) {
         log_error("job_launch without a valid job_id: ignored");
         return;
     }
     j = jobs_find(js, id);
-    if (j && !(j->result && attempt > j->attempt)) {
-        log_info("job %llu: already here, launch ignored", (unsigned long long)id);
+    if (j && attempt <= j->attempt) {
+        log_info("job %llu: attempt %lld already here, launch ignored", (unsigned long long)id,
+                 (long long)attempt);
         return;
+    }
+    if (j && !j->result) {
+        launch_after(js, j, rec, attempt);
+        /* A mock job ends at once: its result is there now. */
+        if (!j->result)
+            return;
+        json_decref(j->next_launch);
+        j->next_launch = NULL;
     }
     if (j) {
         /* A later attempt: the controller has settled the earlier one. */
@@ -146,6 +171,16 @@ void jobs_launch(jobs_t *js, json_t *rec)
                  (unsigned long long)id, (long long)attempt, (long long)j->attempt);
         jobs_ack(js, id, j->result_seq);
     }
+    jobs_launch_now(js, rec);
+}
+
+void jobs_launch_now(jobs_t *js, json_t *rec)
+{
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(rec, "job_id"));
+    int64_t attempt = json_integer_value(json_object_get(rec, "attempt"));
+    struct job *j;
+    sl_error_t e;
+
     j = jobs_add(js, id);
     if (!j) {
         log_error("job %llu: out of memory", (unsigned long long)id);
@@ -156,6 +191,8 @@ void jobs_launch(jobs_t *js, json_t *rec)
         mock_launch(js, j, rec);
         return;
     }
+    /* The stepd stops the job once the node's lease runs out. */
+    json_object_set_new(rec, "lease_file", json_string(js->lease_file));
     if (launch_prepare(js, j, rec, &e) < 0) {
         launch_fail(js, j, e.text);
         return;
@@ -176,5 +213,5 @@ void jobs_launch(jobs_t *js, json_t *rec)
         return;
     }
     log_info("job %llu: sluicestepd %ld started", (unsigned long long)id, (long)j->pid);
-    js->ops.started(js->arg, id, j->pid);
+    js->ops.started(js->arg, id, attempt, j->pid);
 }

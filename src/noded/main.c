@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <event2/event.h>
@@ -245,11 +246,11 @@ static const struct op_spec noded_ops[] = {
     { NULL, NULL, 0, NULL },
 };
 
-static void on_started(void *arg, uint64_t job_id, pid_t pid)
+static void on_started(void *arg, uint64_t job_id, int64_t attempt, pid_t pid)
 {
     struct nd_node *n = arg;
     if (n->d->ctl)
-        ctl_job_started(n->d->ctl, n->index, job_id, pid);
+        ctl_job_started(n->d->ctl, n->index, job_id, attempt, pid);
 }
 
 static void on_ended(void *arg, uint64_t job_id, uint64_t seq, json_t *result)
@@ -274,6 +275,10 @@ static void noded_start(struct noded *d)
     d->base = event_base_new();
     if (!d->base)
         log_fatal("cannot create the event loop");
+    /* Orphans of a stepd that dies come to us, so that they can be found
+     * and killed before the job's end is reported (leftovers.h). */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+        log_fatal("cannot become a child subreaper: %s", strerror(errno));
     d->sig_term = evsignal_new(d->base, SIGTERM, on_stop_signal, d);
     d->sig_int = evsignal_new(d->base, SIGINT, on_stop_signal, d);
     if (!d->sig_term || !d->sig_int || evsignal_add(d->sig_term, NULL) < 0 ||

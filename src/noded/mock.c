@@ -83,7 +83,7 @@ void mock_launch(jobs_t *js, struct job *j, json_t *rec)
     mock_arm_warning(js, j, rec, secs, limit);
     log_info("job %llu: mock job started, ends in %lld s%s", (unsigned long long)j->id,
              (long long)secs, j->mock_timeout ? " (its time limit)" : "");
-    js->ops.started(js->arg, j->id, 0);
+    js->ops.started(js->arg, j->id, j->attempt, 0);
 }
 
 /* What a signal would do to `sleep`: these leave it running. */

@@ -91,7 +91,8 @@ static void job_fill_exit(struct job_status *st, int ws)
     }
 }
 
-static int job_start(const struct launch *l, const struct job_prep *p, int sigfd,
+static int job_start(const struct launch *l, const char *jobdir, const struct job_prep *p,
+                     int sigfd,
                      struct job_status *st)
 {
     struct spawn_req r = {
@@ -115,8 +116,12 @@ static int job_start(const struct launch *l, const struct job_prep *p, int sigfd
     }
     log_info("job %llu: started process %ld as user %s", (unsigned long long)l->job_id,
              (long)pid, l->user);
+    /* For sluiced, should this stepd die: the job's group and session to
+     * kill before the job's end is reported (doc/design.md). */
+    if (status_write_pid_file(jobdir, "job.pid", pid, &e) < 0)
+        log_warn("job %llu: %s", (unsigned long long)l->job_id, e.text);
     struct supervise_limits lim = { l->time_limit, l->kill_wait, (int)l->warn_signal,
-                                    l->warn_time, (int)l->warn_batch_only };
+                                    l->warn_time, (int)l->warn_batch_only, l->lease_file };
     if (supervise_run(sigfd, pid, &lim, &res, &e) < 0) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, e.text);
         close(report);
@@ -126,6 +131,10 @@ static int job_start(const struct launch *l, const struct job_prep *p, int sigfd
     job_fill_exit(st, res.wait_status);
     st->timed_out = res.timed_out;
     st->cancelled = res.cancelled;
+    st->fenced = res.fenced;
+    if (res.fenced)
+        snprintf(st->failure, sizeof(st->failure), "stopped by node %s: no word from the "
+                 "controller for the lease time (NodeTimeout)", l->node_name);
     spawn_read_report(report, st->failure, sizeof(st->failure));
     return 0;
 }
@@ -146,7 +155,7 @@ int job_run(const struct launch *l, const char *jobdir, int sigfd, struct job_st
     job_prepare_files(l, &p);
     job_prepare_argv(l, &p);
     p.envp = jobenv_build(l);
-    rc = job_start(l, &p, sigfd, st);
+    rc = job_start(l, jobdir, &p, sigfd, st);
     if (st->failure[0]) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, st->failure);
         if (!st->exit_code && !st->exit_signal)

@@ -56,6 +56,7 @@ struct launch {
     int64_t warn_signal;     /* --signal: 0 = none */
     int64_t warn_time;       /* seconds before the time limit */
     int64_t warn_batch_only;
+    const char *lease_file;  /* the node's lease (lease.h); NULL = none */
 };
 
 struct launch *launch_load(const char *path, sl_error_t *e);

@@ -95,6 +95,8 @@ int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e)
         return sl_errprintf(e, "cannot build status record");
     if (st->failure[0])
         json_object_set_new(o, "failure", json_text(st->failure));
+    if (st->fenced)
+        json_object_set_new(o, "fenced", json_true());
     text = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     if (!text)
@@ -104,9 +106,14 @@ int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e)
     return rc;
 }
 
-int status_write_pid(const char *jobdir, pid_t pid, sl_error_t *e)
+int status_write_pid_file(const char *jobdir, const char *name, pid_t pid, sl_error_t *e)
 {
     char buf[32];
     int n = snprintf(buf, sizeof(buf), "%ld\n", (long)pid);
-    return status_write_file(jobdir, "stepd.pid", buf, (size_t)n, 0644, 0, e);
+    return status_write_file(jobdir, name, buf, (size_t)n, 0644, 0, e);
+}
+
+int status_write_pid(const char *jobdir, pid_t pid, sl_error_t *e)
+{
+    return status_write_pid_file(jobdir, "stepd.pid", pid, e);
 }

@@ -7,6 +7,7 @@
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "lease.h"
 #include "log.h"
 #include "proctree.h"
 
@@ -16,6 +17,7 @@ struct sup {
     pid_t job;
     int tfd;
     int wfd;                  /* --signal's warning, -1 when none */
+    int lfd;                  /* the lease check's period, -1 when no lease */
     const struct supervise_limits *lim;
     int64_t kill_wait;
     enum phase phase;
@@ -31,6 +33,7 @@ void supervise_sigset(sigset_t *set)
     sigaddset(set, SIGINT);
     sigaddset(set, SIGHUP);
     sigaddset(set, SIGRTMIN);
+    sigaddset(set, LEASE_FENCE_SIGNAL);
 }
 
 int supervise_signals_open(sl_error_t *e)
@@ -115,6 +118,34 @@ static void sup_reap(struct sup *s)
     }
 }
 
+/* The node has not heard from the controller for the lease time: the
+ * controller will soon run this job elsewhere, so stop it now.  Once begun
+ * the stop is not undone, even if the lease is renewed meanwhile.  The
+ * controller allows KillWait after the lease's end: a stop that begins
+ * later than that (this host was frozen) kills at once. */
+static void sup_fence(struct sup *s, int64_t late_s)
+{
+    if (s->phase == PH_RUNNING)
+        s->res->fenced = 1;
+    sup_terminate(s, "the node's lease from the controller ran out");
+    if (s->phase == PH_TERMINATING && late_s >= s->kill_wait) {
+        log_info("job process %ld: %llds past the lease's end: SIGKILL now", (long)s->job,
+                 (long long)late_s);
+        sup_kill_hard(s);
+    }
+}
+
+static void sup_on_lease(struct sup *s)
+{
+    uint64_t ticks;
+    if (read(s->lfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || s->phase != PH_RUNNING)
+        return;
+    int64_t until = lease_read(s->lim->lease_file), now = lease_now_ns();
+    if (until && now < until)
+        return;
+    sup_fence(s, until ? (now - until) / 1000000000LL : 0);
+}
+
 static void sup_on_signal(struct sup *s, int sigfd)
 {
     struct signalfd_siginfo si;
@@ -127,6 +158,8 @@ static void sup_on_signal(struct sup *s, int sigfd)
             if (s->phase == PH_RUNNING)
                 s->res->cancelled = 1;
             sup_terminate(s, "cancelled");
+        } else if (sig == LEASE_FENCE_SIGNAL) {
+            sup_fence(s, si.ssi_int);   /* sluiced says how late */
         } else if (sig == SIGRTMIN) {
             int fwd = si.ssi_int;
             if (fwd > 0 && fwd < NSIG) {
@@ -151,6 +184,20 @@ static void sup_on_warn(struct sup *s)
         (void)kill(s->job, s->lim->warn_signal);
     else
         job_kill(s, s->lim->warn_signal);
+}
+
+static int lease_open(struct sup *s, sl_error_t *e)
+{
+    struct itimerspec its = { .it_interval = { LEASE_CHECK_S, 0 }, .it_value = { 0, 1 } };
+    s->lfd = -1;
+    if (!s->lim->lease_file)
+        return 0;
+    s->lfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->lfd < 0)
+        return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
+    if (timerfd_settime(s->lfd, 0, &its, NULL) < 0)
+        log_error("cannot arm the lease timer: %s", strerror(errno));
+    return 0;
 }
 
 static void sup_on_timer(struct sup *s)
@@ -210,8 +257,10 @@ int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
     s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (s.tfd < 0)
         return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
-    if (warn_open(&s, e) < 0) {
+    if (warn_open(&s, e) < 0 || lease_open(&s, e) < 0) {
         close(s.tfd);
+        if (s.wfd >= 0)
+            close(s.wfd);
         return -1;
     }
     if (lim->time_limit > 0)
@@ -219,8 +268,10 @@ int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
     /* A SIGCHLD may have been queued before we got here. */
     sup_reap(&s);
     while (!s.done) {
-        struct pollfd pfd[3] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 }, { s.wfd, POLLIN, 0 } };
-        if (poll(pfd, s.wfd >= 0 ? 3 : 2, -1) < 0) {
+        /* poll skips negative descriptors. */
+        struct pollfd pfd[4] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 },
+                                 { s.wfd, POLLIN, 0 }, { s.lfd, POLLIN, 0 } };
+        if (poll(pfd, 4, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -231,10 +282,14 @@ int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
             sup_on_timer(&s);
         if (!s.done && s.wfd >= 0 && (pfd[2].revents & POLLIN))
             sup_on_warn(&s);
+        if (!s.done && s.lfd >= 0 && (pfd[3].revents & POLLIN))
+            sup_on_lease(&s);
     }
     close(s.tfd);
     if (s.wfd >= 0)
         close(s.wfd);
+    if (s.lfd >= 0)
+        close(s.lfd);
     if (!s.done)
         return sl_errprintf(e, "poll failed: %s", strerror(errno));
     sup_cleanup();

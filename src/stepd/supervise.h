@@ -1,7 +1,9 @@
 /* supervise.h: watch a running job until its main process exits, then
  * make sure nothing it started survives.  Events come from a signalfd
  * (SIGCHLD; SIGTERM/SIGINT = cancel; SIGRTMIN with a value = forward that
- * signal) and a timerfd (time limit, then the kill_wait grace period). */
+ * signal), a timerfd (time limit, then the kill_wait grace period) and,
+ * with a lease, a periodic timerfd that stops the job once the node's
+ * lease has run out (the node lost the controller: doc/design.md). */
 #ifndef SL_STEPD_SUPERVISE_H
 #define SL_STEPD_SUPERVISE_H
 
@@ -14,6 +16,7 @@ struct supervise_result {
     int wait_status;         /* of the main process, as from waitpid */
     int timed_out;
     int cancelled;
+    int fenced;              /* stopped because the node's lease ran out */
 };
 
 /* The signals the supervisor takes through its signalfd; block them before
@@ -29,6 +32,7 @@ struct supervise_limits {
     int warn_signal;         /* --signal: 0 = none */
     int64_t warn_time;       /* seconds before the limit */
     int warn_batch_only;     /* B: only the batch shell, not its process group */
+    const char *lease_file;  /* checked every LEASE_CHECK_S; NULL = no lease */
 };
 
 /* Run until job_pid (a process-group leader) has exited and every
