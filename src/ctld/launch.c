@@ -115,15 +115,19 @@ static void terminate_now(struct ctld *c, void *arg)
 void launch_terminate(struct ctld *c, struct job *j, const char *why)
 {
     struct node *n = job_batch_node(c, j);
-    if (!n || !n->chan) {
-        /* Nobody to tell: end it now; if the node returns still running it,
-         * registration kills the job as unexpected. */
+    if (!n) {
         ctld_job_finish(c, j, END_CANCELLED, NULL);
         return;
     }
+    /* Ended only when the node confirms it: its result, its registration
+     * without the job, or its NodeTimeout.  A node not connected now (its
+     * daemon restarting, or the controller just restarted) is told when it
+     * registers; ending the job before would let a requeued attempt start
+     * while the old one still runs. */
     j->completing = 1;
     ctld_job_save(c, j);
-    ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);
+    if (n->chan)
+        ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);
 }
 
 void launch_signal(struct ctld *c, struct job *j, int sig)

@@ -105,6 +105,10 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running)
                      (long long)json_integer_value(v));
             node_send(n, "job_terminate", json_pack("{s:O, s:s}", "job_id", v, "reason",
                                                     "unexpected"));
+        } else if (j->completing) {
+            /* Terminated while the node was away (launch_terminate). */
+            node_send(n, "job_terminate", json_pack("{s:O, s:s}", "job_id", v, "reason",
+                                                    "cancelled"));
         } else if (j->state == JOB_STARTING) {
             j->state = JOB_RUNNING;
             ctld_job_save(c, j);
