@@ -233,6 +233,15 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
+    json_t *attempt = json_object_get(q, "attempt");
+    if (j && job_on_node(c, j, n) && json_is_integer(attempt) &&
+        json_integer_value(attempt) != (json_int_t)j->restart_count) {
+        /* Resent after a restart: the controller committed that attempt's
+         * end, and the acknowledgement was lost; it must not end this one. */
+        log_info("job %u: result of attempt %lld from node %s ignored (now attempt %u)", j->id,
+                 (long long)json_integer_value(attempt) + 1, n->name, j->restart_count + 1);
+        j = NULL;
+    }
     if (!j || !job_on_node(c, j, n)) {
         conn_reply(conn, id, json_object());   /* already settled: just acknowledge */
         return;

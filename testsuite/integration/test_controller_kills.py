@@ -10,11 +10,17 @@ left running.  contribs/soak --kills 1000 is the long version."""
 
 import importlib.machinery
 import importlib.util
+import json
 import os
+import re
+import socket
+import struct
+import subprocess
+import time
 
 import pytest
 
-from conftest import REPO, scaled
+from conftest import IS_ROOT, REPO, scaled
 
 KILLS = 15
 
@@ -41,6 +47,8 @@ def test_controller_kill9_loop_under_load(cluster):
                   serve_deadline=scaled(60), drain_timeout=scaled(300), backlog=30,
                   log=lambda m: print("soak: " + m))
     r = s.run()
+    with open(os.path.join(cluster.dir, "soak-report.json"), "w") as f:
+        json.dump(r, f, indent=1, default=list)
     text = soak.summary(r)
     print(text)
     assert r["kills"] == KILLS, text
@@ -49,3 +57,103 @@ def test_controller_kill9_loop_under_load(cluster):
     assert not bad, "%s\n(rerun with this seed: contribs/soak --seed %d)" % (text, r["seed"])
     # Most of the restarts were measured (the rest were killed during recovery).
     assert r["serve_s"]["n"] == KILLS, text
+
+
+# ---- A node's result resent after a controller restart belongs to one attempt.
+#
+# A node keeps a job's result until the controller acknowledges it after its
+# commit.  When the controller commits the end of attempt k, starts attempt
+# k+1 on the same node and dies before the acknowledgement leaves, the node
+# resends attempt k's result to the restarted controller: it must not end
+# attempt k+1.  A fake node (this test's socket) plays the node, so the
+# resend happens every time, not only when a kill falls in that window.
+
+def frame(obj):
+    data = json.dumps(obj).encode()
+    return struct.pack(">I", len(data)) + data
+
+
+def recv_frame(s):
+    def exact(n):
+        buf = b""
+        while len(buf) < n:
+            chunk = s.recv(n - len(buf))
+            if not chunk:
+                return None
+            buf += chunk
+        return buf
+    hdr = exact(4)
+    body = exact(struct.unpack(">I", hdr)[0]) if hdr else None
+    return json.loads(body.decode()) if body else None
+
+
+class FakeNode:
+    def __init__(self, cluster, name):
+        self.name, self.rid, self.pushes = name, 0, []
+        port = int(re.search(r"^ControllerPort=(\d+)", open(cluster.conf).read(), re.M).group(1))
+        self.s = socket.create_connection(("127.0.0.1", port), timeout=scaled(30))
+        sock = os.path.join(cluster.dir, "munge", "munge.socket")
+        cred = subprocess.run(["munge", "-n", "-S", sock], stdout=subprocess.PIPE, text=True,
+                              check=True).stdout.strip()
+        assert "error" not in self.call("hello", {"version": 1, "cred": cred}, rid=0)
+        rep = self.call("node_register", {"name": name, "cpus": 1, "sockets": 1,
+                                          "cores_per_socket": 1, "threads_per_core": 1,
+                                          "memory_mb": 1000, "running": [], "version": "0.1.0"})
+        assert "error" not in rep, rep
+
+    def call(self, op, body, rid=None):
+        if rid is None:
+            self.rid += 1
+            rid = self.rid
+        self.s.sendall(frame({"op": op, "id": rid, "body": body}))
+        while True:
+            msg = recv_frame(self.s)
+            assert msg is not None, "the controller closed the node's connection"
+            if "op" in msg:
+                self.pushes.append(msg)
+            elif msg.get("id") == rid:
+                return msg
+
+    def push(self, op):
+        """The next push of this op (launch, terminate) from the controller."""
+        while True:
+            for m in self.pushes:
+                if m["op"] == op:
+                    self.pushes.remove(m)
+                    return m["body"]
+            msg = recv_frame(self.s)
+            assert msg is not None, "the controller closed the node's connection"
+            if "op" in msg:
+                self.pushes.append(msg)
+
+    def ended(self, job_id, attempt, code):
+        now = int(time.time())
+        rep = self.call("job_ended", {"job_id": job_id, "attempt": attempt, "exit_code": code,
+                                      "exit_signal": 0, "start_time": now, "end_time": now,
+                                      "timed_out": False, "cancelled": False,
+                                      "node": self.name})
+        assert "error" not in rep, rep
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="node_register needs a root credential")
+def test_resent_result_of_an_earlier_attempt_is_ignored(cluster_factory):
+    c = cluster_factory(nodes=1, append="NodeName=fake1 NodeHostname=127.0.0.1 Port=29981 "
+                                         "CPUs=1 RealMemory=1000\n"
+                                         "PartitionName=fake Nodes=fake1 MaxTime=INFINITE "
+                                         "State=UP\n", extra_args=["--no-wait"])
+    c.wait_nodes_idle(["n1"])
+    node = FakeNode(c, "fake1")
+    jid = c.submit("-p", "fake", "--attempts=2", "--retry-rule=RETRY,onExitCode=3",
+                   "-o", "/dev/null", "--wrap", "true")
+    assert node.push("job_launch")["attempt"] == 0
+    node.ended(jid, 0, 3)                       # attempt 0 fails: retried
+    assert node.push("job_launch")["attempt"] == 1
+    node.ended(jid, 0, 3)                       # the same result again (ack lost)
+    j = c.job(jid)
+    assert j["JobState"] in ("CONFIGURING", "RUNNING") and j["Restarts"] == "1", j
+    node.ended(jid, 1, 0)
+    j = c.wait_state(jid, ("COMPLETED", "FAILED", "CANCELLED"))
+    assert j["JobState"] == "COMPLETED" and j["Restarts"] == "1", j
+    r = c.ok(c.bin("sacct"), "-D", "-P", "-n", "-j", str(jid), "--format=State,ExitCode")
+    assert r.out.split() == ["REQUEUED|3:0", "COMPLETED|0:0"], r.out
+    node.s.close()
