@@ -126,6 +126,9 @@ void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist)
     json_decref(j->result);
     j->result = result;
     j->result_seq = ++js->next_seq;
+    /* Which attempt ended: the controller ignores a resent result of an
+     * attempt it has already settled (protocol.md, job_ended). */
+    json_object_set_new(result, "attempt", json_integer(j->attempt));
     /* Kept on disk so that a restarted sluiced still reports it. */
     if (persist && spool_write_json(j->dir, "status.json", result, 0600, 1, &e) < 0)
         log_warn("job %llu: %s", (unsigned long long)j->id, e.text);
