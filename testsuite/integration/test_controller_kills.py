@@ -13,6 +13,7 @@ import importlib.util
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -20,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import IS_ROOT, REPO, scaled
+from conftest import IS_ROOT, REPO, scaled, wait_for
 
 KILLS = 15
 
@@ -142,6 +143,11 @@ def test_resent_result_of_an_earlier_attempt_is_ignored(cluster_factory):
                                          "PartitionName=fake Nodes=fake1 MaxTime=INFINITE "
                                          "State=UP\n", extra_args=["--no-wait"])
     c.wait_nodes_idle(["n1"])
+    # devcluster started a sluiced for fake1 too: this test's socket replaces it.
+    pid = c.pid("fake1")
+    if pid:
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not c.alive("fake1"), 30, "the real sluiced of fake1 to die")
     node = FakeNode(c, "fake1")
     jid = c.submit("-p", "fake", "--attempts=2", "--retry-rule=RETRY,onExitCode=3",
                    "-o", "/dev/null", "--wrap", "true")
