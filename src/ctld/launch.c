@@ -172,11 +172,15 @@ void launch_terminate(struct ctld *c, struct job *j, const char *why)
         ctld_job_finish(c, j, END_CANCELLED, NULL);
         return;
     }
-    /* A node away for less than NodeTimeout still runs the job: the
-     * terminate goes out when it registers again, or its lease ends it. */
+    /* Ended only when the node confirms it: its result, its registration
+     * without the job, or its lease's end (NodeTimeout).  A node away for
+     * less than that (its daemon restarting, or the controller just
+     * restarted) still runs the job and is told when it registers: ending
+     * the job before would let a requeued attempt start beside the old one. */
     j->completing = 1;
     ctld_job_save(c, j);
-    ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);
+    if (n->chan)
+        ctld_after_commit(c, terminate_now, (void *)(uintptr_t)j->id);
 }
 
 void launch_signal(struct ctld *c, struct job *j, int sig)

@@ -79,7 +79,7 @@ static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
 struct reconcile {
     struct ctld *c;
     struct node *node;
-    json_t *missing;      /* ids expected here that the node did not report */
+    json_t *missing;      /* [id, attempt] expected here that the node did not report */
     struct event *ev;
 };
 
@@ -102,15 +102,22 @@ static void reconcile_cb(evutil_socket_t fd, short what, void *arg)
     json_t *v;
     /* Only jobs that were already there when the node registered: jobs
      * started since then are not in its list and are fine. */
+    size_t settled = 0;
     json_array_foreach(r->missing, i, v) {
-        struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(v));
-        if (!j || !job_on_node(c, j, r->node) || j->fencing)
+        struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_array_get(v, 0)));
+        /* A later attempt (the missing one's result came, and the job was
+         * requeued and started again) is not the run the node lacked. */
+        if (!j || !job_on_node(c, j, r->node) || j->fencing ||
+            j->restart_count != (uint32_t)json_integer_value(json_array_get(v, 1)))
             continue;
+        settled++;
         if (j->state == JOB_STARTING && !j->completing)
             ctld_job_requeue(c, j, "launch lost");
         else
             ctld_job_node_failed(c, j);
     }
+    log_info("node %s: %zu of the %zu jobs it did not report settled", r->node->name, settled,
+             json_array_size(r->missing));
     node_reconcile_cancel(r->node);
 }
 
@@ -144,7 +151,7 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running, json
             continue;
         json_array_foreach(running, i, v) seen |= json_integer_value(v) == j->id;
         if (!seen)
-            json_array_append_new(missing, json_integer(j->id));
+            json_array_append_new(missing, json_pack("[i, i]", (int)j->id, (int)j->restart_count));
     }
     node_reconcile_cancel(n);
     if (!json_array_size(missing)) {
