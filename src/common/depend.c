@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,21 +46,22 @@ static int dep_add(struct deplist *d, struct dep dep, sl_error_t *e)
 /* ID[_TASK][+MIN] */
 static int parse_id(const char **p, enum dep_type t, struct dep *dep, sl_error_t *e)
 {
-    uint32_t task;
     const char *start = *p;
     *dep = (struct dep){ t, 0, DEPEND_WHOLE, 0 };
     if (parse_u32(p, &dep->job_id) < 0)
         return sl_errprintf(e, "expected a job id at '%s'", start);
     if (**p == '_') {
+        /* Task indices start at 0 (which parse_u32 refuses) and must fit
+         * task_id, whose -1 means the whole array. */
+        char *end = NULL;
+        unsigned long task;
         (*p)++;
-        if (!isdigit((unsigned char)**p) ||
-            (strncmp(*p, "0", 1) != 0 && parse_u32(p, &task) < 0))
+        errno = 0;
+        task = isdigit((unsigned char)**p) ? strtoul(*p, &end, 10) : ULONG_MAX;
+        if (errno || task > INT32_MAX)
             return sl_errprintf(e, "expected an array task index after '_' in '%s'", start);
-        if (**p == '0' && !isdigit((unsigned char)(*p)[1])) {
-            task = 0;
-            (*p)++;
-        }
         dep->task_id = (int32_t)task;
+        *p = end;
     }
     if (**p == '+') {
         (*p)++;

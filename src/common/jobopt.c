@@ -65,6 +65,17 @@ static const struct jobopt_def *jo_find_val(const jobopt_t *o, int val)
     return NULL;
 }
 
+/* Every value ends up in JSON, which holds UTF-8 only: refuse anything
+ * else here, where jansson would drop the value without a word. */
+static int jo_apply(jobopt_t *o, const struct jobopt_def *d, const char *arg, sl_error_t *e)
+{
+    json_t *probe = arg ? json_string(arg) : NULL;
+    if (arg && !probe)
+        return sl_errprintf(e, "Invalid --%s specification: not valid UTF-8", d->name);
+    json_decref(probe);
+    return d->set(o, d, arg, e);
+}
+
 int jobopt_set(jobopt_t *o, const char *name, const char *arg, sl_error_t *e)
 {
     const struct jobopt_def *d = jo_find_name(o, name);
@@ -74,7 +85,7 @@ int jobopt_set(jobopt_t *o, const char *name, const char *arg, sl_error_t *e)
         return sl_errprintf(e, "option '--%s' doesn't allow an argument", name);
     if (d->arg == JO_REQ && !arg)
         return sl_errprintf(e, "option '--%s' requires an argument", name);
-    return d->set(o, d, arg, e);
+    return jo_apply(o, d, arg, e);
 }
 
 /* getopt_long's tables for the options o->cmd accepts.  The optstring
@@ -135,7 +146,7 @@ int jobopt_parse_argv(jobopt_t *o, int argc, char **argv, sl_error_t *e)
             return jo_getopt_error(c, argc, argv, e);
         if (!(d = jo_find_val(o, c)))
             return sl_errprintf(e, "invalid option -- '%c'", c);
-        if (d->set(o, d, optarg, e) < 0)
+        if (jo_apply(o, d, optarg, e) < 0)
             return -1;
     }
     return optind;
@@ -254,7 +265,7 @@ int jobopt_parse_env(jobopt_t *o, const char *(*getenv_fn)(const char *name),
         if (!(val = getenv_fn(var)))
             continue;
         /* A flag's variable only needs to be set; its value is ignored. */
-        if (d->set(o, d, d->arg == JO_REQ ? val : NULL, e) < 0)
+        if (jo_apply(o, d, d->arg == JO_REQ ? val : NULL, e) < 0)
             return sl_errprefix(e, "%s", var);
     }
     return 0;

@@ -236,6 +236,16 @@ START_TEST(test_datetime)
     }
     ck_assert_str_eq(format_datetime(0, buf, sizeof(buf)), "Unknown");
     ck_assert_str_eq(format_datetime(1704164645, buf, sizeof(buf)), "2024-01-02T03:04:05");
+    /* Found by fuzzing: years before 1000 printed without their leading
+     * zeros, which parse_datetime then refused. */
+    {
+        int64_t t = 0, again = 0;
+        sl_error_t e = { "" };
+        ck_assert_int_eq(parse_datetime("0231-07-27", NOW, &t, &e), 0);
+        ck_assert_str_eq(format_datetime(t, buf, sizeof(buf)), "0231-07-27T00:00:00");
+        ck_assert_int_eq(parse_datetime(buf, NOW, &again, &e), 0);
+        ck_assert_int_eq(again, t);
+    }
 }
 END_TEST
 
