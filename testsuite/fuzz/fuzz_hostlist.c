@@ -41,35 +41,6 @@ static void same_names(const char *expr, const hostlist_t *a, const hostlist_t *
     free(vb);
 }
 
-/* About how many names expr expands to (items add, bracket groups
- * multiply), so that the million-name expressions the parser rightly
- * accepts do not take the search's time. */
-static double names_estimate(const char *expr)
-{
-    double total = 0, item = 1, group = 0;
-    int depth = 0;
-    for (const char *p = expr; *p; p++) {
-        if (*p == '[') {
-            depth++;
-            group = 0;
-        } else if (*p == ']' && depth > 0) {
-            depth--;
-            item *= group > 0 ? group : 1;
-        } else if (depth > 0 && *p >= '0' && *p <= '9') {
-            char *end;
-            unsigned long long lo = strtoull(p, &end, 10), hi = lo;
-            if (*end == '-' && end[1] >= '0' && end[1] <= '9')
-                hi = strtoull(end + 1, &end, 10);
-            group += hi >= lo ? (double)(hi - lo) + 1 : 1;
-            p = end - 1;
-        } else if (depth == 0 && (*p == ',' || *p == ' ' || *p == '\t' || *p == '\n')) {
-            total += item;
-            item = 1;
-        }
-    }
-    return total + item;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     sl_error_t e;
@@ -78,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 512)
         return 0;
     expr = fuzz_str(data, size);
-    if (names_estimate(expr) > 2000) {
+    if (fuzz_hostlist_size(expr) > 2000) {
         free(expr);
         return 0;
     }
