@@ -132,6 +132,10 @@ int parse_time_limit(const char *s, int64_t *secs, sl_error_t *e)
     }
     for (size_t i = 0; i < nf; i++)
         total += f[i] * w[nf - 1][i];
+    /* "D-H" with many hours can pass the day field's limit: refuse a time
+     * that format_duration would write with more days than it accepts. */
+    if (total / 86400 > TIME_FIELD_MAX)
+        goto bad;
     *secs = (int64_t)total;
     return 0;
 bad:
