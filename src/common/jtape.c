@@ -134,8 +134,8 @@ static int parse_str(struct jp *j, size_t k)
     return 0;
 }
 
-/* Integers are read here (the common case, and strtoll needs a NUL we
- * cannot put in the middle of the text); the rest by strtod. */
+/* Integers are read here (the common case, without a copy); the rest by
+ * strtod. */
 static int parse_num(struct jp *j, size_t k)
 {
     char *q = j->p, *stop;
@@ -155,16 +155,22 @@ static int parse_num(struct jp *j, size_t k)
         j->p = q;
         return 0;
     }
-    while (q < j->end && ((*q >= '0' && *q <= '9') || strchr(".eE+-", *q)))
+    while (q < j->end && ((*q >= '0' && *q <= '9') || (*q && strchr(".eE+-", *q))))
         q++;
-    char save = q < j->end ? *q : '\0';
-    if (q < j->end)
-        *q = '\0';      /* strtod stops here; restored below */
+    /* strtod needs a NUL after the number, and the text may end right
+     * there (nothing past len is ours): it reads a copy. */
+    size_t len = (size_t)(q - j->p);
+    char small[64], *num = len < sizeof(small) ? small : malloc(len + 1);
+    if (!num)
+        return sl_errprintf(j->e, "out of memory");
+    memcpy(num, j->p, len);
+    num[len] = '\0';
     j->tp->t[k].type = JT_REAL;
-    j->tp->t[k].v.d = strtod(j->p, &stop);
-    if (q < j->end)
-        *q = save;
-    if (stop != q)
+    j->tp->t[k].v.d = strtod(num, &stop);
+    int bad = stop != num + len;
+    if (num != small)
+        free(num);
+    if (bad)
         return jp_fail(j, "bad number");
     j->p = q;
     return 0;

@@ -132,6 +132,10 @@ int parse_time_limit(const char *s, int64_t *secs, sl_error_t *e)
     }
     for (size_t i = 0; i < nf; i++)
         total += f[i] * w[nf - 1][i];
+    /* "D-H" with many hours can pass the day field's limit: refuse a time
+     * that format_duration would write with more days than it accepts. */
+    if (total / 86400 > TIME_FIELD_MAX)
+        goto bad;
     *secs = (int64_t)total;
     return 0;
 bad:
@@ -319,7 +323,12 @@ char *format_datetime(int64_t t, char *buf, size_t len)
     time_t tt = (time_t)t;
     struct tm tm;
 
-    if (t == 0 || !localtime_r(&tt, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+    /* Not strftime's %Y: it drops the leading zeros of years before 1000,
+     * which parse_datetime (four digits) would then refuse. */
+    if (t == 0 || !localtime_r(&tt, &tm))
         snprintf(buf, len, "Unknown");
+    else
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }

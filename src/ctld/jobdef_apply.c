@@ -175,6 +175,10 @@ static void apply_env(json_t *out, json_t *cp)
 json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e)
 {
     const char *ref = json_string_value(json_object_get(spec, "job_definition"));
+    if (!ref) {
+        sl_errprintf(e, "job_definition must be a string NAME[:REVISION]");
+        return NULL;
+    }
     json_t *entry = def_find(c, ref, e);
     if (!entry)
         return NULL;

@@ -296,6 +296,8 @@ def test_bad_requests_after_hello(cluster):
             ({"op": "job_show", "id": 13, "body": {}}, 13),        # missing field
             ({"op": "job_show", "id": 14, "body": {"job_id": "x"}}, 14),
             ({"op": "job_submit", "id": 15, "body": {"script": "no shebang", "cwd": "/tmp"}}, 15),
+            # Found by fuzzing: a job definition named by a non-string crashed the controller.
+            ({"op": "job_submit", "id": 16, "body": {"job_definition": 5, "cwd": "/tmp"}}, 16),
         ]
         for req, rid in cases:
             s.sendall(frame(req))

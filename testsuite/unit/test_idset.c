@@ -94,6 +94,13 @@ static const struct {
     { "singleton", "singleton", NULL },
     { "sequential", "sequential", NULL },
     { "afterok:3_0", "afterok:3_0", NULL },
+    /* Found by fuzzing: a task index with a leading zero was read from
+     * an uninitialized variable, one past INT32_MAX became negative. */
+    { "afterok:3_05", "afterok:3_5", NULL },
+    { "afterok:3_2147483647", "afterok:3_2147483647", NULL },
+    { "afterok:3_2147483648", NULL, "expected an array task index" },
+    { "afterok:3_4294967295", NULL, "expected an array task index" },
+    { "afterok:3_", NULL, "expected an array task index" },
     { "afterok", NULL, "needs at least one job id" },
     { "afterok:", NULL, "expected a job id" },
     { "afterok:x", NULL, "expected a job id" },

@@ -533,6 +533,26 @@ START_TEST(test_set)
 }
 END_TEST
 
+/* Found by fuzzing: a value that is not UTF-8 cannot be a JSON string,
+ * and was dropped without a word; every way in now refuses it. */
+START_TEST(test_not_utf8)
+{
+    sl_error_t e = { "" };
+    jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+    char *argv[] = { "sbatch", "--comment=\xff", NULL };
+    ck_assert_int_eq(jobopt_set(o, "job-name", "a\xc3", &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.text, "--job-name is not valid UTF-8 (byte 0xC3 at offset 1)"));
+    ck_assert_int_eq(jobopt_parse_argv(o, 2, argv, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.text, "--comment is not valid UTF-8 (byte 0xFF at offset 0)"));
+    ck_assert_int_eq(jobopt_parse_script(o, "#SBATCH -J \xfe\n", &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.text, "script line 1: "));
+    ck_assert_ptr_nonnull(strstr(e.text, "--job-name is not valid UTF-8"));
+    ck_assert_int_eq(jobopt_set(o, "job-name", "\xc3\xa9t\xc3\xa9", &e), 0);
+    assert_json(o->spec, "{\"name\":\"\u00e9t\u00e9\"}", "utf-8 kept");
+    jobopt_destroy(o);
+}
+END_TEST
+
 static char *envp[] = { "HOME=/home/u", "PATH=/bin", "SLURM_CONF=/x", "EMPTY=", NULL };
 
 static const struct {
@@ -604,6 +624,7 @@ int main(void)
     tcase_add_test(tc, test_env_bad);
     tcase_add_test(tc, test_precedence);
     tcase_add_test(tc, test_set);
+    tcase_add_test(tc, test_not_utf8);
     tcase_add_test(tc, test_export);
     tcase_add_test(tc, test_help);
     suite_add_tcase(s, tc);

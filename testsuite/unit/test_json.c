@@ -111,6 +111,24 @@ START_TEST(numbers_and_words)
 }
 END_TEST
 
+/* Found by fuzzing: a real number ending the text was read by strtod
+ * past len (jtape.h promises nothing past len is touched). */
+START_TEST(real_at_end_of_text)
+{
+    struct jtape tp = { 0 };
+    sl_error_t e;
+    char *text = strdup("1.5999");
+    ck_assert_int_eq(jtape_parse(&tp, text, 3, &e), 0);
+    ck_assert_int_eq(tp.t[0].type, JT_REAL);
+    ck_assert(tp.t[0].v.d == 1.5);
+    jtape_free(&tp);
+    text = strdup("-2e3x");
+    ck_assert_int_eq(jtape_parse(&tp, text, 4, &e), 0);
+    ck_assert(tp.t[0].v.d == -2000.0);
+    jtape_free(&tp);
+}
+END_TEST
+
 START_TEST(jansson_value_and_nesting)
 {
     json_t *v = json_pack("{s:[i,s,{}], s:[], s:n}", "a", 1, "x\"y", "b", "c");
@@ -200,6 +218,7 @@ int main(void)
     tcase_add_loop_test(tc, strings_roundtrip_jtape, 0, n);
     tcase_add_test(tc, escapes_exact);
     tcase_add_test(tc, numbers_and_words);
+    tcase_add_test(tc, real_at_end_of_text);
     tcase_add_test(tc, jansson_value_and_nesting);
     tcase_add_test(tc, unicode_escapes);
     tcase_add_loop_test(tc, malformed_refused, 0, (int)(sizeof(bad) / sizeof(bad[0])));

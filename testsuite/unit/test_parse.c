@@ -18,11 +18,14 @@ static const struct { const char *s; int64_t secs; } time_good[] = {
     { "2-3:04:05", 2 * 86400 + 3 * 3600 + 245 }, { "0-0:0:1", 1 },
     { "UNLIMITED", TIME_INFINITE },             { "infinite", TIME_INFINITE },
     { "Unlimited", TIME_INFINITE },
+    { "999999999999-23:59:59", INT64_C(999999999999) * 86400 + 86399 },
 };
 
 static const char *const time_bad[] = {
     "", "abc", "-5", "1:2:3:4", "1-", "-1", "1-2-3", "1:", ":1", "5m", " 5", "5 ",
     "1-2:3:4:5", "99999999999999999999", "1.5", "+5", "UNLIMITEDx",
+    /* Found by fuzzing: more days than a time may be written with. */
+    "999999999999-129",
 };
 
 START_TEST(test_time_limit)
@@ -236,6 +239,16 @@ START_TEST(test_datetime)
     }
     ck_assert_str_eq(format_datetime(0, buf, sizeof(buf)), "Unknown");
     ck_assert_str_eq(format_datetime(1704164645, buf, sizeof(buf)), "2024-01-02T03:04:05");
+    /* Found by fuzzing: years before 1000 printed without their leading
+     * zeros, which parse_datetime then refused. */
+    {
+        int64_t t = 0, again = 0;
+        sl_error_t e = { "" };
+        ck_assert_int_eq(parse_datetime("0231-07-27", NOW, &t, &e), 0);
+        ck_assert_str_eq(format_datetime(t, buf, sizeof(buf)), "0231-07-27T00:00:00");
+        ck_assert_int_eq(parse_datetime(buf, NOW, &again, &e), 0);
+        ck_assert_int_eq(again, t);
+    }
 }
 END_TEST
 
