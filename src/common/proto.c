@@ -51,6 +51,12 @@ static int read_all(int fd, void *buf, size_t len, sl_error_t *e)
 json_t *proto_decode(const char *buf, size_t len, sl_error_t *e)
 {
     json_error_t jerr;
+    /* jansson stops reading at a NUL byte: "{}\0junk" would pass as "{}". */
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        sl_errprintf(e, "malformed frame: a NUL byte at offset %zu", (size_t)(nul - buf));
+        return NULL;
+    }
     json_t *msg = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!msg) {
         sl_errprintf(e, "malformed JSON in frame: %s", jerr.text);

@@ -103,6 +103,18 @@ START_TEST(non_object_refused)
 }
 END_TEST
 
+/* Found by fuzzing: jansson stops at a NUL, so "{}\0junk" read as "{}". */
+START_TEST(nul_byte_refused)
+{
+    sl_error_t e;
+    static const char frame[] = "\0\0\0\010{}\0junk!";
+    send_raw(frame, 12);
+    ck_assert_ptr_null(proto_read(fds[1], &e));
+    ck_assert_msg(strstr(e.text, "NUL byte at offset 2"), "got '%s'", e.text);
+    ck_assert_ptr_null(proto_decode("{}\0", 3, &e));
+}
+END_TEST
+
 START_TEST(truncated_frame_is_an_error)
 {
     sl_error_t e;
@@ -247,6 +259,7 @@ int main(void)
     tcase_add_test(tc, oversized_frame_refused);
     tcase_add_test(tc, malformed_json_refused);
     tcase_add_test(tc, non_object_refused);
+    tcase_add_test(tc, nul_byte_refused);
     tcase_add_test(tc, truncated_frame_is_an_error);
     tcase_add_test(tc, evbuffer_partial_frames);
     tcase_add_test(tc, evbuffer_oversized_refused);
