@@ -171,6 +171,7 @@ void node_free(struct node *n, uint32_t cpus, uint64_t mem);
 void node_save(struct ctld *c, struct node *n);
 void node_send(struct node *n, const char *op, json_t *body);
 void node_reconcile_cancel(struct node *n);
+void node_watch(struct ctld *c, struct node *n);
 /* Apply a job's allocation to / from the nodes it names. */
 void job_alloc_nodes(struct ctld *c, struct job *j);
 void job_free_nodes(struct ctld *c, struct job *j);

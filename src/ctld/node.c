@@ -233,9 +233,19 @@ static struct node *node_create(struct ctld *c, const struct conf_node *cfg, jso
         n->reason_time = json_integer_value(json_object_get(rec, "reason_time"));
         n->reason_uid = (int32_t)json_integer_value(json_object_get(rec, "reason_uid"));
     }
-    struct timeval tv = { c->conf->node_timeout, 0 };
-    evtimer_add(n->timeout_ev, &tv);
+    node_watch(c, n);
     return n;
+}
+
+/* (Re)start the node's NodeTimeout; NodeTimeout=0 means never (Slurm's
+ * SlurmdTimeout=0), and the nodes then hold no lease either. */
+void node_watch(struct ctld *c, struct node *n)
+{
+    struct timeval tv = { c->conf->node_timeout, 0 };
+    if (c->conf->node_timeout > 0)
+        evtimer_add(n->timeout_ev, &tv);
+    else
+        evtimer_del(n->timeout_ev);
 }
 
 static void node_destroy(struct node *n)

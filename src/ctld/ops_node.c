@@ -9,9 +9,8 @@
 
 static void node_touch(struct ctld *c, struct node *n)
 {
-    struct timeval tv = { c->conf->node_timeout, 0 };
     n->last_seen = ctld_now();
-    evtimer_add(n->timeout_ev, &tv);
+    node_watch(c, n);
 }
 
 static int job_on_node(struct ctld *c, const struct job *j, const struct node *n)

@@ -167,6 +167,18 @@ static void ctl_lease_check(ctl_t *c)
         ctl_disconnect(c, "the lease ran out");
 }
 
+/* NodeTimeout=0: the controller never declares a silent node DOWN, so
+ * nothing is ever requeued away from it and the node needs no lease: its
+ * jobs run on whatever becomes of the controller. */
+static void ctl_lease_forever(ctl_t *c)
+{
+    c->lease_lost = 0;
+    c->lease_until = INT64_MAX;
+    evtimer_del(c->lease_ev);
+    for (size_t i = 0; i < c->nnodes; i++)
+        jobs_lease_renew(c->nodes[i].jobs, INT64_MAX);
+}
+
 static void ctl_lease_renew(ctl_t *c, int64_t sent_ns, json_t *body)
 {
     json_t *secs = json_object_get(body, "lease");
@@ -174,7 +186,13 @@ static void ctl_lease_renew(ctl_t *c, int64_t sent_ns, json_t *body)
     struct timeval tv;
 
     ctl_lease_check(c);
-    if (json_is_integer(secs) && json_integer_value(secs) > 0)
+    if (json_is_integer(secs) && json_integer_value(secs) <= 0) {
+        ctl_lease_forever(c);
+        return;
+    }
+    if (c->lease_until == INT64_MAX)
+        c->lease_until = 0;   /* NodeTimeout was 0 and is not any more */
+    if (json_is_integer(secs))
         c->lease_ns = json_integer_value(secs) * 1000000000LL;
     until = sent_ns + c->lease_ns;
     if (until <= now || until <= c->lease_until)

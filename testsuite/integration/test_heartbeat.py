@@ -3,6 +3,7 @@ set, follows it (NodeTimeout/3, as Slurm pings every SlurmdTimeout/3); with
 the former fixed 30 s every node went DOWN after 10 s."""
 
 import datetime
+import os
 
 from conftest import parse_records, wait_for
 
@@ -50,3 +51,17 @@ def test_reconfigure_below_the_registered_heartbeat_is_refused(cluster_factory):
         f.write(text + "NodeTimeout=120\n")   # above 30: taken
     c.ok(c.bin("scontrol"), "reconfigure")
     assert set(c.node_states().values()) == {"idle"}
+
+
+def test_node_timeout_zero_means_never(cluster_factory):
+    """NodeTimeout=0 is Slurm's "never": no node is set DOWN for silence
+    (the timer used to fire at once, downing every node), and so the nodes
+    hold no lease that could stop their jobs (the lease file says forever)."""
+    c = cluster_factory(nodes=1, append="NodeTimeout=0\n")
+    jid = c.submit("--wrap", "sleep 2")
+    c.wait_sacct(jid, lambda s: s == "COMPLETED", timeout=120)
+    with open(os.path.join(c.dir, "spool", c.nodes[0], "lease")) as f:
+        assert int(f.read().split()[0]) == 2 ** 63 - 1
+    assert set(c.node_states().values()) == {"idle"}, c.node_states()
+    r = c.ok(c.bin("scontrol"), "show", "node")
+    assert "Not responding" not in r.out, r.out
