@@ -329,9 +329,12 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
         free(p);
         ctl_disconnect(c, "heartbeat refused");
         return;
-    } else if (p->kind == REQ_ENDED && !(code && strcmp(code, "EAGAIN") == 0)) {
+    } else if (p->kind == REQ_ENDED && !(code && (strcmp(code, "EAGAIN") == 0 ||
+                                               strcmp(code, "EPROTO") == 0))) {
         /* Committed (or refused for good): either way the controller has
-         * decided, and resending would not change its mind. */
+         * decided, and resending would not change its mind.  EPROTO means
+         * the link is not registered (the controller declared the node DOWN
+         * meanwhile): the result is kept and goes again after registering. */
         jobs_ack(c->nodes[p->node].jobs, p->job_id, p->seq);
     }
     free(p);
