@@ -16,7 +16,7 @@ HARNESSES := $(patsubst $(HERE)/%.c,%,$(wildcard $(HERE)/fuzz_*.c))
 # need daemons or munge and are left out.
 COMMON := error log hostlist parse conf conf_value conf_keys conf_node conf_part \
 	conf_queue conf_testing proto proto_ev jobopt jobopt_table jobopt_set jobopt_model \
-	jobfmt jobarray jsonw jtape jobdef_file idset depend
+	jobfmt jobarray jsonw jtape jobdef_file idset depend fields jobspec
 
 PKGS := jansson libevent
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
