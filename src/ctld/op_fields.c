@@ -51,27 +51,24 @@ const struct field_spec F_job_show[] = {
 
 /* job_hold, job_release: the ids, then the filters that narrow them (or, with
  * no ids, select among the caller's jobs). */
+#define JOB_SELECTION_FIELDS                                  \
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX), \
+    FIELD("user", FT_STR),                                   \
+    FIELD("users", FT_STRS),                                 \
+    FIELD("name", FT_STR),                                   \
+    FIELD("states", FT_STRS),                                \
+    FIELD("partition", FT_STR),                              \
+    FIELD("partitions", FT_STRS),                            \
+    FIELD("queues", FT_STRS)
+
 const struct field_spec F_job_select[] = {
-    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
-    FIELD("user", FT_STR),
-    FIELD("users", FT_STRS),
-    FIELD("name", FT_STR),
-    FIELD("states", FT_STRS),
-    FIELD("partition", FT_STR),
-    FIELD("partitions", FT_STRS),
-    FIELD("queues", FT_STRS),
+    JOB_SELECTION_FIELDS,
     FIELDS_END,
 };
 
+/* job_cancel: a selection as for job_hold, and how to end the jobs. */
 const struct field_spec F_job_cancel[] = {
-    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
-    FIELD("user", FT_STR),
-    FIELD("users", FT_STRS),
-    FIELD("name", FT_STR),
-    FIELD("states", FT_STRS),
-    FIELD("partition", FT_STR),
-    FIELD("partitions", FT_STRS),
-    FIELD("queues", FT_STRS),
+    JOB_SELECTION_FIELDS,
     FIELD("signal", FT_INT, .min = 0, .max = 64),
     FIELD("mode", FT_STR),
     FIELDS_END,
@@ -156,6 +153,7 @@ const struct field_spec F_node_register[] = {
     FIELD("threads_per_core", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("memory_mb", FT_INT, .min = 0, .max = (json_int_t)1 << 50),
     FIELD("running", FT_INTS, .min = 1, .max = JOBID_MAX),
+    FIELD("running_attempts", FT_INTS, .min = 0, .max = I32_MAX),
     FIELD("ended", FT_INTS, .min = 1, .max = JOBID_MAX),
     FIELD("version", FT_STR),
     FIELDS_END,
@@ -163,6 +161,7 @@ const struct field_spec F_node_register[] = {
 
 const struct field_spec F_job_started[] = {
     FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("attempt", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("pid", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("node", FT_STR),
     FIELDS_END,
@@ -170,12 +169,14 @@ const struct field_spec F_job_started[] = {
 
 const struct field_spec F_job_ended[] = {
     FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("attempt", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("exit_code", FT_INT, .min = I32_MIN, .max = I32_MAX),
     FIELD("exit_signal", FT_INT, .min = I32_MIN, .max = I32_MAX),
     FIELD("start_time", FT_INT),
     FIELD("end_time", FT_INT),
     FIELD("timed_out", FT_BOOL),
     FIELD("cancelled", FT_BOOL),
+    FIELD("fenced", FT_BOOL),
     FIELD("mock", FT_BOOL),
     FIELD("failure", FT_STR),
     FIELD("node", FT_STR),

@@ -157,7 +157,7 @@ static int is_live_stepd(pid_t pid, void *arg)
     return 0;
 }
 
-static pid_t read_pid(const char *dir, const char *name)
+pid_t jobs_read_pid(const char *dir, const char *name)
 {
     char path[PATH_MAX];
     long pid = 0;
@@ -178,7 +178,7 @@ static pid_t read_pid(const char *dir, const char *name)
  * that the controller never gives their CPUs to another job meanwhile. */
 static void job_stepd_died(jobs_t *js, struct job *j, pid_t stepd, const char *how)
 {
-    pid_t job = read_pid(j->dir, "job.pid");
+    pid_t job = jobs_read_pid(j->dir, "job.pid");
     int killed = leftovers_kill(stepd, job, is_live_stepd, js);
 
     if (killed < 0)

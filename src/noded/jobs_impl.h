@@ -48,6 +48,8 @@ void jobs_unwatch(struct job *j);
 void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist);
 /* Launch a record now (jobs_launch once any earlier copy is gone). */
 void jobs_launch_now(jobs_t *js, json_t *rec);
+/* The pid in DIR/NAME (stepd.pid, job.pid), or 0 if none. */
+pid_t jobs_read_pid(const char *dir, const char *name);
 /* A job_ended body for a job that failed outside the stepd. */
 json_t *jobs_failure(uint64_t id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -13,22 +13,6 @@
 #include "log.h"
 #include "spool.h"
 
-static pid_t read_pidfile(const char *dir)
-{
-    char path[PATH_MAX];
-    long pid = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/stepd.pid", dir);
-    f = fopen(path, "re");
-    if (!f)
-        return 0;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    return pid > 0 ? (pid_t)pid : 0;
-}
-
 /* Is pid still the stepd of this job directory (not a reused pid)? */
 static int is_our_stepd(pid_t pid, const char *dir)
 {
@@ -68,7 +52,7 @@ static void recover_one(jobs_t *js, uint64_t id)
     res = spool_read_json(j->dir, "launch.json", &e);
     j->attempt = json_integer_value(json_object_get(res, "attempt"));
     json_decref(res);
-    j->pid = read_pidfile(j->dir);
+    j->pid = jobs_read_pid(j->dir, "stepd.pid");
     if (j->pid && is_our_stepd(j->pid, j->dir) && jobs_watch(js, j, &e) == 0) {
         log_info("job %llu: adopted running sluicestepd %ld", (unsigned long long)id,
                  (long)j->pid);

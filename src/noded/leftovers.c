@@ -13,41 +13,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "procstat.h"
 
 #define LEFTOVERS_GIVE_UP_MS 10000
 
-struct pstat {
-    pid_t ppid, pgrp, sid;
-    char state;
-};
-
-static int pstat_read(pid_t pid, struct pstat *ps)
-{
-    char path[64], buf[1024];
-    int fd, ppid, pgrp, sid;
-    ssize_t n;
-    char *p;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    /* The command name may hold spaces and ')': fields resume after the last ')'. */
-    p = strrchr(buf, ')');
-    if (!p || sscanf(p + 1, " %c %d %d %d", &ps->state, &ppid, &pgrp, &sid) != 4)
-        return -1;
-    ps->ppid = ppid;
-    ps->pgrp = pgrp;
-    ps->sid = sid;
-    return 0;
-}
-
-static int is_leftover(pid_t pid, const struct pstat *ps, pid_t stepd, pid_t job,
+static int is_leftover(pid_t pid, const struct procstat *ps, pid_t stepd, pid_t job,
                        leftovers_keep_fn keep, void *arg)
 {
     if (keep && keep(pid, arg))
@@ -74,11 +44,11 @@ static int leftovers_pass(pid_t stepd, pid_t job, leftovers_keep_fn keep, void *
     if (!d)
         return 0;
     while ((de = readdir(d))) {
-        struct pstat ps;
+        struct procstat ps;
         if (!isdigit((unsigned char)de->d_name[0]))
             continue;
         pid_t pid = (pid_t)atoi(de->d_name);
-        if (pid == self || pstat_read(pid, &ps) < 0 ||
+        if (pid == self || procstat_read(pid, &ps) < 0 ||
             !is_leftover(pid, &ps, stepd, job, keep, arg))
             continue;
         if (ps.state != 'Z' && ps.state != 'X') {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "procstat.h"
 
 struct proc_ent {
     pid_t pid, ppid;
@@ -16,25 +17,8 @@ struct proc_ent {
 
 pid_t proctree_ppid(pid_t pid)
 {
-    char path[64], buf[1024];
-    int fd, ppid;
-    ssize_t n;
-    char *p;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return -1;
-    buf[n] = '\0';
-    /* The command name may contain spaces and ')'; fields resume after the last ')'. */
-    p = strrchr(buf, ')');
-    if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
-        return -1;
-    return (pid_t)ppid;
+    struct procstat ps;
+    return procstat_read(pid, &ps) < 0 ? -1 : ps.ppid;
 }
 
 static size_t proctree_scan(struct proc_ent **out)

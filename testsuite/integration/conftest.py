@@ -21,6 +21,7 @@ Rules the tests follow: only 127.0.0.1; wait for conditions with generous
 deadlines (never fixed sleeps); never assert timings.
 """
 
+import contextlib
 import getpass
 import grp
 import json
@@ -82,6 +83,36 @@ def wait_for(pred, timeout=60, what="condition", interval=0.2):
             raise AssertionError("gave up after %ss waiting for %s (last: %r)"
                                  % (scaled(timeout), what, last))
         time.sleep(interval)
+
+@contextlib.contextmanager
+def other_munged(directory):
+    """A second munged with a key of its own, so that the cluster refuses its
+    credentials; yields its socket's path.  directory (made afresh, removed
+    after) must not be under tmp_path: munged wants every directory above its
+    socket searchable by all."""
+    shutil.rmtree(directory, ignore_errors=True)
+    os.mkdir(directory)
+    os.chmod(directory, 0o755)
+    key = os.path.join(directory, "munge.key")
+    with open("/dev/urandom", "rb") as r, \
+            open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400), "wb") as w:
+        w.write(r.read(128))
+    sock = os.path.join(directory, "munge.socket")
+    munged = next(p for p in ("/usr/sbin/munged", "/sbin/munged") if os.path.exists(p))
+    proc = subprocess.Popen([munged, "--foreground", "--socket=" + sock, "--key-file=" + key,
+                             "--pid-file=" + os.path.join(directory, "munged.pid"),
+                             "--log-file=" + os.path.join(directory, "munged.log"),
+                             "--seed-file=" + os.path.join(directory, "munged.seed")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists(sock) or proc.poll() is not None, 30, "a second munged")
+        assert proc.poll() is None, "the second munged exited"
+        yield sock
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        shutil.rmtree(directory, ignore_errors=True)
+
 
 
 def parse_kv(text):

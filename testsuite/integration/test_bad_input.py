@@ -2,7 +2,6 @@
 impossible requests, bad scripts, output paths that cannot be opened, and
 malformed protocol frames sent straight to the controller's port."""
 
-import json
 import os
 import socket
 import struct
@@ -10,7 +9,8 @@ import subprocess
 
 import pytest
 
-from conftest import IS_ROOT, wait_for
+from conftest import IS_ROOT, other_munged, wait_for
+from wire import frame, recv_frame
 
 APPEND = """KillWait=2
 PartitionName=batch MaxTime=60
@@ -183,31 +183,10 @@ def ctld_addr(cluster):
     return host, port
 
 
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
-def recv_frame(s):
-    """One frame's JSON object, or None when the peer closed."""
-    hdr = recv_exact(s, 4)
-    if hdr is None:
-        return None
-    (n,) = struct.unpack(">I", hdr)
-    assert n < 64 << 20, "reply frame of %d bytes" % n
-    body = recv_exact(s, n)
-    assert body is not None, "connection closed inside a frame"
-    return json.loads(body.decode())
 
 
-def frame(obj):
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack(">I", len(data)) + data
 
 
 def connect(cluster):
@@ -358,41 +337,18 @@ def test_command_with_a_refused_credential(cluster):
     """Commands send their hello with their first request (client_open_deferred):
     a credential the controller refuses (made with another munge key) must
     still be reported as such, with a non-zero exit, and change nothing."""
-    import pathlib
-    import shutil
-    # munged wants every directory above its socket searchable by all: not tmp_path.
-    mdir = pathlib.Path(cluster.dir) / "munge2"
-    shutil.rmtree(mdir, ignore_errors=True)
-    mdir.mkdir()
-    os.chmod(mdir, 0o755)
-    key = mdir / "munge.key"
-    with open("/dev/urandom", "rb") as r, \
-            open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400), "wb") as w:
-        w.write(r.read(128))
-    sock = mdir / "munge.socket"
-    munged = next(p for p in ("/usr/sbin/munged", "/sbin/munged") if os.path.exists(p))
-    proc = subprocess.Popen([munged, "--foreground", "--socket=%s" % sock, "--key-file=%s" % key,
-                             "--pid-file=%s" % (mdir / "munged.pid"),
-                             "--log-file=%s" % (mdir / "munged.log"),
-                             "--seed-file=%s" % (mdir / "munged.seed")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: sock.exists() or proc.poll() is not None, 30, "a second munged")
-        assert proc.poll() is None, "the second munged exited"
+    with other_munged(os.path.join(cluster.dir, "munge2")) as sock:
         conf = open(cluster.env["SLUICE_CONF"]).read()
-        other = mdir / "other.conf"
-        other.write_text("\n".join(l for l in conf.splitlines() if not l.startswith("AuthInfo"))
-                         + "\nAuthInfo=socket=%s\n" % sock)
+        other = os.path.join(cluster.dir, "other.conf")
+        with open(other, "w") as f:
+            f.write("\n".join(l for l in conf.splitlines() if not l.startswith("AuthInfo"))
+                    + "\nAuthInfo=socket=%s\n" % sock)
         before = cluster.queue_ids()
         for cmd in (["sbatch", "--wrap=true"], ["squeue"], ["scancel", "999999"]):
-            r = cluster.run(cmd, env={"SLUICE_CONF": str(other)})
+            r = cluster.run(cmd, env={"SLUICE_CONF": other})
             assert r.rc != 0, r
             assert "authentication refused" in r.err and "controller" in r.err, r
         assert cluster.queue_ids() == before
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(mdir, ignore_errors=True)
     still_answers(cluster)
 
 

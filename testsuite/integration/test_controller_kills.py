@@ -15,13 +15,13 @@ import os
 import re
 import signal
 import socket
-import struct
 import subprocess
 import time
 
 import pytest
 
 from conftest import IS_ROOT, REPO, scaled, wait_for
+from wire import frame, recv_frame
 
 KILLS = 15
 
@@ -69,23 +69,8 @@ def test_controller_kill9_loop_under_load(cluster):
 # attempt k+1.  A fake node (this test's socket) plays the node, so the
 # resend happens every time, not only when a kill falls in that window.
 
-def frame(obj):
-    data = json.dumps(obj).encode()
-    return struct.pack(">I", len(data)) + data
 
 
-def recv_frame(s):
-    def exact(n):
-        buf = b""
-        while len(buf) < n:
-            chunk = s.recv(n - len(buf))
-            if not chunk:
-                return None
-            buf += chunk
-        return buf
-    hdr = exact(4)
-    body = exact(struct.unpack(">I", hdr)[0]) if hdr else None
-    return json.loads(body.decode()) if body else None
 
 
 class FakeNode:

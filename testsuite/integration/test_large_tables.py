@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import wait_for
+from wire import frame
 
 NJOBS = 1040     # past the first growth at 1,025 active jobs
 
@@ -29,9 +30,6 @@ def sbatch_held(cluster, n):
                              range(n)))
 
 
-def frame(obj):
-    data = json.dumps(obj).encode()
-    return struct.pack(">I", len(data)) + data
 
 
 def read_frame(sock, buf):

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from conftest import wait_for
+from wire import frame
 
 MAX_CONNS = 40
 APPEND = """KillWait=2
@@ -50,9 +51,6 @@ def connect(cluster):
     return s
 
 
-def frame(obj):
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    return struct.pack(">I", len(data)) + data
 
 
 def read_n(s, n):

@@ -4,14 +4,11 @@ credential that cannot be made (no munged at the configured socket) says
 nothing about the controller; each says why instead of DOWN."""
 
 import os
-import pathlib
-import shutil
 import socket
-import subprocess
 
 import pytest
 
-from conftest import wait_for
+from conftest import other_munged
 
 
 @pytest.fixture(scope="module")
@@ -40,36 +37,14 @@ def test_up(cluster):
 
 
 @pytest.fixture
-def other_munged(cluster):
-    """A munged with a key of its own (its credentials are refused)."""
-    # munged wants every directory above its socket searchable by all: not tmp_path.
-    mdir = pathlib.Path(cluster.dir) / "munge-other"
-    shutil.rmtree(mdir, ignore_errors=True)
-    mdir.mkdir()
-    os.chmod(mdir, 0o755)
-    key = mdir / "munge.key"
-    with open("/dev/urandom", "rb") as r, \
-            open(os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400), "wb") as w:
-        w.write(r.read(128))
-    sock = mdir / "munge.socket"
-    munged = next(p for p in ("/usr/sbin/munged", "/sbin/munged") if os.path.exists(p))
-    proc = subprocess.Popen([munged, "--foreground", "--socket=%s" % sock, "--key-file=%s" % key,
-                             "--pid-file=%s" % (mdir / "munged.pid"),
-                             "--log-file=%s" % (mdir / "munged.log"),
-                             "--seed-file=%s" % (mdir / "munged.seed")],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: sock.exists() or proc.poll() is not None, 30, "a second munged")
-        assert proc.poll() is None, "the second munged exited"
-        yield str(sock)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        shutil.rmtree(mdir, ignore_errors=True)
+def other_key_socket(cluster):
+    """The socket of a munged with a key of its own (its credentials are refused)."""
+    with other_munged(os.path.join(cluster.dir, "munge-other")) as sock:
+        yield sock
 
 
-def test_credential_refused(cluster, other_munged):
-    r = ping(cluster, conf_with(cluster, "other-key.conf", AuthInfo="socket=" + other_munged))
+def test_credential_refused(cluster, other_key_socket):
+    r = ping(cluster, conf_with(cluster, "other-key.conf", AuthInfo="socket=" + other_key_socket))
     assert r.rc != 0, r
     assert "DOWN" not in r.out, r
     assert "is UP but refused this command's credential" in r.out, r
