@@ -46,3 +46,22 @@ int auth_cred_verify(sl_auth_t *a, const char *cred, uid_t *uid, gid_t *gid, sl_
 {
     return a->ops->cred_verify(a->socket, cred, uid, gid, e);
 }
+
+char *auth_cred_create_payload(sl_auth_t *a, const void *payload, size_t len, sl_error_t *e)
+{
+    if (!a->ops->cred_create_payload) {
+        sl_errprintf(e, "this auth plugin cannot sign a payload");
+        return NULL;
+    }
+    return a->ops->cred_create_payload(a->socket, payload, len, e);
+}
+
+void *auth_cred_verify_payload(sl_auth_t *a, const char *cred, uid_t *uid, gid_t *gid,
+                               size_t *len, sl_error_t *e)
+{
+    if (!a->ops->cred_verify_payload) {
+        sl_errprintf(e, "this auth plugin cannot check a signed payload");
+        return NULL;
+    }
+    return a->ops->cred_verify_payload(a->socket, cred, uid, gid, len, e);
+}
