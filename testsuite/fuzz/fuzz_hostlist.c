@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 512)
         return 0;
     expr = fuzz_str(data, size);
-    if (fuzz_hostlist_size(expr) > 2000) {
+    if (fuzz_hostlist_size(expr) > 500) {
         free(expr);
         return 0;
     }
