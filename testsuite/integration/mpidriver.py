@@ -7,10 +7,12 @@ what src/stepd/mpi_api.h asks of a host: the fence over every node (the
 blobs concatenated, done() called later from the main thread), abort, log.
 Ranks are real processes started with each instance's task_env."""
 import ctypes as C
+import json
 import os
 import queue
 import signal
 import subprocess
+import sys
 import threading
 import time
 
@@ -170,3 +172,50 @@ def _drain(p, rank, res):
     out, err = p.communicate()
     res.outputs[rank] = out.decode(errors="replace")
     res.errors[rank] = err.decode(errors="replace")
+
+
+def run_isolated(plugin_path, argv, tasks_per_node, tmpdir, timeout=120, **kw):
+    """run() in a child Python, so that a plugin built with ASan (the
+    sanitizer pass of testsuite/run) can be loaded: the child gets the ASan
+    runtime preloaded, as a C host would have it linked in first."""
+    env = dict(os.environ)
+    asan = _asan_runtime(plugin_path)
+    if asan:
+        env["LD_PRELOAD"] = asan
+        # Python itself is not built for LeakSanitizer: its arenas would be
+        # reported; the plugin's leaks are the C unit tests' business.
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0"
+    job = dict(plugin=plugin_path, argv=argv, tpn=tasks_per_node, tmpdir=tmpdir,
+               timeout=timeout, kw=kw)
+    p = subprocess.run([sys.executable, os.path.abspath(__file__)], input=json.dumps(job),
+                       capture_output=True, text=True, env=env, timeout=timeout + 60)
+    if p.returncode != 0:
+        raise RuntimeError("mpidriver failed (%d): %s" % (p.returncode, p.stderr[-2000:]))
+    d = json.loads(p.stdout)
+    res = Result()
+    res.outputs = {int(k): v for k, v in d["outputs"].items()}
+    res.errors = {int(k): v for k, v in d["errors"].items()}
+    res.statuses = {int(k): v for k, v in d["statuses"].items()}
+    res.aborts = [tuple(a) for a in d["aborts"]]
+    res.logs = [tuple(a) for a in d["logs"]]
+    res.fences = d["fences"]
+    return res
+
+
+def _asan_runtime(plugin_path):
+    try:
+        out = subprocess.run(["ldd", plugin_path], capture_output=True, text=True).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        if "libasan" in line and "=>" in line:
+            return line.split("=>")[1].split()[0]
+    return None
+
+
+if __name__ == "__main__":
+    job = json.load(sys.stdin)
+    r = run(job["plugin"], job["argv"], job["tpn"], job["tmpdir"], timeout=job["timeout"],
+            **job["kw"])
+    json.dump(dict(outputs=r.outputs, errors=r.errors, statuses=r.statuses, aborts=r.aborts,
+                   logs=r.logs, fences=r.fences), sys.stdout)

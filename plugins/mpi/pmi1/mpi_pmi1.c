@@ -322,6 +322,9 @@ static int client_line(struct pmi1 *p, struct pmi1_client *c, const char *line, 
     struct pmi1_cmd cmd;
     sl_error_t e = { "" };
     if (pmi1_cmd_parse(&cmd, line, len, &e) < 0) {
+        if (memmem(line, len, "cmd=fullinit", 12))
+            snprintf(e.text, sizeof e.text, "the client speaks the PMI-2 wire protocol, which "
+                     "Sluice does not serve: use an MPI built for PMI-1 or PMIx (--mpi=pmix)");
         pmi1_log(p, 0, "pmi1: rank %d: %s", c->rank, e.text);
         return -1;
     }
@@ -550,4 +553,9 @@ static const struct mpi_ops pmi1_ops = {
     .step_destroy = pmi1_destroy,
 };
 
-const struct sl_plugin sluice_plugin = { "mpi", "pmi1", SL_PLUGIN_ABI, &pmi1_ops };
+/* Built twice: as "pmi1", and as "pmi2" for the scripts that name Slurm's
+ * plugin for MPICH (--mpi=pmi2); the server is PMI-1 in both. */
+#ifndef PMI1_PLUGIN_NAME
+#define PMI1_PLUGIN_NAME "pmi1"
+#endif
+const struct sl_plugin sluice_plugin = { "mpi", PMI1_PLUGIN_NAME, SL_PLUGIN_ABI, &pmi1_ops };
