@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmdutil.h"
+#include "jobarray.h"
 #include "parse.h"
 #include "sacct.h"
 
@@ -15,7 +16,7 @@
 #define FIELDS_BRIEF "JobID,State,ExitCode"
 
 struct sacct_opts {
-    int noheader, json, allusers, parsable, trailing;
+    int noheader, json, allusers, parsable, trailing, allocations;
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
@@ -52,7 +53,7 @@ static void usage(FILE *out)
           "  -S, --starttime=time    jobs eligible after this time (default: today 00:00)\n"
           "  -s, --state=states      jobs in these states only\n"
           "  -u, --user=users        jobs of these users\n"
-          "  -X, --allocations       allocations only (no steps are recorded yet)\n"
+          "  -X, --allocations       allocations only: no step rows (ID.batch, ID.0, ...)\n"
           "      --json              print the job records as JSON\n"
           "  -V, --version           output version information and exit\n"
           "  -h, --help              show this help message\n", out);
@@ -100,7 +101,8 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'r': cmd_list_strs(optarg, o->partitions); break;
         case 'J': o->json = 1; break;
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
-        case 'X': case 'L': break;   /* no steps, one cluster: nothing to change */
+        case 'X': o->allocations = 1; break;
+        case 'L': break;   /* one cluster: nothing to change */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
@@ -144,6 +146,43 @@ static void opts_finish(struct sacct_opts *o, int64_t now)
         json_array_append_new(req_array(o->req, "users"), json_string(cmd_username()));
     if (o->allusers)
         json_object_del(o->req, "users");
+    if (!o->allocations)
+        json_object_set_new(o->req, "steps", json_true());
+}
+
+/* A step as a row of the job table: the keys sacct's fields read.  As in
+ * Slurm, a step row leaves User and Partition empty and shows the job's
+ * account. */
+static json_t *step_row(const json_t *job, const json_t *step)
+{
+    char id[96], raw[64];
+    json_t *sid = json_object_get(step, "step_id");
+    jobarray_id(job, 0, id, sizeof(id));
+    size_t used = strlen(id);
+    if (json_is_integer(sid)) {
+        snprintf(id + used, sizeof(id) - used, ".%lld", (long long)json_integer_value(sid));
+        snprintf(raw, sizeof(raw), "%lld.%lld", (long long)cmd_int(job, "job_id"),
+                 (long long)json_integer_value(sid));
+    } else {
+        snprintf(id + used, sizeof(id) - used, ".%s", json_string_value(sid));
+        snprintf(raw, sizeof(raw), "%lld.%s", (long long)cmd_int(job, "job_id"),
+                 json_string_value(sid));
+    }
+    return json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
+                     " s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+                     "step_label", id, "job_id", raw, "name", json_object_get(step, "name"),
+                     "account", json_object_get(job, "account"), "num_cpus",
+                     json_object_get(step, "cpus"), "num_nodes",
+                     json_object_get(step, "num_nodes"), "num_tasks",
+                     json_object_get(step, "ntasks"), "nodes", json_object_get(step, "nodes"),
+                     "slurm_state", json_object_get(step, "state"), "exit_code",
+                     json_object_get(step, "exit_code"), "exit_signal",
+                     json_object_get(step, "exit_signal"), "start_time",
+                     json_object_get(step, "start_time"), "submit_time",
+                     json_object_get(step, "start_time"), "eligible_time",
+                     json_object_get(step, "start_time"), "end_time",
+                     json_object_get(step, "end_time"), "uid", json_object_get(job, "uid"),
+                     "gid", json_object_get(job, "gid"));
 }
 
 static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
@@ -170,8 +209,16 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
         jobfmt_set_parsable(f, "|", o->trailing);
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
-    json_array_foreach(jobs, i, j)
+    json_array_foreach(jobs, i, j) {
+        json_t *st;
+        size_t k;
         jobfmt_print_row(f, j, &ctx, stdout);
+        json_array_foreach(o->allocations ? NULL : json_object_get(j, "steps"), k, st) {
+            json_t *row = step_row(j, st);
+            jobfmt_print_row(f, row, &ctx, stdout);
+            json_decref(row);
+        }
+    }
 }
 
 int main(int argc, char **argv)
