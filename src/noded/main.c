@@ -329,7 +329,7 @@ static void noded_start(struct noded *d)
     if (!d->auth)
         log_fatal("authentication: %s", e.text);
     d->steps = (struct step_server){ d->auth, noded_ctld_uid(d->conf), d->conf->mock_execution,
-                                     node_jobs, d };
+                                     d->conf->plugin_dir, node_jobs, d };
     d->srv = server_create(d->base, d->node->hostname, d->node->port, d->auth, noded_ops, d,
                            &e);
     if (!d->srv)

@@ -154,7 +154,8 @@ static int lease_held(const jobs_t *js)
 
 /* The launch record: the grant, then the request (without its
  * credential), then this node's place. */
-static json_t *record_build(json_t *g, json_t *body, const char *node, int node_id)
+static json_t *record_build(const struct step_server *s, json_t *g, json_t *body,
+                            const char *node, int node_id)
 {
     json_t *rec = json_deep_copy(g), *v;
     const char *k;
@@ -165,6 +166,7 @@ static json_t *record_build(json_t *g, json_t *body, const char *node, int node_
     }
     json_object_set_new(rec, "node_name", json_string(node));
     json_object_set_new(rec, "node_id", json_integer(node_id));
+    json_object_set_new(rec, "plugin_dir", json_string(s->plugin_dir ? s->plugin_dir : ""));
     return rec;
 }
 
@@ -222,7 +224,7 @@ int step_launch_serve(const struct step_server *s, uid_t peer, json_t *body,
         *code = "ENOENT";
         return -1;
     }
-    rec = record_build(g, body, node, idx);
+    rec = record_build(s, g, body, node, idx);
     json_decref(g);
     rc = account_resolve(rec, node, e);
     if (rc == 0)

@@ -16,6 +16,7 @@ struct step_server {
     struct sl_auth *auth;
     uid_t ctld_uid;              /* SluiceUser's: the controller's grants are made by it */
     int mock;                    /* MockExecution: no process ever starts */
+    const char *plugin_dir;      /* PluginDir: the stepd loads the MPI plugin from it */
     /* The job table of node name served here, or NULL. */
     jobs_t *(*node_jobs)(void *arg, const char *name);
     void *arg;
