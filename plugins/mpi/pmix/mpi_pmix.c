@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,7 +171,19 @@ static int pmixp_server_start(struct pmixp_state *s, sl_error_t *e)
     PMIx_Info_list_convert(list, &arr);
     PMIx_Info_list_release(list);
     pmixp_current = s;
+    /* libpmix's threads, started here, inherit this mask: with every
+     * asynchronous signal blocked in them, the stepd's signals (SIGCHLD,
+     * SIGTERM...) reach the stepd's own thread, whether it handles them
+     * with handlers or a signalfd. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     pmix_status_t rc = PMIx_server_init(&pmixp_module, arr.array, arr.size);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     PMIX_DATA_ARRAY_DESTRUCT(&arr);
     if (rc != PMIX_SUCCESS) {
         pmixp_current = NULL;
