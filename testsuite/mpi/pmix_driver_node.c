@@ -281,5 +281,6 @@ void drv_node_main(const struct drv_opts *o, uint32_t node_id, int fd)
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     node_send(&n, DRV_NODE_DONE, 0, NULL, 0);
     free(n.pids);
-    _exit(0);
+    /* exit, not _exit: a sanitizer build checks the plugin for leaks here. */
+    exit(0);
 }
