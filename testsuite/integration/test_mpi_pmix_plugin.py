@@ -5,7 +5,8 @@ runs testsuite/mpi/mpi_app, compiled here with Debian's OpenMPI (mpicc).
 What is checked: 8 ranks over 4 nodes wire up (rank, size, the ranks sharing a
 node), MPI_Allreduce and a ring of sends give the right answers; MPI_Abort ends
 the step with its status on every node; a rank killed by a signal is reported
-and the step ends with 128+signal; the tasks run as another user both with the
+and the step ends with 128+signal; a fence the host fails, or completes
+without one node's data, fails MPI_Init on every node; the tasks run as another user both with the
 plugin in a root stepd and in one that dropped to the user first.
 """
 
@@ -127,6 +128,22 @@ def test_rank_killed_by_a_signal_ends_the_step(app):
     assert re.search(r"pmix: rank 1 was killed by signal 9 before PMIx_Finalize", err), err
     assert "driver: step ended: signal 9" in err, err
     assert "allreduce" not in out, out
+
+
+@pytest.mark.parametrize("fault,said", [
+    ("fence-fail", r"pmix: fence 1 failed: a node of the step is gone"),
+    ("fence-short", r"pmix: fence 1: 3 of 4 nodes contributed"),
+])
+def test_failed_fence_fails_mpi_init(app, fault, said):
+    # The host fails the first fence (a node lost), or returns it without one
+    # node's contribution: every node's plugin says so, MPI_Init fails, and
+    # the step ends instead of hanging.
+    rc, out, err = run(app, 4, 2, opts=["-X", fault])
+    assert rc != 0, out + err
+    for node in range(4):
+        assert re.search(r"driver: node %d: %s" % (node, said), err), err
+    assert "allreduce" not in out, out
+    assert "MPI_Init" in err, err
 
 
 @pytest.mark.parametrize("drop", [False, True], ids=["stepd-root", "stepd-user"])

@@ -2,7 +2,8 @@
  * mpi/pmix plugin, without any Sluice daemon (testsuite/mpi/README.md).
  *
  *   pmix_driver [-v LEVEL] [-t SECONDS] [-j JOBID] [-u UID:GID [-D]]
- *               -N NODES -n TASKS[,TASKS...] PLUGIN.so PROGRAM [ARGS...]
+ *               [-X fence-fail|fence-short] -N NODES -n TASKS[,TASKS...]
+ *               PLUGIN.so PROGRAM [ARGS...]
  *
  * The hub (this process) joins the nodes' fence contributions, kills the
  * step on every node when a rank aborts or is killed by a signal (Slurm's
@@ -108,6 +109,7 @@ struct hub {
     char **blobs;           /* this fence's contributions */
     size_t *blob_len;
     uint32_t nblobs;
+    uint32_t fences;        /* completed so far */
     int aborted, abort_status, signaled, max_exit, failed, timed_out, killed;
 };
 
@@ -156,9 +158,16 @@ static void hub_fence(struct hub *h, uint32_t node, char *data, size_t len)
     /* Nodes in reverse order: the plugin must not rely on the order. */
     for (uint32_t i = h->o->nodes; all && i-- > 0; pos += h->blob_len[i])
         memcpy(all + pos, h->blobs[i], h->blob_len[i]);
+    int ok = all != NULL;
+    /* Faults, on the first fence only: a failed fence (a node lost), or a
+     * result without node 0's contribution (it comes last). */
+    if (h->fences++ == 0 && h->o->fault == DRV_FAULT_FAIL)
+        ok = 0;
+    if (h->fences == 1 && h->o->fault == DRV_FAULT_SHORT)
+        total -= h->blob_len[0];
     for (uint32_t i = 0; i < h->o->nodes; i++)
         if (h->fds[i] >= 0)
-            drv_send(h->fds[i], DRV_FENCE_DONE, all ? 1 : 0, all, all ? total : 0);
+            drv_send(h->fds[i], DRV_FENCE_DONE, (uint32_t)ok, all, ok ? total : 0);
     free(all);
     hub_fence_reset(h);
 }
@@ -268,7 +277,7 @@ static int hub_run(struct hub *h, int timeout_s)
 static void usage(void)
 {
     fprintf(stderr, "usage: pmix_driver [-v LEVEL] [-t SECONDS] [-j JOBID] [-u UID:GID [-D]] "
-                    "-N NODES -n TASKS[,TASKS...] PLUGIN.so PROGRAM [ARGS...]\n");
+                    "[-X fence-fail|fence-short] -N NODES -n TASKS[,TASKS...] PLUGIN.so PROGRAM [ARGS...]\n");
     exit(2);
 }
 
@@ -308,7 +317,7 @@ int main(int argc, char **argv)
     struct drv_opts o = {.job_id = (uint64_t)getpid(), .uid = getuid(), .gid = getgid()};
     const char *tasks = NULL;
     int timeout_s = 120, c;
-    while ((c = getopt(argc, argv, "+v:t:j:u:DN:n:")) != -1) {
+    while ((c = getopt(argc, argv, "+v:t:j:u:DN:n:X:")) != -1) {
         switch (c) {
         case 'v': o.verbose = atoi(optarg); break;
         case 't': timeout_s = atoi(optarg); break;
@@ -322,6 +331,14 @@ int main(int argc, char **argv)
             break;
         }
         case 'D': o.drop = 1; break;
+        case 'X':
+            if (strcmp(optarg, "fence-fail") == 0)
+                o.fault = DRV_FAULT_FAIL;
+            else if (strcmp(optarg, "fence-short") == 0)
+                o.fault = DRV_FAULT_SHORT;
+            else
+                usage();
+            break;
         case 'N': o.nodes = (uint32_t)atoi(optarg); break;
         case 'n': tasks = optarg; break;
         default: usage();

@@ -23,6 +23,8 @@ enum drv_msg {
     DRV_ERROR,          /* node -> hub: text of a failure (step_create...) */
 };
 
+enum drv_fault { DRV_FAULT_NONE, DRV_FAULT_FAIL, DRV_FAULT_SHORT };
+
 struct drv_opts {
     const char *plugin;         /* path of mpi_pmix.so */
     uint32_t nodes;
@@ -34,6 +36,7 @@ struct drv_opts {
     uid_t uid;                  /* the ranks run as uid/gid */
     gid_t gid;
     int drop;                   /* the node drops to uid before loading the plugin */
+    enum drv_fault fault;       /* -X: what the hub does wrong at the first fence */
     char **argv;                /* the program and its arguments */
 };
 
