@@ -93,9 +93,11 @@ static void node_fail(struct node *n, const char *fmt, ...)
     _exit(1);
 }
 
+static void *plugin_handle;
+
 static const struct mpi_ops *node_load(struct node *n)
 {
-    void *h = dlopen(n->o->plugin, RTLD_NOW | RTLD_LOCAL);
+    void *h = plugin_handle = dlopen(n->o->plugin, RTLD_NOW | RTLD_LOCAL);
     if (!h)
         node_fail(n, "cannot load the plugin: %s", dlerror());
     const struct sl_plugin *p = dlsym(h, "sluice_plugin");
@@ -278,6 +280,7 @@ void drv_node_main(const struct drv_opts *o, uint32_t node_id, int fd)
         node_reap(&n, ops, state);
     }
     ops->step_destroy(state);
+    dlclose(plugin_handle);     /* as the stepd does (plugin_unload) */
     nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     node_send(&n, DRV_NODE_DONE, 0, NULL, 0);
     free(n.pids);
