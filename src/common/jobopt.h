@@ -1,5 +1,5 @@
-/* jobopt.h: the job submission options shared by sbatch (and later srun and
- * salloc), declared once in a table (jobopt.c) with each option's names,
+/* jobopt.h: the job submission options shared by sbatch, srun and
+ * salloc, declared once in a table (jobopt.c) with each option's names,
  * argument kind, the commands that accept it, the input environment variable
  * that sets it and the job spec field (doc/protocol.md) its setter fills.
  *
@@ -74,6 +74,9 @@ json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e);
 /* Convenience accessors for o->local. */
 int jobopt_flag(const jobopt_t *o, const char *key);
 const char *jobopt_str(const jobopt_t *o, const char *key);
+
+/* The --mpi types srun accepts (NULL-terminated; "none" first). */
+const char *const *jobopt_mpi_types(void);
 
 /* --help text and --usage line for the options o->cmd accepts. */
 void jobopt_help(const jobopt_t *o, FILE *out);

@@ -1,7 +1,8 @@
 /* jobopt_impl.h: what the files behind jobopt.h share: the option table's
  * entry type, the table itself (jobopt_table.c) and its setters
  * (jobopt_set.c for the resource and file options, jobopt_model.c for the
- * job model's: arrays, dependencies, retries, job definitions, fair share). */
+ * job model's: arrays, dependencies, retries, job definitions, fair share;
+ * jobopt_step.c for srun's and salloc's own). */
 #ifndef SL_JOBOPT_IMPL_H
 #define SL_JOBOPT_IMPL_H
 
@@ -17,6 +18,7 @@ enum jo_arg { JO_NONE = no_argument, JO_REQ = required_argument,
 
 #define JO_ALL (JOBOPT_SBATCH | JOBOPT_SRUN | JOBOPT_SALLOC)
 #define JO_BATCH JOBOPT_SBATCH
+#define JO_SRUN JOBOPT_SRUN
 
 struct jobopt_def {
     const char *name;       /* long name */
@@ -71,5 +73,14 @@ JO_SETTER(jo_set_param);
 JO_SETTER(jo_set_share);
 JO_SETTER(jo_set_sched_priority);
 JO_SETTER(jo_set_nice);
+
+/* jobopt_step.c: srun's and salloc's own */
+JO_SETTER(jo_set_mpi);
+JO_SETTER(jo_set_kill_bad_exit);
+JO_SETTER(jo_set_seconds);
+JO_SETTER(jo_set_verbose);
+JO_SETTER(jo_set_cpu_bind);
+JO_SETTER(jo_set_distribution);
+JO_SETTER(jo_set_input);
 
 #endif

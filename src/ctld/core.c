@@ -12,6 +12,7 @@
 #include "db.h"
 #include "log.h"
 #include "share.h"
+#include "steps.h"
 
 struct after {
     after_commit_fn fn;
@@ -138,6 +139,7 @@ void ctld_flush_cb(evutil_socket_t fd, short what, void *arg)
         free(batch);
         db_commit(c->db);
     }
+    alloc_waiters_poll(c);
 }
 
 void ctld_core_fini(void)
@@ -195,6 +197,8 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
         job_free_nodes(c, j);
         share_charge(c, j);
     }
+    if (j->alloc_end && end == END_CANCELLED && j->completing)
+        end = (enum job_end)j->alloc_end;     /* job_complete: salloc's command ended it */
     j->state = end == END_COMPLETED ? JOB_SUCCEEDED : JOB_FAILED;
     j->end = end;
     j->completing = 0;
@@ -202,6 +206,8 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
     if (!j->start_time)
         j->start_time = j->end_time;
     job_set_reason(j, reason);
+    if (started)
+        steps_job_ended(c, j, end);
     ctld_job_save(c, j);
     log_info("job %u ended: %s", j->id, job_end_name(end));
     /* Terminal jobs leave memory; scontrol and sacct read them from the
@@ -216,8 +222,10 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
 
 void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
 {
-    if (j->nodes)
+    if (j->nodes) {
+        steps_job_ended(c, j, END_CANCELLED);
         job_free_nodes(c, j);
+    }
     free(j->nodes);
     j->nodes = NULL;
     j->num_nodes = j->num_cpus = j->cpus_per_node = 0;
@@ -233,11 +241,16 @@ void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
     ctld_sched_request(c);
 }
 
+enum job_end job_cancel_end(const struct job *j)
+{
+    return j->alloc_end ? (enum job_end)j->alloc_end : END_CANCELLED;
+}
+
 void ctld_job_node_failed(struct ctld *c, struct job *j)
 {
     j->fencing = 0;
     if (j->completing) {
-        ctld_job_finish(c, j, END_CANCELLED, NULL);
+        ctld_job_finish(c, j, job_cancel_end(j), NULL);
     } else if (j->requeue && !job_is_pending(j)) {
         log_info("job %u attempt %u ended NODE_FAIL: requeued", j->id, j->restart_count + 1);
         ctld_job_record_attempt(c, j, END_NODE_FAIL, "NodeFail");

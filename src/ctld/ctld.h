@@ -114,6 +114,9 @@ void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason);
  * NODE_FAIL and requeue it (--requeue, retries), or end it NODE_FAIL (or
  * CANCELLED when a cancel was pending). */
 void ctld_job_node_failed(struct ctld *c, struct job *j);
+/* How a job terminated by the controller ends: CANCELLED, or what
+ * job_complete asked for an allocation. */
+enum job_end job_cancel_end(const struct job *j);
 
 /* Job selectors (selector.c): an id, or tasks of an array. */
 struct selector {

@@ -16,6 +16,9 @@ static const char *stmt_sql[ST_COUNT] = {
     [ST_NODE] = "INSERT OR REPLACE INTO nodes(name, record) VALUES(?,?)",
     [ST_GET] = "SELECT record FROM jobs WHERE id=?",
     [ST_SPEC] = "SELECT spec FROM jobs WHERE id=?",
+    [ST_STEP_SAVE] = "INSERT OR REPLACE INTO steps(job_id, step_id, state, record)"
+                     " VALUES(?,?,?,?)",
+    [ST_STEPS_OF] = "SELECT record FROM steps WHERE job_id=? ORDER BY step_id",
     [ST_BEGIN] = "BEGIN",
     [ST_COMMIT] = "COMMIT",
 };
@@ -36,7 +39,10 @@ static const char *schema =
     " registered INTEGER, def TEXT NOT NULL, PRIMARY KEY(name, revision));"
     "CREATE INDEX IF NOT EXISTS jobs_active ON jobs(state) WHERE state NOT IN"
     " ('SUCCEEDED','FAILED');"
-    "CREATE TABLE IF NOT EXISTS nodes(name TEXT PRIMARY KEY, record TEXT NOT NULL);";
+    "CREATE TABLE IF NOT EXISTS nodes(name TEXT PRIMARY KEY, record TEXT NOT NULL);"
+    /* Job steps: step_id -2 is the batch step (it sorts first, as sacct lists it). */
+    "CREATE TABLE IF NOT EXISTS steps(job_id INTEGER, step_id INTEGER, state TEXT,"
+    " record TEXT NOT NULL, PRIMARY KEY(job_id, step_id));";
 
 static void db_die(struct db *d, const char *what)
 {

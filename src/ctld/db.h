@@ -34,6 +34,12 @@ void db_attempt_insert(struct db *d, json_t *rec);
 /* Records of earlier attempts of the jobs in list (each has job_id), appended. */
 void db_attempts_append(struct db *d, json_t *jobs);
 
+/* Job steps (the step record of doc/protocol.md; step_id "batch" is kept
+ * as -2).  db_step_save inserts or replaces; db_steps_of gives a job's
+ * steps, the batch step first, then by id. */
+void db_step_save(struct db *d, json_t *rec);
+json_t *db_steps_of(struct db *d, uint32_t job_id);
+
 /* Delete finished jobs that ended before `before` (and their attempts). */
 int db_purge(struct db *d, int64_t before);
 

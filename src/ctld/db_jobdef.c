@@ -176,10 +176,11 @@ int db_purge(struct db *d, int64_t before)
         "DELETE FROM jobs WHERE state IN ('SUCCEEDED','FAILED') AND end_time > 0"
         " AND end_time < ?",
         "DELETE FROM attempts WHERE job_id NOT IN (SELECT id FROM jobs)",
+        "DELETE FROM steps WHERE job_id NOT IN (SELECT id FROM jobs)",
     };
     int removed = 0;
     db_begin(d);
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(d->h, sql[i], -1, &st, NULL) != SQLITE_OK)
             return -1;

@@ -114,6 +114,7 @@ static const struct field fields[] = {
     U("attempts", attempts), I64("begin_time", begin_time), I("warn_signal", warn_signal),
     I("warn_time", warn_time), B("warn_batch_only", warn_batch_only),
     S("job_definition", job_definition), B("requeue_on_end", requeue_on_end),
+    B("alloc_only", alloc_only), I("alloc_end", alloc_end), U("next_step_id", next_step_id),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -310,6 +311,7 @@ void job_destroy(struct job *j)
     idset_destroy(j->array_all);
     depend_free(&j->deps);
     json_decref(j->retry_rules);
+    json_decref(j->steps);
     free(j);
 }
 

@@ -80,6 +80,12 @@ struct job {
     char *job_definition;              /* name:revision */
     int requeue_on_end;                /* scontrol requeue of a running job */
 
+    /* Allocations and steps (doc/protocol.md, "Job steps"). */
+    int alloc_only;                    /* salloc/srun's allocation: no script */
+    int32_t alloc_end;                 /* enum job_end asked by job_complete, 0 = none */
+    uint32_t next_step_id;             /* the id step_create gives next */
+    json_t *steps;                     /* running step records (memory; steps table) */
+
     /* Set by each scheduling pass; not persisted. */
     char *reason_detail;               /* a sentence a user can act on */
     int64_t expected_start;            /* backfill's reservation, 0 = unknown */

@@ -39,6 +39,22 @@ static void launch_array_fields(const struct job *j, json_t *rec)
     json_decref(a);
 }
 
+/* An allocation without a script (salloc, srun): the node holds it until it
+ * is ended.  A node that predates alloc_only runs the script instead, which
+ * holds it the same way, so such nodes keep working with a newer controller
+ * (doc/protocol.md, "Allocations without a script"). */
+#define ALLOC_HOLD_SCRIPT "#!/bin/sh\n# alloc_only: hold the allocation until it is ended\n" \
+                          "while :; do sleep 3600; done\n"
+
+static void launch_alloc_only(json_t *rec)
+{
+    json_object_set_new(rec, "alloc_only", json_true());
+    json_object_set_new(rec, "script", json_string(ALLOC_HOLD_SCRIPT));
+    json_object_set_new(rec, "stdout", json_string("/dev/null"));
+    json_object_set_new(rec, "stderr", json_string("/dev/null"));
+    json_object_set_new(rec, "stdin", json_string("/dev/null"));
+}
+
 static json_t *launch_record(struct ctld *c, const struct job *j, const char *node_name)
 {
     json_t *spec = db_job_spec(c->db, job_spec_id(j));
@@ -78,6 +94,8 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
     json_object_set_new(rec, "argv", json_is_array(argv) ? json_incref(argv) : json_array());
     json_object_set_new(rec, "env", json_is_object(env) ? json_incref(env) : json_object());
     json_decref(spec);
+    if (j->alloc_only)
+        launch_alloc_only(rec);
     return rec;
 }
 
@@ -169,7 +187,7 @@ void launch_terminate(struct ctld *c, struct job *j, const char *why)
     if (!n || (!n->chan && n->down && !j->fencing)) {
         /* Nobody to tell: end it now; if the node returns still running it,
          * registration kills the job as unexpected. */
-        ctld_job_finish(c, j, END_CANCELLED, NULL);
+        ctld_job_finish(c, j, job_cancel_end(j), NULL);
         return;
     }
     /* Ended only when the node confirms it: its result, its registration

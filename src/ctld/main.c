@@ -15,6 +15,7 @@
 #include "op_fields.h"
 #include "queue.h"
 #include "share.h"
+#include "steps.h"
 
 void ctld_flush_cb(evutil_socket_t fd, short what, void *arg);
 void ctld_core_fini(void);
@@ -48,6 +49,12 @@ void op_prio_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_share_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_policy_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_policy_change(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_alloc_wait(sl_conn_t *, uint64_t, json_t *, void *);
+void op_job_complete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_create(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_complete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_show(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers, with the fields its body may hold
  * (op_fields.c; doc/protocol.md). */
@@ -71,6 +78,12 @@ const struct op_spec ctld_ops[] = {
     { "policy_list", op_policy_list, 0, F_by_name },
     { "policy_change", op_policy_change, 0, F_change },
     { "acct_query", op_acct_query, 0, F_acct_query },
+    { "job_alloc_wait", op_job_alloc_wait, 0, F_job_show },
+    { "job_complete", op_job_complete, 0, F_job_complete },
+    { "step_create", op_step_create, 0, F_step_create },
+    { "step_complete", op_step_complete, 0, F_step_complete },
+    { "step_list", op_step_list, 0, F_step_list },
+    { "step_show", op_step_show, 0, F_step_show },
     { "node_list", op_node_list, 0, F_node_list },
     { "node_update", op_node_update, 0, F_node_update },
     { "part_list", op_part_list, 0, F_none },
@@ -114,8 +127,10 @@ static int recover_job(json_t *rec, void *arg)
         return log_error("skipping a job record: %s", e.text), 0;
     jobtab_add(c->jobs, j);
     dep_index_add(c, j);
-    if (!job_is_pending(j) && !job_is_array_parent(j))
+    if (!job_is_pending(j) && !job_is_array_parent(j)) {
         job_alloc_nodes(c, j);
+        steps_recover(c, j);
+    }
     return 0;
 }
 
@@ -172,6 +187,7 @@ static void ctld_stop(struct ctld *c)
     if (c->purge_ev)
         event_free(c->purge_ev);
     dep_index_fini();
+    alloc_waiters_fini();
     db_close(c->db);
     ctld_core_fini();
     auth_destroy(c->auth);

@@ -29,6 +29,7 @@ const struct field_spec F_job_submit[] = {
     FIELD("test_only", FT_BOOL, .flags = F_NULL),
     FIELD("time_limit", FT_INT, .flags = F_NULL),
     FIELD("begin_time", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
+    FIELD("alloc_only", FT_BOOL, .flags = F_NULL),
     FIELDS_END,
 };
 
@@ -71,6 +72,7 @@ const struct field_spec F_job_cancel[] = {
     JOB_SELECTION_FIELDS,
     FIELD("signal", FT_INT, .min = 0, .max = 64),
     FIELD("mode", FT_STR),
+    FIELD("step_id", FT_INT, .min = 0, .max = I32_MAX),
     FIELDS_END,
 };
 
@@ -129,6 +131,57 @@ const struct field_spec F_acct_query[] = {
     FIELD("start", FT_INT, .min = 0, .max = TIME_MAX),
     FIELD("end", FT_INT, .min = 0, .max = TIME_MAX),
     FIELD("duplicates", FT_BOOL),
+    FIELD("steps", FT_BOOL),
+    FIELDS_END,
+};
+
+/* Allocations and job steps (doc/protocol.md, "Job steps"). */
+const struct field_spec F_job_complete[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("exit_code", FT_INT, .min = 0, .max = 255),
+    FIELD("signal", FT_INT, .min = 0, .max = 64),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_create[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("name", FT_STR),
+    FIELD("ntasks", FT_INT, .min = 1, .max = 10000000),
+    FIELD("nnodes", FT_INT, .min = 1, .max = 100000),
+    FIELD("ntasks_per_node", FT_INT, .min = 1, .max = 100000),
+    FIELD("cpus_per_task", FT_INT, .min = 1, .max = 100000),
+    FIELD("mem_mb", FT_INT, .min = 0, .max = (json_int_t)1 << 50),
+    FIELD("nodelist", FT_STR),
+    FIELD("exclude", FT_STR),
+    FIELD("overlap", FT_BOOL),
+    FIELD("exclusive", FT_BOOL),
+    FIELD("time_limit", FT_INT, .min = -1, .max = I32_MAX),
+    FIELD("mpi", FT_STR),
+    FIELD("argv", FT_STRS),
+    FIELD("cwd", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_complete[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("step_id", FT_INT, .flags = F_REQUIRED, .min = 0, .max = I32_MAX),
+    FIELD("exit_code", FT_INT, .min = 0, .max = 255),
+    FIELD("signal", FT_INT, .min = 0, .max = 64),
+    FIELD("state", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_list[] = {
+    FIELD("job_ids", FT_JOBIDS, .min = 1, .max = JOBID_MAX),
+    FIELD("users", FT_STRS),
+    FIELD("states", FT_STRS),
+    FIELD("all", FT_BOOL),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_show[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("step_id", FT_INT, .min = 0, .max = I32_MAX),
     FIELDS_END,
 };
 

@@ -24,5 +24,10 @@ extern const struct field_spec F_node_update[];
 extern const struct field_spec F_node_register[];
 extern const struct field_spec F_job_started[];
 extern const struct field_spec F_job_ended[];
+extern const struct field_spec F_job_complete[];
+extern const struct field_spec F_step_create[];
+extern const struct field_spec F_step_complete[];
+extern const struct field_spec F_step_list[];
+extern const struct field_spec F_step_show[];
 
 #endif

@@ -9,6 +9,7 @@
 #include "proto.h"
 #include "log.h"
 #include "parse.h"
+#include "steps.h"
 
 static int json_has_str(json_t *arr, const char *s)
 {
@@ -503,6 +504,10 @@ void op_job_requeue(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 
 void op_job_cancel(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
+    if (json_object_get(q, "step_id")) {
+        steps_cancel(arg, conn, id, q);
+        return;
+    }
     jobs_apply(arg, conn, id, q, act_cancel);
 }
 

@@ -6,6 +6,7 @@
 #include "ctld.h"
 #include "hostlist.h"
 #include "log.h"
+#include "steps.h"
 
 static void node_touch(struct ctld *c, struct node *n)
 {
@@ -140,6 +141,7 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running, json
             send_terminate(n, json_integer_value(v), att, j->fencing ? "node lost" : "cancelled");
         } else if (j->state == JOB_STARTING) {
             j->state = JOB_RUNNING;
+            steps_job_running(c, j);
             ctld_job_save(c, j);
         }
     }
@@ -236,8 +238,11 @@ void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
      * registration says again that the job runs, and queries of active jobs
      * read memory.  The next change of the job persists it. */
     if (report_current(c, j, n, report_attempt(json_object_get(q, "attempt"))) &&
-        j->state == JOB_STARTING)
+        j->state == JOB_STARTING) {
         j->state = JOB_RUNNING;
+        steps_job_running(c, j);
+        ctld_kick(c);      /* job_alloc_wait's replies are looked at after the flush */
+    }
     conn_reply(conn, id, json_object());
 }
 
@@ -275,8 +280,10 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         conn_reply(conn, id, json_object());
         return;
     }
-    j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
-    j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
+    if (!j->alloc_end) {    /* else job_complete gave salloc's command's status */
+        j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
+        j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
+    }
     if (j->fencing || json_is_true(json_object_get(q, "fenced"))) {
         /* The copy stopped because the node lost the controller: a node
          * failure, whatever its exit status says. */

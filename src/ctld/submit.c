@@ -106,6 +106,16 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
 {
     const char *script = spec_str(spec, "script");
     json_t *env = json_object_get(spec, "env"), *argv = json_object_get(spec, "argv");
+    if (json_is_true(json_object_get(spec, "alloc_only"))) {
+        /* salloc, srun: an allocation for steps, held by the node. */
+        if (script || json_array_size(argv))
+            return sl_errprintf(e, "an alloc_only job (an allocation for salloc or srun) takes "
+                                   "no script and no script arguments");
+        if (json_is_string(json_object_get(spec, "array")))
+            return sl_errprintf(e, "an alloc_only job cannot be an array");
+        j->alloc_only = 1;
+        return 0;
+    }
     if (!script || strncmp(script, "#!", 2) != 0)
         return sl_errprintf(e, "This does not look like a batch script. The first line must "
                                "start with #! followed by the path to an interpreter.");

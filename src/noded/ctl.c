@@ -13,6 +13,7 @@
 #include "lease.h"
 #include "log.h"
 #include "proto.h"
+#include "steps.h"
 
 #define BACKOFF_FIRST 1
 #define BACKOFF_MAX 10
@@ -362,6 +363,25 @@ static jobs_t *push_jobs(ctl_t *c, const char *op, json_t *body)
     return NULL;
 }
 
+/* step_signal: a signal for one step or all (-1) of a job, or with
+ * "terminate" its end (doc/protocol.md, "The node channel: steps"). */
+static void ctl_step_signal(jobs_t *js, json_t *body)
+{
+    json_t *sv = json_object_get(body, "step_id"), *sig = json_object_get(body, "signal");
+    int64_t step = json_is_integer(sv) ? json_integer_value(sv) : -1;
+
+    if (step < -1) {
+        log_warn("step_signal with step_id %lld: ignored", (long long)step);
+        return;
+    }
+    if (json_is_true(json_object_get(body, "terminate")))
+        steps_terminate(js, body_job_id(body), step);
+    else if (json_is_integer(sig))
+        steps_signal(js, body_job_id(body), step, (int)json_integer_value(sig));
+    else
+        log_warn("step_signal without a signal and without terminate: ignored");
+}
+
 static void ctl_on_push(ctl_t *c, const char *op, uint64_t id, json_t *body)
 {
     jobs_t *js = push_jobs(c, op, body);
@@ -387,6 +407,8 @@ static void ctl_on_push(ctl_t *c, const char *op, uint64_t id, json_t *body)
     } else if (!strcmp(op, "job_signal")) {
         jobs_signal(js, body_job_id(body),
                     (int)json_integer_value(json_object_get(body, "signal")));
+    } else if (!strcmp(op, "step_signal")) {
+        ctl_step_signal(js, body);
     } else if (!strcmp(op, "job_terminate")) {
         json_t *att = json_object_get(body, "attempt");
         jobs_terminate(js, body_job_id(body), json_is_integer(att) ? json_integer_value(att) : -1);

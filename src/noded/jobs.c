@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mock.h"
 #include "spool.h"
+#include "steps.h"
 
 jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *spool_dir,
                     const char *stepd, const struct jobs_ops *ops, void *arg, sl_error_t *e)
@@ -62,6 +63,7 @@ void jobs_destroy(jobs_t *js)
 {
     if (!js)
         return;
+    steps_forget(js);
     while (js->head) {
         struct job *j = js->head;
         js->head = j->next;
@@ -150,6 +152,8 @@ static void wait_describe(int ws, char *buf, size_t len)
 
 static int is_live_stepd(pid_t pid, void *arg)
 {
+    if (steps_is_stepd(arg, pid))
+        return 1;
     for (const struct job *j = ((jobs_t *)arg)->head; j; j = j->next) {
         if (j->pid == pid)
             return 1;
@@ -215,6 +219,8 @@ static void job_stepd_exited(jobs_t *js, struct job *j)
         wait_describe(ws, how, sizeof(how));
     jobs_unwatch(j);
     j->pid = 0;
+    /* No step outlives its allocation (doc/protocol.md, "Job steps"). */
+    steps_terminate(js, j->id, -1);
     res = spool_read_json(j->dir, "status.json", &e);
     if (res) {
         log_info("job %llu: ended", (unsigned long long)j->id);
@@ -279,6 +285,9 @@ void jobs_terminate(jobs_t *js, uint64_t job_id, int64_t attempt)
                  (unsigned long long)job_id, (long long)attempt, (long long)j->attempt);
         return;
     }
+    /* The job's steps here end with it, whether or not its batch stepd
+     * runs on this node (sluiced ends them itself: doc/protocol.md). */
+    steps_terminate(js, job_id, -1);
     if (j && j->mock && !j->result) {
         mock_signal(js, j, 0);
         return;
@@ -346,7 +355,7 @@ size_t jobs_fence(jobs_t *js, int64_t late_s)
             log_warn("job %llu: cannot signal sluicestepd %ld: %s", (unsigned long long)j->id,
                      (long)j->pid, strerror(errno));
     }
-    return n;
+    return n + steps_fence(js, late_s);
 }
 
 void jobs_kill_stepds(jobs_t *js)
@@ -358,6 +367,7 @@ void jobs_kill_stepds(jobs_t *js)
             (void)kill(j->pid, SIGKILL);
         }
     }
+    steps_kill_stepds(js);
 }
 
 json_t *jobs_ended_ids(const jobs_t *js)

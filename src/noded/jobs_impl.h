@@ -33,6 +33,7 @@ struct jobs {
     struct jobs_ops ops;
     void *arg;
     struct job *head;
+    struct step *steps;      /* steps.c */
     uint64_t next_seq;
     int mock;                /* MockExecution=yes: launches are timers */
     char lease_file[PATH_MAX];   /* SPOOL/lease, given to each stepd */
@@ -50,6 +51,11 @@ void jobs_set_result(jobs_t *js, struct job *j, json_t *result, int persist);
 void jobs_launch_now(jobs_t *js, json_t *rec);
 /* The pid in DIR/NAME (stepd.pid, job.pid), or 0 if none. */
 pid_t jobs_read_pid(const char *dir, const char *name);
+/* posix_spawn the stepd program prog as "argv0 dir", detached from
+ * sluiced (its own session, default signals, no descriptors but stderr). */
+pid_t jobs_spawn_stepd(const char *prog, const char *argv0, const char *dir, sl_error_t *e);
+/* Is pid the stepd of a step here (steps.c)? */
+int steps_is_stepd(const jobs_t *js, pid_t pid);
 /* A job_ended body for a job that failed outside the stepd. */
 json_t *jobs_failure(uint64_t id, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -86,21 +86,21 @@ static int stepd_spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *
 }
 
 /* Start the stepd; posix_spawn reports a failed exec as its return value. */
-static pid_t stepd_spawn(const char *stepd, const char *dir, sl_error_t *e)
+pid_t jobs_spawn_stepd(const char *stepd, const char *argv0, const char *dir, sl_error_t *e)
 {
-    char *argv[] = { (char *)"sluicestepd", (char *)dir, NULL };
+    char *argv[] = { (char *)argv0, (char *)dir, NULL };
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     pid_t pid;
     int rc;
 
     if (stepd_spawn_setup(&fa, &at) < 0)
-        return sl_errprintf(e, "cannot prepare to start sluicestepd: out of memory");
+        return sl_errprintf(e, "cannot prepare to start %s: out of memory", argv0);
     rc = posix_spawn(&pid, stepd, &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0)
-        return sl_errprintf(e, "cannot execute sluicestepd %s: %s", stepd, strerror(rc));
+        return sl_errprintf(e, "cannot execute %s %s: %s", argv0, stepd, strerror(rc));
     return pid;
 }
 
@@ -197,7 +197,7 @@ void jobs_launch_now(jobs_t *js, json_t *rec)
         launch_fail(js, j, e.text);
         return;
     }
-    j->pid = stepd_spawn(js->stepd, j->dir, &e);
+    j->pid = jobs_spawn_stepd(js->stepd, "sluicestepd", j->dir, &e);
     if (j->pid < 0) {
         j->pid = 0;
         launch_fail(js, j, e.text);

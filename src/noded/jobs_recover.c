@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "jobs_impl.h"
+#include "steps.h"
 #include "log.h"
 #include "spool.h"
 
@@ -94,5 +95,6 @@ int jobs_recover(jobs_t *js, sl_error_t *e)
         recover_one(js, id);
     }
     closedir(d);
+    steps_recover(js);
     return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #include "mock.h"
 #include "server.h"
 #include "spool.h"
+#include "step_launch.h"
 
 struct opts {
     const char *conf_path;
@@ -56,6 +58,7 @@ struct noded {
     sl_auth_t *auth;
     sl_server_t *srv;
     ctl_t *ctl;
+    struct step_server steps;
 };
 
 static void usage(FILE *f)
@@ -239,10 +242,48 @@ static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
                                    "nodes", (json_int_t)d->nnodes));
 }
 
+static void op_step_launch(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
+{
+    struct noded *d = arg;
+    const char *code;
+    sl_error_t e;
+
+    if (step_launch_serve(&d->steps, conn_uid(conn), body, &code, &e) < 0) {
+        log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn),
+                 (long)conn_uid(conn), e.text);
+        conn_error(conn, id, code, "%s", e.text);
+        return;
+    }
+    conn_reply(conn, id, json_object());
+}
+
+static jobs_t *node_jobs(void *arg, const char *name)
+{
+    struct noded *d = arg;
+    for (size_t i = 0; name && i < d->nnodes; i++) {
+        if (strcmp(d->nodes[i].cfg->name, name) == 0)
+            return d->nodes[i].jobs;
+    }
+    return NULL;
+}
+
+/* The controller runs as SluiceUser: its grants are made by that uid. */
+static uid_t noded_ctld_uid(const conf_t *conf)
+{
+    const char *u = conf->sluice_user;
+    struct passwd *pw = (u && *u) ? getpwnam(u) : NULL;
+
+    if (!pw && u && *u && strcmp(u, "root") != 0)
+        log_warn("SluiceUser %s is not a user on this host: only grants made by root are "
+                 "accepted", u);
+    return pw ? pw->pw_uid : 0;
+}
+
 static const struct field_spec F_none[] = { FIELDS_END };
 
 static const struct op_spec noded_ops[] = {
     { "ping", op_ping, 0, F_none },
+    { "step_launch", op_step_launch, 0, step_launch_fields },
     { NULL, NULL, 0, NULL },
 };
 
@@ -287,6 +328,8 @@ static void noded_start(struct noded *d)
     d->auth = auth_create(d->conf, &e);
     if (!d->auth)
         log_fatal("authentication: %s", e.text);
+    d->steps = (struct step_server){ d->auth, noded_ctld_uid(d->conf), d->conf->mock_execution,
+                                     d->conf->plugin_dir, node_jobs, d };
     d->srv = server_create(d->base, d->node->hostname, d->node->port, d->auth, noded_ops, d,
                            &e);
     if (!d->srv)

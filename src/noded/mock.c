@@ -68,6 +68,11 @@ void mock_launch(jobs_t *js, struct job *j, json_t *rec)
     int64_t limit = json_is_integer(tl) ? json_integer_value(tl) : -1;
     struct timeval tv = { 0, 0 };
 
+    /* An allocation without a script holds until ended or its limit: a
+     * year stands for "no limit". */
+    if (json_is_true(json_object_get(rec, "alloc_only")))
+        secs = 365LL * 24 * 3600;
+
     j->mock = 1;
     j->mock_start = time(NULL);
     if (limit > 0 && secs > limit) {

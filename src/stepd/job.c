@@ -108,14 +108,14 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
     pid_t pid;
 
     st->start_time = (int64_t)time(NULL);
-    pid = spawn_job(&r, &report, &e);
+    pid = l->alloc_only ? spawn_holder(&r, &report, &e) : spawn_job(&r, &report, &e);
     if (pid < 0) {
         snprintf(st->failure, sizeof(st->failure), "%s", e.text);
         st->end_time = st->start_time;
         return 0;
     }
-    log_info("job %llu: started process %ld as user %s", (unsigned long long)l->job_id,
-             (long)pid, l->user);
+    log_info("job %llu: started %s %ld as user %s", (unsigned long long)l->job_id,
+             l->alloc_only ? "the allocation's holder" : "process", (long)pid, l->user);
     /* For sluiced, should this stepd die: the job's group and session to
      * kill before the job's end is reported (doc/design.md). */
     if (status_write_pid_file(jobdir, "job.pid", pid, &e) < 0)
@@ -146,15 +146,18 @@ int job_run(const struct launch *l, const char *jobdir, int sigfd, struct job_st
     int rc = 0;
 
     st->job_id = l->job_id;
-    if (job_check_identity(l, &e) < 0 || job_write_script(l, jobdir, &p, &e) < 0) {
+    if (job_check_identity(l, &e) < 0 ||
+        (!l->alloc_only && job_write_script(l, jobdir, &p, &e) < 0)) {
         snprintf(st->failure, sizeof(st->failure), "%s", e.text);
         st->exit_code = 1;
         st->start_time = st->end_time = (int64_t)time(NULL);
         return 0;
     }
-    job_prepare_files(l, &p);
-    job_prepare_argv(l, &p);
-    p.envp = jobenv_build(l);
+    if (!l->alloc_only) {
+        job_prepare_files(l, &p);
+        job_prepare_argv(l, &p);
+        p.envp = jobenv_build(l);
+    }
     rc = job_start(l, jobdir, &p, sigfd, st);
     if (st->failure[0]) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, st->failure);

@@ -87,8 +87,12 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
 
     if (require_int(o, "job_id", 1, &id, e) < 0 || require_int(o, "uid", 0, &uid, e) < 0 ||
         require_int(o, "gid", 0, &gid, e) < 0 || require_str(o, "user", &l->user, e) < 0 ||
-        require_str(o, "script", &l->script, e) < 0 || require_str(o, "cwd", &l->cwd, e) < 0)
+        require_str(o, "cwd", &l->cwd, e) < 0)
         return -1;
+    l->alloc_only = json_is_true(json_object_get(o, "alloc_only"));
+    if (!l->alloc_only && require_str(o, "script", &l->script, e) < 0)
+        return -1;
+    l->step_id = -1;
     l->job_id = (uint64_t)id;
     l->uid = (uid_t)uid;
     l->gid = (gid_t)gid;

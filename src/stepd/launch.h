@@ -24,7 +24,8 @@ struct launch {
     const char *shell;
     gid_t *groups;           /* supplementary groups; NULL when not given */
     size_t ngroups;
-    const char *script;
+    const char *script;      /* NULL when alloc_only */
+    int alloc_only;          /* salloc/srun's allocation: no script, hold until ended */
     json_t *argv;            /* array of strings, may be empty */
     json_t *env;             /* object of strings, may be empty */
     const char *cwd;
@@ -57,6 +58,10 @@ struct launch {
     int64_t warn_time;       /* seconds before the time limit */
     int64_t warn_batch_only;
     const char *lease_file;  /* the node's lease (lease.h); NULL = none */
+    /* For outpath's %s %J %t: the batch step has step_id -1 ("batch") and
+     * task 0; a job step's stepd sets them per task. */
+    int64_t step_id;
+    int64_t task_id;
 };
 
 struct launch *launch_load(const char *path, sl_error_t *e);

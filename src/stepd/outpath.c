@@ -56,12 +56,21 @@ static int outpath_field(struct sbuf *b, const struct launch *l, char c, int wid
             sbuf_str(b, LAUNCH_NO_ARRAY_TASK);
         break;
     case 'J':
-        snprintf(tmp, sizeof(tmp), "%llu.batch", (unsigned long long)l->job_id);
+        if (l->step_id >= 0)
+            snprintf(tmp, sizeof(tmp), "%llu.%lld", (unsigned long long)l->job_id,
+                     (long long)l->step_id);
+        else
+            snprintf(tmp, sizeof(tmp), "%llu.batch", (unsigned long long)l->job_id);
         sbuf_str(b, tmp);
         break;
-    case 's': sbuf_str(b, "batch"); break;
+    case 's':
+        if (l->step_id >= 0)
+            sbuf_num(b, (uint64_t)l->step_id, width);
+        else
+            sbuf_str(b, "batch");
+        break;
     case 'n': sbuf_num(b, (uint64_t)l->node_index, width); break;
-    case 't': sbuf_num(b, 0, width); break;
+    case 't': sbuf_num(b, (uint64_t)l->task_id, width); break;
     case 'x': sbuf_str(b, l->name); break;
     case 'u': sbuf_str(b, l->user); break;
     case 'N': sbuf_str(b, l->node_name); break;

@@ -114,6 +114,38 @@ pid_t spawn_job(const struct spawn_req *r, int *report_fd, sl_error_t *e)
     return pid;
 }
 
+pid_t spawn_holder(const struct spawn_req *r, int *report_fd, sl_error_t *e)
+{
+    int p[2];
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return sl_errprintf(e, "cannot create a pipe: %s", strerror(errno));
+    /* fork, not vfork: this child never execs. */
+    pid = fork();
+    if (pid < 0) {
+        int err = errno;
+        close(p[0]);
+        close(p[1]);
+        return sl_errprintf(e, "cannot fork the allocation's holder: %s", strerror(err));
+    }
+    if (pid == 0) {
+        close(p[0]);
+        child_reset_signals();
+        if (setsid() < 0)
+            child_fail(p[1], "could not create a session: %s", strerror(errno));
+        child_become_user(r, p[1]);
+        if (chdir("/") < 0)
+            child_fail(p[1], "could not chdir to /: %s", strerror(errno));
+        close(p[1]);
+        for (;;)
+            pause();
+    }
+    close(p[1]);
+    *report_fd = p[0];
+    return pid;
+}
+
 int spawn_read_report(int fd, char *buf, size_t len)
 {
     size_t got = 0;

@@ -31,6 +31,12 @@ struct spawn_req {
  * *report_fd, or -1 with e set. */
 pid_t spawn_job(const struct spawn_req *r, int *report_fd, sl_error_t *e);
 
+/* An allocation without a script (alloc_only: salloc, srun): a child that
+ * only waits, as the user in its own session, so that the job is held (and
+ * ended: time limit, cancel, lease) exactly like a batch job's script.  r's
+ * script, argv, envp and files are not used.  Same returns as spawn_job. */
+pid_t spawn_holder(const struct spawn_req *r, int *report_fd, sl_error_t *e);
+
 /* After the child has exited: read its report.  Returns 1 and the message
  * in buf if setup failed, 0 if it reached exec.  Closes fd. */
 int spawn_read_report(int fd, char *buf, size_t len);

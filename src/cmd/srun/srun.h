@@ -1,0 +1,94 @@
+/* srun.h: what the files of srun (and salloc, which shares the allocation
+ * part) share.  doc/protocol.md, "Job steps (srun, salloc)", is the
+ * contract: an allocation is an alloc_only job; srun asks the controller
+ * for a step, launches it on each node's sluiced and then serves the step
+ * I/O stream (src/common/stepio.h) of every node until the tasks are done. */
+#ifndef SL_SRUN_H
+#define SL_SRUN_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdint.h>
+#include "error.h"
+#include "jobopt.h"
+#include "stepio.h"
+
+/* ---- srun_alloc.c: an allocation for srun or salloc ---- */
+
+/* The signals srun and salloc take through a signalfd (blocked in every
+ * thread, so a thread blocked in a call never sees them). */
+void alloc_signals_block(sigset_t *set);
+int alloc_signalfd(void);
+
+/* Submit spec (alloc_only is added) and wait until the job runs, printing
+ * prog's messages as Slurm does ("queued and waiting for resources", ...;
+ * salloc's "Pending job allocation N").  A signal while waiting cancels the
+ * job.  Returns job_alloc_wait's reply (with *job_id set), or NULL after
+ * printing why (*job_id set when a job was made). */
+json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id);
+/* End the allocation (job_complete); errors are printed unless quiet. */
+void alloc_release(int64_t job_id, int exit_code, int sig, const char *prog);
+/* The job's slurm_state now ("" when it cannot be asked). */
+void alloc_state(int64_t job_id, char *buf, size_t len);
+/* Fill an alloc_only job spec's facts: where it was asked from, its
+ * working directory and its default name. */
+int alloc_spec_place(json_t *spec, const char *name, sl_error_t *e);
+
+/* ---- srun_step.c: the step request ---- */
+
+struct srun_ctx;
+
+/* The allocation srun runs in: from the environment (inside sbatch or
+ * salloc) or from the allocation it made. */
+struct srun_alloc_info {
+    int64_t job_id;
+    int num_nodes;
+    char nodes[4096];
+};
+
+/* step_create's body from the options, the allocation and the program
+ * (argv[idx..]); -1 with e set on a request that cannot be made. */
+json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, int argc,
+                  char **argv, int idx, json_t *env, sl_error_t *e);
+/* step_create, retrying while the controller says EAGAIN.  The grant, or
+ * NULL after printing the error.  *interrupted is set when a signal
+ * stopped the retries. */
+json_t *step_create(json_t *body, int quiet, int sigfd, int *interrupted);
+/* Check a --multi-prog file's text against ntasks.  0, or -1 with e set. */
+int multiprog_check(const char *text, const char *path, int ntasks, sl_error_t *e);
+
+/* ---- srun_launch.c: step_launch on every node, in parallel ---- */
+
+/* Send step_launch (body less "node") to each node of the grant.  0 when
+ * every node started its stepd; -1 after printing each failure. */
+int launch_nodes(const json_t *grant, const json_t *body, int64_t job_id, int step_id);
+
+/* ---- srun_io.c: the step's I/O stream ---- */
+
+struct io_opts {
+    int label, unbuffered, kill_on_bad_exit, quiet;
+    int wait_secs;          /* -W: 0 = no limit */
+    int stdin_task;         /* -1 all, -2 none, else a rank */
+};
+
+struct io_result {
+    int exit_code;          /* srun's exit status */
+    int max_code;           /* highest task exit code */
+    int signal;             /* a signal that ended a task (0: none) */
+    int cancelled;          /* srun ended the step (Ctrl-C twice, -K, -W) */
+    int lost;               /* a node's stream ended before its tasks did */
+};
+
+typedef struct srun_io srun_io_t;
+
+/* Listen on the host's address (the launch's io_host/io_port) with a new key. */
+srun_io_t *io_create(const json_t *grant, int64_t job_id, int step_id,
+                     const struct io_opts *opts, int sigfd, sl_error_t *e);
+void io_destroy(srun_io_t *io);
+const char *io_host(const srun_io_t *io);
+int io_port(const srun_io_t *io);
+const char *io_key(const srun_io_t *io);
+/* Serve the stream until every node is done; fill r. */
+void io_run(srun_io_t *io, struct io_result *r);
+
+#endif

@@ -1,0 +1,32 @@
+/* step_launch.h: srun's step_launch on sluiced's server (doc/protocol.md,
+ * "srun <-> sluiced: step_launch"): check the controller's grant and the
+ * caller, write the step's launch record, start its stepd. */
+#ifndef SL_NODED_STEP_LAUNCH_H
+#define SL_NODED_STEP_LAUNCH_H
+
+#include <sys/types.h>
+#include <jansson.h>
+#include "error.h"
+#include "fields.h"
+
+struct sl_auth;
+typedef struct jobs jobs_t;
+
+struct step_server {
+    struct sl_auth *auth;
+    uid_t ctld_uid;              /* SluiceUser's: the controller's grants are made by it */
+    int mock;                    /* MockExecution: no process ever starts */
+    const char *plugin_dir;      /* PluginDir: the stepd loads the MPI plugin from it */
+    /* The job table of node name served here, or NULL. */
+    jobs_t *(*node_jobs)(void *arg, const char *name);
+    void *arg;
+};
+
+extern const struct field_spec step_launch_fields[];
+
+/* Serve one step_launch from a connection of uid peer: 0 when the step's
+ * stepd runs, else -1 with e and *code (EPERM, EINVAL, ENOENT, EAGAIN). */
+int step_launch_serve(const struct step_server *s, uid_t peer, json_t *body,
+                      const char **code, sl_error_t *e);
+
+#endif
