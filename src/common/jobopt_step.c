@@ -12,8 +12,9 @@
 #include "parse.h"
 
 /* The MPI types a step may name (plugins/mpi/NAME; "none" needs none).
- * pmix_v4 is Slurm's name for the same plugin on a PMIx 4 system. */
-static const char *const jo_mpi_types[] = { "none", "pmix", "pmix_v4", "pmi2", NULL };
+ * pmix_v4 is Slurm's name for the same plugin on a PMIx 4 system; pmi2 is
+ * the PMI-1 server under the name Slurm users give MPICH's (guide-mpi.md). */
+static const char *const jo_mpi_types[] = { "none", "pmix", "pmix_v4", "pmi1", "pmi2", NULL };
 
 const char *const *jobopt_mpi_types(void)
 {

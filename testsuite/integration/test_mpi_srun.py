@@ -1,0 +1,122 @@
+"""MPI programs through the whole stack (issue 10): Debian's Open MPI over PMIx
+and Debian's MPICH over PMI-1, launched by srun outside any allocation,
+inside sbatch and inside salloc, and Open MPI's mpirun inside sbatch (it
+starts its daemons with srun); MPI_Abort and a rank killed by a signal end
+the step with their status.  The plugins are tested alone in
+test_mpi_pmix_plugin.py and test_mpi_pmi1_plugin.py."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+import pytest
+
+from conftest import IS_ROOT, REPO
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="steps run as another user: needs root")
+
+USER = "sluicea"
+APP_SRC = os.path.join(REPO, "testsuite", "mpi", "mpi_app.c")
+# Each MPI, the --mpi type it speaks, and its mpicc/mpirun.
+MPIS = {"openmpi": ("pmix", "mpicc.openmpi"), "mpich": ("pmi1", "mpicc.mpich")}
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory, users):
+    return cluster_factory(nodes=4, cpus=2, append="KillWait=2\n")
+
+
+@pytest.fixture(scope="module")
+def wd(cluster):
+    return cluster.mkdir("mpi", user=USER)
+
+
+@pytest.fixture(scope="module")
+def apps(cluster, wd):
+    """mpi_app compiled with each MPI, in the user's directory."""
+    out = {}
+    for mpi, (_, mpicc) in MPIS.items():
+        assert shutil.which(mpicc), "%s is missing (testsuite/run installs it)" % mpicc
+        path = os.path.join(wd, "mpi_app." + mpi)
+        subprocess.run([mpicc, "-o", path, APP_SRC], check=True)
+        os.chmod(path, 0o755)
+        out[mpi] = path
+    return out
+
+
+def srun(cluster, wd, *args, timeout=180):
+    return cluster.run([cluster.bin("srun")] + list(args), user=USER, cwd=wd, timeout=timeout)
+
+
+def check_ranks(out, n):
+    """Every rank ran the allreduce right and rank 0 closed the ring."""
+    for r in range(n):
+        assert re.search(r"^rank %d: allreduce ok" % r, out, re.M), out
+        assert re.search(r"^rank %d: of %d on" % (r, n), out, re.M), out
+    assert re.search(r"^rank 0: ring ok", out, re.M), out
+
+
+def batch(cluster, wd, body, *opts):
+    out = os.path.join(wd, "out.%d.txt" % len(os.listdir(wd)))
+    path = cluster.script("#!/bin/sh\n" + body, user=USER, cwd=wd)
+    jid = cluster.submit(*(list(opts) + ["-o", out, path]), user=USER, cwd=wd)
+    rec = cluster.wait_state(jid, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"), timeout=240)
+    with open(out) as f:
+        return jid, rec, f.read()
+
+
+@pytest.mark.parametrize("mpi", sorted(MPIS))
+def test_srun_outside_allocation(cluster, wd, apps, mpi):
+    r = srun(cluster, wd, "--mpi=" + MPIS[mpi][0], "-N4", "-n8", apps[mpi])
+    assert r.rc == 0, r
+    check_ranks(r.out, 8)
+
+
+@pytest.mark.parametrize("mpi", sorted(MPIS))
+def test_srun_inside_sbatch(cluster, wd, apps, mpi):
+    jid, rec, out = batch(cluster, wd, "srun --mpi=%s %s\n" % (MPIS[mpi][0], apps[mpi]),
+                          "-N4", "-n8")
+    assert rec["JobState"] == "COMPLETED", (rec, out)
+    check_ranks(out, 8)
+    steps = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
+                       "-o", "JobID,State,ExitCode", user=USER).out.split()
+    assert "%s.0|COMPLETED|0:0" % jid in steps, steps
+
+
+@pytest.mark.parametrize("mpi", sorted(MPIS))
+def test_srun_inside_salloc(cluster, wd, apps, mpi):
+    r = cluster.run([cluster.bin("salloc"), "-N4", "-n8", cluster.bin("srun"),
+                     "--mpi=" + MPIS[mpi][0], apps[mpi]], user=USER, cwd=wd, timeout=180)
+    assert r.rc == 0, r
+    check_ranks(r.out, 8)
+    assert "Granted job allocation" in r.err, r
+
+
+def test_mpirun_inside_sbatch(cluster, wd, apps):
+    # mpirun finds the allocation in SLURM_* and starts its daemons with
+    # `srun ... orted`: the srun of this cluster comes first on PATH.
+    jid, rec, out = batch(cluster, wd, "mpirun %s\n" % apps["openmpi"], "-N2", "-n4")
+    assert rec["JobState"] == "COMPLETED", (rec, out)
+    check_ranks(out, 4)
+    steps = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
+                       "-o", "JobID,JobName,State", user=USER).out.split()
+    assert "%s.0|orted|COMPLETED" % jid in steps, steps
+
+
+@pytest.mark.parametrize("mpi", sorted(MPIS))
+def test_mpi_abort_ends_the_step(cluster, wd, apps, mpi):
+    jid, rec, out = batch(cluster, wd, "srun --mpi=%s %s abort 5\necho srun=$?\n" %
+                          (MPIS[mpi][0], apps[mpi]), "-N2", "-n4")
+    assert "rank 1: calling MPI_Abort(5)" in out, out
+    assert "srun=5" in out, out
+    rows = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
+                      "-o", "JobID,State,ExitCode", user=USER).out.split()
+    assert "%s.0|FAILED|5:0" % jid in rows, (rows, out)
+
+
+def test_rank_killed_by_a_signal_ends_the_step(cluster, wd, apps):
+    r = srun(cluster, wd, "--mpi=pmix", "-N2", "-n4", apps["openmpi"], "kill",
+             str(int(signal.SIGSEGV)))
+    assert r.rc == 128 + signal.SIGSEGV, r
+    assert re.search(r"task 1: (Segmentation fault|Killed|.*signal)", r.err), r
