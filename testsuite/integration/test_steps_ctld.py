@@ -271,6 +271,10 @@ def test_commands_show_steps(cluster, sess):
     rows = [l.split("|") for l in r.out.splitlines()[1:]]
     assert [x[0] for x in rows] == [str(jid), sid], r.out
     assert rows[1][1:5] == ["work", "CANCELLED", "0:15", "2"], r.out
+    r = cluster.ok("sacct", "-j", sid, "-P", "-n", "--format=JobID,JobName", user="sluicea")
+    assert r.out.split() == [sid + "|work"], r.out
+    r = cluster.run("sacct", "-j", "%d.x" % jid, user="sluicea")
+    assert r.rc != 0 and "Invalid job step id" in r.err, r
     r = cluster.ok("sacct", "-X", "-j", str(jid), "-P", "-n", "--format=JobID", user="sluicea")
     assert r.out.split() == [str(jid)], r.out
     r = cluster.ok("sacct", "--allocations", "-j", str(jid), "-P", "-n", "--format=JobID",
