@@ -20,6 +20,8 @@ struct sacct_opts {
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
+    json_t *plain_ids;    /* -j items naming jobs */
+    json_t *step_ids;     /* -j items naming steps (123.0, 123_4.batch): their rows only */
 };
 
 static const struct option long_opts[] = {
@@ -44,7 +46,7 @@ static void usage(FILE *out)
           "  -b, --brief             JobID, State and ExitCode only\n"
           "  -D, --duplicates        every attempt of a retried or requeued job\n"
           "  -E, --endtime=time      jobs eligible before this time\n"
-          "  -j, --jobs=job(.step)   comma separated list of job ids\n"
+          "  -j, --jobs=job(.step)   comma separated list of job ids (123.0: that step only)\n"
           "  -n, --noheader          no headers on output\n"
           "  -o, --format=fields     fields to show (JobID,JobName%30,...)\n"
           "  -p, --parsable          '|' separated, with a trailing '|'\n"
@@ -67,12 +69,46 @@ static json_t *req_array(json_t *req, const char *key)
     return arr;
 }
 
+/* -j 123,124.0,125_[1,3]: each item (commas inside brackets kept) is a job,
+ * or JOB.STEP: then the job is asked for and only that step's row shown. */
+static int opts_jobs(struct sacct_opts *o, const char *arg, sl_error_t *e)
+{
+    char *copy = strdup(arg), *item = copy;
+    int depth = 0, rc = 0;
+    for (char *p = copy;; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']')
+            depth--;
+        if ((*p != ',' || depth > 0) && *p)
+            continue;
+        int end = !*p;
+        *p = '\0';
+        char *dot = strrchr(item, '.');
+        if (*item) {
+            json_array_append_new(dot ? o->step_ids : o->plain_ids, json_string(item));
+            if (dot)
+                *dot = '\0';
+            if (dot && (!dot[1] || (strcmp(dot + 1, "batch") &&
+                                    strspn(dot + 1, "0123456789") != strlen(dot + 1))))
+                rc = sl_errprintf(e, "Invalid job step id %s.%s", item, dot + 1);
+            if (rc == 0)
+                rc = cmd_list_ids(item, req_array(o->req, "job_ids"), e);
+        }
+        if (end || rc < 0)
+            break;
+        item = p + 1;
+    }
+    free(copy);
+    return rc;
+}
+
 static void opts_list(struct sacct_opts *o, int c, const char *arg)
 {
     sl_error_t e;
     int rc = 0, all = 0;
     if (c == 'j')
-        rc = cmd_list_ids(arg, req_array(o->req, "job_ids"), &e);
+        rc = opts_jobs(o, arg, &e);
     else if (c == 'u')
         rc = cmd_list_users(arg, req_array(o->req, "users"), &e);
     else if (c == 's')
@@ -146,7 +182,7 @@ static void opts_finish(struct sacct_opts *o, int64_t now)
         json_array_append_new(req_array(o->req, "users"), json_string(cmd_username()));
     if (o->allusers)
         json_object_del(o->req, "users");
-    if (!o->allocations)
+    if (!o->allocations || json_array_size(o->step_ids))
         json_object_set_new(o->req, "steps", json_true());
 }
 
@@ -199,6 +235,30 @@ static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
     return out;
 }
 
+static int in_list(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (!strcmp(json_string_value(v), s))
+            return 1;
+    }
+    return 0;
+}
+
+/* With -j JOB.STEP items, a job's own row shows only when it is named too. */
+static int job_shown(const struct sacct_opts *o, const json_t *j)
+{
+    char label[96], raw[32], arr[32];
+    if (!json_array_size(o->step_ids))
+        return 1;
+    jobarray_id(j, 0, label, sizeof(label));
+    snprintf(raw, sizeof(raw), "%lld", (long long)cmd_int(j, "job_id"));
+    snprintf(arr, sizeof(arr), "%lld", (long long)cmd_int(j, "array_job_id"));
+    return in_list(o->plain_ids, label) || in_list(o->plain_ids, raw) ||
+           in_list(o->plain_ids, arr);
+}
+
 static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
                         int64_t now)
 {
@@ -212,10 +272,14 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
     json_array_foreach(jobs, i, j) {
         json_t *st;
         size_t k;
-        jobfmt_print_row(f, j, &ctx, stdout);
-        json_array_foreach(o->allocations ? NULL : json_object_get(j, "steps"), k, st) {
+        int whole = job_shown(o, j);
+        if (whole)
+            jobfmt_print_row(f, j, &ctx, stdout);
+        json_array_foreach(json_object_get(j, "steps"), k, st) {
             json_t *row = step_row(j, st);
-            jobfmt_print_row(f, row, &ctx, stdout);
+            if ((whole && !o->allocations) || in_list(o->step_ids, cmd_str(row, "step_label")) ||
+                in_list(o->step_ids, cmd_str(row, "job_id")))
+                jobfmt_print_row(f, row, &ctx, stdout);
             json_decref(row);
         }
     }
@@ -223,7 +287,8 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
 
 int main(int argc, char **argv)
 {
-    struct sacct_opts o = { .req = json_object(), .partitions = json_array() };
+    struct sacct_opts o = { .req = json_object(), .partitions = json_array(),
+                            .plain_ids = json_array(), .step_ids = json_array() };
     int64_t now = (int64_t)time(NULL);
     json_t *reply, *jobs;
     jobfmt_t *f;
@@ -250,6 +315,8 @@ int main(int argc, char **argv)
     json_decref(reply);
     json_decref(o.req);
     json_decref(o.partitions);
+    json_decref(o.plain_ids);
+    json_decref(o.step_ids);
     cmd_fini();
     return 0;
 }
