@@ -28,6 +28,8 @@ static const char *loglevel_show(const struct conf_key *k, const void *obj, char
 
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
+/* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
+static const char *const mpi_types[] = { "none", "pmix", "pmix_v4", "pmi1", "pmi2", NULL };
 
 #define OFF(field) offsetof(conf_t, field)
 
@@ -52,6 +54,9 @@ static const struct conf_key globals[] = {
       NULL, NULL, "scheduler plugin: sched/builtin (strict priority) or sched/backfill" },
     { "PriorityType", CT_CHOICE, OFF(priority_type), "priority/basic", 0, 0, priority_types,
       NULL, NULL, "priority plugin: priority/basic (submit order) or priority/multifactor" },
+    { "MpiDefault", CT_CHOICE, OFF(mpi_default), "none", 0, 0, mpi_types, NULL, NULL,
+      "MPI type of a step whose srun gives no --mpi: none, pmix (Open MPI and other PMIx "
+      "clients), pmi1 or pmi2 (MPICH's PMI-1 server)" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,

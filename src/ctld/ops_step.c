@@ -226,7 +226,11 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                                   (uint64_t)json_integer_value(json_object_get(q, "mem_mb")),
                                   json_is_true(json_object_get(q, "overlap")),
                                   tl ? json_integer_value(tl) : j->time_limit);
-    char *cred = step_grant(c, j, rec, mpi && *mpi ? mpi : "none", &e);
+    if (!mpi || !*mpi)
+        mpi = c->conf->mpi_default;
+    if (strcmp(mpi, "pmix_v4") == 0)
+        mpi = "pmix";
+    char *cred = step_grant(c, j, rec, mpi, &e);
     if (!cred) {
         json_decref(rec);
         conn_error(conn, id, "EIO", "cannot make the step's credential: %s", e.text);
@@ -234,13 +238,14 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     }
     j->next_step_id++;
     ctld_job_save(c, j);
-    json_t *reply = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:s}", "step_id",
+    json_t *reply = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:s, s:s}", "step_id",
                               json_object_get(rec, "step_id"), "nodes",
                               json_object_get(rec, "nodes"), "node_names",
                               json_object_get(rec, "node_names"), "tasks_per_node",
                               json_object_get(rec, "task_counts"), "ntasks",
                               json_object_get(rec, "ntasks"), "addrs",
-                              step_addrs(c, json_object_get(rec, "node_names")), "cred", cred);
+                              step_addrs(c, json_object_get(rec, "node_names")), "cred", cred,
+                              "mpi", mpi);
     free(cred);
     log_info("step %s created: %s tasks on %s", json_string_value(json_object_get(rec, "id")),
              json_string_value(json_object_get(rec, "tasks_per_node")),
