@@ -1,12 +1,10 @@
 /* step_mpi.c: host the step's MPI plugin (mpi_api.h): load it, give it the
  * step, carry its fences over the stream (FENCE up, FENCE_DONE down) and
  * its aborts (ABORT up). */
-#define _GNU_SOURCE
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <jansson.h>
 #include "log.h"
 #include "mpi_api.h"
@@ -152,38 +150,16 @@ int step_mpi_create(struct stepd *sd, sl_error_t *e)
     return 0;
 }
 
-/* Whether this node shares its host with other nodes (contribs/devcluster):
- * its name is not the host's. */
-static int node_is_not_host(const char *node)
-{
-    char host[256] = "";
-    gethostname(host, sizeof host - 1);
-    host[strcspn(host, ".")] = '\0';
-    return strcmp(host, node) != 0;
-}
-
-/* Without an MPI plugin the tasks may be Open MPI's own daemons (mpirun
- * starts orted with srun --mpi=none).  Nodes sharing a host would share
- * their shared-memory segments and crash (notes: "OpenMPI details that
- * bite"), so each such node's tasks get the step's own directory for them,
- * as mpi/pmix gives its ranks. */
-static char **none_task_env(struct stepd *sd)
-{
-    char **env = calloc(2, sizeof(char *));
-    if (!env)
-        abort();
-    if (node_is_not_host(sd->r->node_name) &&
-        asprintf(&env[0], "OMPI_MCA_btl_vader_backing_directory=%s", sd->tmpdir) < 0)
-        abort();
-    return env;
-}
-
 char **step_mpi_task_env(struct stepd *sd, uint32_t local, sl_error_t *e)
 {
     struct step_mpi *m = sd->mpi;
 
-    if (!m)
-        return none_task_env(sd);
+    if (!m) {
+        char **none = calloc(1, sizeof(char *));
+        if (!none)
+            abort();
+        return none;
+    }
     return m->ops->task_env(m->state, local, e);
 }
 
