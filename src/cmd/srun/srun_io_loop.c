@@ -167,8 +167,11 @@ static void loop_result(struct srun_io *io, struct io_result *r)
         if (status > r->exit_code)
             r->exit_code = status;
     }
-    if (io->abort_status > 0)
+    /* An abort's status is the step's: the signals that follow are ours. */
+    if (io->abort_status > 0) {
         r->exit_code = r->max_code = io->abort_status;
+        r->signal = 0;
+    }
     r->cancelled = io->cancelled;
     r->lost = io->lost;
     if (r->lost && !r->exit_code)
