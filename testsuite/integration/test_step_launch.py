@@ -406,51 +406,6 @@ def test_steps_end_with_their_job(cluster):
     assert res["exit"][0]["signal"] == signal.SIGTERM
 
 
-def test_restarted_sluiced_adopts_its_steps(cluster):
-    """A step keeps running across a restart of its node's sluiced, and the
-    new sluiced still ends it with its job."""
-    d = cluster.mkdir("adopt", user="sluicea")
-    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 600", user="sluicea", cwd=d)
-    cluster.wait_state(jid, "RUNNING", timeout=scaled(60))
-    node = cluster.job(jid)["NodeList"]
-    srun = Srun()
-    try:
-        cred = grant(cluster, jid, 0, nodes=(node,), tpn=(1,), job_nodes=node)
-        step_launch(cluster, node, cred, ["sh", "-c", "echo up; exec sleep 300"], srun, cwd=d)
-        c, _ = srun.accept(1)[node]
-        assert read_sframe(c)[2] == b"up\n"
-        cluster.restart(node)
-        wait_for(lambda: "step %d.0: sluicestepd-step" % jid in cluster.log(node).split(
-            "starting")[-1], scaled(60), "the restarted sluiced to adopt the step")
-        assert cluster.run(cluster.bin("scancel"), str(jid)).rc == 0
-        res = collect(c)
-    finally:
-        srun.close()
-    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
-
-
-def test_silent_node_steps_stop_at_the_lease_end(cluster, job):
-    """A hung sluiced renews no lease: the step's stepd reads the lease file
-    itself and stops its tasks.  Last of the cluster's tests: the job's node
-    goes DOWN."""
-    jid, d = job
-    srun = Srun()
-    pid = cluster.pid("n2")
-    try:
-        cred = grant(cluster, jid, next_step(), nodes=("n2",), tpn=(1,))
-        step_launch(cluster, "n2", cred, ["sleep", "300"], srun, cwd=d)
-        c, _ = srun.accept(1)["n2"]
-        os.kill(pid, signal.SIGSTOP)
-        try:
-            c.settimeout(scaled(60))
-            res = collect(c)
-        finally:
-            os.kill(pid, signal.SIGCONT)
-    finally:
-        srun.close()
-    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
-
-
 def run_fences(conns):
     """srun's side of an MPI step: join each fence of every node and answer
     FENCE_DONE; collect the rest as collect() does."""
@@ -559,6 +514,51 @@ def test_mpi_rank_killed_by_a_signal_aborts(cluster, job, mpi_app):
                                         "message": "task 1 was killed by signal 9"})], res
     assert res["n1"]["exit"][1]["signal"] == signal.SIGKILL
     assert len(res["n1"]["exit"]) + len(res["n2"]["exit"]) == 4
+
+
+def test_restarted_sluiced_adopts_its_steps(cluster):
+    """A step keeps running across a restart of its node's sluiced, and the
+    new sluiced still ends it with its job."""
+    d = cluster.mkdir("adopt", user="sluicea")
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 600", user="sluicea", cwd=d)
+    cluster.wait_state(jid, "RUNNING", timeout=scaled(60))
+    node = cluster.job(jid)["NodeList"]
+    srun = Srun()
+    try:
+        cred = grant(cluster, jid, 0, nodes=(node,), tpn=(1,), job_nodes=node)
+        step_launch(cluster, node, cred, ["sh", "-c", "echo up; exec sleep 300"], srun, cwd=d)
+        c, _ = srun.accept(1)[node]
+        assert read_sframe(c)[2] == b"up\n"
+        cluster.restart(node)
+        wait_for(lambda: "step %d.0: sluicestepd-step" % jid in cluster.log(node).split(
+            "starting")[-1], scaled(60), "the restarted sluiced to adopt the step")
+        assert cluster.run(cluster.bin("scancel"), str(jid)).rc == 0
+        res = collect(c)
+    finally:
+        srun.close()
+    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
+
+
+def test_silent_node_steps_stop_at_the_lease_end(cluster, job):
+    """A hung sluiced renews no lease: the step's stepd reads the lease file
+    itself and stops its tasks.  Last of the cluster's tests: the job's node
+    goes DOWN."""
+    jid, d = job
+    srun = Srun()
+    pid = cluster.pid("n2")
+    try:
+        cred = grant(cluster, jid, next_step(), nodes=("n2",), tpn=(1,))
+        step_launch(cluster, "n2", cred, ["sleep", "300"], srun, cwd=d)
+        c, _ = srun.accept(1)["n2"]
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            c.settimeout(scaled(60))
+            res = collect(c)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    finally:
+        srun.close()
+    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
 
 
 # ---- alloc_only, the stepd by itself
