@@ -8,6 +8,7 @@ import json
 import os
 import pwd
 import re
+import shutil
 import signal
 import socket
 import struct
@@ -403,6 +404,116 @@ def test_steps_end_with_their_job(cluster):
         srun.close()
     assert res["done"]
     assert res["exit"][0]["signal"] == signal.SIGTERM
+
+
+def run_fences(conns):
+    """srun's side of an MPI step: join each fence of every node and answer
+    FENCE_DONE; collect the rest as collect() does."""
+    import select
+    res = {n: {"out": {}, "err": {}, "exit": {}, "errors": [], "aborts": [], "done": False}
+           for n in conns}
+    fences = {}
+    socks = {c: n for n, (c, _) in conns.items()}
+    while not all(r["done"] for r in res.values()):
+        ready, _, _ = select.select([c for c, n in socks.items() if not res[n]["done"]], [], [],
+                                    scaled(120))
+        assert ready, "no frame from the nodes for a long time"
+        for c in ready:
+            n = socks[c]
+            typ, task, data = read_sframe(c)
+            assert typ is not None, "node %s closed its stream before NODE_DONE" % n
+            r = res[n]
+            if typ in (STDOUT, STDERR) and data:
+                key = "out" if typ == STDOUT else "err"
+                r[key][task] = r[key].get(task, b"") + data
+            elif typ == TASK_EXIT:
+                r["exit"][task] = json.loads(data)
+            elif typ == ERROR:
+                r["errors"].append((task, data.decode()))
+            elif typ == ABORT:
+                # As srun: the whole step ends.
+                r["aborts"].append((task, json.loads(data)))
+                for cc, _ in conns.values():
+                    try:
+                        send_sframe(cc, SIGNAL, ALL, struct.pack(">I", signal.SIGKILL))
+                    except OSError:
+                        pass
+            elif typ == NODE_DONE:
+                r["done"] = True
+            elif typ == FENCE:
+                seq = data[:4]
+                fences.setdefault(seq, {})[n] = data[4:]
+                if len(fences[seq]) == len(conns):
+                    blob = seq + b"".join(fences.pop(seq).values())
+                    for cc, _ in conns.values():
+                        send_sframe(cc, FENCE_DONE, 0, blob)
+    return res
+
+
+def pmix_plugin(cluster):
+    with open(cluster.conf) as f:
+        m = re.search(r"^PluginDir=(\S+)", f.read(), re.M)
+    for d in (m.group(1).split(":") if m else []):
+        if os.path.exists(os.path.join(d, "mpi_pmix.so")):
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def mpi_app(cluster):
+    if not pmix_plugin(cluster):
+        pytest.skip("no mpi/pmix plugin in PluginDir (plugins/mpi/pmix not built here)")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mpi",
+                       "mpi_app.c")
+    if not os.path.exists(src) or not shutil.which("mpicc"):
+        pytest.skip("no testsuite/mpi/mpi_app.c or no mpicc (openmpi-bin, libopenmpi-dev)")
+    d = cluster.mkdir("mpi")
+    exe = os.path.join(d, "mpi_app")
+    r = subprocess.run(["mpicc", "-o", exe, src], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=scaled(120))
+    assert r.returncode == 0, r.stdout
+    return exe
+
+
+def test_mpi_fences_through_the_stream(cluster, job, mpi_app):
+    """mpi/pmix in the step's stepd of two nodes, the test joining their
+    fences as srun does: 4 ranks wire up, allreduce and ring give the right
+    answers."""
+    jid, d = job
+    srun = Srun()
+    try:
+        cred = grant(cluster, jid, next_step(), tpn=(2, 2), mpi="pmix")
+        env = {"PATH": "/usr/bin:/bin", "OMPI_MCA_btl_tcp_if_include": "lo"}
+        for node in ("n1", "n2"):
+            rep = step_launch(cluster, node, cred, [mpi_app], srun, cwd=d, env=env)
+            assert rep.get("body") == {}, rep
+        res = run_fences(srun.accept(2))
+    finally:
+        srun.close()
+    out = b"".join(v for r in res.values() for v in r["out"].values()).decode()
+    assert "rank 0: ring ok" in out, (out, res)
+    assert out.count("allreduce ok") == 4, out
+    for r in res.values():
+        assert all(ex == {"exit_code": 0, "signal": 0, "core": 0} for ex in r["exit"].values())
+
+
+def test_mpi_rank_killed_by_a_signal_aborts(cluster, job, mpi_app):
+    """A rank killed by a signal: its node says ABORT (128 + the signal),
+    srun (here the test) kills the step everywhere, nothing hangs."""
+    jid, d = job
+    srun = Srun()
+    try:
+        cred = grant(cluster, jid, next_step(), tpn=(2, 2), mpi="pmix")
+        env = {"PATH": "/usr/bin:/bin", "OMPI_MCA_btl_tcp_if_include": "lo"}
+        for node in ("n1", "n2"):
+            step_launch(cluster, node, cred, [mpi_app, "kill", "9"], srun, cwd=d, env=env)
+        res = run_fences(srun.accept(2))
+    finally:
+        srun.close()
+    assert res["n1"]["aborts"] == [(1, {"status": 137,
+                                        "message": "task 1 was killed by signal 9"})], res
+    assert res["n1"]["exit"][1]["signal"] == signal.SIGKILL
+    assert len(res["n1"]["exit"]) + len(res["n2"]["exit"]) == 4
 
 
 def test_restarted_sluiced_adopts_its_steps(cluster):
