@@ -191,3 +191,18 @@ def test_unsatisfiable_allocation(cluster, wd):
     r = srun(cluster, wd, "-N9", "true")
     assert r.rc == 1, r
     assert r.err.startswith("srun: error: Unable to allocate resources: "), r
+
+
+def test_what_openmpi_passes_and_output_files(cluster, wd):
+    body = ("srun --ntasks-per-node=1 --kill-on-bad-exit --cpu_bind=none --nodes=2 "
+            "--nodelist=n[1-2] --ntasks=2 sh -c 'echo orted $SLURM_PROCID'\n"
+            "srun --mpi=none --cpu-bind=none -N1 -n1 echo mpi-none\n"
+            "srun -o 'f.%j.%s.%t' -n2 -N2 sh -c 'echo to-file $SLURM_PROCID'\n"
+            "cat f.*\n")
+    jid, out = batch(cluster, wd, body, "-N2", "-n2")
+    lines = out.splitlines()
+    assert sorted(lines[:2]) == ["orted 0", "orted 1"], out
+    assert lines[2] == "mpi-none", out
+    assert lines[3:] == ["to-file 0", "to-file 1"], out
+    assert sorted(f for f in os.listdir(wd) if f.startswith("f.%d." % jid)) == \
+        ["f.%d.2.0" % jid, "f.%d.2.1" % jid]
