@@ -223,6 +223,10 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
     } else if (!(io = io_create(grant, job_id, step_id, &opts, sigfd, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
     } else {
+        if (json_integer_value(json_object_get(o->local, "verbose")) > 0 && !opts.quiet)
+            fprintf(stderr, "srun: StepId=%lld.%d: %lld tasks on nodes %s; I/O at %s:%d\n",
+                    (long long)job_id, step_id, (long long)cmd_int(grant, "ntasks"),
+                    cmd_str(grant, "nodes"), io_host(io), io_port(io));
         launch = launch_body(o, grant, step, env, io, stdin_t, mp_text);
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
