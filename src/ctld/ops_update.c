@@ -258,6 +258,12 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         jobs = kept;
     }
     acct_trim_arrays(jobs);
+    if (json_is_true(json_object_get(q, "steps"))) {
+        json_array_foreach(jobs, i, v) {
+            json_int_t jid = json_integer_value(json_object_get(v, "job_id"));
+            json_object_set_new(v, "steps", db_steps_of(c->db, (uint32_t)jid));
+        }
+    }
     if (json_is_true(json_object_get(q, "duplicates")))
         db_attempts_append(c->db, jobs);
     conn_reply(conn, id, json_pack("{s:o}", "jobs", jobs));

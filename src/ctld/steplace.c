@@ -46,25 +46,52 @@ static size_t node_order(size_t nnodes, const struct steplace_req *r, size_t *or
     return n;
 }
 
-/* -N given (or implied): N nodes, n tasks spread evenly, the first chosen
- * nodes one more. */
+/* -N given (or implied): N nodes, n tasks spread evenly: `extra` of them
+ * run one more.  The nodes named by -w are taken first, then, in allocation
+ * order, nodes that can run one more while such are still needed, then any
+ * that hold the even share; the nodes running one more are the first ones
+ * able to, so ranks stay block-wise in node order. */
 static int place_even(size_t nnodes, const struct steplace_req *r, const struct caps *k,
                       uint32_t n, uint32_t N, const size_t *order, size_t norder,
                       uint32_t *tasks)
 {
-    uint32_t base = n / N, extra = n % N, chosen = 0;
-    for (size_t o = 0; o < norder && chosen < N; o++) {
-        size_t i = order[o];
-        uint32_t share = base + (chosen < extra);
-        if (node_max_tasks(r, k, i) >= share) {
-            tasks[i] = share;
+    uint32_t base = n / N, extra = n % N, chosen = 0, plus = 0;
+    unsigned char *pick = calloc(nnodes + 1, 1);
+    int rc = -1;
+    if (!pick)
+        return -1;
+    for (size_t o = 0; o < norder && wanted(r, order[o]); o++) {
+        uint32_t cap = node_max_tasks(r, k, order[o]);
+        if (cap < base)
+            goto out;
+        pick[order[o]] = 1;
+        chosen++;
+        plus += cap > base;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t o = 0; o < norder && chosen < N; o++) {
+            size_t i = order[o];
+            uint32_t cap = node_max_tasks(r, k, i);
+            if (pick[i] || cap < base || (pass == 0 && (cap == base || plus >= extra)))
+                continue;
+            pick[i] = 1;
             chosen++;
-        } else if (wanted(r, i)) {
-            return -1;
+            plus += cap > base;
         }
     }
-    (void)nnodes;
-    return chosen == N ? 0 : -1;
+    if (chosen < N || plus < extra)
+        goto out;
+    for (size_t i = 0; i < nnodes; i++) {
+        if (!pick[i])
+            continue;
+        int more = extra && node_max_tasks(r, k, i) > base;
+        tasks[i] = base + (uint32_t)more;
+        extra -= (uint32_t)more;
+    }
+    rc = 0;
+out:
+    free(pick);
+    return rc;
 }
 
 /* Only -n: the fewest nodes, each filled before the next (block). */

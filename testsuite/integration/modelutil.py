@@ -106,9 +106,10 @@ def squeue(cluster, *args):
 
 
 def sacct_rows(cluster, jid, fields="JobID,State,ExitCode", extra=()):
-    """sacct -P -j JID rows (all of them: tasks, attempts with -D in extra)."""
+    """sacct -X -P -j JID rows (all of them: tasks, attempts with -D in extra; no
+    step rows)."""
     from conftest import parse_pipe
-    r = cluster.run([cluster.bin("sacct"), "-P", "-j", str(jid), "--format=" + fields]
+    r = cluster.run([cluster.bin("sacct"), "-X", "-P", "-j", str(jid), "--format=" + fields]
                     + list(extra))
     assert r.rc == 0, r
     return parse_pipe(r.out)

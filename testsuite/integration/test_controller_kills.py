@@ -150,7 +150,7 @@ def test_resent_result_of_an_earlier_attempt_is_ignored(cluster_factory):
     node.ended(jid, 1, 0)
     j = c.wait_state(jid, ("COMPLETED", "FAILED", "CANCELLED"))
     assert j["JobState"] == "COMPLETED" and j["Restarts"] == "1", j
-    r = c.ok(c.bin("sacct"), "-D", "-P", "-n", "-j", str(jid), "--format=State,ExitCode")
+    r = c.ok(c.bin("sacct"), "-X", "-D", "-P", "-n", "-j", str(jid), "--format=State,ExitCode")
     assert r.out.split() == ["REQUEUED|3:0", "COMPLETED|0:0"], r.out
     node.s.close()
 
@@ -181,6 +181,6 @@ def test_reconcile_settles_only_the_attempt_the_node_lacked(cluster_factory):
     node.ended(jid, 1, 0)
     j = c.wait_state(jid, ("COMPLETED", "FAILED", "CANCELLED", "NODE_FAIL"))
     assert j["JobState"] == "COMPLETED" and j["Restarts"] == "1", j
-    r = c.ok(c.bin("sacct"), "-D", "-P", "-n", "-j", str(jid), "--format=State")
+    r = c.ok(c.bin("sacct"), "-X", "-D", "-P", "-n", "-j", str(jid), "--format=State")
     assert r.out.split() == ["REQUEUED", "COMPLETED"], r.out
     node.s.close()

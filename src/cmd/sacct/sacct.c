@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmdutil.h"
+#include "jobarray.h"
 #include "parse.h"
 #include "sacct.h"
 
@@ -15,10 +16,12 @@
 #define FIELDS_BRIEF "JobID,State,ExitCode"
 
 struct sacct_opts {
-    int noheader, json, allusers, parsable, trailing;
+    int noheader, json, allusers, parsable, trailing, allocations;
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
+    json_t *plain_ids;    /* -j items naming jobs */
+    json_t *step_ids;     /* -j items naming steps (123.0, 123_4.batch): their rows only */
 };
 
 static const struct option long_opts[] = {
@@ -43,7 +46,7 @@ static void usage(FILE *out)
           "  -b, --brief             JobID, State and ExitCode only\n"
           "  -D, --duplicates        every attempt of a retried or requeued job\n"
           "  -E, --endtime=time      jobs eligible before this time\n"
-          "  -j, --jobs=job(.step)   comma separated list of job ids\n"
+          "  -j, --jobs=job(.step)   comma separated list of job ids (123.0: that step only)\n"
           "  -n, --noheader          no headers on output\n"
           "  -o, --format=fields     fields to show (JobID,JobName%30,...)\n"
           "  -p, --parsable          '|' separated, with a trailing '|'\n"
@@ -52,7 +55,7 @@ static void usage(FILE *out)
           "  -S, --starttime=time    jobs eligible after this time (default: today 00:00)\n"
           "  -s, --state=states      jobs in these states only\n"
           "  -u, --user=users        jobs of these users\n"
-          "  -X, --allocations       allocations only (no steps are recorded yet)\n"
+          "  -X, --allocations       allocations only: no step rows (ID.batch, ID.0, ...)\n"
           "      --json              print the job records as JSON\n"
           "  -V, --version           output version information and exit\n"
           "  -h, --help              show this help message\n", out);
@@ -66,12 +69,46 @@ static json_t *req_array(json_t *req, const char *key)
     return arr;
 }
 
+/* -j 123,124.0,125_[1,3]: each item (commas inside brackets kept) is a job,
+ * or JOB.STEP: then the job is asked for and only that step's row shown. */
+static int opts_jobs(struct sacct_opts *o, const char *arg, sl_error_t *e)
+{
+    char *copy = strdup(arg), *item = copy;
+    int depth = 0, rc = 0;
+    for (char *p = copy;; p++) {
+        if (*p == '[')
+            depth++;
+        else if (*p == ']')
+            depth--;
+        if ((*p != ',' || depth > 0) && *p)
+            continue;
+        int end = !*p;
+        *p = '\0';
+        char *dot = strrchr(item, '.');
+        if (*item) {
+            json_array_append_new(dot ? o->step_ids : o->plain_ids, json_string(item));
+            if (dot)
+                *dot = '\0';
+            if (dot && (!dot[1] || (strcmp(dot + 1, "batch") &&
+                                    strspn(dot + 1, "0123456789") != strlen(dot + 1))))
+                rc = sl_errprintf(e, "Invalid job step id %s.%s", item, dot + 1);
+            if (rc == 0)
+                rc = cmd_list_ids(item, req_array(o->req, "job_ids"), e);
+        }
+        if (end || rc < 0)
+            break;
+        item = p + 1;
+    }
+    free(copy);
+    return rc;
+}
+
 static void opts_list(struct sacct_opts *o, int c, const char *arg)
 {
     sl_error_t e;
     int rc = 0, all = 0;
     if (c == 'j')
-        rc = cmd_list_ids(arg, req_array(o->req, "job_ids"), &e);
+        rc = opts_jobs(o, arg, &e);
     else if (c == 'u')
         rc = cmd_list_users(arg, req_array(o->req, "users"), &e);
     else if (c == 's')
@@ -100,7 +137,8 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'r': cmd_list_strs(optarg, o->partitions); break;
         case 'J': o->json = 1; break;
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
-        case 'X': case 'L': break;   /* no steps, one cluster: nothing to change */
+        case 'X': o->allocations = 1; break;
+        case 'L': break;   /* one cluster: nothing to change */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
@@ -144,6 +182,43 @@ static void opts_finish(struct sacct_opts *o, int64_t now)
         json_array_append_new(req_array(o->req, "users"), json_string(cmd_username()));
     if (o->allusers)
         json_object_del(o->req, "users");
+    if (!o->allocations || json_array_size(o->step_ids))
+        json_object_set_new(o->req, "steps", json_true());
+}
+
+/* A step as a row of the job table: the keys sacct's fields read.  As in
+ * Slurm, a step row leaves User and Partition empty and shows the job's
+ * account. */
+static json_t *step_row(const json_t *job, const json_t *step)
+{
+    char id[96], raw[64];
+    json_t *sid = json_object_get(step, "step_id");
+    jobarray_id(job, 0, id, sizeof(id));
+    size_t used = strlen(id);
+    if (json_is_integer(sid)) {
+        snprintf(id + used, sizeof(id) - used, ".%lld", (long long)json_integer_value(sid));
+        snprintf(raw, sizeof(raw), "%lld.%lld", (long long)cmd_int(job, "job_id"),
+                 (long long)json_integer_value(sid));
+    } else {
+        snprintf(id + used, sizeof(id) - used, ".%s", json_string_value(sid));
+        snprintf(raw, sizeof(raw), "%lld.%s", (long long)cmd_int(job, "job_id"),
+                 json_string_value(sid));
+    }
+    return json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
+                     " s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
+                     "step_label", id, "job_id", raw, "name", json_object_get(step, "name"),
+                     "account", json_object_get(job, "account"), "num_cpus",
+                     json_object_get(step, "cpus"), "num_nodes",
+                     json_object_get(step, "num_nodes"), "num_tasks",
+                     json_object_get(step, "ntasks"), "nodes", json_object_get(step, "nodes"),
+                     "slurm_state", json_object_get(step, "state"), "exit_code",
+                     json_object_get(step, "exit_code"), "exit_signal",
+                     json_object_get(step, "exit_signal"), "start_time",
+                     json_object_get(step, "start_time"), "submit_time",
+                     json_object_get(step, "start_time"), "eligible_time",
+                     json_object_get(step, "start_time"), "end_time",
+                     json_object_get(step, "end_time"), "uid", json_object_get(job, "uid"),
+                     "gid", json_object_get(job, "gid"));
 }
 
 static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
@@ -160,6 +235,30 @@ static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
     return out;
 }
 
+static int in_list(json_t *list, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v) {
+        if (!strcmp(json_string_value(v), s))
+            return 1;
+    }
+    return 0;
+}
+
+/* With -j JOB.STEP items, a job's own row shows only when it is named too. */
+static int job_shown(const struct sacct_opts *o, const json_t *j)
+{
+    char label[96], raw[32], arr[32];
+    if (!json_array_size(o->step_ids))
+        return 1;
+    jobarray_id(j, 0, label, sizeof(label));
+    snprintf(raw, sizeof(raw), "%lld", (long long)cmd_int(j, "job_id"));
+    snprintf(arr, sizeof(arr), "%lld", (long long)cmd_int(j, "array_job_id"));
+    return in_list(o->plain_ids, label) || in_list(o->plain_ids, raw) ||
+           in_list(o->plain_ids, arr);
+}
+
 static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
                         int64_t now)
 {
@@ -170,13 +269,26 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
         jobfmt_set_parsable(f, "|", o->trailing);
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
-    json_array_foreach(jobs, i, j)
-        jobfmt_print_row(f, j, &ctx, stdout);
+    json_array_foreach(jobs, i, j) {
+        json_t *st;
+        size_t k;
+        int whole = job_shown(o, j);
+        if (whole)
+            jobfmt_print_row(f, j, &ctx, stdout);
+        json_array_foreach(json_object_get(j, "steps"), k, st) {
+            json_t *row = step_row(j, st);
+            if ((whole && !o->allocations) || in_list(o->step_ids, cmd_str(row, "step_label")) ||
+                in_list(o->step_ids, cmd_str(row, "job_id")))
+                jobfmt_print_row(f, row, &ctx, stdout);
+            json_decref(row);
+        }
+    }
 }
 
 int main(int argc, char **argv)
 {
-    struct sacct_opts o = { .req = json_object(), .partitions = json_array() };
+    struct sacct_opts o = { .req = json_object(), .partitions = json_array(),
+                            .plain_ids = json_array(), .step_ids = json_array() };
     int64_t now = (int64_t)time(NULL);
     json_t *reply, *jobs;
     jobfmt_t *f;
@@ -203,6 +315,8 @@ int main(int argc, char **argv)
     json_decref(reply);
     json_decref(o.req);
     json_decref(o.partitions);
+    json_decref(o.plain_ids);
+    json_decref(o.step_ids);
     cmd_fini();
     return 0;
 }

@@ -21,7 +21,14 @@ GET(get_state)
 
 /* Array tasks as 123_7; an array's record for tasks that never started
  * (cancelled before their turn) as 123_[5-9999]. */
-GET(get_jobid) { jobarray_id(r, 0, buf, len); }
+GET(get_jobid)
+{
+    const char *step = json_string_value(json_object_get(r, "step_label"));
+    if (step)
+        snprintf(buf, len, "%s", step);     /* a step row: 123.batch, 123_4.0 */
+    else
+        jobarray_id(r, 0, buf, len);
+}
 
 GET(get_exitcode)
 {

@@ -13,6 +13,7 @@
 struct scancel_opts {
     int verbose, quiet, signal;
     json_t *req;    /* the job_cancel body */
+    json_t *steps;  /* [job, step] of each JOBID.STEP given: one job_cancel each */
 };
 
 static const struct option long_opts[] = {
@@ -29,9 +30,10 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: scancel [OPTIONS] [job_id[_task | _[tasks]]...]\n"
+    fputs("Usage: scancel [OPTIONS] [job_id[_task | _[tasks] | .step]...]\n"
           "  job ids: 123 (a job, or a whole array), 123_7 (one array task),\n"
-          "           '123_[1-3,9]' (some tasks; quote the brackets from the shell)\n"
+          "           '123_[1-3,9]' (some tasks; quote the brackets from the shell),\n"
+          "           123.4 (one job step: srun's)\n"
           "  -n, --name=job_name     act only on jobs with this name\n"
           "  -p, --partition=part    act only on jobs in this partition\n"
           "  -Q, --quiet             disable warnings\n"
@@ -67,6 +69,21 @@ static void opt_states(json_t *req, const char *arg)
         json_object_del(req, "states");
 }
 
+/* JOBID.STEP: 1 when arg names a step (kept in o->steps), 0 otherwise. */
+static int opt_step(struct scancel_opts *o, const char *arg)
+{
+    const char *dot = strchr(arg, '.');
+    char *end;
+    if (!dot)
+        return 0;
+    long long job = strtoll(arg, &end, 10), step = strtoll(dot + 1, NULL, 10);
+    if (end != dot || job <= 0 || !dot[1] || strspn(dot + 1, "0123456789") != strlen(dot + 1))
+        cmd_die("Invalid job step id %s (JOBID.STEP, STEP a number)", arg);
+    json_array_append_new(o->steps, json_pack("[I, I, s]", (json_int_t)job, (json_int_t)step,
+                                              arg));
+    return 1;
+}
+
 static void opts_parse(struct scancel_opts *o, int argc, char **argv)
 {
     sl_error_t e;
@@ -96,11 +113,17 @@ static void opts_parse(struct scancel_opts *o, int argc, char **argv)
         }
     }
     for (int i = optind; i < argc; i++)
-        if (cmd_list_ids(argv[i], ids, &e) < 0)
+        if (!opt_step(o, argv[i]) && cmd_list_ids(argv[i], ids, &e) < 0)
             cmd_die("Invalid job id %s", argv[i]);
     if (json_array_size(ids))
         json_object_set(o->req, "job_ids", ids);
     json_decref(ids);
+    if (json_array_size(o->steps) && (json_object_size(o->req) == 0 ||
+                                      (json_object_size(o->req) == 1 &&
+                                       json_object_get(o->req, "signal"))))
+        return;     /* only steps */
+    if (json_array_size(o->steps) && !json_object_get(o->req, "job_ids"))
+        cmd_die("a job step (JOBID.STEP) cannot be combined with -u, -n, -t or -p");
     if (json_object_size(o->req) == 0 ||
         (json_object_size(o->req) == 1 && json_object_get(o->req, "signal")))
         cmd_die("No job identification provided");
@@ -123,8 +146,11 @@ static int report(const struct scancel_opts *o, const json_t *reply)
         json_t *id = json_object_get(v, "job_id");
         char idbuf[64];
         jobfmt_value(id, idbuf, sizeof(idbuf));
-        fprintf(stderr, "scancel: error: %s job error on job id %s: %s\n",
-                o->signal ? "Signal" : "Kill", idbuf, cmd_str(v, "message"));
+        if (json_object_get(v, "step"))
+            snprintf(idbuf, sizeof(idbuf), "%s", cmd_str(v, "step"));
+        fprintf(stderr, "scancel: error: %s job error on %s id %s: %s\n",
+                o->signal ? "Signal" : "Kill", json_object_get(v, "step") ? "step" : "job",
+                idbuf, cmd_str(v, "message"));
         rc = 1;
     }
     return rc;
@@ -132,15 +158,33 @@ static int report(const struct scancel_opts *o, const json_t *reply)
 
 int main(int argc, char **argv)
 {
-    struct scancel_opts o = { .req = json_object() };
-    json_t *reply;
-    int rc;
+    struct scancel_opts o = { .req = json_object(), .steps = json_array() };
+    json_t *reply, *st;
+    size_t i;
+    int rc = 0;
     cmd_init("scancel");
     cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
-    reply = cmd_call("job_cancel", json_incref(o.req));
-    rc = report(&o, reply);
-    json_decref(reply);
+    json_array_foreach(o.steps, i, st) {
+        json_t *body = json_pack("{s:[O], s:O}", "job_ids", json_array_get(st, 0), "step_id",
+                                 json_array_get(st, 1));
+        if (o.signal)
+            json_object_set_new(body, "signal", json_integer(o.signal));
+        reply = cmd_call("job_cancel", body);
+        if (o.verbose && json_array_size(json_object_get(reply, "done")))
+            fprintf(stderr, "scancel: %s step %s\n", o.signal ? "Signalling" : "Terminating",
+                    json_string_value(json_array_get(st, 2)));
+        json_t *errs = json_pack("{s:[], s:O}", "done", "errors", json_object_get(reply, "errors"));
+        rc |= report(&o, errs);
+        json_decref(errs);
+        json_decref(reply);
+    }
+    if (json_object_get(o.req, "job_ids") || json_object_size(o.req) > (o.signal ? 1u : 0u)) {
+        reply = cmd_call("job_cancel", json_incref(o.req));
+        rc |= report(&o, reply);
+        json_decref(reply);
+    }
+    json_decref(o.steps);
     json_decref(o.req);
     cmd_fini();
     return rc;

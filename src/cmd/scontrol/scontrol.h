@@ -28,6 +28,7 @@ int scontrol_update_policy(int argc, char **argv);
 
 /* show ENTITY [ARG]: arg may be NULL. */
 int scontrol_show_job(const struct scontrol_opts *o, const char *id);
+int scontrol_show_step(const struct scontrol_opts *o, const char *id);
 int scontrol_show_jobdef(const struct scontrol_opts *o, const char *name);
 int scontrol_show_queue(const struct scontrol_opts *o, const char *name);
 int scontrol_show_policy(const struct scontrol_opts *o, const char *name);

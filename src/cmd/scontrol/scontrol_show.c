@@ -207,6 +207,7 @@ static const struct {
     int (*fn)(const struct scontrol_opts *o, const char *arg);
 } entities[] = {
     { { "job", "jobs", NULL }, scontrol_show_job },
+    { { "step", "steps", NULL }, scontrol_show_step },
     { { "jobdefinition", "jobdefinitions", "jobdef" }, scontrol_show_jobdef },
     { { "node", "nodes", "nodename" }, show_nodes },
     { { "partition", "partitions", "part" }, show_parts },
@@ -220,7 +221,7 @@ static const struct {
 int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
 {
     if (argc < 1)
-        cmd_die("show what? (job, node, partition, queue, policy, config, hostnames, "
+        cmd_die("show what? (job, step, node, partition, queue, policy, config, hostnames, "
                 "hostlist, jobdefinition)");
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)

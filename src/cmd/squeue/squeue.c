@@ -16,8 +16,8 @@
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
 struct squeue_opts {
-    int noheader, json, longfmt, start, all_states, expand;
-    const char *format, *Format, *name;
+    int noheader, json, longfmt, start, all_states, expand, steps;
+    const char *format, *Format, *name, *step_list;
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
 };
@@ -31,6 +31,7 @@ static const struct option long_opts[] = {
     { "long", no_argument, NULL, 'l' },       { "all", no_argument, NULL, 'a' },
     { "array", no_argument, NULL, 'r' },      { "verbose", no_argument, NULL, 'v' },
     { "json", no_argument, NULL, 'J' },       { "start", no_argument, NULL, 'S' },
+    { "steps", optional_argument, NULL, 's' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -48,6 +49,7 @@ static void usage(FILE *out)
           "  -O, --Format=format    format specification by field name (JobID,Name:20)\n"
           "  -p, --partition=part(s) comma separated list of partitions or queues to view\n"
           "  -r, --array            one line per array task (pending tasks too)\n"
+          "  -s, --steps[=steps]    running job steps (123.0, or a job's: 123) instead of jobs\n"
           "      --start            print expected start times of pending jobs\n"
           "  -t, --states=state(s)  comma separated list of states to view, or all\n"
           "  -u, --user=user_name(s) comma separated list of users to view\n"
@@ -75,7 +77,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:larvV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:larvVs::", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
@@ -100,6 +102,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'J': o->json = 1; break;
         case 'S': o->start = 1; break;
         case 'r': o->expand = 1; break;
+        case 's': o->steps = 1; o->step_list = optarg; break;
         case 'a': case 'v': break;   /* accepted; nothing to change */
         case 'H': usage(stdout); cmd_fini(); exit(0);
         case 'U': fputs("Usage: squeue [OPTIONS]\n", stdout); exit(0);
@@ -341,6 +344,15 @@ int main(int argc, char **argv)
     cmd_init("squeue");
     cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
+    if (o.steps) {
+        if (o.json || o.Format || o.start || o.longfmt)
+            cmd_die("--steps takes -o formats only (not --json, -O, --start or -l)");
+        squeue_steps(o.step_list, o.req, o.noheader, o.format);
+        json_decref(o.req);
+        json_decref(o.parts);
+        cmd_fini();
+        return 0;
+    }
     f = opts_format(&o);   /* a bad format is reported before connecting */
     ids = json_object_get(o.req, "job_ids");
     /* 100,000 rows are a million small writes: buffer them in large

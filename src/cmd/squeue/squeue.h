@@ -89,4 +89,8 @@ void squeue_cell(const struct jobfmt_field *fd, const void *row, const void *ctx
 /* The keys the format's columns read. */
 sq_keys_t squeue_format_keys(const jobfmt_t *f);
 
+/* squeue -s (squeue_steps.c): list (--steps=LIST) may be NULL; req holds
+ * -j/-u.  Prints the table and returns 0. */
+int squeue_steps(const char *list, json_t *req, int noheader, const char *format);
+
 #endif
