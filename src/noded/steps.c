@@ -100,7 +100,14 @@ static void step_gone(jobs_t *js, struct step *s)
 
     if (s->is_child && waitpid(s->pid, &ws, WNOHANG) == s->pid)
         clean = WIFEXITED(ws);
-    if (!clean) {
+    if (!s->is_child) {
+        /* Adopted after a restart: its exit status is not ours to see, so
+         * sweep its session in any case (nothing is there after a clean end). */
+        int killed = leftovers_kill(s->pid, 0, keep_stepd, js);
+        log_info("step %llu.%lld: ended (adopted sluicestepd-step %ld; %d leftover processes "
+                 "killed)", (unsigned long long)s->job_id, (long long)s->step_id, (long)s->pid,
+                 killed < 0 ? 0 : killed);
+    } else if (!clean) {
         int killed = leftovers_kill(s->pid, 0, keep_stepd, js);
         log_warn("step %llu.%lld: sluicestepd-step %ld ended without cleaning up; %d leftover "
                  "processes killed", (unsigned long long)s->job_id, (long long)s->step_id,

@@ -30,7 +30,9 @@ KEY = "ab" * 32
 
 @pytest.fixture(scope="module")
 def cluster(cluster_factory, users):
-    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\n")
+    # A short lease, so that a silent node's steps stop within the tests.
+    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\nNodeTimeout=10\n"
+                           "HeartbeatInterval=1\n")
 
 
 def conf_ports(cluster):
@@ -403,6 +405,51 @@ def test_steps_end_with_their_job(cluster):
     assert res["exit"][0]["signal"] == signal.SIGTERM
 
 
+def test_restarted_sluiced_adopts_its_steps(cluster):
+    """A step keeps running across a restart of its node's sluiced, and the
+    new sluiced still ends it with its job."""
+    d = cluster.mkdir("adopt", user="sluicea")
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 600", user="sluicea", cwd=d)
+    cluster.wait_state(jid, "RUNNING", timeout=scaled(60))
+    node = cluster.job(jid)["NodeList"]
+    srun = Srun()
+    try:
+        cred = grant(cluster, jid, 0, nodes=(node,), tpn=(1,), job_nodes=node)
+        step_launch(cluster, node, cred, ["sh", "-c", "echo up; exec sleep 300"], srun, cwd=d)
+        c, _ = srun.accept(1)[node]
+        assert read_sframe(c)[2] == b"up\n"
+        cluster.restart(node)
+        wait_for(lambda: "step %d.0: sluicestepd-step" % jid in cluster.log(node).split(
+            "starting")[-1], scaled(60), "the restarted sluiced to adopt the step")
+        assert cluster.run(cluster.bin("scancel"), str(jid)).rc == 0
+        res = collect(c)
+    finally:
+        srun.close()
+    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
+
+
+def test_silent_node_steps_stop_at_the_lease_end(cluster, job):
+    """A hung sluiced renews no lease: the step's stepd reads the lease file
+    itself and stops its tasks.  Last of the cluster's tests: the job's node
+    goes DOWN."""
+    jid, d = job
+    srun = Srun()
+    pid = cluster.pid("n2")
+    try:
+        cred = grant(cluster, jid, next_step(), nodes=("n2",), tpn=(1,))
+        step_launch(cluster, "n2", cred, ["sleep", "300"], srun, cwd=d)
+        c, _ = srun.accept(1)["n2"]
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            c.settimeout(scaled(60))
+            res = collect(c)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+    finally:
+        srun.close()
+    assert res["done"] and res["exit"][0]["signal"] == signal.SIGTERM
+
+
 # ---- alloc_only, the stepd by itself
 
 STEPD = os.path.join(BUILD, "src", "stepd", "sluicestepd")
@@ -425,8 +472,12 @@ def test_alloc_only_holds_until_terminated():
                      "the holder started")
             with open(os.path.join(jobdir, "job.pid")) as f:
                 holder = int(f.read())
-            with open("/proc/%d/status" % holder) as f:
-                assert re.search(r"^Uid:\s+%d\b" % pw.pw_uid, f.read(), re.M)
+
+            def holder_is_user():
+                with open("/proc/%d/status" % holder) as f:
+                    return re.search(r"^Uid:\s+%d\b" % pw.pw_uid, f.read(), re.M)
+            # The holder becomes the user after the stepd has written its pid.
+            wait_for(holder_is_user, scaled(30), "the holder running as sluicea")
             assert p.poll() is None and not os.path.exists(os.path.join(jobdir, "script"))
             p.send_signal(signal.SIGTERM)
             assert p.wait(timeout=scaled(30)) == 0
