@@ -260,8 +260,12 @@ static void conn_abort(struct srun_io *io, int node, uint32_t task, const struct
     json_t *j = json_loadb((const char *)f->data, f->len, 0, NULL);
     int status = (int)json_integer_value(json_object_get(j, "status"));
     const char *msg = json_string_value(json_object_get(j, "message"));
-    fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
-            io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
+    if (task == STEPIO_ALL_TASKS)   /* the stepd does not say which task */
+        fprintf(stderr, "srun: error: %s: a task aborted the step with status %d%s%s\n",
+                io->nodes[node].name, status, msg && *msg ? ": " : "", msg ? msg : "");
+    else
+        fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
+                io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
     json_decref(j);
     if (io->abort_status < 0)
         io->abort_status = status;
