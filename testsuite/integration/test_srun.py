@@ -206,3 +206,17 @@ def test_what_openmpi_passes_and_output_files(cluster, wd):
     assert lines[3:] == ["to-file 0", "to-file 1"], out
     assert sorted(f for f in os.listdir(wd) if f.startswith("f.%d." % jid)) == \
         ["f.%d.2.0" % jid, "f.%d.2.1" % jid]
+
+
+def test_input_file_and_export(cluster, wd):
+    path = os.path.join(wd, "in.txt")
+    with open(path, "w") as f:
+        f.write("from-file\n")
+    os.chmod(path, 0o644)
+    r = srun(cluster, wd, "-n2", "-N2", "-l", "-i", "in.txt", "sh", "-c", 'read x; echo "$x"')
+    assert r.rc == 0 and sorted(r.out.splitlines()) == ["0: from-file", "1: from-file"], r
+    r = srun(cluster, wd, "-n1", "--export=NONE,ONLY=1", "sh", "-c",
+             'echo "${ONLY}-${OTHER:-none}-${SLURM_PROCID}"', env={"OTHER": "x"})
+    assert r.rc == 0 and r.out == "1-none-0\n", r
+    r = srun(cluster, wd, "-n1", "-i", "no-such-file", "true")
+    assert r.rc == 1 and "Invalid --input specification: 'no-such-file'" in r.err, r
