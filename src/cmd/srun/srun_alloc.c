@@ -161,9 +161,18 @@ json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id)
         return NULL;
     }
     if (alloc_wait_loop(&w, pfd[0], sigfd, prog, quiet, pending) < 0) {
-        /* the waiter may stay blocked: the process exits without it */
-        pthread_detach(th);
+        /* The cancel ends the waiter's call (the job ended first); w is on
+         * this stack, so the thread must be done before it goes. */
+        struct pollfd p = { pfd[0], POLLIN, 0 };
         close(sigfd);
+        if (poll(&p, 1, 30000) <= 0) {
+            fprintf(stderr, "%s: error: job_alloc_wait did not return\n", prog);
+            _exit(1);
+        }
+        pthread_join(th, NULL);
+        json_decref(w.reply);
+        close(pfd[0]);
+        close(pfd[1]);
         return NULL;
     }
     pthread_join(th, NULL);
