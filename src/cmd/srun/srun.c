@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmdutil.h"
@@ -92,8 +93,9 @@ static int stdin_task(const jobopt_t *o)
     const char *in = jobopt_str(o, "input");
     char *end;
     long v;
-    if (!in)
-        return 0;
+    if (!in)   /* from a terminal only in the foreground: in the background
+                * reading it would stop srun (SIGTTIN), as Slurm avoids too */
+        return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp() ? -2 : 0;
     if (!strcasecmp(in, "all"))
         return -1;
     if (!strcasecmp(in, "none"))
