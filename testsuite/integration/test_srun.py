@@ -220,3 +220,23 @@ def test_input_file_and_export(cluster, wd):
     assert r.rc == 0 and r.out == "1-none-0\n", r
     r = srun(cluster, wd, "-n1", "-i", "no-such-file", "true")
     assert r.rc == 1 and "Invalid --input specification: 'no-such-file'" in r.err, r
+
+
+def test_controller_restart_while_step_runs(cluster, wd):
+    p = subprocess.Popen([cluster.bin("srun"), "-n1", "sh", "-c",
+                          "echo started; sleep 5; echo finished"],
+                         cwd=wd, env=cluster.env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, user=USER)
+    try:
+        assert p.stdout.readline() == "started\n"
+        jid = int(last_job(cluster)[0])
+        cluster.restart("controller")
+        out, err = p.communicate(timeout=scaled(120))
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode == 0 and out == "finished\n", (out, err)
+    cluster.wait_state(jid, "COMPLETED", timeout=60)
+    r = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-P", "-o", "JobID,State,ExitCode")
+    rows = {row["JobID"]: row for row in parse_pipe(r.out)}
+    assert rows["%d.0" % jid]["State"] == "COMPLETED", rows

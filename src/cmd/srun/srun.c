@@ -187,12 +187,16 @@ static const char *step_state(const struct io_result *r)
 static void step_end(int64_t job_id, int step_id, const struct io_result *r, int quiet)
 {
     sl_error_t e;
-    json_t *rep = cmd_try("step_complete",
-                          json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id", (json_int_t)job_id,
-                                    "step_id", step_id, "exit_code", r->max_code & 0xff,
-                                    "signal", r->signal, "state", step_state(r)), &e);
+    char code[32];
+    /* A new connection: the controller may have restarted while the step ran. */
+    json_t *rep = alloc_call_fresh("step_complete",
+                                   json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id",
+                                             (json_int_t)job_id, "step_id", step_id,
+                                             "exit_code", r->max_code & 0xff, "signal",
+                                             r->signal, "state", step_state(r)),
+                                   code, sizeof(code), &e);
     /* A step of a job that has ended is recorded with the job's end. */
-    if (!rep && !quiet && strcmp(client_last_code(cmd_client()), "EINVAL") != 0)
+    if (!rep && !quiet && strcmp(code, "EINVAL") != 0)
         fprintf(stderr, "srun: error: step_complete of StepId=%lld.%d: %s\n",
                 (long long)job_id, step_id, e.text);
     json_decref(rep);

@@ -185,12 +185,39 @@ json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id)
     return w.reply;
 }
 
+/* How long a step's end waits for a controller that is restarting. */
+#define ALLOC_REACH_S 60
+
+json_t *alloc_call_fresh(const char *op, json_t *body, char *code, size_t codelen,
+                         sl_error_t *e)
+{
+    for (int tries = 0;; tries++) {
+        sl_client_t *cl = client_open(cmd_conf_load(), e);
+        json_t *r;
+        if (!cl) {
+            if (tries >= ALLOC_REACH_S) {
+                json_decref(body);
+                snprintf(code, codelen, "EIO");
+                return NULL;
+            }
+            sleep(1);
+            continue;
+        }
+        r = client_call(cl, op, body, e);
+        snprintf(code, codelen, "%s", r ? "" : client_last_code(cl));
+        client_close(cl);
+        return r;
+    }
+}
+
 void alloc_release(int64_t job_id, int exit_code, int sig, const char *prog)
 {
     sl_error_t e;
-    json_t *r = cmd_try("job_complete",
-                        json_pack("{s:I, s:i, s:i}", "job_id", (json_int_t)job_id,
-                                  "exit_code", exit_code & 0xff, "signal", sig), &e);
+    char code[32];
+    json_t *r = alloc_call_fresh("job_complete",
+                                 json_pack("{s:I, s:i, s:i}", "job_id", (json_int_t)job_id,
+                                           "exit_code", exit_code & 0xff, "signal", sig),
+                                 code, sizeof(code), &e);
     if (!r)
         fprintf(stderr, "%s: error: job_complete of job %lld: %s\n", prog,
                 (long long)job_id, e.text);
