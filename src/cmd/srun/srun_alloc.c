@@ -191,9 +191,16 @@ json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id)
 json_t *alloc_call_fresh(const char *op, json_t *body, char *code, size_t codelen,
                          sl_error_t *e)
 {
+    /* The command's connection first; an error the controller sent has a
+     * code, one of the connection (it restarted) has none. */
+    json_t *r = cmd_try(op, json_incref(body), e);
+    snprintf(code, codelen, "%s", r ? "" : client_last_code(cmd_client()));
+    if (r || *code) {
+        json_decref(body);
+        return r;
+    }
     for (int tries = 0;; tries++) {
         sl_client_t *cl = client_open(cmd_conf_load(), e);
-        json_t *r;
         if (!cl) {
             if (tries >= ALLOC_REACH_S) {
                 json_decref(body);
