@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import parse_kv, parse_pipe
+from conftest import parse_kv, parse_pipe, wait_for
 from wire import frame, recv_frame
 
 pytestmark = pytest.mark.usefixtures("users")
@@ -317,3 +317,23 @@ def test_step_survives_controller_restart(cluster, sess):
     finally:
         s2.close()
     cluster.wait_state(jid, ("COMPLETED",))
+
+
+def test_running_batch_step(cluster, sess):
+    jid = cluster.submit("--wrap", "sleep 300", user="sluicea", cwd=cluster.udir)
+    cluster.wait_state(jid, ("RUNNING",))
+    sid = "%d.batch" % jid
+
+    def shown():
+        r = cluster.run("squeue", "-s", "-h", "-o", "%i %j %A", user="sluicea")
+        return r.rc == 0 and (sid + " batch 1") in r.out
+    wait_for(shown, 60, "the batch step in squeue -s")
+    kv = parse_kv(cluster.ok("scontrol", "show", "step", sid, user="sluicea").out)
+    assert kv["State"] == "RUNNING" and kv["Name"] == "batch", kv
+    # A batch job's allocation takes steps too (srun inside sbatch).
+    st = sess.ok("step_create", {"job_id": jid, "ntasks": 1})
+    assert st["step_id"] == 0
+    cluster.ok("scancel", str(jid), user="sluicea")
+    cluster.wait_state(jid, ("CANCELLED",))
+    rows = sacct_rows(cluster, jid, "JobID,State")
+    assert rows[sid]["State"] == "CANCELLED" and rows["%d.0" % jid]["State"] == "CANCELLED", rows
