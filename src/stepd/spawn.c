@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 static __attribute__((noreturn, format(printf, 2, 3)))
@@ -119,6 +120,8 @@ pid_t spawn_holder(const struct spawn_req *r, int *report_fd, sl_error_t *e)
     int p[2];
     pid_t pid;
 
+    pid_t parent = getpid();
+
     if (pipe2(p, O_CLOEXEC) < 0)
         return sl_errprintf(e, "cannot create a pipe: %s", strerror(errno));
     /* fork, not vfork: this child never execs. */
@@ -135,6 +138,10 @@ pid_t spawn_holder(const struct spawn_req *r, int *report_fd, sl_error_t *e)
         if (setsid() < 0)
             child_fail(p[1], "could not create a session: %s", strerror(errno));
         child_become_user(r, p[1]);
+        /* Without its stepd the holder holds nothing: go with it (set after
+         * the change of user, which clears it). */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+            _exit(1);
         if (chdir("/") < 0)
             child_fail(p[1], "could not chdir to /: %s", strerror(errno));
         close(p[1]);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "hostlist.h"
 #include "step_rec.h"
 
@@ -142,6 +143,24 @@ static void env_step(struct env *el, const struct step_rec *r)
     free(gtids);
 }
 
+/* Several nodes of a contribs/devcluster on one machine share its
+ * /dev/shm: Open MPI's shared-memory files of two "nodes" would collide
+ * (ranks crash), also under an mpirun whose daemons this step runs.  A node
+ * whose name is not the host's gets the step's own directory for them,
+ * as mpi/pmix does for its tasks; srun's value wins. */
+static void env_shared_host(struct env *el, const struct step_rec *r)
+{
+    char host[256] = "", dir[4200];
+    size_t n = strlen(r->node_name);
+
+    if (gethostname(host, sizeof(host) - 1) < 0)
+        return;
+    if (!strncmp(host, r->node_name, n) && (host[n] == '\0' || host[n] == '.'))
+        return;
+    snprintf(dir, sizeof(dir), "%s/tmp", r->step_dir);
+    env_set(el, "OMPI_MCA_btl_vader_backing_directory", dir, 0);
+}
+
 char **step_env_build(const struct step_rec *r, uint32_t local, char *const *extra)
 {
     struct env el = { 0 };
@@ -161,6 +180,7 @@ char **step_env_build(const struct step_rec *r, uint32_t local, char *const *ext
             abort();
         env_put(&el, kv, 1);
     }
+    env_shared_host(&el, r);
     if (r->home)
         env_set(&el, "HOME", r->home, 0);
     if (r->shell)

@@ -51,6 +51,8 @@ struct stepd {
     struct task *tasks;      /* r->nlocal */
     enum step_phase phase;
     int all_exited_killed;   /* leftovers killed once every task had exited */
+    int signalled;           /* a signal came from srun or sluiced for the tasks */
+    int aborted;             /* an ABORT went up for a task killed by a signal */
     struct step_mpi *mpi;
 };
 

@@ -125,6 +125,7 @@ static void io_frame(struct stepd *sd, const struct stepio_frame *f)
             if (sig > 0 && sig < NSIG) {
                 log_debug("step %llu.%u: signal %u from srun", (unsigned long long)sd->r->job_id,
                           sd->r->step_id, sig);
+                sd->signalled = 1;
                 step_tasks_signal(sd, (int)sig);
             }
         }

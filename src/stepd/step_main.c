@@ -129,6 +129,7 @@ static void on_signals(struct stepd *sd)
             if (si.ssi_int >= sd->r->kill_wait)
                 step_kill(sd, "past the lease's end");
         } else if (sig == SIGRTMIN && si.ssi_int > 0 && si.ssi_int < NSIG) {
+            sd->signalled = 1;
             step_tasks_signal(sd, si.ssi_int);
         }
     }

@@ -359,6 +359,27 @@ void step_tasks_signal(struct stepd *sd, int sig)
     }
 }
 
+/* An MPI rank killed by a signal leaves its peers waiting for it for ever
+ * (in a fence, a barrier): the whole step ends, with 128 + the signal, as
+ * after MPI_Abort.  Not when the signal came from srun or sluiced, nor once
+ * the step is ending anyway. */
+static void task_killed_abort(struct stepd *sd, const struct task *t)
+{
+    char js[160];
+    int n, sig;
+
+    if (!sd->mpi || !WIFSIGNALED(t->wait_status) || sd->signalled || sd->aborted ||
+        sd->phase != SP_RUNNING)
+        return;
+    sig = WTERMSIG(t->wait_status);
+    n = snprintf(js, sizeof(js), "{\"status\":%d,\"message\":\"task %u was killed by signal "
+                 "%d\"}", 128 + sig, t->rank, sig);
+    log_info("step %llu.%u: task %u was killed by signal %d: ending the step",
+             (unsigned long long)sd->r->job_id, sd->r->step_id, t->rank, sig);
+    step_io_send(sd, STEPIO_ABORT, t->rank, js, (size_t)n);
+    sd->aborted = 1;
+}
+
 void step_tasks_reap(struct stepd *sd)
 {
     int ws;
@@ -373,6 +394,7 @@ void step_tasks_reap(struct stepd *sd)
             t->wait_status = ws;
             fd_close(&t->in_fd);
             step_mpi_task_exited(sd, t->local, ws);
+            task_killed_abort(sd, t);
         }
     }
 }

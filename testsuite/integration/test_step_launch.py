@@ -509,3 +509,26 @@ def test_alloc_only_time_limit():
         assert st["timed_out"] and not st["cancelled"]
     finally:
         subprocess.run(["rm", "-rf", root])
+
+
+def test_alloc_only_holder_goes_with_its_stepd():
+    root = tempfile.mkdtemp(prefix="sluice-alloc-")
+    try:
+        jobdir = os.path.join(root, "job.7")
+        os.makedirs(jobdir)
+        rec = {"job_id": 7, "uid": 0, "gid": 0, "user": "root", "groups": [0], "cwd": "/",
+               "alloc_only": True, "kill_wait": 1}
+        with open(os.path.join(jobdir, "launch.json"), "w") as f:
+            json.dump(rec, f)
+        p = subprocess.Popen([STEPD, jobdir], stdin=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: os.path.exists(os.path.join(jobdir, "job.pid")), scaled(30),
+                     "the holder started")
+            with open(os.path.join(jobdir, "job.pid")) as f:
+                holder = int(f.read())
+        finally:
+            p.kill()
+            p.wait()
+        wait_for(lambda: pid_gone(holder), scaled(30), "the holder gone with its stepd")
+    finally:
+        subprocess.run(["rm", "-rf", root])
