@@ -6,8 +6,8 @@
  *               PLUGIN.so PROGRAM [ARGS...]
  *
  * The hub (this process) joins the nodes' fence contributions, kills the
- * step on every node when a rank aborts or is killed by a signal (Slurm's
- * policy), and exits like srun: the abort's status, 128+signal, or the
+ * step on every node when a rank aborts or is killed by a signal (as
+ * srun -K does), and exits like srun: the abort's status, 128+signal, or the
  * highest exit code; 124 on timeout.  Its last line on stderr says why. */
 #define _GNU_SOURCE
 #include <errno.h>
