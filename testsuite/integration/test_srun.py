@@ -38,11 +38,11 @@ def srun(cluster, wd, *args, **kw):
     return cluster.run([cluster.bin("srun")] + list(args), user=USER, cwd=wd, **kw)
 
 
-def batch(cluster, wd, body, *opts):
+def batch(cluster, wd, body, *opts, env=None):
     """Run body as a batch script; return (job id, its output)."""
     out = os.path.join(wd, "out.%d.txt" % (len(os.listdir(wd)) + 1))
     path = cluster.script("#!/bin/sh\n" + body, user=USER, cwd=wd)
-    jid = cluster.submit(*(list(opts) + ["-o", out, path]), user=USER, cwd=wd)
+    jid = cluster.submit(*(list(opts) + ["-o", out, path]), user=USER, cwd=wd, env=env)
     cluster.wait_state(jid, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"), timeout=120)
     with open(out) as f:
         return jid, f.read()
@@ -240,3 +240,41 @@ def test_controller_restart_while_step_runs(cluster, wd):
     r = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-P", "-o", "JobID,State,ExitCode")
     rows = {row["JobID"]: row for row in parse_pipe(r.out)}
     assert rows["%d.0" % jid]["State"] == "COMPLETED", rows
+
+
+MPI_ENV = {"OMPI_MCA_btl": "self,tcp", "OMPI_MCA_btl_tcp_if_include": "lo"}
+
+
+@pytest.fixture(scope="module")
+def mpi_app(cluster, wd):
+    """testsuite/mpi/mpi_app.c built with Debian's mpicc (skipped without it)."""
+    import shutil
+    plugin = os.path.join(cluster.status()["bins"]["build"] or "", "plugins", ".libs",
+                          "mpi_pmix.so")
+    if not shutil.which("mpicc") or not os.path.exists(plugin):
+        pytest.skip("needs mpicc (openmpi-bin, libopenmpi-dev) and the mpi/pmix plugin")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mpi",
+                       "mpi_app.c")
+    out = os.path.join(wd, "mpi_app")
+    r = subprocess.run(["mpicc", "-o", out, src], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    assert r.returncode == 0, r.stdout
+    os.chmod(out, 0o755)
+    return out
+
+
+def test_mpi_through_srun_and_mpirun(cluster, wd, mpi_app):
+    # The fence is exchanged through srun (the hub of the step's nodes).
+    r = srun(cluster, wd, "--mpi=pmix", "-N2", "-n4", "-l", mpi_app, env=MPI_ENV)
+    assert r.rc == 0, r
+    assert len([l for l in r.out.splitlines() if "allreduce ok" in l]) == 4, r
+    assert "ring ok" in r.out, r
+    # MPI_Abort(7) on rank 1: the step ends everywhere with that status.
+    r = srun(cluster, wd, "--mpi=pmix", "-N2", "-n4", mpi_app, "abort", "7", env=MPI_ENV)
+    assert r.rc == 7, r
+    assert "aborted the step with status 7" in r.err, r
+    # mpirun inside sbatch starts its daemons with srun (OpenMPI's plm/slurm).
+    jid, out = batch(cluster, wd, "mpirun %s\n" % mpi_app, "-N2", "-n4", env=MPI_ENV)
+    assert len([l for l in out.splitlines() if "allreduce ok" in l]) == 4, out
+    rec = cluster.wait_state(jid, "COMPLETED", timeout=60)
+    assert rec["ExitCode"] == "0:0", rec
