@@ -113,6 +113,9 @@ static const struct {
     { JOBOPT_SRUN, { "--open-mode=a", NULL },
       "--open-mode=append is not supported yet by srun (a step's output files are "
       "truncated)" },
+    { JOBOPT_SRUN, { "--signal=USR1@60", NULL }, "--signal is not supported yet" },
+    { JOBOPT_SALLOC, { "--signal=USR1", NULL }, "--signal is not supported yet" },
+    { JOBOPT_SRUN, { "--requeue", NULL }, "unrecognized option '--requeue'" },
     { JOBOPT_SALLOC, { "--open-mode=append", NULL },
       "unrecognized option '--open-mode=append'" },
     { JOBOPT_SALLOC, { "-l", NULL }, "invalid option -- 'l'" },
