@@ -13,7 +13,8 @@
 
 /* The MPI types a step may name (plugins/mpi/NAME; "none" needs none).
  * pmix_v4 is Slurm's name for the same plugin on a PMIx 4 system. */
-static const char *const jo_mpi_types[] = { "none", "pmix", "pmix_v4", "pmi2", NULL };
+static const char *const jo_mpi_types[] = { "none", "pmix", "pmix_v4", "pmi2", "pmi1",
+                                             NULL };
 
 const char *const *jobopt_mpi_types(void)
 {
