@@ -204,6 +204,8 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     }
     if (io->nodes[node].fenced)
         return;
+    if (!io->fence.active)
+        io->fence.start_ms = io_now_ms();
     io->fence.active = 1;
     io->fence.seq = seq;
     if (io->fence.len + n - 4 > io->fence.cap) {
@@ -221,6 +223,17 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     io->nodes[node].fenced = 1;
     if (++io->fence.count == io->nnodes)
         fence_finish(io, 1);
+}
+
+void io_fence_timeout(struct srun_io *io)
+{
+    fprintf(stderr, "srun: error: fence %u of StepId=%lld.%d timed out waiting for nodes:",
+            io->fence.seq, (long long)io->job_id, io->step_id);
+    for (int i = 0; i < io->nnodes; i++)
+        if (!io->nodes[i].fenced)
+            fprintf(stderr, " %s", io->nodes[i].name);
+    fputc('\n', stderr);
+    fence_finish(io, 0);
 }
 
 /* ---- frames from the stepds ---- */

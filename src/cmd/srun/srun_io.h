@@ -45,6 +45,7 @@ struct srun_io {
     int kill_sent, cancelled, lost, abort_status;
     struct {
         int active;
+        int64_t start_ms;   /* the first contribution's arrival */
         uint32_t seq;
         int count;
         unsigned char *blob;
@@ -60,6 +61,9 @@ void io_send(struct srun_io *io, int node, uint32_t type, uint32_t task, const v
 void io_signal_all(struct srun_io *io, int sig);
 /* Kill every task (SIGKILL), once, saying msg (NULL: "Terminating StepId=N.S"). */
 void io_kill(struct srun_io *io, const char *msg);
+
+/* Fail the open fence on every node (a node missed its deadline). */
+void io_fence_timeout(struct srun_io *io);
 
 /* Accept a stepd's connection; read what a connection has. */
 void io_accept(struct srun_io *io);
