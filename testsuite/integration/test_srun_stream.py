@@ -293,3 +293,18 @@ def test_signals_and_double_ctrl_c(cluster, job, fake):
     assert "srun: sending Ctrl-C to StepId=%d." % jid in err, err
     assert p.returncode != 0
     assert fake.ops("step_complete")[0]["state"] == "CANCELLED"
+
+
+def test_failed_exits_grouped_per_node(cluster, job, fake):
+    r = srun(cluster, job, fake, "-N2", "-n6", "sh", "-c", "exit 2")
+    assert r.rc == 2, r
+    seen = []
+    for m in re.finditer(r"srun: error: (n\d): tasks? ([\d,-]+): Exited with exit code 2\n",
+                         r.err):
+        for part in m.group(2).split(","):
+            lo, _, hi = part.partition("-")
+            for t in range(int(lo), int(hi or lo) + 1):
+                seen.append((m.group(1), t))
+    # Each task said once, on its node's line (tasks that end together share one).
+    assert sorted(seen) == [("n1", 0), ("n1", 1), ("n1", 2), ("n2", 3), ("n2", 4),
+                            ("n2", 5)], r

@@ -100,6 +100,8 @@ srun_io_t *io_create(const json_t *grant, int64_t job_id, int step_id,
     } else if (!(io->exited = calloc((size_t)io->ntasks, sizeof(int))) ||
                !(io->code = calloc((size_t)io->ntasks, sizeof(int))) ||
                !(io->sig = calloc((size_t)io->ntasks, sizeof(int))) ||
+               !(io->core = calloc((size_t)io->ntasks, sizeof(int))) ||
+               !(io->unreported = calloc((size_t)io->ntasks, 1)) ||
                !(io->lines[0] = calloc((size_t)io->ntasks, sizeof(struct io_line))) ||
                !(io->lines[1] = calloc((size_t)io->ntasks, sizeof(struct io_line)))) {
         sl_errprintf(e, "out of memory");
@@ -128,6 +130,8 @@ void io_destroy(srun_io_t *io)
     free(io->exited);
     free(io->code);
     free(io->sig);
+    free(io->core);
+    free(io->unreported);
     free(io->fence.blob);
     free(io);
 }

@@ -220,7 +220,9 @@ void io_run(srun_io_t *io, struct io_result *r)
         for (size_t i = 0; i + 3 < n; i++)
             if (p[i + 3].revents && io->conns[i].fd >= 0)
                 io_conn_read(io, i);
+        out_exits(io);   /* the exits that came together, one line per node */
     }
+    out_exits(io);
     free(p);
     out_lines_free(io);
     loop_result(io, r);
