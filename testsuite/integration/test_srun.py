@@ -218,6 +218,8 @@ def test_input_file_and_export(cluster, wd):
     r = srun(cluster, wd, "-n1", "--export=NONE,ONLY=1", "sh", "-c",
              'echo "${ONLY}-${OTHER:-none}-${SLURM_PROCID}"', env={"OTHER": "x"})
     assert r.rc == 0 and r.out == "1-none-0\n", r
+    r = srun(cluster, wd, "-n1", "--export=NONE", "hostname")   # found in srun's PATH
+    assert r.rc == 0 and r.out.strip(), r
     r = srun(cluster, wd, "-n1", "-i", "no-such-file", "true")
     assert r.rc == 1 and "Invalid --input specification: 'no-such-file'" in r.err, r
 

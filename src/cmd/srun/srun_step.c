@@ -67,11 +67,14 @@ static void step_shape(const jobopt_t *o, const struct srun_alloc_info *ai, int 
     }
 }
 
-/* As Slurm: a program without '/' is looked up in PATH here, so that every
- * node runs the same file (the nodes share the file system). */
+/* As Slurm: a program without '/' is looked up in srun's own PATH, so that
+ * every node runs the same file (the nodes share the file system) even
+ * when --export leaves PATH out of the tasks' environment. */
 static char *program_path(const char *prog, json_t *env)
 {
-    const char *path = json_string_value(json_object_get(env, "PATH"));
+    const char *path = getenv("PATH");
+    if (!path)
+        path = json_string_value(json_object_get(env, "PATH"));
     char *copy, *save = NULL, *found = NULL;
     if (strchr(prog, '/') || !path || !(copy = strdup(path)))
         return strdup(prog);
