@@ -296,7 +296,8 @@ const char *jobopt_str(const jobopt_t *o, const char *key)
 void jobopt_usage(const jobopt_t *o, FILE *out)
 {
     fprintf(out, "Usage: %s [OPTIONS...] %s\n", o->prog,
-            o->cmd == JOBOPT_SBATCH ? "[script [args...]]" : "executable [args...]");
+            o->cmd == JOBOPT_SBATCH ? "[script [args...]]"
+            : o->cmd == JOBOPT_SALLOC ? "[command [args...]]" : "executable [args...]");
 }
 
 void jobopt_help(const jobopt_t *o, FILE *out)

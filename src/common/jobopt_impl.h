@@ -82,5 +82,6 @@ JO_SETTER(jo_set_verbose);
 JO_SETTER(jo_set_cpu_bind);
 JO_SETTER(jo_set_distribution);
 JO_SETTER(jo_set_input);
+JO_SETTER(jo_set_step_open_mode);
 
 #endif

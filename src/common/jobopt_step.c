@@ -121,3 +121,14 @@ JO_SETTER(jo_set_input)
         return jo_invalid(d, arg, e);
     return jo_set_str(o, d, arg, e);
 }
+
+/* A step's -o/-e files are truncated by the nodes; append is not there yet. */
+JO_SETTER(jo_set_step_open_mode)
+{
+    if (arg && *arg && strncasecmp(arg, "truncate", strlen(arg)) == 0)
+        return jo_set_str(o, d, "truncate", e);
+    if (arg && *arg && strncasecmp(arg, "append", strlen(arg)) == 0)
+        return sl_errprintf(e, "--open-mode=append is not supported yet by srun (a step's "
+                               "output files are truncated)");
+    return jo_invalid(d, arg, e);
+}

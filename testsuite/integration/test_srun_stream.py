@@ -29,13 +29,15 @@ USER = "sluicea"
 
 
 class FakeCtld:
-    """Answers srun as the controller would (doc/protocol.md, "Job steps")."""
+    """Answers srun as the controller would (doc/protocol.md, "Job steps").
+    Step ids go on across instances: a node refuses a step id still running."""
+
+    last_step = 0
 
     def __init__(self, cluster, job_id, eagain=0, refuse=None):
         self.cluster, self.job_id = cluster, job_id
         self.eagain, self.refuse = eagain, refuse
         self.calls = []
-        self.step = 0
         self.ports = {}
         with open(cluster.conf) as f:
             for line in f:
@@ -91,9 +93,10 @@ class FakeCtld:
         ntasks, nnodes = body["ntasks"], body.get("nnodes") or 1
         nodes = ["n%d" % (i + 1) for i in range(nnodes)]
         tpn = [ntasks // nnodes + (1 if i < ntasks % nnodes else 0) for i in range(nnodes)]
-        self.step += 1
+        FakeCtld.last_step += 1
+        step = FakeCtld.last_step
         pw = pwd.getpwnam(USER)
-        g = {"job_id": self.job_id, "step_id": self.step, "uid": pw.pw_uid, "gid": pw.pw_gid,
+        g = {"job_id": self.job_id, "step_id": step, "uid": pw.pw_uid, "gid": pw.pw_gid,
              "user": USER, "node_names": nodes, "tasks_per_node": tpn, "ntasks": ntasks,
              "cpus_per_task": 1, "mem_mb": 0, "mpi": body.get("mpi", "none"),
              "time_limit": -1, "name": body["name"], "job_nodes": "n[1-2]",
@@ -104,7 +107,7 @@ class FakeCtld:
         r = subprocess.run(["munge", "-S", sock, "-s", json.dumps(g)], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
-        return {"step_id": self.step, "nodes": "n[1-%d]" % nnodes, "node_names": nodes,
+        return {"step_id": step, "nodes": "n[1-%d]" % nnodes, "node_names": nodes,
                 "tasks_per_node": tpn, "ntasks": ntasks, "cred": r.stdout.strip(),
                 "addrs": [{"name": n, "host": "127.0.0.1", "port": self.ports[n]}
                           for n in nodes]}
@@ -155,8 +158,8 @@ def test_labels_and_request(cluster, job, fake):
     assert req["job_id"] == job[0] and req["ntasks"] == 4 and req["nnodes"] == 2
     assert req["argv"][0] == "/usr/bin/sh" or req["argv"][0].endswith("/sh"), req
     (done,) = fake.ops("step_complete")
-    assert done == {"job_id": job[0], "step_id": 1, "exit_code": 0, "signal": 0,
-                    "state": "COMPLETED"}
+    assert done == {"job_id": job[0], "step_id": FakeCtld.last_step, "exit_code": 0,
+                    "signal": 0, "state": "COMPLETED"}
 
 
 def test_label_width_and_unlabelled(cluster, job, fake):
@@ -230,7 +233,7 @@ def test_retry_when_step_busy(cluster, job):
         fake.close()
     assert r.rc == 0, r
     assert r.err.count("srun: Job step creation temporarily disabled, retrying") == 1, r
-    assert "srun: Step created for StepId=%d.1" % job[0] in r.err, r
+    assert "srun: Step created for StepId=%d.%d" % (job[0], FakeCtld.last_step) in r.err, r
 
 
 def test_refused_step(cluster, job):
@@ -290,3 +293,18 @@ def test_signals_and_double_ctrl_c(cluster, job, fake):
     assert "srun: sending Ctrl-C to StepId=%d." % jid in err, err
     assert p.returncode != 0
     assert fake.ops("step_complete")[0]["state"] == "CANCELLED"
+
+
+def test_failed_exits_grouped_per_node(cluster, job, fake):
+    r = srun(cluster, job, fake, "-N2", "-n6", "sh", "-c", "exit 2")
+    assert r.rc == 2, r
+    seen = []
+    for m in re.finditer(r"srun: error: (n\d): tasks? ([\d,-]+): Exited with exit code 2\n",
+                         r.err):
+        for part in m.group(2).split(","):
+            lo, _, hi = part.partition("-")
+            for t in range(int(lo), int(hi or lo) + 1):
+                seen.append((m.group(1), t))
+    # Each task said once, on its node's line (tasks that end together share one).
+    assert sorted(seen) == [("n1", 0), ("n1", 1), ("n1", 2), ("n2", 3), ("n2", 4),
+                            ("n2", 5)], r

@@ -62,6 +62,7 @@ static const struct {
     { { "-c", "2", "--mem=100", "-t", "5", "-J", "step", "-p", "batch", "-x", "n3", "a", NULL },
       "{\"cpus_per_task\":2,\"mem_mb\":100,\"time_limit\":300,\"name\":\"step\","
       "\"partition\":\"batch\",\"exclude\":\"n3\"}", "{}", 12 },
+    { { "--open-mode=t", "x", NULL }, "{}", "{\"open_mode\":\"truncate\"}", 2 },
     { { "--export=NONE,A=1", "--chdir=/tmp", "hostname", NULL },
       "{\"cwd\":\"/tmp\"}", "{\"export\":\"NONE,A=1\"}", 3 },
     /* Options end at the program: its own options follow. */
@@ -109,6 +110,14 @@ static const struct {
     { JOBOPT_SRUN, { "-a", "1-3", NULL }, "invalid option -- 'a'" },
     { JOBOPT_SRUN, { "--wrap=x", NULL }, "unrecognized option '--wrap=x'" },
     { JOBOPT_SRUN, { "--frobnicate", NULL }, "unrecognized option '--frobnicate'" },
+    { JOBOPT_SRUN, { "--open-mode=a", NULL },
+      "--open-mode=append is not supported yet by srun (a step's output files are "
+      "truncated)" },
+    { JOBOPT_SRUN, { "--signal=USR1@60", NULL }, "--signal is not supported yet" },
+    { JOBOPT_SALLOC, { "--signal=USR1", NULL }, "--signal is not supported yet" },
+    { JOBOPT_SRUN, { "--requeue", NULL }, "unrecognized option '--requeue'" },
+    { JOBOPT_SALLOC, { "--open-mode=append", NULL },
+      "unrecognized option '--open-mode=append'" },
     { JOBOPT_SALLOC, { "-l", NULL }, "invalid option -- 'l'" },
     { JOBOPT_SALLOC, { "--mpi=pmix", NULL }, "unrecognized option '--mpi=pmix'" },
     { JOBOPT_SALLOC, { "-o", "x", NULL }, "invalid option -- 'o'" },

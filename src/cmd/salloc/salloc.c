@@ -176,6 +176,9 @@ static int salloc_run(jobopt_t *o, int argc, char **argv, int idx)
         return 1;
     if (!quiet)
         fprintf(stderr, "salloc: Granted job allocation %lld\n", (long long)id);
+    if (json_integer_value(json_object_get(o->local, "verbose")) > 0 && !quiet)
+        fprintf(stderr, "salloc: Nodes %s are ready for job %lld\n", cmd_str(rep, "nodes"),
+                (long long)id);
     salloc_env(o, rep, id);
     json_decref(rep);
     if ((pid = command_start(cmd)) < 0) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cmdutil.h"
@@ -92,8 +93,9 @@ static int stdin_task(const jobopt_t *o)
     const char *in = jobopt_str(o, "input");
     char *end;
     long v;
-    if (!in)
-        return 0;
+    if (!in)   /* from a terminal only in the foreground: in the background
+                * reading it would stop srun (SIGTTIN), as Slurm avoids too */
+        return isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp() ? -2 : 0;
     if (!strcasecmp(in, "all"))
         return -1;
     if (!strcasecmp(in, "none"))
@@ -185,12 +187,16 @@ static const char *step_state(const struct io_result *r)
 static void step_end(int64_t job_id, int step_id, const struct io_result *r, int quiet)
 {
     sl_error_t e;
-    json_t *rep = cmd_try("step_complete",
-                          json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id", (json_int_t)job_id,
-                                    "step_id", step_id, "exit_code", r->max_code & 0xff,
-                                    "signal", r->signal, "state", step_state(r)), &e);
+    char code[32];
+    /* A new connection: the controller may have restarted while the step ran. */
+    json_t *rep = alloc_call_fresh("step_complete",
+                                   json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id",
+                                             (json_int_t)job_id, "step_id", step_id,
+                                             "exit_code", r->max_code & 0xff, "signal",
+                                             r->signal, "state", step_state(r)),
+                                   code, sizeof(code), &e);
     /* A step of a job that has ended is recorded with the job's end. */
-    if (!rep && !quiet && strcmp(client_last_code(cmd_client()), "EINVAL") != 0)
+    if (!rep && !quiet && strcmp(code, "EINVAL") != 0)
         fprintf(stderr, "srun: error: step_complete of StepId=%lld.%d: %s\n",
                 (long long)job_id, step_id, e.text);
     json_decref(rep);
@@ -223,6 +229,10 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
     } else if (!(io = io_create(grant, job_id, step_id, &opts, sigfd, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
     } else {
+        if (json_integer_value(json_object_get(o->local, "verbose")) > 0 && !opts.quiet)
+            fprintf(stderr, "srun: StepId=%lld.%d: %lld tasks on nodes %s; I/O at %s:%d\n",
+                    (long long)job_id, step_id, (long long)cmd_int(grant, "ntasks"),
+                    cmd_str(grant, "nodes"), io_host(io), io_port(io));
         launch = launch_body(o, grant, step, env, io, stdin_t, mp_text);
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);

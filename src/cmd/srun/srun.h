@@ -26,7 +26,13 @@ int alloc_signalfd(void);
  * job.  Returns job_alloc_wait's reply (with *job_id set), or NULL after
  * printing why (*job_id set when a job was made). */
 json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id);
-/* End the allocation (job_complete); errors are printed unless quiet. */
+/* Call op; when the command's connection has failed, on a new one, retried
+ * for a minute while the controller cannot be reached (it may be
+ * restarting: a step outlives that).  code gets the error's code ("" when
+ * none).  Steals body. */
+json_t *alloc_call_fresh(const char *op, json_t *body, char *code, size_t codelen,
+                         sl_error_t *e);
+/* End the allocation (job_complete); errors are printed. */
 void alloc_release(int64_t job_id, int exit_code, int sig, const char *prog);
 /* The job's slurm_state now ("" when it cannot be asked). */
 void alloc_state(int64_t job_id, char *buf, size_t len);

@@ -161,9 +161,18 @@ json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id)
         return NULL;
     }
     if (alloc_wait_loop(&w, pfd[0], sigfd, prog, quiet, pending) < 0) {
-        /* the waiter may stay blocked: the process exits without it */
-        pthread_detach(th);
+        /* The cancel ends the waiter's call (the job ended first); w is on
+         * this stack, so the thread must be done before it goes. */
+        struct pollfd p = { pfd[0], POLLIN, 0 };
         close(sigfd);
+        if (poll(&p, 1, 30000) <= 0) {
+            fprintf(stderr, "%s: error: job_alloc_wait did not return\n", prog);
+            _exit(1);
+        }
+        pthread_join(th, NULL);
+        json_decref(w.reply);
+        close(pfd[0]);
+        close(pfd[1]);
         return NULL;
     }
     pthread_join(th, NULL);
@@ -176,12 +185,46 @@ json_t *alloc_get(json_t *spec, const char *prog, int quiet, int64_t *job_id)
     return w.reply;
 }
 
+/* How long a step's end waits for a controller that is restarting. */
+#define ALLOC_REACH_S 60
+
+json_t *alloc_call_fresh(const char *op, json_t *body, char *code, size_t codelen,
+                         sl_error_t *e)
+{
+    /* The command's connection first; an error the controller sent has a
+     * code, one of the connection (it restarted) has none. */
+    json_t *r = cmd_try(op, json_incref(body), e);
+    snprintf(code, codelen, "%s", r ? "" : client_last_code(cmd_client()));
+    if (r || *code) {
+        json_decref(body);
+        return r;
+    }
+    for (int tries = 0;; tries++) {
+        sl_client_t *cl = client_open(cmd_conf_load(), e);
+        if (!cl) {
+            if (tries >= ALLOC_REACH_S) {
+                json_decref(body);
+                snprintf(code, codelen, "EIO");
+                return NULL;
+            }
+            sleep(1);
+            continue;
+        }
+        r = client_call(cl, op, body, e);
+        snprintf(code, codelen, "%s", r ? "" : client_last_code(cl));
+        client_close(cl);
+        return r;
+    }
+}
+
 void alloc_release(int64_t job_id, int exit_code, int sig, const char *prog)
 {
     sl_error_t e;
-    json_t *r = cmd_try("job_complete",
-                        json_pack("{s:I, s:i, s:i}", "job_id", (json_int_t)job_id,
-                                  "exit_code", exit_code & 0xff, "signal", sig), &e);
+    char code[32];
+    json_t *r = alloc_call_fresh("job_complete",
+                                 json_pack("{s:I, s:i, s:i}", "job_id", (json_int_t)job_id,
+                                           "exit_code", exit_code & 0xff, "signal", sig),
+                                 code, sizeof(code), &e);
     if (!r)
         fprintf(stderr, "%s: error: job_complete of job %lld: %s\n", prog,
                 (long long)job_id, e.text);

@@ -100,6 +100,8 @@ srun_io_t *io_create(const json_t *grant, int64_t job_id, int step_id,
     } else if (!(io->exited = calloc((size_t)io->ntasks, sizeof(int))) ||
                !(io->code = calloc((size_t)io->ntasks, sizeof(int))) ||
                !(io->sig = calloc((size_t)io->ntasks, sizeof(int))) ||
+               !(io->core = calloc((size_t)io->ntasks, sizeof(int))) ||
+               !(io->unreported = calloc((size_t)io->ntasks, 1)) ||
                !(io->lines[0] = calloc((size_t)io->ntasks, sizeof(struct io_line))) ||
                !(io->lines[1] = calloc((size_t)io->ntasks, sizeof(struct io_line)))) {
         sl_errprintf(e, "out of memory");
@@ -128,6 +130,8 @@ void io_destroy(srun_io_t *io)
     free(io->exited);
     free(io->code);
     free(io->sig);
+    free(io->core);
+    free(io->unreported);
     free(io->fence.blob);
     free(io);
 }
@@ -204,6 +208,8 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     }
     if (io->nodes[node].fenced)
         return;
+    if (!io->fence.active)
+        io->fence.start_ms = io_now_ms();
     io->fence.active = 1;
     io->fence.seq = seq;
     if (io->fence.len + n - 4 > io->fence.cap) {
@@ -221,6 +227,17 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     io->nodes[node].fenced = 1;
     if (++io->fence.count == io->nnodes)
         fence_finish(io, 1);
+}
+
+void io_fence_timeout(struct srun_io *io)
+{
+    fprintf(stderr, "srun: error: fence %u of StepId=%lld.%d timed out waiting for nodes:",
+            io->fence.seq, (long long)io->job_id, io->step_id);
+    for (int i = 0; i < io->nnodes; i++)
+        if (!io->nodes[i].fenced)
+            fprintf(stderr, " %s", io->nodes[i].name);
+    fputc('\n', stderr);
+    fence_finish(io, 0);
 }
 
 /* ---- frames from the stepds ---- */
@@ -260,8 +277,12 @@ static void conn_abort(struct srun_io *io, int node, uint32_t task, const struct
     json_t *j = json_loadb((const char *)f->data, f->len, 0, NULL);
     int status = (int)json_integer_value(json_object_get(j, "status"));
     const char *msg = json_string_value(json_object_get(j, "message"));
-    fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
-            io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
+    if (task == STEPIO_ALL_TASKS)   /* the stepd does not say which task */
+        fprintf(stderr, "srun: error: %s: a task aborted the step with status %d%s%s\n",
+                io->nodes[node].name, status, msg && *msg ? ": " : "", msg ? msg : "");
+    else
+        fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
+                io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
     json_decref(j);
     if (io->abort_status < 0)
         io->abort_status = status;

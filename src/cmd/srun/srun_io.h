@@ -38,13 +38,16 @@ struct srun_io {
     struct io_node *nodes;
     struct io_conn *conns;
     size_t nconns, capconns;
-    int *exited, *code, *sig;           /* per rank */
+    int *exited, *code, *sig, *core;    /* per rank */
+    char *unreported;                   /* per rank: a failed exit not said yet */
+    int nunreported;
     struct io_line *lines[2];           /* per rank: stdout, stderr */
     int stdin_open;
     int64_t first_exit_ms, last_intr_ms, start_ms, kill_ms;
     int kill_sent, cancelled, lost, abort_status;
     struct {
         int active;
+        int64_t start_ms;   /* the first contribution's arrival */
         uint32_t seq;
         int count;
         unsigned char *blob;
@@ -61,6 +64,9 @@ void io_signal_all(struct srun_io *io, int sig);
 /* Kill every task (SIGKILL), once, saying msg (NULL: "Terminating StepId=N.S"). */
 void io_kill(struct srun_io *io, const char *msg);
 
+/* Fail the open fence on every node (a node missed its deadline). */
+void io_fence_timeout(struct srun_io *io);
+
 /* Accept a stepd's connection; read what a connection has. */
 void io_accept(struct srun_io *io);
 void io_conn_read(struct srun_io *io, size_t ci);
@@ -69,6 +75,7 @@ void io_conn_read(struct srun_io *io, size_t ci);
 void out_data(struct srun_io *io, uint32_t task, int err, const unsigned char *d, size_t n);
 void out_eof(struct srun_io *io, uint32_t task, int err);
 void out_task_exit(struct srun_io *io, uint32_t task, const unsigned char *d, size_t n);
+void out_exits(struct srun_io *io);
 void out_status(struct srun_io *io);
 void out_lost(struct srun_io *io, int node);
 void out_lines_free(struct srun_io *io);

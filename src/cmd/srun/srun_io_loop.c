@@ -15,6 +15,8 @@
 
 #define IO_CONNECT_MS 120000   /* launched stepds connect within this */
 #define IO_KILL_MS 60000       /* after SIGKILL, nodes report within this */
+#define IO_FENCE_MS 600000     /* every node joins a fence within this (MPI_Init of
+                                  a large step on a loaded machine is slow) */
 
 static int node_of_rank(const struct srun_io *io, int rank)
 {
@@ -130,6 +132,13 @@ static int64_t loop_timers(struct srun_io *io, int64_t now)
             next = due;
         }
     }
+    if (io->fence.active) {
+        int64_t due = io->fence.start_ms + IO_FENCE_MS;
+        if (now >= due)
+            io_fence_timeout(io);
+        else if (!next || due < next)
+            next = due;
+    }
     if (io->kill_sent) {
         if (!io->kill_ms)
             io->kill_ms = now;
@@ -214,7 +223,9 @@ void io_run(srun_io_t *io, struct io_result *r)
         for (size_t i = 0; i + 3 < n; i++)
             if (p[i + 3].revents && io->conns[i].fd >= 0)
                 io_conn_read(io, i);
+        out_exits(io);   /* the exits that came together, one line per node */
     }
+    out_exits(io);
     free(p);
     out_lines_free(io);
     loop_result(io, r);

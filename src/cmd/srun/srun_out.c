@@ -111,14 +111,6 @@ void out_lines_free(struct srun_io *io)
     }
 }
 
-static const char *node_of(const struct srun_io *io, uint32_t task)
-{
-    for (int i = 0; i < io->nnodes; i++)
-        if (task >= io->nodes[i].first && task < io->nodes[i].first + io->nodes[i].count)
-            return io->nodes[i].name;
-    return "?";
-}
-
 void out_task_exit(struct srun_io *io, uint32_t task, const unsigned char *d, size_t n)
 {
     json_t *j = json_loadb((const char *)d, n, 0, NULL);
@@ -136,14 +128,51 @@ void out_task_exit(struct srun_io *io, uint32_t task, const unsigned char *d, si
         io->first_exit_ms = io_now_ms();
     out_eof(io, task, 0);
     out_eof(io, task, 1);
-    if (sig)
-        fprintf(stderr, "srun: error: %s: task %u: %s%s\n", node_of(io, task), task,
-                strsignal(sig), core ? " (core dumped)" : "");
-    else if (code)
-        fprintf(stderr, "srun: error: %s: task %u: Exited with exit code %d\n",
-                node_of(io, task), task, code);
+    io->core[task] = core;
+    if (sig || code) {   /* said by out_exits, with the others of its node */
+        io->unreported[task] = 1;
+        io->nunreported++;
+    }
     if ((sig || code) && io->o.kill_on_bad_exit)
         io_kill(io, NULL);
+}
+
+/* The failed exits not said yet, as Slurm says them: one line per node and
+ * kind of end ("srun: error: n1: tasks 0-3: Exited with exit code 1"). */
+void out_exits(struct srun_io *io)
+{
+    if (!io->nunreported)
+        return;
+    io->nunreported = 0;
+    for (int i = 0; i < io->nnodes; i++) {
+        struct io_node *n = &io->nodes[i];
+        for (uint32_t t = n->first; t < n->first + n->count; t++) {
+            idset_t *s;
+            char *list;
+            if (!io->unreported[t])
+                continue;
+            if (!(s = idset_create((uint32_t)io->ntasks)))
+                return;
+            for (uint32_t u = t; u < n->first + n->count; u++) {
+                if (io->unreported[u] && io->code[u] == io->code[t] &&
+                    io->sig[u] == io->sig[t] && io->core[u] == io->core[t]) {
+                    idset_set(s, u);
+                    io->unreported[u] = 0;
+                }
+            }
+            list = idset_encode(s);
+            if (io->sig[t])
+                fprintf(stderr, "srun: error: %s: task%s %s: %s%s\n", n->name,
+                        idset_count(s) > 1 ? "s" : "", list ? list : "?",
+                        strsignal(io->sig[t]), io->core[t] ? " (core dumped)" : "");
+            else
+                fprintf(stderr, "srun: error: %s: task%s %s: Exited with exit code %d\n",
+                        n->name, idset_count(s) > 1 ? "s" : "", list ? list : "?",
+                        io->code[t]);
+            free(list);
+            idset_destroy(s);
+        }
+    }
 }
 
 /* "srun: StepId=N.S tasks 0-3: running", one line per kind. */

@@ -67,11 +67,14 @@ static void step_shape(const jobopt_t *o, const struct srun_alloc_info *ai, int 
     }
 }
 
-/* As Slurm: a program without '/' is looked up in PATH here, so that every
- * node runs the same file (the nodes share the file system). */
+/* As Slurm: a program without '/' is looked up in srun's own PATH, so that
+ * every node runs the same file (the nodes share the file system) even
+ * when --export leaves PATH out of the tasks' environment. */
 static char *program_path(const char *prog, json_t *env)
 {
-    const char *path = json_string_value(json_object_get(env, "PATH"));
+    const char *path = getenv("PATH");
+    if (!path)
+        path = json_string_value(json_object_get(env, "PATH"));
     char *copy, *save = NULL, *found = NULL;
     if (strchr(prog, '/') || !path || !(copy = strdup(path)))
         return strdup(prog);
@@ -136,6 +139,12 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
         json_object_set_new(body, "nnodes", json_integer(nnodes));
     body_copy(body, o->spec, "ntasks_per_node", "ntasks_per_node");
     body_copy(body, o->spec, "mem_mb", "mem_mb");
+    if (!json_object_get(body, "mem_mb") && spec_int(o, "mem_per_cpu_mb") > 0) {
+        /* per node, as the step asks it: the CPUs of its fullest node */
+        int n = nnodes > 0 ? nnodes : 1, per = (ntasks + n - 1) / n;
+        json_object_set_new(body, "mem_mb", json_integer((json_int_t)per * (cpt > 0 ? cpt : 1)
+                                                         * spec_int(o, "mem_per_cpu_mb")));
+    }
     body_copy(body, o->spec, "nodelist", "nodelist");
     body_copy(body, o->spec, "exclude", "exclude");
     body_copy(body, o->spec, "exclusive", "exclusive");
