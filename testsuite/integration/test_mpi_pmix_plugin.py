@@ -32,7 +32,7 @@ def app():
     for path, what in ((DRIVER, "the driver"), (PLUGIN, "the plugin")):
         if not os.access(path, os.R_OK):
             pytest.fail("no %s (%s): build Sluice first" % (path, what), pytrace=False)
-    mpicc = shutil.which("mpicc")
+    mpicc = shutil.which("mpicc.openmpi")
     if not mpicc:
         pytest.fail("no mpicc: install openmpi-bin and libopenmpi-dev (testsuite/run does)",
                     pytrace=False)

@@ -247,7 +247,7 @@ def mpi_app(cluster, wd):
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mpi",
                        "mpi_app.c")
     out = os.path.join(wd, "mpi_app")
-    r = subprocess.run(["mpicc", "-o", out, src], stdout=subprocess.PIPE,
+    r = subprocess.run(["mpicc.openmpi", "-o", out, src], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True)
     assert r.returncode == 0, r.stdout
     os.chmod(out, 0o755)

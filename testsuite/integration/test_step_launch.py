@@ -464,10 +464,10 @@ def mpi_app(cluster):
     assert pmix_plugin(cluster), "no mpi/pmix plugin in PluginDir"
     src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mpi",
                        "mpi_app.c")
-    assert shutil.which("mpicc"), "no mpicc (testsuite/run installs openmpi-bin, libopenmpi-dev)"
+    assert shutil.which("mpicc.openmpi"), "no mpicc.openmpi (testsuite/run installs openmpi-bin, libopenmpi-dev)"
     d = cluster.mkdir("mpi")
     exe = os.path.join(d, "mpi_app")
-    r = subprocess.run(["mpicc", "-o", exe, src], stdout=subprocess.PIPE,
+    r = subprocess.run(["mpicc.openmpi", "-o", exe, src], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=scaled(120))
     assert r.returncode == 0, r.stdout
     return exe
