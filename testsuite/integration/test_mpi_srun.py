@@ -96,7 +96,7 @@ def test_srun_inside_salloc(cluster, wd, apps, mpi):
 def test_mpirun_inside_sbatch(cluster, wd, apps):
     # mpirun finds the allocation in SLURM_* and starts its daemons with
     # `srun ... orted`: the srun of this cluster comes first on PATH.
-    jid, rec, out = batch(cluster, wd, "mpirun %s\n" % apps["openmpi"], "-N2", "-n4")
+    jid, rec, out = batch(cluster, wd, "mpirun.openmpi %s\n" % apps["openmpi"], "-N2", "-n4")
     assert rec["JobState"] == "COMPLETED", (rec, out)
     check_ranks(out, 4)
     steps = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
