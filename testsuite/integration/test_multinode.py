@@ -104,6 +104,8 @@ def test_each_node_runs_its_range(cluster, defs):
     rec = wait_done(cluster, jid, timeout=180)
     assert rec["JobState"] == "COMPLETED", (rec, open(os.path.join(d, "out.txt")).read())
     assert rec["ExitCode"] == "0:0", rec
+    out = open(os.path.join(d, "out.txt")).read()
+    assert "error" not in out.lower(), out
     envs = [node_env(d, i) for i in range(4)]
     assert [e["ROLE"] for e in envs] == ["main", "a", "a", "b"], envs
     for i, e in enumerate(envs):
@@ -167,12 +169,14 @@ def test_child_failure_does_not_end_job(cluster, defs):
 
 
 def test_scancel_stops_every_node(cluster, defs):
-    jid, d = submit(cluster, "mnp4")
-    wait_envs(d, 4)
+    obj = definition("mnpsleep", 3, 1, [("0:", container(CHILD, "all"))])
+    assert register(cluster, obj).rc == 0
+    jid, d = submit(cluster, "mnpsleep")
+    wait_envs(d, 3)
     cluster.ok(cluster.bin("scancel"), str(jid), user=USER)
     rec = wait_done(cluster, jid, timeout=120)
     assert rec["JobState"] == "CANCELLED", rec
-    assert_all_gone(d, 4)
+    assert_all_gone(d, 3)
 
 
 def main_only(**np):
