@@ -153,6 +153,13 @@ static int wait_main_exit(struct mnp_run *r)
 /* Stop the children: SIGTERM (srun passes it to the task), SIGKILL later. */
 static void stop_children(struct mnp_run *r)
 {
+    int running = 0;
+    for (long i = 0; i < r->num_nodes; i++)
+        running |= r->pids[i] > 0;
+    if (!running)
+        return;
+    fprintf(stderr, "sluice-mnp: the main node's process has ended: stopping the other nodes\n");
+    fflush(stderr);
     signal_children(r, SIGTERM);
     for (int t = 0; t < MNP_STOP_WAIT_S * 20; t++) {
         int left = 0, st;
