@@ -94,7 +94,7 @@ static int check_ranges(json_t *ranges, long num, sl_error_t *e)
         long first, last;
         snprintf(where, sizeof(where), "nodeRangeProperties[%zu].container", i);
         const char *t = json_string_value(json_object_get(r, "targetNodes"));
-        if (!json_is_object(r) || mnp_range_parse(t, num, &first, &last, e) < 0 ||
+        if (mnp_range_parse(t, num, &first, &last, e) < 0 ||
             mnp_check_container(json_object_get(r, "container"), where, e) < 0) {
             rc = -1;
             break;
