@@ -126,6 +126,9 @@ def test_each_node_runs_its_range(cluster, defs):
     names = {r[0]: r[1] for r in rows}
     assert names.get("%d.0" % jid) == "node-0", rows
     assert {"node-%d" % i for i in range(4)} <= set(names.values()), rows
+    # The children, still sleeping when the main ended, were stopped.
+    states = {r[1]: r[2] for r in rows}
+    assert [states["node-%d" % i] for i in range(1, 4)] == ["CANCELLED"] * 3, rows
 
 
 def test_main_exit_code_ends_job(cluster, defs):
