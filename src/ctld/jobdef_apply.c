@@ -111,6 +111,12 @@ static char *script_from(json_t *cmd, json_t *params, char **display, sl_error_t
 static void set_default(json_t *spec, const char *key, json_t *value);
 static void apply_env(json_t *out, json_t *cp);
 
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
+/* The driver from the job's PATH (a build tree's in tests), else as installed. */
+#define MNP_SCRIPT "#!/bin/sh\nexec \"$(command -v sluice-mnp || echo " BINDIR "/sluice-mnp)\"\n"
+
 static char *subst_word(const char *word, void *params, sl_error_t *e)
 {
     return substitute(word, params, e);
@@ -144,7 +150,7 @@ static int apply_multinode(json_t *out, json_t *spec, json_t *def, json_t *param
     long v = mnp_max_resource(np, "VCPU"), m = mnp_max_resource(np, "MEMORY");
     set_default(out, "cpus_per_task", v ? json_integer(v) : NULL);
     set_default(out, "mem_mb", m ? json_integer(m) : NULL);
-    json_object_set_new(out, "script", json_string("#!/bin/sh\nexec sluice-mnp\n"));
+    json_object_set_new(out, "script", json_string(MNP_SCRIPT));
     json_t *main_range = mnp_range_of(np, (long)json_integer_value(json_object_get(np, "mainNode")));
     char *display = NULL, *s = script_from(json_object_get(json_object_get(main_range, "container"),
                                                          "command"), params, &display, e);
