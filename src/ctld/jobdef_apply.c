@@ -140,7 +140,7 @@ static int apply_multinode(json_t *out, json_t *spec, json_t *def, json_t *param
                                    json_integer_value(json_object_get(spec, "nodes_max")) != nn))
         return sl_errprintf(e, "the multinode job definition asks for %lld nodes (numNodes): "
                                "--nodes cannot change that", (long long)nn);
-    char *plan = mnp_plan(np, subst_word, params, e);
+    char *plan = mnp_plan(np, json_object_get(spec, "env_overrides"), subst_word, params, e);
     if (!plan)
         return -1;
     json_object_set_new(out, "nodes_min", json_integer(nn));

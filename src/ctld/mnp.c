@@ -169,7 +169,8 @@ long mnp_max_resource(json_t *np, const char *type)
 
 /* One range of the plan: its nodes, command (parameters resolved),
  * environment and resources. */
-static json_t *plan_range(json_t *r, long num, mnp_subst_fn subst, void *arg, sl_error_t *e)
+static json_t *plan_range(json_t *r, long num, json_t *overrides, mnp_subst_fn subst, void *arg,
+                          sl_error_t *e)
 {
     json_t *cp = json_object_get(r, "container"), *cmd = json_array(), *env = json_object(), *v;
     long first = 0, last = 0;
@@ -190,6 +191,8 @@ static json_t *plan_range(json_t *r, long num, mnp_subst_fn subst, void *arg, sl
     json_array_foreach(json_object_get(cp, "environment"), i, v)
         json_object_set(env, json_string_value(json_object_get(v, "name")),
                         json_object_get(v, "value"));
+    if (json_is_object(overrides))
+        json_object_update(env, overrides);
     json_array_foreach(json_object_get(cp, "resourceRequirements"), i, v) {
         const char *type = json_string_value(json_object_get(v, "type"));
         const char *key = !strcmp(type, "VCPU") ? "vcpus" : !strcmp(type, "MEMORY") ? "mem_mb" : NULL;
@@ -199,7 +202,7 @@ static json_t *plan_range(json_t *r, long num, mnp_subst_fn subst, void *arg, sl
     return out;
 }
 
-char *mnp_plan(json_t *np, mnp_subst_fn subst, void *arg, sl_error_t *e)
+char *mnp_plan(json_t *np, json_t *overrides, mnp_subst_fn subst, void *arg, sl_error_t *e)
 {
     long num = (long)json_integer_value(json_object_get(np, "numNodes"));
     json_t *ranges = json_array(), *r;
@@ -208,7 +211,7 @@ char *mnp_plan(json_t *np, mnp_subst_fn subst, void *arg, sl_error_t *e)
     size_t i;
     char *text = NULL;
     json_array_foreach(json_object_get(np, "nodeRangeProperties"), i, r) {
-        json_t *pr = plan_range(r, num, subst, arg, e);
+        json_t *pr = plan_range(r, num, overrides, subst, arg, e);
         if (!pr)
             break;
         json_array_append_new(ranges, pr);

@@ -22,9 +22,10 @@ int mnp_check(json_t *np, sl_error_t *e);
 /* The range whose targetNodes hold node i (NULL when none). */
 json_t *mnp_range_of(json_t *np, long i);
 /* The driver's plan (JSON text, to free) from a checked nodeProperties,
- * every command word passed through subst (Ref:: parameters). */
+ * every command word passed through subst (Ref:: parameters); the variables
+ * of overrides (the submission's, may be NULL) win over each range's. */
 typedef char *(*mnp_subst_fn)(const char *word, void *arg, sl_error_t *e);
-char *mnp_plan(json_t *np, mnp_subst_fn subst, void *arg, sl_error_t *e);
+char *mnp_plan(json_t *np, json_t *overrides, mnp_subst_fn subst, void *arg, sl_error_t *e);
 /* The largest VCPU or MEMORY any range asks for (0: none asks). */
 long mnp_max_resource(json_t *np, const char *type);
 

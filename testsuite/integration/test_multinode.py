@@ -17,7 +17,7 @@ pytestmark = pytest.mark.skipif(not IS_ROOT, reason="jobs run as another user: n
 USER = "sluicea"
 NODE_ENV = ("AWS_BATCH_JOB_NODE_INDEX", "AWS_BATCH_JOB_MAIN_NODE_INDEX",
             "AWS_BATCH_JOB_NUM_NODES", "AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS",
-            "AWS_BATCH_JOB_ID", "SLURMD_NODENAME", "ROLE")
+            "AWS_BATCH_JOB_ID", "SLURMD_NODENAME", "ROLE", "EXTRA")
 # Each node writes its variables to env.I (atomically), and its pid to pid.I.
 REPORT = ("for v in %s; do eval \"echo $v=\\${$v-unset}\"; done > Ref::dir/env.$AWS_BATCH_JOB_NODE_INDEX.t"
           " && mv Ref::dir/env.$AWS_BATCH_JOB_NODE_INDEX.t Ref::dir/env.$AWS_BATCH_JOB_NODE_INDEX; "
@@ -111,6 +111,7 @@ def test_each_node_runs_its_range(cluster, defs):
     assert "stopping the other nodes" in out, out
     envs = [node_env(d, i) for i in range(4)]
     assert [e["ROLE"] for e in envs] == ["main", "a", "a", "b"], envs
+    assert [e["EXTRA"] for e in envs] == ["unset"] * 4, envs
     for i, e in enumerate(envs):
         assert e["AWS_BATCH_JOB_NODE_INDEX"] == str(i), e
         assert e["AWS_BATCH_JOB_MAIN_NODE_INDEX"] == "0", e
@@ -140,11 +141,13 @@ def test_main_exit_code_ends_job(cluster, defs):
 
 
 def test_main_node_not_first(cluster, defs):
-    jid, d = submit(cluster, "mnp3", code=4)
+    # --export's variables reach every node, over the range's own.
+    jid, d = submit(cluster, "mnp3", code=4, extra=["--export=ALL,EXTRA=yes,ROLE=forced"])
     rec = wait_done(cluster, jid, timeout=180)
     assert rec["JobState"] == "FAILED" and rec["ExitCode"] == "4:0", rec
     envs = [node_env(d, i) for i in range(3)]
-    assert [e["ROLE"] for e in envs] == ["kid", "kid", "boss"], envs
+    assert [e["ROLE"] for e in envs] == ["forced"] * 3, envs
+    assert [e["EXTRA"] for e in envs] == ["yes"] * 3, envs
     for i, e in enumerate(envs):
         assert e["AWS_BATCH_JOB_MAIN_NODE_INDEX"] == "2", e
         assert e["AWS_BATCH_JOB_NUM_NODES"] == "3", e

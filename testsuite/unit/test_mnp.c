@@ -146,13 +146,16 @@ START_TEST(test_plan)
                        "{\"type\": \"MEMORY\", \"value\": \"100\"}]}},"
                        "{\"targetNodes\": \"0\", \"container\": " C("x") "}]}");
     sl_error_t e = { "" };
-    char *text = mnp_plan(np, upper, NULL, &e);
+    json_t *over = np_of("{\"K\": \"over\", \"N\": \"new\"}");
+    char *text = mnp_plan(np, over, upper, NULL, &e);
+    json_decref(over);
     ck_assert_msg(text != NULL, "%s", e.text);
     json_t *plan = np_of(text);
     json_t *expect = np_of("{\"num_nodes\": 3, \"main_node\": 1, \"ranges\": ["
                            "{\"first\": 1, \"last\": 2, \"command\": [\"RUN\", \"IT\"], "
-                           "\"env\": {\"K\": \"v\"}, \"vcpus\": 2, \"mem_mb\": 100},"
-                           "{\"first\": 0, \"last\": 0, \"command\": [\"X\"], \"env\": {}, "
+                           "\"env\": {\"K\": \"over\", \"N\": \"new\"}, \"vcpus\": 2, \"mem_mb\": 100},"
+                           "{\"first\": 0, \"last\": 0, \"command\": [\"X\"], "
+                           "\"env\": {\"K\": \"over\", \"N\": \"new\"}, "
                            "\"vcpus\": 0, \"mem_mb\": 0}]}");
     ck_assert_msg(json_equal(plan, expect), "%s", text);
     free(text);
@@ -161,7 +164,7 @@ START_TEST(test_plan)
     json_decref(np);
     np = np_of("{\"numNodes\": 1, \"mainNode\": 0, \"nodeRangeProperties\": ["
                "{\"targetNodes\": \"0\", \"container\": " C("fail") "}]}");
-    ck_assert_ptr_null(mnp_plan(np, upper, NULL, &e));
+    ck_assert_ptr_null(mnp_plan(np, NULL, upper, NULL, &e));
     ck_assert_str_eq(e.text, "unresolved parameter Ref::x");
     json_decref(np);
 }
