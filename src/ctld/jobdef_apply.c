@@ -125,28 +125,41 @@ static char *subst_word(const char *word, void *params, sl_error_t *e)
 /* A multinode job: an allocation of numNodes nodes, one task on each, with
  * the CPUs and memory of its largest range; its script is the driver, which
  * starts each node's process as a step following the plan. */
-static int apply_multinode(json_t *out, json_t *spec, json_t *def, json_t *params, sl_error_t *e)
+/* What a submission may not change of a multinode job. */
+static int multinode_spec_check(json_t *spec, json_int_t nn, sl_error_t *e)
 {
-    json_t *np = json_object_get(def, "nodeProperties");
-    json_int_t nn = json_integer_value(json_object_get(np, "numNodes"));
-    json_int_t given = json_integer_value(json_object_get(spec, "nodes_min"));
+    json_int_t nmin = json_integer_value(json_object_get(spec, "nodes_min"));
+    json_int_t nmax = json_integer_value(json_object_get(spec, "nodes_max"));
+    json_int_t tasks = json_integer_value(json_object_get(spec, "ntasks"));
+    json_int_t tpn = json_integer_value(json_object_get(spec, "ntasks_per_node"));
     if (json_object_get(spec, "array"))
         return sl_errprintf(e, "array jobs of multinode job definitions are not supported "
                                "(AWS Batch refuses them too)");
     if (json_object_get(spec, "script") || json_array_size(json_object_get(spec, "command_override")))
         return sl_errprintf(e, "a multinode job definition runs each node range's own command: "
                                "a script or command on the command line is not supported");
-    if ((given && given != nn) || (json_integer_value(json_object_get(spec, "nodes_max")) &&
-                                   json_integer_value(json_object_get(spec, "nodes_max")) != nn))
+    if ((nmin && nmin != nn) || (nmax && nmax != nn))
         return sl_errprintf(e, "the multinode job definition asks for %lld nodes (numNodes): "
                                "--nodes cannot change that", (long long)nn);
+    if ((tasks && tasks != nn) || (tpn && tpn != 1))
+        return sl_errprintf(e, "a multinode job runs one process per node: --ntasks and "
+                               "--ntasks-per-node cannot change that");
+    return 0;
+}
+
+static int apply_multinode(json_t *out, json_t *spec, json_t *def, json_t *params, sl_error_t *e)
+{
+    json_t *np = json_object_get(def, "nodeProperties");
+    json_int_t nn = json_integer_value(json_object_get(np, "numNodes"));
+    if (multinode_spec_check(spec, nn, e) < 0)
+        return -1;
     char *plan = mnp_plan(np, json_object_get(spec, "env_overrides"), subst_word, params, e);
     if (!plan)
         return -1;
     json_object_set_new(out, "nodes_min", json_integer(nn));
     json_object_set_new(out, "nodes_max", json_integer(nn));
     json_object_set_new(out, "ntasks_per_node", json_integer(1));
-    json_object_del(out, "ntasks");
+    json_object_set_new(out, "ntasks", json_integer(nn));
     long v = mnp_max_resource(np, "VCPU"), m = mnp_max_resource(np, "MEMORY");
     set_default(out, "cpus_per_task", v ? json_integer(v) : NULL);
     set_default(out, "mem_mb", m ? json_integer(m) : NULL);
@@ -172,7 +185,7 @@ static void set_default(json_t *spec, const char *key, json_t *value)
     json_decref(value);
 }
 
-static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
+static int apply_resources(json_t *out, json_t *cp, sl_error_t *e)
 {
     size_t i;
     json_t *v;
@@ -183,7 +196,6 @@ static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
             return sl_errprintf(e, "GPU resources in job definitions are not supported yet");
         set_default(out, !strcmp(type, "VCPU") ? "cpus_per_task" : "mem_mb", json_integer(n));
     }
-    (void)def;
     return 0;
 }
 
@@ -274,7 +286,7 @@ json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e)
     json_t *cmd = json_array_size(json_object_get(spec, "command_override"))
                       ? json_object_get(spec, "command_override") : json_object_get(cp, "command");
     char *script = json_object_get(spec, "script") ? NULL : script_from(cmd, params, &display, e);
-    int rc = (!json_object_get(spec, "script") && !script) ? -1 : apply_resources(out, cp, def, e);
+    int rc = (!json_object_get(spec, "script") && !script) ? -1 : apply_resources(out, cp, e);
     if (rc == 0) {
         if (script)
             json_object_set_new(out, "script", json_string(script));

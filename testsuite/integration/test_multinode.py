@@ -243,6 +243,7 @@ def test_submit_refusals(cluster, defs):
     cases = [(["--job-definition=mnp5"], "Requested node configuration is not available"),
              (["--job-definition=mnp4", "--array=0-1"], "array jobs of multinode"),
              (["--job-definition=mnp4", "-N", "2"], "asks for 4 nodes"),
+             (["--job-definition=mnp4", "-n", "8"], "one process per node"),
              (["--job-definition=mnp4", "/bin/true"], "runs each node range's own command")]
     for args, msg in cases:
         r = fail_run(cluster, [cluster.bin("sbatch")] + args + ["--param", "dir=" + d],
