@@ -213,6 +213,7 @@ int main(void)
      * start at once rather than never. */
     r.pids[r.main_node] = mnp_start(&r, r.main_node);
     int up = r.pids[r.main_node] > 0 && (!cl || wait_main_running(&r, cl, atol(jid), &st) == 0);
+    client_close(cl);   /* not needed for the rest of the job */
     for (long i = 0; up && i < r.num_nodes; i++) {
         if (i != r.main_node)
             r.pids[i] = mnp_start(&r, i);
@@ -223,7 +224,6 @@ int main(void)
         st = wait_main_exit(&r);
     stop_children(&r);
     int code = r.pids[r.main_node] < 0 ? 1 : exit_code(st);
-    client_close(cl);
     run_free(&r);
     conf_destroy(conf);
     return code;
