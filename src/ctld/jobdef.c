@@ -8,6 +8,7 @@
 #include "ctld.h"
 #include "db.h"
 #include "log.h"
+#include "mnp.h"
 
 static const char *top_keys[] = {
     "jobDefinitionName", "type", "parameters", "containerProperties", "nodeProperties",
@@ -25,53 +26,6 @@ static int name_valid(const char *n)
             return 0;
     }
     return 1;
-}
-
-/* The container block that holds the command: containerProperties, or the
- * first node range of a multinode definition. */
-static json_t *def_container(json_t *def)
-{
-    json_t *cp = json_object_get(def, "containerProperties");
-    if (cp)
-        return cp;
-    json_t *ranges = json_object_get(json_object_get(def, "nodeProperties"),
-                                     "nodeRangeProperties");
-    return json_object_get(json_array_get(ranges, 0), "container");
-}
-
-static int def_check_container(json_t *cp, sl_error_t *e)
-{
-    size_t i;
-    json_t *v;
-    if (!json_is_object(cp))
-        return sl_errprintf(e, "the definition needs containerProperties (or nodeProperties "
-                               "with a container) holding the command");
-    if (json_object_get(cp, "image"))
-        return sl_errprintf(e, "container images are not supported yet: remove "
-                               "containerProperties.image to run the command on the node");
-    json_t *cmd = json_object_get(cp, "command");
-    if (!json_is_array(cmd) || !json_array_size(cmd))
-        return sl_errprintf(e, "containerProperties.command must be a non-empty list of strings");
-    json_array_foreach(cmd, i, v) {
-        if (!json_is_string(v))
-            return sl_errprintf(e, "containerProperties.command must hold strings only");
-    }
-    json_array_foreach(json_object_get(cp, "resourceRequirements"), i, v) {
-        const char *type = json_string_value(json_object_get(v, "type"));
-        const char *val = json_string_value(json_object_get(v, "value"));
-        if (!type || !val || (strcmp(type, "VCPU") && strcmp(type, "MEMORY") && strcmp(type, "GPU")))
-            return sl_errprintf(e, "resourceRequirements entries need type VCPU, MEMORY or GPU "
-                                   "and a string value");
-        if (atol(val) <= 0)
-            return sl_errprintf(e, "resourceRequirements %s value '%s' must be a positive number",
-                                type, val);
-    }
-    json_array_foreach(json_object_get(cp, "environment"), i, v) {
-        if (!json_is_string(json_object_get(v, "name")) ||
-            !json_is_string(json_object_get(v, "value")))
-            return sl_errprintf(e, "environment entries need a string name and value");
-    }
-    return 0;
 }
 
 static int def_check(json_t *def, sl_error_t *e)
@@ -104,7 +58,16 @@ static int def_check(json_t *def, sl_error_t *e)
     json_t *to = json_object_get(def, "timeout");
     if (to && json_integer_value(json_object_get(to, "attemptDurationSeconds")) < 60)
         return sl_errprintf(e, "timeout.attemptDurationSeconds must be at least 60");
-    return def_check_container(def_container(def), e);
+    if (!strcmp(type, "multinode")) {
+        if (json_object_get(def, "containerProperties"))
+            return sl_errprintf(e, "a multinode definition gives each node range its container "
+                                   "in nodeProperties, not containerProperties");
+        return mnp_check(json_object_get(def, "nodeProperties"), e);
+    }
+    if (json_object_get(def, "nodeProperties"))
+        return sl_errprintf(e, "nodeProperties needs type multinode");
+    return mnp_check_container(json_object_get(def, "containerProperties"),
+                               "containerProperties", e);
 }
 
 void op_jobdef_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)

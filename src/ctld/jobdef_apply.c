@@ -6,6 +6,7 @@
 #include <string.h>
 #include "ctld.h"
 #include "db.h"
+#include "mnp.h"
 
 /* A growable string. */
 struct buf {
@@ -107,6 +108,75 @@ static char *script_from(json_t *cmd, json_t *params, char **display, sl_error_t
     return b.s;
 }
 
+static void set_default(json_t *spec, const char *key, json_t *value);
+static void apply_env(json_t *out, json_t *cp);
+
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
+/* The driver from the job's PATH (a build tree's in tests), else as installed. */
+#define MNP_SCRIPT "#!/bin/sh\nexec \"$(command -v sluice-mnp || echo " BINDIR "/sluice-mnp)\"\n"
+
+static char *subst_word(const char *word, void *params, sl_error_t *e)
+{
+    return substitute(word, params, e);
+}
+
+/* A multinode job: an allocation of numNodes nodes, one task on each, with
+ * the CPUs and memory of its largest range; its script is the driver, which
+ * starts each node's process as a step following the plan. */
+/* What a submission may not change of a multinode job. */
+static int multinode_spec_check(json_t *spec, json_int_t nn, sl_error_t *e)
+{
+    json_int_t nmin = json_integer_value(json_object_get(spec, "nodes_min"));
+    json_int_t nmax = json_integer_value(json_object_get(spec, "nodes_max"));
+    json_int_t tasks = json_integer_value(json_object_get(spec, "ntasks"));
+    json_int_t tpn = json_integer_value(json_object_get(spec, "ntasks_per_node"));
+    if (json_object_get(spec, "array"))
+        return sl_errprintf(e, "array jobs of multinode job definitions are not supported "
+                               "(AWS Batch refuses them too)");
+    if (json_object_get(spec, "script") || json_array_size(json_object_get(spec, "command_override")))
+        return sl_errprintf(e, "a multinode job definition runs each node range's own command: "
+                               "a script or command on the command line is not supported");
+    if ((nmin && nmin != nn) || (nmax && nmax != nn))
+        return sl_errprintf(e, "the multinode job definition asks for %lld nodes (numNodes): "
+                               "--nodes cannot change that", (long long)nn);
+    if ((tasks && tasks != nn) || (tpn && tpn != 1))
+        return sl_errprintf(e, "a multinode job runs one process per node: --ntasks and "
+                               "--ntasks-per-node cannot change that");
+    return 0;
+}
+
+static int apply_multinode(json_t *out, json_t *spec, json_t *def, json_t *params, sl_error_t *e)
+{
+    json_t *np = json_object_get(def, "nodeProperties");
+    json_int_t nn = json_integer_value(json_object_get(np, "numNodes"));
+    if (multinode_spec_check(spec, nn, e) < 0)
+        return -1;
+    char *plan = mnp_plan(np, json_object_get(spec, "env_overrides"), subst_word, params, e);
+    if (!plan)
+        return -1;
+    json_object_set_new(out, "nodes_min", json_integer(nn));
+    json_object_set_new(out, "nodes_max", json_integer(nn));
+    json_object_set_new(out, "ntasks_per_node", json_integer(1));
+    json_object_set_new(out, "ntasks", json_integer(nn));
+    long v = mnp_max_resource(np, "VCPU"), m = mnp_max_resource(np, "MEMORY");
+    set_default(out, "cpus_per_task", v ? json_integer(v) : NULL);
+    set_default(out, "mem_mb", m ? json_integer(m) : NULL);
+    json_object_set_new(out, "script", json_string(MNP_SCRIPT));
+    json_t *main_range = mnp_range_of(np, (long)json_integer_value(json_object_get(np, "mainNode")));
+    char *display = NULL, *s = script_from(json_object_get(json_object_get(main_range, "container"),
+                                                         "command"), params, &display, e);
+    if (display)
+        json_object_set_new(out, "command", json_string(display));
+    free(s);
+    free(display);
+    apply_env(out, NULL);   /* each range's environment is set by the driver */
+    json_object_set_new(json_object_get(out, "env"), MNP_PLAN_VAR, json_string(plan));
+    free(plan);
+    return 0;
+}
+
 static void set_default(json_t *spec, const char *key, json_t *value)
 {
     json_t *cur = json_object_get(spec, key);
@@ -115,7 +185,7 @@ static void set_default(json_t *spec, const char *key, json_t *value)
     json_decref(value);
 }
 
-static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
+static int apply_resources(json_t *out, json_t *cp, sl_error_t *e)
 {
     size_t i;
     json_t *v;
@@ -126,10 +196,6 @@ static int apply_resources(json_t *out, json_t *cp, json_t *def, sl_error_t *e)
             return sl_errprintf(e, "GPU resources in job definitions are not supported yet");
         set_default(out, !strcmp(type, "VCPU") ? "cpus_per_task" : "mem_mb", json_integer(n));
     }
-    json_t *np = json_object_get(def, "nodeProperties");
-    json_int_t nn = json_integer_value(json_object_get(np, "numNodes"));
-    if (nn > 0)
-        set_default(out, "nodes_min", json_integer(nn));
     return 0;
 }
 
@@ -172,6 +238,32 @@ static void apply_env(json_t *out, json_t *cp)
     json_object_foreach(over, k, v) json_object_set(env, k, v);
 }
 
+/* What every job of a definition gets: retries, timeout, name, the label. */
+static void apply_common(json_t *out, json_t *entry)
+{
+    json_t *def = json_object_get(entry, "definition");
+    char label[200];
+    apply_retry(out, def);
+    if (!json_object_get(out, "name"))
+        json_object_set(out, "name", json_object_get(def, "jobDefinitionName"));
+    snprintf(label, sizeof(label), "%s:%d", json_string_value(json_object_get(entry, "name")),
+             (int)json_integer_value(json_object_get(entry, "revision")));
+    json_object_set_new(out, "job_definition", json_string(label));
+}
+
+static json_t *apply_finish(json_t *out, json_t *entry, json_t *params, int rc)
+{
+    if (rc == 0)
+        apply_common(out, entry);
+    json_decref(params);
+    json_decref(entry);
+    if (rc < 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e)
 {
     const char *ref = json_string_value(json_object_get(spec, "job_definition"));
@@ -184,38 +276,25 @@ json_t *jobdef_apply(struct ctld *c, json_t *spec, sl_error_t *e)
         return NULL;
     json_t *def = json_object_get(entry, "definition"), *cp = NULL;
     json_t *out = json_deep_copy(spec), *params = json_deep_copy(json_object_get(def, "parameters"));
-    char *display = NULL, label[200];
+    char *display = NULL;
     if (!params)
         params = json_object();
     json_object_update(params, json_object_get(spec, "parameters"));
+    if (json_object_get(def, "nodeProperties"))
+        return apply_finish(out, entry, params, apply_multinode(out, spec, def, params, e));
     cp = json_object_get(def, "containerProperties");
-    if (!cp)
-        cp = json_object_get(json_array_get(json_object_get(json_object_get(def, "nodeProperties"),
-                                                            "nodeRangeProperties"), 0), "container");
     json_t *cmd = json_array_size(json_object_get(spec, "command_override"))
                       ? json_object_get(spec, "command_override") : json_object_get(cp, "command");
     char *script = json_object_get(spec, "script") ? NULL : script_from(cmd, params, &display, e);
-    int rc = (!json_object_get(spec, "script") && !script) ? -1 : apply_resources(out, cp, def, e);
+    int rc = (!json_object_get(spec, "script") && !script) ? -1 : apply_resources(out, cp, e);
     if (rc == 0) {
         if (script)
             json_object_set_new(out, "script", json_string(script));
         if (display)
             json_object_set_new(out, "command", json_string(display));
         apply_env(out, cp);
-        apply_retry(out, def);
-        if (!json_object_get(out, "name"))
-            json_object_set(out, "name", json_object_get(def, "jobDefinitionName"));
-        snprintf(label, sizeof(label), "%s:%d", json_string_value(json_object_get(entry, "name")),
-                 (int)json_integer_value(json_object_get(entry, "revision")));
-        json_object_set_new(out, "job_definition", json_string(label));
     }
     free(script);
     free(display);
-    json_decref(params);
-    json_decref(entry);
-    if (rc < 0) {
-        json_decref(out);
-        return NULL;
-    }
-    return out;
+    return apply_finish(out, entry, params, rc);
 }

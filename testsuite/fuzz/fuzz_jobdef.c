@@ -18,6 +18,7 @@
  * stubbed below. */
 #include "../../src/ctld/jobdef.c"
 #include "../../src/ctld/jobdef_apply.c"
+#include "../../src/ctld/mnp.c"
 
 static json_t *stored;   /* the definition db_jobdef_list returns */
 static struct ctld fake_ctld;
