@@ -203,9 +203,14 @@ static int lines_read(struct reader *r, FILE *f, const char *file, sl_error_t *e
     size_t cap = 0;
     int rc = 0;
 
-    while (rc == 0 && getline(&line, &cap, f) >= 0) {
+    ssize_t len;
+    while (rc == 0 && (len = getline(&line, &cap, f)) >= 0) {
         w.line++;
-        rc = line_parse(r, &w, line, e);
+        /* The text after a NUL would be dropped without a word. */
+        if (memchr(line, '\0', (size_t)len))
+            rc = sl_errprintf(e, "%s:%d: the line holds a NUL byte", file, w.line);
+        else
+            rc = line_parse(r, &w, line, e);
     }
     if (rc == 0 && ferror(f))
         rc = sl_errprintf(e, "%s: read error: %s", file, strerror(errno));

@@ -414,6 +414,14 @@ START_TEST(test_include_errors)
     put("bad.conf", "\nKillWait=x\n");
     put("inc.conf", "Include bad.conf\n");
     expect_error("inc.conf", "@/bad.conf:2: bad value for KillWait: 'x' is not a number");
+    /* Found by fuzzing: the text after a NUL was dropped without a word. */
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/nul.conf", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fwrite("ClusterName=x\n\0a\nKillWait=5\n", 1, 28, f);
+    fclose(f);
+    expect_error("nul.conf", "@/nul.conf:2: the line holds a NUL byte");
 }
 END_TEST
 
