@@ -26,9 +26,16 @@ static json_t *def(const json_t *r, const char *key)
     return json_object_get(json_object_get(r, "definition"), key);
 }
 
+/* A multinode definition has no containerProperties: its first node range's
+ * container stands for it, as in the controller (ctld/jobdef.c). */
 static json_t *container(const json_t *r, const char *key)
 {
-    return json_object_get(def(r, "containerProperties"), key);
+    json_t *cp = def(r, "containerProperties");
+    if (!cp)
+        cp = json_object_get(json_array_get(json_object_get(def(r, "nodeProperties"),
+                                                            "nodeRangeProperties"), 0),
+                             "container");
+    return json_object_get(cp, key);
 }
 
 /* Append to buf at *n, never past len. */
