@@ -1,7 +1,8 @@
 """srun --pty (doc/protocol.md, "The step I/O stream"; doc/man1/srun.1): task
 0 on a pseudo-terminal of its node, srun's terminal raw, TERM and the window
 size passed, a resize followed (WINSIZE frames), the shell's exit status as
-srun's; --pty with a stdin that is no terminal; --pty with --label refused."""
+srun's, the terminal put back after a SIGHUP; --pty with a stdin that is no
+terminal; -i/-o/-e refused with --pty and -l taken, as Slurm does."""
 
 import fcntl
 import getpass
@@ -145,7 +146,28 @@ def test_pty_other_tasks_keep_pipes(cluster, wd):
     assert "0 tty" in r.out and "1 pipe" in r.out, r
 
 
-def test_pty_with_label_refused(cluster, wd):
-    r = cluster.run([cluster.bin("srun"), "--pty", "-l", "true"], user=USER, cwd=wd)
-    assert r.rc != 0
-    assert "srun: error: --pty is incompatible with --label" in r.err, r
+def test_pty_with_files_refused_labels_taken(cluster, wd):
+    for opt in ("-o", "-e", "-i"):
+        r = cluster.run([cluster.bin("srun"), "--pty", opt, "f.%t", "true"], user=USER, cwd=wd)
+        assert r.rc != 0
+        assert "srun: error: --error/--input/--output are incompatible with --pty" in r.err, r
+    # Slurm takes --label with --pty: task 0's lines are labelled as any.
+    r = cluster.run([cluster.bin("srun"), "--pty", "-l", "echo", "hi"], user=USER, cwd=wd,
+                    timeout=120)
+    assert r.rc == 0, r
+    assert "0: hi" in r.out, r
+
+
+def test_terminal_restored_after_a_hangup(cluster, wd):
+    # SIGHUP (the terminal went away): srun forwards it, the interactive
+    # shell ends of it (it would ignore a SIGTERM), srun ends.
+    t = Term(cluster, wd, ["--pty", "sh"], 24, 80)
+    try:
+        t.send("echo READY=$((40+2))\n")
+        t.expect(r"READY=42")
+        assert not termios.tcgetattr(t.slave)[3] & termios.ICANON
+        t.p.send_signal(signal.SIGHUP)
+        assert t.wait() != 0, t.out
+        assert termios.tcgetattr(t.slave)[3] & termios.ICANON
+    finally:
+        t.close()

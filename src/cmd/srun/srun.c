@@ -280,8 +280,9 @@ static int pty_env(const jobopt_t *o, json_t *env)
     json_object_del(env, "SLURM_PTY_WIN_COL");
     if (!jobopt_flag(o, "pty"))
         return 0;
-    if (jobopt_flag(o, "label")) {
-        fprintf(stderr, "srun: error: --pty is incompatible with --label\n");
+    /* Slurm's check: task 0's files are the terminal. */
+    if (jobopt_str(o, "input") || jobopt_str(o, "output") || jobopt_str(o, "error")) {
+        fprintf(stderr, "srun: error: --error/--input/--output are incompatible with --pty\n");
         return 1;
     }
     (void)pty_winsize(&rows, &cols);
@@ -321,7 +322,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
-    if (jobopt_flag(o, "pty") && !jobopt_str(o, "input"))
+    if (jobopt_flag(o, "pty"))
         *stdin_t = 0;   /* even from the background: the shell needs its input */
     return pty_env(o, *env);
 }
