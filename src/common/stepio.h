@@ -32,7 +32,9 @@ enum stepio_type {
     STEPIO_NODE_DONE = 10, /* up:   every local task has exited and been reported */
     STEPIO_ERROR = 11,     /* up:   text for srun's "srun: error: NODE: ..." (task as
                                     the rank it concerns, or STEPIO_ALL_TASKS) */
-    STEPIO_TYPE_MAX = 11
+    STEPIO_WINSIZE = 12,   /* down: --pty's new window size for task: rows, cols as two
+                                    16-bit big-endian numbers (exactly 4 bytes) */
+    STEPIO_TYPE_MAX = 12
 };
 
 struct stepio_frame {

@@ -32,6 +32,7 @@ struct task {
     int in_fd;               /* pipe to the task; -1 when none or closed */
     int in_eof;              /* close in_fd once inb is written */
     int rep_fd;              /* the exec report pipe (close-on-exec); -1 when read */
+    int pty;                 /* runs on a pty: out_fd is its master, in_fd a dup of it */
     struct sbytes outb, errb, inb;
 };
 

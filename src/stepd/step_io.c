@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include "log.h"
 #include "step_impl.h"
+#include "step_pty.h"
 #include "step_rec.h"
 #include "stepio.h"
 
@@ -113,9 +114,17 @@ static uint32_t be32(const unsigned char *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void io_frame(struct stepd *sd, const struct stepio_frame *f)
+/* -1 with e set on a frame that breaks the protocol. */
+static int io_frame(struct stepd *sd, const struct stepio_frame *f, sl_error_t *e)
 {
+    uint16_t rows, cols;
+
     switch (f->type) {
+    case STEPIO_WINSIZE:
+        if (step_pty_winsize_parse(f->data, f->len, &rows, &cols, e) < 0)
+            return -1;
+        step_pty_resize(sd, f->task, rows, cols);
+        break;
     case STEPIO_STDIN:
         step_tasks_add_stdin(sd, f->task, f->data, f->len);
         break;
@@ -138,6 +147,7 @@ static void io_frame(struct stepd *sd, const struct stepio_frame *f)
         log_warn("step %llu.%u: frame of type %u from srun ignored (it goes up, not down)",
                  (unsigned long long)sd->r->job_id, sd->r->step_id, f->type);
     }
+    return 0;
 }
 
 static void rbuf_reserve(struct sbytes *b, size_t more)
@@ -171,6 +181,8 @@ int step_io_on_read(struct stepd *sd)
         size_t used;
         sl_error_t e;
         int rc = stepio_parse(b->p + off, b->len - off, &f, &used, &e);
+        if (rc > 0 && io_frame(sd, &f, &e) < 0)
+            rc = -1;
         if (rc < 0) {
             log_error("step %llu.%u: bad frame from srun: %s", (unsigned long long)sd->r->job_id,
                       sd->r->step_id, e.text);
@@ -178,7 +190,6 @@ int step_io_on_read(struct stepd *sd)
         }
         if (rc == 0)
             break;
-        io_frame(sd, &f);
         off += used;
     }
     memmove(b->p, b->p + off, b->len - off);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "step_env.h"
 #include "step_impl.h"
 #include "step_multiprog.h"
+#include "step_pty.h"
 #include "step_rec.h"
 #include "stepio.h"
 
@@ -130,6 +132,34 @@ static int pipe_pair(int p[2], int parent_end_nonblock, char *err, size_t errlen
     return 0;
 }
 
+/* srun --pty's task 0: the slave as its three standard files, the master
+ * for both directions here (in_fd a dup, so that stdin's end does not end
+ * the output).  Other tasks keep their pipes, as in Slurm. */
+static int task_pty_files(struct task *t, uint16_t rows, uint16_t cols, int fds[3], char *err,
+                          size_t errlen)
+{
+    int m, s;
+
+    if (step_pty_open(rows, cols, &m, &s, err, errlen) < 0)
+        return -1;
+    t->in_fd = fcntl(m, F_DUPFD_CLOEXEC, 0);
+    if (t->in_fd < 0) {
+        snprintf(err, errlen, "cannot duplicate the pty's master: %s", strerror(errno));
+        close(m);
+        close(s);
+        return -1;
+    }
+    t->out_fd = m;
+    t->pty = 1;
+    fds[1] = fds[2] = s;
+    fds[0] = fcntl(s, F_DUPFD_CLOEXEC, 0);
+    if (fds[0] < 0) {
+        snprintf(err, errlen, "cannot duplicate the pty's slave: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* The task's standard files: fds[0..2] for the child, the parent's ends
  * in the task. */
 static int task_files(struct stepd *sd, struct task *t, struct task_setup *ts, int fds[3],
@@ -138,7 +168,10 @@ static int task_files(struct stepd *sd, struct task *t, struct task_setup *ts, i
     const struct step_rec *r = sd->r;
     int p[2];
     char *path;
+    uint16_t rows, cols;
 
+    if (t->rank == 0 && step_pty_wanted(r, &rows, &cols))
+        return task_pty_files(t, rows, cols, fds, err, errlen);
     if (r->stdin_pat) {
         path = task_path(sd, t, r->stdin_pat);
         fds[0] = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -215,7 +248,7 @@ static char *resolve_prog(const char *prog, char *const *env, const char *cwd)
  * MPI plugin's threads may hold locks that the fork copied). */
 static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const char *prog,
                                                 char **argv, char **env, const int fds[3],
-                                                int rep)
+                                                int rep, int pty)
 {
     sigset_t none;
     char msg[512];
@@ -227,8 +260,17 @@ static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const ch
     }
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    (void)setpgid(0, 0);
-    if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0) {
+    /* On a pty: a session of its own with the pty as its controlling
+     * terminal (job control, ^C from the terminal, SIGWINCH). */
+    if (!pty) {
+        (void)setpgid(0, 0);
+    } else if (setsid() < 0) {
+        n = snprintf(msg, sizeof(msg), "setsid: %s", strerror(errno));
+        (void)!write(rep, msg, (size_t)n);
+        _exit(1);
+    }
+    if (dup2(fds[0], 0) < 0 || dup2(fds[1], 1) < 0 || dup2(fds[2], 2) < 0 ||
+        (pty && ioctl(0, TIOCSCTTY, 0) < 0)) {
         n = snprintf(msg, sizeof(msg), "could not set up standard files: %s", strerror(errno));
         (void)!write(rep, msg, (size_t)n);
         _exit(1);
@@ -304,7 +346,7 @@ static int task_start(struct stepd *sd, struct task *t, struct task_setup *ts)
             pipe_pair(rep, -1, err, sizeof(err)) == 0) {
             t->pid = fork();
             if (t->pid == 0)
-                task_exec(sd, prog, argv, env, fds, rep[1]);
+                task_exec(sd, prog, argv, env, fds, rep[1], t->pty);
             if (t->pid < 0) {
                 snprintf(err, sizeof(err), "cannot fork: %s", strerror(errno));
                 t->pid = 0;
@@ -474,6 +516,10 @@ static void stdin_add_one(struct task *t, const void *data, size_t len)
     if (t->in_fd < 0)
         return;
     if (len == 0) {
+        /* A terminal has no end of file: its EOF character says it (at
+         * the start of a line), as a user's ^D would. */
+        if (t->pty && !t->in_eof)
+            sbytes_add(&t->inb, "\x04", 1);
         t->in_eof = 1;
         if (t->inb.len == 0)
             fd_close(&t->in_fd);

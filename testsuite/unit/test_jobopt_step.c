@@ -65,6 +65,7 @@ static const struct {
     { { "--open-mode=t", "x", NULL }, "{}", "{\"open_mode\":\"truncate\"}", 2 },
     { { "--export=NONE,A=1", "--chdir=/tmp", "hostname", NULL },
       "{\"cwd\":\"/tmp\"}", "{\"export\":\"NONE,A=1\"}", 3 },
+    { { "--pty", "bash", NULL }, "{}", "{\"pty\":true}", 2 },
     /* Options end at the program: its own options follow. */
     { { "-n1", "prog", "-l", "-N", "9", NULL }, "{\"ntasks\":1}", "{}", 2 },
 };
@@ -92,7 +93,6 @@ static const struct {
 } bad[] = {
     { JOBOPT_SRUN, { "--mpi=unknown", NULL },
       "Invalid MPI type 'unknown', --mpi=list for acceptable types" },
-    { JOBOPT_SRUN, { "--pty", NULL }, "--pty is not supported yet" },
     { JOBOPT_SRUN, { "--het-group=0", NULL }, "--het-group is not supported yet" },
     { JOBOPT_SRUN, { "--cpu-bind=cores", NULL },
       "--cpu-bind=cores is not supported yet (tasks are not bound to CPUs; use "

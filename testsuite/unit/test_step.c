@@ -1,6 +1,7 @@
 /* Unit tests: sluicestepd-step's pure parts: --multi-prog lines
  * (src/stepd/step_multiprog.c), the step's launch record and the task
- * environment (step_rec.c, step_env.c). */
+ * environment (step_rec.c, step_env.c), --pty's request and WINSIZE
+ * frames (step_pty.c). */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "step_env.h"
 #include "step_multiprog.h"
+#include "step_pty.h"
 #include "step_rec.h"
 #include "unit.h"
 
@@ -128,6 +130,46 @@ START_TEST(bad_records)
 }
 END_TEST
 
+START_TEST(pty_winsize_and_request)
+{
+    static const unsigned char ws[5] = { 0x01, 0x02, 0x00, 0x50, 0x00 };
+    uint16_t rows = 0, cols = 0;
+    struct step_rec *r;
+    sl_error_t e;
+    int m, s;
+    char err[256];
+
+    ck_assert_int_eq(step_pty_winsize_parse(ws, 4, &rows, &cols, &e), 0);
+    ck_assert_uint_eq(rows, 258);
+    ck_assert_uint_eq(cols, 80);
+    ck_assert_int_eq(step_pty_winsize_parse(ws, 3, &rows, &cols, &e), -1);
+    ck_assert_msg(strstr(e.text, "WINSIZE frame of 3 bytes"), "%s", e.text);
+    ck_assert_int_eq(step_pty_winsize_parse(ws, 5, &rows, &cols, &e), -1);
+    ck_assert_int_eq(step_pty_winsize_parse(ws, 0, &rows, &cols, &e), -1);
+
+    r = rec_from("{" REC_BASE ",\"node_names\":[\"n1\"],\"tasks_per_node\":[1],"
+                 "\"ntasks\":1,\"node_id\":0}", &e);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(step_pty_wanted(r, &rows, &cols), 0);
+    json_object_set_new(r->env, "SLURM_PTY_WIN_ROW", json_string("33"));
+    ck_assert_int_eq(step_pty_wanted(r, &rows, &cols), 0);   /* both or none */
+    json_object_set_new(r->env, "SLURM_PTY_WIN_COL", json_string("111"));
+    ck_assert_int_eq(step_pty_wanted(r, &rows, &cols), 1);
+    ck_assert_uint_eq(rows, 33);
+    ck_assert_uint_eq(cols, 111);
+    json_object_set_new(r->env, "SLURM_PTY_WIN_COL", json_string("70000"));
+    ck_assert_int_eq(step_pty_wanted(r, &rows, &cols), 0);
+    json_object_set_new(r->env, "SLURM_PTY_WIN_COL", json_string("8x"));
+    ck_assert_int_eq(step_pty_wanted(r, &rows, &cols), 0);
+    step_rec_destroy(r);
+
+    ck_assert_int_eq(step_pty_open(40, 100, &m, &s, err, sizeof(err)), 0);
+    ck_assert(isatty(s));
+    close(m);
+    close(s);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("step");
@@ -135,6 +177,7 @@ int main(void)
     tcase_add_test(tc, multiprog_lines);
     tcase_add_test(tc, record_and_environment);
     tcase_add_test(tc, bad_records);
+    tcase_add_test(tc, pty_winsize_and_request);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

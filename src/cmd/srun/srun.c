@@ -15,6 +15,7 @@
 #include "cmdutil.h"
 #include "jobspec.h"
 #include "srun.h"
+#include "srun_io.h"
 
 extern char **environ;
 
@@ -160,7 +161,7 @@ static json_t *launch_body(const jobopt_t *o, const json_t *grant, const json_t 
                           "io_port", io_port(io), "io_key", io_key(io),
                           "stdin_task", stdin_t < -2 ? -2 : stdin_t,
                           "label", jobopt_flag(o, "label"),
-                          "unbuffered", jobopt_flag(o, "unbuffered"),
+                          "unbuffered", jobopt_flag(o, "unbuffered") || jobopt_flag(o, "pty"),
                           "kill_on_bad_exit", jobopt_flag(o, "kill_on_bad_exit"));
     if (!b)
         return NULL;
@@ -207,10 +208,11 @@ static void step_end(int64_t job_id, int step_id, const struct io_result *r, int
 static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
                     const char *mp_text, int sigfd, struct io_result *r)
 {
-    struct io_opts opts = { jobopt_flag(o, "label"), jobopt_flag(o, "unbuffered"),
+    struct io_opts opts = { jobopt_flag(o, "label"),
+                            jobopt_flag(o, "unbuffered") || jobopt_flag(o, "pty"),
                             jobopt_flag(o, "kill_on_bad_exit"), jobopt_flag(o, "quiet"),
                             (int)json_integer_value(json_object_get(o->local, "wait")),
-                            stdin_t < -2 ? -2 : stdin_t };
+                            stdin_t < -2 ? -2 : stdin_t, jobopt_flag(o, "pty") };
     int64_t job_id = cmd_int(body, "job_id");
     int interrupted, step_id;
     json_t *step = json_incref(body), *grant, *launch;
@@ -265,6 +267,34 @@ static int alloc_own(jobopt_t *o, const char *prog, struct srun_alloc_info *ai)
     return 0;
 }
 
+/* --pty asks the stepd for a pty through the step's environment, with the
+ * variables Slurm's tasks see (SLURM_PTY_WIN_ROW/COL), and passes TERM
+ * even under --export=NONE.  Without --pty, inherited ones are dropped. */
+static int pty_env(const jobopt_t *o, json_t *env)
+{
+    uint16_t rows, cols;
+    char buf[16];
+    const char *term = getenv("TERM");
+
+    json_object_del(env, "SLURM_PTY_WIN_ROW");
+    json_object_del(env, "SLURM_PTY_WIN_COL");
+    if (!jobopt_flag(o, "pty"))
+        return 0;
+    /* Slurm's check: task 0's files are the terminal. */
+    if (jobopt_str(o, "input") || jobopt_str(o, "output") || jobopt_str(o, "error")) {
+        fprintf(stderr, "srun: error: --error/--input/--output are incompatible with --pty\n");
+        return 1;
+    }
+    (void)pty_winsize(&rows, &cols);
+    snprintf(buf, sizeof(buf), "%u", (unsigned)rows);
+    json_object_set_new(env, "SLURM_PTY_WIN_ROW", json_string(buf));
+    snprintf(buf, sizeof(buf), "%u", (unsigned)cols);
+    json_object_set_new(env, "SLURM_PTY_WIN_COL", json_string(buf));
+    if (term && *term)
+        json_object_set_new(env, "TERM", json_string(term));
+    return 0;
+}
+
 /* Options, their checks, and the environment: all before any allocation,
  * so that bad input leaves nothing behind. */
 static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **env,
@@ -292,7 +322,9 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
-    return 0;
+    if (jobopt_flag(o, "pty"))
+        *stdin_t = 0;   /* even from the background: the shell needs its input */
+    return pty_env(o, *env);
 }
 
 int main(int argc, char **argv)

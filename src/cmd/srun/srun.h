@@ -75,6 +75,7 @@ struct io_opts {
     int label, unbuffered, kill_on_bad_exit, quiet;
     int wait_secs;          /* -W: 0 = no limit */
     int stdin_task;         /* -1 all, -2 none, else a rank */
+    int pty;                /* --pty: task 0 on a pty, srun's terminal raw */
 };
 
 struct io_result {

@@ -55,6 +55,19 @@ struct srun_io {
     } fence;
 };
 
+/* srun_io_pty.c: --pty's terminal. */
+/* srun's terminal (stdin) in raw mode, if it is one; put back by
+ * pty_raw_end, at exit, and before a fatal signal. */
+void pty_raw_begin(void);
+void pty_raw_end(void);
+/* srun's window size (stdin's, else stdout's); 0 and 24x80 when neither
+ * is a terminal. */
+int pty_winsize(uint16_t *rows, uint16_t *cols);
+/* A WINSIZE frame's payload. */
+void pty_winsize_encode(unsigned char out[4], uint16_t rows, uint16_t cols);
+/* A signalfd for SIGWINCH (blocked from now on). */
+int pty_winch_fd(void);
+
 int64_t io_now_ms(void);
 /* Send one frame to a node's stepd (if it is connected). */
 void io_send(struct srun_io *io, int node, uint32_t type, uint32_t task, const void *data,

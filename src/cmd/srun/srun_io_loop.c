@@ -100,6 +100,22 @@ static void loop_signals(struct srun_io *io)
     }
 }
 
+/* --pty: srun's window changed: task 0's pty follows. */
+static void loop_winch(struct srun_io *io, int winfd)
+{
+    struct signalfd_siginfo si;
+    unsigned char ws[4];
+    uint16_t rows, cols;
+    int got = 0;
+
+    while (read(winfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+        got = 1;
+    if (!got || !pty_winsize(&rows, &cols))
+        return;
+    pty_winsize_encode(ws, rows, cols);
+    io_send(io, node_of_rank(io, 0), STEPIO_WINSIZE, 0, ws, sizeof(ws));
+}
+
 /* The next timer's due time (0: none) and what is due now. */
 static int64_t loop_timers(struct srun_io *io, int64_t now)
 {
@@ -191,9 +207,12 @@ void io_run(srun_io_t *io, struct io_result *r)
 {
     struct pollfd *p = NULL;
     size_t cap = 0;
+    int winfd = io->o.pty ? pty_winch_fd() : -1;
+    if (io->o.pty)
+        pty_raw_begin();
     while (!loop_done(io)) {
         int64_t now = io_now_ms(), next = loop_timers(io, now);
-        size_t n = 0, need = 3 + io->nconns;
+        size_t n = 0, need = 4 + io->nconns;
         int in = stdin_ready(io);
         if (loop_done(io))
             break;
@@ -207,6 +226,7 @@ void io_run(srun_io_t *io, struct io_result *r)
         p[n++] = (struct pollfd){ io->lfd, POLLIN, 0 };
         p[n++] = (struct pollfd){ io->sigfd, POLLIN, 0 };
         p[n++] = (struct pollfd){ in ? STDIN_FILENO : -1, POLLIN, 0 };
+        p[n++] = (struct pollfd){ winfd, POLLIN, 0 };
         for (size_t i = 0; i < io->nconns; i++)
             p[n++] = (struct pollfd){ io->conns[i].fd, POLLIN, 0 };
         int rc = poll(p, n, next ? (int)(next - now > 0 ? next - now : 0) : -1);
@@ -218,14 +238,20 @@ void io_run(srun_io_t *io, struct io_result *r)
             loop_signals(io);
         if (p[0].revents)
             io_accept(io);
+        if (p[3].revents)   /* before stdin: input typed after a resize sees it */
+            loop_winch(io, winfd);
         if (p[2].revents)
             loop_stdin(io);
-        for (size_t i = 0; i + 3 < n; i++)
-            if (p[i + 3].revents && io->conns[i].fd >= 0)
+        for (size_t i = 0; i + 4 < n; i++)
+            if (p[i + 4].revents && io->conns[i].fd >= 0)
                 io_conn_read(io, i);
         out_exits(io);   /* the exits that came together, one line per node */
     }
     out_exits(io);
+    if (io->o.pty)
+        pty_raw_end();
+    if (winfd >= 0)
+        close(winfd);
     free(p);
     out_lines_free(io);
     loop_result(io, r);
