@@ -1,7 +1,7 @@
 """MPI programs through the whole stack (issue 10): Debian's Open MPI over PMIx
 and Debian's MPICH over PMI-1, launched by srun outside any allocation,
-inside sbatch and inside salloc, and Open MPI's mpirun inside sbatch (it
-starts its daemons with srun); MPI_Abort and a rank killed by a signal end
+inside sbatch and inside salloc, and each one's mpirun inside sbatch (they
+start their daemons with srun); MPI_Abort and a rank killed by a signal end
 the step with their status.  The plugins are tested alone in
 test_mpi_pmix_plugin.py and test_mpi_pmi1_plugin.py."""
 import os
@@ -93,15 +93,21 @@ def test_srun_inside_salloc(cluster, wd, apps, mpi):
     assert "Granted job allocation" in r.err, r
 
 
-def test_mpirun_inside_sbatch(cluster, wd, apps):
+# Each MPI's mpirun and the daemon it starts on every node with srun.
+MPIRUNS = {"openmpi": ("mpirun.openmpi", "orted"), "mpich": ("mpirun.mpich", "hydra_pmi_proxy")}
+
+
+@pytest.mark.parametrize("mpi", sorted(MPIS))
+def test_mpirun_inside_sbatch(cluster, wd, apps, mpi):
     # mpirun finds the allocation in SLURM_* and starts its daemons with
-    # `srun ... orted`: the srun of this cluster comes first on PATH.
-    jid, rec, out = batch(cluster, wd, "mpirun.openmpi %s\n" % apps["openmpi"], "-N2", "-n4")
+    # `srun ... DAEMON`: the srun of this cluster comes first on PATH.
+    mpirun, daemon = MPIRUNS[mpi]
+    jid, rec, out = batch(cluster, wd, "%s %s\n" % (mpirun, apps[mpi]), "-N2", "-n4")
     assert rec["JobState"] == "COMPLETED", (rec, out)
     check_ranks(out, 4)
     steps = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
                        "-o", "JobID,JobName,State", user=USER).out.split()
-    assert "%s.0|orted|COMPLETED" % jid in steps, steps
+    assert "%s.0|%s|COMPLETED" % (jid, daemon) in steps, steps
 
 
 @pytest.mark.parametrize("mpi", sorted(MPIS))
