@@ -26,6 +26,7 @@
 #include "mock.h"
 #include "server.h"
 #include "spool.h"
+#include "proto.h"
 #include "step_launch.h"
 
 struct opts {
@@ -247,11 +248,17 @@ static void op_step_launch(sl_conn_t *conn, uint64_t id, json_t *body, void *arg
     struct noded *d = arg;
     const char *code;
     sl_error_t e;
+    json_t *failed = NULL, *msg;
 
-    if (step_launch_serve(&d->steps, conn_uid(conn), body, &code, &e) < 0) {
+    if (step_launch_serve(&d->steps, conn_uid(conn), conn_peer(conn), body, &code, &e,
+                          &failed) < 0) {
         log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn),
                  (long)conn_uid(conn), e.text);
-        conn_error(conn, id, code, "%s", e.text);
+        msg = proto_error(id, code, e.text);
+        /* A launch forwarded along the tree names each node that failed. */
+        if (failed)
+            json_object_set_new(json_object_get(msg, "error"), "failed", failed);
+        conn_send(conn, msg);
         return;
     }
     conn_reply(conn, id, json_object());

@@ -24,9 +24,17 @@ struct step_server {
 
 extern const struct field_spec step_launch_fields[];
 
-/* Serve one step_launch from a connection of uid peer: 0 when the step's
- * stepd runs, else -1 with e and *code (EPERM, EINVAL, ENOENT, EAGAIN). */
-int step_launch_serve(const struct step_server *s, uid_t peer, json_t *body,
-                      const char **code, sl_error_t *e);
+/* How long a node waits for each of the subtrees it forwards a launch to
+ * (srun waits longer, so that a node deep in the tree that hangs is named). */
+#define FANOUT_FORWARD_TIMEOUT_S 30
+
+/* Serve one step_launch from a connection of uid peer (at peer_addr): start
+ * this node's stepd, and forward the launch to the nodes of "forward" along
+ * the tree (fanout.h), waiting for them.  0 when every node of the subtree
+ * started its stepd; else -1 with e and *code (EPERM, EINVAL, ENOENT, EAGAIN;
+ * EIO when only forwarded nodes failed) and, when the body forwarded,
+ * *failed ([{"node", "error"}] of every failed node, for the error reply). */
+int step_launch_serve(const struct step_server *s, uid_t peer, const char *peer_addr,
+                      json_t *body, const char **code, sl_error_t *e, json_t **failed);
 
 #endif
