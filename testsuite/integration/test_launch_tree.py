@@ -1,0 +1,123 @@
+"""A step's launch along a tree (TreeWidth; doc/protocol.md, "srun <-> sluiced:
+step_launch"): with TreeWidth=2, srun contacts at most two nodes and the
+others get the launch forwarded by a node; every node's tasks run and speak
+to srun directly; a node of the tree that cannot be reached is named in
+srun's error, srun exits non-zero without hanging.  With the default width
+(50) on a small cluster srun contacts every node itself, as before."""
+
+import os
+import re
+import signal
+
+import pytest
+
+from conftest import IS_ROOT, pid_gone, scaled, wait_for
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="steps run as another user: needs root")
+
+USER = "sluicea"
+NODES = 6
+LAUNCH = re.compile(r"step_launch of StepId=(\d+)\.(\d+) for node (\S+) from "
+                    r"(srun|node (\S+)) ")
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory, users):
+    return cluster_factory(nodes=NODES, cpus=2, append="KillWait=2\nTreeWidth=2\n")
+
+
+@pytest.fixture(scope="module")
+def wd(cluster):
+    return cluster.mkdir("tree", user=USER)
+
+
+def srun(cluster, wd, *args, **kw):
+    kw.setdefault("timeout", 180)
+    return cluster.run([cluster.bin("srun")] + list(args), user=USER, cwd=wd, **kw)
+
+
+def last_job_id(cluster):
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-o", "JobID")
+    return int(r.out.strip().splitlines()[-1])
+
+
+def launches(cluster, jid, nodes):
+    """{node: sender} of job jid's launches, from each node's log ("srun" or
+    the forwarding node's name)."""
+    got = {}
+    for n in nodes:
+        for m in LAUNCH.finditer(cluster.log(n)):
+            if int(m.group(1)) == jid:
+                got[m.group(3)] = m.group(5) or "srun"
+    return got
+
+
+def node_names(count):
+    return ["n%d" % i for i in range(1, count + 1)]
+
+
+def test_step_over_all_nodes_runs_along_the_tree(cluster, wd):
+    r = srun(cluster, wd, "-N%d" % NODES, "-n%d" % NODES, "-l", "sh", "-c",
+             'echo "$SLURMD_NODENAME"')
+    assert r.rc == 0, (r, cluster.log_tails())
+    assert sorted(r.out.splitlines()) == sorted("%d: n%d" % (i, i + 1) for i in range(NODES)), r
+    jid = last_job_id(cluster)
+    names = node_names(NODES)
+    got = {}
+    wait_for(lambda: len(got.update(launches(cluster, jid, names)) or got) == NODES,
+             scaled(30), "a launch log line on every node")
+    from_srun = sorted(n for n, s in got.items() if s == "srun")
+    # srun splits 6 nodes into 2 subtrees of 3 (n1-n3, n4-n6); their first
+    # nodes forward to the other two, one each.
+    assert from_srun == ["n1", "n4"], got
+    assert got == {"n1": "srun", "n2": "n1", "n3": "n1", "n4": "srun", "n5": "n4",
+                   "n6": "n4"}, got
+    fwd = re.findall(r"node (n\d) forwards it to node (n\d)", cluster.log("n1"))
+    assert ("n1", "n2") in fwd and ("n1", "n3") in fwd, cluster.log("n1")
+
+
+def test_more_tasks_than_nodes(cluster, wd):
+    r = srun(cluster, wd, "-N%d" % NODES, "-n%d" % (2 * NODES), "-l", "sh", "-c",
+             'echo "$SLURM_PROCID $SLURMD_NODENAME"')
+    assert r.rc == 0, r
+    ranks = sorted(int(line.split(":")[0]) for line in r.out.splitlines())
+    assert ranks == list(range(2 * NODES)), r
+
+
+def test_unreachable_forwarded_node_is_named(cluster, wd):
+    """n2 gets its launch from n1 (not from srun): with its sluiced stopped,
+    n1's aggregated answer names it, srun reports it and exits non-zero."""
+    pid = cluster.pid("n2")
+    assert pid
+    os.kill(pid, signal.SIGTERM)
+    wait_for(lambda: pid_gone(pid), scaled(60), "sluiced of n2 stopped")
+    try:
+        r = srun(cluster, wd, "-N%d" % NODES, "-n%d" % NODES, "-l", "true", timeout=scaled(180))
+        assert r.rc != 0, r
+        assert re.search(r"Task launch for StepId=\d+\.\d+ failed on node n2: cannot connect",
+                         r.err), r
+        assert "Application launch failed" in r.err, r
+        # Only n2 failed: its sibling n3 and the other subtree started.
+        assert not re.search(r"failed on node n[13456]", r.err), r
+        jid = last_job_id(cluster)
+        got = launches(cluster, jid, [n for n in node_names(NODES) if n != "n2"])
+        assert got.get("n3") == "n1" and got.get("n1") == "srun", got
+    finally:
+        cluster.restart("n2")
+    cluster.wait_nodes_idle(timeout=120)
+    r = srun(cluster, wd, "-N%d" % NODES, "-l", "true")
+    assert r.rc == 0, r
+
+
+def test_default_width_contacts_every_node(cluster_factory, users, tmp_path):
+    small = cluster_factory(nodes=3, cpus=2, append="KillWait=2\n")
+    d = small.mkdir("wide", user=USER)
+    r = small.run([small.bin("srun"), "-N3", "-l", "sh", "-c", 'echo "$SLURMD_NODENAME"'],
+                  user=USER, cwd=d, timeout=180)
+    assert r.rc == 0, r
+    assert sorted(r.out.splitlines()) == ["0: n1", "1: n2", "2: n3"], r
+    jid = last_job_id(small)
+    got = {}
+    wait_for(lambda: len(got.update(launches(small, jid, node_names(3))) or got) == 3,
+             scaled(30), "a launch log line on every node")
+    assert got == {"n1": "srun", "n2": "srun", "n3": "srun"}, got
