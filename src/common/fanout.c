@@ -140,6 +140,8 @@ void fanout_send_run(struct fanout_send *f)
     if (proto_write(fd, hello, &e) == 0 && proto_write(fd, req, &e) == 0 &&
         send_reply(fd, 1, NULL, &e) == 0 && send_reply(fd, 2, &failed, &e) == 0)
         ok = 1;
+    else if ((errno == EAGAIN || errno == EWOULDBLOCK) && !strncmp(e.text, "read failed", 11))
+        sl_errprintf(&e, "no answer from %s:%d within %d s", f->host, f->port, f->timeout_s);
     json_decref(hello);
     json_decref(req);
     close(fd);
