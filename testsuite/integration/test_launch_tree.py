@@ -84,6 +84,39 @@ def test_more_tasks_than_nodes(cluster, wd):
     assert ranks == list(range(2 * NODES)), r
 
 
+def test_forward_refusals(cluster):
+    """The node side's checks of a forwarded launch, with this test as srun
+    (test_step_launch's helpers: it forges the grant with munge, as root)."""
+    from test_step_launch import Srun, grant, step_launch
+    srun_sock = Srun()
+    fwd = [{"name": "n2", "host": "127.0.0.1", "port": 1}]
+    try:
+        # sluiceb presents sluicea's grant: n1 refuses and forwards nothing
+        # (n2 would take it from n1, as root), naming n2 as not launched.
+        cred = grant(cluster, 999999, 0, nodes=("n1", "n2"), tpn=(1, 1))
+        rep = step_launch(cluster, "n1", cred, ["true"], srun_sock, user="sluiceb",
+                          forward=fwd, tree_width=2)
+        err = rep["error"]
+        assert err["code"] == "EPERM", rep
+        assert [f["node"] for f in err["failed"]] == ["n1", "n2"], rep
+        assert "not for uid" in err["failed"][0]["error"], rep
+        assert "went through node n1" in err["failed"][1]["error"], rep
+        # A forward naming a node outside the grant is refused whole.
+        rep = step_launch(cluster, "n1", cred, ["true"], srun_sock,
+                          forward=[{"name": "n9", "host": "127.0.0.1", "port": 1}])
+        assert rep["error"]["code"] == "EINVAL", rep
+        assert "forward: node n9 is not one of the grant's other nodes" in \
+            rep["error"]["message"], rep
+        # The field table: forward is an array of objects, tree_width >= 1.
+        rep = step_launch(cluster, "n1", cred, ["true"], srun_sock, forward=["n2"])
+        assert rep["error"]["code"] == "EINVAL" and "forward" in rep["error"]["message"], rep
+        rep = step_launch(cluster, "n1", cred, ["true"], srun_sock, forward=fwd, tree_width=0)
+        assert rep["error"]["code"] == "EINVAL" and "tree_width" in rep["error"]["message"], rep
+    finally:
+        srun_sock.close()
+    assert not re.search(r"StepId=999999\.0 for node n2 ", cluster.log("n2"))
+
+
 def test_silent_forwarded_node_is_named(cluster, wd):
     """n2 gets its launch from n1 (not from srun): with its sluiced stopped
     (SIGSTOP: the controller still counts it up, so the job starts), n1 gives
