@@ -246,22 +246,7 @@ static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
 static void op_step_launch(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
 {
     struct noded *d = arg;
-    const char *code;
-    sl_error_t e;
-    json_t *failed = NULL, *msg;
-
-    if (step_launch_serve(&d->steps, conn_uid(conn), conn_peer(conn), body, &code, &e,
-                          &failed) < 0) {
-        log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn),
-                 (long)conn_uid(conn), e.text);
-        msg = proto_error(id, code, e.text);
-        /* A launch forwarded along the tree names each node that failed. */
-        if (failed)
-            json_object_set_new(json_object_get(msg, "error"), "failed", failed);
-        conn_send(conn, msg);
-        return;
-    }
-    conn_reply(conn, id, json_object());
+    step_launch_serve(&d->steps, conn, id, body);
 }
 
 static jobs_t *node_jobs(void *arg, const char *name)
@@ -336,7 +321,7 @@ static void noded_start(struct noded *d)
     if (!d->auth)
         log_fatal("authentication: %s", e.text);
     d->steps = (struct step_server){ d->auth, noded_ctld_uid(d->conf), d->conf->mock_execution,
-                                     d->conf->plugin_dir, node_jobs, d };
+                                     d->conf->plugin_dir, node_jobs, d, d->base };
     d->srv = server_create(d->base, d->node->hostname, d->node->port, d->auth, noded_ops, d,
                            &e);
     if (!d->srv)

@@ -1,9 +1,15 @@
 /* step_launch.c: srun's step_launch (step_launch.h). */
+#define _GNU_SOURCE
 #include "step_launch.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
 #include "account.h"
 #include "auth.h"
 #include "fanout.h"
@@ -11,6 +17,8 @@
 #include "jobs_impl.h"
 #include "lease.h"
 #include "log.h"
+#include "proto.h"
+#include "server.h"
 #include "steps.h"
 
 const struct field_spec step_launch_fields[] = {
@@ -255,30 +263,36 @@ static void forward_fail_all(json_t *fwd, const char *node, const sl_error_t *e,
     }
 }
 
-/* Launch the rest of this subtree (fwd) through its children, and wait for
- * them; their failures are appended to failed.  -1 with e when fwd itself is
- * malformed. */
-static int launch_forward(const struct step_server *s, json_t *g, json_t *body, const char *node,
-                          json_t *fwd, json_t *failed, sl_error_t *e)
+/* The sends of the rest of this subtree (fwd) to its children, each with
+ * its hello's credential; NULL with e when fwd is malformed.  The sends point
+ * into fwd: it must outlive them. */
+static struct fanout_send *forward_plan(const struct step_server *s, json_t *g, json_t *body,
+                                        const char *node, json_t *fwd, size_t *count,
+                                        sl_error_t *e)
 {
     json_int_t w = json_integer_value(json_object_get(body, "tree_width"));
-    size_t width = w > 0 ? (size_t)w : FANOUT_DEFAULT_WIDTH, count = 0, i;
+    size_t width = w > 0 ? (size_t)w : FANOUT_DEFAULT_WIDTH, i;
     json_t *base, *x;
     struct fanout_send *sends;
 
     json_array_foreach(fwd, i, x) {
         const char *n = json_string_value(json_object_get(x, "name"));
-        if (!n || grant_node_index(g, n) < 0 || !strcmp(n, node))
-            return sl_errprintf(e, "forward: node %s is not one of the grant's other nodes",
-                                n ? n : "(no name)");
+        if (!n || grant_node_index(g, n) < 0 || !strcmp(n, node)) {
+            sl_errprintf(e, "forward: node %s is not one of the grant's other nodes",
+                         n ? n : "(no name)");
+            return NULL;
+        }
     }
     base = json_deep_copy(body);
     json_object_set_new(base, "from", json_string(node));
-    sends = fanout_plan(base, fwd, width, FANOUT_FORWARD_TIMEOUT_S, &count, e);
+    sends = fanout_plan(base, fwd, width, FANOUT_FORWARD_TIMEOUT_S, count, e);
     json_decref(base);
-    if (!sends)
-        return sl_errprintf(e, "forward: %s", e->text);
-    for (i = 0; i < count; i++) {
+    if (!sends) {
+        sl_error_t inner = *e;
+        sl_errprintf(e, "forward: %s", inner.text);
+        return NULL;
+    }
+    for (i = 0; i < *count; i++) {
         sl_error_t ce;
         sends[i].cred = auth_cred_create(s->auth, &ce);
         log_info("step_launch of StepId=%lld.%lld: node %s forwards it to node %s (%zu node(s) "
@@ -288,9 +302,7 @@ static int launch_forward(const struct step_server *s, json_t *g, json_t *body, 
                  sends[i].name,
                  1 + json_array_size(json_object_get(sends[i].body, "forward")));
     }
-    fanout_run_all(sends, count, failed);
-    fanout_plan_free(sends, count);
-    return 0;
+    return sends;
 }
 
 /* One message naming every failed node, for those that read only the text. */
@@ -309,54 +321,154 @@ static void failed_message(const json_t *failed, sl_error_t *e)
     }
 }
 
-int step_launch_serve(const struct step_server *s, uid_t peer, const char *peer_addr,
-                      json_t *body, const char **code, sl_error_t *e, json_t **failed_out)
+/* The answer: {} when nothing failed; else code (EIO when only forwarded
+ * nodes failed) and, when the body forwarded, every failed node. */
+static void launch_answer(sl_conn_t *conn, uint64_t id, json_t *failed, int forwarded,
+                          const char *code, const sl_error_t *own)
+{
+    sl_error_t e;
+    json_t *msg;
+
+    if (json_array_size(failed) == 0) {
+        conn_reply(conn, id, json_object());
+        return;
+    }
+    if (forwarded)
+        failed_message(failed, &e);
+    else
+        e = *own;   /* a leaf answers as before the tree: its own error */
+    log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn), (long)conn_uid(conn),
+             e.text);
+    msg = proto_error(id, code, e.text);
+    if (forwarded)
+        json_object_set(json_object_get(msg, "error"), "failed", failed);
+    conn_send(conn, msg);
+}
+
+/* A forward in flight: its sends run in a thread, which writes a byte to
+ * the pipe when they are all answered; the event loop then answers. */
+struct launch_pending {
+    sl_conn_t *conn;
+    uint64_t id;
+    json_t *fwd;             /* the request's forward: the sends point into it */
+    struct fanout_send *sends;
+    size_t count;
+    json_t *failed;          /* this node's own failure, then the children's */
+    json_t *children;        /* the thread's */
+    const char *code;
+    int pipe[2];
+    pthread_t th;
+    int threaded;
+};
+
+static void *pending_run(void *arg)
+{
+    struct launch_pending *p = arg;
+    fanout_run_all(p->sends, p->count, p->children);
+    while (write(p->pipe[1], "x", 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+static void pending_done(evutil_socket_t fd, short what, void *arg)
+{
+    struct launch_pending *p = arg;
+    (void)fd, (void)what;
+    if (p->threaded)
+        pthread_join(p->th, NULL);
+    json_array_extend(p->failed, p->children);
+    launch_answer(p->conn, p->id, p->failed, 1, p->code, NULL);
+    conn_release(p->conn);
+    close(p->pipe[0]);
+    close(p->pipe[1]);
+    fanout_plan_free(p->sends, p->count);
+    json_decref(p->failed);
+    json_decref(p->children);
+    json_decref(p->fwd);
+    free(p);
+}
+
+/* Run the sends off the event loop, so that this daemon goes on serving
+ * while its children answer; failing that, in the loop (slower, never
+ * lost). */
+static void forward_start(const struct step_server *s, sl_conn_t *conn, uint64_t id,
+                          json_t *fwd, struct fanout_send *sends, size_t count, json_t *failed,
+                          const char *code)
+{
+    struct launch_pending *p = calloc(1, sizeof(*p));
+
+    if (p && pipe2(p->pipe, O_CLOEXEC) == 0) {
+        p->conn = conn_hold(conn);
+        p->id = id;
+        p->fwd = json_incref(fwd);
+        p->sends = sends;
+        p->count = count;
+        p->failed = failed;
+        p->children = json_array();
+        p->code = code;
+        if (s->base && event_base_once(s->base, p->pipe[0], EV_READ, pending_done, p, NULL) == 0) {
+            if (pthread_create(&p->th, NULL, pending_run, p) == 0) {
+                p->threaded = 1;
+                return;
+            }
+            /* The callback is armed but no thread runs: run here; the loop
+             * answers (the byte is in the pipe). */
+            pending_run(p);
+            return;
+        }
+        conn_release(p->conn);
+        close(p->pipe[0]);
+        close(p->pipe[1]);
+        json_decref(p->children);
+        json_decref(p->fwd);
+    }
+    free(p);
+    fanout_run_all(sends, count, failed);
+    launch_answer(conn, id, failed, 1, code, NULL);
+    fanout_plan_free(sends, count);
+    json_decref(failed);
+}
+
+void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body)
 {
     const char *node = json_string_value(json_object_get(body, "node"));
     const char *from = json_string_value(json_object_get(body, "from"));
     json_t *fwd = json_object_get(body, "forward"), *g, *failed = json_array();
-    sl_error_t le;
+    uid_t peer = conn_uid(conn);
+    const char *code;
+    struct fanout_send *sends;
+    size_t count = 0;
+    sl_error_t le, e;
     int local;
 
-    *failed_out = NULL;
-    local = launch_admit(s, peer, body, &g, code, &le);
+    local = launch_admit(s, peer, body, &g, &code, &le);
     if (g)
         log_info("step_launch of StepId=%lld.%lld for node %s from %s%s (%s, uid %ld), %zu "
                  "node(s) to forward to",
                  (long long)json_integer_value(json_object_get(g, "job_id")),
                  (long long)json_integer_value(json_object_get(g, "step_id")), node,
-                 from ? "node " : "srun", from ? from : "", peer_addr, (long)peer,
+                 from ? "node " : "srun", from ? from : "", conn_peer(conn), (long)peer,
                  json_array_size(fwd));
     if (local == 0)
-        local = launch_local(s, g, body, node, code, &le);
+        local = launch_local(s, g, body, node, &code, &le);
     if (local < 0)
         json_array_append_new(failed, json_pack("{s:s, s:s}", "node", node, "error", le.text));
-    if (json_array_size(fwd) > 0) {
+    else
+        code = "EIO";
+    if (json_array_size(fwd) == 0 || !g || (local < 0 && !strcmp(code, "EPERM")) || s->mock) {
         /* A caller refused here gets nothing forwarded: the children would
          * take the launch from root. */
-        if (!g || (local < 0 && !strcmp(*code, "EPERM")) || s->mock)
+        if (json_array_size(fwd) > 0)
             forward_fail_all(fwd, node, &le, failed);
-        else if (launch_forward(s, g, body, node, fwd, failed, e) < 0) {
-            json_decref(g);
-            json_decref(failed);
-            *code = "EINVAL";
-            return -1;
-        }
+        launch_answer(conn, id, failed, json_array_size(fwd) > 0, code, &le);
+    } else if (!(sends = forward_plan(s, g, body, node, fwd, &count, &e))) {
+        log_info("step_launch from %s refused: %s", conn_peer(conn), e.text);
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+    } else {
+        json_decref(g);
+        forward_start(s, conn, id, fwd, sends, count, failed, code);
+        return;
     }
     json_decref(g);
-    if (json_array_size(failed) == 0) {
-        json_decref(failed);
-        return 0;
-    }
-    if (json_array_size(fwd) == 0) {
-        /* A leaf answers as before the tree: its own error. */
-        *e = le;
-        json_decref(failed);
-        return -1;
-    }
-    if (local == 0)
-        *code = "EIO";
-    failed_message(failed, e);
-    *failed_out = failed;
-    return -1;
+    json_decref(failed);
 }

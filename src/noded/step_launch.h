@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "error.h"
 #include "fields.h"
+#include "server.h"
 
 struct sl_auth;
 typedef struct jobs jobs_t;
@@ -20,6 +21,7 @@ struct step_server {
     /* The job table of node name served here, or NULL. */
     jobs_t *(*node_jobs)(void *arg, const char *name);
     void *arg;
+    struct event_base *base;     /* where a forwarded launch's answer is awaited */
 };
 
 extern const struct field_spec step_launch_fields[];
@@ -28,13 +30,13 @@ extern const struct field_spec step_launch_fields[];
  * (srun waits longer, so that a node deep in the tree that hangs is named). */
 #define FANOUT_FORWARD_TIMEOUT_S 30
 
-/* Serve one step_launch from a connection of uid peer (at peer_addr): start
- * this node's stepd, and forward the launch to the nodes of "forward" along
- * the tree (fanout.h), waiting for them.  0 when every node of the subtree
- * started its stepd; else -1 with e and *code (EPERM, EINVAL, ENOENT, EAGAIN;
- * EIO when only forwarded nodes failed) and, when the body forwarded,
- * *failed ([{"node", "error"}] of every failed node, for the error reply). */
-int step_launch_serve(const struct step_server *s, uid_t peer, const char *peer_addr,
-                      json_t *body, const char **code, sl_error_t *e, json_t **failed);
+/* Serve one step_launch on conn (request id): start this node's stepd, and
+ * forward the launch to the nodes of "forward" along the tree (fanout.h).
+ * The answer -- {} when every node of the subtree started its stepd, else an
+ * error (EPERM, EINVAL, ENOENT, EAGAIN; EIO when only forwarded nodes failed)
+ * whose "failed" names each node that did not start, when the body forwarded
+ * -- goes at once, or once the children have answered (their sends run in a
+ * thread; the event loop goes on). */
+void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body);
 
 #endif
