@@ -92,6 +92,7 @@ typedef struct conf {
     char *scheduler_type;        /* SchedulerType (default sched/builtin) */
     char *priority_type;         /* PriorityType (default priority/basic) */
     char *mpi_default;           /* MpiDefault (default none) */
+    int tree_width;              /* TreeWidth (default 50): step launch fan-out */
     int kill_wait;               /* KillWait seconds (default 30) */
     int node_timeout;            /* NodeTimeout seconds (default 300) */
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */

@@ -57,6 +57,9 @@ static const struct conf_key globals[] = {
     { "MpiDefault", CT_CHOICE, OFF(mpi_default), "none", 0, 0, mpi_types, NULL, NULL,
       "MPI type of a step whose srun gives no --mpi: none, pmix (Open MPI and other PMIx "
       "clients), pmi1 or pmi2 (MPICH's PMI-1 server)" },
+    { "TreeWidth", CT_INT, OFF(tree_width), "50", 1, 65533, NULL, NULL, NULL,
+      "fan-out of a step's launch: srun contacts at most this many nodes, each of which "
+      "forwards the launch to at most this many others" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,

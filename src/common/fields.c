@@ -16,6 +16,7 @@ static const char *type_name(const struct field_spec *f)
         [FT_INTS] = "an array of integers",
         [FT_JOBID] = "a job id (an integer or a string such as \"12\" or \"12_3\")",
         [FT_JOBIDS] = "an array of job ids (integers or strings such as \"12\" or \"12_3\")",
+        [FT_OBJS] = "an array of objects",
     };
     return names[f->type];
 }
@@ -63,6 +64,7 @@ static int all_of(const json_t *v, int (*ok)(const struct field_spec *, const js
 }
 
 static int str_ok(const struct field_spec *f, const json_t *v) { return json_is_string(v); }
+static int obj_ok(const struct field_spec *f, const json_t *v) { (void)f; return json_is_object(v); }
 
 static int jobid_ok(const struct field_spec *f, const json_t *v)
 {
@@ -81,6 +83,7 @@ static int value_ok(const struct field_spec *f, const json_t *v)
     case FT_INTS: return json_is_array(v) && all_of(v, int_ok, f, 1);
     case FT_JOBID: return jobid_ok(f, v);
     case FT_JOBIDS: return json_is_array(v) && all_of(v, jobid_ok, f, 1);
+    case FT_OBJS: return json_is_array(v) && all_of(v, obj_ok, f, 1);
     }
     return 0;
 }

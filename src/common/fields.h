@@ -19,6 +19,7 @@ enum field_type {
     FT_INTS,     /* array of integers, each within [min, max] when min < max */
     FT_JOBID,    /* integer job id or a string ("12", "12_3", "12_[1-3]") */
     FT_JOBIDS,   /* array of FT_JOBID */
+    FT_OBJS,     /* array of objects (the handler checks their members) */
 };
 
 #define F_REQUIRED 0x1u   /* the body must hold it */

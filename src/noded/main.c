@@ -26,6 +26,7 @@
 #include "mock.h"
 #include "server.h"
 #include "spool.h"
+#include "proto.h"
 #include "step_launch.h"
 
 struct opts {
@@ -245,16 +246,7 @@ static void op_ping(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
 static void op_step_launch(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
 {
     struct noded *d = arg;
-    const char *code;
-    sl_error_t e;
-
-    if (step_launch_serve(&d->steps, conn_uid(conn), body, &code, &e) < 0) {
-        log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn),
-                 (long)conn_uid(conn), e.text);
-        conn_error(conn, id, code, "%s", e.text);
-        return;
-    }
-    conn_reply(conn, id, json_object());
+    step_launch_serve(&d->steps, conn, id, body);
 }
 
 static jobs_t *node_jobs(void *arg, const char *name)
@@ -329,7 +321,7 @@ static void noded_start(struct noded *d)
     if (!d->auth)
         log_fatal("authentication: %s", e.text);
     d->steps = (struct step_server){ d->auth, noded_ctld_uid(d->conf), d->conf->mock_execution,
-                                     d->conf->plugin_dir, node_jobs, d };
+                                     d->conf->plugin_dir, node_jobs, d, d->base };
     d->srv = server_create(d->base, d->node->hostname, d->node->port, d->auth, noded_ops, d,
                            &e);
     if (!d->srv)

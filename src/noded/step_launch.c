@@ -1,15 +1,24 @@
 /* step_launch.c: srun's step_launch (step_launch.h). */
+#define _GNU_SOURCE
 #include "step_launch.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <event2/event.h>
 #include "account.h"
 #include "auth.h"
+#include "fanout.h"
 #include "hostlist.h"
 #include "jobs_impl.h"
 #include "lease.h"
 #include "log.h"
+#include "proto.h"
+#include "server.h"
 #include "steps.h"
 
 const struct field_spec step_launch_fields[] = {
@@ -29,6 +38,9 @@ const struct field_spec step_launch_fields[] = {
     FIELD("stderr", FT_STR, F_NULL),
     FIELD("stdin", FT_STR, F_NULL),
     FIELD("multi_prog", FT_STR, F_NULL),
+    FIELD("forward", FT_OBJS, 0),
+    FIELD("tree_width", FT_INT, 0, .min = 1, .max = 65533),
+    FIELD("from", FT_STR, 0),
     FIELDS_END,
 };
 
@@ -161,7 +173,8 @@ static json_t *record_build(const struct step_server *s, json_t *g, json_t *body
     const char *k;
 
     json_object_foreach(body, k, v) {
-        if (strcmp(k, "cred") != 0 && strcmp(k, "node") != 0)
+        if (strcmp(k, "cred") != 0 && strcmp(k, "node") != 0 && strcmp(k, "forward") != 0 &&
+            strcmp(k, "tree_width") != 0 && strcmp(k, "from") != 0)
             json_object_set(rec, k, v);
     }
     json_object_set_new(rec, "node_name", json_string(node));
@@ -176,59 +189,286 @@ static int key_ok(const char *k)
     return n == 64 && strspn(k, "0123456789abcdefABCDEF") == n;
 }
 
-int step_launch_serve(const struct step_server *s, uid_t peer, json_t *body,
-                      const char **code, sl_error_t *e)
+/* Whether the caller may launch this grant at all: its key, its command, the
+ * grant and the caller's uid.  *g gets the grant. */
+static int launch_admit(const struct step_server *s, uid_t peer, json_t *body, json_t **g,
+                        const char **code, sl_error_t *e)
 {
-    const char *node = json_string_value(json_object_get(body, "node"));
-    json_t *g, *rec;
-    jobs_t *js;
-    int idx, rc;
-
     *code = "EINVAL";
+    *g = NULL;
     if (!key_ok(json_string_value(json_object_get(body, "io_key"))))
         return sl_errprintf(e, "io_key must be 64 hexadecimal digits");
     if (json_array_size(json_object_get(body, "argv")) == 0 &&
         !json_is_string(json_object_get(body, "multi_prog")))
         return sl_errprintf(e, "step_launch without a command (argv is empty)");
-    g = grant_open(s, json_string_value(json_object_get(body, "cred")), e);
-    if (!g) {
+    *g = grant_open(s, json_string_value(json_object_get(body, "cred")), e);
+    if (!*g) {
         *code = "EPERM";
         return -1;
     }
-    uid_t uid = (uid_t)json_integer_value(json_object_get(g, "uid"));
+    uid_t uid = (uid_t)json_integer_value(json_object_get(*g, "uid"));
     if (peer != 0 && peer != uid) {
-        json_decref(g);
         *code = "EPERM";
         return sl_errprintf(e, "the step's grant is for uid %ld, not for uid %ld", (long)uid,
                             (long)peer);
     }
-    idx = grant_node_index(g, node);
-    js = s->node_jobs(s->arg, node);
-    if (idx < 0 || !js) {
-        json_decref(g);
+    return 0;
+}
+
+/* This node's part of the step: its stepd. */
+static int launch_local(const struct step_server *s, json_t *g, json_t *body, const char *node,
+                        const char **code, sl_error_t *e)
+{
+    int idx = grant_node_index(g, node), rc;
+    jobs_t *js = s->node_jobs(s->arg, node);
+    json_t *rec;
+
+    *code = "EINVAL";
+    if (idx < 0 || !js)
         return sl_errprintf(e, idx < 0 ? "node %s is not in the step's grant"
                                        : "node %s is not served here", node);
-    }
-    if (s->mock) {
-        json_decref(g);
+    if (s->mock)
         return sl_errprintf(e, "node %s runs with MockExecution=yes: job steps cannot run", node);
-    }
     if (!lease_held(js)) {
-        json_decref(g);
         *code = "EAGAIN";
         return sl_errprintf(e, "node %s holds no lease from the controller (not registered, or "
                                "out of touch): no step starts", node);
     }
     if (job_check_here(js, g, node, e) < 0) {
-        json_decref(g);
         *code = "ENOENT";
         return -1;
     }
     rec = record_build(s, g, body, node, idx);
-    json_decref(g);
     rc = account_resolve(rec, node, e);
     if (rc == 0)
         rc = steps_launch(js, rec, e);
     json_decref(rec);
     return rc;
+}
+
+/* Every node of the forward list failed as this one did (nothing was
+ * forwarded: a refused grant or caller, a MockExecution node). */
+static void forward_fail_all(json_t *fwd, const char *node, const sl_error_t *e, json_t *failed)
+{
+    char text[sizeof(e->text) + 128];
+    json_t *x;
+    size_t i;
+
+    snprintf(text, sizeof(text), "not launched: its launch went through node %s: %s", node,
+             e->text);
+    json_array_foreach(fwd, i, x) {
+        const char *n = json_string_value(json_object_get(x, "name"));
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "node", n ? n : "?", "error",
+                                                text));
+    }
+}
+
+/* The sends of the rest of this subtree (fwd) to its children, each with
+ * its hello's credential; NULL with e when fwd is malformed.  The sends point
+ * into fwd: it must outlive them. */
+static struct fanout_send *forward_plan(const struct step_server *s, json_t *g, json_t *body,
+                                        const char *node, json_t *fwd, size_t *count,
+                                        sl_error_t *e)
+{
+    json_int_t w = json_integer_value(json_object_get(body, "tree_width"));
+    size_t width = w > 0 ? (size_t)w : FANOUT_DEFAULT_WIDTH, i;
+    json_t *base, *x;
+    struct fanout_send *sends;
+
+    json_array_foreach(fwd, i, x) {
+        const char *n = json_string_value(json_object_get(x, "name"));
+        if (!n || grant_node_index(g, n) < 0 || !strcmp(n, node)) {
+            sl_errprintf(e, "forward: node %s is not one of the grant's other nodes",
+                         n ? n : "(no name)");
+            return NULL;
+        }
+    }
+    base = json_deep_copy(body);
+    json_object_set_new(base, "from", json_string(node));
+    sends = fanout_plan(base, fwd, width, FANOUT_FORWARD_TIMEOUT_S, count, e);
+    json_decref(base);
+    if (!sends) {
+        sl_error_t inner = *e;
+        sl_errprintf(e, "forward: %s", inner.text);
+        return NULL;
+    }
+    for (i = 0; i < *count; i++) {
+        sl_error_t ce;
+        sends[i].cred = auth_cred_create(s->auth, &ce);
+        log_info("step_launch of StepId=%lld.%lld: node %s forwards it to node %s (%zu node(s) "
+                 "in that subtree)",
+                 (long long)json_integer_value(json_object_get(g, "job_id")),
+                 (long long)json_integer_value(json_object_get(g, "step_id")), node,
+                 sends[i].name,
+                 1 + json_array_size(json_object_get(sends[i].body, "forward")));
+    }
+    return sends;
+}
+
+/* One message naming every failed node, for those that read only the text. */
+static void failed_message(const json_t *failed, sl_error_t *e)
+{
+    size_t n = json_array_size(failed), i, at;
+    json_t *x;
+
+    at = (size_t)snprintf(e->text, sizeof(e->text), "step launch failed on %zu node(s)", n);
+    json_array_foreach(failed, i, x) {
+        if (at >= sizeof(e->text))
+            break;
+        at += (size_t)snprintf(e->text + at, sizeof(e->text) - at, "%s %s: %s",
+                               i ? ";" : ":", json_string_value(json_object_get(x, "node")),
+                               json_string_value(json_object_get(x, "error")));
+    }
+}
+
+/* The answer: {} when nothing failed; else code (EIO when only forwarded
+ * nodes failed) and, when the body forwarded, every failed node. */
+static void launch_answer(sl_conn_t *conn, uint64_t id, json_t *failed, int forwarded,
+                          const char *code, const sl_error_t *own)
+{
+    sl_error_t e;
+    json_t *msg;
+
+    if (json_array_size(failed) == 0) {
+        conn_reply(conn, id, json_object());
+        return;
+    }
+    if (forwarded)
+        failed_message(failed, &e);
+    else
+        e = *own;   /* a leaf answers as before the tree: its own error */
+    log_info("step_launch from %s (uid %ld) refused: %s", conn_peer(conn), (long)conn_uid(conn),
+             e.text);
+    msg = proto_error(id, code, e.text);
+    if (forwarded)
+        json_object_set(json_object_get(msg, "error"), "failed", failed);
+    conn_send(conn, msg);
+}
+
+/* A forward in flight: its sends run in a thread, which writes a byte to
+ * the pipe when they are all answered; the event loop then answers. */
+struct launch_pending {
+    sl_conn_t *conn;
+    uint64_t id;
+    json_t *fwd;             /* the request's forward: the sends point into it */
+    struct fanout_send *sends;
+    size_t count;
+    json_t *failed;          /* this node's own failure, then the children's */
+    json_t *children;        /* the thread's */
+    const char *code;
+    int pipe[2];
+    pthread_t th;
+    int threaded;
+};
+
+static void *pending_run(void *arg)
+{
+    struct launch_pending *p = arg;
+    fanout_run_all(p->sends, p->count, p->children);
+    while (write(p->pipe[1], "x", 1) < 0 && errno == EINTR)
+        ;
+    return NULL;
+}
+
+static void pending_done(evutil_socket_t fd, short what, void *arg)
+{
+    struct launch_pending *p = arg;
+    (void)fd, (void)what;
+    if (p->threaded)
+        pthread_join(p->th, NULL);
+    json_array_extend(p->failed, p->children);
+    launch_answer(p->conn, p->id, p->failed, 1, p->code, NULL);
+    conn_release(p->conn);
+    close(p->pipe[0]);
+    close(p->pipe[1]);
+    fanout_plan_free(p->sends, p->count);
+    json_decref(p->failed);
+    json_decref(p->children);
+    json_decref(p->fwd);
+    free(p);
+}
+
+/* Run the sends off the event loop, so that this daemon goes on serving
+ * while its children answer; failing that, in the loop (slower, never
+ * lost). */
+static void forward_start(const struct step_server *s, sl_conn_t *conn, uint64_t id,
+                          json_t *fwd, struct fanout_send *sends, size_t count, json_t *failed,
+                          const char *code)
+{
+    struct launch_pending *p = calloc(1, sizeof(*p));
+
+    if (p && pipe2(p->pipe, O_CLOEXEC) == 0) {
+        p->conn = conn_hold(conn);
+        p->id = id;
+        p->fwd = json_incref(fwd);
+        p->sends = sends;
+        p->count = count;
+        p->failed = failed;
+        p->children = json_array();
+        p->code = code;
+        if (s->base && event_base_once(s->base, p->pipe[0], EV_READ, pending_done, p, NULL) == 0) {
+            if (pthread_create(&p->th, NULL, pending_run, p) == 0) {
+                p->threaded = 1;
+                return;
+            }
+            /* The callback is armed but no thread runs: run here; the loop
+             * answers (the byte is in the pipe). */
+            pending_run(p);
+            return;
+        }
+        conn_release(p->conn);
+        close(p->pipe[0]);
+        close(p->pipe[1]);
+        json_decref(p->children);
+        json_decref(p->fwd);
+    }
+    free(p);
+    fanout_run_all(sends, count, failed);
+    launch_answer(conn, id, failed, 1, code, NULL);
+    fanout_plan_free(sends, count);
+    json_decref(failed);
+}
+
+void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body)
+{
+    const char *node = json_string_value(json_object_get(body, "node"));
+    const char *from = json_string_value(json_object_get(body, "from"));
+    json_t *fwd = json_object_get(body, "forward"), *g, *failed = json_array();
+    uid_t peer = conn_uid(conn);
+    const char *code;
+    struct fanout_send *sends;
+    size_t count = 0;
+    sl_error_t le, e;
+    int local;
+
+    local = launch_admit(s, peer, body, &g, &code, &le);
+    if (g)
+        log_info("step_launch of StepId=%lld.%lld for node %s from %s%s (%s, uid %ld), %zu "
+                 "node(s) to forward to",
+                 (long long)json_integer_value(json_object_get(g, "job_id")),
+                 (long long)json_integer_value(json_object_get(g, "step_id")), node,
+                 from ? "node " : "srun", from ? from : "", conn_peer(conn), (long)peer,
+                 json_array_size(fwd));
+    if (local == 0)
+        local = launch_local(s, g, body, node, &code, &le);
+    if (local < 0)
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "node", node, "error", le.text));
+    else
+        code = "EIO";
+    if (json_array_size(fwd) == 0 || !g || (local < 0 && !strcmp(code, "EPERM")) || s->mock) {
+        /* A caller refused here gets nothing forwarded: the children would
+         * take the launch from root. */
+        if (json_array_size(fwd) > 0)
+            forward_fail_all(fwd, node, &le, failed);
+        launch_answer(conn, id, failed, json_array_size(fwd) > 0, code, &le);
+    } else if (!(sends = forward_plan(s, g, body, node, fwd, &count, &e))) {
+        log_info("step_launch from %s refused: %s", conn_peer(conn), e.text);
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+    } else {
+        json_decref(g);
+        forward_start(s, conn, id, fwd, sends, count, failed, code);
+        return;
+    }
+    json_decref(g);
+    json_decref(failed);
 }

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include "error.h"
 #include "fields.h"
+#include "server.h"
 
 struct sl_auth;
 typedef struct jobs jobs_t;
@@ -20,13 +21,22 @@ struct step_server {
     /* The job table of node name served here, or NULL. */
     jobs_t *(*node_jobs)(void *arg, const char *name);
     void *arg;
+    struct event_base *base;     /* where a forwarded launch's answer is awaited */
 };
 
 extern const struct field_spec step_launch_fields[];
 
-/* Serve one step_launch from a connection of uid peer: 0 when the step's
- * stepd runs, else -1 with e and *code (EPERM, EINVAL, ENOENT, EAGAIN). */
-int step_launch_serve(const struct step_server *s, uid_t peer, json_t *body,
-                      const char **code, sl_error_t *e);
+/* How long a node waits for each of the subtrees it forwards a launch to
+ * (srun waits longer, so that a node deep in the tree that hangs is named). */
+#define FANOUT_FORWARD_TIMEOUT_S 30
+
+/* Serve one step_launch on conn (request id): start this node's stepd, and
+ * forward the launch to the nodes of "forward" along the tree (fanout.h).
+ * The answer -- {} when every node of the subtree started its stepd, else an
+ * error (EPERM, EINVAL, ENOENT, EAGAIN; EIO when only forwarded nodes failed)
+ * whose "failed" names each node that did not start, when the body forwarded
+ * -- goes at once, or once the children have answered (their sends run in a
+ * thread; the event loop goes on). */
+void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body);
 
 #endif
