@@ -38,6 +38,7 @@ static int all(const json_t *a, int (*ok)(const json_t *))
 
 static int is_str(const json_t *v) { return json_is_string(v); }
 static int is_int(const json_t *v) { return json_is_integer(v); }
+static int is_obj(const json_t *v) { return json_is_object(v); }
 
 /* The declared type, checked independently of fields.c. */
 static int typed(const struct field_spec *f, const json_t *v)
@@ -61,6 +62,7 @@ static int typed(const struct field_spec *f, const json_t *v)
     case FT_INTS: return all(v, is_int);
     case FT_JOBID: return is_jobid(v);
     case FT_JOBIDS: return all(v, is_jobid);
+    case FT_OBJS: return all(v, is_obj);
     }
     return 0;
 }
