@@ -37,15 +37,17 @@ def cluster(small_disk, cluster_factory):
 
 
 def fill(path):
-    """Write path until the file system is full."""
+    """Write path until the file system is full.  Unbuffered: a buffered
+    file would raise ENOSPC again when it is closed with bytes left over."""
     block = b"\0" * 65536
-    with open(path, "wb") as f:
-        try:
-            while True:
-                f.write(block)
-                f.flush()
-        except OSError:
-            pass
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        while True:
+            os.write(fd, block)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def test_disk_full_stops_the_controller_and_loses_nothing(cluster, small_disk):
