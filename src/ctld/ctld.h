@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "conf.h"
+#include "topo.h"
 #include "error.h"
 #include "job.h"
 #include "server.h"
@@ -42,6 +43,8 @@ struct node {
     uint32_t njobs;                /* jobs holding resources here */
     struct reconcile *reconcile;   /* pending check after a registration */
     struct event *fence_ev;        /* its jobs' copies are surely gone (timed out) */
+    topo_t *topo;                  /* as reported in node_register; NULL before */
+    topo_t *cfg_topo;              /* synthesized from the configuration (node_topo) */
 };
 
 /* After a node's NodeTimeout, how long until the copies of its jobs have
@@ -168,6 +171,8 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e);
 void node_teardown(struct ctld *c);
 const char *node_state_name(const struct node *n);
 int node_usable(const struct node *n);
+/* The node's CPUs and GPUs: as it reported them, else as configured. */
+const topo_t *node_topo(struct node *n);
 json_t *node_to_json(struct ctld *c, const struct node *n);
 void node_alloc(struct node *n, uint32_t cpus, uint64_t mem);
 void node_free(struct node *n, uint32_t cpus, uint64_t mem);

@@ -38,6 +38,23 @@ int node_usable(const struct node *n)
     return n->registered && n->chan && !n->down && !n->drain;
 }
 
+const topo_t *node_topo(struct node *n)
+{
+    if (n->topo)
+        return n->topo;
+    if (!n->cfg_topo) {
+        const struct conf_node *cfg = n->cfg;
+        uint32_t s = cfg->sockets ? cfg->sockets : 1, t = cfg->threads_per_core ? cfg->threads_per_core : 1;
+        uint32_t k = cfg->cpus / (s * t);
+        if (k == 0 || s * k * t != cfg->cpus) {   /* counts that do not multiply out */
+            s = t = 1;
+            k = cfg->cpus ? cfg->cpus : 1;
+        }
+        n->cfg_topo = topo_synth(s, k, t, NULL);
+    }
+    return n->cfg_topo;
+}
+
 json_t *node_to_json(struct ctld *c, const struct node *n)
 {
     json_t *parts = json_array();
@@ -256,6 +273,8 @@ static void node_destroy(struct node *n)
     event_free(n->fence_ev);
     free(n->reason);
     free(n->name);
+    topo_destroy(n->topo);
+    topo_destroy(n->cfg_topo);
     free(n);
 }
 
