@@ -45,6 +45,8 @@ struct node {
     struct event *fence_ev;        /* its jobs' copies are surely gone (timed out) */
     topo_t *topo;                  /* as reported in node_register; NULL before */
     topo_t *cfg_topo;              /* synthesized from the configuration (node_topo) */
+    idset_t *used_cpus;            /* logical CPUs that jobs hold here (NULL: none yet) */
+    idset_t *used_gpus;            /* indexes into node_topo(n)->gpus that jobs hold */
 };
 
 /* After a node's NodeTimeout, how long until the copies of its jobs have

@@ -275,6 +275,8 @@ static void node_destroy(struct node *n)
     free(n->name);
     topo_destroy(n->topo);
     topo_destroy(n->cfg_topo);
+    idset_destroy(n->used_cpus);
+    idset_destroy(n->used_gpus);
     free(n);
 }
 
