@@ -246,10 +246,17 @@ static void node_end(struct srun_io *io, int node)
 {
     if (io->nodes[node].done)
         return;
-    out_lost(io, node);
+    uint32_t lost = out_lost(io, node);
     io->nodes[node].done = 1;
     if (io->fence.active)
         fence_finish(io, 0);
+    /* Its tasks are gone without a word (the node or its stepd died): the
+     * step cannot go on, as Slurm ends a step on a node failure. */
+    if (lost && !io->kill_sent) {
+        if (!io->o.quiet)
+            fprintf(stderr, "srun: error: Node failure on %s\n", io->nodes[node].name);
+        io_kill(io, NULL);
+    }
 }
 
 static int conn_hello(struct srun_io *io, struct io_conn *c, size_t ci,

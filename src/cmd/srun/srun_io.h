@@ -90,7 +90,7 @@ void out_eof(struct srun_io *io, uint32_t task, int err);
 void out_task_exit(struct srun_io *io, uint32_t task, const unsigned char *d, size_t n);
 void out_exits(struct srun_io *io);
 void out_status(struct srun_io *io);
-void out_lost(struct srun_io *io, int node);
+uint32_t out_lost(struct srun_io *io, int node);
 void out_lines_free(struct srun_io *io);
 
 #endif
