@@ -19,7 +19,6 @@
 #define GET(name) static void name(const json_t *r, const void *ctx, char *buf, size_t len)
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
-GET(get_nullstr) { snprintf(buf, len, "(null)"); }
 GET(get_zero) { snprintf(buf, len, "0"); }
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
@@ -61,20 +60,30 @@ GET(get_reason)
     snprintf(buf, len, "%s [%s@%s]", cmd_str(r, "reason"), user, when);
 }
 
+/* "(null)" when the node has no GPU, as Slurm shows it. */
+GET(get_gres)
+{
+    const char *g = cmd_str(r, "gres");
+    snprintf(buf, len, "%s", *g ? g : "(null)");
+}
+
+/* Left out when the node has no GPU. */
+GET(get_gres_used) { snprintf(buf, len, "%s", cmd_str(r, "gres_used")); }
+
 static const struct jobfmt_kv node_kv[] = {
     { "NodeName", "name", NULL, 0 },          { "CoresPerSocket", "cores_per_socket", NULL, 0 },
     { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUTot", "cpus", NULL, 0 },
     { "CPULoad", NULL, get_na, 0 },
     { "AvailableFeatures", "features", NULL, NL },
     { "ActiveFeatures", "features", NULL, NL },
-    { "Gres", NULL, get_nullstr, NL },
+    { "Gres", NULL, get_gres, NL },           { "GresUsed", NULL, get_gres_used, 0 },
     { "NodeAddr", "hostname", NULL, NL },     { "NodeHostName", "hostname", NULL, 0 },
     { "Port", "port", NULL, 0 },
     { "RealMemory", "memory_mb", NULL, NL },  { "AllocMem", "alloc_mem_mb", NULL, 0 },
     { "FreeMem", NULL, get_na, 0 },           { "Sockets", "sockets", NULL, 0 },
     { "Boards", NULL, get_zero, 0 },
     { "State", NULL, get_nodestate, NL },     { "ThreadsPerCore", "threads_per_core", NULL, 0 },
-    { "TmpDisk", NULL, get_zero, 0 },
+    { "TmpDisk", NULL, get_zero, 0 },         { "Weight", "weight", NULL, 0 },
     { "Partitions", NULL, get_partitions, NL },
     { "BootTime", NULL, get_boot, NL },       { "LastSeenTime", NULL, get_lastseen, 0 },
     { "Reason", NULL, get_reason, NL },
