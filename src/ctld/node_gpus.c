@@ -104,6 +104,12 @@ static uint32_t types_of(const topo_t *t, const char **types)
     return n;
 }
 
+/* A GPU of unknown model shows as Slurm shows untyped ones: "gpu:2". */
+static int untyped(const char *type)
+{
+    return strcmp(type, "gpu") == 0;
+}
+
 /* snprintf at buf + *at, truncating quietly at len. */
 static void appendf(char *buf, size_t len, size_t *at, const char *fmt, ...)
 {
@@ -124,7 +130,8 @@ void node_gres_string(const topo_t *t, char *buf, size_t len)
         unsigned count = 0;
         for (uint32_t i = 0; i < t->ngpus; i++)
             count += strcmp(t->gpus[i].type, types[k]) == 0;
-        appendf(buf, len, &at, "%sgpu:%s:%u", k ? "," : "", types[k], count);
+        appendf(buf, len, &at, "%sgpu:%s%s%u", k ? "," : "", untyped(types[k]) ? "" : types[k],
+                untyped(types[k]) ? "" : ":", count);
     }
     free(types);
 }
@@ -142,7 +149,8 @@ void node_gres_used_string(const topo_t *t, const idset_t *used, char *buf, size
                 idset_test(used, i))
                 idset_set(mine, i);
         char *idx = idset_count(mine) ? idset_encode(mine) : NULL;
-        appendf(buf, len, &at, "%sgpu:%s:%u(IDX:%s)", k ? "," : "", types[k],
+        appendf(buf, len, &at, "%sgpu:%s%s%u(IDX:%s)", k ? "," : "",
+                untyped(types[k]) ? "" : types[k], untyped(types[k]) ? "" : ":",
                 idset_count(mine), idx ? idx : "N/A");
         free(idx);
         idset_destroy(mine);

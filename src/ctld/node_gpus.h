@@ -24,7 +24,8 @@ topo_t *node_gpus_effective(const topo_t *base, const struct conf_node *cfg, int
                             char *low, size_t lowlen);
 
 /* "gpu:h200:4" / "gpu:a100:2,gpu:v100:1": the GPUs grouped by type in
- * order of first appearance; "" when none. */
+ * order of first appearance, GPUs of unknown type ("gpu") as "gpu:2"; ""
+ * when none. */
 void node_gres_string(const topo_t *t, char *buf, size_t len);
 /* "gpu:h200:1(IDX:0)" per type, the indexes (into t->gpus) that used
  * holds; "gpu:h200:0(IDX:N/A)" for a type none of whose GPUs is used; ""

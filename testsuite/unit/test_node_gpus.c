@@ -108,6 +108,13 @@ START_TEST(gres_strings)
     ck_assert_str_eq(buf, "gpu:a100:");
     idset_destroy(used);
     topo_destroy(t);
+    const char *mixed[] = { "a100", "gpu", "gpu", NULL };
+    t = reported(mixed);
+    node_gres_string(t, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "gpu:a100:1,gpu:2");
+    node_gres_used_string(t, NULL, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "gpu:a100:0(IDX:N/A),gpu:0(IDX:N/A)");
+    topo_destroy(t);
     t = reported(NULL);
     node_gres_string(t, buf, sizeof(buf));
     ck_assert_str_eq(buf, "");
