@@ -7,7 +7,9 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, REPO, scaled, wait_for
+from conftest import BUILD, IS_ROOT, REPO, scaled, wait_for
+from test_bad_input import connect, hello, recv_reply
+from wire import frame
 
 DATA = os.path.join(REPO, "testsuite", "data", "hwloc")
 
@@ -112,3 +114,36 @@ def test_gres_not_in_grestypes_refused_at_start(tmp_path):
                        timeout=scaled(30))
     assert r.returncode != 0, r.stdout
     assert "%s:4: Gres=gpu...: 'gpu' is not in GresTypes" % conf in r.stdout, r.stdout
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="node_register needs a root credential")
+def test_malformed_topology_drains_the_node(cluster_factory):
+    """A node_register whose "topology" is malformed registers the node but
+    drains it with the reason (naming the field), and the controller logs
+    it with the node's name; a good one later lifts the drain."""
+    c = cluster_factory(nodes=1, append="NodeName=spare1 NodeHostname=127.0.0.1 Port=29993 "
+                                         "CPUs=2 RealMemory=100\n",
+                        extra_args=["--no-wait"])
+    c.wait_nodes_idle(["n1"])
+
+    def register(topology):
+        with connect(c) as s:
+            hello(c, s)
+            s.sendall(frame({"op": "node_register", "id": 1, "body": {
+                "name": "spare1", "cpus": 2, "sockets": 1, "cores_per_socket": 2,
+                "threads_per_core": 1, "memory_mb": 100, "running": [], "version": "0.1.0",
+                "topology": topology}}))
+            rep = recv_reply(s, 1)
+            assert "error" not in rep, rep
+            return c.node("spare1")
+
+    good = {"sockets": 1, "cores_per_socket": 2, "threads_per_core": 1, "os_index": [0, 1],
+            "gpus": [{"type": "h200", "vendor": "nvidia", "name": "NVIDIA H200",
+                      "bus_id": "0000:00:06.0", "minor": 0, "cpus": "0-1"}]}
+    bad = dict(good, os_index=[0, 1, 2])
+    node = register(bad)
+    assert node["Reason"].startswith('Bad topology: topology: "os_index" must list 2 CPUs'), node
+    assert 'node spare1: node_register field "topology" refused' in c.log("controller")
+    node = register(good)
+    assert "Bad topology" not in node.get("Reason", ""), node
+    assert node["Gres"] == "gpu:h200:1", node
