@@ -147,3 +147,15 @@ def test_malformed_topology_drains_the_node(cluster_factory):
     node = register(good)
     assert "Bad topology" not in node.get("Reason", ""), node
     assert node["Gres"] == "gpu:h200:1", node
+
+
+def test_one_daemon_serving_nodes_of_different_topologies(cluster_factory):
+    """NodesPerDaemon (a testing mode): one sluiced, each node its own file."""
+    c = cluster_factory(nodes=2, extra_args=["--testing-modes",
+                                             "--topology", "n1=" + fixture("sierra.xml"),
+                                             "--topology", "n2=" + fixture("corona.xml")],
+                        append="MockExecution=yes\nNodesPerDaemon=2\n")
+    c.wait_nodes_idle(["n1", "n2"])
+    assert c.node("n1")["Gres"] == "gpu:v100:4"
+    assert c.node("n2")["Gres"] == "gpu:mi50:8"
+    assert c.node("n2")["ThreadsPerCore"] == "2"
