@@ -1,6 +1,7 @@
 """Node inventory (issue 11, "Hardware and configuration"): fake nodes load
 real machines' hwloc XML (devcluster --topology), report their sockets,
 cores and GPUs, and the controller shows and checks them against Gres=."""
+import json
 import os
 import re
 import subprocess
@@ -63,6 +64,18 @@ def test_features_and_weight_shown(cluster):
     rows = dict((l.split("|")[0], l.split("|")[1:]) for l in r.out.splitlines())
     assert rows["n1"] == ["gpu:v100:4", "(null)", "1"], r.out
     assert rows["n3"] == ["gpu:a100:2", "fast,big", "5"], r.out
+
+
+def test_show_node_json(cluster):
+    r = cluster.ok(cluster.bin("scontrol"), "show", "node", "--json", "n3")
+    (n3,) = json.loads(r.out)["nodes"]
+    assert n3["name"] == "n3"
+    assert (n3["gres"], n3["gres_used"], n3["gpus"]) == ("gpu:a100:2", "gpu:a100:0(IDX:N/A)", 2)
+    assert (n3["features"], n3["weight"]) == ("fast,big", 5)
+    r = cluster.ok(cluster.bin("scontrol"), "show", "node", "--json")
+    assert len(json.loads(r.out)["nodes"]) == 4
+    r = cluster.run(cluster.bin("scontrol"), "show", "node", "--yaml")
+    assert r.rc != 0 and "unknown option '--yaml'" in r.err, r
 
 
 def test_sluiced_logs_the_gpus(cluster):

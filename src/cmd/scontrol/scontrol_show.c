@@ -141,7 +141,19 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-static int show_nodes(const struct scontrol_opts *o, const char *name)
+/* --json: the records as the controller sends them (node_list), under
+ * "nodes" as Slurm's scontrol --json puts them. */
+static void print_json_nodes(json_t *nodes)
+{
+    json_t *o = json_pack("{s:O}", "nodes", nodes);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int show_nodes_as(const struct scontrol_opts *o, const char *name, int as_json)
 {
     sl_error_t e;
     json_t *body = name ? json_pack("{s:s}", "nodes", name) : json_object();
@@ -152,9 +164,35 @@ static int show_nodes(const struct scontrol_opts *o, const char *name)
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
+    if (as_json)
+        print_json_nodes(json_object_get(reply, "nodes"));
+    else
+        scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);
     return 0;
+}
+
+static int show_nodes(const struct scontrol_opts *o, const char *name)
+{
+    return show_nodes_as(o, name, 0);
+}
+
+/* show node [NAME] [--json], the words in any order. */
+static int show_nodes_words(const struct scontrol_opts *o, int argc, char **argv)
+{
+    const char *name = NULL;
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            as_json = 1;
+        else if (argv[i][0] == '-')
+            cmd_die("show node: unknown option '%s' (only --json)", argv[i]);
+        else if (name)
+            cmd_die("show node: one node name or host list, not '%s' and '%s'", name, argv[i]);
+        else
+            name = argv[i];
+    }
+    return show_nodes_as(o, name, as_json);
 }
 
 static int show_parts(const struct scontrol_opts *o, const char *name)
@@ -235,6 +273,8 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(argv[0], entities[i].names[k]) == 0)
-                return entities[i].fn(o, argc > 1 ? argv[1] : NULL);
+                /* show node also takes --json: it reads all the words */
+                return entities[i].fn == show_nodes ? show_nodes_words(o, argc, argv)
+                                                    : entities[i].fn(o, argc > 1 ? argv[1] : NULL);
     cmd_die("Invalid entity: '%s' for the show command", argv[0]);
 }
