@@ -26,6 +26,13 @@ static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl
 static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
 
+static int grestypes_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *grestypes_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len);
+
+/* AutoDetect: which GPUs a node without Gres= offers.  Slurm's nvml, rsmi
+ * and oneapi are hwloc's job here (sluiced asks hwloc). */
+static const char *const autodetect_types[] = { "hwloc", "off", NULL };
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
 /* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
@@ -90,6 +97,11 @@ static const struct conf_key globals[] = {
       "log file of sluicectld (default: standard error)" },
     { "SluicedLogFile", CT_OPT_STRING, OFF(noded_log_file), NULL, 0, 0, NULL, NULL, NULL,
       "log file of sluiced; %n becomes the node name (default: standard error)" },
+    { "GresTypes", CT_CUSTOM, OFF(gres_types), NULL, 0, 0, NULL, grestypes_set, grestypes_show,
+      "generic resources nodes may offer through Gres=: only gpu" },
+    { "AutoDetect", CT_CHOICE, OFF(autodetect), "hwloc", 0, 0, autodetect_types, NULL, NULL,
+      "hwloc: a node without Gres= offers the GPUs its sluiced finds, and a node with Gres= "
+      "is drained when it finds fewer; off: only Gres= counts, trusted as written" },
     { "LogLevel", CT_CUSTOM, OFF(log_level), "info", 0, 0, NULL, loglevel_set, loglevel_show,
       "error, warning, info or debug" },
     { "PriorityWeightAge", CT_U32, OFF(prio_weight_age), "0", 0, 1000000, NULL, NULL, NULL,
@@ -122,6 +134,29 @@ static const struct conf_key globals[] = {
       "(above 1 needs MockExecution=yes)" },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
+
+static int grestypes_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    int rc = 0;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save))
+        if (strcasecmp(t, "gpu") != 0)
+            rc = sl_errprintf(e, "'%s' is not supported (only gpu)", t);
+    free(copy);
+    if (rc == 0 && conf_strset(CONF_FIELD(obj, k, char *), *val ? val : NULL) < 0)
+        rc = sl_errprintf(e, "out of memory");
+    return rc;
+}
+
+static const char *grestypes_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len)
+{
+    const char *s = ((const conf_t *)obj)->gres_types;
+    snprintf(buf, len, "%s", s ? s : "(null)");
+    return buf;
+}
 
 /* AuthInfo is a comma list of name=value options; only socket= is known. */
 static int authinfo_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
@@ -272,7 +307,8 @@ void conf_globals_free(conf_t *c)
         conf_key_free(&globals[i], c);
     free(c->auth_info);
     free(c->auth_socket);
-    c->auth_info = c->auth_socket = NULL;
+    free(c->gres_types);
+    c->auth_info = c->auth_socket = c->gres_types = NULL;
     operators_free(c);
 }
 

@@ -209,6 +209,7 @@ const struct field_spec F_node_register[] = {
     FIELD("running_attempts", FT_INTS, .min = 0, .max = I32_MAX),
     FIELD("ended", FT_INTS, .min = 1, .max = JOBID_MAX),
     FIELD("version", FT_STR),
+    FIELD("topology", FT_OBJ),      /* topo_to_json; checked by topo_from_json */
     FIELDS_END,
 };
 
