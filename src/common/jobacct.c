@@ -22,6 +22,13 @@ void jobacct_task_sample(struct jobacct_task *t, uint64_t rss, uint64_t vsize)
     t->samples++;
 }
 
+/* Averages are kept in whole KiB, as Slurm's are (its task peaks are pages),
+ * so that sacct prints them as 1234K rather than a raw byte count. */
+static uint64_t kib_round(double bytes)
+{
+    return (uint64_t)llround(bytes / 1024.0) * 1024;
+}
+
 static void name_copy(char *dst, const char *src)
 {
     snprintf(dst, 64, "%s", src ? src : "");
@@ -65,8 +72,8 @@ void jobacct_from_tasks(struct jobacct *a, const struct jobacct_task *tasks, siz
     if (a->min_cpu_us == UINT64_MAX)
         a->min_cpu_us = n ? (user_us + sys_us) / n : 0;
     if (n) {
-        a->ave_rss = (uint64_t)llround(ave_rss / (double)n);
-        a->ave_vsize = (uint64_t)llround(ave_vsize / (double)n);
+        a->ave_rss = kib_round(ave_rss / (double)n);
+        a->ave_vsize = kib_round(ave_vsize / (double)n);
     }
     name_copy(a->max_rss_node, node);
     name_copy(a->max_vsize_node, node);
@@ -77,7 +84,7 @@ void jobacct_from_tasks(struct jobacct *a, const struct jobacct_task *tasks, siz
 static uint64_t mean2(uint64_t a, uint32_t na, uint64_t b, uint32_t nb)
 {
     double n = (double)na + (double)nb;
-    return n > 0 ? (uint64_t)llround(((double)a * na + (double)b * nb) / n) : 0;
+    return n > 0 ? kib_round(((double)a * na + (double)b * nb) / n) : 0;
 }
 
 void jobacct_merge(struct jobacct *a, const struct jobacct *b)
