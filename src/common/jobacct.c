@@ -204,12 +204,13 @@ static const char units[] = "\0KMGTP";
 /* Slurm's convert_num_unit for a count of bytes. */
 char *jobacct_fmt_bytes(uint64_t bytes, char unit, char *buf, size_t len)
 {
-    const char *want = unit ? strchr("KMGTP", unit) : NULL;
+    static const char scale[] = "KMGTP";
+    const char *want = unit ? strchr(scale, unit) : NULL;
     int u = 0;
 
     if (want) {
         double v = (double)bytes;
-        for (int i = 0; i <= want - "KMGTP"; i++)
+        for (int i = 0; i <= want - scale; i++)
             v /= 1024.0;
         if (v == floor(v))
             snprintf(buf, len, "%.0f%c", v, *want);

@@ -176,3 +176,17 @@ def test_seff_running_job_says_not_final(cluster, wd):
         assert "State: RUNNING" in r.out and "WARNING: Efficiency statistics" in r.out, r
     finally:
         cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_usage_survives_restarts(cluster, wd):
+    """The batch step's usage travels in status.json (kept by a restarted
+    sluiced) and is stored with the step (kept by a restarted controller)."""
+    path = cluster.script("#!/bin/sh\npython3 burn.py\nsleep 4\n", user=USER, cwd=wd)
+    jid = cluster.submit("-o", "/dev/null", path, user=USER, cwd=wd)
+    cluster.wait_state(jid, "RUNNING", timeout=60)
+    cluster.restart("n1")
+    cluster.restart("controller")
+    cluster.wait_state(jid, "COMPLETED", timeout=120)
+    cluster.restart("controller")
+    batch = rows(cluster, jid)["%d.batch" % jid]
+    assert cpu_secs(batch["TotalCPU"]) >= 0.8 and mem_bytes(batch["MaxRSS"]) >= 80 * MB, batch
