@@ -87,7 +87,8 @@ static size_t procs_scan(struct proc **out)
         v[n++] = (struct proc){ pid, ps.ppid };
     }
     closedir(d);
-    qsort(v, n, sizeof(*v), proc_cmp);
+    if (n)
+        qsort(v, n, sizeof(*v), proc_cmp);
     *out = v;
     return n;
 }
