@@ -33,6 +33,11 @@ static const char *grestypes_show(const struct conf_key *k, const void *obj, cha
 /* AutoDetect: which GPUs a node without Gres= offers.  Slurm's nvml, rsmi
  * and oneapi are hwloc's job here (sluiced asks hwloc). */
 static const char *const autodetect_types[] = { "hwloc", "off", NULL };
+
+static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
+
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
 /* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
@@ -69,6 +74,10 @@ static const struct conf_key globals[] = {
       "forwards the launch to at most this many others" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
+    { "JobAcctGatherFrequency", CT_CUSTOM, OFF(acct_freq), "30", 0, 0, NULL, acctfreq_set,
+      acctfreq_show, "seconds between samples of a job's (and step's) memory, as N or task=N "
+      "(0: no samples; the peak then comes from the processes' own rusage); energy, network "
+      "and filesystem may only be 0 (not sampled here)" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,
@@ -282,6 +291,54 @@ static const char *loglevel_show(const struct conf_key *k, const void *obj, char
                                  size_t len)
 {
     snprintf(buf, len, "%s", level_names[((const conf_t *)obj)->log_level]);
+    return buf;
+}
+
+/* Slurm's form: "30" or "task=30[,energy=0,network=0,filesystem=0]". */
+static int acctfreq_item(conf_t *c, char *it, sl_error_t *e)
+{
+    char *eq = strchr(it, '='), *end;
+    const char *kind = eq ? it : "task";
+    const char *num = eq ? eq + 1 : it;
+    long v;
+
+    if (eq)
+        *eq = '\0';
+    v = strtol(num, &end, 10);
+    if (!*num || *end || v < 0 || v > 86400)
+        return sl_errprintf(e, "'%s' is not a number of seconds (0-86400)", num);
+    if (!strcasecmp(kind, "task")) {
+        c->acct_freq = (int)v;
+        return 0;
+    }
+    if (strcasecmp(kind, "energy") && strcasecmp(kind, "network") &&
+        strcasecmp(kind, "filesystem"))
+        return sl_errprintf(e, "unknown data type '%s' (task, energy, network, filesystem)",
+                            kind);
+    if (v != 0)
+        return sl_errprintf(e, "%s=%ld: only task usage is gathered here; %s must be 0",
+                            kind, v, kind);
+    return 0;
+}
+
+static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    int rc = 0;
+    (void)k;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *it = strtok_r(copy, ",", &save); it && rc == 0; it = strtok_r(NULL, ",", &save))
+        rc = acctfreq_item(obj, it, e);
+    free(copy);
+    return rc;
+}
+
+static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    (void)k;
+    snprintf(buf, len, "task=%d", ((const conf_t *)obj)->acct_freq);
     return buf;
 }
 

@@ -168,6 +168,7 @@ const struct field_spec F_step_complete[] = {
     FIELD("exit_code", FT_INT, .min = 0, .max = 255),
     FIELD("signal", FT_INT, .min = 0, .max = 64),
     FIELD("state", FT_STR),
+    FIELD("usage", FT_OBJ),     /* summed over the step's nodes (jobacct.h) */
     FIELDS_END,
 };
 
@@ -234,5 +235,6 @@ const struct field_spec F_job_ended[] = {
     FIELD("mock", FT_BOOL),
     FIELD("failure", FT_STR),
     FIELD("node", FT_STR),
+    FIELD("usage", FT_OBJ),     /* the batch step's (jobacct.h) */
     FIELDS_END,
 };

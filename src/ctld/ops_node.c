@@ -253,6 +253,8 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         conn_reply(conn, id, json_object());
         return;
     }
+    /* Recorded with the batch step, which ends with the job below. */
+    step_set_usage(step_running(j, STEP_ID_BATCH, NULL), json_object_get(q, "usage"));
     if (!j->alloc_end) {    /* else job_complete gave salloc's command's status */
         j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
         j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));

@@ -33,9 +33,15 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
     }
     snprintf(js->lease_file, sizeof(js->lease_file), "%s/lease", spool_dir);
     js->base = base;
+    js->acct_freq = 30;
     js->ops = *ops;
     js->arg = arg;
     return js;
+}
+
+void jobs_set_acct_freq(jobs_t *js, int seconds)
+{
+    js->acct_freq = seconds;
 }
 
 void jobs_unwatch(struct job *j)

@@ -37,6 +37,7 @@ struct jobs {
     uint64_t next_seq;
     int mock;                /* MockExecution=yes: launches are timers */
     char lease_file[PATH_MAX];   /* SPOOL/lease, given to each stepd */
+    int acct_freq;           /* JobAcctGatherFrequency, given to each stepd */
 };
 
 struct job *jobs_find(const jobs_t *js, uint64_t id);

@@ -367,6 +367,7 @@ static void noded_start(struct noded *d)
         if (!n->jobs)
             log_fatal("%s", e.text);
         jobs_set_mock(n->jobs, d->conf->mock_execution);
+        jobs_set_acct_freq(n->jobs, d->conf->acct_freq);
         if (jobs_recover(n->jobs, &e) < 0)
             log_fatal("%s", e.text);
         cn[i] = (struct ctl_node){ n->cfg->name, n->hwp, n->jobs };

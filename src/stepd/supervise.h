@@ -33,6 +33,7 @@ struct supervise_limits {
     int64_t warn_time;       /* seconds before the limit */
     int warn_batch_only;     /* B: only the batch shell, not its process group */
     const char *lease_file;  /* checked every LEASE_CHECK_S; NULL = no lease */
+    struct usage *usage;     /* sampled every usage_period() seconds; NULL = none */
 };
 
 /* Run until job_pid (a process-group leader) has exited and every

@@ -19,6 +19,7 @@ struct io_node {
     int conn;               /* index in conns, -1 until its HELLO */
     int done;               /* NODE_DONE, or its stream ended */
     int fenced;             /* has given the active fence's blob */
+    json_t *usage;          /* what NODE_DONE carried (jobacct.h), or NULL */
 };
 
 struct io_conn {
