@@ -175,7 +175,10 @@ static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field
         const struct jobfmt_field *fd = fmt_by_name(t, s, nlen);
         int right, width;
         if (!fd)
-            return sl_errprintf(e, "Invalid field requested: \"%.*s\"", (int)nlen, s);
+            return f->style == JOBFMT_SACCT
+                       ? sl_errprintf(e, "Invalid field requested: \"%.*s\"", (int)nlen, s)
+                       : sl_errprintf(e, "Invalid job format specification: %.*s", (int)nlen,
+                                      s);
         right = fd->right;
         width = fd->width;
         if (nlen < len) {

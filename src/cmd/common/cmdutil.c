@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <pwd.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,25 @@ void cmd_die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    cmd_fini();
+    exit(1);
+}
+
+void cmd_die_getopt(int c, char **argv)
+{
+    /* A missing argument is at the end of argv: the element before optind
+     * is the option.  An unknown long option has moved optind past itself
+     * and leaves optopt 0; an unknown short one sets optopt. */
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (c == ':' && strncmp(arg, "--", 2) != 0)
+        fprintf(stderr, "%s: option requires an argument -- '%c'\n", C.prog, optopt);
+    else if (c == ':')
+        fprintf(stderr, "%s: option '%s' requires an argument\n", C.prog, arg);
+    else if (optopt)
+        fprintf(stderr, "%s: invalid option -- '%c'\n", C.prog, optopt);
+    else
+        fprintf(stderr, "%s: unrecognized option '%s'\n", C.prog, arg);
+    fprintf(stderr, "Try \"%s --help\" for more information\n", C.prog);
     cmd_fini();
     exit(1);
 }
