@@ -51,6 +51,13 @@ void cmd_version(void)
     printf("sluice %s\n", PACKAGE_VERSION);
 }
 
+json_t *cmd_json_meta(void)
+{
+    return json_pack("{s:{s:s, s:s}, s:{s:{s:i, s:i, s:i}, s:s}, s:{s:s}}", "plugin", "type",
+                     "", "name", "", "Slurm", "version", "major", 22, "micro", 0, "minor", 5,
+                     "release", "22.05.0", "sluice", "version", PACKAGE_VERSION);
+}
+
 void cmd_die(const char *fmt, ...)
 {
     va_list ap;

@@ -18,6 +18,9 @@ void cmd_init(const char *prog);
 void cmd_args_utf8(int argc, char **argv);
 const char *cmd_prog(void);
 void cmd_version(void);                 /* "sluice 0.1.0" */
+/* The "meta" object Slurm 22.05's --json outputs start with: the Slurm
+ * version whose interface Sluice follows, and Sluice's own under "sluice". */
+json_t *cmd_json_meta(void);
 void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 /* getopt_long returned c (':' or '?', with opterr 0 and a ':'-led
  * optstring): name the option that was wrong and exit 1.  A short option
