@@ -266,9 +266,10 @@ static const struct {
       "too many --retry-rule options: at most 5" },
     { { "--begin=tomorrowish", NULL },
       "Invalid --begin specification: 'tomorrowish' is not a valid date/time (use "
-      "YYYY-MM-DD[THH:MM[:SS]], HH:MM[:SS] or now[+N[unit]])" },
+      "YYYY-MM-DD[THH:MM[:SS]], MMDD[YY], MM/DD[/YY], HH:MM[:SS], today, midnight, noon, "
+      "teatime or now[+|-N[unit]])" },
     { { "--begin=now+x", NULL }, "Invalid --begin specification: 'now+x' is not a valid time "
-      "(use now+N[seconds|minutes|hours|days|weeks])" },
+      "(use now[+|-N[seconds|minutes|hours|days|weeks]])" },
     { { "--signal=FOO@60", NULL },
       "Invalid --signal specification: 'FOO@60': 'FOO' is not a signal name or number" },
     { { "--signal=USR1@70000", NULL },
