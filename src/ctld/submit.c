@@ -138,9 +138,12 @@ static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names
         char *copy = strdup(given), *save = NULL;
         for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
             if (!conf_part_find(c->conf, it)) {
+                /* it points into copy: the message is made before copy goes. */
+                sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
+                                "partitions only, not queues: a queue already spans several "
+                                "partitions)", it);
                 free(copy);
-                return sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
-                                       "partitions only; use a queue for more)", it);
+                return -1;
             }
             *names = realloc(*names, (*n + 1) * sizeof(char *));
             (*names)[(*n)++] = strdup(it);
