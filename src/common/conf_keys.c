@@ -62,6 +62,11 @@ static const struct conf_key globals[] = {
       "forwards the launch to at most this many others" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
+    { "MailProg", CT_STRING, OFF(mail_prog), "/usr/bin/mail", 0, 0, NULL, NULL, NULL,
+      "program the controller runs to mail users about their jobs (--mail-type), as "
+      "MailProg -s SUBJECT RECIPIENT" },
+    { "MailDomain", CT_STRING, OFF(mail_domain), NULL, 0, 0, NULL, NULL, NULL,
+      "domain appended (user@DOMAIN) to the user name when a job gives no --mail-user" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,

@@ -182,6 +182,8 @@ static void ctld_stop(struct ctld *c)
         event_free(c->flush_ev);
     if (c->wake_ev)
         event_free(c->wake_ev);
+    if (c->mail_ev)
+        event_free(c->mail_ev);
     if (c->sched_timer)
         event_free(c->sched_timer);
     if (c->purge_ev)
