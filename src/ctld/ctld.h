@@ -36,6 +36,8 @@ struct node {
     int64_t reason_time;
     int32_t reason_uid;
     int64_t boot_time, last_seen;
+    int load_known;                /* cpu_load/free_mem_mb reported (sinfo %O %e) */
+    int64_t cpu_load, free_mem_mb; /* load average x 100, MiB available */
     uint32_t rep_cpus, rep_sockets, rep_cores, rep_threads;  /* reported hardware */
     uint64_t rep_mem_mb;
     uint32_t alloc_cpus;

@@ -68,7 +68,7 @@ json_t *node_to_json(struct ctld *c, const struct node *n)
         }
     }
     const struct conf_node *cfg = n->cfg;
-    return json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:I, s:I,"
+    json_t *rec = json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:I, s:I,"
                      " s:o, s:I, s:I, s:s, s:i, s:I}",
                      "name", n->name, "hostname", cfg->hostname, "port", cfg->port, "state",
                      node_state_name(n), "responding", n->chan != NULL, "reason",
@@ -81,6 +81,10 @@ json_t *node_to_json(struct ctld *c, const struct node *n)
                      (json_int_t)n->last_seen, "features",
                      cfg->features ? cfg->features : "", "threads_per_core",
                      (int)cfg->threads_per_core, "jobs", (json_int_t)n->njobs);
+    if (rec && n->load_known)
+        json_object_update_new(rec, json_pack("{s:I, s:I}", "cpu_load", (json_int_t)n->cpu_load,
+                                              "free_mem_mb", (json_int_t)n->free_mem_mb));
+    return rec;
 }
 
 void node_save(struct ctld *c, struct node *n)

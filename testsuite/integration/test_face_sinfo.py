@@ -4,6 +4,7 @@ short options (-Nel), -o %c %m %z %X %Y %Z %C %O %e, and --json in Slurm's
 top-level shape."""
 
 import json
+import re
 
 import pytest
 
@@ -43,8 +44,24 @@ def test_min_plus_and_exact(cluster):
     assert sorted(out.splitlines()) == ["1 2 1000 1:2:1 n3", "2 4 4000 1:4:1 n[1-2]"], out
     out = sinfo(cluster, "-h", "--exact", "-o", "%X %Y %Z %C")
     assert sorted(out.splitlines()) == ["1 2 1 0/2/0/2", "1 4 1 0/8/0/8"], out
-    # Load and free memory are not reported by the nodes: N/A, as Slurm shows unknowns.
-    assert sinfo(cluster, "-h", "-o", "%O %e") == "N/A N/A\n"
+
+
+
+def test_load_and_free_memory(cluster):
+    """The nodes report the host's load average and available memory when they
+    register and with each heartbeat: %O is a load (or a range of them over
+    the line's nodes), %e MiB; -N shows each node's own."""
+    out = sinfo(cluster, "-h", "-N", "-o", "%N %O %e")
+    for line in out.splitlines():
+        name, load, free = line.split()
+        assert re.match(r"^\d+\.\d\d$", load), out
+        assert int(free) > 0, out
+    out = sinfo(cluster, "-h", "-o", "%O|%e")
+    load, free = out.strip().split("|")
+    assert re.match(r"^\d+\.\d\d(-\d+\.\d\d)?$", load), out
+    assert re.match(r"^\d+(-\d+)?$", free), out
+    doc = json.loads(sinfo(cluster, "--json"))
+    assert all(isinstance(n["cpu_load"], int) and n["free_memory"] > 0 for n in doc["nodes"]), doc
 
 
 def test_node_long_exact_combined(cluster):

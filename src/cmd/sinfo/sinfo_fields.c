@@ -187,7 +187,36 @@ GET(get_reason_user)
         snprintf(buf, len, "Unknown");
 }
 GET(get_features) { node_value(r, "features", "(null)", buf, len); }
-GET(get_na) { snprintf(buf, len, "N/A"); }
+/* The range of a reported value over the group ("0.52", "0.10-1.20"),
+ * N/A when no node of it has reported one; load is x100 on the wire. */
+static void range(const json_t *r, const char *key, int hundredths, char *buf, size_t len)
+{
+    int64_t lo = 0, hi = 0;
+    int any = 0;
+    json_t *n, *v;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        if (!json_is_integer(v = json_object_get(n, key)))
+            continue;
+        int64_t x = json_integer_value(v);
+        lo = !any || x < lo ? x : lo;
+        hi = !any || x > hi ? x : hi;
+        any = 1;
+    }
+    if (!any)
+        snprintf(buf, len, "N/A");
+    else if (hundredths && lo == hi)
+        snprintf(buf, len, "%.2f", lo / 100.0);
+    else if (hundredths)
+        snprintf(buf, len, "%.2f-%.2f", lo / 100.0, hi / 100.0);
+    else if (lo == hi)
+        snprintf(buf, len, "%lld", (long long)lo);
+    else
+        snprintf(buf, len, "%lld-%lld", (long long)lo, (long long)hi);
+}
+
+GET(get_load) { range(r, "cpu_load", 1, buf, len); }
+GET(get_freemem) { range(r, "free_mem_mb", 0, buf, len); }
 
 GET(get_reason_time)
 {
@@ -231,8 +260,8 @@ const struct jobfmt_field sinfo_fields[] = {
     { "Threads", 'Z', "THREADS", 20, 0, NULL, get_threads, MIN },
     { "NodeHost", 'n', "HOSTNAMES", 20, 0, NULL, get_hostname, 0 },
     { "NodeAI", 'A', "NODES(A/I)", 20, 0, NULL, get_nodes_ai, AGG },
-    { "CPUsLoad", 'O', "CPU_LOAD", 20, 0, NULL, get_na, 0 },
-    { "FreeMem", 'e', "FREE_MEM", 20, 0, NULL, get_na, 0 },
+    { "CPUsLoad", 'O', "CPU_LOAD", 20, 0, NULL, get_load, MIN },
+    { "FreeMem", 'e', "FREE_MEM", 20, 0, NULL, get_freemem, MIN },
     { "Reason", 'E', "REASON", 20, 0, NULL, get_reason, 0 },
     { "User", 'u', "USER", 20, 0, NULL, get_reason_user, 0 },
     { "Timestamp", 'H', "TIMESTAMP", 20, 0, NULL, get_reason_time, 0 },

@@ -30,6 +30,16 @@ static const char *base_state(const json_t *n, json_t *flags)
     return !strcasecmp(s, "DOWN") ? "down" : "unknown";
 }
 
+/* Slurm's cpu_load (x100) and free_memory, when the node reported them. */
+static void load_json(json_t *out, const json_t *n)
+{
+    json_t *load = json_object_get(n, "cpu_load"), *mem = json_object_get(n, "free_mem_mb");
+    if (json_is_integer(load))
+        json_object_set(out, "cpu_load", load);
+    if (json_is_integer(mem))
+        json_object_set(out, "free_memory", mem);
+}
+
 static json_t *node_json(const json_t *n)
 {
     json_t *flags = json_array();
@@ -78,8 +88,11 @@ int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel)
     json_t *out = json_array(), *n, *doc;
     size_t i;
     json_array_foreach(nodes, i, n)
-        if (wanted(n, parts, sel))
-            json_array_append_new(out, node_json(n));
+        if (wanted(n, parts, sel)) {
+            json_t *rec = node_json(n);
+            load_json(rec, n);
+            json_array_append_new(out, rec);
+        }
     doc = json_pack("{s:o, s:[], s:o}", "meta", cmd_json_meta(), "errors", "nodes", out);
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
     putchar('\n');
