@@ -106,6 +106,8 @@ typedef struct conf {
     int tree_width;              /* TreeWidth (default 50): step launch fan-out */
     int kill_wait;               /* KillWait seconds (default 30) */
     int acct_freq;               /* JobAcctGatherFrequency task= seconds (default 30) */
+    char *mail_prog;             /* MailProg (default /usr/bin/mail) */
+    char *mail_domain;           /* MailDomain, or NULL */
     int node_timeout;            /* NodeTimeout seconds (default 300) */
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
     char **operators;            /* Operators= comma list of user names */

@@ -78,6 +78,11 @@ static const struct conf_key globals[] = {
       acctfreq_show, "seconds between samples of a job's (and step's) memory, as N or task=N "
       "(0: no samples; the peak then comes from the processes' own rusage); energy, network "
       "and filesystem may only be 0 (not sampled here)" },
+    { "MailProg", CT_STRING, OFF(mail_prog), "/usr/bin/mail", 0, 0, NULL, NULL, NULL,
+      "program the controller runs to mail users about their jobs (--mail-type), as "
+      "MailProg -s SUBJECT RECIPIENT" },
+    { "MailDomain", CT_STRING, OFF(mail_domain), NULL, 0, 0, NULL, NULL, NULL,
+      "domain appended (user@DOMAIN) to the user name when a job gives no --mail-user" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,

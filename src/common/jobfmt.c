@@ -91,6 +91,7 @@ struct jobfmt {
     char *suffix;                   /* literal text after the last field */
     char *sep;                      /* parsable separator, or NULL */
     int trailing;                   /* sep after the last value too */
+    int exact;                      /* JOBFMT_MINPLUS fields are group keys */
 };
 
 void jobfmt_destroy(jobfmt_t *f)
@@ -175,7 +176,10 @@ static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field
         const struct jobfmt_field *fd = fmt_by_name(t, s, nlen);
         int right, width;
         if (!fd)
-            return sl_errprintf(e, "Invalid field requested: \"%.*s\"", (int)nlen, s);
+            return f->style == JOBFMT_SACCT
+                       ? sl_errprintf(e, "Invalid field requested: \"%.*s\"", (int)nlen, s)
+                       : sl_errprintf(e, "Invalid job format specification: %.*s", (int)nlen,
+                                      s);
         right = fd->right;
         width = fd->width;
         if (nlen < len) {
@@ -324,6 +328,11 @@ void jobfmt_print_cells(const jobfmt_t *f, jobfmt_cell_fn fn, const void *row,
     fmt_end(f, out);
 }
 
+void jobfmt_set_exact(jobfmt_t *f, int exact)
+{
+    f->exact = exact;
+}
+
 size_t jobfmt_ncols(const jobfmt_t *f)
 {
     return f->n;
@@ -345,7 +354,8 @@ char *jobfmt_row_key(const jobfmt_t *f, const json_t *rec, const void *ctx)
         return NULL;
     }
     for (size_t i = 0; i < f->n; i++) {
-        if (f->cols[i].f->flags & JOBFMT_AGGREGATE)
+        unsigned fl = f->cols[i].f->flags;
+        if ((fl & JOBFMT_AGGREGATE) || ((fl & JOBFMT_MINPLUS) && !f->exact))
             continue;
         fmt_get(f->cols[i].f, rec, ctx, buf);
         fprintf(m, "%s%c", buf, '\x1f');

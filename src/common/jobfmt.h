@@ -36,6 +36,9 @@ typedef void (*jobfmt_get_fn)(const json_t *rec, const void *ctx, char *buf,
                               size_t len);
 
 #define JOBFMT_AGGREGATE 0x1u   /* sinfo: summed over a group, not a group key */
+/* sinfo: the group's least value with '+' when its members differ (Slurm's
+ * "250+"), so not a group key, unless jobfmt_set_exact (sinfo -e). */
+#define JOBFMT_MINPLUS 0x2u
 
 struct jobfmt_field {
     const char *name;       /* -O / --format name, case-insensitive */
@@ -75,8 +78,11 @@ void jobfmt_print_cells(const jobfmt_t *f, jobfmt_cell_fn fn, const void *row,
 size_t jobfmt_ncols(const jobfmt_t *f);
 const struct jobfmt_field *jobfmt_col_field(const jobfmt_t *f, size_t i);
 
-/* The values of the fields not flagged JOBFMT_AGGREGATE, joined: rows with
- * equal keys fold into one (sinfo).  malloc'd. */
+/* Fields flagged JOBFMT_MINPLUS become group keys (sinfo -e). */
+void jobfmt_set_exact(jobfmt_t *f, int exact);
+/* The values of the fields not flagged JOBFMT_AGGREGATE (nor JOBFMT_MINPLUS
+ * unless exact), joined: rows with equal keys fold into one (sinfo).
+ * malloc'd. */
 char *jobfmt_row_key(const jobfmt_t *f, const json_t *rec, const void *ctx);
 
 /* A record value as text: strings as they are, numbers in decimal,

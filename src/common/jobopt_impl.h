@@ -48,6 +48,7 @@ int jo_invalid(const struct jobopt_def *d, const char *arg, sl_error_t *e);
 /* jobopt_set.c */
 JO_SETTER(jo_set_str);
 JO_SETTER(jo_set_text);
+JO_SETTER(jo_set_mail_type);
 JO_SETTER(jo_set_true);
 JO_SETTER(jo_set_false);
 JO_SETTER(jo_set_count);

@@ -10,6 +10,7 @@
 
 #include "hostlist.h"
 #include "jobopt_impl.h"
+#include "mailtype.h"
 #include "jobspec.h"
 #include "parse.h"
 
@@ -28,6 +29,18 @@ JO_SETTER(jo_set_str)
     if (!arg || !*arg)
         return jo_invalid(d, arg, e);
     json_object_set_new(jo_target(o, d), d->field, json_string(arg));
+    return 0;
+}
+
+/* --mail-type: checked here, sent as Slurm's canonical list ("BEGIN,END"). */
+JO_SETTER(jo_set_mail_type)
+{
+    uint32_t bits;
+    char buf[256];
+    if (mailtype_parse(arg, &bits, e) < 0)
+        return sl_errprefix(e, "Invalid --%s specification", d->name);
+    json_object_set_new(jo_target(o, d), d->field, json_string(mailtype_format(bits, buf,
+                                                                               sizeof(buf))));
     return 0;
 }
 

@@ -67,9 +67,10 @@ const struct jobopt_def jobopt_table[] = {
       NULL, "yes|no", "fail the job if its dependency can never be satisfied" },
     { "label", 'l', JO_NONE, JO_SRUN, jo_set_true, "label", 1, "LABELIO",
       NULL, "prepend task number to lines of stdout/err" },
-    { "mail-type", 0, JO_REQ, JO_ALL, jo_set_str, "mail_type", 1, NULL,
-      "type", "notify on state change (accepted, no mail is sent)" },
-    { "mail-user", 0, JO_REQ, JO_ALL, jo_set_str, "mail_user", 1, NULL,
+    { "mail-type", 0, JO_REQ, JO_ALL, jo_set_mail_type, "mail_type", 0, NULL,
+      "type", "notify on state change: BEGIN, END, FAIL, REQUEUE, ALL, TIME_LIMIT[_90|_80|_50],"
+      " ARRAY_TASKS, INVALID_DEPEND (MailProg mails)" },
+    { "mail-user", 0, JO_REQ, JO_ALL, jo_set_str, "mail_user", 0, NULL,
       "user", "who to send email notification for job state changes" },
     { "mem", 0, JO_REQ, JO_ALL, jo_set_mem, "mem_mb", 0, "MEM_PER_NODE",
       "MB", "minimum amount of real memory per node" },

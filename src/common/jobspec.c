@@ -20,6 +20,8 @@ static const struct {
     { "qos", "qos (--qos)", JOBSPEC_NAME_MAX },
     { "constraint", "constraint (--constraint)", JOBSPEC_NAME_MAX },
     { "share", "share (--share)", JOBSPEC_NAME_MAX },
+    { "mail_user", "mail_user (--mail-user)", JOBSPEC_NAME_MAX },
+    { "mail_type", "mail_type (--mail-type)", JOBSPEC_NAME_MAX },
     { "job_definition", "job_definition (--job-definition)", JOBSPEC_NAME_MAX },
     { "cwd", "cwd (the working directory, --chdir)", JOBSPEC_PATH_MAX },
     { "submit_dir", "submit_dir (the submit directory)", JOBSPEC_PATH_MAX },

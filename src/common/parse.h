@@ -33,8 +33,11 @@ int parse_bool(const char *s, int *out, sl_error_t *e);
 int parse_signal(const char *s, int *sig, sl_error_t *e);
 const char *signal_name(int sig);   /* "TERM", or NULL */
 
-/* Date/time as sbatch --begin and sacct -S accept: YYYY-MM-DD[THH:MM[:SS]],
- * HH:MM[:SS] (today), now[+N[seconds|minutes|hours|days]]. epoch seconds. */
+/* Date/time as Slurm's parse_time reads them (parse_when.c): YYYY-MM-DD
+ * [THH:MM[:SS]], MMDD[YY], MM/DD[/YY], HH:MM[:SS] [AM|PM], today, tomorrow,
+ * midnight, noon, fika, teatime, now[(+|-)N[seconds|minutes|hours|days|
+ * weeks]], uts<epoch>.  Omitted parts are filled as for a past time (sacct):
+ * a time alone is today.  Epoch seconds. */
 int parse_datetime(const char *s, int64_t now, int64_t *out, sl_error_t *e);
 /* "YYYY-MM-DDTHH:MM:SS" in local time, or "Unknown" for 0. */
 char *format_datetime(int64_t t, char *buf, size_t len);

@@ -18,6 +18,7 @@ struct job *array_split(struct ctld *c, struct job *parent, uint32_t idx)
     json_object_set_new(rec, "array_job_id", json_integer(parent->id));
     json_object_set_new(rec, "array_task_id", json_integer(idx));
     json_object_set_new(rec, "dependency", json_string(""));   /* settled for this task */
+    json_object_set_new(rec, "mail_sent", json_integer(0));    /* the task's own events */
     json_object_set_new(rec, "array_running", json_integer(0));
     struct job *t = job_from_json(rec, &e);
     json_decref(rec);
@@ -71,6 +72,13 @@ void array_task_ended(struct ctld *c, struct job *task)
         return;
     if (p->array_running)
         p->array_running--;
+    /* The summary mail's "ExitCode [min-max]". */
+    int32_t code = task->exit_code;
+    int first = 1;
+    for (int k = 0; k < 7; k++)
+        first &= p->array_ended[k] == 0;
+    p->array_exit_min = first || code < p->array_exit_min ? code : p->array_exit_min;
+    p->array_exit_max = first || code > p->array_exit_max ? code : p->array_exit_max;
     p->array_ended[task->end]++;
     p->dep_dirty = 1;   /* sequential/aftercorr tasks of its own may now go */
     ctld_job_save(c, p);

@@ -210,6 +210,7 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
         steps_job_ended(c, j, end);
     ctld_job_save(c, j);
     log_info("job %u ended: %s", j->id, job_end_name(end));
+    mail_job_ended(c, j);
     /* Terminal jobs leave memory; scontrol and sacct read them from the
      * database.  Dropped after the commit so that the commit covers it. */
     ctld_after_commit(c, job_drop, (void *)(uintptr_t)j->id);
@@ -222,6 +223,7 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
 
 void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
 {
+    mail_job_requeued(c, j);   /* while the attempt's start time is known */
     if (j->nodes) {
         steps_job_ended(c, j, END_CANCELLED);
         job_free_nodes(c, j);

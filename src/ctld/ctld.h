@@ -36,6 +36,8 @@ struct node {
     int64_t reason_time;
     int32_t reason_uid;
     int64_t boot_time, last_seen;
+    int load_known;                /* cpu_load/free_mem_mb reported (sinfo %O %e) */
+    int64_t cpu_load, free_mem_mb; /* load average x 100, MiB available */
     uint32_t rep_cpus, rep_sockets, rep_cores, rep_threads;  /* reported hardware */
     uint64_t rep_mem_mb;
     uint32_t alloc_cpus;
@@ -79,6 +81,8 @@ struct ctld {
     struct event *sig_hup, *sig_term, *sig_int;
     struct event *wake_ev;         /* next begin time or after+MIN */
     struct event *purge_ev;        /* PurgeJobAfter */
+    struct event *mail_ev;         /* next TIME_LIMIT_* mail (mail.c) */
+    int64_t mail_at;               /* when mail_ev fires, 0 = not armed */
     int64_t wake_at;
     int sched_needed;
     double sched_next_ms;          /* earliest next pass (monotonic ms) */
@@ -240,5 +244,14 @@ const char *ctld_user_name(uid_t uid);   /* cached; "uid123" if unknown */
 int ctld_user_uid(const char *name, uid_t *uid);
 
 int64_t ctld_now(void);
+
+/* mail.c: --mail-type events.  began: the job started (and its
+ * TIME_LIMIT_* mails are watched from now); ended: after ctld_job_finish
+ * set its end; requeued: a new attempt was queued; invalid_depend: its
+ * dependency can never be satisfied. */
+void mail_job_began(struct ctld *c, struct job *j);
+void mail_job_ended(struct ctld *c, struct job *j);
+void mail_job_requeued(struct ctld *c, struct job *j);
+void mail_job_invalid_depend(struct ctld *c, struct job *j);
 
 #endif

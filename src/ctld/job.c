@@ -115,6 +115,8 @@ static const struct field fields[] = {
     I("warn_time", warn_time), B("warn_batch_only", warn_batch_only),
     S("job_definition", job_definition), B("requeue_on_end", requeue_on_end),
     B("alloc_only", alloc_only), I("alloc_end", alloc_end), U("next_step_id", next_step_id),
+    U("mail_type", mail_type), U("mail_sent", mail_sent), S("mail_user", mail_user),
+    I("array_exit_min", array_exit_min), I("array_exit_max", array_exit_max),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -303,7 +305,8 @@ void job_destroy(struct job *j)
     char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
-                      &j->nodes, &j->array_spec, &j->dependency, &j->job_definition };
+                      &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,
+                      &j->mail_user };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     idset_destroy(j->array_pending);

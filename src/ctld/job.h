@@ -80,6 +80,13 @@ struct job {
     char *job_definition;              /* name:revision */
     int requeue_on_end;                /* scontrol requeue of a running job */
 
+    /* Mail (mail.c): --mail-type bits (mailtype.h), --mail-user, the
+     * events already mailed (TIME_LIMIT_* once each; an array's BEGIN once),
+     * and, on an array's record, its tasks' least and greatest exit codes. */
+    uint32_t mail_type, mail_sent;
+    char *mail_user;
+    int32_t array_exit_min, array_exit_max;
+
     /* Allocations and steps (doc/protocol.md, "Job steps"). */
     int alloc_only;                    /* salloc/srun's allocation: no script */
     int32_t alloc_end;                 /* enum job_end asked by job_complete, 0 = none */

@@ -80,6 +80,13 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
         j->submit_host ? j->submit_host : "");
     if (j->account)
         json_object_set_new(rec, "account", json_string(j->account));
+    /* For the job's SLURM_JOB_QOS, SLURM_MEM_PER_CPU, SLURM_NTASKS_PER_NODE. */
+    if (j->qos)
+        json_object_set_new(rec, "qos", json_string(j->qos));
+    if (j->mem_per_cpu_mb)
+        json_object_set_new(rec, "mem_per_cpu_mb", json_integer((json_int_t)j->mem_per_cpu_mb));
+    if (j->ntasks_per_node)
+        json_object_set_new(rec, "ntasks_per_node", json_integer(j->ntasks_per_node));
     /* Later attempts add to the output of earlier ones. */
     if (j->restart_count)
         json_object_set_new(rec, "open_mode", json_string("append"));

@@ -90,7 +90,7 @@ const struct op_spec ctld_ops[] = {
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
-    { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED | OP_OPEN_FIELDS, F_none },
+    { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_heartbeat },
     { "job_started", op_job_started, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_started },
     { "job_ended", op_job_ended, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_ended },
     { NULL, NULL, 0, NULL },
@@ -182,6 +182,8 @@ static void ctld_stop(struct ctld *c)
         event_free(c->flush_ev);
     if (c->wake_ev)
         event_free(c->wake_ev);
+    if (c->mail_ev)
+        event_free(c->mail_ev);
     if (c->sched_timer)
         event_free(c->sched_timer);
     if (c->purge_ev)

@@ -74,6 +74,9 @@ json_t *node_to_json(struct ctld *c, struct node *n)
     json_object_set_new(o, "gres_used", json_string(used));
     json_object_set_new(o, "gpus", json_integer(t->ngpus));
     json_object_set_new(o, "weight", json_integer(cfg->weight));
+    if (n->load_known)
+        json_object_update_new(o, json_pack("{s:I, s:I}", "cpu_load", (json_int_t)n->cpu_load,
+                                            "free_mem_mb", (json_int_t)n->free_mem_mb));
     return o;
 }
 

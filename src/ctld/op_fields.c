@@ -211,6 +211,14 @@ const struct field_spec F_node_register[] = {
     FIELD("ended", FT_INTS, .min = 1, .max = JOBID_MAX),
     FIELD("version", FT_STR),
     FIELD("topology", FT_OBJ),      /* topo_to_json; checked by topo_from_json */
+    FIELD("cpu_load", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("free_mem_mb", FT_INT, .min = 0, .max = (json_int_t)1 << 50),
+    FIELDS_END,
+};
+
+const struct field_spec F_node_heartbeat[] = {
+    FIELD("cpu_load", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("free_mem_mb", FT_INT, .min = 0, .max = (json_int_t)1 << 50),
     FIELDS_END,
 };
 

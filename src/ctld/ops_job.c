@@ -22,8 +22,9 @@ static int json_has_str(json_t *arr, const char *s)
     return 0;
 }
 
-/* Slurm state names and short codes both select. */
-static int state_matches(json_t *states, const struct job *j)
+/* Slurm state names and short codes both select; slurm is the Slurm state
+ * ("RUNNING"), internal Sluice's own name for it. */
+static int state_names_match(json_t *states, const char *slurm, const char *internal)
 {
     static const struct { const char *code, *name; } codes[] = {
         { "PD", "PENDING" }, { "R", "RUNNING" }, { "CG", "COMPLETING" },
@@ -33,15 +34,19 @@ static int state_matches(json_t *states, const struct job *j)
     };
     if (!json_array_size(states))
         return 1;
-    const char *st = job_slurm_state(j);
-    if (json_has_str(states, st) || json_has_str(states, job_state_name(j->state)) ||
+    if (json_has_str(states, slurm) || (internal && json_has_str(states, internal)) ||
         json_has_str(states, "all"))
         return 1;
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-        if (strcmp(codes[i].name, st) == 0 && json_has_str(states, codes[i].code))
+        if (strcmp(codes[i].name, slurm) == 0 && json_has_str(states, codes[i].code))
             return 1;
     }
     return 0;
+}
+
+static int state_matches(json_t *states, const struct job *j)
+{
+    return state_names_match(states, job_slurm_state(j), job_state_name(j->state));
 }
 
 /* A partition filter matches the partition a job runs in, any partition a
@@ -143,21 +148,40 @@ static long list_viewer(struct ctld *c, sl_conn_t *conn)
 }
 
 /* Append to out the finished jobs the request names explicitly
- * (JobRetention) that viewer may see; returns out. */
-static json_t *list_stored(struct ctld *c, const struct selector *sel, size_t nsel,
-                           long viewer, json_t *out)
+ * (JobRetention) that viewer may see and whose state the request's
+ * "states" select (squeue -j ID lists a finished job only with -t naming
+ * its state, as Slurm); returns how many viewer may see, selected or not. */
+static size_t list_stored(struct ctld *c, json_t *q, const struct selector *sel, size_t nsel,
+                          long viewer, json_t *out)
 {
-    json_t *found = json_array();
-    for (size_t i = 0; i < nsel; i++) {
-        if (!sel[i].tasks && jobtab_find(c->jobs, sel[i].id))
+    json_t *found = json_array(), *states = json_object_get(q, "states"), *rec;
+    size_t known, i;
+    for (size_t k = 0; k < nsel; k++) {
+        if (!sel[k].tasks && jobtab_find(c->jobs, sel[k].id))
             continue;
-        selector_stored(c, &sel[i], found, stored_get);
+        selector_stored(c, &sel[k], found, stored_get);
     }
     if (viewer >= 0)
         ctld_records_own(found, (uid_t)viewer);
-    json_array_extend(out, found);
+    known = json_array_size(found);
+    json_array_foreach(found, i, rec) {
+        const char *slurm = json_string_value(json_object_get(rec, "slurm_state"));
+        if (state_names_match(states, slurm ? slurm : "",
+                              json_string_value(json_object_get(rec, "state"))))
+            json_array_append(out, rec);
+    }
     json_decref(found);
-    return out;
+    return known;
+}
+
+/* Whether a live job the ids select is one viewer may see, filters aside:
+ * with none (and no stored one), the ids name no job ("Invalid job id"). */
+static int live_known(struct ctld *c, const struct selector *sel, size_t nsel, long viewer)
+{
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next)
+        if ((viewer < 0 || j->uid == (uid_t)viewer) && selected(sel, nsel, j))
+            return 1;
+    return 0;
 }
 
 static int list_wanted(json_t *q, const struct selector *sel, size_t nsel, long viewer,
@@ -175,7 +199,7 @@ static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q
     struct jobcols cols;
     struct jsonw w;
     sl_error_t e;
-    size_t rows = 0, i;
+    size_t rows = 0, i, known;
     json_t *stored, *rec;
     if (jobcols_init(&cols, json_object_get(q, "columns"), &e) < 0) {
         conn_error(conn, id, "EINVAL", "%s", e.text);
@@ -195,7 +219,8 @@ static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q
             jsonw_char(&w, ',');
         jobcols_row(&cols, j, &w);
     }
-    stored = list_stored(c, sel, nsel, viewer, json_array());
+    stored = json_array();
+    known = list_stored(c, q, sel, nsel, viewer, stored) || live_known(c, sel, nsel, viewer);
     json_array_foreach(stored, i, rec) {
         if (rows++)
             jsonw_char(&w, ',');
@@ -203,7 +228,7 @@ static void list_columns(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q
     }
     json_decref(stored);
     jsonw_text(&w, "]}}");
-    if (nsel && !rows)
+    if (nsel && !known)
         conn_error(conn, id, "ENOENT", "Invalid job id specified");
     else if (w.oom)
         conn_error(conn, id, "EIO", "out of memory listing %zu jobs", rows);
@@ -226,6 +251,7 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     size_t nsel;
     json_t *jobs, *keys = json_object_get(q, "fields");
     long viewer = list_viewer(c, conn);
+    size_t known;
     if (selectors_get(c, conn, id, q, &sel, &nsel) < 0)
         return;
     if (json_object_get(q, "columns")) {
@@ -239,9 +265,9 @@ void op_job_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
             json_array_append_new(jobs, json_is_array(keys) ? job_to_json_fields(j, keys)
                                                             : job_to_json(j));
     }
-    list_stored(c, sel, nsel, viewer, jobs);
+    known = list_stored(c, q, sel, nsel, viewer, jobs) || live_known(c, sel, nsel, viewer);
     selectors_free(sel, nsel);
-    if (nsel && !json_array_size(jobs)) {
+    if (nsel && !known) {
         json_decref(jobs);
         conn_error(conn, id, "ENOENT", "Invalid job id specified");
         return;

@@ -142,6 +142,17 @@ static void node_reconcile(struct ctld *c, struct node *n, json_t *running, json
     evtimer_add(r->ev, &grace);
 }
 
+/* The load and free memory a registration or heartbeat reports. */
+static void node_load(struct node *n, json_t *q)
+{
+    json_t *load = json_object_get(q, "cpu_load"), *mem = json_object_get(q, "free_mem_mb");
+    if (!json_is_integer(load) || !json_is_integer(mem))
+        return;
+    n->load_known = 1;
+    n->cpu_load = json_integer_value(load);
+    n->free_mem_mb = json_integer_value(mem);
+}
+
 void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
@@ -166,6 +177,7 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         job_set_str(&n->reason, NULL);
     }
     node_hw_register(c, n, q);
+    node_load(n, q);
     node_touch(c, n);
     node_save(c, n);
     log_info("node %s registered from %s (%u CPUs, %llu MB)", n->name, conn_peer(conn),
@@ -189,6 +201,7 @@ void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     for (size_t i = 0; i < n; i++) {
         if (nodes[i]->chan == conn && nodes[i]->registered) {
             node_touch(c, nodes[i]);
+            node_load(nodes[i], q);
             live++;
         }
     }

@@ -149,6 +149,7 @@ struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_part
     job_alloc_nodes(c, j);
     ctld_job_save(c, j);
     launch_job(c, j);
+    mail_job_began(c, j);
     dep_notify(c, j);   /* after:ID waits for the start */
     return j;
 }

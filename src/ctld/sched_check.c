@@ -49,6 +49,34 @@ static void spread_nodes(struct ctld *c, struct job *j, const struct conf_partit
     }
 }
 
+/* Why too few nodes fit: name the limit the job passes, the largest node
+ * of the partition, not just the counts (-c 8 on 4-CPU nodes). */
+static int fit_error(struct ctld *c, const struct job *j, const struct conf_partition *p,
+                     uint32_t fit, sl_error_t *e)
+{
+    uint32_t cpus = sched_cpus_per_node(j, NULL), maxcpus = 0;
+    uint32_t cpt = j->cpus_per_task ? j->cpus_per_task : 1;
+    unsigned long long mem = sched_mem_per_node(j, NULL), maxmem = 0;
+    for (size_t i = 0; i < p->nnodes; i++) {
+        const struct conf_node *cfg = conf_part_node(c->conf, p, i);
+        maxcpus = cfg->cpus > maxcpus ? cfg->cpus : maxcpus;
+        maxmem = cfg->real_memory_mb > maxmem ? cfg->real_memory_mb : maxmem;
+    }
+    if (cpus > maxcpus)
+        return sl_errprintf(e, "Requested node configuration is not available: CPU count per "
+                               "node can not be satisfied: %u CPUs per node needed (%u "
+                               "task(s) x %u CPUs per task), the nodes of partition %s have "
+                               "at most %u", cpus, cpus / cpt, cpt, p->name, maxcpus);
+    if (mem > maxmem)
+        return sl_errprintf(e, "Requested node configuration is not available: memory "
+                               "specification can not be satisfied: %llu MB per node "
+                               "needed, the nodes of partition %s have at most %llu MB", mem,
+                            p->name, maxmem);
+    return sl_errprintf(e, "Requested node configuration is not available: %u node(s) with "
+                           "%u CPUs and %llu MB each needed, partition %s has %u such "
+                           "node(s)", sched_nodes_needed(j), cpus, mem, p->name, fit);
+}
+
 int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p, sl_error_t *e)
 {
     char buf[32];
@@ -79,10 +107,7 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
             fit++;
     }
     if (rc == 0 && fit < sched_nodes_needed(j))
-        rc = sl_errprintf(e, "Requested node configuration is not available: %u node(s) with "
-                             "%u CPUs and %llu MB each needed, partition %s has %u such "
-                             "node(s)", sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
-                          (unsigned long long)sched_mem_per_node(j, NULL), p->name, fit);
+        rc = fit_error(c, j, p, fit, e);
     hostlist_destroy(req);
     hostlist_destroy(excl);
     return rc;

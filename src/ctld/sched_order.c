@@ -44,6 +44,8 @@ static int deps_ready(struct ctld *c, struct job *j)
     }
     if (j->dep_state == DEP_OK)
         return 1;
+    if (j->dep_state == DEP_NEVER)
+        mail_job_invalid_depend(c, j);
     if (j->dep_state == DEP_NEVER && j->kill_on_invalid_dep) {
         if (job_is_array_parent(j))
             array_cancel(c, j, NULL, 0);

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "jobspec.h"
 #include "log.h"
+#include "mailtype.h"
 #include "parse.h"
 #include "queue.h"
 
@@ -80,6 +81,7 @@ static const struct {
     { "qos", offsetof(struct job, qos) },
     { "constraint", offsetof(struct job, constraint) },
     { "command", offsetof(struct job, command) },
+    { "mail_user", offsetof(struct job, mail_user) },
 };
 
 static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
@@ -92,6 +94,14 @@ static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
         if (s && *s)
             job_set_str((char **)((char *)j + str_fields[i].off), s);
     }
+    /* The recipient is an argument of MailProg, run by the controller: one
+     * that reads as an option (mail -E runs commands) is refused. */
+    if (j->mail_user && (j->mail_user[0] == '-' || strpbrk(j->mail_user, " \t\r\n")))
+        return sl_errprintf(e, "invalid mail_user '%s': an address, not starting with '-' "
+                               "and without blanks", j->mail_user);
+    const char *mt = spec_str(spec, "mail_type");
+    if (mt && mailtype_parse(mt, &j->mail_type, e) < 0)
+        return sl_errprefix(e, "invalid mail_type");
     if (!j->cwd || j->cwd[0] != '/')
         return sl_errprintf(e, "the job needs an absolute working directory (cwd)");
     if (j->open_mode && strcmp(j->open_mode, "append") != 0 &&
@@ -138,9 +148,12 @@ static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names
         char *copy = strdup(given), *save = NULL;
         for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
             if (!conf_part_find(c->conf, it)) {
+                /* it points into copy: the message is made before copy goes. */
+                sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
+                                "partitions only, not queues: a queue already spans several "
+                                "partitions)", it);
                 free(copy);
-                return sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
-                                       "partitions only; use a queue for more)", it);
+                return -1;
             }
             *names = realloc(*names, (*n + 1) * sizeof(char *));
             (*names)[(*n)++] = strdup(it);

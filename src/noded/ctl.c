@@ -1,4 +1,5 @@
 #include "ctl.h"
+#include "load.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,7 @@ static void ctl_register(ctl_t *c)
                                  "ended", jobs_ended_ids(n->jobs),
                                  "version", PACKAGE_VERSION,
                                  "topology", topo_to_json(n->hw->topo));
+        load_sample(body);
         ctl_send(c, "node_register", body, REQ_REGISTER, i, 0, 0);
     }
 }
@@ -494,7 +496,9 @@ static void ctl_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     c->hb_missed = 0;
-    ctl_send(c, "node_heartbeat", json_object(), REQ_HEARTBEAT, 0, 0, 0);
+    json_t *body = json_object();
+    load_sample(body);   /* one host: the same for every node it serves */
+    ctl_send(c, "node_heartbeat", body, REQ_HEARTBEAT, 0, 0, 0);
 }
 
 static void ctl_retry_cb(evutil_socket_t fd, short what, void *arg)

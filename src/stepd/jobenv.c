@@ -128,8 +128,21 @@ static void jobenv_slurm_job(struct envlist *el, const struct launch *l)
     envlist_num(el, "SLURM_CPUS_ON_NODE", l->cpus_on_node);
     if (*l->cpus_per_node)
         envlist_set(el, "SLURM_JOB_CPUS_PER_NODE", l->cpus_per_node, 1);
-    if (l->mem_mb > 0)
+    /* As Slurm: the one the job asked for (--mem-per-cpu, else per node). */
+    if (l->mem_per_cpu_mb > 0)
+        envlist_num(el, "SLURM_MEM_PER_CPU", l->mem_per_cpu_mb);
+    else if (l->mem_mb > 0)
         envlist_num(el, "SLURM_MEM_PER_NODE", l->mem_mb);
+    if (l->ntasks_per_node > 0)
+        envlist_num(el, "SLURM_NTASKS_PER_NODE", l->ntasks_per_node);
+    if (l->qos && *l->qos)
+        envlist_set(el, "SLURM_JOB_QOS", l->qos, 1);
+    if (l->start_time > 0) {
+        /* An unlimited job ends, for Slurm, a year after it starts. */
+        envlist_num(el, "SLURM_JOB_START_TIME", l->start_time);
+        envlist_num(el, "SLURM_JOB_END_TIME",
+                    l->start_time + (l->time_limit > 0 ? l->time_limit : 365 * 86400));
+    }
     envlist_set(el, "SLURM_TASKS_PER_NODE",
                 jobenv_tasks_per_node((long)l->ntasks, (long)l->num_nodes, buf, sizeof(buf)),
                 1);

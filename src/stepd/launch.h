@@ -46,6 +46,9 @@ struct launch {
     int64_t cpus_on_node;
     const char *cpus_per_node;
     int64_t mem_mb;
+    int64_t mem_per_cpu_mb;  /* --mem-per-cpu, 0 = not given */
+    int64_t ntasks_per_node; /* --ntasks-per-node, 0 = not given */
+    const char *qos;         /* "" = none */
     int64_t time_limit;      /* seconds, <= 0: none */
     int64_t kill_wait;
     const char *submit_dir;

@@ -15,12 +15,14 @@ from conftest import wait_for
 
 ODD_NAME = 'odd "name", back\\slash\ttab caf\u00e9 \u20ac|x'
 
-LETTERS = "iAFKjuUGaPqvyTtrRMlLDCcmNYSVeZQokEh"
+LETTERS = "iAFKjuUGaPqvyTtrRMlLDCcmNYSVeZQokEhfnxOzpB"
 NAMES = ("JobArrayID JobID ArrayJobID ArrayTaskID Name UserName UserID GroupID Account "
          "Partition QOS Queue Share SchedPriority Nice ReasonDetail StateCompact State Reason "
          "ReasonList TimeUsed TimeLimit TimeLeft NumNodes NumCPUs NumTasks MinCpus MinMemory "
          "NodeList SchedNodes StartTime SubmitTime EndTime WorkDir Priority Command Comment "
-         "Dependency OverSubscribe ExitCode STDOUT STDERR STDIN").split()
+         "Dependency OverSubscribe ExitCode STDOUT STDERR STDIN EligibleTime cpus-per-task "
+         "NTPerNode MaxNodes Feature ReqNodes ExcNodes Contiguous SCT Requeue RestartCnt "
+         "BatchHost PriorityLong").split()
 
 
 @pytest.fixture(scope="module")

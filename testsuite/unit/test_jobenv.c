@@ -63,6 +63,41 @@ START_TEST(overrides_and_defaults)
 }
 END_TEST
 
+/* The variables Slurm sets that depend on what the job asked for. */
+START_TEST(requested_resources_and_times)
+{
+    struct launch *l = launch_new(NULL);
+    size_t n;
+    char **envp;
+    l->mem_mb = 4000;
+    l->mem_per_cpu_mb = 2000;
+    l->ntasks_per_node = 2;
+    l->qos = "high";
+    l->start_time = 1700000000;
+    l->time_limit = 600;
+    envp = jobenv_build(l);
+    ck_assert_str_eq(env_get(envp, "SLURM_MEM_PER_CPU", &n), "2000");
+    ck_assert_ptr_null(env_get(envp, "SLURM_MEM_PER_NODE", &n));   /* one or the other */
+    ck_assert_str_eq(env_get(envp, "SLURM_NTASKS_PER_NODE", &n), "2");
+    ck_assert_str_eq(env_get(envp, "SLURM_JOB_QOS", &n), "high");
+    ck_assert_str_eq(env_get(envp, "SLURM_JOB_START_TIME", &n), "1700000000");
+    ck_assert_str_eq(env_get(envp, "SLURM_JOB_END_TIME", &n), "1700000600");
+    jobenv_free(envp);
+
+    l = launch_new(NULL);
+    l->mem_mb = 4000;
+    l->start_time = 1700000000;
+    l->time_limit = -1;
+    envp = jobenv_build(l);
+    ck_assert_str_eq(env_get(envp, "SLURM_MEM_PER_NODE", &n), "4000");
+    ck_assert_ptr_null(env_get(envp, "SLURM_MEM_PER_CPU", &n));
+    ck_assert_ptr_null(env_get(envp, "SLURM_NTASKS_PER_NODE", &n));
+    ck_assert_ptr_null(env_get(envp, "SLURM_JOB_QOS", &n));
+    ck_assert_str_eq(env_get(envp, "SLURM_JOB_END_TIME", &n), "1731536000");   /* + a year */
+    jobenv_free(envp);
+}
+END_TEST
+
 START_TEST(hundred_thousand_variables)
 {
     json_t *env = json_object();
@@ -88,6 +123,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 20);   /* the quadratic build took 30 s and more */
     tcase_add_test(tc, overrides_and_defaults);
+    tcase_add_test(tc, requested_resources_and_times);
     tcase_add_test(tc, hundred_thousand_variables);
     suite_add_tcase(s, tc);
     return unit_run(s);

@@ -75,7 +75,8 @@ START_TEST(test_bad_formats)
     static const struct { const char *spec; enum jobfmt_style style; const char *msg; } bad[] = {
         { "%.5z", JOBFMT_PERCENT, "Invalid format field '%.5z'" },
         { "%", JOBFMT_PERCENT, "Invalid format field '%'" },
-        { "JobID,Nope", JOBFMT_NAMES, "Invalid field requested: \"Nope\"" },
+        { "JobID,Nope", JOBFMT_NAMES, "Invalid job format specification: Nope" },
+        { "JobID,Nope", JOBFMT_SACCT, "Invalid field requested: \"Nope\"" },
         { "JobID:x", JOBFMT_NAMES, "Invalid field width: \"JobID:x\"" },
         { "JobID%5", JOBFMT_NAMES, "Invalid field specification: \"JobID%5\"" },
         { "", JOBFMT_SACCT, "No fields requested" },

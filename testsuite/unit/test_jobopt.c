@@ -63,7 +63,8 @@ static const struct {
     { { "--open-mode", "t", NULL }, "{\"open_mode\":\"truncate\"}", 3 },
     { { "-D", "/tmp", "-q", "normal", "-C", "ib", NULL },
       "{\"cwd\":\"/tmp\",\"qos\":\"normal\",\"constraint\":\"ib\"}", 7 },
-    { { "--mail-type=END", "--mail-user=a@b", "--parsable", "-W", NULL }, "{}", 5 },
+    { { "--mail-type=end,Begin", "--mail-user=a@b", "--parsable", "-W", NULL },
+      "{\"mail_type\":\"BEGIN,END\",\"mail_user\":\"a@b\"}", 5 },
     /* Options end at the script: what follows belongs to it. */
     { { "job.sh", "-J", "z", NULL }, "{}", 1 },
 };
@@ -97,7 +98,9 @@ START_TEST(test_local)
     ck_assert(!jobopt_flag(o, "help"));
     ck_assert_str_eq(jobopt_str(o, "wrap"), "hostname");
     ck_assert_str_eq(jobopt_str(o, "export"), "NONE");
-    ck_assert_str_eq(jobopt_str(o, "mail_type"), "END");
+    /* --mail-type is a spec field now (the controller mails), in Slurm's canonical form. */
+    ck_assert_ptr_null(jobopt_str(o, "mail_type"));
+    ck_assert_str_eq(json_string_value(json_object_get(o->spec, "mail_type")), "END");
     ck_assert_ptr_null(jobopt_str(o, "nothing"));
     jobopt_destroy(o);
 }
@@ -266,9 +269,10 @@ static const struct {
       "too many --retry-rule options: at most 5" },
     { { "--begin=tomorrowish", NULL },
       "Invalid --begin specification: 'tomorrowish' is not a valid date/time (use "
-      "YYYY-MM-DD[THH:MM[:SS]], HH:MM[:SS] or now[+N[unit]])" },
+      "YYYY-MM-DD[THH:MM[:SS]], MMDD[YY], MM/DD[/YY], HH:MM[:SS], today, midnight, noon, "
+      "teatime or now[+|-N[unit]])" },
     { { "--begin=now+x", NULL }, "Invalid --begin specification: 'now+x' is not a valid time "
-      "(use now+N[seconds|minutes|hours|days|weeks])" },
+      "(use now[+|-N[seconds|minutes|hours|days|weeks]])" },
     { { "--signal=FOO@60", NULL },
       "Invalid --signal specification: 'FOO@60': 'FOO' is not a signal name or number" },
     { { "--signal=USR1@70000", NULL },

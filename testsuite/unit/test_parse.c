@@ -192,13 +192,26 @@ END_TEST
 /* 2023-11-14T22:13:20 UTC. */
 #define NOW INT64_C(1700000000)
 
+/* Midnight of NOW's day, and of the next. */
+#define TODAY INT64_C(1699920000)
+#define TOMORROW (TODAY + 86400)
+
+/* Every form Slurm's parse_time reads, filled in as for a past time. */
 static const struct { const char *s; int64_t t; } date_good[] = {
     { "2024-01-02", 1704153600 },
     { "2024-01-02T03:04", 1704164640 },
     { "2024-01-02T03:04:05", 1704164645 },
+    { "2024-01-02T3:04", 1704164640 },
+    { "2024-01-02 03:04", 1704164640 },
+    { "2024-01-02T", 1704153600 },   /* Slurm skips the T */
     { "2024-02-29", 1709164800 },
     { "10:00", 1699956000 },
     { "10:00:30", 1699956030 },
+    { "9:05", TODAY + 9 * 3600 + 300 },
+    { "10:00am", 1699956000 },
+    { "10:00 PM", TODAY + 22 * 3600 },
+    { "12:15am", TODAY + 900 },
+    { "12:15pm", TODAY + 12 * 3600 + 900 },
     { "now", NOW },
     { "NOW", NOW },
     { "now+60", NOW + 60 },
@@ -208,12 +221,35 @@ static const struct { const char *s; int64_t t; } date_good[] = {
     { "now+2days", NOW + 2 * 86400 },
     { "now+1week", NOW + 7 * 86400 },
     { "now+30seconds", NOW + 30 },
+    { "now-1hour", NOW - 3600 },
+    { "now-3days", NOW - 3 * 86400 },
+    { "now+1day", NOW + 86400 },
+    { "now-5", NOW - 5 },
+    { "today", TODAY },
+    { "TODAY", TODAY },
+    { "tomorrow", TOMORROW },
+    { "midnight", TODAY },
+    { "noon", TODAY + 12 * 3600 },
+    { "fika", TODAY + 15 * 3600 },
+    { "teatime", TODAY + 16 * 3600 },
+    { "noon tomorrow", TOMORROW + 12 * 3600 },
+    { "today 10:00", 1699956000 },
+    { "1102", 1698883200 },          /* MMDD: 2023-11-02 */
+    { "110223", 1698883200 },        /* MMDDYY */
+    { "11/02", 1698883200 },         /* MM/DD */
+    { "11/02/23", 1698883200 },      /* MM/DD/YY */
+    { "11.02.23", 1698883200 },
+    { "1/2/24", 1704153600 },        /* 2024-01-02 */
+    { "1231", 1703980800 - 365 * 86400 },   /* December is to come: last year's */
+    { "11/02T10:00", 1698883200 + 36000 },
+    { "uts1700000000", NOW },
 };
 
 static const char *const date_bad[] = {
     "", "2024-13-01", "2024-02-30", "2023-02-29", "25:00", "10:60", "10:00:61", "now+",
-    "now-5", "now+5parsecs", "now+h", "nowish", "2024-1-2", "2024-01-02T", "2024-01-02 03:04",
-    "2024-01-02T3:04", "10", "tomorrow", "10:00x",
+    "now+5parsecs", "now+h", "nowish", "now-", "2024-1-2", "10", "10:00x",
+    "tomorrowTnoon", "noon noon", "today tomorrow", "13/01", "00/01", "1/32", "13:00pm",
+    "uts12", "uts1700000000x", "10:00 10:00", "+1", "now+1hourx", "now+99999999999",
 };
 
 START_TEST(test_datetime)

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <pwd.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,13 @@ void cmd_version(void)
     printf("sluice %s\n", PACKAGE_VERSION);
 }
 
+json_t *cmd_json_meta(void)
+{
+    return json_pack("{s:{s:s, s:s}, s:{s:{s:i, s:i, s:i}, s:s}, s:{s:s}}", "plugin", "type",
+                     "", "name", "", "Slurm", "version", "major", 22, "micro", 0, "minor", 5,
+                     "release", "22.05.0", "sluice", "version", PACKAGE_VERSION);
+}
+
 void cmd_die(const char *fmt, ...)
 {
     va_list ap;
@@ -58,6 +66,25 @@ void cmd_die(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    cmd_fini();
+    exit(1);
+}
+
+void cmd_die_getopt(int c, char **argv)
+{
+    /* A missing argument is at the end of argv: the element before optind
+     * is the option.  An unknown long option has moved optind past itself
+     * and leaves optopt 0; an unknown short one sets optopt. */
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (c == ':' && strncmp(arg, "--", 2) != 0)
+        fprintf(stderr, "%s: option requires an argument -- '%c'\n", C.prog, optopt);
+    else if (c == ':')
+        fprintf(stderr, "%s: option '%s' requires an argument\n", C.prog, arg);
+    else if (optopt)
+        fprintf(stderr, "%s: invalid option -- '%c'\n", C.prog, optopt);
+    else
+        fprintf(stderr, "%s: unrecognized option '%s'\n", C.prog, arg);
+    fprintf(stderr, "Try \"%s --help\" for more information\n", C.prog);
     cmd_fini();
     exit(1);
 }

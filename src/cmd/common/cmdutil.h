@@ -18,7 +18,15 @@ void cmd_init(const char *prog);
 void cmd_args_utf8(int argc, char **argv);
 const char *cmd_prog(void);
 void cmd_version(void);                 /* "sluice 0.1.0" */
+/* The "meta" object Slurm 22.05's --json outputs start with: the Slurm
+ * version whose interface Sluice follows, and Sluice's own under "sluice". */
+json_t *cmd_json_meta(void);
 void cmd_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* getopt_long returned c (':' or '?', with opterr 0 and a ':'-led
+ * optstring): name the option that was wrong and exit 1.  A short option
+ * inside a group ("-Nel") is named by its letter (optopt): argv[optind - 1]
+ * is not it there (it may even be the program's name). */
+void cmd_die_getopt(int c, char **argv) __attribute__((noreturn));
 
 /* The config from SLUICE_CONF or the default path, or exit 1. */
 conf_t *cmd_conf_load(void);

@@ -155,9 +155,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
-        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
-        default: cmd_die("unrecognized option '%s'\nTry \"sacct --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     if (optind < argc)

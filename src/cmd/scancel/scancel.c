@@ -107,9 +107,7 @@ static void opts_parse(struct scancel_opts *o, int argc, char **argv)
         case 'H': usage(stdout); exit(0);
         case 'U': fputs("Usage: scancel [OPTIONS] [job_id...]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
-        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
-        default: cmd_die("unrecognized option '%s'\nTry \"scancel --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     for (int i = optind; i < argc; i++)

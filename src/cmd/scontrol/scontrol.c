@@ -131,8 +131,7 @@ int main(int argc, char **argv)
         case 'd': case 'Q': break;
         case 'h': usage(stdout); return 0;
         case 'V': cmd_version(); return 0;
-        default: cmd_die("unrecognized option '%s'\nTry \"scontrol --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     if (optind >= argc) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "mailtype.h"
 #include "hostlist.h"
 #include "jobarray.h"
 #include "jobfmt.h"
@@ -31,6 +32,15 @@ GET(get_groupid)
 }
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
+
+GET(get_mailtype) { mailtype_format((uint32_t)cmd_int(r, "mail_type"), buf, len); }
+
+/* --mail-user, else the user (the controller adds MailDomain). */
+GET(get_mailuser)
+{
+    const char *u = cmd_str(r, "mail_user");
+    snprintf(buf, len, "%s", *u ? u : cmd_str(r, "user"));
+}
 GET(get_zero) { snprintf(buf, len, "0"); }
 
 GET(get_exitcode)
@@ -346,6 +356,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "Comment", NULL, get_comment, NL },
     { "StdErr", NULL, get_stderr, NL },       { "StdIn", NULL, get_stdin, NL },
     { "StdOut", NULL, get_stdout, NL },
+    { "MailUser", NULL, get_mailuser, NL },   { "MailType", NULL, get_mailtype, 0 },
 };
 
 /* One id as job_show takes it (123 or "123_7"), or several tasks

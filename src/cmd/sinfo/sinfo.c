@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmdutil.h"
 #include "hostlist.h"
@@ -15,9 +16,10 @@
 #define FMT_NODES "%-10N %.6D %-10P %-6t"
 #define FMT_NODES_LONG "%-10N %.6D %-10P %-11T %.4c %.8z %.6m %-20E"
 #define FMT_REASONS "%-20E %-9u %-19H %N"
+#define FMT_SUMMARIZE "%9P %.5a %.10l %.16F %N"
 
 struct sinfo_opts {
-    int noheader, node_mode, reasons, longfmt, queues;
+    int noheader, node_mode, reasons, longfmt, queues, summarize, exact, json;
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
@@ -30,14 +32,16 @@ static const struct option long_opts[] = {
     { "partition", required_argument, NULL, 'p' },
     { "nodes", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
-    { "queues", no_argument, NULL, 'Q' },
+    { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
+    { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: sinfo [-hNRlQ] [-p partitions] [-n nodes] [-o format | -O fields]\n"
+    fputs("Usage: sinfo [-ehNRlsQ] [--json] [-p partitions] [-n nodes] [-o format | -O fields]\n"
+          "  -e, --exact           group nodes only when their CPUs, memory... are the same\n"
           "  -h, --noheader        no headers on output\n"
           "  -l, --long            long output: state names in full\n"
           "  -n, --nodes=NODES     report on these nodes only\n"
@@ -48,6 +52,8 @@ static void usage(FILE *out)
           "                        that feed them)\n"
           "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
           "  -R, --list-reasons    list reasons nodes are down or drained\n"
+          "  -s, --summarize       report state summary only\n"
+          "      --json            the nodes as JSON (Slurm's shape)\n"
           "  -V, --version         output version information and exit\n"
           "      --help            show this help message\n", out);
 }
@@ -57,13 +63,16 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQo:O:p:n:avV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:avV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
         case 'R': o->reasons = 1; break;
         case 'l': o->longfmt = 1; break;
         case 'Q': o->queues = 1; break;
+        case 's': o->summarize = 1; break;
+        case 'e': o->exact = 1; break;
+        case 'J': o->json = 1; break;
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'p':
@@ -81,9 +90,7 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
         case 'H': usage(stdout); exit(0);
         case 'U': fputs("Usage: sinfo [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
-        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
-        default: cmd_die("unrecognized option '%s'\nTry \"sinfo --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     if (optind < argc)
@@ -98,16 +105,18 @@ static jobfmt_t *opts_format(const struct sinfo_opts *o)
         f = jobfmt_parse(o->Format, JOBFMT_NAMES, sinfo_fields, &e);
     else
         f = jobfmt_parse(o->format ? o->format
+                         : o->summarize ? FMT_SUMMARIZE
                          : o->reasons ? FMT_REASONS
                          : o->node_mode ? (o->longfmt ? FMT_NODES_LONG : FMT_NODES)
                          : o->longfmt ? FMT_LONG : FMT_DEFAULT,
                          JOBFMT_PERCENT, sinfo_fields, &e);
     if (!f)
         cmd_die("%s", e.text);
+    jobfmt_set_exact(f, o->exact);
     return f;
 }
 
-static int name_in(const json_t *names, const char *name)
+int sinfo_name_in(const json_t *names, const char *name)
 {
     json_t *v;
     size_t i;
@@ -177,7 +186,7 @@ static json_t *rows_build(const struct sinfo_opts *o, const jobfmt_t *f,
     size_t i, k;
     json_array_foreach(parts, i, p) {
         size_t before = json_array_size(rows);
-        if (o->parts && !name_in(o->parts, cmd_str(p, "name")))
+        if (o->parts && !sinfo_name_in(o->parts, cmd_str(p, "name")))
             continue;
         json_array_foreach(json_object_get(p, "node_names"), k, nm) {
             json_t *n = rec_find(nodes, json_string_value(nm));
@@ -204,6 +213,20 @@ static int sinfo_queues_main(struct sinfo_opts *o)
     return 0;
 }
 
+static int sinfo_json_main(struct sinfo_opts *o)
+{
+    json_t *nreply;
+    if (o->format || o->Format || o->node_mode || o->reasons || o->summarize || o->longfmt)
+        cmd_die("--json cannot be combined with -o, -O, -N, -R, -s or -l");
+    nreply = cmd_call("node_list", json_object());
+    sinfo_json(json_object_get(nreply, "nodes"), o->parts, o->nodes);
+    json_decref(nreply);
+    json_decref(o->parts);
+    hostlist_destroy(o->nodes);
+    cmd_fini();
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct sinfo_opts o = { 0 };
@@ -215,6 +238,8 @@ int main(int argc, char **argv)
     opts_parse(&o, argc, argv);
     if (o.queues)
         return sinfo_queues_main(&o);
+    if (o.json)
+        return sinfo_json_main(&o);
     f = opts_format(&o);
     preply = cmd_call("part_list", json_object());
     nreply = cmd_call("node_list", json_object());
@@ -225,6 +250,13 @@ int main(int argc, char **argv)
     rows = o.reasons ? rows_reasons(f, json_object_get(nreply, "nodes"), o.nodes)
                      : rows_build(&o, f, json_object_get(preply, "partitions"),
                                   json_object_get(nreply, "nodes"));
+    if (!o.noheader && o.longfmt) {
+        /* As Slurm's sinfo -l: the time of the report first (ctime's format). */
+        char when[64];
+        time_t now = time(NULL);
+        strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime(&now));
+        printf("%s\n", when);
+    }
     if (!o.noheader)
         jobfmt_print_header(f, stdout);
     json_array_foreach(rows, i, r)

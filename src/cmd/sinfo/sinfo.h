@@ -5,9 +5,16 @@
 #define SL_SINFO_H
 
 #include <jansson.h>
+#include "hostlist.h"
 #include "jobfmt.h"
 
 extern const struct jobfmt_field sinfo_fields[];   /* ends with a NULL name */
+
+/* Whether names (an array of strings) holds name. */
+int sinfo_name_in(const json_t *names, const char *name);
+/* sinfo --json (sinfo_json.c): the nodes, filtered by -p parts and -n sel
+ * (either NULL for all). */
+int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel);
 
 /* sinfo --queues (sinfo_queue.c). */
 struct sinfo_queue_opts {

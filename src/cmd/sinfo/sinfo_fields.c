@@ -139,8 +139,46 @@ static void node_value(const json_t *r, const char *key, const char *none, char 
         snprintf(buf, len, "%s", none);
 }
 
-GET(get_cpus) { node_value(r, "cpus", "0", buf, len); }
-GET(get_mem) { node_value(r, "memory_mb", "0", buf, len); }
+/* The least of the group's values, with '+' when they differ ("250+"), as
+ * Slurm's sinfo shows CPUs, memory, sockets... of nodes grouped without -e. */
+static void min_plus(const json_t *r, const char *key, char *buf, size_t len)
+{
+    int64_t min = 0;
+    int differ = 0;
+    json_t *n;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        int64_t v = cmd_int(n, key);
+        differ |= i > 0 && v != min;
+        if (i == 0 || v < min)
+            min = v;
+    }
+    snprintf(buf, len, "%lld%s", (long long)min, differ ? "+" : "");
+}
+
+GET(get_cpus) { min_plus(r, "cpus", buf, len); }
+GET(get_mem) { min_plus(r, "memory_mb", buf, len); }
+GET(get_sockets) { min_plus(r, "sockets", buf, len); }
+GET(get_cores) { min_plus(r, "cores_per_socket", buf, len); }
+GET(get_threads) { min_plus(r, "threads_per_core", buf, len); }
+GET(get_hostname) { node_value(r, "hostname", "n/a", buf, len); }
+
+/* Allocated/idle nodes. */
+GET(get_nodes_ai)
+{
+    int a = 0, idle = 0;
+    json_t *n;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        if (node_down(n))
+            continue;
+        if (cmd_int(n, "alloc_cpus") > 0)
+            a++;
+        else
+            idle++;
+    }
+    snprintf(buf, len, "%d/%d", a, idle);
+}
 GET(get_reason) { node_value(r, "reason", "none", buf, len); }
 GET(get_reason_user)
 {
@@ -152,7 +190,36 @@ GET(get_features) { node_value(r, "features", "(null)", buf, len); }
 GET(get_gres) { node_value(r, "gres", "(null)", buf, len); }
 GET(get_gres_used) { node_value(r, "gres_used", "(null)", buf, len); }
 GET(get_weight) { node_value(r, "weight", "1", buf, len); }
-GET(get_na) { snprintf(buf, len, "N/A"); }
+/* The range of a reported value over the group ("0.52", "0.10-1.20"),
+ * N/A when no node of it has reported one; load is x100 on the wire. */
+static void range(const json_t *r, const char *key, int hundredths, char *buf, size_t len)
+{
+    int64_t lo = 0, hi = 0;
+    int any = 0;
+    json_t *n, *v;
+    size_t i;
+    json_array_foreach(NODES(r), i, n) {
+        if (!json_is_integer(v = json_object_get(n, key)))
+            continue;
+        int64_t x = json_integer_value(v);
+        lo = !any || x < lo ? x : lo;
+        hi = !any || x > hi ? x : hi;
+        any = 1;
+    }
+    if (!any)
+        snprintf(buf, len, "N/A");
+    else if (hundredths && lo == hi)
+        snprintf(buf, len, "%.2f", lo / 100.0);
+    else if (hundredths)
+        snprintf(buf, len, "%.2f-%.2f", lo / 100.0, hi / 100.0);
+    else if (lo == hi)
+        snprintf(buf, len, "%lld", (long long)lo);
+    else
+        snprintf(buf, len, "%lld-%lld", (long long)lo, (long long)hi);
+}
+
+GET(get_load) { range(r, "cpu_load", 1, buf, len); }
+GET(get_freemem) { range(r, "free_mem_mb", 0, buf, len); }
 
 GET(get_reason_time)
 {
@@ -165,16 +232,20 @@ GET(get_reason_time)
 
 GET(get_sct)
 {
-    snprintf(buf, len, "%lld:%lld:%lld", (long long)cmd_int(NODE(r), "sockets"),
-             (long long)cmd_int(NODE(r), "cores_per_socket"),
-             (long long)cmd_int(NODE(r), "threads_per_core"));
+    char so[32], co[32], th[32];
+    get_sockets(r, ctx, so, sizeof(so));
+    get_cores(r, ctx, co, sizeof(co));
+    get_threads(r, ctx, th, sizeof(th));
+    snprintf(buf, len, "%s:%s:%s", so, co, th);
 }
 
 #define AGG JOBFMT_AGGREGATE
+#define MIN JOBFMT_MINPLUS
 
+/* As Slurm: -O Partition is %P (the default marked '*'), PartitionName %R. */
 const struct jobfmt_field sinfo_fields[] = {
-    { "PartitionName", 'P', "PARTITION", 20, 0, NULL, get_part_star, 0 },
-    { "Partition", 'R', "PARTITION", 20, 0, NULL, get_part, 0 },
+    { "Partition", 'P', "PARTITION", 20, 0, NULL, get_part_star, 0 },
+    { "PartitionName", 'R', "PARTITION", 20, 0, NULL, get_part, 0 },
     { "Available", 'a', "AVAIL", 20, 0, NULL, get_avail, 0 },
     { "Time", 'l', "TIMELIMIT", 20, 0, NULL, get_timelimit, 0 },
     { "DefaultTime", 'L', "DEFAULTTIME", 20, 0, NULL, get_deftime, 0 },
@@ -183,12 +254,17 @@ const struct jobfmt_field sinfo_fields[] = {
     { "NodeList", 'N', "NODELIST", 20, 0, NULL, get_nodelist, AGG },
     { "StateCompact", 't', "STATE", 20, 0, NULL, get_state, 0 },
     { "StateLong", 'T', "STATE", 20, 0, NULL, get_state_long, 0 },
-    { "CPUs", 'c', "CPUS", 20, 0, NULL, get_cpus, 0 },
+    { "CPUs", 'c', "CPUS", 20, 0, NULL, get_cpus, MIN },
     { "CPUsState", 'C', "CPUS(A/I/O/T)", 20, 0, NULL, get_cpus_aiot, AGG },
     { "NodeAIOT", 'F', "NODES(A/I/O/T)", 20, 0, NULL, get_nodes_aiot, AGG },
-    { "Memory", 'm', "MEMORY", 20, 0, NULL, get_mem, 0 },
-    { "CPUsLoad", 'O', "CPU_LOAD", 20, 0, NULL, get_na, 0 },
-    { "FreeMem", 'e', "FREE_MEM", 20, 0, NULL, get_na, 0 },
+    { "Memory", 'm', "MEMORY", 20, 0, NULL, get_mem, MIN },
+    { "Sockets", 'X', "SOCKETS", 20, 0, NULL, get_sockets, MIN },
+    { "Cores", 'Y', "CORES", 20, 0, NULL, get_cores, MIN },
+    { "Threads", 'Z', "THREADS", 20, 0, NULL, get_threads, MIN },
+    { "NodeHost", 'n', "HOSTNAMES", 20, 0, NULL, get_hostname, 0 },
+    { "NodeAI", 'A', "NODES(A/I)", 20, 0, NULL, get_nodes_ai, AGG },
+    { "CPUsLoad", 'O', "CPU_LOAD", 20, 0, NULL, get_load, MIN },
+    { "FreeMem", 'e', "FREE_MEM", 20, 0, NULL, get_freemem, MIN },
     { "Reason", 'E', "REASON", 20, 0, NULL, get_reason, 0 },
     { "User", 'u', "USER", 20, 0, NULL, get_reason_user, 0 },
     { "Timestamp", 'H', "TIMESTAMP", 20, 0, NULL, get_reason_time, 0 },
@@ -197,6 +273,6 @@ const struct jobfmt_field sinfo_fields[] = {
     { "Gres", 'G', "GRES", 20, 0, NULL, get_gres, 0 },
     { "GresUsed", 0, "GRES_USED", 20, 0, NULL, get_gres_used, 0 },
     { "Weight", 'w', "WEIGHT", 20, 0, NULL, get_weight, 0 },
-    { "SocketCoreThread", 'z', "S:C:T", 20, 0, NULL, get_sct, 0 },
+    { "SocketCoreThread", 'z', "S:C:T", 20, 0, NULL, get_sct, MIN },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };

@@ -31,7 +31,7 @@ static const struct option long_opts[] = {
     { "long", no_argument, NULL, 'l' },       { "all", no_argument, NULL, 'a' },
     { "array", no_argument, NULL, 'r' },      { "verbose", no_argument, NULL, 'v' },
     { "json", no_argument, NULL, 'J' },       { "start", no_argument, NULL, 'S' },
-    { "steps", optional_argument, NULL, 's' },
+    { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -53,6 +53,7 @@ static void usage(FILE *out)
           "      --start            print expected start times of pending jobs\n"
           "  -t, --states=state(s)  comma separated list of states to view, or all\n"
           "  -u, --user=user_name(s) comma separated list of users to view\n"
+          "      --me               equivalent to --user=<my username>\n"
           "      --json             print the job records as JSON\n"
           "  -V, --version          output version information and exit\n"
           "      --help             show this help message\n", out);
@@ -81,6 +82,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
+        case 'M': req_list(o->req, "users", cmd_username(), cmd_list_users); break;
         case 'j': req_list(o->req, "job_ids", optarg, cmd_list_ids); break;
         case 'p':
             if (!o->parts)
@@ -107,15 +109,19 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'H': usage(stdout); cmd_fini(); exit(0);
         case 'U': fputs("Usage: squeue [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
-        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
-        default: cmd_die("unrecognized option '%s'\nTry \"squeue --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     if (optind < argc)
         cmd_die("unrecognized argument '%s'", argv[optind]);
     if (o->all_states)
         json_object_del(o->req, "states");
+    else if (!json_object_get(o->req, "states"))
+        /* Without -t, Slurm's squeue shows the jobs not yet finished, with
+         * or without -j: a finished job only with -t all or its state
+         * named, so that `while [ -n "$(squeue -h -j ID)" ]` ends. */
+        json_object_set_new(o->req, "states", json_pack("[s,s,s,s]", "PENDING", "CONFIGURING",
+                                                        "RUNNING", "COMPLETING"));
 }
 
 static jobfmt_t *opts_format(const struct squeue_opts *o)
@@ -313,6 +319,15 @@ static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
     return keys;
 }
 
+/* The controller says "Invalid job id specified" when the ids name no job
+ * it knows; Slurm says so only for one id (slurm_load_job), several unknown
+ * ones list nothing. */
+static int unknown_ids(const struct squeue_opts *o)
+{
+    return !strcmp(client_last_code(cmd_client()), "ENOENT") &&
+           json_array_size(json_object_get(o->req, "job_ids")) > 1;
+}
+
 /* Ask for those keys only, as columns; SLUICE_JOB_LIST=records asks for
  * records instead (the reply older controllers give; kept comparable). */
 static size_t list_rows(const struct squeue_opts *o, sq_keys_t keys, struct sq_rows *rs)
@@ -327,6 +342,8 @@ static size_t list_rows(const struct squeue_opts *o, sq_keys_t keys, struct sq_r
     json_object_set_new(o->req, mode && !strcmp(mode, "records") ? "fields" : "columns",
                         names);
     body = client_call_tape(cmd_client(), "job_list", json_incref(o->req), &rs->tape, &e);
+    if (body == JT_NONE && unknown_ids(o))
+        return 0;
     if (body == JT_NONE || sq_rows_load(rs, body, keys, &e) < 0)
         cmd_die("%s", e.text);
     rows_select(o, rs);
@@ -338,9 +355,8 @@ int main(int argc, char **argv)
     struct squeue_opts o = { .req = json_object() };
     struct sq_rows rs = { { NULL, NULL, 0, 0 }, NULL, NULL, 0 };
     static char outbuf[1 << 20];
-    json_t *ids, *reply = NULL, *jobs = NULL;
+    json_t *reply = NULL, *jobs = NULL;
     jobfmt_t *f;
-    size_t shown;
     cmd_init("squeue");
     cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
@@ -354,20 +370,19 @@ int main(int argc, char **argv)
         return 0;
     }
     f = opts_format(&o);   /* a bad format is reported before connecting */
-    ids = json_object_get(o.req, "job_ids");
     /* 100,000 rows are a million small writes: buffer them in large
      * blocks and skip stdio's per-call locking (one thread). */
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     __fsetlocking(stdout, FSETLOCKING_BYCALLER);
     if (o.json) {
-        reply = cmd_call("job_list", json_incref(o.req));
+        sl_error_t e;
+        reply = cmd_try("job_list", json_incref(o.req), &e);
+        if (!reply && !unknown_ids(&o))
+            cmd_die("%s", e.text);
         jobs = json_select(&o, json_object_get(reply, "jobs"));
-        shown = json_array_size(jobs);
     } else {
-        shown = list_rows(&o, keys_needed(&o, f), &rs);
+        list_rows(&o, keys_needed(&o, f), &rs);
     }
-    if (json_array_size(ids) == 1 && shown == 0 && !o.name && !o.parts)
-        cmd_die("Invalid job id specified");
     if (o.json) {
         json_t *doc = json_pack("{s:o}", "jobs", jobs);
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -28,13 +28,18 @@
     X(END_TIME, "end_time") X(EXPECTED_START, "expected_start") X(EXIT_CODE, "exit_code") \
     X(EXIT_SIGNAL, "exit_signal") X(EXCLUSIVE, "exclusive") X(DEPENDENCY, "dependency")   \
     X(PRIORITY, "priority") X(CWD, "cwd") X(COMMAND, "command") X(COMMENT, "comment")     \
-    X(STDOUT, "stdout") X(STDERR, "stderr") X(STDIN, "stdin")
+    X(STDOUT, "stdout") X(STDERR, "stderr") X(STDIN, "stdin")                            \
+    X(CONSTRAINT, "constraint") X(REQ_NODES, "nodelist") X(EXCLUDE, "exclude")          \
+    X(NTASKS_PER_NODE, "ntasks_per_node") X(MEM_PER_CPU, "mem_per_cpu_mb")              \
+    X(ELIGIBLE_TIME, "eligible_time") X(RESTART_COUNT, "restart_count")                 \
+    X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };
 #undef SQ_ENUM
 
-/* A set of keys. */
+/* A set of keys (one bit each: at most 64). */
+_Static_assert(K_COUNT <= 64, "squeue's key set is one 64-bit word");
 typedef uint64_t sq_keys_t;
 #define KB(k) ((sq_keys_t)1 << (k))
 /* The keys of the array id: every row reads them to fold and order. */

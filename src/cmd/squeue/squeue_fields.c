@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hostlist.h"
 #include "parse.h"
 #include "squeue.h"
 
@@ -44,6 +45,11 @@ GET(get_reasonlist)
         snprintf(buf, len, "%s", nodes);
 }
 
+static void or_null(const char *s, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", *s ? s : "(null)");
+}
+
 static void time_text(int64_t t, char *buf, size_t len)
 {
     if (t > 0)
@@ -73,10 +79,66 @@ GET(get_end)
 
 GET(get_null) { snprintf(buf, len, "(null)"); }
 
+/* The node the batch script runs on: the allocation's first. */
+GET(get_batchhost)
+{
+    hostlist_t *hl = hostlist_expand(sq_str(r, K_NODES), NULL);
+    snprintf(buf, len, "%s", hl && hostlist_count(hl) ? hostlist_nth(hl, 0) : "n/a");
+    hostlist_destroy(hl);
+}
+
+/* Slurm's convert_num_unit as squeue uses it: MiB in the largest unit
+ * that keeps the value at least 1 (4096 -> "4G", 2000 -> "1.95G"). */
+static void mem_text(int64_t mb, char *buf, size_t len)
+{
+    static const char units[] = "MGTP";
+    double v = (double)mb;
+    size_t u = 0;
+    if (mb <= 0) {
+        snprintf(buf, len, "0");
+        return;
+    }
+    while (v >= 1024 && u + 1 < sizeof(units) - 1)
+        v /= 1024, u++;
+    if (v == (double)(int64_t)v)
+        snprintf(buf, len, "%lld%c", (long long)v, units[u]);
+    else
+        snprintf(buf, len, "%.2f%c", v, units[u]);
+}
+
+/* Per node, or per CPU when the job asked so (--mem-per-cpu), as Slurm. */
 GET(get_mem)
 {
-    int64_t mb = sq_int(r, K_MEM_MB);
-    snprintf(buf, len, "%lldM", (long long)(mb > 0 ? mb : 0));
+    int64_t per_cpu = sq_int(r, K_MEM_PER_CPU);
+    mem_text(per_cpu > 0 ? per_cpu : sq_int(r, K_MEM_MB), buf, len);
+}
+
+/* Slurm's %p: the priority as a fraction of the largest 32-bit one. */
+GET(get_prio_frac)
+{
+    snprintf(buf, len, "%16.14f", (double)sq_int(r, K_PRIORITY) / (double)UINT32_MAX);
+}
+
+GET(get_features) { or_null(sq_str(r, K_CONSTRAINT), buf, len); }
+GET(get_zero) { snprintf(buf, len, "0"); }
+/* No job asks for sockets, cores or threads per node here: Slurm's "any". */
+GET(get_sct) { snprintf(buf, len, "*:*:*"); }
+GET(get_eligible) { time_text(sq_int(r, K_ELIGIBLE_TIME), buf, len); }
+GET(get_requeue) { snprintf(buf, len, "%d", sq_true(r, K_REQUEUE)); }
+
+GET(get_maxnodes)
+{
+    int64_t n = sq_int(r, K_NODES_MAX);
+    snprintf(buf, len, "%lld", (long long)(n > 0 ? n : 0));
+}
+
+GET(get_ntpernode)
+{
+    int64_t n = sq_int(r, K_NTASKS_PER_NODE);
+    if (n > 0)
+        snprintf(buf, len, "%lld", (long long)n);
+    else
+        snprintf(buf, len, "%s", "N/A");
 }
 
 GET(get_oversub) { snprintf(buf, len, "%s", sq_true(r, K_EXCLUSIVE) ? "NO" : "OK"); }
@@ -119,11 +181,6 @@ GET(get_arraytask)
     struct jobarray_rec a;
     sq_array(r, &a);
     jobarray_rec_task(&a, buf, len);
-}
-
-static void or_null(const char *s, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s", *s ? s : "(null)");
 }
 
 GET(get_dependency) { or_null(sq_str(r, K_DEPENDENCY), buf, len); }
@@ -173,12 +230,25 @@ GET(get_exit)
     X("TimeUsed", 'M', "TIME", get_used, USED_KEYS)                                      \
     X("TimeLimit", 'l', "TIME_LIMIT", get_limit, KB(K_TIME_LIMIT))                       \
     X("TimeLeft", 'L', "TIME_LEFT", get_left, USED_KEYS | KB(K_TIME_LIMIT))              \
+    X("EligibleTime", 0, "ELIGIBLE_TIME", get_eligible, KB(K_ELIGIBLE_TIME))             \
     X("NumNodes", 'D', "NODES", get_nodes, KB(K_NUM_NODES) | KB(K_NODES_MIN))            \
     X("NumCPUs", 'C', "CPUS", get_cpus,                                                  \
       KB(K_NUM_CPUS) | KB(K_NUM_TASKS) | KB(K_CPUS_PER_TASK))                            \
     X("NumTasks", 0, "TASKS", NULL, KB(K_NUM_TASKS))                                     \
     X("MinCpus", 'c', "MIN_CPUS", NULL, KB(K_CPUS_PER_TASK))                             \
-    X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB))                             \
+    X("cpus-per-task", 0, "CPUS_PER_TASK", NULL, KB(K_CPUS_PER_TASK))                    \
+    X("CPUsPerTask", 0, "CPUS_PER_TASK", NULL, KB(K_CPUS_PER_TASK))                      \
+    X("NTPerNode", 0, "TASKS_PER_NODE", get_ntpernode, KB(K_NTASKS_PER_NODE))            \
+    X("MaxNodes", 0, "MAX_NODES", get_maxnodes, KB(K_NODES_MAX))                         \
+    X("Feature", 'f', "FEATURES", get_features, KB(K_CONSTRAINT))                        \
+    X("ReqNodes", 'n', "REQ_NODES", NULL, KB(K_REQ_NODES))                               \
+    X("ExcNodes", 'x', "EXC_NODES", NULL, KB(K_EXCLUDE))                                 \
+    X("Contiguous", 'O', "CONTIGUOUS", get_zero, 0)                                      \
+    X("SCT", 'z', "S:C:T", get_sct, 0)                                                   \
+    X("Requeue", 0, "REQUEUE", get_requeue, KB(K_REQUEUE))                               \
+    X("RestartCnt", 0, "RESTARTCNT", NULL, KB(K_RESTART_COUNT))                          \
+    X("BatchHost", 'B', "EXEC_HOST", get_batchhost, KB(K_NODES))                         \
+    X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB) | KB(K_MEM_PER_CPU))          \
     X("NodeList", 'N', "NODELIST", NULL, KB(K_NODES))                                    \
     X("SchedNodes", 'Y', "SCHEDNODES", get_null, 0)                                      \
     X("StartTime", 'S', "START_TIME", get_start,                                         \
@@ -186,7 +256,8 @@ GET(get_exit)
     X("SubmitTime", 'V', "SUBMIT_TIME", get_submit, KB(K_SUBMIT_TIME))                   \
     X("EndTime", 'e', "END_TIME", get_end, USED_KEYS | KB(K_TIME_LIMIT))                 \
     X("WorkDir", 'Z', "WORK_DIR", NULL, KB(K_CWD))                                       \
-    X("Priority", 'Q', "PRIORITY", NULL, KB(K_PRIORITY))                                 \
+    X("Priority", 'p', "PRIORITY", get_prio_frac, KB(K_PRIORITY))                        \
+    X("PriorityLong", 'Q', "PRIORITY", NULL, KB(K_PRIORITY))                             \
     X("Command", 'o', "COMMAND", NULL, KB(K_COMMAND))                                    \
     X("Comment", 'k', "COMMENT", NULL, KB(K_COMMENT))                                    \
     X("Dependency", 'E', "DEPENDENCY", get_dependency, KB(K_DEPENDENCY))                 \

@@ -62,9 +62,7 @@ static void opts_parse(struct sshare_opts *o, int argc, char **argv)
         case 'H': usage(stdout); exit(0);
         case 'U': fputs("Usage: sshare [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);
-        case ':': cmd_die("option '%s' requires an argument", argv[optind - 1]);
-        default: cmd_die("unrecognized option '%s'\nTry \"sshare --help\" for more "
-                         "information", argv[optind - 1]);
+        default: cmd_die_getopt(c, argv);
         }
     }
     if (optind < argc)

@@ -1,0 +1,41 @@
+"""Job variables Slurm sets that Sluice lacked (issue 13): SLURM_MEM_PER_CPU
+(or SLURM_MEM_PER_NODE), SLURM_NTASKS_PER_NODE, SLURM_JOB_QOS,
+SLURM_JOB_ACCOUNT, SLURM_CLUSTER_NAME, SLURM_SUBMIT_HOST,
+SLURM_JOB_START_TIME and SLURM_JOB_END_TIME."""
+
+import os
+import socket
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    return cluster_factory(nodes=1, cpus=4, mem=4000)
+
+
+def job_env(cluster, *args):
+    d = cluster.mkdir("env")
+    jid = cluster.submit("-o", "env.out", *args, "--wrap", "env", cwd=d)
+    cluster.wait_state(jid, "COMPLETED")
+    with open(os.path.join(d, "env.out")) as f:
+        return jid, dict(l.rstrip("\n").split("=", 1) for l in f if "=" in l)
+
+
+def test_requested(cluster):
+    jid, env = job_env(cluster, "--mem-per-cpu=100", "-n", "2", "--ntasks-per-node=2",
+                       "-q", "normal", "-A", "proj", "-t", "10")
+    assert env["SLURM_MEM_PER_CPU"] == "100" and "SLURM_MEM_PER_NODE" not in env, env
+    assert env["SLURM_NTASKS_PER_NODE"] == "2", env
+    assert env["SLURM_JOB_QOS"] == "normal" and env["SLURM_JOB_ACCOUNT"] == "proj", env
+    assert env["SLURM_CLUSTER_NAME"] and env["SLURM_SUBMIT_HOST"] == socket.gethostname(), env
+    start, end = int(env["SLURM_JOB_START_TIME"]), int(env["SLURM_JOB_END_TIME"])
+    assert end - start == 600, env
+    j = cluster.job(jid)
+    assert j["StartTime"] != "Unknown", j
+
+
+def test_per_node_memory(cluster):
+    _, env = job_env(cluster, "--mem=300")
+    assert env["SLURM_MEM_PER_NODE"] == "300" and "SLURM_MEM_PER_CPU" not in env, env
+    assert "SLURM_NTASKS_PER_NODE" not in env and "SLURM_JOB_QOS" not in env, env

@@ -1,0 +1,116 @@
+"""sinfo as Slurm 22.05's (issue 13): -s (summary), -e (exact grouping;
+without it CPUs and memory of grouped nodes show as "least+"), combined
+short options (-Nel), -o %c %m %z %X %Y %Z %C %O %e, and --json in Slurm's
+top-level shape."""
+
+import json
+import re
+
+import pytest
+
+
+APPEND = """KillWait=2
+NodeName=n3 CPUs=2 RealMemory=1000
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    c = cluster_factory(nodes=3, cpus=4, mem=4000, append=APPEND)
+    c.wait_nodes_idle()
+    return c
+
+
+def sinfo(cluster, *args):
+    return cluster.ok(cluster.bin("sinfo"), *args).out
+
+
+def test_summarize(cluster):
+    out = sinfo(cluster, "-s")
+    lines = out.splitlines()
+    assert lines[0].split() == ["PARTITION", "AVAIL", "TIMELIMIT", "NODES(A/I/O/T)",
+                                "NODELIST"], out
+    part, avail, limit, aiot, nodes = lines[1].split()
+    assert (avail, aiot, nodes) == ("up", "0/3/0/3", "n[1-3]"), out
+    assert part.endswith("*") and len(lines) == 2, out
+    # The header is the same width as Slurm's "%9P %.5a %.10l %.16F %N".
+    assert lines[0] == "PARTITION AVAIL  TIMELIMIT   NODES(A/I/O/T) NODELIST", out
+
+
+def test_min_plus_and_exact(cluster):
+    out = sinfo(cluster, "-h", "-o", "%D %c %m %z %N")
+    assert out == "3 2+ 1000+ 1:2+:1 n[1-3]\n", out
+    out = sinfo(cluster, "-h", "-e", "-o", "%D %c %m %z %N")
+    assert sorted(out.splitlines()) == ["1 2 1000 1:2:1 n3", "2 4 4000 1:4:1 n[1-2]"], out
+    out = sinfo(cluster, "-h", "--exact", "-o", "%X %Y %Z %C")
+    assert sorted(out.splitlines()) == ["1 2 1 0/2/0/2", "1 4 1 0/8/0/8"], out
+
+
+
+def test_load_and_free_memory(cluster):
+    """The nodes report the host's load average and available memory when they
+    register and with each heartbeat: %O is a load (or a range of them over
+    the line's nodes), %e MiB; -N shows each node's own."""
+    out = sinfo(cluster, "-h", "-N", "-o", "%N %O %e")
+    for line in out.splitlines():
+        name, load, free = line.split()
+        assert re.match(r"^\d+\.\d\d$", load), out
+        assert int(free) > 0, out
+    out = sinfo(cluster, "-h", "-o", "%O|%e")
+    load, free = out.strip().split("|")
+    assert re.match(r"^\d+\.\d\d(-\d+\.\d\d)?$", load), out
+    assert re.match(r"^\d+(-\d+)?$", free), out
+    doc = json.loads(sinfo(cluster, "--json"))
+    assert all(isinstance(n["cpu_load"], int) and n["free_memory"] > 0 for n in doc["nodes"]), doc
+
+
+def test_node_long_exact_combined(cluster):
+    out = sinfo(cluster, "-Nel")
+    lines = out.splitlines()
+    # -l prints the date first, as Slurm.
+    assert lines[1].split()[:4] == ["NODELIST", "NODES", "PARTITION", "STATE"], out
+    assert len(lines) == 5, out
+    assert sinfo(cluster, "-Nel") .count("n3") == 1
+
+
+def test_bad_options_named(cluster):
+    r = cluster.run(cluster.bin("sinfo"), "-Nqel")
+    assert r.rc == 1 and "sinfo: invalid option -- 'q'" in r.err, r
+    assert "'sinfo'" not in r.err, r
+    r = cluster.run(cluster.bin("sinfo"), "--nope")
+    assert r.rc == 1 and "sinfo: unrecognized option '--nope'" in r.err, r
+    r = cluster.run(cluster.bin("sinfo"), "-o", "%Q")
+    assert r.rc == 1 and "%Q" in r.err, r
+    r = cluster.run(cluster.bin("sinfo"), "-O", "Nodes,Frob")
+    assert r.rc == 1 and "Invalid job format specification: Frob" in r.err, r
+
+
+def test_format_names_as_slurm(cluster):
+    """-O Partition marks the default with '*' (%P), PartitionName does not (%R)."""
+    out = sinfo(cluster, "-h", "-O", "Partition,PartitionName")
+    a, b = out.split()
+    assert a == b + "*", out
+
+
+def test_json(cluster):
+    doc = json.loads(sinfo(cluster, "--json"))
+    assert set(doc) >= {"meta", "errors", "nodes"} and doc["errors"] == [], doc
+    assert doc["meta"]["Slurm"]["version"]["major"] == 22, doc["meta"]
+    nodes = {n["name"]: n for n in doc["nodes"]}
+    assert set(nodes) == {"n1", "n2", "n3"}, nodes
+    n3 = nodes["n3"]
+    assert (n3["cpus"], n3["real_memory"], n3["state"], n3["state_flags"]) == \
+        (2, 1000, "idle", []), n3
+    assert n3["idle_cpus"] == 2 and n3["alloc_cpus"] == 0 and n3["partitions"], n3
+    assert "sluice" in n3 and n3["sluice"]["state"] == "IDLE", n3
+    cluster.ok(cluster.bin("scontrol"), "update", "NodeName=n3", "State=DRAIN", "Reason=test")
+    try:
+        doc = json.loads(sinfo(cluster, "--json", "-n", "n3"))
+        assert [n["name"] for n in doc["nodes"]] == ["n3"], doc
+        n3 = doc["nodes"][0]
+        assert n3["state"] == "idle" and n3["state_flags"] == ["DRAIN"], n3
+        assert n3["reason"] == "test", n3
+    finally:
+        cluster.ok(cluster.bin("scontrol"), "update", "NodeName=n3", "State=RESUME")
+    r = cluster.run(cluster.bin("sinfo"), "--json", "-o", "%N")
+    assert r.rc == 1 and "--json cannot be combined" in r.err, r

@@ -1,0 +1,120 @@
+"""squeue as Slurm 22.05's (issue 13): --me; a finished job is listed by
+`squeue -j ID` only with -t naming its state (or all), so that the wait loop
+`while [ -n "$(squeue -h -j $ID)" ]` ends; -t filters with or without -j;
+the -o letters and -O names added here, and unknown ones refused by name."""
+
+import pytest
+
+from conftest import IS_ROOT, wait_for
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory, users):
+    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\n")
+
+
+def done(cluster, jid):
+    """A job that finished."""
+    cluster.wait_state(jid, ("COMPLETED", "FAILED"))
+    return jid
+
+
+def test_finished_job_listed_only_with_its_state(cluster):
+    jid = done(cluster, cluster.submit("-o", "/dev/null", "--wrap", "true"))
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid))
+    assert r.out == "", r
+    for states in ("all", "CD", "COMPLETED", "cd,PD"):
+        r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-t", states, "-o", "%i %t")
+        assert r.out == "%d CD\n" % jid, (states, r)
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-t", "R,PD")
+    assert r.out == "", r
+    # --json selects the same way.
+    r = cluster.ok(cluster.bin("squeue"), "--json", "-j", str(jid))
+    assert '"jobs": []' in r.out, r
+
+
+def test_state_filter_with_ids_for_live_jobs(cluster):
+    jid = cluster.submit("-H", "-o", "/dev/null", "--wrap", "true")
+    try:
+        r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-t", "R", "-o", "%i")
+        assert r.out == "", r
+        r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-t", "PD", "-o", "%i")
+        assert r.out == "%d\n" % jid, r
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_wait_loop_ends(cluster):
+    """The loop scripts use to wait for a job."""
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 1")
+    loop = 'while [ -n "$(%s -h -j %d)" ]; do sleep 0.2; done; echo over' % (
+        cluster.bin("squeue"), jid)
+    r = cluster.run("/bin/sh", "-c", loop, timeout=60)
+    assert r.rc == 0 and r.out == "over\n", r
+
+
+def test_unknown_ids(cluster):
+    r = cluster.run(cluster.bin("squeue"), "-h", "-j", "987654")
+    assert r.rc == 1 and "Invalid job id specified" in r.err and r.out == "", r
+    # Several unknown ids list nothing, as Slurm (only slurm_load_job of one id fails).
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-j", "987654,987655")
+    assert r.out == "", r
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root: jobs are submitted as two test users")
+def test_me(cluster):
+    a = cluster.submit("-H", "-o", "/dev/null", "--wrap", "true", cwd="/tmp", user="sluicea")
+    b = cluster.submit("-H", "-o", "/dev/null", "--wrap", "true", cwd="/tmp", user="sluiceb")
+    try:
+        r = cluster.ok(cluster.bin("squeue"), "--me", "-h", "-o", "%i %u", user="sluicea")
+        assert r.out == "%d sluicea\n" % a, r
+        r = cluster.ok(cluster.bin("squeue"), "--me", "-h", "-o", "%i %u", user="sluiceb")
+        assert r.out == "%d sluiceb\n" % b, r
+    finally:
+        cluster.run(cluster.bin("scancel"), str(a), str(b))
+
+
+def test_fields(cluster):
+    # No -C: features are enforced by the GPU work (issue 11); %f without one is "(null)".
+    jid = cluster.submit("-H", "-o", "/dev/null", "-w", "n1", "-x", "n2",
+                         "--mem-per-cpu=2000", "-c", "2", "--ntasks-per-node=1",
+                         "--wrap", "true")
+    try:
+        r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid),
+                       "-o", "%f|%n|%x|%O|%z|%m|%p|%Q")
+        f, n, x, contig, sct, mem, prio, qprio = r.out.rstrip("\n").split("|")
+        assert (f, n, x, contig, sct, mem) == ("(null)", "n1", "n2", "0", "*:*:*",
+                                               "1.95G"), r
+        assert 0.0 <= float(prio) <= 1.0 and len(prio) == 16, r
+        assert float(prio) == pytest.approx(int(qprio) / 4294967295.0, abs=1e-12), r
+        r = cluster.ok(cluster.bin("squeue"), "-j", str(jid), "-O",
+                       "Feature,cpus-per-task,MinMemory,TimeLeft,Reason,ReqNodes,NTPerNode")
+        head, row = r.out.splitlines()
+        assert head.split() == ["FEATURES", "CPUS_PER_TASK", "MIN_MEMORY", "TIME_LEFT",
+                                "REASON", "REQ_NODES", "TASKS_PER_NODE"], r
+        assert row.split() == ["(null)", "2", "1.95G", "UNLIMITED", "JobHeldUser", "n1",
+                               "1"], r
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_unknown_fields_refused_by_name(cluster):
+    r = cluster.run(cluster.bin("squeue"), "-O", "JobID,Nonsense")
+    assert r.rc == 1 and "squeue: error: Invalid job format specification: Nonsense" in r.err, r
+    # Slurm fields with no meaning here are refused too, not shown empty.
+    for name in ("Licenses", "SelectJobInfo", "WCKey"):
+        r = cluster.run(cluster.bin("squeue"), "-O", name)
+        assert r.rc == 1 and name in r.err, r
+    r = cluster.run(cluster.bin("squeue"), "-o", "%i %W")
+    assert r.rc == 1 and "%W" in r.err, r
+
+
+def test_combined_short_options(cluster):
+    r = cluster.ok(cluster.bin("squeue"), "-hl")
+    assert not r.out.startswith("JOBID"), r
+    r = cluster.run(cluster.bin("squeue"), "-hX")
+    assert r.rc == 1 and "squeue: invalid option -- 'X'" in r.err, r
+    r = cluster.run(cluster.bin("squeue"), "--frob")
+    assert r.rc == 1 and "squeue: unrecognized option '--frob'" in r.err, r
+    r = cluster.run(cluster.bin("squeue"), "-o")
+    assert r.rc == 1 and "squeue: option requires an argument -- 'o'" in r.err, r
