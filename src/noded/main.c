@@ -28,6 +28,8 @@
 #include "spool.h"
 #include "proto.h"
 #include "step_launch.h"
+#include "task.h"
+#include "topo.h"
 
 struct opts {
     const char *conf_path;
@@ -45,6 +47,7 @@ struct nd_node {
     const struct conf_node *cfg;
     char spool[PATH_MAX];
     jobs_t *jobs;
+    task_t *task;            /* TaskPlugin= (NULL in MockExecution) */
 };
 
 struct noded {
@@ -53,6 +56,7 @@ struct noded {
     struct nd_node *nodes;
     size_t nnodes;
     struct hw_info hw;              /* the host's: every node served here shares it */
+    topo_t *topo;                   /* the same as a topology, for the task plugins */
     char stepd[PATH_MAX];
     struct event_base *base;
     struct event *sig_term, *sig_int;
@@ -217,6 +221,27 @@ static void noded_discover(struct noded *d)
              getenv("SLUICE_FAKE_HW") ? "" : topo ? topo : "");
 }
 
+/* TaskPlugin=: loaded before daemonizing, so that a plugin that cannot
+ * work here (task/cgroup without a writable hierarchy) stops sluiced with
+ * its reason on the terminal and a non-zero exit. */
+static void noded_tasks(struct noded *d)
+{
+    sl_error_t e;
+
+    if (d->conf->mock_execution)
+        return;
+    /* The topology helper gives sluiced the real one; until then the
+     * layout counts, OS index = logical. */
+    d->topo = topo_synth(d->hw.sockets ? d->hw.sockets : 1,
+                         d->hw.cores_per_socket ? d->hw.cores_per_socket : d->hw.cpus,
+                         d->hw.threads_per_core ? d->hw.threads_per_core : 1, &e);
+    for (size_t i = 0; i < d->nnodes; i++) {
+        d->nodes[i].task = task_create(d->conf, d->nodes[i].cfg->name, d->topo, &e);
+        if (!d->nodes[i].task)
+            log_fatal("%s", e.text);
+    }
+}
+
 static void noded_daemonize(void)
 {
     int fd;
@@ -335,6 +360,7 @@ static void noded_start(struct noded *d)
         if (!n->jobs)
             log_fatal("%s", e.text);
         jobs_set_mock(n->jobs, d->conf->mock_execution);
+        jobs_set_task(n->jobs, n->task);
         if (jobs_recover(n->jobs, &e) < 0)
             log_fatal("%s", e.text);
         cn[i] = (struct ctl_node){ n->cfg->name, &d->hw, n->jobs };
@@ -349,8 +375,11 @@ static void noded_start(struct noded *d)
 static void noded_stop(struct noded *d)
 {
     ctl_destroy(d->ctl);
-    for (size_t i = 0; i < d->nnodes; i++)
+    for (size_t i = 0; i < d->nnodes; i++) {
         jobs_destroy(d->nodes[i].jobs);
+        task_destroy(d->nodes[i].task);
+    }
+    topo_destroy(d->topo);
     free(d->nodes);
     server_destroy(d->srv);
     auth_destroy(d->auth);
@@ -386,6 +415,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     noded_discover(&d);
     noded_setup_paths(&d);
+    noded_tasks(&d);
     if (!o.foreground)
         noded_daemonize();
     noded_start(&d);

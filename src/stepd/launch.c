@@ -123,6 +123,7 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
     l->cpus_on_node = int_or(o, "cpus_on_node", l->ntasks * l->cpus_per_task);
     l->cpus_per_node = str_or(o, "cpus_per_node", "");
     l->mem_mb = int_or(o, "mem_mb", 0);
+    l->mem_poll_mb = int_or(o, "mem_poll_mb", 0);
     l->time_limit = int_or(o, "time_limit", -1);
     l->kill_wait = int_or(o, "kill_wait", 30);
     l->submit_dir = str_or(o, "submit_dir", l->cwd);

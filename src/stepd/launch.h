@@ -46,6 +46,7 @@ struct launch {
     int64_t cpus_on_node;
     const char *cpus_per_node;
     int64_t mem_mb;
+    int64_t mem_poll_mb;         /* no task/cgroup: the stepd polls RSS against this */
     int64_t time_limit;      /* seconds, <= 0: none */
     int64_t kill_wait;
     const char *submit_dir;
