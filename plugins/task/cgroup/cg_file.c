@@ -18,7 +18,9 @@ int cg_write(const char *dir, const char *file, const char *val, sl_error_t *e)
     size_t len = strlen(val);
 
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    fd = open(path, O_WRONLY | O_CLOEXEC);
+    /* O_CREAT: a plain directory tree (the unit tests') lacks the files the
+     * kernel makes; on cgroupfs they exist, or the open fails anyway. */
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return sl_errprintf(e, "cannot open %s: %s", path, strerror(errno));
     if (write(fd, val, len) != (ssize_t)len) {

@@ -133,7 +133,7 @@ static int v1_memory(struct cg *cg, const char *dir, uint64_t mem_mb, sl_error_t
         }
     }
     snprintf(v, sizeof(v), "%llu",
-             (unsigned long long)((mem_mb << 20) / 100 * (100 + cg->allowed_swap)));
+             (unsigned long long)((mem_mb << 20) * (100 + cg->allowed_swap) / 100));
     return cg_write(dir, "memory.memsw.limit_in_bytes", v, e);
 }
 

@@ -22,10 +22,12 @@ static int v2_enable(struct cg *cg, const char *dir, sl_error_t *e)
         int need = c == CG_MEMORY ? cg->ram : cg->cores;
         if (!need)
             continue;
-        if (!strstr(avail, cg_ctrl_name[c]))
+        if (!strstr(avail, cg_ctrl_name[c])) {
+            errno = ENOENT;    /* not EBUSY: moving ourselves would not help */
             return sl_errprintf(e, "cgroup v2: the %s controller is not available in %s "
                                    "(cgroup.controllers: '%s'): delegate it to sluiced's "
                                    "cgroup", cg_ctrl_name[c], dir, avail);
+        }
         strcat(want, want[0] ? " +" : "+");
         strcat(want, cg_ctrl_name[c]);
         cg->use[c] = 1;
@@ -102,7 +104,7 @@ int cg_v2_create(struct cg *cg, const char *rel, const struct cg_limits *lim, js
             return -1;
         /* v2 counts swap apart from memory: the allowance alone. */
         snprintf(v, sizeof(v), "%llu",
-                 (unsigned long long)((lim->mem_mb << 20) / 100 * cg->allowed_swap));
+                 (unsigned long long)((lim->mem_mb << 20) * cg->allowed_swap / 100));
         if (cg->swap && cg_write(dir, "memory.swap.max", v, e) < 0)
             return -1;
     }
