@@ -23,6 +23,7 @@ void cpubind_spec_free(struct cpubind_spec *s)
 /* One hex mask ("0x3", "c") as an OS index set. */
 static idset_t *mask_decode(const char *m, sl_error_t *e)
 {
+    const char *orig = m;
     size_t n;
     idset_t *s;
 
@@ -30,7 +31,7 @@ static idset_t *mask_decode(const char *m, sl_error_t *e)
         m += 2;
     n = strlen(m);
     if (n == 0 || n > CPUBIND_MAX_OS / 4) {
-        sl_errprintf(e, "--cpu-bind: mask '%s' is not a hexadecimal CPU mask", m);
+        sl_errprintf(e, "--cpu-bind: mask '%s' is not a hexadecimal CPU mask", orig);
         return NULL;
     }
     if (!(s = idset_create((uint32_t)n * 4)))
@@ -39,7 +40,7 @@ static idset_t *mask_decode(const char *m, sl_error_t *e)
         char c = m[n - 1 - i];
         if (!isxdigit((unsigned char)c)) {
             idset_destroy(s);
-            sl_errprintf(e, "--cpu-bind: mask '%s' is not a hexadecimal CPU mask", m);
+            sl_errprintf(e, "--cpu-bind: mask '%s' is not a hexadecimal CPU mask", orig);
             return NULL;
         }
         int v = isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
