@@ -111,3 +111,26 @@ def test_cgroup_refused_when_mountpoint_absent():
                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=scaled(120))
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_restarted_sluiced_kills_by_cgroup(cluster):
+    """After a sluiced restart the stepd is adopted (not sluiced's child: the orphans of a
+    stepd killed now go to init, not to sluiced); the job's cgroup still finds them."""
+    pidfile = os.path.join(cluster.dir, "daemon2.pid")
+    jid = cluster.submit("-c1", "--wrap",
+                         "python3 -c '\nimport os,time\nif os.fork()==0:\n os.setsid()\n"
+                         " if os.fork()==0:\n  open(\"%s\",\"w\").write(str(os.getpid()))\n"
+                         "  time.sleep(3600)\n os._exit(0)\nos.wait()\n'; sleep 3600" % pidfile)
+    cluster.wait_state(jid, ("RUNNING",))
+    wait_for(lambda: os.path.exists(pidfile) and open(pidfile).read().strip(), scaled(30),
+             "the daemon's pid file")
+    daemon = int(open(pidfile).read())
+    cluster.restart("n1")
+    wait_for(lambda: "job %s: its cgroup is still there: tracking it" % jid in cluster.log("n1"),
+             scaled(30), "the restarted sluiced to find the job's cgroup")
+    stepd = int(open(os.path.join(cluster.dir, "spool", "n1", "job.%s" % jid,
+                                  "stepd.pid")).read())
+    os.kill(stepd, 9)
+    cluster.wait_state(jid, ("FAILED",))
+    wait_for(lambda: pid_gone(daemon), scaled(30), "the daemonised grandchild gone")
+    wait_for(lambda: not job_cgroups(jid), scaled(30), "the job's cgroup removed")
