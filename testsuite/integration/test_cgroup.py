@@ -4,6 +4,7 @@ with scancel), goes away with the job; and a TaskPlugin=task/cgroup that cannot 
 refused at sluiced's start with the reason."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,6 +135,16 @@ def test_restarted_sluiced_kills_by_cgroup(cluster):
     cluster.wait_state(jid, ("FAILED",))
     wait_for(lambda: pid_gone(daemon), scaled(30), "the daemonised grandchild gone")
     wait_for(lambda: not job_cgroups(jid), scaled(30), "the job's cgroup removed")
+
+
+
+def test_step_tasks_in_the_jobs_cgroup(cluster):
+    out = os.path.join(cluster.dir, "step.out")
+    jid = cluster.submit("-c1", "-o", out, "--wrap", "srun -n1 cat /proc/self/cgroup")
+    cluster.wait_state(jid, ("COMPLETED", "FAILED"))
+    text = open(out).read()
+    assert "freezer:/sluice/n1/job_%s" % jid in text or \
+        re.search(r"freezer:\S*/sluice/n1/job_%s\b" % jid, text), text
 
 
 V2 = "/sys/fs/cgroup/unified"
