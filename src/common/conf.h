@@ -19,6 +19,14 @@
 
 enum part_state { PART_UP = 0, PART_DOWN, PART_DRAIN, PART_INACTIVE };
 
+/* One entry of a node's Gres= ("gpu:a100:2"): name "gpu" (the only one
+ * GresTypes accepts), type NULL when not given ("gpu:2"). */
+struct conf_gres {
+    char *name;
+    char *type;
+    uint32_t count;
+};
+
 struct conf_node {
     char *name;
     char *hostname;          /* NodeHostname=, else NodeAddr=, else "localhost" */
@@ -31,6 +39,9 @@ struct conf_node {
     char *topology_file;     /* TopologyFile= hwloc XML used instead of probing */
     uint32_t weight;         /* Weight= (default 1) */
     char *features;          /* Features= comma list, may be NULL */
+    char *gres;              /* Gres= as written, NULL when none */
+    struct conf_gres *gres_list; /* Gres= parsed, in the order written */
+    size_t ngres;
     char *spool_dir;         /* SpoolDir with %n replaced by the node name */
 };
 
@@ -94,6 +105,7 @@ typedef struct conf {
     char *mpi_default;           /* MpiDefault (default none) */
     int tree_width;              /* TreeWidth (default 50): step launch fan-out */
     int kill_wait;               /* KillWait seconds (default 30) */
+    int acct_freq;               /* JobAcctGatherFrequency task= seconds (default 30) */
     int node_timeout;            /* NodeTimeout seconds (default 300) */
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
     char **operators;            /* Operators= comma list of user names */
@@ -108,6 +120,8 @@ typedef struct conf {
     char *ctld_log_file;         /* SluiceCtldLogFile, NULL = stderr */
     char *noded_log_file;        /* SluicedLogFile pattern with %n, NULL = stderr */
     enum log_level log_level;    /* LogLevel error|warning|info|debug (default info) */
+    char *gres_types;            /* GresTypes as written ("gpu"), NULL when unset */
+    char *autodetect;            /* AutoDetect: "hwloc" (default) or "off" */
     struct conf_node *nodes;
     size_t nnodes;
     size_t *node_slots;      /* name -> index + 1, open addressing (conf_node_idx) */
@@ -190,6 +204,18 @@ int conf_shares_parse(const char *expr, struct conf_share **out, size_t *n, sl_e
 int conf_testing_check(const conf_t *c, sl_error_t *e);
 int conf_testing_active(const conf_t *c);
 void conf_testing_warn(const conf_t *c);
+
+/* Gres= syntax: NAME[:TYPE][:COUNT] entries, comma separated (COUNT 1 when
+ * left out); a type given twice, a count of 0 or more than 256 GPUs in all
+ * is refused.  conf_gres.c. */
+int conf_gres_parse(const char *val, struct conf_gres **out, size_t *n, sl_error_t *e);
+void conf_gres_free(struct conf_gres *g, size_t n);
+struct conf_gres *conf_gres_copy(const struct conf_gres *g, size_t n);
+/* GPUs a node's Gres= configures (all types together). */
+uint32_t conf_node_gpus(const struct conf_node *n);
+/* AutoDetect=off: a node without Gres= offers no GPUs, and the configured
+ * ones are trusted (no "Low GPUs" check). */
+int conf_autodetect_off(const conf_t *c);
 
 const char *part_state_name(enum part_state s);   /* "UP", ... */
 int part_state_parse(const char *s, enum part_state *out);

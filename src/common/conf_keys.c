@@ -26,6 +26,18 @@ static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl
 static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
 
+static int grestypes_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *grestypes_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len);
+
+/* AutoDetect: which GPUs a node without Gres= offers.  Slurm's nvml, rsmi
+ * and oneapi are hwloc's job here (sluiced asks hwloc). */
+static const char *const autodetect_types[] = { "hwloc", "off", NULL };
+
+static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
+
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
 /* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
@@ -62,6 +74,10 @@ static const struct conf_key globals[] = {
       "forwards the launch to at most this many others" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
+    { "JobAcctGatherFrequency", CT_CUSTOM, OFF(acct_freq), "30", 0, 0, NULL, acctfreq_set,
+      acctfreq_show, "seconds between samples of a job's (and step's) memory, as N or task=N "
+      "(0: no samples; the peak then comes from the processes' own rusage); energy, network "
+      "and filesystem may only be 0 (not sampled here)" },
     { "NodeTimeout", CT_SECONDS, OFF(node_timeout), "300", 0, INT_MAX, NULL, NULL, NULL,
       "seconds without word from a node before it is marked DOWN (0: never)" },
     { "HeartbeatInterval", CT_SECONDS, OFF(heartbeat_interval), "30", 1, INT_MAX, NULL, NULL,
@@ -90,6 +106,11 @@ static const struct conf_key globals[] = {
       "log file of sluicectld (default: standard error)" },
     { "SluicedLogFile", CT_OPT_STRING, OFF(noded_log_file), NULL, 0, 0, NULL, NULL, NULL,
       "log file of sluiced; %n becomes the node name (default: standard error)" },
+    { "GresTypes", CT_CUSTOM, OFF(gres_types), NULL, 0, 0, NULL, grestypes_set, grestypes_show,
+      "generic resources nodes may offer through Gres=: only gpu" },
+    { "AutoDetect", CT_CHOICE, OFF(autodetect), "hwloc", 0, 0, autodetect_types, NULL, NULL,
+      "hwloc: a node without Gres= offers the GPUs its sluiced finds, and a node with Gres= "
+      "is drained when it finds fewer; off: only Gres= counts, trusted as written" },
     { "LogLevel", CT_CUSTOM, OFF(log_level), "info", 0, 0, NULL, loglevel_set, loglevel_show,
       "error, warning, info or debug" },
     { "PriorityWeightAge", CT_U32, OFF(prio_weight_age), "0", 0, 1000000, NULL, NULL, NULL,
@@ -140,6 +161,29 @@ static const struct conf_key globals[] = {
       "(above 1 needs MockExecution=yes)" },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
+
+static int grestypes_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    int rc = 0;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save))
+        if (strcasecmp(t, "gpu") != 0)
+            rc = sl_errprintf(e, "'%s' is not supported (only gpu)", t);
+    free(copy);
+    if (rc == 0 && conf_strset(CONF_FIELD(obj, k, char *), *val ? val : NULL) < 0)
+        rc = sl_errprintf(e, "out of memory");
+    return rc;
+}
+
+static const char *grestypes_show(const struct conf_key *k, const void *obj, char *buf,
+                                  size_t len)
+{
+    const char *s = ((const conf_t *)obj)->gres_types;
+    snprintf(buf, len, "%s", s ? s : "(null)");
+    return buf;
+}
 
 /* AuthInfo is a comma list of name=value options; only socket= is known. */
 static int authinfo_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
@@ -268,6 +312,54 @@ static const char *loglevel_show(const struct conf_key *k, const void *obj, char
     return buf;
 }
 
+/* Slurm's form: "30" or "task=30[,energy=0,network=0,filesystem=0]". */
+static int acctfreq_item(conf_t *c, char *it, sl_error_t *e)
+{
+    char *eq = strchr(it, '='), *end;
+    const char *kind = eq ? it : "task";
+    const char *num = eq ? eq + 1 : it;
+    long v;
+
+    if (eq)
+        *eq = '\0';
+    v = strtol(num, &end, 10);
+    if (!*num || *end || v < 0 || v > 86400)
+        return sl_errprintf(e, "'%s' is not a number of seconds (0-86400)", num);
+    if (!strcasecmp(kind, "task")) {
+        c->acct_freq = (int)v;
+        return 0;
+    }
+    if (strcasecmp(kind, "energy") && strcasecmp(kind, "network") &&
+        strcasecmp(kind, "filesystem"))
+        return sl_errprintf(e, "unknown data type '%s' (task, energy, network, filesystem)",
+                            kind);
+    if (v != 0)
+        return sl_errprintf(e, "%s=%ld: only task usage is gathered here; %s must be 0",
+                            kind, v, kind);
+    return 0;
+}
+
+static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    char *copy = strdup(val), *save = NULL;
+    int rc = 0;
+    (void)k;
+    if (!copy)
+        return sl_errprintf(e, "out of memory");
+    for (char *it = strtok_r(copy, ",", &save); it && rc == 0; it = strtok_r(NULL, ",", &save))
+        rc = acctfreq_item(obj, it, e);
+    free(copy);
+    return rc;
+}
+
+static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    (void)k;
+    snprintf(buf, len, "task=%d", ((const conf_t *)obj)->acct_freq);
+    return buf;
+}
+
 int conf_globals_default(conf_t *c, sl_error_t *e)
 {
     for (size_t i = 0; i < NGLOBALS; i++)
@@ -290,7 +382,8 @@ void conf_globals_free(conf_t *c)
         conf_key_free(&globals[i], c);
     free(c->auth_info);
     free(c->auth_socket);
-    c->auth_info = c->auth_socket = NULL;
+    free(c->gres_types);
+    c->auth_info = c->auth_socket = c->gres_types = NULL;
     operators_free(c);
 }
 

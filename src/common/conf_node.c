@@ -23,8 +23,17 @@ struct node_tmpl {
     unsigned set;            /* bit i: node_keys[i] was given */
 };
 
+/* A Gres= name must be in GresTypes, which may come later in the file:
+ * each name is checked once all files are read, its line at hand. */
+struct gres_use {
+    struct conf_where w;
+    char *name;
+};
+
 struct conf_node_state {
     struct node_tmpl def;
+    struct gres_use *uses;
+    size_t nuses;
 };
 
 static int state_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
@@ -33,6 +42,26 @@ static int state_set(const struct conf_key *k, void *obj, const char *val, sl_er
         return sl_errprintf(e, "'%s' is not a state a node may be given here (UNKNOWN)",
                             val);
     return 0;
+}
+
+static int gres_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    struct conf_node *n = &((struct node_tmpl *)obj)->n;
+    struct conf_gres *g;
+    size_t ng;
+    if (conf_gres_parse(val, &g, &ng, e) < 0)
+        return -1;
+    conf_gres_free(n->gres_list, n->ngres);
+    n->gres_list = g;
+    n->ngres = ng;
+    return conf_strset(&n->gres, *val ? val : NULL);
+}
+
+static const char *gres_show(const struct conf_key *k, const void *obj, char *buf, size_t len)
+{
+    const char *g = ((const struct node_tmpl *)obj)->n.gres;
+    snprintf(buf, len, "%s", g ? g : "(null)");
+    return buf;
 }
 
 #define OFF(field) offsetof(struct node_tmpl, field)
@@ -60,6 +89,9 @@ static const struct conf_key node_keys[] = {
       "the scheduler prefers nodes of lower weight" },
     { "Features", CT_OPT_STRING, OFF(n.features), NULL, 0, 0, NULL, NULL, NULL,
       "comma-separated features that --constraint selects on" },
+    { "Gres", CT_CUSTOM, 0, NULL, 0, 0, NULL, gres_set, gres_show,
+      "generic resources: gpu[:TYPE][:COUNT], comma separated (gpu:a100:2,gpu:v100:1); "
+      "each name must be in GresTypes" },
     { "State", CT_CUSTOM, 0, NULL, 0, 0, NULL, state_set, NULL,
       "accepted for slurm.conf compatibility; only UNKNOWN" },
 };
@@ -75,6 +107,11 @@ static void tmpl_free(struct node_tmpl *t)
 {
     for (size_t i = 0; i < NKEYS; i++)
         conf_key_free(&node_keys[i], t);
+    free(t->n.gres);
+    conf_gres_free(t->n.gres_list, t->n.ngres);
+    t->n.gres = NULL;
+    t->n.gres_list = NULL;
+    t->n.ngres = 0;
 }
 
 static int tmpl_init(struct node_tmpl *t, sl_error_t *e)
@@ -90,7 +127,10 @@ static int tmpl_copy(struct node_tmpl *dst, const struct node_tmpl *src)
 {
     *dst = *src;
     dst->n.hostname = dst->n.topology_file = dst->n.features = dst->addr = dst->port = NULL;
-    if (conf_strset(&dst->n.hostname, src->n.hostname) < 0
+    dst->n.gres = NULL;
+    dst->n.gres_list = conf_gres_copy(src->n.gres_list, src->n.ngres);
+    if ((src->n.ngres && !dst->n.gres_list) || conf_strset(&dst->n.gres, src->n.gres) < 0
+        || conf_strset(&dst->n.hostname, src->n.hostname) < 0
         || conf_strset(&dst->n.topology_file, src->n.topology_file) < 0
         || conf_strset(&dst->n.features, src->n.features) < 0
         || conf_strset(&dst->addr, src->addr) < 0 || conf_strset(&dst->port, src->port) < 0) {
@@ -166,6 +206,8 @@ void conf_node_free(struct conf_node *n)
     free(n->topology_file);
     free(n->features);
     free(n->spool_dir);
+    free(n->gres);
+    conf_gres_free(n->gres_list, n->ngres);
 }
 
 /* Expand a per-node value; it must give one value per name, or a single
@@ -232,8 +274,10 @@ static int node_add(struct conf_parser *p, const struct conf_where *w,
     n = &p->c->nodes[p->c->nnodes];
     *n = t->n;
     n->port = (int)v;
-    n->name = n->hostname = n->topology_file = n->features = n->spool_dir = NULL;
-    if (conf_strset(&n->name, name) < 0 || conf_strset(&n->hostname, host) < 0
+    n->name = n->hostname = n->topology_file = n->features = n->spool_dir = n->gres = NULL;
+    n->gres_list = conf_gres_copy(t->n.gres_list, t->n.ngres);
+    if ((t->n.ngres && !n->gres_list) || conf_strset(&n->gres, t->n.gres) < 0
+        || conf_strset(&n->name, name) < 0 || conf_strset(&n->hostname, host) < 0
         || conf_strset(&n->topology_file, t->n.topology_file) < 0
         || conf_strset(&n->features, t->n.features) < 0) {
         conf_node_free(n);
@@ -288,6 +332,42 @@ static int state_init(struct conf_parser *p, sl_error_t *e)
     return tmpl_init(&p->ns->def, e);
 }
 
+static int gres_uses_add(struct conf_node_state *ns, const struct conf_where *w,
+                         const struct conf_node *n)
+{
+    struct gres_use *u = realloc(ns->uses, (ns->nuses + n->ngres) * sizeof(*u));
+    if (!u)
+        return -1;
+    ns->uses = u;
+    for (size_t i = 0; i < n->ngres; i++) {
+        u[ns->nuses].w = *w;
+        if (!(u[ns->nuses].name = strdup(n->gres_list[i].name)))
+            return -1;
+        ns->nuses++;
+    }
+    return 0;
+}
+
+/* As Slurm: a gres a node offers must be declared in GresTypes. */
+static int gres_uses_check(const struct conf_parser *p, sl_error_t *e)
+{
+    const char *types = p->c->gres_types;
+    for (size_t i = 0; p->ns && i < p->ns->nuses; i++) {
+        const struct gres_use *u = &p->ns->uses[i];
+        int found = 0;
+        char *copy = types ? strdup(types) : NULL, *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !found;
+             t = strtok_r(NULL, ",", &save))
+            found = strcasecmp(t, u->name) == 0;
+        free(copy);
+        if (!found)
+            return sl_errprintf(e, "%s:%d: Gres=%s...: '%s' is not in GresTypes (%s)",
+                                u->w.file, u->w.line, u->name, u->name,
+                                types ? types : "not set: add GresTypes=gpu");
+    }
+    return 0;
+}
+
 int conf_node_line(struct conf_parser *p, const struct conf_where *w,
                    const struct conf_pair *kv, size_t n, sl_error_t *e)
 {
@@ -302,6 +382,10 @@ int conf_node_line(struct conf_parser *p, const struct conf_where *w,
         return sl_errprintf(e, "out of memory");
     if (conf_keys_apply(node_keys, NKEYS, &t, &t.set, w, kv, n, e) < 0)
         goto out;
+    if ((t.set & KEYBIT("Gres")) && gres_uses_add(p->ns, w, &t.n) < 0) {
+        sl_errprintf(e, "out of memory");
+        goto out;
+    }
     if (strcasecmp(kv[0].val, "DEFAULT") == 0) {
         tmpl_free(&p->ns->def);
         p->ns->def = t;
@@ -339,6 +423,8 @@ static char *spool_expand(const char *pattern, const char *name)
 
 int conf_nodes_finish(struct conf_parser *p, sl_error_t *e)
 {
+    if (gres_uses_check(p, e) < 0)
+        return -1;
     for (size_t i = 0; i < p->c->nnodes; i++) {
         struct conf_node *n = &p->c->nodes[i];
         free(n->spool_dir);
@@ -353,6 +439,9 @@ void conf_node_state_free(struct conf_parser *p)
     if (!p->ns)
         return;
     tmpl_free(&p->ns->def);
+    for (size_t i = 0; i < p->ns->nuses; i++)
+        free(p->ns->uses[i].name);
+    free(p->ns->uses);
     free(p->ns);
     p->ns = NULL;
 }

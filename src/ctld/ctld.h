@@ -45,6 +45,9 @@ struct node {
     struct event *fence_ev;        /* its jobs' copies are surely gone (timed out) */
     topo_t *topo;                  /* as reported in node_register; NULL before */
     topo_t *cfg_topo;              /* synthesized from the configuration (node_topo) */
+    topo_t *eff_topo;              /* what node_topo returns: CPUs as reported (else
+                                    * configured), GPUs as node_gpus_effective says */
+    char *topo_error;              /* why the last reported topology was refused */
     idset_t *used_cpus;            /* logical CPUs that jobs hold here (NULL: none yet) */
     idset_t *used_gpus;            /* indexes into node_topo(n)->gpus that jobs hold */
 };
@@ -174,8 +177,18 @@ void node_teardown(struct ctld *c);
 const char *node_state_name(const struct node *n);
 int node_usable(const struct node *n);
 /* The node's CPUs and GPUs: as it reported them, else as configured. */
+/* node_hw.c.  node_topo: the node's effective topology (CPUs as reported,
+ * else configured; GPUs by node_gpus_effective), cached until the node
+ * registers again or the configuration is reloaded (node_topo_reset). */
 const topo_t *node_topo(struct node *n);
-json_t *node_to_json(struct ctld *c, const struct node *n);
+void node_topo_reset(struct node *n);
+/* node_register's hardware: counts, "topology"; drains or undrains. */
+void node_hw_register(struct ctld *c, struct node *n, json_t *q);
+/* Drain a node whose reported hardware is less than configured ("Low CPUs",
+ * "Low RealMemory", "Low GPUs", "Bad topology"); lift such a drain when it
+ * no longer holds. */
+void node_hw_check(struct ctld *c, struct node *n);
+json_t *node_to_json(struct ctld *c, struct node *n);
 void node_alloc(struct node *n, uint32_t cpus, uint64_t mem);
 void node_free(struct node *n, uint32_t cpus, uint64_t mem);
 void node_save(struct ctld *c, struct node *n);

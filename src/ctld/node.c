@@ -6,6 +6,7 @@
 #include "db.h"
 #include "hostlist.h"
 #include "lease.h"
+#include "node_gpus.h"
 #include "log.h"
 #include "proto.h"
 
@@ -38,24 +39,8 @@ int node_usable(const struct node *n)
     return n->registered && n->chan && !n->down && !n->drain;
 }
 
-const topo_t *node_topo(struct node *n)
-{
-    if (n->topo)
-        return n->topo;
-    if (!n->cfg_topo) {
-        const struct conf_node *cfg = n->cfg;
-        uint32_t s = cfg->sockets ? cfg->sockets : 1, t = cfg->threads_per_core ? cfg->threads_per_core : 1;
-        uint32_t k = cfg->cpus / (s * t);
-        if (k == 0 || s * k * t != cfg->cpus) {   /* counts that do not multiply out */
-            s = t = 1;
-            k = cfg->cpus ? cfg->cpus : 1;
-        }
-        n->cfg_topo = topo_synth(s, k, t, NULL);
-    }
-    return n->cfg_topo;
-}
-
-json_t *node_to_json(struct ctld *c, const struct node *n)
+/* Layout and GPUs from node_topo: what jobs are given from. */
+json_t *node_to_json(struct ctld *c, struct node *n)
 {
     json_t *parts = json_array();
     for (size_t i = 0; i < c->conf->nparts; i++) {
@@ -68,19 +53,28 @@ json_t *node_to_json(struct ctld *c, const struct node *n)
         }
     }
     const struct conf_node *cfg = n->cfg;
-    return json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:I, s:I,"
-                     " s:o, s:I, s:I, s:s, s:i, s:I}",
-                     "name", n->name, "hostname", cfg->hostname, "port", cfg->port, "state",
-                     node_state_name(n), "responding", n->chan != NULL, "reason",
-                     n->reason ? n->reason : "", "reason_time", (json_int_t)n->reason_time,
-                     "reason_user", n->reason_uid, "cpus", (int)cfg->cpus, "alloc_cpus",
-                     (int)n->alloc_cpus, "sockets", (int)cfg->sockets, "cores_per_socket",
-                     (int)cfg->cores_per_socket, "memory_mb", (json_int_t)cfg->real_memory_mb,
-                     "alloc_mem_mb", (json_int_t)n->alloc_mem_mb, "partitions", parts,
-                     "boot_time", (json_int_t)n->boot_time, "last_seen",
-                     (json_int_t)n->last_seen, "features",
-                     cfg->features ? cfg->features : "", "threads_per_core",
-                     (int)cfg->threads_per_core, "jobs", (json_int_t)n->njobs);
+    const topo_t *t = node_topo(n);
+    char gres[1024], used[2048];
+    node_gres_string(t, gres, sizeof(gres));
+    node_gres_used_string(t, n->used_gpus, used, sizeof(used));
+    json_t *o = json_pack("{s:s, s:s, s:i, s:s, s:b, s:s, s:I, s:i, s:i, s:i, s:i, s:i, s:I, s:I,"
+                          " s:o, s:I, s:I, s:s, s:i, s:I}",
+                          "name", n->name, "hostname", cfg->hostname, "port", cfg->port,
+                          "state", node_state_name(n), "responding", n->chan != NULL, "reason",
+                          n->reason ? n->reason : "", "reason_time", (json_int_t)n->reason_time,
+                          "reason_user", n->reason_uid, "cpus", (int)cfg->cpus, "alloc_cpus",
+                          (int)n->alloc_cpus, "sockets", (int)t->sockets, "cores_per_socket",
+                          (int)t->cores_per_socket, "memory_mb",
+                          (json_int_t)cfg->real_memory_mb, "alloc_mem_mb",
+                          (json_int_t)n->alloc_mem_mb, "partitions", parts, "boot_time",
+                          (json_int_t)n->boot_time, "last_seen", (json_int_t)n->last_seen,
+                          "features", cfg->features ? cfg->features : "", "threads_per_core",
+                          (int)t->threads_per_core, "jobs", (json_int_t)n->njobs);
+    json_object_set_new(o, "gres", json_string(gres));
+    json_object_set_new(o, "gres_used", json_string(used));
+    json_object_set_new(o, "gpus", json_integer(t->ngpus));
+    json_object_set_new(o, "weight", json_integer(cfg->weight));
+    return o;
 }
 
 void node_save(struct ctld *c, struct node *n)
@@ -274,7 +268,8 @@ static void node_destroy(struct node *n)
     free(n->reason);
     free(n->name);
     topo_destroy(n->topo);
-    topo_destroy(n->cfg_topo);
+    node_topo_reset(n);
+    free(n->topo_error);
     idset_destroy(n->used_cpus);
     idset_destroy(n->used_gpus);
     free(n);
@@ -300,6 +295,7 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
         struct node *old = node_find(c, newconf->nodes[i].name);
         if (old) {
             old->cfg = &newconf->nodes[i];
+            node_topo_reset(old);     /* its Gres= or counts may have changed */
             nodes[i] = old;
         } else {
             nodes[i] = node_create(c, &newconf->nodes[i], NULL);

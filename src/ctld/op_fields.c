@@ -168,6 +168,7 @@ const struct field_spec F_step_complete[] = {
     FIELD("exit_code", FT_INT, .min = 0, .max = 255),
     FIELD("signal", FT_INT, .min = 0, .max = 64),
     FIELD("state", FT_STR),
+    FIELD("usage", FT_OBJ),     /* summed over the step's nodes (jobacct.h) */
     FIELDS_END,
 };
 
@@ -209,6 +210,7 @@ const struct field_spec F_node_register[] = {
     FIELD("running_attempts", FT_INTS, .min = 0, .max = I32_MAX),
     FIELD("ended", FT_INTS, .min = 1, .max = JOBID_MAX),
     FIELD("version", FT_STR),
+    FIELD("topology", FT_OBJ),      /* topo_to_json; checked by topo_from_json */
     FIELDS_END,
 };
 
@@ -234,5 +236,6 @@ const struct field_spec F_job_ended[] = {
     FIELD("mock", FT_BOOL),
     FIELD("failure", FT_STR),
     FIELD("node", FT_STR),
+    FIELD("usage", FT_OBJ),     /* the batch step's (jobacct.h) */
     FIELDS_END,
 };

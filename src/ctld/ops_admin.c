@@ -162,6 +162,13 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
     node_reconfigure(c, nc, e);
     conf_destroy(c->conf);
     c->conf = nc;
+    for (size_t i = 0; i < c->nnodes; i++) {   /* a new Gres= or CPUs= may (un)drain */
+        struct node *n = c->nodes[i];
+        int was = n->drain;
+        node_hw_check(c, n);
+        if (was != n->drain)
+            node_save(c, n);
+    }
     server_set_max_conns(c->server, nc->max_connections);
     policies_overlay(c);
     queues_teardown(c);

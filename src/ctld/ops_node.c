@@ -46,33 +46,6 @@ static void send_terminate(struct node *n, json_int_t id, int64_t attempt, const
     node_send(n, "job_terminate", body);
 }
 
-/* Drain a node whose hardware is less than its configuration says. */
-static void node_check_hw(struct ctld *c, struct node *n, json_t *hw)
-{
-    uint32_t cpus = (uint32_t)json_integer_value(json_object_get(hw, "cpus"));
-    uint64_t mem = (uint64_t)json_integer_value(json_object_get(hw, "memory_mb"));
-    char why[160] = "";
-    n->rep_cpus = cpus;
-    n->rep_mem_mb = mem;
-    if (cpus < n->cfg->cpus)
-        snprintf(why, sizeof(why), "Low CPUs: node reports %u, configured %u", cpus,
-                 n->cfg->cpus);
-    else if (mem < n->cfg->real_memory_mb)
-        snprintf(why, sizeof(why), "Low RealMemory: node reports %llu MB, configured %llu MB",
-                 (unsigned long long)mem, (unsigned long long)n->cfg->real_memory_mb);
-    int hw_drained = n->drain && n->reason && strncmp(n->reason, "Low ", 4) == 0;
-    if (why[0] && (!n->drain || hw_drained)) {
-        log_warn("node %s drained: %s", n->name, why);
-        n->drain = 1;
-        job_set_str(&n->reason, why);
-        n->reason_time = ctld_now();
-        n->reason_uid = 0;
-    } else if (!why[0] && hw_drained) {
-        n->drain = 0;
-        job_set_str(&n->reason, NULL);
-    }
-}
-
 /* Jobs the node does not report and does not end within a grace period
  * were lost with the node: a launch that never arrived is requeued (it never
  * ran); a running job ends NODE_FAIL, or is requeued with --requeue. */
@@ -192,7 +165,7 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         n->down = 0;
         job_set_str(&n->reason, NULL);
     }
-    node_check_hw(c, n, q);
+    node_hw_register(c, n, q);
     node_touch(c, n);
     node_save(c, n);
     log_info("node %s registered from %s (%u CPUs, %llu MB)", n->name, conn_peer(conn),
@@ -284,6 +257,8 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         conn_reply(conn, id, json_object());
         return;
     }
+    /* Recorded with the batch step, which ends with the job below. */
+    step_set_usage(step_running(j, STEP_ID_BATCH, NULL), json_object_get(q, "usage"));
     if (!j->alloc_end) {    /* else job_complete gave salloc's command's status */
         j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
         j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));

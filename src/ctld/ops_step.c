@@ -303,6 +303,7 @@ void op_step_complete(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     }
     if (j && step_running(j, sid, &idx)) {
+        step_set_usage(json_array_get(j->steps, idx), json_object_get(q, "usage"));
         step_end(c, j, idx, state, code, sig);
         ctld_reply_later(c, conn, id, json_object());
     } else if (step_stored(c, j ? j->id : finished, sid)) {

@@ -8,6 +8,7 @@
 #include "ctld.h"
 #include "db.h"
 #include "hostlist.h"
+#include "jobacct.h"
 #include "log.h"
 
 char *steps_counts_string(json_t *counts)
@@ -116,6 +117,19 @@ void step_end(struct ctld *c, struct job *j, size_t idx, const char *state, int 
     log_info("step %s ended: %s", json_string_value(json_object_get(rec, "id")), state);
     json_array_remove(j->steps, idx);
     ctld_kick(c);
+}
+
+void step_set_usage(json_t *rec, const json_t *usage)
+{
+    struct jobacct a;
+    if (!rec || !usage)
+        return;
+    if (jobacct_from_json(usage, &a) < 0) {
+        log_warn("step %s: usage ignored: not a usage object",
+                 json_string_value(json_object_get(rec, "id")));
+        return;
+    }
+    json_object_set_new(rec, "usage", jobacct_to_json(&a));
 }
 
 void steps_usage(const struct job *j, char *const *names, size_t n, uint32_t *cpus,

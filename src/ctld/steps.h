@@ -26,6 +26,10 @@ void step_add(struct ctld *c, struct job *j, json_t *rec);
 /* End the running step j->steps[idx]: recorded, then out of memory. */
 void step_end(struct ctld *c, struct job *j, size_t idx, const char *state, int exit_code,
               int exit_signal);
+/* Keep a step's usage (a jobacct usage object from its nodes) in its
+ * record rec, to be saved when it ends.  Nothing when either is NULL or
+ * usage is not a usage object. */
+void step_set_usage(json_t *rec, const json_t *usage);
 /* CPUs (and memory) the running steps that do not overlap hold on each of
  * the job's nodes (names, in the job's order). */
 void steps_usage(const struct job *j, char *const *names, size_t n, uint32_t *cpus,

@@ -249,7 +249,7 @@ static void ctl_register(ctl_t *c)
     c->nregistered = 0;
     for (size_t i = 0; i < c->nnodes; i++) {
         const struct ctl_node *n = &c->nodes[i];
-        json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:o, s:s}",
+        json_t *body = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:o, s:o, s:o, s:s, s:o}",
                                  "name", n->name, "cpus", (int)n->hw->cpus,
                                  "sockets", (int)n->hw->sockets,
                                  "cores_per_socket", (int)n->hw->cores_per_socket,
@@ -258,7 +258,8 @@ static void ctl_register(ctl_t *c)
                                  "running", jobs_running_ids(n->jobs),
                                  "running_attempts", jobs_running_attempts(n->jobs),
                                  "ended", jobs_ended_ids(n->jobs),
-                                 "version", PACKAGE_VERSION);
+                                 "version", PACKAGE_VERSION,
+                                 "topology", topo_to_json(n->hw->topo));
         ctl_send(c, "node_register", body, REQ_REGISTER, i, 0, 0);
     }
 }

@@ -34,6 +34,7 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
     }
     snprintf(js->lease_file, sizeof(js->lease_file), "%s/lease", spool_dir);
     js->base = base;
+    js->acct_freq = 30;
     js->ops = *ops;
     js->arg = arg;
     return js;
@@ -42,6 +43,11 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
 void jobs_set_task(jobs_t *js, struct task *t)
 {
     js->task = t;
+}
+
+void jobs_set_acct_freq(jobs_t *js, int seconds)
+{
+    js->acct_freq = seconds;
 }
 
 void jobs_unwatch(struct job *j)

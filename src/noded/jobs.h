@@ -23,6 +23,8 @@ struct jobs_ops {
 /* spool_dir: absolute, existing.  stepd: path of sluicestepd. */
 jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *spool_dir,
                     const char *stepd, const struct jobs_ops *ops, void *arg, sl_error_t *e);
+/* JobAcctGatherFrequency: seconds between the stepds' usage samples. */
+void jobs_set_acct_freq(jobs_t *js, int seconds);
 /* Forget everything; running stepds are left running. */
 void jobs_destroy(jobs_t *js);   /* accepts NULL */
 

@@ -38,6 +38,7 @@ struct jobs {
     int mock;                /* MockExecution=yes: launches are timers */
     char lease_file[PATH_MAX];   /* SPOOL/lease, given to each stepd */
     struct task *task;       /* TaskPlugin= (task.h); NULL in MockExecution */
+    int acct_freq;           /* JobAcctGatherFrequency, given to each stepd */
 };
 
 struct job *jobs_find(const jobs_t *js, uint64_t id);

@@ -48,6 +48,9 @@ struct nd_node {
     char spool[PATH_MAX];
     jobs_t *jobs;
     task_t *task;            /* TaskPlugin= (NULL in MockExecution) */
+    struct hw_info hw;              /* discovered for this node, unless shared: */
+    const struct hw_info *hwp;      /* this node's (its own, or an earlier node's with
+                                     * the same TopologyFile) */
 };
 
 struct noded {
@@ -55,8 +58,6 @@ struct noded {
     const struct conf_node *node;   /* the first node: listening port, log name */
     struct nd_node *nodes;
     size_t nnodes;
-    struct hw_info hw;              /* the host's: every node served here shares it */
-    topo_t *topo;                   /* the same as a topology, for the task plugins */
     char stepd[PATH_MAX];
     struct event_base *base;
     struct event *sig_term, *sig_int;
@@ -200,25 +201,55 @@ static void noded_setup_paths(struct noded *d)
 }
 
 /* TopologyFile relative to the configuration file's directory. */
-static void noded_discover(struct noded *d)
+static const char *topology_path(struct noded *d, const char *topo, char *path, size_t len)
 {
-    const char *topo = d->node->topology_file;
-    char path[PATH_MAX];
-    sl_error_t e;
-
     if (topo && topo[0] != '/' && d->conf->path && strchr(d->conf->path, '/')) {
         int dirlen = (int)(strrchr(d->conf->path, '/') - d->conf->path);
-        snprintf(path, sizeof(path), "%.*s/%s", dirlen, d->conf->path, topo);
+        snprintf(path, len, "%.*s/%s", dirlen, d->conf->path, topo);
         if (access(path, R_OK) == 0)
-            topo = path;
+            return path;
     }
-    if (hw_discover(topo, &d->hw, &e) < 0)
-        log_fatal("hardware discovery: %s", e.text);
-    log_info("node %s: %u cpus (%u sockets x %u cores x %u threads), %llu MiB%s%s",
-             d->node->name, d->hw.cpus, d->hw.sockets, d->hw.cores_per_socket,
-             d->hw.threads_per_core, (unsigned long long)d->hw.memory_mb,
-             getenv("SLUICE_FAKE_HW") ? " (SLUICE_FAKE_HW)" : topo ? " from " : "",
-             getenv("SLUICE_FAKE_HW") ? "" : topo ? topo : "");
+    return topo;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Each node its own hardware: several fake nodes on one host may each load
+ * another TopologyFile.  Nodes naming the same file (or none) share one
+ * discovery, so that a daemon serving many nodes probes the machine once. */
+static void noded_discover(struct noded *d)
+{
+    const char *fake = getenv("SLUICE_FAKE_HW");
+    for (size_t i = 0; i < d->nnodes; i++) {
+        struct nd_node *n = &d->nodes[i];
+        char path[PATH_MAX];
+        sl_error_t e;
+        for (size_t j = 0; j < i && !n->hwp; j++)
+            if (same_file(d->nodes[j].cfg->topology_file, n->cfg->topology_file))
+                n->hwp = d->nodes[j].hwp;
+        if (n->hwp)
+            continue;
+        const char *topo = topology_path(d, n->cfg->topology_file, path, sizeof(path));
+        if (hw_discover(topo, &n->hw, &e) < 0)
+            log_fatal("node %s: hardware discovery: %s", n->cfg->name, e.text);
+        n->hwp = &n->hw;
+        log_info("node %s: %u cpus (%u sockets x %u cores x %u threads), %u gpus, %llu MiB%s%s",
+                 n->cfg->name, n->hw.cpus, n->hw.sockets, n->hw.cores_per_socket,
+                 n->hw.threads_per_core, n->hw.topo->ngpus, (unsigned long long)n->hw.memory_mb,
+                 fake && *fake ? " (SLUICE_FAKE_HW)" : topo ? " from " : "",
+                 fake && *fake ? "" : topo ? topo : "");
+        for (uint32_t g = 0; g < n->hw.topo->ngpus; g++) {
+            const struct topo_gpu *gp = &n->hw.topo->gpus[g];
+            char *cpus = idset_encode(gp->cpus);
+            log_info("node %s: gpu %u: %s %s \"%s\" bus %s minor %d, local cpus %s", n->cfg->name,
+                     g, gp->vendor, gp->type, gp->name, gp->bus_id[0] ? gp->bus_id : "-",
+                     (int)gp->minor, cpus ? cpus : "?");
+            free(cpus);
+        }
+    }
 }
 
 /* TaskPlugin=: loaded before daemonizing, so that a plugin that cannot
@@ -230,13 +261,11 @@ static void noded_tasks(struct noded *d)
 
     if (d->conf->mock_execution)
         return;
-    /* The topology helper gives sluiced the real one; until then the
-     * layout counts, OS index = logical. */
-    d->topo = topo_synth(d->hw.sockets ? d->hw.sockets : 1,
-                         d->hw.cores_per_socket ? d->hw.cores_per_socket : d->hw.cpus,
-                         d->hw.threads_per_core ? d->hw.threads_per_core : 1, &e);
     for (size_t i = 0; i < d->nnodes; i++) {
-        d->nodes[i].task = task_create(d->conf, d->nodes[i].cfg->name, d->topo, &e);
+        /* The node's topology (hwloc, its TopologyFile, or its counts): a
+         * fixture's CPUs are what masks are computed on. */
+        d->nodes[i].task = task_create(d->conf, d->nodes[i].cfg->name, d->nodes[i].hwp->topo,
+                                       &e);
         if (!d->nodes[i].task)
             log_fatal("%s", e.text);
     }
@@ -361,9 +390,10 @@ static void noded_start(struct noded *d)
             log_fatal("%s", e.text);
         jobs_set_mock(n->jobs, d->conf->mock_execution);
         jobs_set_task(n->jobs, n->task);
+        jobs_set_acct_freq(n->jobs, d->conf->acct_freq);
         if (jobs_recover(n->jobs, &e) < 0)
             log_fatal("%s", e.text);
-        cn[i] = (struct ctl_node){ n->cfg->name, &d->hw, n->jobs };
+        cn[i] = (struct ctl_node){ n->cfg->name, n->hwp, n->jobs };
     }
     d->ctl = ctl_create(d->base, d->conf, cn, d->nnodes, &e);
     free(cn);
@@ -378,8 +408,8 @@ static void noded_stop(struct noded *d)
     for (size_t i = 0; i < d->nnodes; i++) {
         jobs_destroy(d->nodes[i].jobs);
         task_destroy(d->nodes[i].task);
+        hw_info_clear(&d->nodes[i].hw);
     }
-    topo_destroy(d->topo);
     free(d->nodes);
     server_destroy(d->srv);
     auth_destroy(d->auth);

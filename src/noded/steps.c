@@ -175,6 +175,7 @@ static int step_prepare(jobs_t *js, struct step *s, json_t *rec, sl_error_t *e)
         return sl_errprintf(e, "cannot create step directory %s: %s", s->dir,
                             strerror(errno));
     json_object_set_new(rec, "lease_file", json_string(js->lease_file));
+    json_object_set_new(rec, "acct_freq", json_integer(js->acct_freq));
     json_object_set_new(rec, "step_dir", json_string(s->dir));
     if (task_prepare(js->task, rec, e) < 0)
         return -1;

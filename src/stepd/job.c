@@ -17,6 +17,7 @@
 #include "spawn.h"
 #include "status.h"
 #include "supervise.h"
+#include "usage.h"
 
 /* Everything the job needs, built before the fork. */
 struct job_prep {
@@ -130,13 +131,18 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
         log_warn("job %llu: %s", (unsigned long long)l->job_id, e.text);
     struct supervise_limits lim = { l->time_limit, l->kill_wait, (int)l->warn_signal,
                                     l->warn_time, (int)l->warn_batch_only, l->lease_file,
-                                    l->mem_poll_mb };
+                                    l->mem_poll_mb,
+                                    usage_create(1, 0, l->node_name, (int)l->acct_freq) };
     if (supervise_run(sigfd, pid, &lim, &res, &e) < 0) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, e.text);
+        usage_destroy(lim.usage);
         close(report);
         return -1;
     }
     st->end_time = (int64_t)time(NULL);
+    if (lim.usage)
+        st->usage = usage_finish(lim.usage);   /* every child is reaped by now */
+    usage_destroy(lim.usage);
     job_fill_exit(st, res.wait_status);
     st->timed_out = res.timed_out;
     st->cancelled = res.cancelled;

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "usage.h"
 
 static const char *str_or(json_t *o, const char *key, const char *dflt)
 {
@@ -139,6 +140,7 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
     l->warn_time = int_or(o, "warn_time", 60);
     l->warn_batch_only = json_is_true(json_object_get(o, "warn_batch_only"));
     l->lease_file = str_or(o, "lease_file", NULL);
+    l->acct_freq = int_or(o, "acct_freq", USAGE_DEFAULT_PERIOD);
     if (l->warn_signal < 0 || l->warn_signal >= 65)
         return sl_errprintf(e, "launch record: warn_signal %lld is not a signal",
                             (long long)l->warn_signal);

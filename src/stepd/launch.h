@@ -59,6 +59,7 @@ struct launch {
     int64_t warn_time;       /* seconds before the time limit */
     int64_t warn_batch_only;
     const char *lease_file;  /* the node's lease (lease.h); NULL = none */
+    int64_t acct_freq;       /* JobAcctGatherFrequency: seconds between usage samples */
     /* For outpath's %s %J %t: the batch step has step_id -1 ("batch") and
      * task 0; a job step's stepd sets them per task. */
     int64_t step_id;

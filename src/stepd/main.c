@@ -77,6 +77,7 @@ static int stepd_main(const char *jobdir)
         rc = -1;
     }
     launch_destroy(l);
+    json_decref(st.usage);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 #include "error.h"
 
 struct job_status {
@@ -23,6 +24,7 @@ struct job_status {
     int fenced;              /* stopped at the end of the node's lease */
     int oom;                 /* killed over its memory limit */
     char failure[512];       /* "" = the job launched */
+    json_t *usage;           /* the batch step's usage (usage.h); NULL = none */
 };
 
 int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e);

@@ -45,6 +45,8 @@ struct stepd {
     int kill_tfd;            /* kill_wait after a SIGTERM */
     int limit_tfd;           /* the step's time limit; -1 when none */
     int lease_tfd;           /* the lease check's period; -1 when no lease */
+    int usage_tfd;           /* the usage sampler's period; -1 when none */
+    struct usage *usage;     /* the tasks' usage (usage.h); NULL until they start */
     int io_fd;
     int io_closed;           /* the stream is gone (srun died): no more writes */
     pthread_mutex_t io_lock;

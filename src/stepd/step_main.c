@@ -16,7 +16,9 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "lease.h"
 #include "bind.h"
 #include "log.h"
@@ -26,6 +28,7 @@
 #include "step_rec.h"
 #include "stepio.h"
 #include "supervise.h"
+#include "usage.h"
 
 static void usage(FILE *f)
 {
@@ -153,6 +156,34 @@ static void on_signals(struct stepd *sd)
     }
 }
 
+static void step_usage_sample(struct stepd *sd)
+{
+    pid_t *roots = calloc(sd->r->nlocal ? sd->r->nlocal : 1, sizeof(*roots));
+    if (!roots || !sd->usage) {
+        free(roots);
+        return;
+    }
+    for (uint32_t i = 0; i < sd->r->nlocal; i++)
+        roots[i] = sd->tasks[i].exited ? 0 : sd->tasks[i].pid;
+    usage_sample(sd->usage, roots);
+    free(roots);
+}
+
+/* The node's usage for srun, in NODE_DONE (doc/protocol.md). */
+static void step_usage_send(struct stepd *sd)
+{
+    json_t *u;
+    char *text;
+
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;   /* leftovers killed after the tasks: their CPU time counts too */
+    u = sd->usage ? usage_finish(sd->usage) : NULL;
+    text = u ? json_dumps(u, JSON_COMPACT) : NULL;
+    step_io_send(sd, STEPIO_NODE_DONE, STEPIO_ALL_TASKS, text, text ? strlen(text) : 0);
+    free(text);
+    json_decref(u);
+}
+
 static void on_timer(struct stepd *sd, int fd)
 {
     uint64_t ticks;
@@ -163,6 +194,8 @@ static void on_timer(struct stepd *sd, int fd)
         step_terminate(sd, "time limit reached");
     } else if (fd == sd->kill_tfd) {
         step_kill(sd, "kill_wait expired");
+    } else if (fd == sd->usage_tfd) {
+        step_usage_sample(sd);
     } else if (fd == sd->lease_tfd && sd->phase == SP_RUNNING) {
         int64_t until = lease_read(sd->r->lease_file), now = lease_now_ns();
         if (!until || now >= until)
@@ -179,15 +212,15 @@ static void on_stream_gone(struct stepd *sd)
     step_kill(sd, "srun's stream closed before the step ended");
 }
 
-/* Up to 5 + 4 per task descriptors; map[i] says what pfd[i] is:
- * -1..-5 the stepd's own, else task index * 4 + (0 out, 1 err, 2 rep, 3 in). */
+/* Up to 6 + 4 per task descriptors; map[i] says what pfd[i] is:
+ * -1..-6 the stepd's own, else task index * 4 + (0 out, 1 err, 2 rep, 3 in). */
 static int loop_fill(struct stepd *sd, struct pollfd *pfd, int *map)
 {
     int n = 0;
-    int own[5] = { sd->sigfd, sd->io_closed ? -1 : sd->io_fd, sd->kill_tfd, sd->limit_tfd,
-                   sd->lease_tfd };
+    int own[6] = { sd->sigfd, sd->io_closed ? -1 : sd->io_fd, sd->kill_tfd, sd->limit_tfd,
+                   sd->lease_tfd, sd->usage_tfd };
 
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         if (own[i] >= 0) {
             pfd[n] = (struct pollfd){ own[i], POLLIN, 0 };
             map[n++] = -1 - i;
@@ -228,7 +261,7 @@ static void loop_dispatch(struct stepd *sd, const struct pollfd *p, int what)
 
 static int step_loop(struct stepd *sd)
 {
-    size_t max = 5 + 4 * (size_t)sd->r->nlocal;
+    size_t max = 6 + 4 * (size_t)sd->r->nlocal;
     struct pollfd *pfd = calloc(max, sizeof(*pfd));
     int *map = calloc(max, sizeof(*map));
 
@@ -278,17 +311,27 @@ static int step_timers(struct stepd *sd, sl_error_t *e)
         timer_arm(sd->limit_tfd, sd->r->time_limit);
     if (sd->lease_tfd >= 0)
         (void)timerfd_settime(sd->lease_tfd, 0, &its, NULL);
+    if (sd->r->acct_freq > 0) {
+        struct itimerspec u = { .it_interval = { (time_t)sd->r->acct_freq, 0 },
+                                .it_value = { (time_t)sd->r->acct_freq, 0 } };
+        sd->usage_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+        if (sd->usage_tfd < 0)
+            return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
+        (void)timerfd_settime(sd->usage_tfd, 0, &u, NULL);
+    }
     return 0;
 }
 
 static void step_close(struct stepd *sd)
 {
-    int fds[] = { sd->sigfd, sd->kill_tfd, sd->limit_tfd, sd->lease_tfd, sd->io_fd };
+    int fds[] = { sd->sigfd, sd->kill_tfd, sd->limit_tfd, sd->lease_tfd, sd->io_fd,
+                  sd->usage_tfd };
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
         if (fds[i] >= 0)
             close(fds[i]);
     }
     step_tasks_close(sd);
+    usage_destroy(sd->usage);
     free(sd->rbuf.p);
 }
 
@@ -316,11 +359,13 @@ static int step_run(struct stepd *sd, const char *dir)
         step_io_send(sd, STEPIO_NODE_DONE, STEPIO_ALL_TASKS, NULL, 0);
         return 1;
     }
+    sd->usage = usage_create(sd->r->nlocal, sd->r->first_rank,
+                             sd->r->node_name, (int)sd->r->acct_freq);
     step_tasks_start(sd);
     step_loop(sd);
     step_mpi_destroy(sd);
     if (!sd->io_closed)
-        step_io_send(sd, STEPIO_NODE_DONE, STEPIO_ALL_TASKS, NULL, 0);
+        step_usage_send(sd);
     log_info("step %llu.%u: done on node %s", (unsigned long long)sd->r->job_id, sd->r->step_id,
              sd->r->node_name);
     return 0;
@@ -347,7 +392,7 @@ const char *__lsan_default_options(void)
 int main(int argc, char **argv)
 {
     struct stepd sd = { .sigfd = -1, .kill_tfd = -1, .limit_tfd = -1, .lease_tfd = -1,
-                        .io_fd = -1 };
+                        .io_fd = -1, .usage_tfd = -1 };
     char dir[PATH_MAX];
     sl_error_t e;
     int rc;

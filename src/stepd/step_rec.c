@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "usage.h"
 
 static const char *str_or(json_t *o, const char *key, const char *dflt)
 {
@@ -172,6 +173,7 @@ static int rec_fill(struct step_rec *r, sl_error_t *e)
     r->stdin_pat = pattern(o, "stdin");
     r->multi_prog = pattern(o, "multi_prog");
     r->lease_file = pattern(o, "lease_file");
+    r->acct_freq = int_or(o, "acct_freq", USAGE_DEFAULT_PERIOD);
     r->plugin_dir = str_or(o, "plugin_dir", "");
     if (r->stdin_task < STEP_STDIN_NONE)
         return sl_errprintf(e, "step launch record: stdin_task %lld is not a task, -1 or -2",

@@ -46,6 +46,7 @@ struct step_rec {
     const char *stdout_pat, *stderr_pat, *stdin_pat;   /* NULL: the stream */
     const char *multi_prog;      /* NULL: argv for every task */
     const char *lease_file;      /* NULL: none */
+    int64_t acct_freq;           /* JobAcctGatherFrequency (seconds, 0: no samples) */
     const char *step_dir;
     const char *plugin_dir;      /* PluginDir, for the MPI plugin */
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -23,6 +24,7 @@
 #include "step_pty.h"
 #include "step_rec.h"
 #include "stepio.h"
+#include "usage.h"
 
 #define OUT_FLUSH_AT 65536   /* a line longer than this goes up in pieces */
 
@@ -441,14 +443,17 @@ void step_tasks_reap(struct stepd *sd)
 {
     int ws;
     pid_t pid;
+    struct rusage ru;
 
-    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0) {
+    while ((pid = wait4(-1, &ws, WNOHANG, &ru)) > 0) {
         for (uint32_t i = 0; i < sd->r->nlocal; i++) {
             struct task *t = &sd->tasks[i];
             if (t->pid != pid || t->exited)
                 continue;
             t->exited = 1;
             t->wait_status = ws;
+            if (sd->usage)
+                usage_task_reaped(sd->usage, i, &ru);
             fd_close(&t->in_fd);
             step_mpi_task_exited(sd, t->local, ws);
             task_killed_abort(sd, t);

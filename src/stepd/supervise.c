@@ -11,6 +11,7 @@
 #include "log.h"
 #include "memwatch.h"
 #include "proctree.h"
+#include "usage.h"
 
 enum phase { PH_RUNNING, PH_TERMINATING, PH_KILLED };
 
@@ -19,6 +20,7 @@ struct sup {
     int tfd;
     int wfd;                  /* --signal's warning, -1 when none */
     int lfd;                  /* the lease check's period, -1 when no lease */
+    int ufd;                  /* the usage sampler's period, -1 when none */
     const struct supervise_limits *lim;
     int64_t kill_wait;
     enum phase phase;
@@ -217,6 +219,29 @@ static int lease_open(struct sup *s, sl_error_t *e)
     return 0;
 }
 
+/* The usage sampler: one task, the job's process group leader. */
+static int usage_open(struct sup *s, sl_error_t *e)
+{
+    int period = usage_period(s->lim->usage);
+    struct itimerspec its = { .it_interval = { period, 0 }, .it_value = { period, 0 } };
+    s->ufd = -1;
+    if (period <= 0)
+        return 0;
+    s->ufd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+    if (s->ufd < 0)
+        return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
+    if (timerfd_settime(s->ufd, 0, &its, NULL) < 0)
+        log_error("cannot arm the usage timer: %s", strerror(errno));
+    return 0;
+}
+
+static void sup_on_usage(struct sup *s)
+{
+    uint64_t ticks;
+    if (read(s->ufd, &ticks, sizeof(ticks)) == (ssize_t)sizeof(ticks))
+        usage_sample(s->lim->usage, &s->job);
+}
+
 static void sup_on_timer(struct sup *s)
 {
     uint64_t ticks;
@@ -268,16 +293,19 @@ static int warn_open(struct sup *s, sl_error_t *e)
 int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
                   struct supervise_result *out, sl_error_t *e)
 {
-    struct sup s = { .job = job_pid, .kill_wait = lim->kill_wait, .lim = lim, .res = out };
+    struct sup s = { .job = job_pid, .kill_wait = lim->kill_wait, .lim = lim, .res = out,
+                     .wfd = -1, .lfd = -1, .ufd = -1 };
 
     memset(out, 0, sizeof(*out));
     s.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     if (s.tfd < 0)
         return sl_errprintf(e, "cannot create a timerfd: %s", strerror(errno));
-    if (warn_open(&s, e) < 0 || lease_open(&s, e) < 0) {
+    if (warn_open(&s, e) < 0 || lease_open(&s, e) < 0 || usage_open(&s, e) < 0) {
         close(s.tfd);
         if (s.wfd >= 0)
             close(s.wfd);
+        if (s.lfd >= 0)
+            close(s.lfd);
         return -1;
     }
     if (lim->time_limit > 0)
@@ -286,9 +314,10 @@ int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
     sup_reap(&s);
     while (!s.done) {
         /* poll skips negative descriptors. */
-        struct pollfd pfd[4] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 },
-                                 { s.wfd, POLLIN, 0 }, { s.lfd, POLLIN, 0 } };
-        if (poll(pfd, 4, -1) < 0) {
+        struct pollfd pfd[5] = { { sigfd, POLLIN, 0 }, { s.tfd, POLLIN, 0 },
+                                 { s.wfd, POLLIN, 0 }, { s.lfd, POLLIN, 0 },
+                                 { s.ufd, POLLIN, 0 } };
+        if (poll(pfd, 5, -1) < 0) {
             if (errno == EINTR)
                 continue;
             break;
@@ -301,12 +330,16 @@ int supervise_run(int sigfd, pid_t job_pid, const struct supervise_limits *lim,
             sup_on_warn(&s);
         if (!s.done && s.lfd >= 0 && (pfd[3].revents & POLLIN))
             sup_on_lease(&s);
+        if (!s.done && s.ufd >= 0 && (pfd[4].revents & POLLIN))
+            sup_on_usage(&s);
     }
     close(s.tfd);
     if (s.wfd >= 0)
         close(s.wfd);
     if (s.lfd >= 0)
         close(s.lfd);
+    if (s.ufd >= 0)
+        close(s.ufd);
     if (!s.done)
         return sl_errprintf(e, "poll failed: %s", strerror(errno));
     sup_cleanup();

@@ -35,6 +35,7 @@ struct supervise_limits {
     int warn_batch_only;     /* B: only the batch shell, not its process group */
     const char *lease_file;  /* checked every LEASE_CHECK_S; NULL = no lease */
     int64_t mem_poll_mb;     /* > 0: memory limit polled with the lease (memwatch.h) */
+    struct usage *usage;     /* sampled every usage_period() seconds; NULL = none */
 };
 
 /* Run until job_pid (a process-group leader) has exited and every

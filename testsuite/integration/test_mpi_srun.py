@@ -5,6 +5,7 @@ start their daemons with srun); MPI_Abort and a rank killed by a signal end
 the step with their status.  The plugins are tested alone in
 test_mpi_pmix_plugin.py and test_mpi_pmi1_plugin.py."""
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -12,7 +13,7 @@ import subprocess
 
 import pytest
 
-from conftest import IS_ROOT, REPO
+from conftest import IS_ROOT, REPO, scaled, user_env
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="steps run as another user: needs root")
 
@@ -126,3 +127,56 @@ def test_rank_killed_by_a_signal_ends_the_step(cluster, wd, apps):
              str(int(signal.SIGSEGV)))
     assert r.rc == 128 + signal.SIGSEGV, r
     assert re.search(r"task 1: (Segmentation fault|Killed|.*signal)", r.err), r
+
+
+def step_stepd_pids(cluster, node):
+    """The pids of the sluicestepd-step processes serving node."""
+    where = os.path.join(cluster.dir, "spool", node) + "/"
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % p, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if (len(argv) > 1 and argv[0].endswith(b"sluicestepd-step") and
+                argv[1].decode(errors="replace").startswith(where)):
+            pids.append(int(p))
+    return pids
+
+
+def test_node_lost_mid_step_ends_the_step(cluster, wd, apps):
+    """A node's stepd dies while the ranks run: srun says which node failed,
+    kills the others (they could never finish an MPI program) and the step
+    is recorded NODE_FAIL."""
+    pw = pwd.getpwnam(USER)
+    env = dict(cluster.env)
+    env.update(user_env(USER))
+    p = subprocess.Popen([cluster.bin("srun"), "--mpi=pmix", "-N2", "-n2", apps["openmpi"],
+                          "sleep", "300"], cwd=wd, env=env, user=pw.pw_uid, group=pw.pw_gid,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        seen = 0
+        while seen < 2:
+            line = p.stdout.readline()
+            assert line, "srun ended early: %s" % p.stderr.read()
+            seen += "allreduce ok" in line
+        # The ranks are in their sleep: the second node's stepd dies.
+        node = [n for n in ("n1", "n2", "n3", "n4") if step_stepd_pids(cluster, n)][-1]
+        for pid in step_stepd_pids(cluster, node):
+            os.kill(pid, signal.SIGKILL)
+        out, err = p.communicate(timeout=scaled(120))
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode != 0, (p.returncode, err)
+    assert "srun: error: Node failure on %s" % node in err, err
+    jid = int(cluster.ok(cluster.bin("sacct"), "-n", "-X", "-P", "-o", "JobID",
+                         user=USER).out.split()[-1])
+    rows = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P",
+                      "-o", "JobID,State", user=USER).out.split()
+    assert "%d.0|NODE_FAIL" % jid in rows, rows

@@ -1,7 +1,7 @@
 """salloc end to end: it waits for the allocation, runs the command (srun
 inside uses the allocation) with the SLURM_* variables set, gives the
 allocation back with the command's exit status, and tells the command when
-the allocation is revoked (scancel)."""
+the allocation is revoked (scancel, or its time limit, with Slurm's message)."""
 
 import re
 import signal
@@ -87,3 +87,16 @@ def test_scancel_revokes_and_tells_the_command(cluster, wd):
 def test_bad_option(cluster, wd):
     r = salloc(cluster, wd, "--label", "true")
     assert r.rc == 1 and "salloc: error: unrecognized option '--label'" in r.err, r
+
+
+def test_time_limit_revokes_with_slurms_message(cluster, wd):
+    # -t 0:02 is two seconds (MM:SS); the command would sleep far longer.
+    r = salloc(cluster, wd, "-N1", "-t", "0:02", "sh", "-c",
+               'echo "id=$SLURM_JOB_ID"; exec sleep 300', timeout=scaled(120))
+    m = re.match(r"id=(\d+)", r.out)
+    assert m, r
+    jid = m.group(1)
+    assert ("salloc: Job %s has exceeded its time limit and its allocation has been revoked."
+            % jid) in r.err, r
+    assert r.rc == 128 + signal.SIGHUP, r
+    cluster.wait_state(int(jid), "TIMEOUT", timeout=60)

@@ -158,6 +158,9 @@ def test_labels_and_request(cluster, job, fake):
     assert req["job_id"] == job[0] and req["ntasks"] == 4 and req["nnodes"] == 2
     assert req["argv"][0] == "/usr/bin/sh" or req["argv"][0].endswith("/sh"), req
     (done,) = fake.ops("step_complete")
+    # The nodes' usage (NODE_DONE), summed by srun: 4 tasks over n1 and n2.
+    usage = done.pop("usage")
+    assert usage["ntasks"] == 4 and usage["max_rss_node"] in ("n1", "n2"), usage
     assert done == {"job_id": job[0], "step_id": FakeCtld.last_step, "exit_code": 0,
                     "signal": 0, "state": "COMPLETED"}
 

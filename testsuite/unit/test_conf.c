@@ -143,7 +143,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TaskPlugin")), "task/affinity");
     ck_assert_str_eq(json_string_value(json_object_get(o, "CgroupMountpoint")), "/sys/fs/cgroup");
-    ck_assert_uint_eq(json_object_size(o), 45);
+    ck_assert_uint_eq(json_object_size(o), 48);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -761,6 +761,33 @@ START_TEST(test_private_data)
 }
 END_TEST
 
+/* JobAcctGatherFrequency: N or task=N; the kinds not gathered only as 0. */
+START_TEST(test_acct_freq)
+{
+    conf_t *c = load_text("");
+    json_t *o = conf_to_json(c);
+    ck_assert_int_eq(c->acct_freq, 30);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "JobAcctGatherFrequency")), "task=30");
+    json_decref(o);
+    conf_destroy(c);
+    c = load_text("JobAcctGatherFrequency=5\n");
+    ck_assert_int_eq(c->acct_freq, 5);
+    conf_destroy(c);
+    c = load_text("JobAcctGatherFrequency=energy=0,task=1,network=0,filesystem=0\n");
+    ck_assert_int_eq(c->acct_freq, 1);
+    conf_destroy(c);
+    put("af.conf", "JobAcctGatherFrequency=task=1,energy=30\n");
+    expect_error("af.conf", "@/af.conf:1: bad value for JobAcctGatherFrequency: energy=30: "
+                 "only task usage is gathered here; energy must be 0");
+    put("af2.conf", "JobAcctGatherFrequency=task=x\n");
+    expect_error("af2.conf", "@/af2.conf:1: bad value for JobAcctGatherFrequency: 'x' is not "
+                 "a number of seconds (0-86400)");
+    put("af3.conf", "JobAcctGatherFrequency=gpu=0\n");
+    expect_error("af3.conf", "@/af3.conf:1: bad value for JobAcctGatherFrequency: unknown data "
+                 "type 'gpu' (task, energy, network, filesystem)");
+}
+END_TEST
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -797,6 +824,7 @@ int main(void)
     tcase_add_test(tc, test_docs);
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);
+    tcase_add_test(tc, test_acct_freq);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -17,6 +17,7 @@
 
 struct sacct_opts {
     int noheader, json, allusers, parsable, trailing, allocations;
+    char units;           /* --units */
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
@@ -35,6 +36,7 @@ static const struct option long_opts[] = {
     { "brief", no_argument, NULL, 'b' },       { "partition", required_argument, NULL, 'r' },
     { "allclusters", no_argument, NULL, 'L' }, { "json", no_argument, NULL, 'J' },
     { "duplicates", no_argument, NULL, 'D' },
+    { "units", required_argument, NULL, 'N' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -55,6 +57,7 @@ static void usage(FILE *out)
           "  -S, --starttime=time    jobs eligible after this time (default: today 00:00)\n"
           "  -s, --state=states      jobs in these states only\n"
           "  -u, --user=users        jobs of these users\n"
+          "      --units=[KMGTP]     memory fields in this unit\n"
           "  -X, --allocations       allocations only: no step rows (ID.batch, ID.0, ...)\n"
           "      --json              print the job records as JSON\n"
           "  -V, --version           output version information and exit\n"
@@ -119,6 +122,15 @@ static void opts_list(struct sacct_opts *o, int c, const char *arg)
         json_object_del(o->req, "states");
 }
 
+/* --units, as Slurm: one letter of KMGTP, either case. */
+static void opts_units(struct sacct_opts *o, const char *arg)
+{
+    const char *p = arg[0] && !arg[1] ? strchr("KMGTP", arg[0] & ~0x20) : NULL;
+    if (!p)
+        cmd_die("Invalid --units value '%s': one of K, M, G, T, P", arg);
+    o->units = *p;
+}
+
 static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
@@ -138,6 +150,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'J': o->json = 1; break;
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
         case 'X': o->allocations = 1; break;
+        case 'N': opts_units(o, optarg); break;
         case 'L': break;   /* one cluster: nothing to change */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
@@ -204,7 +217,7 @@ static json_t *step_row(const json_t *job, const json_t *step)
         snprintf(raw, sizeof(raw), "%lld.%s", (long long)cmd_int(job, "job_id"),
                  json_string_value(sid));
     }
-    return json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
+    json_t *row = json_pack("{s:s, s:s, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?,"
                      " s:O?, s:O?, s:O?, s:O?, s:O?, s:O?}",
                      "step_label", id, "job_id", raw, "name", json_object_get(step, "name"),
                      "account", json_object_get(job, "account"), "num_cpus",
@@ -219,6 +232,13 @@ static json_t *step_row(const json_t *job, const json_t *step)
                      json_object_get(step, "start_time"), "end_time",
                      json_object_get(step, "end_time"), "uid", json_object_get(job, "uid"),
                      "gid", json_object_get(job, "gid"));
+    json_t *u = json_object_get(step, "usage");
+    if (row && json_is_object(u)) {
+        json_object_set(row, "usage", u);
+        json_object_set(row, "sum_user_us", json_object_get(u, "user_us"));
+        json_object_set(row, "sum_sys_us", json_object_get(u, "sys_us"));
+    }
+    return row;
 }
 
 static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
@@ -262,7 +282,7 @@ static int job_shown(const struct sacct_opts *o, const json_t *j)
 static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
                         int64_t now)
 {
-    struct sacct_ctx ctx = { now };
+    struct sacct_ctx ctx = { now, o->units };
     json_t *j;
     size_t i;
     if (o->parsable)
@@ -273,6 +293,7 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
         json_t *st;
         size_t k;
         int whole = job_shown(o, j);
+        sacct_usage_sum(j);
         if (whole)
             jobfmt_print_row(f, j, &ctx, stdout);
         json_array_foreach(json_object_get(j, "steps"), k, st) {
@@ -300,6 +321,10 @@ int main(int argc, char **argv)
     if (!(f = jobfmt_parse(o.fields ? o.fields : FIELDS_DEFAULT, JOBFMT_SACCT, sacct_fields,
                            &e)))
         cmd_die("%s", e.text);
+    for (size_t i = 0; i < jobfmt_ncols(f); i++) {
+        if (sacct_field_needs_steps(jobfmt_col_field(f, i)))
+            json_object_set_new(o.req, "steps", json_true());
+    }
     reply = cmd_call("acct_query", json_incref(o.req));
     jobs = jobs_filter(&o, json_object_get(reply, "jobs"));
     if (o.json) {

@@ -46,7 +46,7 @@ GET(get_start) { when(r, "start_time", buf, len); }
 GET(get_end) { when(r, "end_time", buf, len); }
 GET(get_eligible) { when(r, "eligible_time", buf, len); }
 
-static int64_t elapsed(const json_t *r, const void *ctx)
+int64_t sacct_elapsed(const json_t *r, const void *ctx)
 {
     int64_t start = cmd_int(r, "start_time"), end = cmd_int(r, "end_time");
     if (start <= 0)
@@ -56,8 +56,8 @@ static int64_t elapsed(const json_t *r, const void *ctx)
     return end > start ? end - start : 0;
 }
 
-GET(get_elapsed) { jobfmt_hms(elapsed(r, ctx), buf, len); }
-GET(get_elapsed_raw) { snprintf(buf, len, "%lld", (long long)elapsed(r, ctx)); }
+GET(get_elapsed) { jobfmt_hms(sacct_elapsed(r, ctx), buf, len); }
+GET(get_elapsed_raw) { snprintf(buf, len, "%lld", (long long)sacct_elapsed(r, ctx)); }
 GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
 
 GET(get_nodelist)
@@ -120,5 +120,23 @@ const struct jobfmt_field sacct_fields[] = {
     { "Comment", 0, "Comment", 20, R, "comment", NULL, 0 },
     { "ReqMem", 0, "ReqMem", 10, R, NULL, get_reqmem, 0 },
     { "Restarts", 0, "Restarts", 8, R, "restart_count", NULL, 0 },
+    /* Usage (sacct_usage.c). */
+    { "TotalCPU", 0, "TotalCPU", 10, R, NULL, get_totalcpu, 0 },
+    { "UserCPU", 0, "UserCPU", 10, R, NULL, get_usercpu, 0 },
+    { "SystemCPU", 0, "SystemCPU", 10, R, NULL, get_systemcpu, 0 },
+    { "CPUTime", 0, "CPUTime", 10, R, NULL, get_cputime, 0 },
+    { "CPUTimeRAW", 0, "CPUTimeRAW", 10, R, NULL, get_cputime_raw, 0 },
+    { "MaxRSS", 0, "MaxRSS", 10, R, NULL, get_maxrss, 0 },
+    { "MaxRSSNode", 0, "MaxRSSNode", 10, R, NULL, get_maxrssnode, 0 },
+    { "MaxRSSTask", 0, "MaxRSSTask", 10, R, NULL, get_maxrsstask, 0 },
+    { "AveRSS", 0, "AveRSS", 10, R, NULL, get_averss, 0 },
+    { "MaxVMSize", 0, "MaxVMSize", 10, R, NULL, get_maxvmsize, 0 },
+    { "MaxVMSizeNode", 0, "MaxVMSizeNode", 13, R, NULL, get_maxvmsizenode, 0 },
+    { "MaxVMSizeTask", 0, "MaxVMSizeTask", 13, R, NULL, get_maxvmsizetask, 0 },
+    { "AveVMSize", 0, "AveVMSize", 10, R, NULL, get_avevmsize, 0 },
+    { "AveCPU", 0, "AveCPU", 10, R, NULL, get_avecpu, 0 },
+    { "MinCPU", 0, "MinCPU", 10, R, NULL, get_mincpu, 0 },
+    { "MinCPUNode", 0, "MinCPUNode", 10, R, NULL, get_mincpunode, 0 },
+    { "MinCPUTask", 0, "MinCPUTask", 10, R, NULL, get_mincputask, 0 },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };

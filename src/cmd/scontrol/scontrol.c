@@ -16,7 +16,7 @@ static void usage(FILE *out)
           "\n"
           "Commands:\n"
           "  show job [ID]                   display job records\n"
-          "  show node [NAME]                display node records\n"
+          "  show node [NAME] [--json]       display node records\n"
           "  show partition [NAME]           display partition records\n"
           "  show config                     display the configuration\n"
           "  show hostnames [HOSTLIST]       expand a host list, one name a line\n"

@@ -19,7 +19,6 @@
 #define GET(name) static void name(const json_t *r, const void *ctx, char *buf, size_t len)
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
-GET(get_nullstr) { snprintf(buf, len, "(null)"); }
 GET(get_zero) { snprintf(buf, len, "0"); }
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
@@ -61,20 +60,30 @@ GET(get_reason)
     snprintf(buf, len, "%s [%s@%s]", cmd_str(r, "reason"), user, when);
 }
 
+/* "(null)" when the node has no GPU, as Slurm shows it. */
+GET(get_gres)
+{
+    const char *g = cmd_str(r, "gres");
+    snprintf(buf, len, "%s", *g ? g : "(null)");
+}
+
+/* Left out when the node has no GPU. */
+GET(get_gres_used) { snprintf(buf, len, "%s", cmd_str(r, "gres_used")); }
+
 static const struct jobfmt_kv node_kv[] = {
     { "NodeName", "name", NULL, 0 },          { "CoresPerSocket", "cores_per_socket", NULL, 0 },
     { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUTot", "cpus", NULL, 0 },
     { "CPULoad", NULL, get_na, 0 },
     { "AvailableFeatures", "features", NULL, NL },
     { "ActiveFeatures", "features", NULL, NL },
-    { "Gres", NULL, get_nullstr, NL },
+    { "Gres", NULL, get_gres, NL },           { "GresUsed", NULL, get_gres_used, 0 },
     { "NodeAddr", "hostname", NULL, NL },     { "NodeHostName", "hostname", NULL, 0 },
     { "Port", "port", NULL, 0 },
     { "RealMemory", "memory_mb", NULL, NL },  { "AllocMem", "alloc_mem_mb", NULL, 0 },
     { "FreeMem", NULL, get_na, 0 },           { "Sockets", "sockets", NULL, 0 },
     { "Boards", NULL, get_zero, 0 },
     { "State", NULL, get_nodestate, NL },     { "ThreadsPerCore", "threads_per_core", NULL, 0 },
-    { "TmpDisk", NULL, get_zero, 0 },
+    { "TmpDisk", NULL, get_zero, 0 },         { "Weight", "weight", NULL, 0 },
     { "Partitions", NULL, get_partitions, NL },
     { "BootTime", NULL, get_boot, NL },       { "LastSeenTime", NULL, get_lastseen, 0 },
     { "Reason", NULL, get_reason, NL },
@@ -132,7 +141,19 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-static int show_nodes(const struct scontrol_opts *o, const char *name)
+/* --json: the records as the controller sends them (node_list), under
+ * "nodes" as Slurm's scontrol --json puts them. */
+static void print_json_nodes(json_t *nodes)
+{
+    json_t *o = json_pack("{s:O}", "nodes", nodes);
+    char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+    if (s)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}
+
+static int show_nodes_as(const struct scontrol_opts *o, const char *name, int as_json)
 {
     sl_error_t e;
     json_t *body = name ? json_pack("{s:s}", "nodes", name) : json_object();
@@ -143,9 +164,35 @@ static int show_nodes(const struct scontrol_opts *o, const char *name)
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
+    if (as_json)
+        print_json_nodes(json_object_get(reply, "nodes"));
+    else
+        scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);
     return 0;
+}
+
+static int show_nodes(const struct scontrol_opts *o, const char *name)
+{
+    return show_nodes_as(o, name, 0);
+}
+
+/* show node [NAME] [--json], the words in any order. */
+static int show_nodes_words(const struct scontrol_opts *o, int argc, char **argv)
+{
+    const char *name = NULL;
+    int as_json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            as_json = 1;
+        else if (argv[i][0] == '-')
+            cmd_die("show node: unknown option '%s' (only --json)", argv[i]);
+        else if (name)
+            cmd_die("show node: one node name or host list, not '%s' and '%s'", name, argv[i]);
+        else
+            name = argv[i];
+    }
+    return show_nodes_as(o, name, as_json);
 }
 
 static int show_parts(const struct scontrol_opts *o, const char *name)
@@ -226,6 +273,8 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(argv[0], entities[i].names[k]) == 0)
-                return entities[i].fn(o, argc > 1 ? argv[1] : NULL);
+                /* show node also takes --json: it reads all the words */
+                return entities[i].fn == show_nodes ? show_nodes_words(o, argc, argv)
+                                                    : entities[i].fn(o, argc > 1 ? argv[1] : NULL);
     cmd_die("Invalid entity: '%s' for the show command", argv[0]);
 }

@@ -149,6 +149,9 @@ GET(get_reason_user)
         snprintf(buf, len, "Unknown");
 }
 GET(get_features) { node_value(r, "features", "(null)", buf, len); }
+GET(get_gres) { node_value(r, "gres", "(null)", buf, len); }
+GET(get_gres_used) { node_value(r, "gres_used", "(null)", buf, len); }
+GET(get_weight) { node_value(r, "weight", "1", buf, len); }
 GET(get_na) { snprintf(buf, len, "N/A"); }
 
 GET(get_reason_time)
@@ -190,6 +193,10 @@ const struct jobfmt_field sinfo_fields[] = {
     { "User", 'u', "USER", 20, 0, NULL, get_reason_user, 0 },
     { "Timestamp", 'H', "TIMESTAMP", 20, 0, NULL, get_reason_time, 0 },
     { "Features", 'f', "AVAIL_FEATURES", 20, 0, NULL, get_features, 0 },
+    { "FeaturesAct", 'b', "ACTIVE_FEATURES", 20, 0, NULL, get_features, 0 },
+    { "Gres", 'G', "GRES", 20, 0, NULL, get_gres, 0 },
+    { "GresUsed", 0, "GRES_USED", 20, 0, NULL, get_gres_used, 0 },
+    { "Weight", 'w', "WEIGHT", 20, 0, NULL, get_weight, 0 },
     { "SocketCoreThread", 'z', "S:C:T", 20, 0, NULL, get_sct, 0 },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };

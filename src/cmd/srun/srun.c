@@ -195,12 +195,12 @@ static void step_end(int64_t job_id, int step_id, const struct io_result *r, int
     sl_error_t e;
     char code[32];
     /* A new connection: the controller may have restarted while the step ran. */
-    json_t *rep = alloc_call_fresh("step_complete",
-                                   json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id",
-                                             (json_int_t)job_id, "step_id", step_id,
-                                             "exit_code", r->max_code & 0xff, "signal",
-                                             r->signal, "state", step_state(r)),
-                                   code, sizeof(code), &e);
+    json_t *body = json_pack("{s:I, s:i, s:i, s:i, s:s}", "job_id", (json_int_t)job_id,
+                             "step_id", step_id, "exit_code", r->max_code & 0xff, "signal",
+                             r->signal, "state", step_state(r));
+    if (r->usage)
+        json_object_set(body, "usage", r->usage);
+    json_t *rep = alloc_call_fresh("step_complete", body, code, sizeof(code), &e);
     /* A step of a job that has ended is recorded with the job's end. */
     if (!rep && !quiet && strcmp(code, "EINVAL") != 0)
         fprintf(stderr, "srun: error: step_complete of StepId=%lld.%d: %s\n",
@@ -243,10 +243,13 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         launch = launch_body(o, grant, step, env, io, stdin_t, mp_text);
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
+        r->usage = io_usage(io);
         json_decref(launch);
         io_destroy(io);
     }
     step_end(job_id, step_id, r, opts.quiet);
+    json_decref(r->usage);
+    r->usage = NULL;
     json_decref(grant);
     json_decref(step);
     return r->exit_code;
@@ -336,7 +339,7 @@ int main(int argc, char **argv)
 {
     jobopt_t *o = jobopt_create(JOBOPT_SRUN);
     struct srun_alloc_info ai = { 0, 0, "" };
-    struct io_result r = { 0, 0, 0, 0, 0 };
+    struct io_result r = { 0, 0, 0, 0, 0, NULL };
     json_t *env = NULL, *body;
     char *mp_text = NULL;
     int idx, stdin_t = 0, rc = 1, sigfd, own = 0;

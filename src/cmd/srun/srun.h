@@ -84,6 +84,7 @@ struct io_result {
     int signal;             /* a signal that ended a task (0: none) */
     int cancelled;          /* srun ended the step (Ctrl-C twice, -K, -W) */
     int lost;               /* a node's stream ended before its tasks did */
+    json_t *usage;          /* the step's usage summed over its nodes; NULL: none came */
 };
 
 typedef struct srun_io srun_io_t;
@@ -97,5 +98,7 @@ int io_port(const srun_io_t *io);
 const char *io_key(const srun_io_t *io);
 /* Serve the stream until every node is done; fill r. */
 void io_run(srun_io_t *io, struct io_result *r);
+/* The usage the nodes' NODE_DONE carried, summed (NULL: none). */
+json_t *io_usage(const srun_io_t *io);
 
 #endif

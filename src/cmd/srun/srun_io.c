@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmdutil.h"
+#include "jobacct.h"
 #include "srun_io.h"
 
 #define IO_READ_CHUNK 65536
@@ -113,6 +114,21 @@ srun_io_t *io_create(const json_t *grant, int64_t job_id, int step_id,
     return NULL;
 }
 
+json_t *io_usage(const srun_io_t *io)
+{
+    json_t **v = calloc((size_t)io->nnodes + 1, sizeof(*v)), *sum;
+    size_t n = 0;
+    if (!v)
+        return NULL;
+    for (int i = 0; i < io->nnodes; i++) {
+        if (io->nodes[i].usage)
+            v[n++] = io->nodes[i].usage;
+    }
+    sum = jobacct_merge_json(v, n);
+    free(v);
+    return sum;
+}
+
 void io_destroy(srun_io_t *io)
 {
     if (!io)
@@ -126,6 +142,8 @@ void io_destroy(srun_io_t *io)
     if (io->lfd >= 0)
         close(io->lfd);
     free(io->conns);
+    for (int i = 0; io->nodes && i < io->nnodes; i++)
+        json_decref(io->nodes[i].usage);
     free(io->nodes);
     free(io->exited);
     free(io->code);
@@ -246,10 +264,17 @@ static void node_end(struct srun_io *io, int node)
 {
     if (io->nodes[node].done)
         return;
-    out_lost(io, node);
+    uint32_t lost = out_lost(io, node);
     io->nodes[node].done = 1;
     if (io->fence.active)
         fence_finish(io, 0);
+    /* Its tasks are gone without a word (the node or its stepd died): the
+     * step cannot go on, as Slurm ends a step on a node failure. */
+    if (lost && !io->kill_sent) {
+        if (!io->o.quiet)
+            fprintf(stderr, "srun: error: Node failure on %s\n", io->nodes[node].name);
+        io_kill(io, NULL);
+    }
 }
 
 static int conn_hello(struct srun_io *io, struct io_conn *c, size_t ci,
@@ -318,6 +343,8 @@ static int conn_frame(struct srun_io *io, struct io_conn *c, size_t ci,
         conn_abort(io, node, f->task, f);
         break;
     case STEPIO_NODE_DONE:
+        if (f->len && !n->usage)
+            n->usage = json_loadb((const char *)f->data, f->len, 0, NULL);
         node_end(io, node);   /* reports any task it left unreported */
         return 1;
     case STEPIO_ERROR:

@@ -19,6 +19,7 @@ struct io_node {
     int conn;               /* index in conns, -1 until its HELLO */
     int done;               /* NODE_DONE, or its stream ended */
     int fenced;             /* has given the active fence's blob */
+    json_t *usage;          /* what NODE_DONE carried (jobacct.h), or NULL */
 };
 
 struct io_conn {
@@ -90,7 +91,7 @@ void out_eof(struct srun_io *io, uint32_t task, int err);
 void out_task_exit(struct srun_io *io, uint32_t task, const unsigned char *d, size_t n);
 void out_exits(struct srun_io *io);
 void out_status(struct srun_io *io);
-void out_lost(struct srun_io *io, int node);
+uint32_t out_lost(struct srun_io *io, int node);
 void out_lines_free(struct srun_io *io);
 
 #endif

@@ -196,9 +196,11 @@ void out_status(struct srun_io *io)
     }
 }
 
-/* A node's stream ended before its tasks were all reported. */
-void out_lost(struct srun_io *io, int node)
+/* A node's stream ended before its tasks were all reported.  Returns how
+ * many tasks that left without a status. */
+uint32_t out_lost(struct srun_io *io, int node)
 {
+    uint32_t lost = 0;
     struct io_node *n = &io->nodes[node];
     idset_t *s = idset_create((uint32_t)io->ntasks);
     for (uint32_t t = n->first; s && t < n->first + n->count; t++) {
@@ -214,6 +216,8 @@ void out_lost(struct srun_io *io, int node)
                 "ended)\n", n->name, idset_count(s) > 1 ? "s" : "", list ? list : "?");
         free(list);
         io->lost = 1;
+        lost = idset_count(s);
     }
     idset_destroy(s);
+    return lost;
 }

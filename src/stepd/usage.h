@@ -1,0 +1,45 @@
+/* usage.h: what a stepd's tasks use (doc/design.md, "Usage accounting"):
+ * the summed RSS and VSZ of each task's processes every
+ * JobAcctGatherFrequency seconds, each task's CPU time and peak when it is
+ * reaped, and the CPU time of everything the stepd reaped at the end.  The
+ * result is a jobacct usage object (jobacct.h) for status.json (the batch
+ * step) or for srun's NODE_DONE frame (a job step). */
+#ifndef SL_STEPD_USAGE_H
+#define SL_STEPD_USAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+struct usage;
+
+/* ntasks tasks of ranks first_rank... on node; period_s: seconds between
+ * samples (0: none, only what wait4 reports). */
+struct usage *usage_create(size_t ntasks, int64_t first_rank, const char *node, int period_s);
+void usage_destroy(struct usage *u);   /* accepts NULL */
+int usage_period(const struct usage *u);
+
+/* Sample every process below this one: each is counted for the task whose
+ * first process (roots[i], 0 when not started) it descends from; one that
+ * left its task's tree (reparented to us, the subreaper) for task 0. */
+void usage_sample(struct usage *u, const pid_t *roots);
+/* Task i was reaped with this rusage (wait4). */
+void usage_task_reaped(struct usage *u, size_t i, const struct rusage *ru);
+/* Every child reaped: the node's usage object (caller's reference). */
+json_t *usage_finish(struct usage *u);
+
+/* Hook for the cgroup tracker (task/cgroup): the job's cgroup peak memory
+ * (memory.max_usage_in_bytes on v1, memory.peak on v2) and CPU time
+ * (cpuacct.usage_user/_sys, cpu.stat), which are exact where /proc sampling
+ * misses short peaks.  Not wired yet: the cgroup code lives on another
+ * branch; it returns -1 ("no cgroup, use /proc") until it is. */
+int usage_cgroup_read(struct usage *u, uint64_t *peak_bytes, uint64_t *user_us,
+                      uint64_t *sys_us);
+
+/* The "task=N" or plain "N" of JobAcctGatherFrequency as the launch record
+ * carries it (acct_freq, seconds). */
+#define USAGE_DEFAULT_PERIOD 30
+
+#endif
