@@ -142,6 +142,14 @@ typedef struct conf {
     int64_t bf_window;               /* BackfillWindow seconds */
     int bf_resolution;               /* BackfillResolution seconds */
     uint32_t bf_max_job_test;        /* BackfillMaxJobTest */
+    /* Task plugins (sluiced): binding and cgroups. */
+    char *task_plugin;               /* TaskPlugin (default task/affinity) */
+    char *cgroup_mountpoint;         /* CgroupMountpoint (default /sys/fs/cgroup) */
+    int constrain_cores;             /* ConstrainCores */
+    int constrain_ram;               /* ConstrainRAMSpace */
+    int constrain_swap;              /* ConstrainSwapSpace */
+    uint32_t allowed_swap;           /* AllowedSwapSpace percent */
+    int constrain_devices;           /* ConstrainDevices */
     /* Testing modes (refused by the daemons unless enabled: conf_testing_check). */
     int mock_execution;              /* MockExecution: jobs are timers, not processes */
     uint32_t nodes_per_daemon;       /* NodesPerDaemon (default 1) */

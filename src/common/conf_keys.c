@@ -138,6 +138,24 @@ static const struct conf_key globals[] = {
       "sched/backfill: time granularity (seconds) of the reservation map" },
     { "BackfillMaxJobTest", CT_U32, OFF(bf_max_job_test), "1000", 1, 1000000, NULL, NULL, NULL,
       "sched/backfill: most pending jobs examined in one backfill pass" },
+    /* Binding and enforcement on the node (sluiced: src/noded/task.c). */
+    { "TaskPlugin", CT_STRING, OFF(task_plugin), "task/affinity", 0, 0, NULL, NULL, NULL,
+      "comma list of task plugins sluiced runs around each job: task/affinity (bind tasks to "
+      "their CPUs), task/cgroup (a cgroup per job: cpuset, memory, devices, process "
+      "tracking), task/none" },
+    { "CgroupMountpoint", CT_STRING, OFF(cgroup_mountpoint), "/sys/fs/cgroup", 0, 0, NULL,
+      NULL, NULL, "task/cgroup: where the cgroup file systems are mounted (v1: one "
+      "directory per controller below it; v2: the unified hierarchy itself)" },
+    { "ConstrainCores", CT_BOOL, OFF(constrain_cores), "no", 0, 0, NULL, NULL, NULL,
+      "task/cgroup: confine each job to its CPUs with the cpuset controller" },
+    { "ConstrainRAMSpace", CT_BOOL, OFF(constrain_ram), "no", 0, 0, NULL, NULL, NULL,
+      "task/cgroup: limit each job's memory to what it was given (--mem, --mem-per-cpu)" },
+    { "ConstrainSwapSpace", CT_BOOL, OFF(constrain_swap), "no", 0, 0, NULL, NULL, NULL,
+      "task/cgroup: also limit memory plus swap (to the job's memory plus AllowedSwapSpace)" },
+    { "AllowedSwapSpace", CT_U32, OFF(allowed_swap), "0", 0, 10000, NULL, NULL, NULL,
+      "task/cgroup: swap a job may use, in percent of its memory, with ConstrainSwapSpace" },
+    { "ConstrainDevices", CT_BOOL, OFF(constrain_devices), "no", 0, 0, NULL, NULL, NULL,
+      "task/cgroup: deny each job the node's GPUs it was not given (devices controller, v1)" },
     /* Testing modes: the daemons refuse them unless SLUICE_TESTING_MODES=1
      * (conf_testing.c). */
     { "MockExecution", CT_BOOL, OFF(mock_execution), "no", 0, 0, NULL, NULL, NULL,

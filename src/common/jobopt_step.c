@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cpubind.h"
 #include "jobopt_impl.h"
 #include "parse.h"
 
@@ -67,36 +68,26 @@ JO_SETTER(jo_set_verbose)
     return 0;
 }
 
-/* --cpu-bind: tasks are not bound yet (the binding issue), so only the
- * values that ask for no binding, or only say how to report it, are true
- * as accepted; any binding type is refused rather than ignored. */
+/* --cpu-bind: none, threads, cores, sockets, map_cpu:LIST, mask_cpu:LIST,
+ * verbose, quiet (src/common/cpubind.h); anything else is refused. */
 JO_SETTER(jo_set_cpu_bind)
 {
-    static const char *const ok[] = { "none", "no", "quiet", "q", "verbose", "v", NULL };
-    char *copy, *save = NULL;
-    int good = 1;
+    struct cpubind_spec sp;
     if (!arg || !*arg)
         return jo_invalid(d, arg, e);
-    if (!(copy = strdup(arg)))
-        return sl_errprintf(e, "out of memory");
-    for (char *it = strtok_r(copy, ",", &save); it && good; it = strtok_r(NULL, ",", &save)) {
-        good = 0;
-        for (const char *const *k = ok; *k; k++)
-            good |= strcasecmp(it, *k) == 0;
-        if (!good)
-            sl_errprintf(e, "--cpu-bind=%s is not supported yet (tasks are not bound to "
-                            "CPUs; use --cpu-bind=none)", it);
-    }
-    free(copy);
-    if (!good)
+    if (cpubind_parse(arg, &sp, e) < 0)
         return -1;
-    json_object_set_new(o->local, d->field, json_string(arg));
+    cpubind_spec_free(&sp);
+    if (d->local)
+        json_object_set_new(o->local, d->field, json_string(arg));
+    else
+        json_object_set_new(o->spec, d->field, json_string(arg));
     return 0;
 }
 
-/* --distribution / -m: ranks are placed block-wise over the nodes; the
- * part after ':' orders CPUs within a node, which matters only to binding.
- * Other layouts are refused. */
+/* --distribution / -m: ranks are placed block-wise over the nodes (the
+ * first part); the part after ':' orders CPUs within a node for binding:
+ * block or cyclic.  Other layouts are refused. */
 JO_SETTER(jo_set_distribution)
 {
     static const char *const later[] = { "cyclic", "plane", "arbitrary", "pack",
@@ -105,12 +96,16 @@ JO_SETTER(jo_set_distribution)
     if (!arg || !*arg)
         return jo_invalid(d, arg, e);
     n = strcspn(arg, ":,=");
-    if ((n == 5 && strncasecmp(arg, "block", 5) == 0) || (n == 1 && arg[0] == '*'))
+    if ((n == 5 && strncasecmp(arg, "block", 5) == 0) || (n == 1 && arg[0] == '*')) {
+        if (cpubind_dist_cyclic(arg, e) < 0)
+            return -1;
         return jo_set_str(o, d, arg, e);
+    }
     for (const char *const *k = later; *k; k++)
         if (n == strlen(*k) && strncasecmp(arg, *k, n) == 0)
             return sl_errprintf(e, "--distribution=%s is not supported yet (tasks are "
-                                   "placed block-wise)", arg);
+                                   "placed block-wise over the nodes; the CPU level after "
+                                   "':' may be block or cyclic)", arg);
     return jo_invalid(d, arg, e);
 }
 

@@ -20,13 +20,18 @@ const struct jobopt_def jobopt_table[] = {
     { "cpus-per-task", 'c', JO_REQ, JO_ALL, jo_set_count, "cpus_per_task", 0, NULL,
       "ncpus", "number of cpus required per task" },
     { "cpu-bind", 0, JO_REQ, JO_SRUN, jo_set_cpu_bind, "cpu_bind", 1, "CPU_BIND",
-      "type", "bind tasks to CPUs (none, quiet, verbose: tasks are not bound yet)" },
+      "type", "bind tasks to CPUs: none, threads, cores, sockets, map_cpu:LIST, "
+      "mask_cpu:LIST, with verbose or quiet" },
+    { "cpu-bind", 0, JO_REQ, JO_BATCH, jo_set_cpu_bind, "cpu_bind", 0, "CPU_BIND",
+      "type", "bind the batch script to CPUs (none, cores, map_cpu:LIST, mask_cpu:LIST, "
+      "verbose, ...): the whole allocation unless map/mask say otherwise" },
     { "cpu_bind", 0, JO_REQ, JO_SRUN, jo_set_cpu_bind, "cpu_bind", 1, NULL,
       "type", "same as --cpu-bind (OpenMPI's launcher spells it so)" },
     { "dependency", 'd', JO_REQ, JO_ALL, jo_set_dependency, "dependency", 0, NULL,
       "type:jobid[:jobid]", "defer job until condition on jobid is satisfied" },
     { "distribution", 'm', JO_REQ, JO_SRUN, jo_set_distribution, "distribution", 1,
-      "DISTRIBUTION", "type", "distribution of tasks over nodes (block)" },
+      "DISTRIBUTION", "type", "distribution of tasks over nodes (block) and of CPUs within "
+      "a node (block or cyclic, after ':')" },
     { "error", 'e', JO_REQ, JO_BATCH, jo_set_str, "stderr", 0, "ERROR",
       "err", "file for batch script's standard error" },
     { "error", 'e', JO_REQ, JO_SRUN, jo_set_str, "error", 1, "STDERRMODE",

@@ -240,6 +240,7 @@ const struct field_spec F_job_ended[] = {
     FIELD("timed_out", FT_BOOL),
     FIELD("cancelled", FT_BOOL),
     FIELD("fenced", FT_BOOL),
+    FIELD("oom", FT_BOOL),
     FIELD("mock", FT_BOOL),
     FIELD("failure", FT_STR),
     FIELD("node", FT_STR),

@@ -242,6 +242,10 @@ static enum job_end job_end_from(const struct job *j, json_t *q, const char **re
         return END_TIMEOUT;
     if (json_is_true(json_object_get(q, "cancelled")) || j->completing)
         return END_CANCELLED;
+    if (json_is_true(json_object_get(q, "oom"))) {
+        *reason = "OutOfMemory";
+        return END_OUT_OF_MEMORY;
+    }
     if (failure) {
         *reason = failure;
         return END_FAILED;
@@ -271,6 +275,13 @@ void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     if (!j->alloc_end) {    /* else job_complete gave salloc's command's status */
         j->exit_code = (int32_t)json_integer_value(json_object_get(q, "exit_code"));
         j->exit_signal = (int32_t)json_integer_value(json_object_get(q, "exit_signal"));
+        /* Slurm reports a job the OOM killer ended as 0:125 (its SIG_OOM, 253,
+         * seen through WTERMSIG), whatever the script's own status was. */
+        if (json_is_true(json_object_get(q, "oom")) && !json_is_true(json_object_get(q,
+                                                                        "cancelled"))) {
+            j->exit_code = 0;
+            j->exit_signal = 125;
+        }
     }
     if (j->fencing || json_is_true(json_object_get(q, "fenced"))) {
         /* The copy stopped because the node lost the controller: a node

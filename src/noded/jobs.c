@@ -19,6 +19,7 @@
 #include "mock.h"
 #include "spool.h"
 #include "steps.h"
+#include "task.h"
 
 jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *spool_dir,
                     const char *stepd, const struct jobs_ops *ops, void *arg, sl_error_t *e)
@@ -37,6 +38,11 @@ jobs_t *jobs_create(struct event_base *base, const char *node_name, const char *
     js->ops = *ops;
     js->arg = arg;
     return js;
+}
+
+void jobs_set_task(jobs_t *js, struct task *t)
+{
+    js->task = t;
 }
 
 void jobs_set_acct_freq(jobs_t *js, int seconds)
@@ -190,15 +196,19 @@ static void job_stepd_died(jobs_t *js, struct job *j, pid_t stepd, const char *h
 {
     pid_t job = jobs_read_pid(j->dir, "job.pid");
     int killed = leftovers_kill(stepd, job, is_live_stepd, js);
+    json_t *res;
+
+    /* The job's cgroup, where there is one, holds what left the session. */
+    task_end(js->task, j->id, -1, NULL);
 
     if (killed < 0)
         log_error("job %llu: processes of the job survive SIGKILL: reporting its end anyway",
                   (unsigned long long)j->id);
     log_error("job %llu: sluicestepd %ld died without a result (%s); %d leftover processes "
               "killed", (unsigned long long)j->id, (long)stepd, how, killed < 0 ? 0 : killed);
-    jobs_set_result(js, j, jobs_failure(j->id, "supervisor died: sluicestepd exited "
-                                        "unexpectedly (%s); the job's processes were killed",
-                                        how), 1);
+    res = jobs_failure(j->id, "supervisor died: sluicestepd exited unexpectedly (%s); the "
+                            "job's processes were killed", how);
+    jobs_set_result(js, j, res, 1);
 }
 
 /* A later attempt waited for this one to be gone: its result is the
@@ -230,6 +240,7 @@ static void job_stepd_exited(jobs_t *js, struct job *j)
     res = spool_read_json(j->dir, "status.json", &e);
     if (res) {
         log_info("job %llu: ended", (unsigned long long)j->id);
+        task_end(js->task, j->id, -1, res);
         jobs_set_result(js, j, res, 0);
     } else {
         job_stepd_died(js, j, stepd, how);

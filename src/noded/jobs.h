@@ -63,6 +63,10 @@ size_t jobs_fence(jobs_t *js, int64_t late_s);
  * for any dead stepd). */
 void jobs_kill_stepds(jobs_t *js);
 
+/* The node's task plugins (task.h), called around each job and step. */
+struct task;
+void jobs_set_task(jobs_t *js, struct task *t);
+
 /* Where sluicestepd is: SLUICE_STEPD, next to this executable, the build
  * tree's ../stepd/, else SBINDIR.  Writes into buf. */
 const char *jobs_find_stepd(char *buf, size_t len);

@@ -37,6 +37,7 @@ struct jobs {
     uint64_t next_seq;
     int mock;                /* MockExecution=yes: launches are timers */
     char lease_file[PATH_MAX];   /* SPOOL/lease, given to each stepd */
+    struct task *task;       /* TaskPlugin= (task.h); NULL in MockExecution */
     int acct_freq;           /* JobAcctGatherFrequency, given to each stepd */
 };
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mock.h"
 #include "spool.h"
+#include "task.h"
 
 static int is_exec(const char *path)
 {
@@ -194,13 +195,15 @@ void jobs_launch_now(jobs_t *js, json_t *rec)
     /* The stepd stops the job once the node's lease runs out. */
     json_object_set_new(rec, "lease_file", json_string(js->lease_file));
     json_object_set_new(rec, "acct_freq", json_integer(js->acct_freq));
-    if (launch_prepare(js, j, rec, &e) < 0) {
+    if (task_prepare(js->task, rec, &e) < 0 || launch_prepare(js, j, rec, &e) < 0) {
+        task_end(js->task, j->id, -1, NULL);    /* a cgroup made before the failure */
         launch_fail(js, j, e.text);
         return;
     }
     j->pid = jobs_spawn_stepd(js->stepd, "sluicestepd", j->dir, &e);
     if (j->pid < 0) {
         j->pid = 0;
+        task_end(js->task, j->id, -1, NULL);
         launch_fail(js, j, e.text);
         return;
     }

@@ -13,6 +13,7 @@
 #include "steps.h"
 #include "log.h"
 #include "spool.h"
+#include "task.h"
 
 /* Is pid still the stepd of this job directory (not a reused pid)? */
 static int is_our_stepd(pid_t pid, const char *dir)
@@ -64,14 +65,37 @@ static void recover_one(jobs_t *js, uint64_t id)
     res = spool_read_json(j->dir, "status.json", &e);
     if (res) {
         log_info("job %llu: reporting the result left in %s", (unsigned long long)id, j->dir);
+        task_end(js->task, id, -1, res);
         jobs_set_result(js, j, res, 0);
         return;
     }
     log_warn("job %llu: no running sluicestepd and no result in %s", (unsigned long long)id,
              j->dir);
+    task_end(js->task, id, -1, NULL);
     jobs_set_result(js, j, jobs_failure(id, "sluicestepd for job %llu on node %s is gone "
                                             "and left no result", (unsigned long long)id,
                                         js->node_name), 1);
+}
+
+/* The task plugins learn which jobs still run (task/cgroup removes the
+ * cgroups of the others). */
+static void jobs_recover_task(jobs_t *js)
+{
+    uint64_t *ids;
+    size_t n = 0, all = 0;
+
+    for (struct job *j = js->head; j; j = j->next)
+        all++;
+    if (!(ids = calloc(all + 1, sizeof(*ids)))) {
+        log_error("out of memory: the task plugins are not told which jobs still run");
+        return;
+    }
+    for (struct job *j = js->head; j; j = j->next) {
+        if (!j->result)
+            ids[n++] = j->id;
+    }
+    task_recover(js->task, ids, n);
+    free(ids);
 }
 
 int jobs_recover(jobs_t *js, sl_error_t *e)
@@ -96,5 +120,6 @@ int jobs_recover(jobs_t *js, sl_error_t *e)
     }
     closedir(d);
     steps_recover(js);
+    jobs_recover_task(js);
     return 0;
 }

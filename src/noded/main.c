@@ -28,6 +28,8 @@
 #include "spool.h"
 #include "proto.h"
 #include "step_launch.h"
+#include "task.h"
+#include "topo.h"
 
 struct opts {
     const char *conf_path;
@@ -45,6 +47,7 @@ struct nd_node {
     const struct conf_node *cfg;
     char spool[PATH_MAX];
     jobs_t *jobs;
+    task_t *task;            /* TaskPlugin= (NULL in MockExecution) */
     struct hw_info hw;              /* discovered for this node, unless shared: */
     const struct hw_info *hwp;      /* this node's (its own, or an earlier node's with
                                      * the same TopologyFile) */
@@ -249,6 +252,25 @@ static void noded_discover(struct noded *d)
     }
 }
 
+/* TaskPlugin=: loaded before daemonizing, so that a plugin that cannot
+ * work here (task/cgroup without a writable hierarchy) stops sluiced with
+ * its reason on the terminal and a non-zero exit. */
+static void noded_tasks(struct noded *d)
+{
+    sl_error_t e;
+
+    if (d->conf->mock_execution)
+        return;
+    for (size_t i = 0; i < d->nnodes; i++) {
+        /* The node's topology (hwloc, its TopologyFile, or its counts): a
+         * fixture's CPUs are what masks are computed on. */
+        d->nodes[i].task = task_create(d->conf, d->nodes[i].cfg->name, d->nodes[i].hwp->topo,
+                                       &e);
+        if (!d->nodes[i].task)
+            log_fatal("%s", e.text);
+    }
+}
+
 static void noded_daemonize(void)
 {
     int fd;
@@ -367,6 +389,7 @@ static void noded_start(struct noded *d)
         if (!n->jobs)
             log_fatal("%s", e.text);
         jobs_set_mock(n->jobs, d->conf->mock_execution);
+        jobs_set_task(n->jobs, n->task);
         jobs_set_acct_freq(n->jobs, d->conf->acct_freq);
         if (jobs_recover(n->jobs, &e) < 0)
             log_fatal("%s", e.text);
@@ -384,6 +407,7 @@ static void noded_stop(struct noded *d)
     ctl_destroy(d->ctl);
     for (size_t i = 0; i < d->nnodes; i++) {
         jobs_destroy(d->nodes[i].jobs);
+        task_destroy(d->nodes[i].task);
         hw_info_clear(&d->nodes[i].hw);
     }
     free(d->nodes);
@@ -421,6 +445,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     noded_discover(&d);
     noded_setup_paths(&d);
+    noded_tasks(&d);
     if (!o.foreground)
         noded_daemonize();
     noded_start(&d);

@@ -38,6 +38,8 @@ const struct field_spec step_launch_fields[] = {
     FIELD("stderr", FT_STR, F_NULL),
     FIELD("stdin", FT_STR, F_NULL),
     FIELD("multi_prog", FT_STR, F_NULL),
+    FIELD("cpu_bind", FT_STR, 0),
+    FIELD("distribution", FT_STR, 0),
     FIELD("forward", FT_OBJS, 0),
     FIELD("tree_width", FT_INT, 0, .min = 1, .max = 65533),
     FIELD("from", FT_STR, 0),

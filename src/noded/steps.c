@@ -18,6 +18,7 @@
 #include "leftovers.h"
 #include "log.h"
 #include "spool.h"
+#include "task.h"
 
 struct step {
     jobs_t *owner;
@@ -176,6 +177,8 @@ static int step_prepare(jobs_t *js, struct step *s, json_t *rec, sl_error_t *e)
     json_object_set_new(rec, "lease_file", json_string(js->lease_file));
     json_object_set_new(rec, "acct_freq", json_integer(js->acct_freq));
     json_object_set_new(rec, "step_dir", json_string(s->dir));
+    if (task_prepare(js->task, rec, e) < 0)
+        return -1;
     return spool_write_json(s->dir, "launch.json", rec, 0600, 0, e);
 }
 

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE
 #include "job.h"
 
 #include <errno.h>
@@ -8,6 +9,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bind.h"
 #include "jobenv.h"
 #include "launch.h"
 #include "log.h"
@@ -104,12 +106,18 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
         .append = l->append,
     };
     struct supervise_result res;
+    struct bind_prep bind;
     sl_error_t e;
     int report;
     pid_t pid;
+    char who[64];
 
+    snprintf(who, sizeof(who), "job %llu", (unsigned long long)l->job_id);
+    bind_prepare(l->root, 0, 0, l->node_name, who, &bind);
+    r.bind = &bind;
     st->start_time = (int64_t)time(NULL);
     pid = l->alloc_only ? spawn_holder(&r, &report, &e) : spawn_job(&r, &report, &e);
+    bind_free(&bind);
     if (pid < 0) {
         snprintf(st->failure, sizeof(st->failure), "%s", e.text);
         st->end_time = st->start_time;
@@ -123,6 +131,7 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
         log_warn("job %llu: %s", (unsigned long long)l->job_id, e.text);
     struct supervise_limits lim = { l->time_limit, l->kill_wait, (int)l->warn_signal,
                                     l->warn_time, (int)l->warn_batch_only, l->lease_file,
+                                    l->mem_poll_mb,
                                     usage_create(1, 0, l->node_name, (int)l->acct_freq) };
     if (supervise_run(sigfd, pid, &lim, &res, &e) < 0) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, e.text);
@@ -138,6 +147,7 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
     st->timed_out = res.timed_out;
     st->cancelled = res.cancelled;
     st->fenced = res.fenced;
+    st->oom = res.oom;
     if (res.fenced)
         snprintf(st->failure, sizeof(st->failure), "stopped by node %s: no word from the "
                  "controller for the lease time (NodeTimeout)", l->node_name);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "gpuenv.h"
 #include "launch.h"
 
 struct envlist {
@@ -187,6 +188,19 @@ static void jobenv_aws(struct envlist *el, const struct launch *l)
     }
 }
 
+/* GPUs and binding (gpuenv.h). */
+static void jobenv_gpus(struct envlist *el, const struct launch *l)
+{
+    char **g = gpuenv_build(l->root, 0);
+
+    for (char **p = g; *p; p++) {
+        char *eq = strchr(*p, '=');
+        *eq = '\0';
+        envlist_set(el, *p, eq + 1, 1);
+    }
+    gpuenv_free(g);
+}
+
 /* The stepd's variables (a few dozen) are built apart and looked up there;
  * the submitted ones (unique keys of a JSON object, maybe 100,000) are
  * appended without a search, so the build is linear in their number. */
@@ -199,6 +213,7 @@ char **jobenv_build(const struct launch *l)
     jobenv_slurm_job(&own, l);
     jobenv_slurm_node(&own, l);
     jobenv_aws(&own, l);
+    jobenv_gpus(&own, l);
     if (l->home)
         envlist_set(&defaults, "HOME", l->home, 0);
     if (l->shell)

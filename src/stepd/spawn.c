@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+#include "bind.h"
 
 static __attribute__((noreturn, format(printf, 2, 3)))
 void child_fail(int fd, const char *fmt, ...)
@@ -55,6 +56,15 @@ static void child_become_user(const struct spawn_req *r, int fd)
                    (long)r->gid);
 }
 
+/* Into the job's cgroups and onto its CPUs, while still root. */
+static void child_bind(const struct spawn_req *r, int fd)
+{
+    char msg[400];
+
+    if (r->bind && bind_child(r->bind, msg, sizeof(msg)) < 0)
+        child_fail(fd, "%s", msg);
+}
+
 static int child_open(const char *path, int flags, const char *what, int fd)
 {
     int f = open(path, flags | O_CLOEXEC | O_NOCTTY, 0644);
@@ -81,10 +91,13 @@ static __attribute__((noreturn)) void child_run(const struct spawn_req *r, int f
     child_reset_signals();
     if (setsid() < 0)
         child_fail(fd, "could not create a session: %s", strerror(errno));
+    child_bind(r, fd);
     child_become_user(r, fd);
     if (chdir(r->cwd) < 0)
         child_fail(fd, "could not chdir to %s: %s", r->cwd, strerror(errno));
     child_open_files(r, fd);
+    if (r->bind)
+        bind_child_verbose(r->bind);
     execve(r->script, r->argv, r->envp);
     child_fail(fd, "could not execute the job script %s: %s", r->script, strerror(errno));
 }
@@ -137,6 +150,7 @@ pid_t spawn_holder(const struct spawn_req *r, int *report_fd, sl_error_t *e)
         child_reset_signals();
         if (setsid() < 0)
             child_fail(p[1], "could not create a session: %s", strerror(errno));
+        child_bind(r, p[1]);
         child_become_user(r, p[1]);
         /* Without its stepd the holder holds nothing: go with it (set after
          * the change of user, which clears it). */

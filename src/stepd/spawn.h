@@ -25,6 +25,7 @@ struct spawn_req {
     const char *stdout_path;
     const char *stderr_path;  /* equal to stdout_path: share the descriptor */
     int append;
+    const struct bind_prep *bind;   /* cgroups and CPUs (bind.h), NULL: none */
 };
 
 /* Fork the job.  Returns its pid and the read end of the report pipe in

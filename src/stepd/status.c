@@ -97,6 +97,8 @@ int status_write(const char *jobdir, const struct job_status *st, sl_error_t *e)
         json_object_set_new(o, "failure", json_text(st->failure));
     if (st->fenced)
         json_object_set_new(o, "fenced", json_true());
+    if (st->oom)
+        json_object_set_new(o, "oom", json_true());
     if (st->usage)
         json_object_set(o, "usage", st->usage);
     text = json_dumps(o, JSON_COMPACT);

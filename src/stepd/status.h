@@ -22,6 +22,7 @@ struct job_status {
     int timed_out;
     int cancelled;
     int fenced;              /* stopped at the end of the node's lease */
+    int oom;                 /* killed over its memory limit */
     char failure[512];       /* "" = the job launched */
     json_t *usage;           /* the batch step's usage (usage.h); NULL = none */
 };

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "gpuenv.h"
 #include <string.h>
 #include <unistd.h>
 #include "hostlist.h"
@@ -172,6 +173,13 @@ char **step_env_build(const struct step_rec *r, uint32_t local, char *const *ext
             env_set(&el, key, json_string_value(val), 1);
     }
     env_step(&el, r);
+    char **g = gpuenv_build(r->root, 1);
+    for (char **p = g; *p; p++) {
+        char *eq = strchr(*p, '=');
+        *eq = '\0';
+        env_set(&el, *p, eq + 1, 1);
+    }
+    gpuenv_free(g);
     env_num(&el, "SLURM_PROCID", (int64_t)r->first_rank + local);
     env_num(&el, "SLURM_LOCALID", local);
     for (char *const *p = extra; p && *p; p++) {

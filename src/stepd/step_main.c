@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "lease.h"
+#include "bind.h"
 #include "log.h"
 #include "proctree.h"
 #include "status.h"
@@ -66,6 +67,23 @@ static int step_tmpdir(struct stepd *sd, sl_error_t *e)
 
 /* Everything from here on runs as the user: the tasks, their files, the
  * MPI plugin's server. */
+/* task/cgroup: the step's tasks belong to the job's cgroup.  The stepd
+ * joins it while root, and its tasks are born there. */
+static int step_join_cgroups(struct stepd *sd, sl_error_t *e)
+{
+    struct bind_prep b;
+    char msg[400];
+    int rc = 0;
+
+    bind_prepare(sd->r->root, 0, 0, sd->r->node_name, "step", &b);
+    b.have_mask = 0;
+    b.verbose = 0;
+    if (bind_child(&b, msg, sizeof(msg)) < 0)
+        rc = sl_errprintf(e, "%s", msg);
+    bind_free(&b);
+    return rc;
+}
+
 static int step_become_user(const struct step_rec *r, sl_error_t *e)
 {
     if (getuid() != 0) {
@@ -334,7 +352,8 @@ static int step_run(struct stepd *sd, const char *dir)
         log_error("step %llu.%u: %s", (unsigned long long)sd->r->job_id, sd->r->step_id, e.text);
         return 1;
     }
-    if (step_tmpdir(sd, &e) < 0 || step_become_user(sd->r, &e) < 0 ||
+    if (step_tmpdir(sd, &e) < 0 || step_join_cgroups(sd, &e) < 0 ||
+        step_become_user(sd->r, &e) < 0 ||
         step_mpi_create(sd, &e) < 0) {
         step_io_fail_node(sd, e.text);
         step_io_send(sd, STEPIO_NODE_DONE, STEPIO_ALL_TASKS, NULL, 0);

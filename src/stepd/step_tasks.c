@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "bind.h"
 #include "launch.h"
 #include "log.h"
 #include "outpath.h"
@@ -250,7 +251,7 @@ static char *resolve_prog(const char *prog, char *const *env, const char *cwd)
  * MPI plugin's threads may hold locks that the fork copied). */
 static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const char *prog,
                                                 char **argv, char **env, const int fds[3],
-                                                int rep, int pty)
+                                                int rep, int pty, const struct bind_prep *b)
 {
     sigset_t none;
     char msg[512];
@@ -277,6 +278,12 @@ static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const ch
         (void)!write(rep, msg, (size_t)n);
         _exit(1);
     }
+    /* The task's CPUs (task/affinity); the stepd joined the cgroups. */
+    if (bind_child(b, msg, sizeof(msg)) < 0) {
+        (void)!write(rep, msg, strlen(msg));
+        _exit(1);
+    }
+    bind_child_verbose(b);
     if (chdir(sd->r->cwd) < 0) {
         n = snprintf(msg, sizeof(msg), "slurmstepd: error: couldn't chdir to `%s': %s: going "
                      "to /tmp instead\n", sd->r->cwd, strerror(errno));
@@ -333,7 +340,15 @@ static int task_start(struct stepd *sd, struct task *t, struct task_setup *ts)
 {
     int fds[3] = { -1, -1, -1 }, rep[2] = { -1, -1 };
     char err[512] = "", **argv = NULL, **env = NULL, **extra = NULL, *prog = NULL;
+    char who[64];
+    struct bind_prep b;
     sl_error_t e;
+
+    snprintf(who, sizeof(who), "step %llu.%u task %u", (unsigned long long)sd->r->job_id,
+             sd->r->step_id, t->rank);
+    bind_prepare(sd->r->root, t->local, t->rank, sd->r->node_name, who, &b);
+    bind_free(&b);      /* only the mask: the stepd is in the cgroups already */
+    b.nprocs = 0;
 
     argv = task_argv(sd, t, err, sizeof(err));
     if (argv) {
@@ -348,7 +363,7 @@ static int task_start(struct stepd *sd, struct task *t, struct task_setup *ts)
             pipe_pair(rep, -1, err, sizeof(err)) == 0) {
             t->pid = fork();
             if (t->pid == 0)
-                task_exec(sd, prog, argv, env, fds, rep[1], t->pty);
+                task_exec(sd, prog, argv, env, fds, rep[1], t->pty, &b);
             if (t->pid < 0) {
                 snprintf(err, sizeof(err), "cannot fork: %s", strerror(errno));
                 t->pid = 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "lease.h"
 #include "log.h"
+#include "memwatch.h"
 #include "proctree.h"
 #include "usage.h"
 
@@ -137,11 +138,27 @@ static void sup_fence(struct sup *s, int64_t late_s)
     }
 }
 
+/* No cgroup on this node: the memory limit by polling (memwatch.h). */
+static void sup_check_memory(struct sup *s)
+{
+    uint64_t kb = memwatch_rss_kb();
+
+    if (s->phase != PH_RUNNING || kb <= (uint64_t)s->lim->mem_poll_mb * 1024)
+        return;
+    log_info("job process %ld: its processes use %llu MiB resident, over its memory limit of "
+             "%lld MiB: killing it (OUT_OF_MEMORY)", (long)s->job,
+             (unsigned long long)(kb / 1024), (long long)s->lim->mem_poll_mb);
+    s->res->oom = 1;
+    sup_kill_hard(s);
+}
+
 static void sup_on_lease(struct sup *s)
 {
     uint64_t ticks;
     if (read(s->lfd, &ticks, sizeof(ticks)) != (ssize_t)sizeof(ticks) || s->phase != PH_RUNNING)
         return;
+    if (s->lim->mem_poll_mb > 0)
+        sup_check_memory(s);
     int64_t until = lease_read(s->lim->lease_file), now = lease_now_ns();
     if (until && now < until)
         return;

@@ -17,6 +17,7 @@ struct supervise_result {
     int timed_out;
     int cancelled;
     int fenced;              /* stopped because the node's lease ran out */
+    int oom;                 /* killed over its memory limit (mem_poll_mb) */
 };
 
 /* The signals the supervisor takes through its signalfd; block them before
@@ -33,6 +34,7 @@ struct supervise_limits {
     int64_t warn_time;       /* seconds before the limit */
     int warn_batch_only;     /* B: only the batch shell, not its process group */
     const char *lease_file;  /* checked every LEASE_CHECK_S; NULL = no lease */
+    int64_t mem_poll_mb;     /* > 0: memory limit polled with the lease (memwatch.h) */
     struct usage *usage;     /* sampled every usage_period() seconds; NULL = none */
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gpuenv.h"
 #include "jobenv.h"
 #include "launch.h"
 #include "unit.h"
@@ -117,6 +118,44 @@ START_TEST(hundred_thousand_variables)
 }
 END_TEST
 
+
+/* GPUs by vendor, the node's indexes, binding masks; a GPU node's job
+ * without GPUs sees none. */
+START_TEST(gpus_and_binding)
+{
+    json_t *rec = json_pack("{s:[{s:i,s:i,s:s},{s:i,s:i,s:s}], s:i, s:[s,s], s:s, s:b}",
+                            "gpus", "index", 2, "minor", 2, "vendor", "nvidia", "index", 3,
+                            "minor", 3, "vendor", "nvidia", "node_gpus", 4, "task_cpus",
+                            "0-1", "2-3", "cpu_bind_kind", "MASK", "cpu_bind_verbose", 1);
+    char **v = gpuenv_build(rec, 0);
+    size_t n;
+    ck_assert_str_eq(env_get(v, "CUDA_VISIBLE_DEVICES", &n), "2,3");
+    ck_assert_ptr_null(env_get(v, "ROCR_VISIBLE_DEVICES", &n));
+    ck_assert_str_eq(env_get(v, "GPU_DEVICE_ORDINAL", &n), "2,3");
+    ck_assert_str_eq(env_get(v, "SLURM_JOB_GPUS", &n), "2,3");
+    ck_assert_str_eq(env_get(v, "SLURM_GPUS_ON_NODE", &n), "2");
+    ck_assert_str_eq(env_get(v, "SLURM_CPU_BIND", &n), "verbose,mask_cpu:0x3,0xc");
+    ck_assert_str_eq(env_get(v, "SLURM_CPU_BIND_TYPE", &n), "mask_cpu:");
+    gpuenv_free(v);
+    json_object_del(rec, "gpus");
+    json_object_del(rec, "task_cpus");
+    v = gpuenv_build(rec, 1);
+    ck_assert_str_eq(env_get(v, "CUDA_VISIBLE_DEVICES", &n), "");
+    ck_assert_str_eq(env_get(v, "ROCR_VISIBLE_DEVICES", &n), "");
+    ck_assert_ptr_null(env_get(v, "SLURM_STEP_GPUS", &n));
+    ck_assert_ptr_null(env_get(v, "SLURM_CPU_BIND", &n));
+    gpuenv_free(v);
+    json_object_set_new(rec, "gpus", json_pack("[{s:i,s:i,s:s}]", "index", 5, "minor", 1,
+                                               "vendor", "amd"));
+    v = gpuenv_build(rec, 1);
+    ck_assert_str_eq(env_get(v, "ROCR_VISIBLE_DEVICES", &n), "1");
+    ck_assert_ptr_null(env_get(v, "CUDA_VISIBLE_DEVICES", &n));
+    ck_assert_str_eq(env_get(v, "SLURM_STEP_GPUS", &n), "5");
+    gpuenv_free(v);
+    json_decref(rec);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("jobenv");
@@ -125,6 +164,7 @@ int main(void)
     tcase_add_test(tc, overrides_and_defaults);
     tcase_add_test(tc, requested_resources_and_times);
     tcase_add_test(tc, hundred_thousand_variables);
+    tcase_add_test(tc, gpus_and_binding);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

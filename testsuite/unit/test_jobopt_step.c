@@ -47,6 +47,8 @@ static const struct {
         "--nodelist=n[1-2]", "--ntasks=2", "orted", "-mca", "ess", "slurm", NULL },
       "{\"ntasks_per_node\":1,\"nodes_min\":2,\"nodes_max\":2,\"nodelist\":\"n[1-2]\","
       "\"ntasks\":2}", "{\"kill_on_bad_exit\":true,\"cpu_bind\":\"none\"}", 7 },
+    { { "--cpu-bind=verbose,map_cpu:1,0", "-m", "*:cyclic", NULL },
+      "{}", "{\"cpu_bind\":\"verbose,map_cpu:1,0\",\"distribution\":\"*:cyclic\"}", 4 },
     { { "--mpi=none", "--cpu-bind=none", "-K1", "orted", NULL },
       "{}", "{\"mpi\":\"none\",\"cpu_bind\":\"none\",\"kill_on_bad_exit\":true}", 4 },
     { { "--mpi=pmix_v4", "-K0", "-u", "-W", "5", "a.out", NULL },
@@ -94,14 +96,18 @@ static const struct {
     { JOBOPT_SRUN, { "--mpi=unknown", NULL },
       "Invalid MPI type 'unknown', --mpi=list for acceptable types" },
     { JOBOPT_SRUN, { "--het-group=0", NULL }, "--het-group is not supported yet" },
-    { JOBOPT_SRUN, { "--cpu-bind=cores", NULL },
-      "--cpu-bind=cores is not supported yet (tasks are not bound to CPUs; use "
-      "--cpu-bind=none)" },
-    { JOBOPT_SRUN, { "--cpu-bind=verbose,map_cpu:1", NULL },
-      "--cpu-bind=map_cpu:1 is not supported yet (tasks are not bound to CPUs; use "
-      "--cpu-bind=none)" },
+    { JOBOPT_SRUN, { "--cpu-bind=ldoms", NULL },
+      "--cpu-bind=ldoms is not supported (none, threads, cores, sockets, map_cpu:LIST, "
+      "mask_cpu:LIST, verbose, quiet)" },
+    { JOBOPT_SRUN, { "--cpu-bind=verbose,map_cpu:x", NULL },
+      "--cpu-bind: map_cpu entry 'x' is not a CPU number" },
+    { JOBOPT_SBATCH, { "--cpu-bind=mask_cpu:0xz", NULL },
+      "--cpu-bind: mask '0xz' is not a hexadecimal CPU mask" },
     { JOBOPT_SRUN, { "-m", "cyclic", NULL },
-      "--distribution=cyclic is not supported yet (tasks are placed block-wise)" },
+      "--distribution=cyclic is not supported yet (tasks are placed block-wise over the "
+      "nodes; the CPU level after ':' may be block or cyclic)" },
+    { JOBOPT_SRUN, { "-m", "block:plane", NULL },
+      "--distribution=block:plane: the CPU level must be block or cyclic" },
     { JOBOPT_SRUN, { "--distribution=zigzag", NULL },
       "Invalid --distribution specification: 'zigzag'" },
     { JOBOPT_SRUN, { "-K2", NULL }, "Invalid --kill-on-bad-exit specification: '2'" },

@@ -173,6 +173,11 @@ static json_t *launch_body(const jobopt_t *o, const json_t *grant, const json_t 
         json_object_set_new(b, "stdin", json_string(in));
     if (mp_text)
         json_object_set_new(b, "multi_prog", json_string(mp_text));
+    /* Each node binds its tasks within the CPUs the grant gives it. */
+    if (jobopt_str(o, "cpu_bind"))
+        json_object_set_new(b, "cpu_bind", json_string(jobopt_str(o, "cpu_bind")));
+    if (jobopt_str(o, "distribution"))
+        json_object_set_new(b, "distribution", json_string(jobopt_str(o, "distribution")));
     return b;
 }
 
