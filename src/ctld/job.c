@@ -115,6 +115,11 @@ static const struct field fields[] = {
     I("warn_time", warn_time), B("warn_batch_only", warn_batch_only),
     S("job_definition", job_definition), B("requeue_on_end", requeue_on_end),
     B("alloc_only", alloc_only), I("alloc_end", alloc_end), U("next_step_id", next_step_id),
+    B("mem_all", mem_all), S("gpu_type", gpu_type), U("gpus", gpus),
+    U("gpus_per_node", gpus_per_node), U("gpus_per_task", gpus_per_task),
+    U("cpus_per_gpu", cpus_per_gpu), U64("mem_per_gpu_mb", mem_per_gpu_mb),
+    U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
+    U("alloc_gpus", alloc_gpus),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -190,6 +195,8 @@ json_t *job_to_json(const struct job *j)
         json_object_set_new(o, "expected_start", json_integer(j->expected_start));
     if (j->retry_rules)
         json_object_set(o, "retry_rules", j->retry_rules);
+    if (j->alloc)
+        json_object_set(o, "alloc", j->alloc);
     if (j->array_pending) {
         char *p = idset_encode(j->array_pending);
         json_object_set_new(o, "array_tasks_pending", json_string(p ? p : ""));
@@ -248,6 +255,9 @@ static int job_restore_extras(struct job *j, json_t *rec, sl_error_t *e)
     }
     if (json_is_array(rules))
         j->retry_rules = json_incref(rules);
+    json_t *alloc = json_object_get(rec, "alloc");
+    if (json_is_array(alloc))
+        j->alloc = json_incref(alloc);
     if (j->dependency && *j->dependency && depend_parse(j->dependency, &j->deps, e) < 0)
         return -1;
     j->dep_dirty = j->deps.n > 0;
@@ -303,7 +313,8 @@ void job_destroy(struct job *j)
     char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
-                      &j->nodes, &j->array_spec, &j->dependency, &j->job_definition };
+                      &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,
+                      &j->gpu_type, &j->cpu_bind };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     idset_destroy(j->array_pending);
@@ -311,6 +322,7 @@ void job_destroy(struct job *j)
     idset_destroy(j->array_all);
     depend_free(&j->deps);
     json_decref(j->retry_rules);
+    json_decref(j->alloc);
     json_decref(j->steps);
     free(j);
 }

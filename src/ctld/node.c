@@ -7,6 +7,7 @@
 #include "hostlist.h"
 #include "lease.h"
 #include "log.h"
+#include "nodealloc.h"
 #include "proto.h"
 
 struct node *node_find(struct ctld *c, const char *name)
@@ -118,10 +119,13 @@ static void job_nodes_apply(struct ctld *c, struct job *j, int alloc)
         struct node *n = node_find(c, hostlist_nth(hl, i));
         if (!n)
             continue;
+        int64_t cpus = nodealloc_apply(n, j, alloc);   /* which CPUs and GPUs */
+        if (cpus < 0)
+            cpus = j->cpus_per_node;
         if (alloc)
-            node_alloc(n, j->cpus_per_node, j->alloc_mem_mb);
+            node_alloc(n, (uint32_t)cpus, j->alloc_mem_mb);
         else
-            node_free(n, j->cpus_per_node, j->alloc_mem_mb);
+            node_free(n, (uint32_t)cpus, j->alloc_mem_mb);
     }
     hostlist_destroy(hl);
 }
@@ -321,6 +325,11 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
         c->nodes[i]->alloc_cpus = 0;
         c->nodes[i]->alloc_mem_mb = 0;
         c->nodes[i]->njobs = 0;
+        idset_destroy(c->nodes[i]->used_cpus);
+        idset_destroy(c->nodes[i]->used_gpus);
+        c->nodes[i]->used_cpus = c->nodes[i]->used_gpus = NULL;
+        topo_destroy(c->nodes[i]->cfg_topo);   /* its configuration may have changed */
+        c->nodes[i]->cfg_topo = NULL;
     }
     return 0;
 }

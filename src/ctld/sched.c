@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "queue.h"
 #include "sched_api.h"
+#include "nodealloc.h"
 #include "share.h"
 
 uint32_t sched_nodes_needed(const struct job *j)
@@ -15,19 +16,48 @@ uint32_t sched_nodes_needed(const struct job *j)
     return j->nodes_min ? j->nodes_min : 1;
 }
 
-uint32_t sched_cpus_per_node(const struct job *j, const struct conf_node *cfg)
+uint32_t sched_tasks_per_node(const struct job *j)
 {
     uint32_t n = sched_nodes_needed(j);
     uint32_t tpn = j->ntasks_per_node ? j->ntasks_per_node : (j->ntasks + n - 1) / n;
+    return tpn ? tpn : 1;
+}
+
+uint32_t sched_gpus_per_node(const struct job *j)
+{
+    uint32_t n = sched_nodes_needed(j);
+    if (j->gpus_per_node)
+        return j->gpus_per_node;
+    if (j->gpus_per_task)
+        return j->gpus_per_task * sched_tasks_per_node(j);
+    return j->gpus ? (j->gpus + n - 1) / n : 0;
+}
+
+uint32_t sched_cpus_asked(const struct job *j)
+{
+    uint32_t c = sched_tasks_per_node(j) * (j->cpus_per_task ? j->cpus_per_task : 1);
+    uint32_t g = sched_gpus_per_node(j) * j->cpus_per_gpu;
+    return g > c ? g : c;
+}
+
+/* CPUs held on a node: with one thread per core, every thread of the
+ * cores taken counts (Slurm's way). */
+uint32_t sched_cpus_per_node(const struct job *j, const struct conf_node *cfg)
+{
     if (j->exclusive && cfg)
         return cfg->cpus;
-    return (tpn ? tpn : 1) * (j->cpus_per_task ? j->cpus_per_task : 1);
+    uint32_t c = sched_cpus_asked(j);
+    if (j->threads_per_core == 1 && cfg && cfg->threads_per_core > 1)
+        c *= cfg->threads_per_core;
+    return c;
 }
 
 uint64_t sched_mem_per_node(const struct job *j, const struct conf_node *cfg)
 {
-    if (j->exclusive && cfg)
+    if ((j->exclusive || j->mem_all) && cfg)
         return cfg->real_memory_mb;
+    if (j->mem_per_gpu_mb)
+        return j->mem_per_gpu_mb * sched_gpus_per_node(j);
     return j->mem_mb ? j->mem_mb : j->mem_per_cpu_mb * sched_cpus_per_node(j, cfg);
 }
 
@@ -48,14 +78,15 @@ static int in_list(hostlist_t *hl, const char *name)
     return hl && hostlist_find(hl, name) >= 0;
 }
 
-static int node_fits(const struct node *n, const struct job *j)
+static int node_fits(struct node *n, const struct job *j)
 {
     if (!node_usable(n) || (j->exclusive && n->njobs))
         return 0;
     uint32_t cpus = sched_cpus_per_node(j, n->cfg);
     uint64_t mem = sched_mem_per_node(j, n->cfg);
     return n->cfg->cpus - n->alloc_cpus >= cpus &&
-           (mem == 0 || n->cfg->real_memory_mb - n->alloc_mem_mb >= mem);
+           (mem == 0 || n->cfg->real_memory_mb - n->alloc_mem_mb >= mem) &&
+           nodealloc_fits(n, j);
 }
 
 size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition *p,
@@ -123,13 +154,23 @@ void sched_set_wait(struct job *j, enum job_state st, const char *reason, const 
 struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_partition *p,
                            struct node **picked, size_t n)
 {
+    sl_error_t e;
+    json_t *alloc = nodealloc_pick(j, picked, n, &e);
+    if (!alloc) {   /* node_fits said yes: the two disagree, which is a bug */
+        log_error("job %u: cannot choose its CPUs and GPUs: %s", j->id, e.text);
+        return NULL;
+    }
     if (job_is_array_parent(j)) {
         uint32_t idx = array_next_eligible(c, j);
         struct job *t = idx == IDSET_NONE ? NULL : array_split(c, j, idx);
-        if (!t)
+        if (!t) {
+            json_decref(alloc);
             return NULL;
+        }
         j = t;
     }
+    json_decref(j->alloc);
+    j->alloc = alloc;
     hostlist_t *hl = hostlist_create();
     for (size_t i = 0; i < n; i++)
         hostlist_push_host(hl, picked[i]->name);
@@ -138,8 +179,14 @@ struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_part
     hostlist_destroy(hl);
     job_set_str(&j->partition, p->name);
     j->num_nodes = (uint32_t)n;
-    j->cpus_per_node = sched_cpus_per_node(j, picked[0]->cfg);
-    j->num_cpus = j->cpus_per_node * (uint32_t)n;
+    /* The CPUs really taken (whole cores count every thread). */
+    j->num_cpus = 0;
+    for (size_t i = 0; i < n; i++)
+        j->num_cpus += nodealloc_count(json_string_value(
+            json_object_get(json_array_get(alloc, i), "cpus")));
+    j->cpus_per_node = nodealloc_count(json_string_value(
+        json_object_get(json_array_get(alloc, 0), "cpus")));
+    j->alloc_gpus = sched_gpus_per_node(j);
     j->alloc_mem_mb = sched_mem_per_node(j, picked[0]->cfg);
     j->state = JOB_STARTING;
     j->start_time = ctld_now();

@@ -2,6 +2,7 @@
  * partition ever run this job?  And --test-only's estimate. */
 #include <stdlib.h>
 #include <string.h>
+#include "cpualloc.h"
 #include "hostlist.h"
 #include "parse.h"
 #include "sched_api.h"
@@ -49,6 +50,31 @@ static void spread_nodes(struct ctld *c, struct job *j, const struct conf_partit
     }
 }
 
+/* GPUs: a type some node of the partition has, and no more per node than
+ * the largest such node has.  *ok[i] tells which nodes have enough. */
+static int check_gpus(struct ctld *c, const struct job *j, const struct conf_partition *p,
+                      char *ok, sl_error_t *e)
+{
+    uint32_t want = sched_gpus_per_node(j), most = 0, typed = 0;
+    for (size_t i = 0; i < p->nnodes; i++) {
+        const topo_t *t = node_topo(node_of_part(c, p, i));
+        uint32_t have = cpualloc_gpus_total(t, j->gpu_type);
+        typed += have > 0;
+        most = have > most ? have : most;
+        ok[i] = have >= want;
+    }
+    if (!want)
+        return 0;
+    if (j->gpu_type && !typed)
+        return sl_errprintf(e, "Requested node configuration is not available: no node of "
+                               "partition %s has GPUs of type '%s'", p->name, j->gpu_type);
+    if (want > most)
+        return sl_errprintf(e, "Requested node configuration is not available: Requested %u "
+                               "GPUs per node, the most any node of partition %s has is %u",
+                            want, p->name, most);
+    return 0;
+}
+
 int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p, sl_error_t *e)
 {
     char buf[32];
@@ -71,9 +97,12 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
         rc = sl_errprintf(e, "Node count specification invalid: partition %s allows %u "
                              "nodes per job", p->name, p->max_nodes);
     uint32_t fit = 0;
+    char *gpu_ok = calloc(p->nnodes + 1, 1);
+    if (rc == 0)
+        rc = gpu_ok ? check_gpus(c, j, p, gpu_ok, e) : sl_errprintf(e, "out of memory");
     for (size_t i = 0; rc == 0 && i < p->nnodes; i++) {
         const struct conf_node *cfg = conf_part_node(c->conf, p, i);
-        if (!(excl && hostlist_find(excl, cfg->name) >= 0) &&
+        if (!(excl && hostlist_find(excl, cfg->name) >= 0) && gpu_ok[i] &&
             cfg->cpus >= sched_cpus_per_node(j, cfg) &&
             cfg->real_memory_mb >= sched_mem_per_node(j, cfg))
             fit++;
@@ -85,6 +114,7 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
                           (unsigned long long)sched_mem_per_node(j, NULL), p->name, fit);
     hostlist_destroy(req);
     hostlist_destroy(excl);
+    free(gpu_ok);
     return rc;
 }
 

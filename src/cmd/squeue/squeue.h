@@ -28,7 +28,8 @@
     X(END_TIME, "end_time") X(EXPECTED_START, "expected_start") X(EXIT_CODE, "exit_code") \
     X(EXIT_SIGNAL, "exit_signal") X(EXCLUSIVE, "exclusive") X(DEPENDENCY, "dependency")   \
     X(PRIORITY, "priority") X(CWD, "cwd") X(COMMAND, "command") X(COMMENT, "comment")     \
-    X(STDOUT, "stdout") X(STDERR, "stderr") X(STDIN, "stdin")
+    X(STDOUT, "stdout") X(STDERR, "stderr") X(STDIN, "stdin")                             \
+    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };

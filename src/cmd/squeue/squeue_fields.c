@@ -79,6 +79,17 @@ GET(get_mem)
     snprintf(buf, len, "%lldM", (long long)(mb > 0 ? mb : 0));
 }
 
+/* tres-per-node, as Slurm's %b: the per-node GPUs asked for. */
+GET(get_tres_per_node)
+{
+    int64_t g = sq_int(r, K_GPUS_PER_NODE);
+    const char *t = sq_str(r, K_GPU_TYPE);
+    if (g <= 0)
+        snprintf(buf, len, "N/A");
+    else
+        snprintf(buf, len, "gres/gpu:%s%s%lld", t, *t ? ":" : "", (long long)g);
+}
+
 GET(get_oversub) { snprintf(buf, len, "%s", sq_true(r, K_EXCLUSIVE) ? "NO" : "OK"); }
 
 /* A pending job has no allocation yet: show what it asks for. */
@@ -179,6 +190,8 @@ GET(get_exit)
     X("NumTasks", 0, "TASKS", NULL, KB(K_NUM_TASKS))                                     \
     X("MinCpus", 'c', "MIN_CPUS", NULL, KB(K_CPUS_PER_TASK))                             \
     X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB))                             \
+    X("tres-per-node", 'b', "TRES_PER_NODE", get_tres_per_node,                          \
+      KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE))                                              \
     X("NodeList", 'N', "NODELIST", NULL, KB(K_NODES))                                    \
     X("SchedNodes", 'Y', "SCHEDNODES", get_null, 0)                                      \
     X("StartTime", 'S', "START_TIME", get_start,                                         \
