@@ -12,6 +12,7 @@ helper's branch adds (src/common/conf_node.c); until it is merged they skip
 with the reason.  GPU requests on a cluster without GPUs are refused at
 submit whatever the branch."""
 
+import json
 import os
 import re
 
@@ -154,6 +155,23 @@ def test_gpu_requests_refused_without_gpus(cluster):
     assert "no node of partition batch has GPUs of type 'a100'" in r.err
     r = cluster.run(cluster.bin("sbatch"), "--cpus-per-gpu=2", SLEEP)
     assert r.rc != 0 and "--cpus-per-gpu needs GPUs" in r.err
+
+
+def test_jobdef_gpu_maps_to_gpus_per_node(cluster):
+    """A job definition's resourceRequirements GPU is --gpus-per-node: on
+    nodes without GPUs the submission is refused naming the limit."""
+    d = cluster.mkdir("defs")
+    path = os.path.join(d, "gpu.json")
+    with open(path, "w") as f:
+        json.dump({"jobDefinitionName": "gpujob", "type": "container",
+                   "containerProperties": {
+                       "command": ["/bin/true"],
+                       "resourceRequirements": [{"type": "GPU", "value": "2"}]}}, f)
+    r = cluster.run(cluster.bin("scontrol"), "register", "jobdefinition", "file=" + path)
+    assert r.rc == 0, r
+    r = cluster.run(cluster.bin("sbatch"), "--job-definition=gpujob")
+    assert r.rc != 0
+    assert "Requested 2 GPUs per node, the most any node of partition batch has is 0" in r.err
 
 
 # ---- GPUs from the node configuration (needs the topo helper's Gres=) ----
