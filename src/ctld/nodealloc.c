@@ -171,3 +171,88 @@ void nodealloc_launch_fields(struct node *n, const struct job *j, json_t *rec)
     json_object_set_new(rec, "gpus",
                         nodealloc_gpus_json(t, json_string_value(json_object_get(ent, "gpus"))));
 }
+
+/* CPUs of node name that the job's running steps hold, except overlapping
+ * ones (which share, and are not counted against others). */
+static void steps_held(const struct job *j, const char *name, idset_t *used)
+{
+    size_t i, k;
+    json_t *rec, *ent;
+    json_array_foreach(j->steps, i, rec) {
+        if (json_is_true(json_object_get(rec, "overlap")))
+            continue;
+        json_array_foreach(json_object_get(rec, "alloc"), k, ent) {
+            if (!strcmp(json_string_value(json_object_get(ent, "node")) ?: "", name))
+                apply_list(used, json_string_value(json_object_get(ent, "cpus")), 1);
+        }
+    }
+}
+
+json_t *nodealloc_step(struct ctld *c, const struct job *j, json_t *names, json_t *counts,
+                       uint32_t cpus_per_task, int overlap, sl_error_t *e)
+{
+    json_t *out = json_array(), *v;
+    size_t i;
+    json_array_foreach(names, i, v) {
+        const char *name = json_string_value(v);
+        struct node *n = node_find(c, name);
+        json_t *ent = nodealloc_entry(j, name);
+        const topo_t *t = n ? node_topo(n) : NULL;
+        if (!ent || !t) {   /* a job started unbound: so are its steps */
+            json_decref(out);
+            return json_null();
+        }
+        /* Everything outside the job's CPUs counts as used. */
+        idset_t *used = idset_create(t->ncpus), *mine = idset_create(t->ncpus), *cs = NULL,
+                *gs = NULL;
+        apply_list(mine, json_string_value(json_object_get(ent, "cpus")), 1);
+        for (uint32_t k = 0; used && mine && k < t->ncpus; k++)
+            if (!idset_test(mine, k))
+                idset_set(used, k);
+        if (!overlap && used)
+            steps_held(j, name, used);
+        struct cpualloc_req r = { 0 };
+        r.cpus = (uint32_t)json_integer_value(json_array_get(counts, i)) *
+                 (cpus_per_task ? cpus_per_task : 1);
+        r.one_per_core = j->threads_per_core == 1;
+        int rc = used && mine ? cpualloc_pick(t, used, NULL, &r, &cs, &gs, e)
+                              : sl_errprintf(e, "out of memory");
+        char *list = rc == 0 ? idset_encode(cs) : NULL;
+        if (list)
+            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "node", name, "cpus", list,
+                                                 "gpus", json_string_value(json_object_get(
+                                                             ent, "gpus")) ?: ""));
+        free(list);
+        idset_destroy(used);
+        idset_destroy(mine);
+        idset_destroy(cs);
+        idset_destroy(gs);
+        if (rc < 0) {
+            sl_errprefix(e, "the job's CPUs on %s that its other steps leave free", name);
+            json_decref(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+
+void nodealloc_step_fields(struct ctld *c, json_t *alloc, json_t *into)
+{
+    json_t *ids = json_array(), *gpus = json_array(), *ent;
+    size_t i;
+    json_array_foreach(alloc, i, ent) {
+        struct node *n = node_find(c, json_string_value(json_object_get(ent, "node")));
+        const topo_t *t = n ? node_topo(n) : NULL;
+        const char *cpus = json_string_value(json_object_get(ent, "cpus"));
+        idset_t *set = t && cpus && *cpus ? idset_decode(cpus, t->ncpus, NULL, NULL) : NULL;
+        char *os = set ? topo_os_list(t, set) : NULL;
+        json_array_append_new(ids, json_string(os ? os : ""));
+        json_array_append_new(gpus, t ? nodealloc_gpus_json(t, json_string_value(
+                                             json_object_get(ent, "gpus")))
+                                      : json_array());
+        free(os);
+        idset_destroy(set);
+    }
+    json_object_set_new(into, "cpu_ids", ids);
+    json_object_set_new(into, "gpus", gpus);
+}

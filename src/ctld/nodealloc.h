@@ -28,5 +28,15 @@ json_t *nodealloc_gpus_json(const topo_t *t, const char *list);
 /* Add "cpu_ids" (OS indexes), "gpus" and "node_gpus" for node n to a
  * launch record (doc/protocol.md, "job_launch"). */
 void nodealloc_launch_fields(struct node *n, const struct job *j, json_t *rec);
+/* A step's CPUs on each of its nodes (names, with task counts), from the
+ * job's own there, minus those its other running steps hold unless it
+ * overlaps; the job's GPUs there.  [{"node", "cpus", "gpus"}] in names'
+ * order; json null when the job holds no recorded CPUs (unbound); NULL
+ * with e set when the CPUs left do not suffice. */
+json_t *nodealloc_step(struct ctld *c, const struct job *j, json_t *names, json_t *counts,
+                       uint32_t cpus_per_task, int overlap, sl_error_t *e);
+/* Set "cpu_ids" (OS lists) and "gpus" (arrays as in the launch record),
+ * parallel to the step's node_names, in a step grant or reply. */
+void nodealloc_step_fields(struct ctld *c, json_t *alloc, json_t *into);
 
 #endif

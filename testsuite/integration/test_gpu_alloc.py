@@ -174,6 +174,35 @@ def test_jobdef_gpu_maps_to_gpus_per_node(cluster):
     assert "Requested 2 GPUs per node, the most any node of partition batch has is 0" in r.err
 
 
+@pytest.mark.usefixtures("users")
+def test_steps_take_cpus_from_the_job(cluster):
+    """step_create gives each step CPUs of the job's own on each node,
+    disjoint from its other steps' unless it overlaps; the reply and the
+    grant carry them (OS indexes: here the same as the logical ids)."""
+    from test_steps_ctld import Session, unmunge
+    udir = cluster.mkdir("steps", user="sluicea")
+    s = Session(cluster)
+    try:
+        jid = s.ok("job_submit", {"alloc_only": True, "cwd": udir, "ntasks": 2,
+                                  "nodelist": "n1"})["job_id"]
+        assert "error" not in s.call("job_alloc_wait", {"job_id": jid})
+        mine = ids(detail(cluster, jid)["n1"][0])
+        assert len(mine) == 2
+        a = s.ok("step_create", {"job_id": jid, "ntasks": 1, "argv": ["/bin/true"]})
+        b = s.ok("step_create", {"job_id": jid, "ntasks": 1, "argv": ["/bin/true"]})
+        ca, cb = ids(a["cpu_ids"][0]), ids(b["cpu_ids"][0])
+        assert len(ca) == 1 and len(cb) == 1 and not ca & cb and ca | cb == mine, (a, b)
+        assert a["gpus"] == [[]]
+        o = s.ok("step_create", {"job_id": jid, "ntasks": 2, "overlap": True,
+                                 "argv": ["/bin/true"]})
+        assert ids(o["cpu_ids"][0]) == mine
+        _, grant = unmunge(cluster, o["cred"])
+        assert grant["cpu_ids"] == o["cpu_ids"] and grant["gpus"] == [[]]
+        s.ok("job_complete", {"job_id": jid, "exit_code": 0})
+    finally:
+        s.close()
+
+
 # ---- GPUs from the node configuration (needs the topo helper's Gres=) ----
 
 def gres_configurable():
