@@ -30,7 +30,8 @@ struct job {
     char *name, *user, *account, *partition, *comment;
     char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
     char *command;                 /* the script's path, or "wrap", for display */
-    char *qos, *constraint;        /* accepted and shown; not yet enforced */
+    char *qos;                     /* accepted and shown; not yet enforced */
+    char *constraint;              /* --constraint: node features (featexpr.h) */
     char *queue;                   /* what the job was submitted to */
     char *share;                   /* fair-share identifier (--share, account or user) */
     uint32_t sched_priority;       /* --sched-priority: order within one share */

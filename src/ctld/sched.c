@@ -8,6 +8,7 @@
 #include "parse.h"
 #include "queue.h"
 #include "sched_api.h"
+#include "featexpr.h"
 #include "nodealloc.h"
 #include "share.h"
 
@@ -78,15 +79,80 @@ static int in_list(hostlist_t *hl, const char *name)
     return hl && hostlist_find(hl, name) >= 0;
 }
 
-static int node_fits(struct node *n, const struct job *j)
+static int node_fits(struct ctld *c, struct node *n, const struct job *j,
+                     const struct conf_partition *p)
 {
     if (!node_usable(n) || (j->exclusive && n->njobs))
         return 0;
     uint32_t cpus = sched_cpus_per_node(j, n->cfg);
+    if (p->max_cpus_per_node && node_part_cpus_used(c, n, p) + cpus > p->max_cpus_per_node)
+        return 0;
     uint64_t mem = sched_mem_per_node(j, n->cfg);
     return n->cfg->cpus - n->alloc_cpus >= cpus &&
            (mem == 0 || n->cfg->real_memory_mb - n->alloc_mem_mb >= mem) &&
            nodealloc_fits(n, j);
+}
+
+int sched_node_eligible(struct node *n, const struct job *j, int alt)
+{
+    uint32_t g = sched_gpus_per_node(j);
+    if (j->constraint && !featexpr_match(j->constraint, n->cfg->features, alt))
+        return 0;
+    return !g || cpualloc_gpus_total(node_topo(n), j->gpu_type) >= g;
+}
+
+/* The partition's node positions by Weight (lower first, then as listed);
+ * NULL when all weigh the same (the common case costs no sort). */
+static size_t *weight_order(struct ctld *c, const struct conf_partition *p)
+{
+    size_t k, *ord;
+    for (k = 1; k < p->nnodes; k++)
+        if (node_of_part(c, p, k)->cfg->weight != node_of_part(c, p, 0)->cfg->weight)
+            break;
+    if (k >= p->nnodes || !(ord = malloc(p->nnodes * sizeof(*ord))))
+        return NULL;
+    for (k = 0; k < p->nnodes; k++) {   /* insertion sort: stable, partitions are small */
+        size_t i = k;
+        uint32_t w = node_of_part(c, p, k)->cfg->weight;
+        for (; i > 0 && node_of_part(c, p, ord[i - 1])->cfg->weight > w; i--)
+            ord[i] = ord[i - 1];
+        ord[i] = k;
+    }
+    return ord;
+}
+
+static size_t pick_alt(struct ctld *c, struct job *j, const struct conf_partition *p,
+                       struct node **out, const char **why, const char *avoid, int alt,
+                       hostlist_t *req, hostlist_t *excl, const size_t *ord)
+{
+    uint32_t need = sched_nodes_needed(j);
+    size_t got = 0, matching = 0;
+    for (size_t i = 0; req && i < hostlist_count(req); i++) {
+        struct node *n = node_find(c, hostlist_nth(req, i));
+        if (n && !sched_node_eligible(n, j, alt)) {
+            *why = "BadConstraints";
+            return 0;
+        }
+        if (!n || !node_usable(n) || !node_fits(c, n, j, p) ||
+            (avoid && avoid[sched_node_index(c, n)])) {
+            *why = n && node_usable(n) ? "Resources" : "ReqNodeNotAvail";
+            return 0;
+        }
+        out[got++] = n;
+    }
+    for (size_t i = 0; i < p->nnodes && got < need; i++) {
+        struct node *n = node_of_part(c, p, ord ? ord[i] : i);
+        if (!n || in_list(req, n->name) || in_list(excl, n->name) ||
+            !sched_node_eligible(n, j, alt))
+            continue;
+        matching++;
+        if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(c, n, j, p))
+            out[got++] = n;
+    }
+    /* No node of the partition has the features (a reconfigure took them). */
+    if (got < need && !matching && j->constraint)
+        *why = "BadConstraints";
+    return got;
 }
 
 size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition *p,
@@ -94,27 +160,14 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
 {
     hostlist_t *req = j->req_nodelist ? hostlist_expand(j->req_nodelist, NULL) : NULL;
     hostlist_t *excl = j->exclude ? hostlist_expand(j->exclude, NULL) : NULL;
+    size_t *ord = weight_order(c, p), got = 0;
     uint32_t need = sched_nodes_needed(j);
-    size_t got = 0;
+    /* [a|b] on several nodes: all of them with the same one. */
+    int alts = j->constraint && need > 1 ? featexpr_alts(j->constraint) : 0;
     *why = "Resources";
-    for (size_t i = 0; req && i < hostlist_count(req); i++) {
-        struct node *n = node_find(c, hostlist_nth(req, i));
-        if (!n || !node_usable(n) || !node_fits(n, j) ||
-            (avoid && avoid[sched_node_index(c, n)])) {
-            *why = n && node_usable(n) ? "Resources" : "ReqNodeNotAvail";
-            got = 0;
-            goto out;
-        }
-        out[got++] = n;
-    }
-    for (size_t i = 0; i < p->nnodes && got < need; i++) {
-        struct node *n = node_of_part(c, p, i);
-        if (!n || in_list(req, n->name) || in_list(excl, n->name))
-            continue;
-        if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(n, j))
-            out[got++] = n;
-    }
-out:
+    for (int a = alts ? 0 : -1; a < alts && got < need; a++)
+        got = pick_alt(c, j, p, out, why, avoid, a, req, excl, ord);
+    free(ord);
     hostlist_destroy(req);
     hostlist_destroy(excl);
     return got;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpualloc.h"
+#include "featexpr.h"
 #include "hostlist.h"
 #include "parse.h"
 #include "sched_api.h"
@@ -50,19 +51,29 @@ static void spread_nodes(struct ctld *c, struct job *j, const struct conf_partit
     }
 }
 
-/* GPUs: a type some node of the partition has, and no more per node than
- * the largest such node has.  *ok[i] tells which nodes have enough. */
-static int check_gpus(struct ctld *c, const struct job *j, const struct conf_partition *p,
+/* --constraint: some node of the partition has the features.  GPUs: a type
+ * some node of it has, and no more per node than the largest such node
+ * has.  ok[i] tells which nodes qualify on both counts. */
+static int check_eligible(struct ctld *c, const struct job *j, const struct conf_partition *p,
                       char *ok, sl_error_t *e)
 {
     uint32_t want = sched_gpus_per_node(j), most = 0, typed = 0;
+    uint32_t featured = 0;
+    if (j->constraint && featexpr_check(j->constraint, e) < 0)
+        return -1;
     for (size_t i = 0; i < p->nnodes; i++) {
-        const topo_t *t = node_topo(node_of_part(c, p, i));
+        struct node *n = node_of_part(c, p, i);
+        const topo_t *t = node_topo(n);
+        int feat = !j->constraint || featexpr_match(j->constraint, n->cfg->features, -1);
         uint32_t have = cpualloc_gpus_total(t, j->gpu_type);
+        featured += feat;
         typed += have > 0;
         most = have > most ? have : most;
-        ok[i] = have >= want;
+        ok[i] = have >= want && feat;
     }
+    if (!featured)
+        return sl_errprintf(e, "Invalid feature specification: no node of partition %s has "
+                               "the features '%s'", p->name, j->constraint);
     if (!want)
         return 0;
     if (j->gpu_type && !typed)
@@ -93,13 +104,17 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
     int rc = check_nodelist(c, j, p, req, excl, e);
     if (rc == 0)
         spread_nodes(c, j, p);
+    if (rc == 0 && p->max_cpus_per_node && sched_cpus_per_node(j, NULL) > p->max_cpus_per_node)
+        rc = sl_errprintf(e, "Requested node configuration is not available: %u CPUs per node "
+                             "requested, partition %s allows %u (MaxCPUsPerNode)",
+                          sched_cpus_per_node(j, NULL), p->name, p->max_cpus_per_node);
     if (rc == 0 && p->max_nodes && j->nodes_min > p->max_nodes)
         rc = sl_errprintf(e, "Node count specification invalid: partition %s allows %u "
                              "nodes per job", p->name, p->max_nodes);
     uint32_t fit = 0;
     char *gpu_ok = calloc(p->nnodes + 1, 1);
     if (rc == 0)
-        rc = gpu_ok ? check_gpus(c, j, p, gpu_ok, e) : sl_errprintf(e, "out of memory");
+        rc = gpu_ok ? check_eligible(c, j, p, gpu_ok, e) : sl_errprintf(e, "out of memory");
     for (size_t i = 0; rc == 0 && i < p->nnodes; i++) {
         const struct conf_node *cfg = conf_part_node(c->conf, p, i);
         if (!(excl && hostlist_find(excl, cfg->name) >= 0) && gpu_ok[i] &&

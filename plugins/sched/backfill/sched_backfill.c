@@ -141,6 +141,7 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
         for (size_t k = 0; k < p->nnodes && got < need; k++) {
             struct node *n = node_of_part(c, p, k);
             if (n && (n->registered || n->chan) && !n->down && !n->drain &&
+                sched_node_eligible(n, j, -1) &&
                 resmap_fits(b->map, sched_node_index(c, n), start, end,
                             sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)) &&
                 resmap_fits_gpus(b->map, sched_node_index(c, n), start, end,
