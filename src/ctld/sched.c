@@ -227,6 +227,7 @@ struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_part
     hostlist_t *hl = hostlist_create();
     for (size_t i = 0; i < n; i++)
         hostlist_push_host(hl, picked[i]->name);
+    hostlist_uniq(hl);   /* sorted as Slurm lists them, whatever Weight picked first */
     free(j->nodes);
     j->nodes = hostlist_ranged_string(hl);
     hostlist_destroy(hl);

@@ -203,6 +203,91 @@ def test_steps_take_cpus_from_the_job(cluster):
         s.close()
 
 
+# ---- features, weights, MaxCPUsPerNode, --mem=0 ----
+
+FEAT_APPEND = """KillWait=2
+NodeName=n1 Features=a,ib Weight=10
+NodeName=n2 Features=b Weight=1
+NodeName=n3 Features=a Weight=5
+PartitionName=cpu Nodes=n1 MaxCPUsPerNode=1
+"""
+
+
+@pytest.fixture(scope="module")
+def feat_cluster(cluster_factory):
+    return cluster_factory(nodes=3, cpus=2, mem=3000, append=FEAT_APPEND)
+
+
+def node_of(c, *args):
+    jid = running(c, *args)
+    return jid, c.job(jid)["NodeList"]
+
+
+def test_weight_orders_nodes(feat_cluster):
+    c = feat_cluster
+    try:
+        got = [node_of(c, "-c1", SLEEP)[1] for _ in range(3)]
+        assert got == ["n2", "n2", "n3"], got   # lowest Weight first, filled first
+    finally:
+        c.reset()
+
+
+def test_constraint_selects_nodes(feat_cluster):
+    c = feat_cluster
+    try:
+        assert node_of(c, "-C", "a", SLEEP)[1] == "n3"
+        assert node_of(c, "-C", "a&ib", SLEEP)[1] == "n1"
+        assert node_of(c, "-C", "b|ib", SLEEP)[1] == "n2"
+        c.reset()
+        assert node_of(c, "-N2", "-C", "[a|b]", SLEEP)[1] == "n[1,3]"
+        # Only n1 has ib; once it is full a second job waits for it.
+        c.reset()
+        node_of(c, "-C", "ib", "-c2", SLEEP)
+        w = c.submit("-C", "ib", SLEEP)
+        wait_for(lambda: (c.job(w) or {}).get("Reason") == "Resources", 30,
+                 "job %d to wait for Resources" % w)
+    finally:
+        c.reset()
+
+
+def test_constraint_refused_at_submit(feat_cluster):
+    c = feat_cluster
+    r = c.run(c.bin("sbatch"), "-C", "gpu", SLEEP)
+    assert r.rc != 0
+    assert "Invalid feature specification: no node of partition batch has the features " \
+           "'gpu'" in r.err, r
+    r = c.run(c.bin("sbatch"), "-C", "a&&b", SLEEP)
+    assert r.rc != 0 and "Invalid feature specification 'a&&b'" in r.err, r
+
+
+def test_max_cpus_per_node(feat_cluster):
+    c = feat_cluster
+    try:
+        node_of(c, "-p", "cpu", "-c1", SLEEP)
+        w = c.submit("-p", "cpu", "-c1", SLEEP)
+        wait_for(lambda: (c.job(w) or {}).get("Reason") == "Resources", 30,
+                 "job %d to wait for Resources" % w)
+        # The node's other CPU is still free for the batch partition.
+        assert node_of(c, "-w", "n1", "-c1", SLEEP)[1] == "n1"
+        r = c.run(c.bin("sbatch"), "-p", "cpu", "-c2", SLEEP)
+        assert r.rc != 0 and "partition cpu allows 1 (MaxCPUsPerNode)" in r.err, r
+    finally:
+        c.reset()
+
+
+def test_mem_zero_takes_all_memory(feat_cluster):
+    c = feat_cluster
+    try:
+        jid, node = node_of(c, "--mem=0", "-c1", SLEEP)
+        assert detail(c, jid)[node][1] == 3000
+        # Nothing else needing memory fits beside it.
+        w = c.submit("-w", node, "--mem=10", SLEEP)
+        wait_for(lambda: (c.job(w) or {}).get("Reason") == "Resources", 30,
+                 "job %d to wait for Resources" % w)
+    finally:
+        c.reset()
+
+
 # ---- GPUs from the node configuration (needs the topo helper's Gres=) ----
 
 def gres_configurable():
