@@ -112,6 +112,15 @@ def test_nomultithread_takes_whole_cores(cluster):
              "job %d to wait for Resources" % c)
 
 
+def test_array_tasks_disjoint(cluster):
+    arr = cluster.submit("-w", "n1", "-c2", "--array=0-1", SLEEP)
+    tasks = ["%d_%d" % (arr, i) for i in (0, 1)]
+    for t in tasks:
+        cluster.wait_state(t, "RUNNING")
+    got = sorted(detail(cluster, t)["n1"][0] for t in tasks)
+    assert got == ["0-1", "2-3"], got
+
+
 def test_exclusive_takes_the_node(cluster):
     a = running(cluster, "-w", "n1", "--exclusive", SLEEP)
     assert detail(cluster, a)["n1"][0] == "0-3"
