@@ -121,6 +121,17 @@ def test_array_tasks_disjoint(cluster):
     assert got == ["0-1", "2-3"], got
 
 
+def test_requeue_frees_and_reallocates(cluster):
+    """A requeued job gives its CPUs back (its record's allocation is gone)
+    and gets them again when it starts anew: nothing leaks."""
+    a = running(cluster, "-w", "n1", "-c4", "--requeue", SLEEP)
+    assert detail(cluster, a)["n1"][0] == "0-3"
+    cluster.ok(cluster.bin("scontrol"), "requeue", str(a))
+    wait_for(lambda: (cluster.job(a) or {}).get("Restarts") == "1" and
+             cluster.state(a) == "RUNNING", 60, "job %d to run again" % a)
+    assert detail(cluster, a)["n1"][0] == "0-3"
+
+
 def test_exclusive_takes_the_node(cluster):
     a = running(cluster, "-w", "n1", "--exclusive", SLEEP)
     assert detail(cluster, a)["n1"][0] == "0-3"
