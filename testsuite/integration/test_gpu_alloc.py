@@ -115,10 +115,16 @@ def test_nomultithread_takes_whole_cores(cluster):
 def test_array_tasks_disjoint(cluster):
     arr = cluster.submit("-w", "n1", "-c2", "--array=0-1", SLEEP)
     tasks = ["%d_%d" % (arr, i) for i in (0, 1)]
-    for t in tasks:
-        cluster.wait_state(t, "RUNNING")
-    got = sorted(detail(cluster, t)["n1"][0] for t in tasks)
-    assert got == ["0-1", "2-3"], got
+    try:
+        for t in tasks:
+            cluster.wait_state(t, "RUNNING")
+        got = sorted(detail(cluster, t)["n1"][0] for t in tasks)
+        assert got == ["0-1", "2-3"], got
+    finally:
+        # cluster.reset() sees only plain job ids: end the tasks here.
+        cluster.ok(cluster.bin("scancel"), str(arr))
+        wait_for(lambda: all(cluster.state(t) not in ("RUNNING", "COMPLETING")
+                             for t in tasks), 60, "array %d to end" % arr)
 
 
 def test_requeue_frees_and_reallocates(cluster):
