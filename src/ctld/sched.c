@@ -1,6 +1,7 @@
 /* sched.c: what every scheduler plugin shares: validation at submit, the
  * order of pending jobs, readiness, node selection and starting.  Which job
  * starts when is the plugin's decision (plugins/sched/). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hostlist.h"
@@ -32,6 +33,17 @@ uint32_t sched_gpus_per_node(const struct job *j)
     if (j->gpus_per_task)
         return j->gpus_per_task * sched_tasks_per_node(j);
     return j->gpus ? (j->gpus + n - 1) / n : 0;
+}
+
+const char *sched_gpu_words(const struct job *j)
+{
+    static char buf[96];
+    uint32_t g = sched_gpus_per_node(j);
+    if (!g)
+        return "";
+    snprintf(buf, sizeof(buf), " and %u GPU%s%s%.40s%s", g, g > 1 ? "s" : "",
+             j->gpu_type ? " (" : "", j->gpu_type ? j->gpu_type : "", j->gpu_type ? ")" : "");
+    return buf;
 }
 
 uint32_t sched_cpus_asked(const struct job *j)

@@ -54,6 +54,9 @@ uint32_t sched_tasks_per_node(const struct job *j);
 /* GPUs on each node: --gpus-per-node (--gres), else --gpus-per-task times
  * the tasks per node, else --gpus spread over the nodes. */
 uint32_t sched_gpus_per_node(const struct job *j);
+/* " and 2 GPUs (h200)" for wait explanations; "" without GPUs.  Static
+ * buffer: use before the next call. */
+const char *sched_gpu_words(const struct job *j);
 /* CPUs (or, with one thread per core, cores) asked of each node. */
 uint32_t sched_cpus_asked(const struct job *j);
 uint64_t sched_mem_per_node(const struct job *j, const struct conf_node *cfg);

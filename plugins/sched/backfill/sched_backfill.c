@@ -181,9 +181,9 @@ static void bf_wait(struct job *j, const char *why, const struct conf_partition 
                  sched_nodes_needed(j), sched_cpus_per_node(j, NULL), p ? p->name : "?",
                  format_datetime(j->expected_start, when, sizeof(when)));
     else
-        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs and %llu MB; no room "
+        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs, %llu MB%s; no room "
                  "within the backfill window", sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
-                 (unsigned long long)sched_mem_per_node(j, NULL));
+                 (unsigned long long)sched_mem_per_node(j, NULL), sched_gpu_words(j));
     sched_set_wait(j, JOB_RUNNABLE, why, detail);
 }
 
