@@ -56,6 +56,7 @@ struct conf_partition {
     int64_t default_time;    /* DefaultTime= seconds, default = max_time */
     enum part_state state;   /* State= UP|DOWN|DRAIN|INACTIVE */
     uint32_t max_nodes;      /* MaxNodes= (0 = unlimited) */
+    uint32_t max_cpus_per_node;  /* MaxCPUsPerNode= (0 = unlimited) */
     uint32_t priority_tier;  /* PriorityTier= (default 1) */
 };
 

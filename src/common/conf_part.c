@@ -77,6 +77,10 @@ static const struct conf_key part_keys[] = {
       "UP, DOWN (queue but do not start), DRAIN (start but do not queue) or INACTIVE" },
     { "MaxNodes", CT_CUSTOM, OFF(p.max_nodes), "UNLIMITED", 0, 0, NULL, maxnodes_set, NULL,
       "most nodes one job may use, or UNLIMITED" },
+    { "MaxCPUsPerNode", CT_CUSTOM, OFF(p.max_cpus_per_node), "UNLIMITED", 0, 0, NULL,
+      maxnodes_set, NULL,
+      "most CPUs of a node the partition's jobs may hold together (keeps CPU jobs off the "
+      "cores a node's GPUs need), or UNLIMITED" },
     { "PriorityTier", CT_U32, OFF(p.priority_tier), "1", 0, 65535, NULL, NULL, NULL,
       "jobs in partitions of a higher tier are scheduled first" },
 };

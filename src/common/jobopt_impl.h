@@ -60,6 +60,9 @@ JO_SETTER(jo_set_chdir);
 JO_SETTER(jo_set_open_mode);
 JO_SETTER(jo_set_exclusive);
 JO_SETTER(jo_set_unsupported);
+JO_SETTER(jo_set_gpus);
+JO_SETTER(jo_set_gres);
+JO_SETTER(jo_set_hint);
 
 /* jobopt_model.c */
 JO_SETTER(jo_set_array);

@@ -81,7 +81,8 @@ JO_SETTER(jo_set_time)
     return 0;
 }
 
-/* --mem and --mem-per-cpu exclude each other; the later one wins. */
+/* --mem, --mem-per-cpu and --mem-per-gpu exclude each other; the later one
+ * wins.  --mem=0 asks for all of the node's memory. */
 JO_SETTER(jo_set_mem)
 {
     uint64_t mb;
@@ -89,6 +90,7 @@ JO_SETTER(jo_set_mem)
         return jo_invalid(d, arg, e);
     json_object_del(o->spec, "mem_mb");
     json_object_del(o->spec, "mem_per_cpu_mb");
+    json_object_del(o->spec, "mem_per_gpu_mb");
     json_object_set_new(o->spec, d->field, json_integer((json_int_t)mb));
     return 0;
 }
@@ -167,6 +169,70 @@ JO_SETTER(jo_set_exclusive)
     if (arg)
         return sl_errprintf(e, "--exclusive=%s is not supported yet", arg);
     return jo_set_true(o, d, arg, e);
+}
+
+/* "[TYPE:]N": a GPU count and an optional type (the job has one type). */
+static int jo_gpu_count(const struct jobopt_def *d, const char *spec, const char *arg,
+                        jobopt_t *o, sl_error_t *e)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *num = colon ? colon + 1 : spec;
+    uint64_t n;
+    if (parse_u64(num, 1, 100000, d->name, &n, NULL) < 0)
+        return jo_invalid(d, arg, e);
+    if (colon) {
+        size_t len = (size_t)(colon - spec);
+        if (len == 0 || len > 63 || strspn(spec, "abcdefghijklmnopqrstuvwxyz"
+                                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.") < len)
+            return sl_errprintf(e, "Invalid --%s specification: '%s': a GPU type is letters, "
+                                   "digits, '_', '-' or '.'", d->name, arg);
+        json_object_set_new(o->spec, "gpu_type", json_stringn(spec, len));
+    }
+    json_object_set_new(o->spec, d->field, json_integer((json_int_t)n));
+    return 0;
+}
+
+/* --gpus, --gpus-per-node, --gpus-per-task: [TYPE:]N. */
+JO_SETTER(jo_set_gpus)
+{
+    if (!arg || !*arg)
+        return jo_invalid(d, arg, e);
+    return jo_gpu_count(d, arg, arg, o, e);
+}
+
+/* --gres=gpu[:TYPE][:N] (N defaults to 1), per node.  Only gpu exists. */
+JO_SETTER(jo_set_gres)
+{
+    if (!arg || strncmp(arg, "gpu", 3) != 0 || (arg[3] && arg[3] != ':'))
+        return sl_errprintf(e, "Invalid --gres specification: '%s': only gpu[:type]:count "
+                               "is supported (GresTypes=gpu)", arg ? arg : "");
+    if (strchr(arg, ','))
+        return sl_errprintf(e, "Invalid --gres specification: '%s': one gpu entry only", arg);
+    if (!arg[3])
+        return jo_gpu_count(d, "1", arg, o, e);
+    const char *rest = arg + 4, *colon = strchr(rest, ':');
+    if (!colon && strspn(rest, "0123456789") != strlen(rest)) {   /* gpu:TYPE */
+        char buf[80];
+        snprintf(buf, sizeof(buf), "%.63s:1", rest);
+        return jo_gpu_count(d, buf, arg, o, e);
+    }
+    return jo_gpu_count(d, rest, arg, o, e);
+}
+
+/* --hint=nomultithread takes one thread per core; multithread every thread
+ * (the default).  Other hints are refused rather than ignored. */
+JO_SETTER(jo_set_hint)
+{
+    if (arg && strcmp(arg, "nomultithread") == 0) {
+        json_object_set_new(o->spec, d->field, json_integer(1));
+        return 0;
+    }
+    if (arg && strcmp(arg, "multithread") == 0) {
+        json_object_del(o->spec, d->field);
+        return 0;
+    }
+    return sl_errprintf(e, "Invalid --hint specification: '%s': nomultithread or multithread "
+                           "(compute_bound and memory_bound are not supported)", arg ? arg : "");
 }
 
 JO_SETTER(jo_set_unsupported)

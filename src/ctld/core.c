@@ -230,6 +230,9 @@ void ctld_job_requeue(struct ctld *c, struct job *j, const char *reason)
     }
     free(j->nodes);
     j->nodes = NULL;
+    json_decref(j->alloc);
+    j->alloc = NULL;
+    j->alloc_gpus = 0;
     j->num_nodes = j->num_cpus = j->cpus_per_node = 0;
     j->alloc_mem_mb = 0;
     j->state = JOB_RUNNABLE;

@@ -52,6 +52,9 @@ struct node {
     char *topo_error;              /* why the last reported topology was refused */
     idset_t *used_cpus;            /* logical CPUs that jobs hold here (NULL: none yet) */
     idset_t *used_gpus;            /* indexes into node_topo(n)->gpus that jobs hold */
+    uint32_t *part_cpus;           /* CPUs held here by jobs of each partition (by index
+                                    * in conf->parts; MaxCPUsPerNode), NULL: none yet */
+    size_t npart_cpus;
 };
 
 /* After a node's NodeTimeout, how long until the copies of its jobs have
@@ -195,6 +198,9 @@ void node_hw_check(struct ctld *c, struct node *n);
 json_t *node_to_json(struct ctld *c, struct node *n);
 void node_alloc(struct node *n, uint32_t cpus, uint64_t mem);
 void node_free(struct node *n, uint32_t cpus, uint64_t mem);
+/* CPUs jobs of partition p hold on n (MaxCPUsPerNode). */
+uint32_t node_part_cpus_used(struct ctld *c, const struct node *n,
+                             const struct conf_partition *p);
 void node_save(struct ctld *c, struct node *n);
 void node_send(struct node *n, const char *op, json_t *body);
 void node_reconcile_cancel(struct node *n);

@@ -117,6 +117,11 @@ static const struct field fields[] = {
     B("alloc_only", alloc_only), I("alloc_end", alloc_end), U("next_step_id", next_step_id),
     U("mail_type", mail_type), U("mail_sent", mail_sent), S("mail_user", mail_user),
     I("array_exit_min", array_exit_min), I("array_exit_max", array_exit_max),
+    B("mem_all", mem_all), S("gpu_type", gpu_type), U("gpus", gpus),
+    U("gpus_per_node", gpus_per_node), U("gpus_per_task", gpus_per_task),
+    U("cpus_per_gpu", cpus_per_gpu), U64("mem_per_gpu_mb", mem_per_gpu_mb),
+    U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
+    U("alloc_gpus", alloc_gpus),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -192,6 +197,8 @@ json_t *job_to_json(const struct job *j)
         json_object_set_new(o, "expected_start", json_integer(j->expected_start));
     if (j->retry_rules)
         json_object_set(o, "retry_rules", j->retry_rules);
+    if (j->alloc)
+        json_object_set(o, "alloc", j->alloc);
     if (j->array_pending) {
         char *p = idset_encode(j->array_pending);
         json_object_set_new(o, "array_tasks_pending", json_string(p ? p : ""));
@@ -250,6 +257,9 @@ static int job_restore_extras(struct job *j, json_t *rec, sl_error_t *e)
     }
     if (json_is_array(rules))
         j->retry_rules = json_incref(rules);
+    json_t *alloc = json_object_get(rec, "alloc");
+    if (json_is_array(alloc))
+        j->alloc = json_incref(alloc);
     if (j->dependency && *j->dependency && depend_parse(j->dependency, &j->deps, e) < 0)
         return -1;
     j->dep_dirty = j->deps.n > 0;
@@ -306,7 +316,7 @@ void job_destroy(struct job *j)
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,
-                      &j->mail_user };
+                      &j->mail_user, &j->gpu_type, &j->cpu_bind };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     idset_destroy(j->array_pending);
@@ -314,6 +324,7 @@ void job_destroy(struct job *j)
     idset_destroy(j->array_all);
     depend_free(&j->deps);
     json_decref(j->retry_rules);
+    json_decref(j->alloc);
     json_decref(j->steps);
     free(j);
 }

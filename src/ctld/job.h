@@ -30,7 +30,8 @@ struct job {
     char *name, *user, *account, *partition, *comment;
     char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
     char *command;                 /* the script's path, or "wrap", for display */
-    char *qos, *constraint;        /* accepted and shown; not yet enforced */
+    char *qos;                     /* accepted and shown; not yet enforced */
+    char *constraint;              /* --constraint: node features (featexpr.h) */
     char *queue;                   /* what the job was submitted to */
     char *share;                   /* fair-share identifier (--share, account or user) */
     uint32_t sched_priority;       /* --sched-priority: order within one share */
@@ -51,6 +52,18 @@ struct job {
     uint32_t restart_count;
     uint32_t priority;
     int exclusive, requeue, hold, hold_admin, completing;
+    int mem_all;                       /* --mem=0: all of each node's memory */
+
+    /* GPUs and the CPU layout asked for (doc/design.md, "Allocation"). */
+    char *gpu_type;                    /* NULL: any type */
+    uint32_t gpus, gpus_per_node, gpus_per_task, cpus_per_gpu;
+    uint64_t mem_per_gpu_mb;
+    uint32_t threads_per_core;         /* 1: one thread per core (--hint=nomultithread) */
+    char *cpu_bind;                    /* --cpu-bind as given, for the node */
+    uint32_t alloc_gpus;               /* GPUs on each node, once allocated */
+    /* Which CPUs and GPUs, per node: [{"node", "cpus", "gpus"}] with logical
+     * CPU ids and GPU indexes as idset strings; NULL until allocated. */
+    json_t *alloc;
 
     /* Arrays.  The array's own record holds the tasks not yet started in
      * array_pending; a task that starts becomes a job of its own. */

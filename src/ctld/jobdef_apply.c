@@ -192,9 +192,10 @@ static int apply_resources(json_t *out, json_t *cp, sl_error_t *e)
     json_array_foreach(json_object_get(cp, "resourceRequirements"), i, v) {
         const char *type = json_string_value(json_object_get(v, "type"));
         json_int_t n = atoll(json_string_value(json_object_get(v, "value")));
-        if (!strcmp(type, "GPU"))
-            return sl_errprintf(e, "GPU resources in job definitions are not supported yet");
-        set_default(out, !strcmp(type, "VCPU") ? "cpus_per_task" : "mem_mb", json_integer(n));
+        /* AWS Batch's GPU is a count per container, i.e. per node. */
+        const char *key = !strcmp(type, "VCPU") ? "cpus_per_task"
+                          : !strcmp(type, "GPU") ? "gpus_per_node" : "mem_mb";
+        set_default(out, key, json_integer(n));
     }
     return 0;
 }

@@ -6,6 +6,7 @@
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
+#include "nodealloc.h"
 #include "proto.h"
 
 /* The batch script runs on the first allocated node, as in Slurm. */
@@ -95,6 +96,11 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
                                               "warn_time", j->warn_time, "warn_batch_only",
                                               j->warn_batch_only));
     launch_array_fields(j, rec);
+    struct node *n = node_find(c, node_name);
+    if (n)
+        nodealloc_launch_fields(n, j, rec);
+    if (j->cpu_bind)
+        json_object_set_new(rec, "cpu_bind", json_string(j->cpu_bind));
     json_t *script = json_object_get(spec, "script"), *argv = json_object_get(spec, "argv");
     json_t *env = json_object_get(spec, "env");
     json_object_set_new(rec, "script", json_is_string(script) ? json_incref(script) : json_string(""));

@@ -8,6 +8,7 @@
 #include "lease.h"
 #include "node_gpus.h"
 #include "log.h"
+#include "nodealloc.h"
 #include "proto.h"
 
 struct node *node_find(struct ctld *c, const char *name)
@@ -106,6 +107,34 @@ void node_free(struct node *n, uint32_t cpus, uint64_t mem)
         n->njobs--;
 }
 
+/* CPUs per partition on a node, for MaxCPUsPerNode. */
+static void node_part_cpus(struct ctld *c, struct node *n, const char *part, uint32_t cpus,
+                           int alloc)
+{
+    const struct conf_partition *p = part ? conf_part_find(c->conf, part) : NULL;
+    size_t pi = p ? (size_t)(p - c->conf->parts) : 0;
+    if (!p)
+        return;
+    if (n->npart_cpus != c->conf->nparts) {
+        free(n->part_cpus);
+        n->npart_cpus = c->conf->nparts;
+        n->part_cpus = calloc(n->npart_cpus + 1, sizeof(*n->part_cpus));
+    }
+    if (!n->part_cpus)
+        return;
+    if (alloc)
+        n->part_cpus[pi] += cpus;
+    else
+        n->part_cpus[pi] = n->part_cpus[pi] > cpus ? n->part_cpus[pi] - cpus : 0;
+}
+
+uint32_t node_part_cpus_used(struct ctld *c, const struct node *n,
+                             const struct conf_partition *p)
+{
+    size_t pi = (size_t)(p - c->conf->parts);
+    return n->part_cpus && n->npart_cpus == c->conf->nparts ? n->part_cpus[pi] : 0;
+}
+
 static void job_nodes_apply(struct ctld *c, struct job *j, int alloc)
 {
     if (!j->nodes)
@@ -115,10 +144,14 @@ static void job_nodes_apply(struct ctld *c, struct job *j, int alloc)
         struct node *n = node_find(c, hostlist_nth(hl, i));
         if (!n)
             continue;
+        int64_t cpus = nodealloc_apply(n, j, alloc);   /* which CPUs and GPUs */
+        if (cpus < 0)
+            cpus = j->cpus_per_node;
+        node_part_cpus(c, n, j->partition, (uint32_t)cpus, alloc);
         if (alloc)
-            node_alloc(n, j->cpus_per_node, j->alloc_mem_mb);
+            node_alloc(n, (uint32_t)cpus, j->alloc_mem_mb);
         else
-            node_free(n, j->cpus_per_node, j->alloc_mem_mb);
+            node_free(n, (uint32_t)cpus, j->alloc_mem_mb);
     }
     hostlist_destroy(hl);
 }
@@ -275,6 +308,7 @@ static void node_destroy(struct node *n)
     free(n->topo_error);
     idset_destroy(n->used_cpus);
     idset_destroy(n->used_gpus);
+    free(n->part_cpus);
     free(n);
 }
 
@@ -320,6 +354,14 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
         c->nodes[i]->alloc_cpus = 0;
         c->nodes[i]->alloc_mem_mb = 0;
         c->nodes[i]->njobs = 0;
+        idset_destroy(c->nodes[i]->used_cpus);
+        idset_destroy(c->nodes[i]->used_gpus);
+        c->nodes[i]->used_cpus = c->nodes[i]->used_gpus = NULL;
+        free(c->nodes[i]->part_cpus);
+        c->nodes[i]->part_cpus = NULL;
+        c->nodes[i]->npart_cpus = 0;
+        topo_destroy(c->nodes[i]->cfg_topo);   /* its configuration may have changed */
+        c->nodes[i]->cfg_topo = NULL;
     }
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
+#include "nodealloc.h"
 #include "steplace.h"
 #include "steps.h"
 
@@ -126,6 +127,8 @@ static char *step_grant(struct ctld *c, const struct job *j, json_t *rec, const 
         j->partition ? j->partition : "", "account", j->account ? j->account : "", "cluster",
         c->conf->cluster_name, "job_name", j->name ? j->name : "", "kill_wait",
         c->conf->kill_wait, "groups", user_groups(j->user, j->gid));
+    if (p && json_object_get(rec, "alloc"))
+        nodealloc_step_fields(c, json_object_get(rec, "alloc"), p);
     char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
     char *cred = text ? auth_cred_create_payload(c->auth, text, strlen(text), e) : NULL;
     if (!text)
@@ -226,6 +229,16 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                                   (uint64_t)json_integer_value(json_object_get(q, "mem_mb")),
                                   json_is_true(json_object_get(q, "overlap")),
                                   tl ? json_integer_value(tl) : j->time_limit);
+    json_t *alloc = nodealloc_step(c, j, names, counts, cpt ? cpt : 1,
+                                   json_is_true(json_object_get(q, "overlap")), &e);
+    if (!alloc) {
+        json_decref(rec);
+        conn_error(conn, id, "EAGAIN", "%s", e.text);
+        return;
+    }
+    if (!json_is_null(alloc))
+        json_object_set(rec, "alloc", alloc);
+    json_decref(alloc);
     if (!mpi || !*mpi)
         mpi = c->conf->mpi_default;
     if (strcmp(mpi, "pmix_v4") == 0)
@@ -247,6 +260,8 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                               step_addrs(c, json_object_get(rec, "node_names")), "cred", cred,
                               "mpi", mpi);
     free(cred);
+    if (json_object_get(rec, "alloc"))
+        nodealloc_step_fields(c, json_object_get(rec, "alloc"), reply);
     log_info("step %s created: %s tasks on %s", json_string_value(json_object_get(rec, "id")),
              json_string_value(json_object_get(rec, "tasks_per_node")),
              json_string_value(json_object_get(rec, "nodes")));

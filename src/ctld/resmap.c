@@ -7,14 +7,14 @@
 
 struct use {
     int64_t start, end;
-    uint32_t cpus;
+    uint32_t cpus, gpus;
     uint64_t mem;
     int reservation;
     uint32_t owner;
 };
 
 struct node_map {
-    uint32_t cpus;
+    uint32_t cpus, gpus;
     uint64_t mem;
     struct use *uses;
     size_t n, cap;
@@ -58,7 +58,7 @@ void resmap_set_node(resmap_t *m, size_t node, uint32_t cpus, uint64_t mem)
 }
 
 static void use_add(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
-                    uint64_t mem, int reservation, uint32_t owner)
+                    uint64_t mem, uint32_t gpus, int reservation, uint32_t owner)
 {
     struct node_map *nm = &m->nodes[node];
     if (nm->n == nm->cap) {
@@ -69,13 +69,51 @@ static void use_add(resmap_t *m, size_t node, int64_t start, int64_t end, uint32
         nm->uses = u;
         nm->cap = cap;
     }
-    nm->uses[nm->n++] = (struct use){ start, end, cpus, mem, reservation, owner };
+    nm->uses[nm->n++] = (struct use){ start, end, cpus, gpus, mem, reservation, owner };
 }
 
 void resmap_use(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
                 uint64_t mem, uint32_t owner)
 {
-    use_add(m, node, start < m->now ? m->now : start, end, cpus, mem, start > m->now, owner);
+    use_add(m, node, start < m->now ? m->now : start, end, cpus, mem, 0, start > m->now, owner);
+}
+
+void resmap_set_gpus(resmap_t *m, size_t node, uint32_t gpus)
+{
+    m->nodes[node].gpus = gpus;
+}
+
+void resmap_use_gpus(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t gpus,
+                     uint32_t owner)
+{
+    if (gpus)
+        use_add(m, node, start < m->now ? m->now : start, end, 0, 0, gpus, start > m->now,
+                owner);
+}
+
+static uint64_t gpus_at(const struct node_map *nm, int64_t t)
+{
+    uint64_t g = 0;
+    for (size_t i = 0; i < nm->n; i++)
+        if (nm->uses[i].start <= t && t < nm->uses[i].end)
+            g += nm->uses[i].gpus;
+    return g;
+}
+
+/* GPUs are a dimension of their own: a job fits when each dimension does. */
+int resmap_fits_gpus(const resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t gpus)
+{
+    const struct node_map *nm = &m->nodes[node];
+    if (!gpus)
+        return 1;
+    if (gpus > nm->gpus || gpus_at(nm, start) + gpus > nm->gpus)
+        return 0;
+    for (size_t i = 0; i < nm->n; i++) {
+        int64_t t = nm->uses[i].start;
+        if (t > start && t < end && gpus_at(nm, t) + gpus > nm->gpus)
+            return 0;
+    }
+    return 1;
 }
 
 int64_t resmap_round(const resmap_t *m, int64_t t, int64_t res)

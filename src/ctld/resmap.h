@@ -1,4 +1,4 @@
-/* resmap.h: when each node has how many CPUs and how much memory free, now
+/* resmap.h: when each node has how many CPUs, GPUs and how much memory free, now
  * and in the future, from running jobs' time limits and reservations made
  * during a backfill pass.  Pure bookkeeping: unit-tested on its own. */
 #ifndef CTLD_RESMAP_H
@@ -18,6 +18,11 @@ void resmap_set_node(resmap_t *m, size_t node, uint32_t cpus, uint64_t mem);
  * job owner; a use that starts after now is a reservation. */
 void resmap_use(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
                 uint64_t mem, uint32_t owner);
+/* GPUs (counts, any type) the same way: the node's total, a use. */
+void resmap_set_gpus(resmap_t *m, size_t node, uint32_t gpus);
+void resmap_use_gpus(resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t gpus,
+                     uint32_t owner);
+int resmap_fits_gpus(const resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t gpus);
 /* Is there room for cpus/mem on node during [start, end)? */
 int resmap_fits(const resmap_t *m, size_t node, int64_t start, int64_t end, uint32_t cpus,
                 uint64_t mem);

@@ -46,7 +46,19 @@ size_t sched_job_parts(struct ctld *c, const struct job *j, const struct conf_pa
 size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition *p,
                       struct node **out, const char **why, const char *avoid);
 uint32_t sched_nodes_needed(const struct job *j);
+/* Could node n ever take j: its --constraint (alt: the [a|b] choice, -1
+ * any) and enough GPUs of the type? */
+int sched_node_eligible(struct node *n, const struct job *j, int alt);
 uint32_t sched_cpus_per_node(const struct job *j, const struct conf_node *cfg);
+uint32_t sched_tasks_per_node(const struct job *j);
+/* GPUs on each node: --gpus-per-node (--gres), else --gpus-per-task times
+ * the tasks per node, else --gpus spread over the nodes. */
+uint32_t sched_gpus_per_node(const struct job *j);
+/* " and 2 GPUs (h200)" for wait explanations; "" without GPUs.  Static
+ * buffer: use before the next call. */
+const char *sched_gpu_words(const struct job *j);
+/* CPUs (or, with one thread per core, cores) asked of each node. */
+uint32_t sched_cpus_asked(const struct job *j);
 uint64_t sched_mem_per_node(const struct job *j, const struct conf_node *cfg);
 /* Start j (or, for an array, its next task) on the nodes. */
 struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_partition *p,

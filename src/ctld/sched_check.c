@@ -2,6 +2,8 @@
  * partition ever run this job?  And --test-only's estimate. */
 #include <stdlib.h>
 #include <string.h>
+#include "cpualloc.h"
+#include "featexpr.h"
 #include "hostlist.h"
 #include "parse.h"
 #include "sched_api.h"
@@ -77,6 +79,41 @@ static int fit_error(struct ctld *c, const struct job *j, const struct conf_part
                            "node(s)", sched_nodes_needed(j), cpus, mem, p->name, fit);
 }
 
+/* --constraint: some node of the partition has the features.  GPUs: a type
+ * some node of it has, and no more per node than the largest such node
+ * has.  ok[i] tells which nodes qualify on both counts. */
+static int check_eligible(struct ctld *c, const struct job *j, const struct conf_partition *p,
+                      char *ok, sl_error_t *e)
+{
+    uint32_t want = sched_gpus_per_node(j), most = 0, typed = 0;
+    uint32_t featured = 0;
+    if (j->constraint && featexpr_check(j->constraint, e) < 0)
+        return -1;
+    for (size_t i = 0; i < p->nnodes; i++) {
+        struct node *n = node_of_part(c, p, i);
+        const topo_t *t = node_topo(n);
+        int feat = !j->constraint || featexpr_match(j->constraint, n->cfg->features, -1);
+        uint32_t have = cpualloc_gpus_total(t, j->gpu_type);
+        featured += feat;
+        typed += have > 0;
+        most = have > most ? have : most;
+        ok[i] = have >= want && feat;
+    }
+    if (!featured)
+        return sl_errprintf(e, "Invalid feature specification: no node of partition %s has "
+                               "the features '%s'", p->name, j->constraint);
+    if (!want)
+        return 0;
+    if (j->gpu_type && !typed)
+        return sl_errprintf(e, "Requested node configuration is not available: no node of "
+                               "partition %s has GPUs of type '%s'", p->name, j->gpu_type);
+    if (want > most)
+        return sl_errprintf(e, "Requested node configuration is not available: Requested %u "
+                               "GPUs per node, the most any node of partition %s has is %u",
+                            want, p->name, most);
+    return 0;
+}
+
 int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p, sl_error_t *e)
 {
     char buf[32];
@@ -95,13 +132,20 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
     int rc = check_nodelist(c, j, p, req, excl, e);
     if (rc == 0)
         spread_nodes(c, j, p);
+    if (rc == 0 && p->max_cpus_per_node && sched_cpus_per_node(j, NULL) > p->max_cpus_per_node)
+        rc = sl_errprintf(e, "Requested node configuration is not available: %u CPUs per node "
+                             "requested, partition %s allows %u (MaxCPUsPerNode)",
+                          sched_cpus_per_node(j, NULL), p->name, p->max_cpus_per_node);
     if (rc == 0 && p->max_nodes && j->nodes_min > p->max_nodes)
         rc = sl_errprintf(e, "Node count specification invalid: partition %s allows %u "
                              "nodes per job", p->name, p->max_nodes);
     uint32_t fit = 0;
+    char *gpu_ok = calloc(p->nnodes + 1, 1);
+    if (rc == 0)
+        rc = gpu_ok ? check_eligible(c, j, p, gpu_ok, e) : sl_errprintf(e, "out of memory");
     for (size_t i = 0; rc == 0 && i < p->nnodes; i++) {
         const struct conf_node *cfg = conf_part_node(c->conf, p, i);
-        if (!(excl && hostlist_find(excl, cfg->name) >= 0) &&
+        if (!(excl && hostlist_find(excl, cfg->name) >= 0) && gpu_ok[i] &&
             cfg->cpus >= sched_cpus_per_node(j, cfg) &&
             cfg->real_memory_mb >= sched_mem_per_node(j, cfg))
             fit++;
@@ -110,6 +154,7 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
         rc = fit_error(c, j, p, fit, e);
     hostlist_destroy(req);
     hostlist_destroy(excl);
+    free(gpu_ok);
     return rc;
 }
 

@@ -22,6 +22,11 @@ static const struct {
     { "ntasks", offsetof(struct job, ntasks), 10000000 },
     { "ntasks_per_node", offsetof(struct job, ntasks_per_node), 100000 },
     { "cpus_per_task", offsetof(struct job, cpus_per_task), 100000 },
+    { "gpus", offsetof(struct job, gpus), 100000 },
+    { "gpus_per_node", offsetof(struct job, gpus_per_node), 256 },
+    { "gpus_per_task", offsetof(struct job, gpus_per_task), 256 },
+    { "cpus_per_gpu", offsetof(struct job, cpus_per_gpu), 100000 },
+    { "threads_per_core", offsetof(struct job, threads_per_core), 256 },
 };
 
 static int spec_uints(struct job *j, json_t *spec, sl_error_t *e)
@@ -37,13 +42,23 @@ static int spec_uints(struct job *j, json_t *spec, sl_error_t *e)
         *(uint32_t *)((char *)j + uint_fields[i].off) = (uint32_t)json_integer_value(v);
     }
     json_t *mem = json_object_get(spec, "mem_mb"), *mpc = json_object_get(spec, "mem_per_cpu_mb");
+    json_t *mpg = json_object_get(spec, "mem_per_gpu_mb");
     if ((mem && !json_is_integer(mem)) || (mpc && !json_is_integer(mpc)) ||
-        json_integer_value(mem) < 0 || json_integer_value(mpc) < 0)
+        (mpg && !json_is_integer(mpg)) || json_integer_value(mem) < 0 ||
+        json_integer_value(mpc) < 0 || json_integer_value(mpg) < 0)
         return sl_errprintf(e, "invalid memory request");
     j->mem_mb = (uint64_t)json_integer_value(mem);
+    j->mem_all = mem && j->mem_mb == 0;   /* --mem=0: the whole node's memory */
     j->mem_per_cpu_mb = (uint64_t)json_integer_value(mpc);
-    if (j->mem_mb && j->mem_per_cpu_mb)
-        return sl_errprintf(e, "--mem and --mem-per-cpu are mutually exclusive");
+    j->mem_per_gpu_mb = (uint64_t)json_integer_value(mpg);
+    if ((mem ? 1 : 0) + (j->mem_per_cpu_mb ? 1 : 0) + (j->mem_per_gpu_mb ? 1 : 0) > 1)
+        return sl_errprintf(e, "--mem, --mem-per-cpu and --mem-per-gpu are mutually exclusive");
+    if (j->mem_per_gpu_mb && !j->gpus && !j->gpus_per_node && !j->gpus_per_task)
+        return sl_errprintf(e, "--mem-per-gpu needs GPUs (--gpus, --gpus-per-node, "
+                               "--gpus-per-task or --gres=gpu)");
+    if (j->cpus_per_gpu && !j->gpus && !j->gpus_per_node && !j->gpus_per_task)
+        return sl_errprintf(e, "--cpus-per-gpu needs GPUs (--gpus, --gpus-per-node, "
+                               "--gpus-per-task or --gres=gpu)");
     if (j->nodes_max && j->nodes_max < j->nodes_min)
         return sl_errprintf(e, "invalid node count: maximum %u is below minimum %u",
                             j->nodes_max, j->nodes_min);
@@ -82,6 +97,8 @@ static const struct {
     { "constraint", offsetof(struct job, constraint) },
     { "command", offsetof(struct job, command) },
     { "mail_user", offsetof(struct job, mail_user) },
+    { "gpu_type", offsetof(struct job, gpu_type) },
+    { "cpu_bind", offsetof(struct job, cpu_bind) },
 };
 
 static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)

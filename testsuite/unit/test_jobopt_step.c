@@ -112,7 +112,7 @@ static const struct {
       "Invalid --distribution specification: 'zigzag'" },
     { JOBOPT_SRUN, { "-K2", NULL }, "Invalid --kill-on-bad-exit specification: '2'" },
     { JOBOPT_SRUN, { "-W", "-1", NULL }, "Invalid --wait specification: '-1'" },
-    { JOBOPT_SRUN, { "--gpus-per-task=1", NULL }, "--gpus-per-task is not supported yet" },
+    { JOBOPT_SRUN, { "--gpus-per-task=x", NULL }, "Invalid --gpus-per-task specification: 'x'" },
     { JOBOPT_SRUN, { "-a", "1-3", NULL }, "invalid option -- 'a'" },
     { JOBOPT_SRUN, { "--wrap=x", NULL }, "unrecognized option '--wrap=x'" },
     { JOBOPT_SRUN, { "--frobnicate", NULL }, "unrecognized option '--frobnicate'" },

@@ -30,6 +30,30 @@ START_TEST(resmap_running_jobs)
 }
 END_TEST
 
+/* GPUs are their own dimension: busy GPUs block a job that needs them even
+ * where CPUs are free, and a reservation of GPUs blocks only overlap. */
+START_TEST(resmap_gpus)
+{
+    resmap_t *m = resmap_create(2, NOW);
+    resmap_set_node(m, 0, 8, 1000);
+    resmap_set_gpus(m, 0, 2);
+    resmap_set_node(m, 1, 8, 1000);                      /* no GPUs */
+    resmap_use(m, 0, NOW - 5, NOW + 100, 1, 0, 7);
+    resmap_use_gpus(m, 0, NOW - 5, NOW + 100, 2, 7);     /* both until 1100 */
+    ck_assert(resmap_fits(m, 0, NOW, NOW + 10, 4, 0));
+    ck_assert(!resmap_fits_gpus(m, 0, NOW, NOW + 10, 1));
+    ck_assert(resmap_fits_gpus(m, 0, NOW + 100, NOW + 200, 2));
+    ck_assert(resmap_fits_gpus(m, 0, NOW, NOW + 10, 0));
+    ck_assert(!resmap_fits_gpus(m, 1, NOW, NOW + 10, 1));
+    resmap_use_gpus(m, 0, NOW + 200, NOW + 300, 1, 9);   /* reserved */
+    ck_assert(resmap_fits_gpus(m, 0, NOW + 100, NOW + 300, 1));
+    ck_assert(!resmap_fits_gpus(m, 0, NOW + 100, NOW + 300, 2));
+    ck_assert(resmap_reserved(m, 0, NOW + 250, NOW + 260, NULL, NULL));
+    ck_assert(!resmap_reserved(m, 0, NOW, NOW + 50, NULL, NULL));
+    resmap_destroy(m);
+}
+END_TEST
+
 START_TEST(resmap_reservations_block_overlap_only)
 {
     resmap_t *m = resmap_create(1, NOW);
@@ -136,6 +160,7 @@ int main(void)
     Suite *s = suite_create("sched");
     TCase *tc = tcase_create("formulas");
     tcase_add_test(tc, resmap_running_jobs);
+    tcase_add_test(tc, resmap_gpus);
     tcase_add_test(tc, resmap_reservations_block_overlap_only);
     tcase_add_test(tc, resmap_change_times);
     tcase_add_test(tc, decay_halves_each_half_life);

@@ -32,9 +32,13 @@ static void bf_fill_map(struct bf *b)
     struct ctld *c = b->c;
     for (size_t i = 0; i < c->nnodes; i++) {
         const struct node *n = c->nodes[i];
+        uint32_t gpus = node_topo(c->nodes[i])->ngpus;
         resmap_set_node(b->map, i, n->cfg->cpus, n->cfg->real_memory_mb);
-        if (!node_usable(n))   /* a node that is not usable is full for ever */
+        resmap_set_gpus(b->map, i, gpus);
+        if (!node_usable(n)) {   /* a node that is not usable is full for ever */
             resmap_use(b->map, i, b->now, RESMAP_FOREVER, n->cfg->cpus, n->cfg->real_memory_mb, 0);
+            resmap_use_gpus(b->map, i, b->now, RESMAP_FOREVER, gpus, 0);
+        }
     }
     for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
         if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
@@ -42,9 +46,12 @@ static void bf_fill_map(struct bf *b)
         hostlist_t *hl = hostlist_expand(j->nodes, NULL);
         for (size_t k = 0; hl && k < hostlist_count(hl); k++) {
             struct node *n = node_find(c, hostlist_nth(hl, k));
-            if (n && node_usable(n))
+            if (n && node_usable(n)) {
                 resmap_use(b->map, sched_node_index(c, n), j->start_time, sched_job_end(j),
                            j->cpus_per_node, j->alloc_mem_mb, j->id);
+                resmap_use_gpus(b->map, sched_node_index(c, n), j->start_time,
+                                sched_job_end(j), j->alloc_gpus, j->id);
+            }
         }
         hostlist_destroy(hl);
     }
@@ -67,9 +74,12 @@ static void bf_record(struct bf *b, struct job *j, struct node **nodes, size_t n
 {
     b->times_stale = 1;
     int64_t end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
-    for (size_t k = 0; k < n; k++)
+    for (size_t k = 0; k < n; k++) {
         resmap_use(b->map, sched_node_index(b->c, nodes[k]), start, end,
                    sched_cpus_per_node(j, nodes[k]->cfg), sched_mem_per_node(j, nodes[k]->cfg), j->id);
+        resmap_use_gpus(b->map, sched_node_index(b->c, nodes[k]), start, end,
+                        sched_gpus_per_node(j), j->id);
+    }
 }
 
 /* No node of p has a free CPU now: nothing can start there until a job
@@ -102,7 +112,8 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
         return 0;
     for (size_t i = 0; i < c->nnodes; i++)
         b->avoid[i] = !resmap_fits(b->map, i, b->now, end, sched_cpus_per_node(j, c->nodes[i]->cfg),
-                                   sched_mem_per_node(j, c->nodes[i]->cfg));
+                                   sched_mem_per_node(j, c->nodes[i]->cfg)) ||
+                      !resmap_fits_gpus(b->map, i, b->now, end, sched_gpus_per_node(j));
     if (!sched_queue_room(c, j, sched_cpus_per_node(j, NULL) * sched_nodes_needed(j))) {
         *why = "QueueReservation";
         return 0;
@@ -130,8 +141,11 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
         for (size_t k = 0; k < p->nnodes && got < need; k++) {
             struct node *n = node_of_part(c, p, k);
             if (n && (n->registered || n->chan) && !n->down && !n->drain &&
+                sched_node_eligible(n, j, -1) &&
                 resmap_fits(b->map, sched_node_index(c, n), start, end,
-                            sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)))
+                            sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)) &&
+                resmap_fits_gpus(b->map, sched_node_index(c, n), start, end,
+                                 sched_gpus_per_node(j)))
                 b->picked[got++] = n;
         }
         if (got == need) {
@@ -167,9 +181,9 @@ static void bf_wait(struct job *j, const char *why, const struct conf_partition 
                  sched_nodes_needed(j), sched_cpus_per_node(j, NULL), p ? p->name : "?",
                  format_datetime(j->expected_start, when, sizeof(when)));
     else
-        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs and %llu MB; no room "
+        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs, %llu MB%s; no room "
                  "within the backfill window", sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
-                 (unsigned long long)sched_mem_per_node(j, NULL));
+                 (unsigned long long)sched_mem_per_node(j, NULL), sched_gpu_words(j));
     sched_set_wait(j, JOB_RUNNABLE, why, detail);
 }
 

@@ -13,9 +13,9 @@ static void builtin_wait(struct ctld *c, struct job *j, const char *why, uint32_
         snprintf(detail, sizeof(detail), "waiting behind job %u, which is ahead of it in "
                                          "priority order (sched/builtin never overtakes)", behind);
     else
-        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs and %llu MB free",
+        snprintf(detail, sizeof(detail), "needs %u node(s) with %u CPUs, %llu MB%s free",
                  sched_nodes_needed(j), sched_cpus_per_node(j, NULL),
-                 (unsigned long long)sched_mem_per_node(j, NULL));
+                 (unsigned long long)sched_mem_per_node(j, NULL), sched_gpu_words(j));
     sched_set_wait(j, JOB_RUNNABLE, why, detail);
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdtres.h"
 #include "cmdutil.h"
 #include "jobarray.h"
 #include "parse.h"
@@ -75,6 +76,9 @@ GET(get_reqmem)
         snprintf(buf, len, "%lldMn", (long long)node);
 }
 
+GET(get_alloctres) { cmd_tres(r, 1, 1, buf, len); }
+GET(get_reqtres) { cmd_tres(r, 1, 0, buf, len); }
+
 /* The share the job's usage counted for: --share, else account, else user. */
 GET(get_share)
 {
@@ -119,6 +123,8 @@ const struct jobfmt_field sacct_fields[] = {
     { "Priority", 0, "Priority", 10, R, "priority", NULL, 0 },
     { "Comment", 0, "Comment", 20, R, "comment", NULL, 0 },
     { "ReqMem", 0, "ReqMem", 10, R, NULL, get_reqmem, 0 },
+    { "AllocTRES", 0, "AllocTRES", 10, L, NULL, get_alloctres, 0 },
+    { "ReqTRES", 0, "ReqTRES", 10, L, NULL, get_reqtres, 0 },
     { "Restarts", 0, "Restarts", 8, R, "restart_count", NULL, 0 },
     /* Usage (sacct_usage.c). */
     { "TotalCPU", 0, "TotalCPU", 10, R, NULL, get_totalcpu, 0 },

@@ -128,7 +128,8 @@ int main(int argc, char **argv)
         switch (c) {
         case 'o': o.oneliner = 1; break;
         case 'a': o.all = 1; break;
-        case 'd': case 'Q': break;
+        case 'd': o.details = 1; break;
+        case 'Q': break;
         case 'h': usage(stdout); return 0;
         case 'V': cmd_version(); return 0;
         default: cmd_die_getopt(c, argv);

@@ -9,6 +9,7 @@
 struct scontrol_opts {
     int oneliner;   /* -o: one line per record */
     int all;        /* -a: show INACTIVE job definitions too */
+    int details;    /* -d: per-node CPU_IDs and GPUs of jobs */
 };
 
 /* Each takes the words after the subcommand and returns the exit status. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmdtres.h"
 #include "cmdutil.h"
 #include "mailtype.h"
 #include "hostlist.h"
@@ -235,10 +236,14 @@ GET(get_mempercpu)
         snprintf(buf, len, "%lldM", (long long)cpu);
 }
 
-GET(get_tres)
+GET(get_tres) { cmd_tres(r, 0, 0, buf, len); }
+
+/* -d: JOB_GRES= and a Nodes= line per allocated node (ctx: the options). */
+GET(get_job_gres)
 {
-    snprintf(buf, len, "cpu=%lld,node=%lld", (long long)cmd_int(r, "num_cpus"),
-             (long long)cmd_int(r, "num_nodes"));
+    const struct scontrol_opts *o = ctx;
+    if (o && o->details)
+        cmd_alloc_detail(r, o->oneliner ? " " : "\n     ", buf, len);
 }
 
 GET(get_oversub)
@@ -349,6 +354,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "NumNodes", "num_nodes", NULL, NL },    { "NumCPUs", "num_cpus", NULL, 0 },
     { "NumTasks", "num_tasks", NULL, 0 },     { "CPUs/Task", "cpus_per_task", NULL, 0 },
     { "TRES", NULL, get_tres, NL },
+    { "JOB_GRES", NULL, get_job_gres, NL },
     { "MinCPUsNode", "cpus_per_task", NULL, NL }, { "MinMemoryNode", NULL, get_minmem, 0 },
     { "MinMemoryCPU", NULL, get_mempercpu, 0 },
     { "Features", "constraint", NULL, NL },   { "OverSubscribe", NULL, get_oversub, NL },
@@ -394,7 +400,13 @@ int scontrol_show_job(const struct scontrol_opts *o, const char *id)
     }
     if (json_array_size(jobs) == 0)
         printf("No jobs in the system\n");
-    scontrol_print_records(o, jobs, KV(job_kv));
+    json_t *r;
+    size_t i;
+    json_array_foreach(jobs, i, r) {
+        jobfmt_print_kv(KV(job_kv), r, o, o->oneliner, stdout);
+        if (!o->oneliner)
+            putchar('\n');
+    }
     json_decref(jobs);
     json_decref(reply);
     return 0;

@@ -32,7 +32,8 @@
     X(CONSTRAINT, "constraint") X(REQ_NODES, "nodelist") X(EXCLUDE, "exclude")          \
     X(NTASKS_PER_NODE, "ntasks_per_node") X(MEM_PER_CPU, "mem_per_cpu_mb")              \
     X(ELIGIBLE_TIME, "eligible_time") X(RESTART_COUNT, "restart_count")                 \
-    X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max")
+    X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max") \
+    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };

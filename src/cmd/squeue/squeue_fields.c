@@ -141,6 +141,17 @@ GET(get_ntpernode)
         snprintf(buf, len, "%s", "N/A");
 }
 
+/* tres-per-node, as Slurm's %b: the per-node GPUs asked for. */
+GET(get_tres_per_node)
+{
+    int64_t g = sq_int(r, K_GPUS_PER_NODE);
+    const char *t = sq_str(r, K_GPU_TYPE);
+    if (g <= 0)
+        snprintf(buf, len, "N/A");
+    else
+        snprintf(buf, len, "gres/gpu:%s%s%lld", t, *t ? ":" : "", (long long)g);
+}
+
 GET(get_oversub) { snprintf(buf, len, "%s", sq_true(r, K_EXCLUSIVE) ? "NO" : "OK"); }
 
 /* A pending job has no allocation yet: show what it asks for. */
@@ -249,6 +260,8 @@ GET(get_exit)
     X("RestartCnt", 0, "RESTARTCNT", NULL, KB(K_RESTART_COUNT))                          \
     X("BatchHost", 'B', "EXEC_HOST", get_batchhost, KB(K_NODES))                         \
     X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB) | KB(K_MEM_PER_CPU))          \
+    X("tres-per-node", 'b', "TRES_PER_NODE", get_tres_per_node,                          \
+      KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE))                                              \
     X("NodeList", 'N', "NODELIST", NULL, KB(K_NODES))                                    \
     X("SchedNodes", 'Y', "SCHEDNODES", get_null, 0)                                      \
     X("StartTime", 'S', "START_TIME", get_start,                                         \

@@ -111,6 +111,21 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
         sl_errprintf(e, "No command given to execute.");
         return NULL;
     }
+    /* A step runs on the job's own CPUs and GPUs; per-step GPU requests are
+     * not divided among steps yet, so they are refused, not ignored. */
+    static const char *const job_only[] = { "gpus", "gpus_per_node", "gpus_per_task",
+                                            "cpus_per_gpu", "mem_per_gpu_mb",
+                                            "threads_per_core" };
+    for (size_t i = 0; in_alloc && i < sizeof(job_only) / sizeof(job_only[0]); i++) {
+        if (json_object_get(o->spec, job_only[i])) {
+            json_decref(args);
+            sl_errprintf(e, "GPU and thread options (--gpus*, --gres, --cpus-per-gpu, "
+                            "--mem-per-gpu, --hint, --threads-per-core) apply to a job, not "
+                            "yet to a step inside an allocation: its steps use the job's "
+                            "CPUs and GPUs");
+            return NULL;
+        }
+    }
     step_shape(o, ai, in_alloc, &ntasks, &nnodes);
     if (!cpt)
         cpt = env_int("SRUN_CPUS_PER_TASK");
