@@ -217,6 +217,34 @@ static int same_file(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
+static int same_layout(const struct conf_node *a, const struct conf_node *b)
+{
+    return a->sockets == b->sockets && a->cores_per_socket == b->cores_per_socket &&
+           a->threads_per_core == b->threads_per_core;
+}
+
+/* SLUICE_FAKE_HW that gives no layout (sockets=, cores=, threads=) takes the
+ * node line's when it multiplies out to the fake CPU count: a test cluster
+ * whose nodes are configured with two sockets gets a two-socket fake node,
+ * not one flat socket. */
+static int fake_discover(const char *fake, const struct conf_node *cfg, struct hw_info *hw,
+                         sl_error_t *e)
+{
+    if (hw_parse_fake(fake, hw, e) < 0)
+        return -1;
+    if (strstr(fake, "sockets=") || strstr(fake, "cores=") || strstr(fake, "threads=") ||
+        !cfg->sockets || !cfg->cores_per_socket || !cfg->threads_per_core ||
+        (uint64_t)cfg->sockets * cfg->cores_per_socket * cfg->threads_per_core != hw->cpus ||
+        (hw->sockets == cfg->sockets && hw->cores_per_socket == cfg->cores_per_socket &&
+         hw->threads_per_core == cfg->threads_per_core))
+        return 0;
+    char spec[1024];
+    snprintf(spec, sizeof(spec), "%s,sockets=%u,cores=%u,threads=%u", fake, cfg->sockets,
+             cfg->cores_per_socket, cfg->threads_per_core);
+    hw_info_clear(hw);
+    return hw_parse_fake(spec, hw, e);
+}
+
 /* Each node its own hardware: several fake nodes on one host may each load
  * another TopologyFile.  Nodes naming the same file (or none) share one
  * discovery, so that a daemon serving many nodes probes the machine once. */
@@ -228,12 +256,14 @@ static void noded_discover(struct noded *d)
         char path[PATH_MAX];
         sl_error_t e;
         for (size_t j = 0; j < i && !n->hwp; j++)
-            if (same_file(d->nodes[j].cfg->topology_file, n->cfg->topology_file))
+            if (same_file(d->nodes[j].cfg->topology_file, n->cfg->topology_file) &&
+                (!fake || !*fake || same_layout(d->nodes[j].cfg, n->cfg)))
                 n->hwp = d->nodes[j].hwp;
         if (n->hwp)
             continue;
         const char *topo = topology_path(d, n->cfg->topology_file, path, sizeof(path));
-        if (hw_discover(topo, &n->hw, &e) < 0)
+        if ((fake && *fake ? fake_discover(fake, n->cfg, &n->hw, &e)
+                           : hw_discover(topo, &n->hw, &e)) < 0)
             log_fatal("node %s: hardware discovery: %s", n->cfg->name, e.text);
         n->hwp = &n->hw;
         log_info("node %s: %u cpus (%u sockets x %u cores x %u threads), %u gpus, %llu MiB%s%s",

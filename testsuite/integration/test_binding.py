@@ -11,9 +11,6 @@ import pytest
 
 from conftest import scaled, wait_for
 
-NO_CPU_IDS = "controller does not send cpu_ids on this branch (alloc helper)"
-
-
 @pytest.fixture(scope="module")
 def cluster(cluster_factory):
     return cluster_factory(nodes=1, cpus=2, mem=2000, append="KillWait=2\n")
@@ -63,8 +60,7 @@ def test_two_jobs_get_disjoint_cpus(cluster):
     try:
         cluster.wait_state(a, ("RUNNING",))
         cluster.wait_state(b, ("RUNNING",))
-        if "cpu_ids" not in launch_record(cluster, a):
-            pytest.skip(NO_CPU_IDS)
+        assert "cpu_ids" in launch_record(cluster, a)
         wait_for(lambda: allowed_list_or_none(out_a) and allowed_list_or_none(out_b),
                  scaled(30), "both jobs' /proc/self/status")
         ca, cb = cpus_of(allowed_list(out_a)), cpus_of(allowed_list(out_b))
@@ -81,8 +77,7 @@ def test_verbose_line(cluster):
     try:
         cluster.wait_state(jid, ("RUNNING",))
         rec = launch_record(cluster, jid)
-        if "cpu_ids" not in rec:
-            pytest.skip(NO_CPU_IDS)
+        assert "cpu_ids" in rec, rec
         assert rec.get("cpu_bind_verbose") is True, rec
     finally:
         open(mark, "w").close()

@@ -7,9 +7,7 @@ CPU_IDs (logical ids: socket-major, core, thread); jobs must never share a
 CPU, are packed by socket, whole cores with --hint=nomultithread, and keep
 their CPUs across a controller restart.
 
-The GPU tests at the end need `Gres=gpu:...` on node lines, which the topo
-helper's branch adds (src/common/conf_node.c); until it is merged they skip
-with the reason.  GPU requests on a cluster without GPUs are refused at
+The GPU tests at the end give n1 two GPUs with `Gres=gpu:h200:2`.  GPU requests on a cluster without GPUs are refused at
 submit whatever the branch."""
 
 import json
@@ -314,12 +312,7 @@ def test_mem_zero_takes_all_memory(feat_cluster):
         c.reset()
 
 
-# ---- GPUs from the node configuration (needs the topo helper's Gres=) ----
-
-def gres_configurable():
-    with open(os.path.join(REPO, "src", "common", "conf_node.c")) as f:
-        return '"Gres"' in f.read()
-
+# ---- GPUs: configured with Gres= and found on the (fake) node ----
 
 GPU_APPEND = """KillWait=2
 GresTypes=gpu
@@ -329,9 +322,11 @@ NodeName=n1 Sockets=2 CoresPerSocket=2 ThreadsPerCore=1 Gres=gpu:h200:2
 
 @pytest.fixture(scope="module")
 def gpu_cluster(cluster_factory):
-    if not gres_configurable():
-        pytest.skip("Gres= node configuration not on this branch (topo helper)")
-    return cluster_factory(nodes=1, cpus=4, mem=4000, append=GPU_APPEND)
+    # The fake node has the two GPUs its line configures (else it is drained
+    # "Low GPUs"), one near each socket.
+    return cluster_factory(nodes=1, cpus=4, mem=4000, append=GPU_APPEND,
+                           extra_args=("--fake-hw", "n1:cpus=4,mem=4000,sockets=2,gpus=2,"
+                                       "gputype=h200"))
 
 
 def test_gpu_jobs_never_share(gpu_cluster):
