@@ -6,6 +6,7 @@
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
+#include "power.h"
 #include "proto.h"
 
 /* The batch script runs on the first allocated node, as in Slurm. */
@@ -168,6 +169,8 @@ static void launch_now(struct ctld *c, void *arg)
 
 void launch_job(struct ctld *c, struct job *j)
 {
+    if (power_job_hold(c, j))      /* CONFIGURING until its nodes are powered up */
+        return;
     ctld_after_commit(c, launch_now, (void *)(uintptr_t)j->id);
 }
 

@@ -6,6 +6,7 @@
 #include "hostlist.h"
 #include "log.h"
 #include "parse.h"
+#include "power.h"
 #include "queue.h"
 #include "sched_api.h"
 #include "share.h"
@@ -76,12 +77,17 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
         }
         out[got++] = n;
     }
-    for (size_t i = 0; i < p->nnodes && got < need; i++) {
-        struct node *n = node_of_part(c, p, i);
-        if (!n || in_list(req, n->name) || in_list(excl, n->name))
-            continue;
-        if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(n, j))
-            out[got++] = n;
+    /* Power saving: powered-up nodes first, then those that must be
+     * resumed (pass 1), so nothing is powered up while a running node fits. */
+    for (int off = 0; off < 2 && got < need; off++) {
+        for (size_t i = 0; i < p->nnodes && got < need; i++) {
+            struct node *n = node_of_part(c, p, i);
+            if (!n || power_node_off(n) != off || in_list(req, n->name) ||
+                in_list(excl, n->name))
+                continue;
+            if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(n, j))
+                out[got++] = n;
+        }
     }
 out:
     hostlist_destroy(req);
