@@ -53,7 +53,7 @@ void power_node_save(const struct node *n, json_t *rec)
         return;
     json_object_update_new(rec, json_pack("{s:s, s:I, s:i, s:s?}", "power",
                                           n->power == POWER_ON ? "ON" : power_state_name(n->power),
-                                          (json_int_t)n->power_since, "power_req", n->power_req,
+                                          "power_since", (json_int_t)n->power_since, "power_req", n->power_req,
                                           "instance", n->instance));
 }
 
