@@ -272,7 +272,10 @@ int conf_suspend_time_set(const struct conf_key *k, void *obj, const char *val, 
     secs.type = CT_SECONDS;
     secs.min = 0;
     secs.max = 31536000;
-    return conf_key_set(&secs, obj, val, e);
+    sl_error_t inner;
+    if (conf_key_set(&secs, obj, val, &inner) < 0)
+        return sl_errprintf(e, "'%s' is not a number of seconds, a time (M:S) or NONE", val);
+    return 0;
 }
 
 const char *conf_suspend_time_show(const struct conf_key *k, const void *obj, char *buf,

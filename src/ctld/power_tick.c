@@ -20,30 +20,6 @@ static double mono_now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void power_rate_init(struct power_rate *r, uint32_t per_min, double now)
-{
-    r->per_min = per_min;
-    r->tokens = per_min;
-    r->last = now;
-}
-
-/* The bucket holds at most a minute's worth: a burst of per_min, then
- * per_min/60 a second. */
-uint32_t power_rate_take(struct power_rate *r, uint32_t want, double now)
-{
-    if (r->per_min == 0)
-        return want;
-    if (now > r->last) {
-        r->tokens += (now - r->last) * r->per_min / 60.0;
-        if (r->tokens > r->per_min)
-            r->tokens = r->per_min;
-    }
-    r->last = now;
-    uint32_t got = r->tokens >= want ? want : (uint32_t)r->tokens;
-    r->tokens -= got;
-    return got;
-}
-
 /* Idle seconds before a node powers down (-1: never): PowerDownOnIdle
  * (0), else the largest SuspendTime of its partitions that give one, else
  * the global one; never for SuspendExcNodes/SuspendExcParts. */
