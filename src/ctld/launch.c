@@ -187,7 +187,9 @@ static void terminate_now(struct ctld *c, void *arg)
 void launch_terminate(struct ctld *c, struct job *j, const char *why)
 {
     struct node *n = job_batch_node(c, j);
-    if (!n || (!n->chan && n->down && !j->fencing)) {
+    /* A job still waiting for its nodes to power up has nothing to stop. */
+    if (!n || (!n->chan && n->down && !j->fencing) ||
+        (j->state == JOB_STARTING && power_node_off(n))) {
         /* Nobody to tell: end it now; if the node returns still running it,
          * registration kills the job as unexpected. */
         ctld_job_finish(c, j, job_cancel_end(j), NULL);

@@ -51,6 +51,9 @@ struct power {
 /* Controller life (power_tick.c). */
 int power_setup(struct ctld *c, sl_error_t *e);
 void power_teardown(struct ctld *c);
+/* The plugin and its settings are read at start: refuse a reconfigure that
+ * changes them (or adds State=CLOUD nodes without a CloudType). */
+int power_reconfigure_check(struct ctld *c, const conf_t *nc, sl_error_t *e);
 /* A node's power state: from its saved record, else from its config. */
 void power_node_load(struct node *n, json_t *rec);
 /* Its power fields into its saved record / its listing. */

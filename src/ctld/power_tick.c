@@ -63,6 +63,29 @@ static void suspend_table(struct ctld *c, struct power *pw)
     for (size_t i = 0; i < c->nnodes; i++)
         pw->suspend_after[i] = node_suspend_after(c, pw, i);
     pw->for_conf = c->conf;
+    pw->resume.per_min = c->conf->resume_rate;
+    pw->suspend.per_min = c->conf->suspend_rate;
+}
+
+static int str_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+int power_reconfigure_check(struct ctld *c, const conf_t *nc, sl_error_t *e)
+{
+    const conf_t *oc = c->conf;
+    if (!str_same(oc->cloud_type, nc->cloud_type) ||
+        !str_same(oc->cloud_local_sluiced, nc->cloud_local_sluiced) ||
+        oc->cloud_local_boot_delay != nc->cloud_local_boot_delay ||
+        oc->cloud_local_fail_rate != nc->cloud_local_fail_rate)
+        return sl_errprintf(e, "CloudType and the plugin's keys (CloudLocal*) cannot change "
+                               "without a restart");
+    for (size_t i = 0; i < nc->nnodes && !nc->cloud_type; i++)
+        if (nc->nodes[i].cloud)
+            return sl_errprintf(e, "node %s is State=CLOUD but no CloudType is set",
+                                nc->nodes[i].name);
+    return 0;
 }
 
 static int node_wants_down(struct power *pw, struct node *n, int64_t now)

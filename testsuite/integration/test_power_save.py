@@ -129,6 +129,30 @@ def test_controller_kill9_during_resume_starts_nothing_twice(cluster):
     assert [r["State"] for r in rows] == ["COMPLETED"], rows
 
 
+def test_cancel_while_powering_up(cluster):
+    wait_for(lambda: state(cluster, "n3") == "idle~", 60, "n3 powered down")
+    jid = cluster.submit("-p", "cloud", "-w", "n3", "-o", "/dev/null", "--wrap", "sleep 1")
+    wait_for(lambda: (squeue_row(cluster, jid) or ["?"])[0] == "CF", 30, "job %d CF" % jid)
+    cluster.ok(cluster.bin("scancel"), str(jid))
+    # Nothing runs yet: it ends at once, without waiting for the boot.
+    cluster.wait_state(jid, ("CANCELLED",), timeout=30)
+    wait_for(lambda: state(cluster, "n3") in ("idle", "idle%", "idle~"), 60, "n3 idle again")
+
+
+def test_reconfigure_refuses_cloud_type_change(cluster):
+    conf = os.path.join(cluster.dir, "sluice.conf")
+    with open(conf) as f:
+        text = f.read()
+    try:
+        with open(conf, "w") as f:
+            f.write(text.replace("CloudLocalBootDelay=2", "CloudLocalBootDelay=3"))
+        r = cluster.run(cluster.bin("scontrol"), "reconfigure")
+        assert r.rc != 0 and "cannot change without a restart" in r.err, r
+    finally:
+        with open(conf, "w") as f:
+            f.write(text)
+
+
 def test_devcluster_down_stops_instances(cluster):
     cluster.ok(cluster.bin("scontrol"), "power", "up", "n4")
     wait_for(lambda: "n4" in instance_pids(cluster) and state(cluster, "n4") == "idle", 60,
