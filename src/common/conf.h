@@ -149,6 +149,9 @@ typedef struct conf {
     char *cloud_local_sluiced;       /* CloudLocalSluiced path, NULL = beside sluicectld */
     int cloud_local_boot_delay;      /* CloudLocalBootDelay seconds */
     uint32_t cloud_local_fail_rate;  /* CloudLocalFailRate percent */
+    char *resume_program;            /* cloud/script: ResumeProgram */
+    char *suspend_program;           /* cloud/script: SuspendProgram */
+    char *resume_fail_program;       /* cloud/script: ResumeFailProgram, may be NULL */
 } conf_t;
 
 /* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */

@@ -26,8 +26,8 @@ static int loglevel_set(const struct conf_key *k, void *obj, const char *val, sl
 static const char *loglevel_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
 
-/* cloud/script and cloud/ec2 are planned (issue 12), not built: refused. */
-static const char *const cloud_types[] = { "cloud/local", NULL };
+/* cloud/ec2 is planned (issue 12), not built: refused. */
+static const char *const cloud_types[] = { "cloud/local", "cloud/script", NULL };
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
 /* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
@@ -139,7 +139,7 @@ static const struct conf_key globals[] = {
     { "SuspendExcParts", CT_OPT_STRING, OFF(suspend_exc_parts), NULL, 0, 0, NULL, NULL, NULL,
       "comma list of partitions whose nodes are never powered down for idleness" },
     { "CloudType", CT_CHOICE, OFF(cloud_type), NULL, 0, 0, cloud_types, NULL, NULL,
-      "plugin that powers State=CLOUD nodes up and down: cloud/local" },
+      "plugin that powers State=CLOUD nodes up and down: cloud/local or cloud/script" },
     { "CloudLocalSluiced", CT_OPT_STRING, OFF(cloud_local_sluiced), NULL, 0, 0, NULL, NULL,
       NULL, "cloud/local: the sluiced program its instances run (default: beside sluicectld, "
             "or the build tree's src/noded/sluiced)" },
@@ -147,6 +147,14 @@ static const struct conf_key globals[] = {
       NULL, NULL, "cloud/local: seconds an instance takes to boot before its sluiced starts" },
     { "CloudLocalFailRate", CT_U32, OFF(cloud_local_fail_rate), "0", 0, 100, NULL, NULL, NULL,
       "cloud/local: percent of instances that fail to boot (their sluiced never starts)" },
+    { "ResumeProgram", CT_OPT_STRING, OFF(resume_program), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/script: program run with the host list of nodes to power up (and "
+      "SLURM_RESUME_FILE)" },
+    { "SuspendProgram", CT_OPT_STRING, OFF(suspend_program), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/script: program run with the host list of nodes to power down" },
+    { "ResumeFailProgram", CT_OPT_STRING, OFF(resume_fail_program), NULL, 0, 0, NULL, NULL,
+      NULL, "cloud/script: program run with the host list of nodes that failed to power up "
+            "(default: SuspendProgram)" },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
 

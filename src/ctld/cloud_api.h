@@ -9,8 +9,12 @@
  * Node descriptions (resume's and suspend's "nodes" array) are objects
  *   {"name", "hostname", "port", "cpus", "memory_mb", "features",
  *    "instance" (suspend: the id resume returned, when known)}
- * and resume's request also carries "partition" (the partition the job
- * that asked for the nodes runs in, or "" for an admin's power up). */
+ * Requests also carry "all_nodes" (the nodes as a compressed host list);
+ * resume's carries "partition" (of the first job that waits, or "" for an
+ * admin's power up) and "jobs": [{"job_id", "partition", "features",
+ * "nodes_alloc", "nodes_resume"}], the jobs waiting for these nodes;
+ * suspend's carries "resume_failed": true when the nodes are let go of
+ * because they did not come up (ResumeTimeout, a failed resume). */
 #ifndef CTLD_CLOUD_API_H
 #define CTLD_CLOUD_API_H
 
@@ -47,7 +51,8 @@ struct cloud_ops {
     int (*resume)(void *p, json_t *req, json_t **result, char *err);
     /* Stop the instances of req's "nodes".  *result: {"failed": {node: why}}. */
     int (*suspend)(void *p, json_t *req, json_t **result, char *err);
-    /* What exists: *result: {"instances": [{"id", "node", "running": bool}]}. */
+    /* What exists: *result: {"instances": [{"id", "node", "running": bool}]},
+     * or {"complete": false} from a plugin that cannot know. */
     int (*describe)(void *p, json_t **result, char *err);
 };
 

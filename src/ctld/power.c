@@ -214,7 +214,8 @@ void power_node_fail(struct ctld *c, struct node *n, const char *why)
             ctld_job_node_failed(c, j);
     }
     /* Whatever the provider has for it is let go of. */
-    json_t *req = json_pack("{s:[o]}", "nodes", power_node_desc(n));
+    json_t *req = json_pack("{s:[o], s:s, s:s, s:b}", "nodes", power_node_desc(n), "partition",
+                            "", "all_nodes", n->name, "resume_failed", !was_up);
     power_node_state(c, n, POWER_DOWN);
     n->power_sent = 1;
     power_cloud_suspend(c->power->pc, req);

@@ -58,8 +58,9 @@ static void power_down_force(struct ctld *c, struct node *n)
         nodechan_detach(n);
         power_node_state(c, n, POWER_DOWN);
         n->power_sent = 1;
-        power_cloud_suspend(c->power->pc, json_pack("{s:[o], s:s}", "nodes", power_node_desc(n),
-                                                    "partition", ""));
+        power_cloud_suspend(c->power->pc, json_pack("{s:[o], s:s, s:s}", "nodes",
+                                                    power_node_desc(n), "partition", "",
+                                                    "all_nodes", n->name));
     }
 }
 

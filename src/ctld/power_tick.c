@@ -98,6 +98,44 @@ static int node_wants_down(struct power *pw, struct node *n, int64_t now)
     return after >= 0 && now - n->idle_since >= after;
 }
 
+/* The host list of a batch, and for a resume the jobs that wait for its
+ * nodes (what Slurm's SLURM_RESUME_FILE lists): "all_nodes" and "jobs":
+ * [{"job_id", "partition", "features", "nodes_alloc", "nodes_resume"}]. */
+static void batch_describe(struct ctld *c, json_t *req, json_t *nodes, int resume)
+{
+    hostlist_t *all = hostlist_create();
+    size_t i;
+    json_t *v, *jobs = json_array();
+    json_array_foreach(nodes, i, v)
+        hostlist_push_host(all, json_string_value(json_object_get(v, "name")));
+    char *s = hostlist_ranged_string(all);
+    json_object_set_new(req, "all_nodes", json_string(s ? s : ""));
+    free(s);
+    for (struct job *j = resume ? jobtab_first(c->jobs) : NULL; j; j = j->next) {
+        if (j->state != JOB_STARTING || !j->nodes)
+            continue;
+        hostlist_t *mine = hostlist_expand(j->nodes, NULL), *res = hostlist_create();
+        for (size_t k = 0; mine && k < hostlist_count(mine); k++)
+            if (hostlist_find(all, hostlist_nth(mine, k)) >= 0)
+                hostlist_push_host(res, hostlist_nth(mine, k));
+        if (hostlist_count(res)) {
+            char *r = hostlist_ranged_string(res);
+            json_array_append_new(jobs, json_pack("{s:i, s:s, s:s, s:s, s:s}", "job_id",
+                                                  (int)j->id, "partition",
+                                                  j->partition ? j->partition : "", "features",
+                                                  j->constraint ? j->constraint : "",
+                                                  "nodes_alloc", j->nodes, "nodes_resume", r));
+            if (!json_string_length(json_object_get(req, "partition")))
+                json_object_set_new(req, "partition", json_string(j->partition ? j->partition : ""));
+            free(r);
+        }
+        hostlist_destroy(mine);
+        hostlist_destroy(res);
+    }
+    json_object_set_new(req, "jobs", jobs);
+    hostlist_destroy(all);
+}
+
 static void send_batch(struct ctld *c, json_t *nodes, int resume)
 {
     if (!json_array_size(nodes)) {
@@ -105,6 +143,7 @@ static void send_batch(struct ctld *c, json_t *nodes, int resume)
         return;
     }
     json_t *req = json_pack("{s:o, s:s}", "nodes", nodes, "partition", "");
+    batch_describe(c, req, nodes, resume);
     if (resume)
         power_cloud_resume(c->power->pc, req);
     else
@@ -196,6 +235,22 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
         if (!pw->reconciled)
             log_warn("resumes wait for a describe that succeeds");
         json_decref(stray);
+        return;
+    }
+    /* A plugin that cannot list instances (cloud/script) says so: then a
+     * node powering up is taken to have been resumed (ResumeTimeout settles
+     * it), and nothing is stopped or declared lost. */
+    if (json_is_false(json_object_get(result, "complete"))) {
+        for (size_t k = 0; k < c->nnodes && !pw->reconciled; k++) {
+            struct node *n = c->nodes[k];
+            if (n->power == POWER_UP)
+                n->power_sent = 1;
+            else if (n->power == POWER_DOWN)
+                n->power_sent = 2;
+        }
+        json_decref(stray);
+        pw->reconciled = 1;
+        power_kick(c);
         return;
     }
     char *seen = calloc(c->nnodes ? c->nnodes : 1, 1);

@@ -6,6 +6,7 @@ ResumeTimeout goes DOWN and its job is requeued, a controller killed with
 kill -9 during a resume starts nothing twice, and `devcluster down` leaves no
 cloud/local instance running.  Every wait is for a condition."""
 
+import json
 import os
 import re
 import signal
@@ -182,3 +183,61 @@ def test_resume_timeout_downs_node_and_requeues_job(cluster_factory):
              "both cloud nodes DOWN")
     wait_for(lambda: c.state(jid) == "PENDING", 30, "job %d pending" % jid)
     c.run(c.bin("scancel"), str(jid))
+
+
+# ---- cloud/script: Slurm's ResumeProgram / SuspendProgram.
+RESUME_SH = """#!/bin/sh
+d=%(dir)s
+echo "$1" >> $d/resumed
+cp "$SLURM_RESUME_FILE" $d/resume.json
+for n in $(%(scontrol)s show hostnames "$1"); do
+  SLUICE_FAKE_HW=cpus=2,mem=1000 %(sluiced)s -D -f "$SLUICE_CONF" -N $n >> $d/$n.log 2>&1 </dev/null &
+  echo $! > $d/$n.pid
+done
+"""
+SUSPEND_SH = """#!/bin/sh
+d=%(dir)s
+echo "$1" >> $d/suspended
+for n in $(%(scontrol)s show hostnames "$1"); do
+  [ -f $d/$n.pid ] && kill $(cat $d/$n.pid)
+  rm -f $d/$n.pid
+done
+"""
+
+
+def test_cloud_script_programs(cluster_factory, tmp_path):
+    d = str(tmp_path)
+    os.chmod(d, 0o755)
+    subst = {"dir": d, "scontrol": os.path.join(BUILD, "src", "cmd", "scontrol", "scontrol"),
+             "sluiced": SLUICED}
+    for name, text in (("resume.sh", RESUME_SH), ("suspend.sh", SUSPEND_SH)):
+        with open(os.path.join(d, name), "w") as f:
+            f.write(text % subst)
+        os.chmod(os.path.join(d, name), 0o755)
+    conf = BASE.replace("CloudType=cloud/local", "CloudType=cloud/script") + \
+        "ResumeProgram=%s/resume.sh\nSuspendProgram=%s/suspend.sh\nResumeTimeout=30\n" % (d, d)
+    c = cluster_factory(nodes=4, cpus=2, mem=1000, append=conf)
+    try:
+        assert c.node_states()["n3"] == "idle~"
+        jid = c.submit("-p", "cloud", "-w", "n3", "-o", "/dev/null", "--wrap", "true")
+        c.wait_state(jid, ("COMPLETED",), timeout=60)
+        with open(os.path.join(d, "resumed")) as f:
+            assert f.read().split() == ["n3"]
+        with open(os.path.join(d, "resume.json")) as f:
+            doc = json.load(f)
+        assert doc["all_nodes_resume"] == "n3", doc
+        assert [(j["job_id"], j["nodes_resume"], j["partition"]) for j in doc["jobs"]] == \
+            [(jid, "n3", "cloud")], doc
+        pid = int(open(os.path.join(d, "n3.pid")).read())
+        c.ok(c.bin("scontrol"), "power", "down", "n3")
+        wait_for(lambda: c.node_states()["n3"] == "idle~", 60, "n3 powered down")
+        with open(os.path.join(d, "suspended")) as f:
+            assert f.read().split() == ["n3"]
+        wait_for(lambda: pid_gone(pid), 30, "n3's sluiced stopped by SuspendProgram")
+    finally:
+        for f in os.listdir(d):
+            if f.endswith(".pid"):
+                try:
+                    os.kill(int(open(os.path.join(d, f)).read()), signal.SIGKILL)
+                except (OSError, ValueError):
+                    pass
