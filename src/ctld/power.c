@@ -245,7 +245,6 @@ void power_resume_done(struct ctld *c, json_t *req, json_t *result, const char *
 {
     size_t i;
     json_t *v;
-    const char *name;
     json_array_foreach(json_object_get(req, "nodes"), i, v) {
         struct node *n = node_find(c, json_string_value(json_object_get(v, "name")));
         if (!n || n->power != POWER_UP)
@@ -264,7 +263,6 @@ void power_resume_done(struct ctld *c, json_t *req, json_t *result, const char *
         snprintf(buf, sizeof(buf), "resume failed: %s", why ? why : err ? err : "no instance");
         power_node_fail(c, n, buf);
     }
-    (void)name;
 }
 
 void power_suspend_done(struct ctld *c, json_t *req, json_t *result, const char *err)

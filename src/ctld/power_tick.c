@@ -178,6 +178,7 @@ static void tick_suspends(struct ctld *c, struct power *pw, int64_t now, double 
             now - n->power_since >= c->conf->suspend_timeout) {
             log_info("node %s powered down", n->name);
             n->power_req = 0;
+            n->registered = 0;   /* a registration while it went down is void */
             power_node_state(c, n, POWER_OFF);
             ctld_sched_request(c);
             continue;
