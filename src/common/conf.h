@@ -43,6 +43,7 @@ struct conf_node {
     struct conf_gres *gres_list; /* Gres= parsed, in the order written */
     size_t ngres;
     char *spool_dir;         /* SpoolDir with %n replaced by the node name */
+    int cloud;               /* State=CLOUD: powered up and down by CloudType */
 };
 
 struct conf_partition {
@@ -58,7 +59,14 @@ struct conf_partition {
     uint32_t max_nodes;      /* MaxNodes= (0 = unlimited) */
     uint32_t max_cpus_per_node;  /* MaxCPUsPerNode= (0 = unlimited) */
     uint32_t priority_tier;  /* PriorityTier= (default 1) */
+    int suspend_time;        /* SuspendTime= seconds, CONF_SUSPEND_* below */
+    int power_down_on_idle;  /* PowerDownOnIdle=YES: power down as soon as idle */
 };
+
+/* SuspendTime values besides seconds: NONE (never), and for a partition
+ * "not given" (the global value applies). */
+#define CONF_SUSPEND_NONE (-1)
+#define CONF_SUSPEND_GLOBAL (-2)
 
 /* QueueName= lines: what users submit to; each partition is also a queue. */
 struct conf_queue {
@@ -154,6 +162,21 @@ typedef struct conf {
     /* Testing modes (refused by the daemons unless enabled: conf_testing_check). */
     int mock_execution;              /* MockExecution: jobs are timers, not processes */
     uint32_t nodes_per_daemon;       /* NodesPerDaemon (default 1) */
+    /* Power saving and the cloud plugin (src/ctld/power.c). */
+    int suspend_time;                /* SuspendTime seconds, CONF_SUSPEND_NONE = never */
+    int suspend_timeout;             /* SuspendTimeout seconds (default 30) */
+    int resume_timeout;              /* ResumeTimeout seconds (default 60) */
+    uint32_t resume_rate;            /* ResumeRate nodes per minute, 0 = unlimited */
+    uint32_t suspend_rate;           /* SuspendRate nodes per minute, 0 = unlimited */
+    char *suspend_exc_nodes;         /* SuspendExcNodes host list, may be NULL */
+    char *suspend_exc_parts;         /* SuspendExcParts comma list, may be NULL */
+    char *cloud_type;                /* CloudType ("cloud/local"), NULL = none */
+    char *cloud_local_sluiced;       /* CloudLocalSluiced path, NULL = beside sluicectld */
+    int cloud_local_boot_delay;      /* CloudLocalBootDelay seconds */
+    uint32_t cloud_local_fail_rate;  /* CloudLocalFailRate percent */
+    char *resume_program;            /* cloud/script: ResumeProgram */
+    char *suspend_program;           /* cloud/script: SuspendProgram */
+    char *resume_fail_program;       /* cloud/script: ResumeFailProgram, may be NULL */
 } conf_t;
 
 /* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */

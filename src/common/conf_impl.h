@@ -64,6 +64,11 @@ void conf_key_free(const struct conf_key *k, void *obj);
 /* Replace *dst by a copy of src (NULL allowed).  -1 on no memory. */
 int conf_strset(char **dst, const char *src);
 
+/* SuspendTime (global and per partition): seconds, or NONE/INFINITE/-1. */
+int conf_suspend_time_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+const char *conf_suspend_time_show(const struct conf_key *k, const void *obj, char *buf,
+                                   size_t len);
+
 /* Where a line came from, for messages. */
 struct conf_where {
     const char *file;            /* owned by the parser's file list */

@@ -36,11 +36,15 @@ struct conf_node_state {
     size_t nuses;
 };
 
+/* UNKNOWN (the default), or CLOUD: the node starts powered down and the
+ * cloud plugin powers it up when jobs need it. */
 static int state_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
 {
-    if (strcasecmp(val, "UNKNOWN") != 0)
-        return sl_errprintf(e, "'%s' is not a state a node may be given here (UNKNOWN)",
-                            val);
+    int cloud = strcasecmp(val, "CLOUD") == 0;
+    if (!cloud && strcasecmp(val, "UNKNOWN") != 0)
+        return sl_errprintf(e, "'%s' is not a state a node may be given here (UNKNOWN or "
+                               "CLOUD)", val);
+    ((struct node_tmpl *)obj)->n.cloud = cloud;
     return 0;
 }
 
@@ -93,7 +97,7 @@ static const struct conf_key node_keys[] = {
       "generic resources: gpu[:TYPE][:COUNT], comma separated (gpu:a100:2,gpu:v100:1); "
       "each name must be in GresTypes" },
     { "State", CT_CUSTOM, 0, NULL, 0, 0, NULL, state_set, NULL,
-      "accepted for slurm.conf compatibility; only UNKNOWN" },
+      "UNKNOWN, or CLOUD: powered down until jobs need it (CloudType powers it up)" },
 };
 #define NKEYS (sizeof(node_keys) / sizeof(node_keys[0]))
 #define KEYBIT(name) (1u << (conf_key_find(node_keys, NKEYS, name) - node_keys))

@@ -62,6 +62,9 @@ static int maxnodes_set(const struct conf_key *k, void *obj, const char *val, sl
     return 0;
 }
 
+static int part_suspend_set(const struct conf_key *k, void *obj, const char *val,
+                            sl_error_t *e);
+
 #define OFF(field) offsetof(struct part_tmpl, field)
 
 static const struct conf_key part_keys[] = {
@@ -81,6 +84,11 @@ static const struct conf_key part_keys[] = {
       maxnodes_set, NULL,
       "most CPUs of a node the partition's jobs may hold together (keeps CPU jobs off the "
       "cores a node's GPUs need), or UNLIMITED" },
+    { "SuspendTime", CT_CUSTOM, OFF(p.suspend_time), "-2", 0, 0, NULL, part_suspend_set,
+      conf_suspend_time_show, "idle seconds before its State=CLOUD nodes power down (NONE: "
+      "never); overrides the global SuspendTime" },
+    { "PowerDownOnIdle", CT_BOOL, OFF(p.power_down_on_idle), "NO", 0, 0, NULL, NULL, NULL,
+      "YES: its State=CLOUD nodes power down as soon as they are idle" },
     { "PriorityTier", CT_U32, OFF(p.priority_tier), "1", 0, 65535, NULL, NULL, NULL,
       "jobs in partitions of a higher tier are scheduled first" },
 };
@@ -100,6 +108,16 @@ void conf_part_free(struct conf_partition *pt)
         free(pt->nodes[i]);
     free(pt->nodes);
     free(pt->node_idx);
+}
+/* "-2" is only the built-in default: not given, the global value applies. */
+static int part_suspend_set(const struct conf_key *k, void *obj, const char *val,
+                            sl_error_t *e)
+{
+    if (strcmp(val, "-2") == 0) {
+        *CONF_FIELD(obj, k, int) = CONF_SUSPEND_GLOBAL;
+        return 0;
+    }
+    return conf_suspend_time_set(k, obj, val, e);
 }
 
 static int tmpl_init(struct part_tmpl *t, sl_error_t *e)

@@ -20,6 +20,7 @@ struct queue;
 struct sched_ops;
 struct priority_ops;
 struct sl_plugin_handle;
+struct power;
 
 /* A node's runtime state beside its configuration. */
 struct node {
@@ -55,6 +56,12 @@ struct node {
     uint32_t *part_cpus;           /* CPUs held here by jobs of each partition (by index
                                     * in conf->parts; MaxCPUsPerNode), NULL: none yet */
     size_t npart_cpus;
+    /* Power saving (power.h): enum power_state, enum power_req. */
+    int power, power_req;
+    int power_sent;                /* the plugin was asked (1), and answered a suspend (2) */
+    int64_t power_since;           /* when the power state last changed */
+    int64_t idle_since;            /* powered up and without jobs since */
+    char *instance;                /* the cloud instance backing it, NULL if none known */
 };
 
 /* After a node's NodeTimeout, how long until the copies of its jobs have
@@ -91,6 +98,7 @@ struct ctld {
     double sched_next_ms;          /* earliest next pass (monotonic ms) */
     struct event *sched_timer;
     int flush_pending;
+    struct power *power;           /* power saving and the cloud plugin (power.h) */
 };
 
 /* The end-of-iteration work: ask for a scheduling pass and/or a commit.

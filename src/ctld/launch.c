@@ -7,6 +7,7 @@
 #include "hostlist.h"
 #include "log.h"
 #include "nodealloc.h"
+#include "power.h"
 #include "proto.h"
 
 /* The batch script runs on the first allocated node, as in Slurm. */
@@ -181,6 +182,8 @@ static void launch_now(struct ctld *c, void *arg)
 
 void launch_job(struct ctld *c, struct job *j)
 {
+    if (power_job_hold(c, j))      /* CONFIGURING until its nodes are powered up */
+        return;
     ctld_after_commit(c, launch_now, (void *)(uintptr_t)j->id);
 }
 
@@ -197,7 +200,9 @@ static void terminate_now(struct ctld *c, void *arg)
 void launch_terminate(struct ctld *c, struct job *j, const char *why)
 {
     struct node *n = job_batch_node(c, j);
-    if (!n || (!n->chan && n->down && !j->fencing)) {
+    /* A job still waiting for its nodes to power up has nothing to stop. */
+    if (!n || (!n->chan && n->down && !j->fencing) ||
+        (j->state == JOB_STARTING && power_node_off(n))) {
         /* Nobody to tell: end it now; if the node returns still running it,
          * registration kills the job as unexpected. */
         ctld_job_finish(c, j, job_cancel_end(j), NULL);

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "op_fields.h"
+#include "power.h"
 #include "queue.h"
 #include "share.h"
 #include "steps.h"
@@ -32,6 +33,7 @@ void op_acct_query(sl_conn_t *, uint64_t, json_t *, void *);
 void op_ping(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_update(sl_conn_t *, uint64_t, json_t *, void *);
+void op_node_power(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
@@ -86,6 +88,7 @@ const struct op_spec ctld_ops[] = {
     { "step_show", op_step_show, 0, F_step_show },
     { "node_list", op_node_list, 0, F_node_list },
     { "node_update", op_node_update, 0, F_node_update },
+    { "node_power", op_node_power, 0, F_node_power },
     { "part_list", op_part_list, 0, F_none },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
@@ -153,6 +156,8 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     node_setup(c, e);
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
         return -1;
+    if (power_setup(c, e) < 0)
+        return -1;
     c->next_job_id = db_max_job_id(c->db) + 1;
     c->server = server_create(c->base, c->conf->controller_host, c->conf->controller_port,
                               c->auth, ctld_ops, c, e);
@@ -173,6 +178,7 @@ static void ctld_stop(struct ctld *c)
     if (c->flush_ev)
         ctld_flush_cb(-1, 0, c);
     server_destroy(c->server);
+    power_teardown(c);
     node_teardown(c);
     queues_teardown(c);
     shares_teardown(c);

@@ -9,6 +9,7 @@
 #include "node_gpus.h"
 #include "log.h"
 #include "nodealloc.h"
+#include "power.h"
 #include "proto.h"
 
 struct node *node_find(struct ctld *c, const char *name)
@@ -28,7 +29,7 @@ const char *node_state_name(const struct node *n)
         return "DOWN";
     if (n->drain)
         return n->njobs ? "DRAINING" : "DRAINED";
-    if (!n->registered)
+    if (!n->registered && !power_node_off(n))
         return "UNKNOWN";
     if (n->njobs == 0)
         return "IDLE";
@@ -37,11 +38,13 @@ const char *node_state_name(const struct node *n)
 
 int node_usable(const struct node *n)
 {
-    return n->registered && n->chan && !n->down && !n->drain;
+    if (power_node_off(n))         /* a job placed there resumes it */
+        return power_node_plannable(n);
+    return !n->power_req && n->registered && n->chan && !n->down && !n->drain;
 }
 
 /* Layout and GPUs from node_topo: what jobs are given from. */
-json_t *node_to_json(struct ctld *c, struct node *n)
+static json_t *node_to_json_base(struct ctld *c, struct node *n)
 {
     json_t *parts = json_array();
     for (size_t i = 0; i < c->conf->nparts; i++) {
@@ -81,12 +84,20 @@ json_t *node_to_json(struct ctld *c, struct node *n)
     return o;
 }
 
+json_t *node_to_json(struct ctld *c, struct node *n)
+{
+    json_t *o = node_to_json_base(c, n);
+    power_node_json(n, o);
+    return o;
+}
+
 void node_save(struct ctld *c, struct node *n)
 {
     json_t *rec = json_pack("{s:b, s:b, s:s?, s:I, s:i}", "drain", n->drain, "down",
                             n->down && n->registered == 0 ? 0 : n->down, "reason", n->reason,
                             "reason_time", (json_int_t)n->reason_time, "reason_uid",
                             n->reason_uid);
+    power_node_save(n, rec);
     db_node_save(c->db, n->name, rec);
     json_decref(rec);
     ctld_kick(c);
@@ -231,7 +242,7 @@ static void node_timeout_cb(evutil_socket_t fd, short what, void *arg)
     struct timeval fence = { c->conf->kill_wait + LEASE_CHECK_S + NODE_FENCE_SLACK_S, 0 };
     int fencing = 0;
 
-    if (n->down)
+    if (n->down || power_node_off(n))   /* powered down: ResumeTimeout applies instead */
         return;
     log_warn("node %s not responding for %d s: setting it DOWN", n->name,
              c->conf->node_timeout);
@@ -280,6 +291,7 @@ static struct node *node_create(struct ctld *c, const struct conf_node *cfg, jso
         n->reason_time = json_integer_value(json_object_get(rec, "reason_time"));
         n->reason_uid = (int32_t)json_integer_value(json_object_get(rec, "reason_uid"));
     }
+    power_node_load(n, rec);
     node_watch(c, n);
     return n;
 }
@@ -309,6 +321,7 @@ static void node_destroy(struct node *n)
     idset_destroy(n->used_cpus);
     idset_destroy(n->used_gpus);
     free(n->part_cpus);
+    free(n->instance);
     free(n);
 }
 

@@ -198,6 +198,13 @@ const struct field_spec F_node_update[] = {
     FIELDS_END,
 };
 
+const struct field_spec F_node_power[] = {
+    FIELD("nodes", FT_STR, .flags = F_REQUIRED),
+    FIELD("action", FT_STR, .flags = F_REQUIRED),
+    FIELD("mode", FT_STR),
+    FIELDS_END,
+};
+
 /* The node channel's operations are open: a newer sluiced may send more. */
 const struct field_spec F_node_register[] = {
     FIELD("name", FT_STR, .flags = F_REQUIRED),

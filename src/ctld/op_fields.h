@@ -21,6 +21,7 @@ extern const struct field_spec F_change[];
 extern const struct field_spec F_acct_query[];
 extern const struct field_spec F_node_list[];
 extern const struct field_spec F_node_update[];
+extern const struct field_spec F_node_power[];
 extern const struct field_spec F_node_register[];
 extern const struct field_spec F_node_heartbeat[];
 extern const struct field_spec F_job_started[];

@@ -5,6 +5,7 @@
 #include "ctld.h"
 #include "hostlist.h"
 #include "log.h"
+#include "power.h"
 #include "queue.h"
 
 void op_ping(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
@@ -155,7 +156,7 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
         return sl_errprintf(e, "ControllerHost, ControllerPort and StateSaveLocation cannot "
                                "change without a restart");
     }
-    if (ctld_plugins_load(c, nc, e) < 0) {
+    if (power_reconfigure_check(c, nc, e) < 0 || ctld_plugins_load(c, nc, e) < 0) {
         conf_destroy(nc);
         return -1;
     }

@@ -6,6 +6,7 @@
 #include "ctld.h"
 #include "hostlist.h"
 #include "log.h"
+#include "power.h"
 #include "steps.h"
 
 static void node_touch(struct ctld *c, struct node *n)
@@ -184,8 +185,11 @@ void op_node_register(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
              n->rep_cpus, (unsigned long long)n->rep_mem_mb);
     conn_reply(conn, id, json_pack("{s:i, s:i}", "heartbeat_interval",
                                    c->conf->heartbeat_interval, "lease", c->conf->node_timeout));
-    node_reconcile(c, n, json_is_array(running) ? running : NULL,
-                   json_object_get(q, "running_attempts"));
+    /* A node that just powered up runs nothing of ours: jobs that waited
+     * for it launch now instead of being reconciled. */
+    if (!power_node_registered(c, n))
+        node_reconcile(c, n, json_is_array(running) ? running : NULL,
+                       json_object_get(q, "running_attempts"));
     ctld_sched_request(c);
 }
 

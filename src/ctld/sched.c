@@ -7,6 +7,7 @@
 #include "hostlist.h"
 #include "log.h"
 #include "parse.h"
+#include "power.h"
 #include "queue.h"
 #include "sched_api.h"
 #include "featexpr.h"
@@ -152,14 +153,18 @@ static size_t pick_alt(struct ctld *c, struct job *j, const struct conf_partitio
         }
         out[got++] = n;
     }
-    for (size_t i = 0; i < p->nnodes && got < need; i++) {
-        struct node *n = node_of_part(c, p, ord ? ord[i] : i);
-        if (!n || in_list(req, n->name) || in_list(excl, n->name) ||
-            !sched_node_eligible(n, j, alt))
-            continue;
-        matching++;
-        if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(c, n, j, p))
-            out[got++] = n;
+    /* Power saving: powered-up nodes first, then those that must be
+     * resumed (pass 1), so nothing is powered up while a running node fits. */
+    for (int off = 0; off < 2 && got < need; off++) {
+        for (size_t i = 0; i < p->nnodes && got < need; i++) {
+            struct node *n = node_of_part(c, p, ord ? ord[i] : i);
+            if (!n || power_node_off(n) != off || in_list(req, n->name) ||
+                in_list(excl, n->name) || !sched_node_eligible(n, j, alt))
+                continue;
+            matching++;
+            if ((!avoid || !avoid[sched_node_index(c, n)]) && node_fits(c, n, j, p))
+                out[got++] = n;
+        }
     }
     /* No node of the partition has the features (a reconfigure took them). */
     if (got < need && !matching && j->constraint)

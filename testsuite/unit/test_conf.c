@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 50);
+    ck_assert_uint_eq(json_object_size(o), 64);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -484,7 +484,11 @@ static const struct { const char *text, *error; } errors[] = {
     { "NodeName=n1 CPUs=0", "@/e.conf:1: bad value for CPUs: 0 is out of range (1-1048576)" },
     { "NodeName=n1 Bogus=1", "@/e.conf:1: unknown key 'Bogus'" },
     { "NodeName=n1 State=IDLE", "@/e.conf:1: bad value for State: 'IDLE' is not a state a "
-                                "node may be given here (UNKNOWN)" },
+                                "node may be given here (UNKNOWN or CLOUD)" },
+    { "CloudType=cloud/ec2", "@/e.conf:1: bad value for CloudType: 'cloud/ec2' is not one of "
+                             "cloud/local, cloud/script" },
+    { "SuspendTime=soon", "@/e.conf:1: bad value for SuspendTime: 'soon' is not a number of "
+                          "seconds, a time (M:S) or NONE" },
     { "NodeName=n1 RealMemory=lots", "@/e.conf:1: bad value for RealMemory: 'lots' is not a "
                                      "valid memory size (use a number with an optional K, M, "
                                      "G or T suffix)" },
@@ -786,6 +790,38 @@ START_TEST(test_acct_freq)
 }
 END_TEST
 
+/* Power saving: SuspendTime NONE or seconds, per partition or inherited;
+ * State=CLOUD on node lines (and NodeName=DEFAULT). */
+START_TEST(test_power_keys)
+{
+    conf_t *c = load_text("");
+    ck_assert_int_eq(c->suspend_time, CONF_SUSPEND_NONE);
+    ck_assert_ptr_null(c->cloud_type);
+    ck_assert_uint_eq(c->resume_rate, 300);
+    conf_destroy(c);
+    c = load_text("CloudType=cloud/local\nSuspendTime=1:30\nResumeRate=0\n"
+                  "NodeName=DEFAULT State=CLOUD\nNodeName=c[1-2] Port=[7001-7002]\n"
+                  "NodeName=DEFAULT State=UNKNOWN\nNodeName=s1 Port=7003\n"
+                  "PartitionName=a Nodes=c1 SuspendTime=NONE\n"
+                  "PartitionName=b Nodes=c2 SuspendTime=5 PowerDownOnIdle=yes\n"
+                  "PartitionName=d Nodes=s1\n");
+    ck_assert_int_eq(c->suspend_time, 90);
+    ck_assert_str_eq(c->cloud_type, "cloud/local");
+    ck_assert_uint_eq(c->resume_rate, 0);
+    ck_assert_int_eq(conf_node_find(c, "c1")->cloud, 1);
+    ck_assert_int_eq(conf_node_find(c, "c2")->cloud, 1);
+    ck_assert_int_eq(conf_node_find(c, "s1")->cloud, 0);
+    ck_assert_int_eq(conf_part_find(c, "a")->suspend_time, CONF_SUSPEND_NONE);
+    ck_assert_int_eq(conf_part_find(c, "b")->suspend_time, 5);
+    ck_assert_int_eq(conf_part_find(c, "b")->power_down_on_idle, 1);
+    ck_assert_int_eq(conf_part_find(c, "d")->suspend_time, CONF_SUSPEND_GLOBAL);
+    json_t *o = conf_to_json(c);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "SuspendTime")), "90");
+    json_decref(o);
+    conf_destroy(c);
+}
+END_TEST
+
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     return remove(path);
@@ -823,6 +859,7 @@ int main(void)
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);
     tcase_add_test(tc, test_acct_freq);
+    tcase_add_test(tc, test_power_keys);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -40,6 +40,7 @@ static void usage(FILE *out)
           "  delete policy POL               remove a policy no queue uses\n"
           "  register jobdefinition file=DEF.json   register a job definition (AWS JSON)\n"
           "  deregister jobdefinition NAME:REV      make a revision INACTIVE\n"
+          "  power up|down [asap|force] NODELIST  power State=CLOUD nodes up or down\n"
           "  reconfigure                     reread the configuration file\n"
           "  ping                            report whether the controller is up\n"
           "  version                         print the version\n"
@@ -106,6 +107,7 @@ static const struct {
     { "help", cmd_help },            { "requeue", scontrol_requeue },
     { "register", scontrol_register }, { "deregister", scontrol_deregister },
     { "create", scontrol_create },   { "delete", scontrol_delete },
+    { "power", scontrol_power },
 };
 
 static const struct option long_opts[] = {

@@ -18,6 +18,7 @@ int scontrol_update(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_hold(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_release(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_requeue(const struct scontrol_opts *o, int argc, char **argv);
+int scontrol_power(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_register(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_deregister(const struct scontrol_opts *o, int argc, char **argv);
 int scontrol_create(const struct scontrol_opts *o, int argc, char **argv);

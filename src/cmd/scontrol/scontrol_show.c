@@ -33,8 +33,10 @@ GET(get_nodestate)
     const char *shown = !strcmp(s, "DRAINED") ? "IDLE+DRAIN"
                       : !strcmp(s, "DRAINING") ? (full ? "ALLOCATED+DRAIN" : "MIXED+DRAIN")
                       : s;
-    snprintf(buf, len, "%s%s", shown,
-             json_is_false(json_object_get(r, "responding")) ? "*" : "");
+    const char *power = cmd_str(r, "power");   /* power saving: +CLOUD+POWERED_DOWN */
+    snprintf(buf, len, "%s%s%s%s%s", shown,
+             json_is_false(json_object_get(r, "responding")) ? "*" : "",
+             json_is_true(json_object_get(r, "cloud")) ? "+CLOUD" : "", *power ? "+" : "", power);
 }
 
 GET(get_partitions)

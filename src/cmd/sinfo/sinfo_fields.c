@@ -117,15 +117,26 @@ GET(get_nodes_aiot)
     snprintf(buf, len, "%d/%d/%d/%zu", a, idle, o, json_array_size(NODES(r)));
 }
 
+/* Slurm's power-saving suffixes: powered down '~', powering up '#',
+ * powering down '%', power down requested '!'. */
+static const char *power_suffix(const json_t *n)
+{
+    const char *p = cmd_str(n, "power");
+    return !strncmp(p, "POWERED_DOWN", 12) ? "~" : !strncmp(p, "POWERING_UP", 11) ? "#"
+         : !strncmp(p, "POWERING_DOWN", 13) ? "%" : !strcmp(p, "POWER_DOWN") ? "!" : "";
+}
+
 static void state(const json_t *r, int longform, char *buf, size_t len)
 {
     const json_t *n = NODE(r);
-    if (!n)
+    if (!n) {
         snprintf(buf, len, "n/a");
-    else
-        jobfmt_node_state(cmd_str(n, "state"),
-                          !json_is_false(json_object_get(n, "responding")), longform, buf,
-                          len);
+        return;
+    }
+    jobfmt_node_state(cmd_str(n, "state"), !json_is_false(json_object_get(n, "responding")),
+                      longform, buf, len);
+    size_t used = strlen(buf);
+    snprintf(buf + used, len > used ? len - used : 0, "%s", power_suffix(n));
 }
 
 GET(get_state) { state(r, 0, buf, len); }
