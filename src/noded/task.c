@@ -128,13 +128,21 @@ void task_destroy(task_t *t)
 int task_prepare(task_t *t, json_t *rec, sl_error_t *e)
 {
     json_int_t mem = json_integer_value(json_object_get(rec, "mem_mb"));
-    json_t *ids = json_object_get(rec, "cpu_ids");
+    json_t *ids = json_object_get(rec, "cpu_ids"), *gpus = json_object_get(rec, "gpus");
+    size_t node = (size_t)json_integer_value(json_object_get(rec, "node_id"));
 
-    /* A step's grant may hold every node's CPUs: this node's is at node_id. */
+    /* A step's grant holds every node's CPUs and GPUs: this node's are at
+     * node_id (a batch job's record holds only its node's). */
     if (json_is_array(ids))
-        json_object_set(rec, "cpu_ids",
-                        json_array_get(ids, (size_t)json_integer_value(
-                                                json_object_get(rec, "node_id"))));
+        json_object_set(rec, "cpu_ids", json_array_get(ids, node));
+    if (json_is_array(json_array_get(gpus, 0))) {
+        json_t *mine = json_array_get(gpus, node);
+        json_object_set_new(rec, "gpus", json_is_array(mine) ? json_incref(mine) : json_array());
+    }
+    /* A step's grant does not say whether the node has GPUs; the node knows
+     * (a job without GPUs on a GPU node must see none). */
+    if (!json_object_get(rec, "node_gpus") && t && t->conf.topo)
+        json_object_set_new(rec, "node_gpus", json_integer(t->conf.topo->ngpus));
 
     for (size_t i = 0; t && i < t->n; i++) {
         if (t->p[i].ops->prepare(t->p[i].ctx, rec, e) < 0)

@@ -363,3 +363,24 @@ def test_gpus_per_task_two_tasks(gpu_cluster):
     a = running(c, "-n2", "--gpus-per-task=1", SLEEP)
     g = detail(c, a)["n1"][2]
     assert g == "gpu:h200:2(IDX:0-1)", g
+
+
+def test_steps_see_their_gpus(gpu_cluster):
+    """What a job's tasks see: srun outside an allocation with a GPU gets
+    it in CUDA_VISIBLE_DEVICES; one without GPUs on this GPU node sees an
+    empty list; steps inside a batch job get the job's GPUs on their node
+    even when the script's own CUDA_VISIBLE_DEVICES is dropped."""
+    c = gpu_cluster
+    c.reset()   # the jobs of the tests before hold the GPUs
+    show = 'echo "CVD=[${CUDA_VISIBLE_DEVICES-unset}] SG=[${SLURM_STEP_GPUS-unset}]"'
+    r = c.ok(c.bin("srun"), "--gpus-per-node=1", "-c2", "sh", "-c", show, timeout=120)
+    assert re.fullmatch(r"CVD=\[[01]\] SG=\[[01]\]\n", r.out), r
+    r = c.ok(c.bin("srun"), "-n1", "sh", "-c", show, timeout=120)
+    assert r.out == "CVD=[] SG=[unset]\n", r
+    out = os.path.join(c.dir, "steps-gpus.out")
+    jid = c.submit("-n2", "-c1", "--gres=gpu:h200:2", "-o", out, "--wrap",
+                   "env -u CUDA_VISIBLE_DEVICES %s -n2 -l sh -c '%s'"
+                   % (c.bin("srun"), show.replace("'", "'\\''")))
+    c.wait_state(jid, "COMPLETED", timeout=120)
+    lines = sorted(open(out).read().splitlines())
+    assert lines == ["0: CVD=[0,1] SG=[0,1]", "1: CVD=[0,1] SG=[0,1]"], lines
