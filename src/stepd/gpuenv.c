@@ -61,7 +61,12 @@ static void gpu_vars(struct vars *vs, const json_t *rec, int step)
     add(vs, "SLURM_GPUS_ON_NODE", n);
 }
 
-static void bind_vars(struct vars *vs, const json_t *rec)
+/* A batch script gets SLURM_CPU_BIND only as the user wrote --cpu-bind (as
+ * sbatch exports it, for the srun inside to read); the computed mask of the
+ * whole allocation would be read back by every srun inside as a
+ * --cpu-bind=mask_cpu that fits no smaller step.  Steps' tasks get Slurm's
+ * SLURM_CPU_BIND* of their own binding. */
+static void bind_vars(struct vars *vs, const json_t *rec, int step)
 {
     json_t *tc = json_object_get(rec, "task_cpus"), *t;
     const char *kind = json_string_value(json_object_get(rec, "cpu_bind_kind"));
@@ -70,6 +75,12 @@ static void bind_vars(struct vars *vs, const json_t *rec)
     char list[4096] = "", all[4200];
     size_t i;
 
+    if (!step) {
+        const char *asked = json_string_value(json_object_get(rec, "cpu_bind"));
+        if (asked && *asked)
+            add(vs, "SLURM_CPU_BIND", asked);
+        return;
+    }
     if (!json_array_size(tc))
         return;
     if (kind && !strcmp(kind, "NONE")) {
@@ -104,7 +115,7 @@ char **gpuenv_build(const json_t *rec, int step)
     if (!vs.v)
         abort();
     gpu_vars(&vs, rec, step);
-    bind_vars(&vs, rec);
+    bind_vars(&vs, rec, step);
     return vs.v;
 }
 

@@ -127,12 +127,23 @@ START_TEST(gpus_and_binding)
                             "gpus", "index", 2, "minor", 2, "vendor", "nvidia", "index", 3,
                             "minor", 3, "vendor", "nvidia", "node_gpus", 4, "task_cpus",
                             "0-1", "2-3", "cpu_bind_kind", "MASK", "cpu_bind_verbose", 1);
+    /* A batch script: only the --cpu-bind the user gave, for the sruns inside. */
     char **v = gpuenv_build(rec, 0);
     size_t n;
+    ck_assert_str_eq(env_get(v, "SLURM_JOB_GPUS", &n), "2,3");
+    ck_assert_ptr_null(env_get(v, "SLURM_CPU_BIND", &n));
+    gpuenv_free(v);
+    json_object_set_new(rec, "cpu_bind", json_string("verbose,cores"));
+    v = gpuenv_build(rec, 0);
+    ck_assert_str_eq(env_get(v, "SLURM_CPU_BIND", &n), "verbose,cores");
+    ck_assert_ptr_null(env_get(v, "SLURM_CPU_BIND_TYPE", &n));
+    gpuenv_free(v);
+    json_object_del(rec, "cpu_bind");
+    v = gpuenv_build(rec, 1);
     ck_assert_str_eq(env_get(v, "CUDA_VISIBLE_DEVICES", &n), "2,3");
     ck_assert_ptr_null(env_get(v, "ROCR_VISIBLE_DEVICES", &n));
     ck_assert_str_eq(env_get(v, "GPU_DEVICE_ORDINAL", &n), "2,3");
-    ck_assert_str_eq(env_get(v, "SLURM_JOB_GPUS", &n), "2,3");
+    ck_assert_str_eq(env_get(v, "SLURM_STEP_GPUS", &n), "2,3");
     ck_assert_str_eq(env_get(v, "SLURM_GPUS_ON_NODE", &n), "2");
     ck_assert_str_eq(env_get(v, "SLURM_CPU_BIND", &n), "verbose,mask_cpu:0x3,0xc");
     ck_assert_str_eq(env_get(v, "SLURM_CPU_BIND_TYPE", &n), "mask_cpu:");
