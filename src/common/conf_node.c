@@ -339,6 +339,9 @@ static int state_init(struct conf_parser *p, sl_error_t *e)
 static int gres_uses_add(struct conf_node_state *ns, const struct conf_where *w,
                          const struct conf_node *n)
 {
+    /* Gres= with nothing in it (none): realloc(p, 0) would free the list. */
+    if (n->ngres == 0)
+        return 0;
     struct gres_use *u = realloc(ns->uses, (ns->nuses + n->ngres) * sizeof(*u));
     if (!u)
         return -1;
