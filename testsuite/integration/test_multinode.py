@@ -31,8 +31,9 @@ CHILD = REPORT + "exec sleep 300"
 def container(script, role, vcpus="1"):
     return {"command": ["/bin/sh", "-c", script],
             "environment": [{"name": "ROLE", "value": role}],
+            # 512 MB: the stepd enforces it now, and the ASan-built driver needs room.
             "resourceRequirements": [{"type": "VCPU", "value": vcpus},
-                                     {"type": "MEMORY", "value": "64"}]}
+                                     {"type": "MEMORY", "value": "512"}]}
 
 
 def definition(name, num, main, ranges):
