@@ -172,24 +172,93 @@ void nodealloc_launch_fields(struct node *n, const struct job *j, json_t *rec)
                         nodealloc_gpus_json(t, json_string_value(json_object_get(ent, "gpus"))));
 }
 
-/* CPUs of node name that the job's running steps hold, except overlapping
- * ones (which share, and are not counted against others). */
-static void steps_held(const struct job *j, const char *name, idset_t *used)
+/* CPUs (and GPUs) of node name that the job's running steps hold, except
+ * overlapping ones (which share, and are not counted against others).  A
+ * step holds GPUs only when it asked for some ("gpu_req"); one that did not
+ * sees all of the job's GPUs there, as in Slurm. */
+static void steps_held(const struct job *j, const char *name, idset_t *used, idset_t *gused)
 {
     size_t i, k;
     json_t *rec, *ent;
     json_array_foreach(j->steps, i, rec) {
         if (json_is_true(json_object_get(rec, "overlap")))
             continue;
+        int gpus = json_is_true(json_object_get(rec, "gpu_req"));
         json_array_foreach(json_object_get(rec, "alloc"), k, ent) {
-            if (!strcmp(json_string_value(json_object_get(ent, "node")) ?: "", name))
-                apply_list(used, json_string_value(json_object_get(ent, "cpus")), 1);
+            if (strcmp(json_string_value(json_object_get(ent, "node")) ?: "", name))
+                continue;
+            apply_list(used, json_string_value(json_object_get(ent, "cpus")), 1);
+            if (gpus && gused)
+                apply_list(gused, json_string_value(json_object_get(ent, "gpus")), 1);
         }
     }
 }
 
+/* Everything of size n outside the list counts as used. */
+static idset_t *outside(const char *list, uint32_t n)
+{
+    idset_t *mine = idset_create(n), *used = idset_create(n);
+    if (mine && used) {
+        apply_list(mine, list, 1);
+        for (uint32_t k = 0; k < n; k++)
+            if (!idset_test(mine, k))
+                idset_set(used, k);
+    }
+    idset_destroy(mine);
+    if (!mine && used) {
+        idset_destroy(used);
+        return NULL;
+    }
+    return used;
+}
+
+/* One node of a step: its CPUs (and GPUs when gpus_want) from the job's. */
+static json_t *step_node(const struct job *j, const char *name, json_t *ent, const topo_t *t,
+                         uint32_t cpus, const struct nodealloc_step_gpus *g, size_t i,
+                         int overlap, sl_error_t *e)
+{
+    const char *jg = json_string_value(json_object_get(ent, "gpus")) ?: "";
+    idset_t *used = outside(json_string_value(json_object_get(ent, "cpus")), t->ncpus);
+    idset_t *gused = g ? outside(jg, t->ngpus ? t->ngpus : 1) : NULL, *cs = NULL, *gs = NULL;
+    json_t *out = NULL;
+    if (!used || (g && !gused)) {
+        sl_errprintf(e, "out of memory");
+        goto done;
+    }
+    if (!overlap)
+        steps_held(j, name, used, gused);
+    struct cpualloc_req r = { 0 };
+    r.cpus = cpus;
+    r.one_per_core = j->threads_per_core == 1;
+    if (g) {
+        r.gpus = g->want[i];
+        r.gpu_type = g->type;
+        r.gpus_first = g->per_task;
+    }
+    if (cpualloc_pick(t, used, gused, &r, &cs, &gs, e) < 0) {
+        sl_errprefix(e, "the job's CPUs%s on %s that its other steps leave free",
+                     g ? " and GPUs" : "", name);
+        goto done;
+    }
+    char *list = idset_encode(cs), *glist = g && r.gpus ? idset_encode(gs) : NULL;
+    if (list && (!g || !r.gpus || glist))
+        out = json_pack("{s:s, s:s, s:s}", "node", name, "cpus", list, "gpus",
+                        g ? (glist ? glist : "") : jg);
+    else
+        sl_errprintf(e, "out of memory");
+    free(list);
+    free(glist);
+done:
+    idset_destroy(used);
+    idset_destroy(gused);
+    idset_destroy(cs);
+    idset_destroy(gs);
+    return out;
+}
+
 json_t *nodealloc_step(struct ctld *c, const struct job *j, json_t *names, json_t *counts,
-                       uint32_t cpus_per_task, int overlap, sl_error_t *e)
+                       uint32_t cpus_per_task, int overlap, const struct nodealloc_step_gpus *g,
+                       sl_error_t *e)
 {
     json_t *out = json_array(), *v;
     size_t i;
@@ -202,38 +271,22 @@ json_t *nodealloc_step(struct ctld *c, const struct job *j, json_t *names, json_
             json_decref(out);
             return json_null();
         }
-        /* Everything outside the job's CPUs counts as used. */
-        idset_t *used = idset_create(t->ncpus), *mine = idset_create(t->ncpus), *cs = NULL,
-                *gs = NULL;
-        apply_list(mine, json_string_value(json_object_get(ent, "cpus")), 1);
-        for (uint32_t k = 0; used && mine && k < t->ncpus; k++)
-            if (!idset_test(mine, k))
-                idset_set(used, k);
-        if (!overlap && used)
-            steps_held(j, name, used);
-        struct cpualloc_req r = { 0 };
-        r.cpus = (uint32_t)json_integer_value(json_array_get(counts, i)) *
-                 (cpus_per_task ? cpus_per_task : 1);
-        r.one_per_core = j->threads_per_core == 1;
-        int rc = used && mine ? cpualloc_pick(t, used, NULL, &r, &cs, &gs, e)
-                              : sl_errprintf(e, "out of memory");
-        char *list = rc == 0 ? idset_encode(cs) : NULL;
-        if (list)
-            json_array_append_new(out, json_pack("{s:s, s:s, s:s}", "node", name, "cpus", list,
-                                                 "gpus", json_string_value(json_object_get(
-                                                             ent, "gpus")) ?: ""));
-        free(list);
-        idset_destroy(used);
-        idset_destroy(mine);
-        idset_destroy(cs);
-        idset_destroy(gs);
-        if (rc < 0) {
-            sl_errprefix(e, "the job's CPUs on %s that its other steps leave free", name);
+        uint32_t cpus = (uint32_t)json_integer_value(json_array_get(counts, i)) *
+                        (cpus_per_task ? cpus_per_task : 1);
+        json_t *one = step_node(j, name, ent, t, cpus, g, i, overlap, e);
+        if (!one) {
             json_decref(out);
             return NULL;
         }
+        json_array_append_new(out, one);
     }
     return out;
+}
+
+uint32_t nodealloc_job_gpus(const struct job *j, const char *node)
+{
+    json_t *ent = j->alloc ? nodealloc_entry(j, node) : NULL;
+    return ent ? nodealloc_count(json_string_value(json_object_get(ent, "gpus"))) : 0;
 }
 
 void nodealloc_step_fields(struct ctld *c, json_t *alloc, json_t *into)

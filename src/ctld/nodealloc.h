@@ -33,8 +33,18 @@ void nodealloc_launch_fields(struct node *n, const struct job *j, json_t *rec);
  * overlaps; the job's GPUs there.  [{"node", "cpus", "gpus"}] in names'
  * order; json null when the job holds no recorded CPUs (unbound); NULL
  * with e set when the CPUs left do not suffice. */
+struct nodealloc_step_gpus {
+    const uint32_t *want;       /* GPUs on node i of names */
+    const char *type;           /* NULL or "": any of the job's */
+    int per_task;               /* --gpus-per-task: CPUs near the GPUs */
+};
+/* With g (the step asked for GPUs), the GPUs too: from the job's there,
+ * minus those its other steps that asked for GPUs hold. */
 json_t *nodealloc_step(struct ctld *c, const struct job *j, json_t *names, json_t *counts,
-                       uint32_t cpus_per_task, int overlap, sl_error_t *e);
+                       uint32_t cpus_per_task, int overlap, const struct nodealloc_step_gpus *g,
+                       sl_error_t *e);
+/* How many GPUs the job holds on node. */
+uint32_t nodealloc_job_gpus(const struct job *j, const char *node);
 /* Set "cpu_ids" (OS lists) and "gpus" (arrays as in the launch record),
  * parallel to the step's node_names, in a step grant or reply. */
 void nodealloc_step_fields(struct ctld *c, json_t *alloc, json_t *into);

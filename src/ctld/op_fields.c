@@ -159,6 +159,11 @@ const struct field_spec F_step_create[] = {
     FIELD("mpi", FT_STR),
     FIELD("argv", FT_STRS),
     FIELD("cwd", FT_STR),
+    FIELD("gpus", FT_INT, .min = 0, .max = 100000),
+    FIELD("gpus_per_node", FT_INT, .min = 0, .max = 100000),
+    FIELD("gpus_per_task", FT_INT, .min = 0, .max = 100000),
+    FIELD("gpu_bind_per_task", FT_INT, .min = 0, .max = 100000),
+    FIELD("gpu_type", FT_STR),
     FIELDS_END,
 };
 

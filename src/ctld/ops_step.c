@@ -108,6 +108,52 @@ static json_t *user_groups(const char *user, gid_t gid)
 
 /* The grant: the controller's credential around the step's facts, which
  * each node checks before it starts the step's tasks. */
+/* The GPUs a step asks for on each of its nodes (names, with task counts):
+ * --gpus-per-task times the node's tasks, --gpus-per-node, or --gpus spread
+ * as evenly as the nodes allow (the first ones get one more).  1 with *want
+ * set, 0 when the step asks for none (it sees all of the job's GPUs), -1
+ * with e set when the job cannot ever give them. */
+static int step_gpus(const struct job *j, json_t *q, json_t *names, json_t *counts,
+                     uint32_t **want, sl_error_t *e)
+{
+    json_int_t per_task = json_integer_value(json_object_get(q, "gpus_per_task"));
+    json_int_t per_node = json_integer_value(json_object_get(q, "gpus_per_node"));
+    json_int_t total = json_integer_value(json_object_get(q, "gpus"));
+    size_t n = json_array_size(names), i;
+    *want = NULL;
+    if (!per_task && !per_node && !total)
+        return 0;
+    if (!n || !(*want = calloc(n, sizeof(**want))))
+        return sl_errprintf(e, "out of memory");
+    for (i = 0; i < n; i++) {
+        json_int_t w = per_task ? per_task * json_integer_value(json_array_get(counts, i))
+                       : per_node ? per_node
+                                  : total / (json_int_t)n + ((json_int_t)i < total % (json_int_t)n);
+        const char *node = json_string_value(json_array_get(names, i));
+        uint32_t has = nodealloc_job_gpus(j, node);
+        if (w > (json_int_t)has) {
+            free(*want);
+            *want = NULL;
+            return sl_errprintf(e, "Invalid generic resource (gres) specification: the step "
+                                   "asks for %lld GPU(s) on %s, where job %u holds %u",
+                                (long long)w, node, j->id, has);
+        }
+        (*want)[i] = (uint32_t)w;
+    }
+    return 1;
+}
+
+/* --gpus-per-task binds each task to its own share of the step's GPUs on
+ * its node (Slurm's implied --gpu-bind=per_task:N). */
+static void step_gpu_bind(json_t *q, json_t *rec)
+{
+    json_int_t n = json_integer_value(json_object_get(q, "gpus_per_task"));
+    if (!n)
+        n = json_integer_value(json_object_get(q, "gpu_bind_per_task"));
+    if (n > 0)
+        json_object_set_new(rec, "gpus_per_task", json_integer(n));
+}
+
 static char *step_grant(struct ctld *c, const struct job *j, json_t *rec, const char *mpi,
                         sl_error_t *e)
 {
@@ -129,6 +175,8 @@ static char *step_grant(struct ctld *c, const struct job *j, json_t *rec, const 
         c->conf->kill_wait, "groups", user_groups(j->user, j->gid));
     if (p && json_object_get(rec, "alloc"))
         nodealloc_step_fields(c, json_object_get(rec, "alloc"), p);
+    if (p && json_object_get(rec, "gpus_per_task"))
+        json_object_set(p, "gpus_per_task", json_object_get(rec, "gpus_per_task"));
     char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
     char *cred = text ? auth_cred_create_payload(c->auth, text, strlen(text), e) : NULL;
     if (!text)
@@ -229,13 +277,29 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                                   (uint64_t)json_integer_value(json_object_get(q, "mem_mb")),
                                   json_is_true(json_object_get(q, "overlap")),
                                   tl ? json_integer_value(tl) : j->time_limit);
+    uint32_t *want = NULL;
+    struct nodealloc_step_gpus g = { 0 };
+    int gpu_rc = step_gpus(j, q, names, counts, &want, &e);
+    if (gpu_rc < 0) {
+        json_decref(rec);
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
+    g.want = want;
+    g.type = json_string_value(json_object_get(q, "gpu_type"));
+    g.per_task = json_integer_value(json_object_get(q, "gpus_per_task")) > 0;
     json_t *alloc = nodealloc_step(c, j, names, counts, cpt ? cpt : 1,
-                                   json_is_true(json_object_get(q, "overlap")), &e);
+                                   json_is_true(json_object_get(q, "overlap")),
+                                   want ? &g : NULL, &e);
+    free(want);
     if (!alloc) {
         json_decref(rec);
         conn_error(conn, id, "EAGAIN", "%s", e.text);
         return;
     }
+    if (gpu_rc > 0)
+        json_object_set_new(rec, "gpu_req", json_true());
+    step_gpu_bind(q, rec);
     if (!json_is_null(alloc))
         json_object_set(rec, "alloc", alloc);
     json_decref(alloc);

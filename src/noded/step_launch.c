@@ -166,17 +166,22 @@ static int lease_held(const jobs_t *js)
     return until && lease_now_ns() < until;
 }
 
-/* The launch record: the grant, then the request (without its
- * credential), then this node's place. */
+/* The launch record: the grant, then the request's own fields (those of
+ * step_launch_fields, less the credential and the fan-out's), then this
+ * node's place.  Nothing else of the body gets in: the body is the
+ * caller's, and a key of the grant's ("uid", "gpus", "cpu_ids"...) taken
+ * from it would run the step as whoever, on whatever, the caller says. */
 static json_t *record_build(const struct step_server *s, json_t *g, json_t *body,
                             const char *node, int node_id)
 {
     json_t *rec = json_deep_copy(g), *v;
-    const char *k;
 
-    json_object_foreach(body, k, v) {
-        if (strcmp(k, "cred") != 0 && strcmp(k, "node") != 0 && strcmp(k, "forward") != 0 &&
-            strcmp(k, "tree_width") != 0 && strcmp(k, "from") != 0)
+    for (const struct field_spec *f = step_launch_fields; f->name; f++) {
+        const char *k = f->name;
+        if (strcmp(k, "cred") == 0 || strcmp(k, "node") == 0 || strcmp(k, "forward") == 0 ||
+            strcmp(k, "tree_width") == 0 || strcmp(k, "from") == 0 || json_object_get(g, k))
+            continue;
+        if ((v = json_object_get(body, k)))
             json_object_set(rec, k, v);
     }
     json_object_set_new(rec, "node_name", json_string(node));

@@ -162,6 +162,23 @@ static void env_shared_host(struct env *el, const struct step_rec *r)
     env_set(el, "OMPI_MCA_btl_vader_backing_directory", dir, 0);
 }
 
+/* The GPU variables of local task `local`: with --gpus-per-task N, its own
+ * N of the node's step GPUs (the tasks' shares in task order); else all. */
+static char **step_task_gpuenv(json_t *root, uint32_t local)
+{
+    json_int_t per = json_integer_value(json_object_get(root, "gpus_per_task"));
+    json_t *gpus = json_object_get(root, "gpus");
+    if (per <= 0 || json_array_size(gpus) < (size_t)per * (local + 1))
+        return gpuenv_build(root, 1);
+    json_t *rec = json_copy(root), *mine = json_array();
+    for (size_t i = (size_t)per * local; i < (size_t)per * (local + 1); i++)
+        json_array_append(mine, json_array_get(gpus, i));
+    json_object_set_new(rec, "gpus", mine);
+    char **g = gpuenv_build(rec, 1);
+    json_decref(rec);
+    return g;
+}
+
 char **step_env_build(const struct step_rec *r, uint32_t local, char *const *extra)
 {
     struct env el = { 0 };
@@ -173,7 +190,7 @@ char **step_env_build(const struct step_rec *r, uint32_t local, char *const *ext
             env_set(&el, key, json_string_value(val), 1);
     }
     env_step(&el, r);
-    char **g = gpuenv_build(r->root, 1);
+    char **g = step_task_gpuenv(r->root, local);
     for (char **p = g; *p; p++) {
         char *eq = strchr(*p, '=');
         *eq = '\0';

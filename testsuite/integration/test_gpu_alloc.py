@@ -384,3 +384,48 @@ def test_steps_see_their_gpus(gpu_cluster):
     c.wait_state(jid, "COMPLETED", timeout=120)
     lines = sorted(open(out).read().splitlines())
     assert lines == ["0: CVD=[0,1] SG=[0,1]", "1: CVD=[0,1] SG=[0,1]"], lines
+
+
+def test_steps_take_gpus_of_their_own(gpu_cluster):
+    """Inside a 2-GPU job: --gpus-per-task=1 gives each task its own GPU
+    (Slurm's implied --gpu-bind=per_task:1); a step with --gpus=1 sees one;
+    two such steps running together get different GPUs; a step without GPU
+    options sees all of the job's; asking more than the job holds is refused
+    at once with the job's count."""
+    c = gpu_cluster
+    c.reset()
+    show = 'echo "$SLURM_PROCID CVD=[${CUDA_VISIBLE_DEVICES-unset}]"'
+    out = os.path.join(c.dir, "step-own-gpus.out")
+    srun = c.bin("srun")
+    script = "\n".join([
+        "#!/bin/sh",
+        "%s -n2 --gpus-per-task=1 -l sh -c '%s' | sort" % (srun, show),
+        "%s -n1 --gpus=1 sh -c 'echo one CVD=[$CUDA_VISIBLE_DEVICES]'" % srun,
+        "%s -n1 sh -c 'echo all CVD=[$CUDA_VISIBLE_DEVICES]'" % srun,
+        # two steps of one GPU each, together: they must not share
+        "%s -n1 -c1 --gpus=1 sh -c 'echo pair $CUDA_VISIBLE_DEVICES; sleep 2' &" % srun,
+        "%s -n1 -c1 --gpus=1 sh -c 'echo pair $CUDA_VISIBLE_DEVICES; sleep 2' &" % srun,
+        "wait",
+        "%s -n1 --gpus=3 true 2>&1; echo rc=$?" % srun,
+    ]) + "\n"
+    path = os.path.join(c.dir, "step-own-gpus.sh")
+    with open(path, "w") as f:
+        f.write(script)
+    jid = c.submit("-n2", "-c2", "--gres=gpu:h200:2", "-o", out, path)
+    c.wait_state(jid, "COMPLETED", timeout=180)
+    lines = open(out).read().splitlines()
+    per_task = [l for l in lines if re.match(r"^[01]: ", l)]
+    assert len(per_task) == 2, lines
+    cvd = {l.split()[0]: l.split()[2] for l in per_task}
+    assert sorted(cvd.values()) == ["CVD=[0]", "CVD=[1]"], lines
+    assert len([l for l in lines if re.fullmatch(r"one CVD=\[[01]\]", l)]) == 1, lines
+    assert "all CVD=[0,1]" in lines, lines
+    pair = sorted(l for l in lines if l.startswith("pair "))
+    assert pair == ["pair 0", "pair 1"], lines
+    bad = [l for l in lines if "gres" in l]
+    assert bad and "holds 2" in bad[0], lines
+    assert "rc=1" in lines, lines
+    # outside an allocation: the new job holds the GPUs, each task its own
+    r = c.ok(srun, "-n2", "-c1", "--gpus-per-task=1", "-l", "sh", "-c", show, timeout=120)
+    got = sorted(l.split()[2] for l in r.out.splitlines())
+    assert got == ["CVD=[0]", "CVD=[1]"], r

@@ -159,6 +159,8 @@ def step_launch(cluster, node, cred, argv, srun, user=None, **fields):
     body = {"cred": cred, "node": node, "argv": argv, "cwd": fields.pop("cwd", "/tmp"),
             "io_host": "127.0.0.1", "io_port": srun.port, "io_key": KEY,
             "env": fields.pop("env", {"PATH": "/usr/bin:/bin", "FROM_SRUN": "yes"})}
+    if "body_user" in fields:   # the body's own "user" (user= is the caller)
+        fields["user"] = fields.pop("body_user")
     body.update(fields)
     s = session(cluster, node, user=user)
     try:
@@ -368,6 +370,25 @@ def test_the_owner_may_launch(cluster, job):
     finally:
         srun.close()
     assert res["done"] and res["exit"] == {0: {"exit_code": 0, "signal": 0, "core": 0}}
+
+
+def test_the_body_cannot_override_the_grant(cluster, job):
+    """The launch body is the caller's: a field of the grant's (uid, gid,
+    user, groups) in it is refused, never merged into the record, or any
+    user holding a grant of their own could run the step as root."""
+    jid, d = job
+    srun = Srun()
+    try:
+        cred = grant(cluster, jid, next_step(), nodes=("n2",), tpn=(1,))
+        for field, value in (("uid", 0), ("gid", 0), ("body_user", "root"), ("groups", [0]),
+                             ("gpus", []), ("cpu_ids", "0-3")):
+            rep = step_launch(cluster, "n2", cred, ["true"], srun, cwd=d, user="sluicea",
+                              **{field: value})
+            name = "user" if field == "body_user" else field
+            assert rep.get("error", {}).get("code") == "EINVAL", rep
+            assert "unknown field '%s'" % name in rep["error"]["message"], rep
+    finally:
+        srun.close()
 
 
 def test_missing_mpi_plugin_fails_the_node(cluster, job):

@@ -111,18 +111,18 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
         sl_errprintf(e, "No command given to execute.");
         return NULL;
     }
-    /* A step runs on the job's own CPUs and GPUs; per-step GPU requests are
-     * not divided among steps yet, so they are refused, not ignored. */
-    static const char *const job_only[] = { "gpus", "gpus_per_node", "gpus_per_task",
-                                            "cpus_per_gpu", "mem_per_gpu_mb",
+    /* A step takes GPUs from the job's (--gpus, --gpus-per-node,
+     * --gpus-per-task, --gres); the options that size a job by its GPUs or
+     * threads do not divide among steps, so they are refused, not ignored. */
+    static const char *const job_only[] = { "cpus_per_gpu", "mem_per_gpu_mb",
                                             "threads_per_core" };
     for (size_t i = 0; in_alloc && i < sizeof(job_only) / sizeof(job_only[0]); i++) {
         if (json_object_get(o->spec, job_only[i])) {
             json_decref(args);
-            sl_errprintf(e, "GPU and thread options (--gpus*, --gres, --cpus-per-gpu, "
-                            "--mem-per-gpu, --hint, --threads-per-core) apply to a job, not "
-                            "yet to a step inside an allocation: its steps use the job's "
-                            "CPUs and GPUs");
+            sl_errprintf(e, "--cpus-per-gpu, --mem-per-gpu, --hint and --threads-per-core "
+                            "apply to a job, not to a step inside an allocation: its steps "
+                            "use the job's CPUs (a step's GPUs: --gpus, --gpus-per-node, "
+                            "--gpus-per-task)");
             return NULL;
         }
     }
@@ -166,6 +166,16 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
     body_copy(body, o->spec, "time_limit", "time_limit");
     body_copy(body, o->local, "overlap", "overlap");
     body_copy(body, o->local, "mpi", "mpi");
+    if (in_alloc) {
+        body_copy(body, o->spec, "gpus", "gpus");
+        body_copy(body, o->spec, "gpus_per_node", "gpus_per_node");
+        body_copy(body, o->spec, "gpus_per_task", "gpus_per_task");
+        body_copy(body, o->spec, "gpu_type", "gpu_type");
+    } else {
+        /* the new job holds exactly the step's GPUs: only the per-task
+         * binding of --gpus-per-task is left to say */
+        body_copy(body, o->spec, "gpus_per_task", "gpu_bind_per_task");
+    }
     return body;
 }
 
