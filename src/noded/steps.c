@@ -117,6 +117,9 @@ static void step_gone(jobs_t *js, struct step *s)
         log_info("step %llu.%lld: ended (sluicestepd-step exit %d)",
                  (unsigned long long)s->job_id, (long long)s->step_id, WEXITSTATUS(ws));
     }
+    /* The step's cgroup (task/cgroup): whatever of it is left, and the
+     * cgroup itself. */
+    task_end(js->task, s->job_id, s->step_id, NULL);
     if (spool_remove(s->dir, &e) < 0)
         log_warn("step %llu.%lld: %s", (unsigned long long)s->job_id, (long long)s->step_id,
                  e.text);
@@ -197,6 +200,7 @@ int steps_launch(jobs_t *js, json_t *rec, sl_error_t *e)
     if (!s)
         return sl_errprintf(e, "out of memory");
     if (step_prepare(js, s, rec, e) < 0) {
+        task_end(js->task, job_id, step_id, NULL);   /* a cgroup made before the failure */
         spool_remove(s->dir, &e2);
         step_free(s);
         return -1;
@@ -204,6 +208,7 @@ int steps_launch(jobs_t *js, json_t *rec, sl_error_t *e)
     steps_find_stepd(js->stepd, prog, sizeof(prog));
     s->pid = jobs_spawn_stepd(prog, "sluicestepd-step", s->dir, e);
     if (s->pid < 0) {
+        task_end(js->task, job_id, step_id, NULL);
         spool_remove(s->dir, &e2);
         step_free(s);
         return -1;
@@ -212,6 +217,7 @@ int steps_launch(jobs_t *js, json_t *rec, sl_error_t *e)
     if (step_watch(js, s, e) < 0) {
         kill(s->pid, SIGKILL);
         waitpid(s->pid, NULL, 0);
+        task_end(js->task, job_id, step_id, NULL);
         spool_remove(s->dir, &e2);
         step_free(s);
         return -1;

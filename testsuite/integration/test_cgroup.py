@@ -138,13 +138,36 @@ def test_restarted_sluiced_kills_by_cgroup(cluster):
 
 
 
-def test_step_tasks_in_the_jobs_cgroup(cluster):
+STEP_SCRIPT = """#!/bin/sh
+cg() { sed -n "s/^[0-9]*:$1:\\(.*\\)/\\1/p" /proc/self/cgroup; }
+srun -n1 -c1 --mem=50M sh -c 'echo "step freezer=$(sed -n "s/^[0-9]*:freezer://p" /proc/self/cgroup)"
+m=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)
+echo "step mem=$(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes)"
+echo "step cpus=$(cat /sys/fs/cgroup/cpuset$(sed -n "s/^[0-9]*:cpuset://p" /proc/self/cgroup)/cpuset.cpus)"'
+echo "batch freezer=$(cg freezer)"
+echo "batch cpus=$(cat /sys/fs/cgroup/cpuset$(cg cpuset)/cpuset.cpus)"
+echo "left=$(ls -d /sys/fs/cgroup/freezer$(cg freezer)/step_* 2>/dev/null | wc -l)"
+"""
+
+
+def test_steps_get_cgroups_of_their_own(cluster):
+    """A step's tasks go to job_N/step_S (v1: with the step's CPUs and
+    memory), the job's own cgroup keeps the job's CPUs (a step used to
+    rewrite them), and the step's cgroup is gone when the step ends."""
     out = os.path.join(cluster.dir, "step.out")
-    jid = cluster.submit("-c1", "-o", out, "--wrap", "srun -n1 cat /proc/self/cgroup")
+    path = os.path.join(cluster.dir, "step.sh")
+    with open(path, "w") as f:
+        f.write(STEP_SCRIPT)
+    jid = cluster.submit("-c2", "--mem=200M", "-o", out, path)
     cluster.wait_state(jid, ("COMPLETED", "FAILED"))
-    text = open(out).read()
-    assert "freezer:/sluice/n1/job_%s" % jid in text or \
-        re.search(r"freezer:\S*/sluice/n1/job_%s\b" % jid, text), text
+    got = dict(l.split("=", 1) for l in open(out).read().splitlines() if "=" in l)
+    assert re.search(r"/sluice/n1/job_%s/step_0$" % jid, got.get("step freezer", "")), got
+    assert got.get("step mem") == str(50 << 20), got
+    assert re.fullmatch(r"\d", got.get("step cpus", "")), got
+    assert re.search(r"/sluice/n1/job_%s$" % jid, got.get("batch freezer", "")), got
+    assert got.get("batch cpus") in ("0-1", "0,1"), got
+    assert got.get("left") == "0", got
+    wait_for(lambda: not job_cgroups(jid), scaled(30), "the job's cgroup removed")
 
 
 V2 = "/sys/fs/cgroup/unified"

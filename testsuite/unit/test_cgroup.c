@@ -199,6 +199,26 @@ START_TEST(v1_setup_and_job)
     ck_assert_int_eq(cg_oom(&cg, "job_3"), 1);
     cg_remove(&cg, "job_3");
     ck_assert_ptr_null(get("fs/cpuset/sluice/n1/job_3/cpuset.cpus"));
+
+    /* A step on a node where its job has no cgroup: the job's is made bare
+     * (the node's CPUs), the step's below it with the step's own. */
+    cg.swap = 0;
+    json_array_clear(procs);
+    struct cg_limits step = { .cpus = "1", .mem_mb = 32 };
+    ck_assert_msg(cg_create(&cg, "job_4/step_0", &step, procs, &e) == 0, "%s", e.text);
+    ck_assert_str_eq(get("fs/cpuset/sluice/n1/job_4/cpuset.cpus"), "0-1");
+    ck_assert_str_eq(get("fs/cpuset/sluice/n1/job_4/step_0/cpuset.cpus"), "1");
+    ck_assert_str_eq(get("fs/cpuset/sluice/n1/job_4/step_0/cpuset.mems"), "0");
+    ck_assert_str_eq(get("fs/memory/box/a/sluice/n1/job_4/step_0/memory.limit_in_bytes"),
+                     "33554432");
+    ck_assert_ptr_null(get("fs/memory/box/a/sluice/n1/job_4/memory.limit_in_bytes"));
+    ck_assert_uint_eq(json_array_size(procs), 3);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(procs, 0)),
+                                 "/job_4/step_0/cgroup.procs"));
+    cg_remove(&cg, "job_4/step_0");
+    ck_assert_ptr_null(get("fs/cpuset/sluice/n1/job_4/step_0/cpuset.cpus"));
+    ck_assert_str_eq(get("fs/cpuset/sluice/n1/job_4/cpuset.cpus"), "0-1");
+    cg_remove(&cg, "job_4");
     json_decref(procs);
 }
 END_TEST

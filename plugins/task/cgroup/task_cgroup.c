@@ -4,7 +4,11 @@
  * processes: at the job's end everything still in it is killed, however it
  * left the job's session, and the cgroup is removed.  The kernel's OOM
  * killer acting in it makes the job end OUT_OF_MEMORY ("oom" in the
- * result).  A job's steps on its batch node join the job's cgroup. */
+ * result).  Each step gets job_N/step_S below its job's (made bare first on
+ * a node where the job has none): on v1 with the step's CPUs, memory and
+ * GPUs, within the job's; on v2 it only tracks the step's processes, since
+ * the job's cgroup holds the batch script's and v2 lets a cgroup with
+ * processes enable no controllers for its children; the job's limits hold. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,32 +93,36 @@ static size_t deny_list(const struct tcg *t, const json_t *rec, struct cg_gpu *o
     return n;
 }
 
+/* "job_N" or, for a step, "job_N/step_S". */
+static void cg_rel(char *rel, size_t len, uint64_t job_id, int64_t step_id)
+{
+    if (step_id >= 0)
+        snprintf(rel, len, "job_%llu/step_%lld", (unsigned long long)job_id,
+                 (long long)step_id);
+    else
+        snprintf(rel, len, "job_%llu", (unsigned long long)job_id);
+}
+
 static int tcg_prepare(void *ctx, json_t *rec, sl_error_t *e)
 {
     struct tcg *t = ctx;
     uint64_t id = (uint64_t)json_integer_value(json_object_get(rec, "job_id"));
+    json_t *sid = json_object_get(rec, "step_id");
+    int step = json_is_integer(sid);
     struct cg_gpu deny[TOPO_MAX_GPUS];
-    char rel[64], dir[PATH_MAX];
+    char rel[96];
     json_t *procs = json_array();
     int rc;
 
-    snprintf(rel, sizeof(rel), "job_%llu", (unsigned long long)id);
-    if (json_object_get(rec, "step_id")) {
-        /* A step joins its job's cgroup where the job has one here. */
-        snprintf(dir, sizeof(dir), "%s/%s", t->cg.mode == CG_V2 ? t->cg.root
-                                                                : t->cg.base[(int)t->cg.tracker],
-                 rel);
-        if (access(dir, F_OK) < 0) {
-            json_decref(procs);
-            return 0;
-        }
-    }
+    cg_rel(rel, sizeof(rel), id, step ? json_integer_value(sid) : -1);
     struct cg_limits lim = {
         .cpus = t->cg.cores ? json_string_value(json_object_get(rec, "cpu_ids")) : NULL,
         .mem_mb = (uint64_t)json_integer_value(json_object_get(rec, "mem_mb")),
         .deny = deny,
         .ndeny = t->cg.devices ? deny_list(t, rec, deny) : 0,
     };
+    if (step && t->cg.mode == CG_V2)
+        lim = (struct cg_limits){ 0 };
     rc = cg_create(&t->cg, rel, &lim, procs, e);
     if (rc == 0)
         json_object_set_new(rec, "cgroup_procs", procs);
@@ -126,22 +134,18 @@ static int tcg_prepare(void *ctx, json_t *rec, sl_error_t *e)
 static int tcg_kill(void *ctx, uint64_t job_id, int64_t step_id)
 {
     struct tcg *t = ctx;
-    char rel[64];
+    char rel[96];
 
-    if (step_id >= 0)
-        return 0;     /* a step's processes are its job's: killed at the job's end */
-    snprintf(rel, sizeof(rel), "job_%llu", (unsigned long long)job_id);
+    cg_rel(rel, sizeof(rel), job_id, step_id);
     return cg_kill(&t->cg, rel);
 }
 
 static void tcg_end(void *ctx, uint64_t job_id, int64_t step_id, json_t *result)
 {
     struct tcg *t = ctx;
-    char rel[64];
+    char rel[96];
 
-    if (step_id >= 0)
-        return;
-    snprintf(rel, sizeof(rel), "job_%llu", (unsigned long long)job_id);
+    cg_rel(rel, sizeof(rel), job_id, step_id);
     if (result && cg_oom(&t->cg, rel)) {
         t->conf.log(TASK_LOG_INFO, "job %llu: the kernel's OOM killer acted in its cgroup "
                                    "(over its memory limit): OUT_OF_MEMORY",
