@@ -57,3 +57,14 @@ def test_dates(cluster, job):
 def test_bad_forms_named(cluster, bad):
     r = cluster.run(cluster.bin("sacct"), "-S", bad)
     assert r.rc == 1 and ("'%s' is not a valid" % bad) in r.err, r
+
+
+def test_name_selects_jobs_by_name(cluster, job):
+    """--name=a,b lists the jobs of those names only (Slurm's --name)."""
+    other = cluster.submit("-J", "sacct-named", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(other, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "--format=JobID,JobName",
+                   "--name=sacct-named,nosuch")
+    assert r.out.split() == ["%s|sacct-named" % other], r
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "--format=JobID", "--name=nosuch")
+    assert r.out.strip() == "", r

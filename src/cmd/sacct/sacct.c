@@ -21,6 +21,7 @@ struct sacct_opts {
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
+    json_t *names;        /* --name: filtered here */
     json_t *plain_ids;    /* -j items naming jobs */
     json_t *step_ids;     /* -j items naming steps (123.0, 123_4.batch): their rows only */
 };
@@ -36,7 +37,7 @@ static const struct option long_opts[] = {
     { "brief", no_argument, NULL, 'b' },       { "partition", required_argument, NULL, 'r' },
     { "allclusters", no_argument, NULL, 'L' }, { "json", no_argument, NULL, 'J' },
     { "duplicates", no_argument, NULL, 'D' },
-    { "units", required_argument, NULL, 'N' },
+    { "units", required_argument, NULL, 'N' }, { "name", required_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -49,6 +50,7 @@ static void usage(FILE *out)
           "  -D, --duplicates        every attempt of a retried or requeued job\n"
           "  -E, --endtime=time      jobs eligible before this time\n"
           "  -j, --jobs=job(.step)   comma separated list of job ids (123.0: that step only)\n"
+          "      --name=names        jobs of these names (comma separated)\n"
           "  -n, --noheader          no headers on output\n"
           "  -o, --format=fields     fields to show (JobID,JobName%30,...)\n"
           "  -p, --parsable          '|' separated, with a trailing '|'\n"
@@ -147,6 +149,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'n': o->noheader = 1; break;
         case 'b': o->fields = FIELDS_BRIEF; break;
         case 'r': cmd_list_strs(optarg, o->partitions); break;
+        case 'm': cmd_list_strs(optarg, o->names); break;
         case 'J': o->json = 1; break;
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
         case 'X': o->allocations = 1; break;
@@ -247,7 +250,10 @@ static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
         int keep = json_array_size(o->partitions) == 0;
         json_array_foreach(o->partitions, k, p)
             keep |= strcmp(json_string_value(p), cmd_str(j, "partition")) == 0;
-        if (keep)
+        int named = json_array_size(o->names) == 0;
+        json_array_foreach(o->names, k, p)
+            named |= strcmp(json_string_value(p), cmd_str(j, "name")) == 0;
+        if (keep && named)
             json_array_append(out, j);
     }
     return out;
@@ -306,7 +312,7 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
 
 int main(int argc, char **argv)
 {
-    struct sacct_opts o = { .req = json_object(), .partitions = json_array(),
+    struct sacct_opts o = { .req = json_object(), .partitions = json_array(), .names = json_array(),
                             .plain_ids = json_array(), .step_ids = json_array() };
     int64_t now = (int64_t)time(NULL);
     json_t *reply, *jobs;
@@ -338,6 +344,7 @@ int main(int argc, char **argv)
     json_decref(reply);
     json_decref(o.req);
     json_decref(o.partitions);
+    json_decref(o.names);
     json_decref(o.plain_ids);
     json_decref(o.step_ids);
     cmd_fini();
