@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int rc = sigv4_sign(&r, &c, &p, &out, err, sizeof(err));
         FUZZ_CHECK(rc == 0 || r.nheaders + 3 > SIGV4_MAX_HEADERS, "sign failed: %s", err);
         if (rc == 0) {
-            FUZZ_CHECK(strncmp(out.authorization, "AWS4-HMAC-SHA256 Credential=", 29) == 0,
+            FUZZ_CHECK(strncmp(out.authorization, "AWS4-HMAC-SHA256 Credential=", 28) == 0,
                        "authorization '%s'", out.authorization);
             sigv4_result_free(&out);
         }
