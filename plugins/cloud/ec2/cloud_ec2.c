@@ -77,6 +77,7 @@ static void ec2_destroy(void *p)
     if (!x)
         return;
     free(x->user_data);
+    free(x->types_buf);
     free(x);
     curl_global_cleanup();
 }
@@ -99,7 +100,15 @@ static void *ec2_create(struct cloud_host *h, char *err)
     }
     const char *cl = ec2_setting(h, "ClusterName");
     snprintf(x->cluster, sizeof(x->cluster), "%s", cl ? cl : "sluice");
-    x->instance_type = ec2_setting(h, "Ec2InstanceType");
+    const char *types = ec2_setting(h, "Ec2InstanceType");
+    if (types && !(x->types_buf = strdup(types))) {
+        ec2_destroy(x);
+        return snprintf(err, CLOUD_ERR_LEN, "out of memory"), NULL;
+    }
+    char *save = NULL;
+    for (char *t = x->types_buf ? strtok_r(x->types_buf, ",", &save) : NULL; t && x->ntypes < 16;
+         t = strtok_r(NULL, ",", &save))
+        x->types[x->ntypes++] = t;
     x->image_id = ec2_setting(h, "Ec2ImageId");
     x->launch_template = ec2_setting(h, "Ec2LaunchTemplate");
     x->subnets = ec2_setting(h, "Ec2SubnetIds");

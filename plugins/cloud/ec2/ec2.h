@@ -11,7 +11,9 @@ struct ec2 {
     struct ec2_api api;
     struct cloud_host *h;
     char cluster[128];
-    const char *instance_type;   /* Ec2InstanceType (settings' strings, owned by h) */
+    char *types_buf;             /* Ec2InstanceType: a comma list, tried in order */
+    const char *types[16];
+    size_t ntypes;
     const char *image_id;
     const char *launch_template;
     const char *subnets;         /* comma lists */

@@ -144,7 +144,8 @@ static int run_one(struct ec2 *x, const struct launch *l, const char *user_data,
 }
 
 /* The types the node may have, in order: its "instance_types", else its
- * "instance_type", else Ec2InstanceType, else the launch template's (NULL). */
+ * "instance_type", else Ec2InstanceType's list, else the launch
+ * template's (NULL). */
 static size_t node_types(struct ec2 *x, json_t *node, const char **types, size_t max)
 {
     size_t n = 0, i;
@@ -153,8 +154,13 @@ static size_t node_types(struct ec2 *x, json_t *node, const char **types, size_t
         if (json_string_value(v) && n < max)
             types[n++] = json_string_value(v);
     const char *one = json_string_value(json_object_get(node, "instance_type"));
-    if (!n && (one || x->instance_type))
-        types[n++] = one ? one : x->instance_type;
+    if (!n && one)
+        types[n++] = one;
+    if (!n) {
+        /* Ec2InstanceType may list fallbacks too. */
+        for (size_t k = 0; k < x->ntypes && n < max; k++)
+            types[n++] = x->types[k];
+    }
     if (one && n && strcmp(types[0], one) != 0 && n < max) {
         /* The preferred type first, the rest after it. */
         memmove(types + 1, types, n * sizeof(*types));
