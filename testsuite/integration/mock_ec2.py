@@ -19,6 +19,7 @@ Error injection (attributes of MockEC2, set by the test):
   delay          seconds every answer waits (a slow provider)
   secret_key     change it and every signature mismatches (AuthFailure)
   lose(node)     terminates a node's instance behind Sluice's back
+The same endpoint serves IMDSv2's instance-role credentials (the mock's).
 
 As a program: mock_ec2.py --port N --access-key K --secret-key S serves
 until interrupted."""
@@ -27,6 +28,7 @@ import argparse
 import base64
 import datetime
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -72,6 +74,9 @@ class MockEC2:
         self.lock = threading.Lock()
         self.ids = itertools.count(0x1000)
         self.server = None
+        self.imds_role = "sluice-node"  # the instance role IMDSv2 serves
+        self.imds_calls = []           # (method, path) of IMDS requests
+        self.imds_tokens = set()
 
     # -- lifecycle
     def start(self, port=0):
@@ -82,6 +87,12 @@ class MockEC2:
 
             def do_POST(self):
                 mock.handle(self)
+
+            def do_PUT(self):
+                mock.imds(self)
+
+            def do_GET(self):
+                mock.imds(self)
 
             def log_message(self, *args):
                 pass
@@ -121,6 +132,37 @@ class MockEC2:
                     inst["state"] = "terminated"
                     inst["reason"] = "Server.SpotInstanceTermination"
                     self._kill(inst)
+
+    # -- IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT=this endpoint): a session
+    # token by PUT, then the role's credentials with it.
+    def imds(self, h):
+        path = h.path
+        with self.lock:
+            self.imds_calls.append((h.command, path))
+        status, body = 404, "Not Found"
+        if h.command == "PUT" and path == "/latest/api/token":
+            if h.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                status, body = 200, "imds-token-%x" % next(self.ids)
+                self.imds_tokens.add(body)
+            else:
+                status, body = 400, "Bad Request"
+        elif h.command == "GET" and path.startswith("/latest/meta-data/iam/security-credentials/"):
+            if h.headers.get("X-aws-ec2-metadata-token") not in self.imds_tokens:
+                status, body = 401, "Unauthorized"
+            elif path.endswith("/"):
+                status, body = 200, self.imds_role
+            elif path.rsplit("/", 1)[1] == self.imds_role:
+                expires = (datetime.datetime.now(datetime.timezone.utc) +
+                           datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+                status, body = 200, json.dumps({
+                    "Code": "Success", "Type": "AWS-HMAC", "AccessKeyId": self.access_key,
+                    "SecretAccessKey": self.secret_key, "Token": self.token,
+                    "Expiration": expires})
+        out = body.encode()
+        h.send_response(status)
+        h.send_header("Content-Length", str(len(out)))
+        h.end_headers()
+        h.wfile.write(out)
 
     # -- the HTTP side
     def handle(self, h):

@@ -158,3 +158,26 @@ def test_slow_provider_leaves_squeue_answering(cluster, mock):
     finally:
         mock.delay = 0
     wait_for(lambda: state(cluster, "n3") == "idle", 60, "n3 powered up after the slow call")
+
+
+def test_instance_role_credentials_after_a_restart(cluster, mock):
+    """No environment keys and no file: IMDSv2 gives the role's keys.  The
+    restarted controller reconciles by describe and launches nothing twice."""
+    launched = len(mock.actions("RunInstances"))
+    live_n4 = mock.live("n4")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+    os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
+    os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = mock.endpoint.rstrip("/")
+    try:
+        cluster.restart("controller")
+    finally:
+        os.environ.pop("AWS_EC2_METADATA_SERVICE_ENDPOINT", None)
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    cluster.ok(cluster.bin("scontrol"), "power", "up", "n5")
+    wait_for(lambda: state(cluster, "n5") == "idle", 60, "n5 powered up")
+    assert ("PUT", "/latest/api/token") in mock.imds_calls, mock.imds_calls
+    assert ("GET", "/latest/meta-data/iam/security-credentials/sluice-node") in mock.imds_calls
+    # Only n5 was launched; n4's instance (if still up) was not started again.
+    assert [r["TagSpecification.1.Tag.1.Value"] for r in
+            mock.actions("RunInstances")[launched:]] == ["n5"]
+    assert mock.live("n4") == live_n4 or mock.live("n4") == []
