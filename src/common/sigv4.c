@@ -117,7 +117,7 @@ static char *normalize_path(const char *path, size_t len)
             /* nothing */
         } else if (sl == 2 && path[i] == '.' && path[i + 1] == '.') {
             if (n)
-                n--;
+                free(segs[--n]);     /* ".." drops the segment before it */
         } else {
             segs[n++] = strndup(path + i, sl);
         }
