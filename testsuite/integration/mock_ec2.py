@@ -405,6 +405,7 @@ def main():
     a = ap.parse_args()
     env = dict(kv.split("=", 1) for kv in a.boot_env)
     m = MockEC2(a.access_key, a.secret_key, a.session_token, a.region, env)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT, signal.SIGTERM])
     port = m.start(a.port)
     print("mock EC2 on http://127.0.0.1:%d/ (Ec2Endpoint=http://127.0.0.1:%d/)" % (port, port),
           flush=True)
