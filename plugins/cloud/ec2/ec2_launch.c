@@ -222,8 +222,13 @@ int ec2_resume(void *p, json_t *req, json_t **result, char *err)
                         ++x->resumes;
     const char *auth = NULL;
     char auth_why[512];
-    if (!have)
+    if (!have) {
         ec2_note_error(x, &e);
+        /* Only refused credentials stop the launches: the controller
+         * described before resuming anything, this look is a second check. */
+        if (e.kind != EC2_AUTH)
+            have = json_object();
+    }
     json_array_foreach(json_object_get(req, "nodes"), i, node) {
         const char *name = json_string_value(json_object_get(node, "name"));
         json_t *old = have ? json_object_get(have, name ? name : "") : NULL;
