@@ -37,7 +37,7 @@ $(OUT)/obj/libparsers.a: $(OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # A harness may compile a daemon or plugin file in (fuzz_jobdef, fuzz_pmi1): rebuild when any changes.
-$(OUT)/obj/harness_%.o: $(HERE)/%.c $(HERE)/fuzz.h $(wildcard $(SRC)/*.h $(TOP)/src/ctld/*.[ch] $(TOP)/plugins/mpi/*/*.[ch]) | $(OUT)/obj
+$(OUT)/obj/harness_%.o: $(HERE)/%.c $(HERE)/fuzz.h $(wildcard $(SRC)/*.h $(TOP)/src/ctld/*.[ch] $(TOP)/plugins/mpi/*/*.[ch] $(TOP)/plugins/cloud/*/*.[ch]) | $(OUT)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(OUT)/fuzz_%: $(OUT)/obj/harness_fuzz_%.o $(OUT)/obj/libparsers.a

@@ -49,7 +49,7 @@ START_TEST(test_xml_malformed)
 {
     const char *bad[] = { "", "text", "<a>", "<a></b>", "<a><b></a>", "<a>&bogus;</a>",
                           "<a>&#0;</a>", "<a>&#xZZ;</a>", "<a><!-- x</a>", "<a><![CDATA[x</a>",
-                          "<>", "<a b='>", "<a>& x</a>" };
+                          "<>", "<a b='>", "<a>& x</a>", "<x:/>" };
     char err[128];
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         err[0] = '\0';

@@ -186,6 +186,8 @@ static struct xml *element(struct rd *r, int depth)
         return bad(r, "an element without a name");
     const char *colon = memrchr(qname, ':', qlen);
     const char *local = colon ? colon + 1 : qname;
+    if (local == qname + qlen)
+        return bad(r, "an element whose name ends with ':'");
     struct xml *x = calloc(1, sizeof(*x));
     if (!x || !(x->name = strndup(local, (size_t)(qname + qlen - local))) ||
         !(x->text = strdup(""))) {
