@@ -174,6 +174,16 @@ typedef struct conf {
     char *cloud_local_sluiced;       /* CloudLocalSluiced path, NULL = beside sluicectld */
     int cloud_local_boot_delay;      /* CloudLocalBootDelay seconds */
     uint32_t cloud_local_fail_rate;  /* CloudLocalFailRate percent */
+    char *ec2_region;                /* Ec2Region ... Ec2UserData: cloud/ec2 (doc/guide-ec2.md) */
+    char *ec2_endpoint;
+    char *ec2_instance_type;
+    char *ec2_image_id;
+    char *ec2_launch_template;
+    char *ec2_subnet_ids;
+    char *ec2_security_group_ids;
+    char *ec2_iam_instance_profile;
+    char *ec2_profile;
+    char *ec2_user_data;
     char *resume_program;            /* cloud/script: ResumeProgram */
     char *suspend_program;           /* cloud/script: SuspendProgram */
     char *resume_fail_program;       /* cloud/script: ResumeFailProgram, may be NULL */

@@ -38,8 +38,7 @@ static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl
 static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
 
-/* cloud/ec2 is planned (issue 12), not built: refused. */
-static const char *const cloud_types[] = { "cloud/local", "cloud/script", NULL };
+static const char *const cloud_types[] = { "cloud/local", "cloud/script", "cloud/ec2", NULL };
 static const char *const sched_types[] = { "sched/builtin", "sched/backfill", NULL };
 static const char *const priority_types[] = { "priority/basic", "priority/multifactor", NULL };
 /* plugins/mpi/NAME; pmix_v4 is Slurm's name for pmix on a PMIx 4 system. */
@@ -183,7 +182,8 @@ static const struct conf_key globals[] = {
     { "SuspendExcParts", CT_OPT_STRING, OFF(suspend_exc_parts), NULL, 0, 0, NULL, NULL, NULL,
       "comma list of partitions whose nodes are never powered down for idleness" },
     { "CloudType", CT_CHOICE, OFF(cloud_type), NULL, 0, 0, cloud_types, NULL, NULL,
-      "plugin that powers State=CLOUD nodes up and down: cloud/local or cloud/script" },
+      "plugin that powers State=CLOUD nodes up and down: cloud/local, cloud/script or "
+      "cloud/ec2" },
     { "CloudLocalSluiced", CT_OPT_STRING, OFF(cloud_local_sluiced), NULL, 0, 0, NULL, NULL,
       NULL, "cloud/local: the sluiced program its instances run (default: beside sluicectld, "
             "or the build tree's src/noded/sluiced)" },
@@ -191,6 +191,28 @@ static const struct conf_key globals[] = {
       NULL, NULL, "cloud/local: seconds an instance takes to boot before its sluiced starts" },
     { "CloudLocalFailRate", CT_U32, OFF(cloud_local_fail_rate), "0", 0, 100, NULL, NULL, NULL,
       "cloud/local: percent of instances that fail to boot (their sluiced never starts)" },
+    { "Ec2Region", CT_STRING, OFF(ec2_region), "us-east-1", 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: the AWS region instances are started in" },
+    { "Ec2Endpoint", CT_OPT_STRING, OFF(ec2_endpoint), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: URL of the EC2 API (default https://ec2.REGION.amazonaws.com; for tests and "
+      "EC2-compatible clouds)" },
+    { "Ec2InstanceType", CT_OPT_STRING, OFF(ec2_instance_type), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: instance type of nodes whose partition names none (default: the launch "
+      "template's)" },
+    { "Ec2ImageId", CT_OPT_STRING, OFF(ec2_image_id), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: AMI the instances boot (when the launch template names none)" },
+    { "Ec2LaunchTemplate", CT_OPT_STRING, OFF(ec2_launch_template), NULL, 0, 0, NULL, NULL,
+      NULL, "cloud/ec2: launch template name, or id (lt-...)" },
+    { "Ec2SubnetIds", CT_OPT_STRING, OFF(ec2_subnet_ids), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: comma list of subnets, tried in order while one has no capacity" },
+    { "Ec2SecurityGroupIds", CT_OPT_STRING, OFF(ec2_security_group_ids), NULL, 0, 0, NULL,
+      NULL, NULL, "cloud/ec2: comma list of security group ids" },
+    { "Ec2IamInstanceProfile", CT_OPT_STRING, OFF(ec2_iam_instance_profile), NULL, 0, 0, NULL,
+      NULL, NULL, "cloud/ec2: IAM instance profile of the instances (name or ARN)" },
+    { "Ec2Profile", CT_OPT_STRING, OFF(ec2_profile), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: profile of the shared credentials file (default AWS_PROFILE, or default)" },
+    { "Ec2UserData", CT_OPT_STRING, OFF(ec2_user_data), NULL, 0, 0, NULL, NULL, NULL,
+      "cloud/ec2: user data template (default ec2-user-data.sh beside sluice.conf)" },
     { "ResumeProgram", CT_OPT_STRING, OFF(resume_program), NULL, 0, 0, NULL, NULL, NULL,
       "cloud/script: program run with the host list of nodes to power up (and "
       "SLURM_RESUME_FILE)" },

@@ -16,9 +16,9 @@ HARNESSES := $(patsubst $(HERE)/%.c,%,$(wildcard $(HERE)/fuzz_*.c))
 # need daemons or munge and are left out.
 COMMON := error log hostlist parse parse_when mailtype conf conf_value conf_keys conf_node conf_part conf_gres cpubind \
 	conf_queue conf_testing proto proto_ev jobopt jobopt_table jobopt_set jobopt_model jobopt_step \
-	jobfmt jobarray jsonw jtape jobdef_file idset depend fields jobspec
+	jobfmt jobarray jsonw jtape jobdef_file idset depend fields jobspec sigv4
 
-PKGS := jansson libevent
+PKGS := jansson libevent libcrypto
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	$(SAN) $(shell pkg-config --cflags $(PKGS))
@@ -37,7 +37,7 @@ $(OUT)/obj/libparsers.a: $(OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 # A harness may compile a daemon or plugin file in (fuzz_jobdef, fuzz_pmi1): rebuild when any changes.
-$(OUT)/obj/harness_%.o: $(HERE)/%.c $(HERE)/fuzz.h $(wildcard $(SRC)/*.h $(TOP)/src/ctld/*.[ch] $(TOP)/plugins/mpi/*/*.[ch]) | $(OUT)/obj
+$(OUT)/obj/harness_%.o: $(HERE)/%.c $(HERE)/fuzz.h $(wildcard $(SRC)/*.h $(TOP)/src/ctld/*.[ch] $(TOP)/plugins/mpi/*/*.[ch] $(TOP)/plugins/cloud/*/*.[ch]) | $(OUT)/obj
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(OUT)/fuzz_%: $(OUT)/obj/harness_fuzz_%.o $(OUT)/obj/libparsers.a

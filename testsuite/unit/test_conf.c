@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 64);
+    ck_assert_uint_eq(json_object_size(o), 74);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -485,8 +485,8 @@ static const struct { const char *text, *error; } errors[] = {
     { "NodeName=n1 Bogus=1", "@/e.conf:1: unknown key 'Bogus'" },
     { "NodeName=n1 State=IDLE", "@/e.conf:1: bad value for State: 'IDLE' is not a state a "
                                 "node may be given here (UNKNOWN or CLOUD)" },
-    { "CloudType=cloud/ec2", "@/e.conf:1: bad value for CloudType: 'cloud/ec2' is not one of "
-                             "cloud/local, cloud/script" },
+    { "CloudType=cloud/gce", "@/e.conf:1: bad value for CloudType: 'cloud/gce' is not one of "
+                             "cloud/local, cloud/script, cloud/ec2" },
     { "SuspendTime=soon", "@/e.conf:1: bad value for SuspendTime: 'soon' is not a number of "
                           "seconds, a time (M:S) or NONE" },
     { "NodeName=n1 RealMemory=lots", "@/e.conf:1: bad value for RealMemory: 'lots' is not a "

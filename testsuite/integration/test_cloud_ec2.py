@@ -1,0 +1,183 @@
+"""cloud/ec2 against the mock EC2 endpoint (mock_ec2.py; doc/guide-ec2.md):
+every request's SigV4 signature is checked by botocore's signer, instances
+boot by running their user data so the node really joins; throttling is
+retried, a type without capacity gives way to the next, bad credentials
+take the node DOWN with EC2's reason, an instance terminated behind
+Sluice's back takes its node DOWN, and a hanging call leaves squeue
+answering.  Credentials come from a shared credentials file with a
+profile and a session token.  Every wait is for a condition."""
+
+import base64
+import os
+
+import pytest
+
+from conftest import BUILD, REPO, wait_for
+from mock_ec2 import MockEC2
+
+ACCESS, SECRET, TOKEN = "AKIDSLUICETEST", "sluice/test+secret", "session-token/+="
+
+CONF = """CloudType=cloud/ec2
+Ec2Endpoint=%(endpoint)s
+Ec2Region=us-east-1
+Ec2ImageId=ami-0123456789abcdef0
+Ec2InstanceType=m5.large,m5a.large
+Ec2SubnetIds=subnet-0aaa
+Ec2SecurityGroupIds=sg-01,sg-02
+Ec2IamInstanceProfile=sluice-node
+Ec2Profile=sluicetest
+Ec2UserData=%(user_data)s
+SuspendTime=4
+SuspendTimeout=1
+ResumeTimeout=40
+KillWait=2
+NodeName=n[3-6] State=CLOUD
+PartitionName=cloud Nodes=n[3-6] MaxTime=INFINITE State=UP
+"""
+
+AWS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+           "AWS_SHARED_CREDENTIALS_FILE", "AWS_EC2_METADATA_DISABLED")
+
+
+@pytest.fixture(scope="module")
+def mock(tmp_path_factory):
+    d = tmp_path_factory.mktemp("ec2")
+    creds = d / "credentials"
+    creds.write_text("[default]\naws_access_key_id = WRONG\naws_secret_access_key = WRONG\n"
+                     "[sluicetest]\naws_access_key_id = %s\naws_secret_access_key = %s\n"
+                     "aws_session_token = %s\n" % (ACCESS, SECRET, TOKEN))
+    saved = {k: os.environ.get(k) for k in AWS_ENV}
+    for k in AWS_ENV:
+        os.environ.pop(k, None)
+    # The controller (started by devcluster with this environment) reads it.
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(creds)
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    m = MockEC2(ACCESS, SECRET, TOKEN, workdir=str(d), boot_env={
+        "SLUICE_FAKE_HW": "cpus=2,mem=1000",
+        "SLUICE_STEPD": os.path.join(BUILD, "src", "stepd", "sluicestepd")})
+    m.start()
+    yield m
+    m.stop()
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory, mock):
+    conf = CONF % {"endpoint": mock.endpoint,
+                   "user_data": os.path.join(REPO, "etc", "ec2-user-data.sh")}
+    c = cluster_factory(nodes=6, cpus=2, mem=1000, append=conf)
+    mock.boot_env["SLUICE_CONF"] = c.conf
+    return c
+
+
+def state(c, node):
+    return c.node_states().get(node, "")
+
+
+def runs_for(mock, node):
+    return [p for p in mock.actions("RunInstances")
+            if p.get("TagSpecification.1.Tag.1.Value") == node]
+
+
+def test_job_powers_up_an_instance_that_joins_and_is_terminated(cluster, mock):
+    assert state(cluster, "n3") == "idle~", cluster.node_states()
+    jid = cluster.submit("-p", "cloud", "-w", "n3", "-o", "/dev/null", "--wrap", "hostname")
+    cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    (run,) = runs_for(mock, "n3")
+    assert run["MinCount"] == run["MaxCount"] == "1", run
+    assert run["InstanceType"] == "m5.large" and run["ImageId"].startswith("ami-"), run
+    assert run["SubnetId"] == "subnet-0aaa" and run["SecurityGroupId.2"] == "sg-02", run
+    assert run["IamInstanceProfile.Name"] == "sluice-node", run
+    assert run["TagSpecification.1.Tag.2.Key"] == "sluice:cluster", run
+    assert run["TagSpecification.1.Tag.2.Value"] == "devcluster", run
+    assert run["ClientToken"].startswith("sluice-"), run
+    user_data = base64.b64decode(run["UserData"]).decode()
+    assert "-N \"$NODE\"" in user_data and "NODE='n3'" in user_data, user_data
+    # Idle for SuspendTime: powered down, and its instance terminated.
+    wait_for(lambda: state(cluster, "n3") == "idle~", 60, "n3 powered down")
+    wait_for(lambda: mock.live("n3") == [], 30, "n3's instance terminated")
+    assert mock.actions("TerminateInstances"), mock.calls
+    assert mock.verified > 0 and mock.rejected == 0, (mock.verified, mock.rejected)
+
+
+def test_throttling_is_retried_with_the_same_client_token(cluster, mock):
+    mock.throttle_action, mock.throttle = "RunInstances", 2
+    cluster.ok(cluster.bin("scontrol"), "power", "up", "n4")
+    wait_for(lambda: state(cluster, "n4") == "idle", 60, "n4 powered up")
+    runs = runs_for(mock, "n4")
+    assert len(runs) == 3, runs
+    assert len({r["ClientToken"] for r in runs}) == 1, runs
+    assert len(mock.live("n4")) == 1
+
+
+def test_no_capacity_moves_to_the_next_type_and_a_lost_instance_downs_the_node(cluster, mock):
+    mock.throttle_action, mock.throttle = None, 0
+    mock.no_capacity = {"m5.large"}
+    jid = cluster.submit("-p", "cloud", "-w", "n5", "-o", "/dev/null", "--requeue",
+                         "--wrap", "sleep 300")
+    cluster.wait_state(jid, ("RUNNING",), timeout=60)
+    types = [r["InstanceType"] for r in runs_for(mock, "n5")]
+    assert types == ["m5.large", "m5a.large"], types
+    assert mock.instances[mock.live("n5")[0]]["type"] == "m5a.large"
+    mock.no_capacity = set()
+    # A spot interruption: the controller's periodic describe finds it.
+    mock.lose("n5")
+    wait_for(lambda: state(cluster, "n5").startswith("down"), 60, "n5 DOWN")
+    assert "instance" in cluster.node("n5")["Reason"], cluster.node("n5")
+    wait_for(lambda: cluster.job(jid).get("Restarts", "0") != "0", 30, "job %d requeued" % jid)
+    cluster.ok(cluster.bin("scancel"), str(jid))
+
+
+def test_bad_credentials_down_the_node_with_the_reason(cluster, mock):
+    mock.secret_key = "not-the-secret"
+    try:
+        cluster.ok(cluster.bin("scontrol"), "power", "up", "n6")
+        wait_for(lambda: state(cluster, "n6").startswith("down"), 60, "n6 DOWN")
+        reason = cluster.node("n6")["Reason"]
+        assert "AuthFailure" in reason and "signature" in reason, reason
+        assert mock.rejected > 0 and runs_for(mock, "n6") == [], mock.calls[-3:]
+        log = cluster.log("controller")
+        assert log.count("EC2 refuses our credentials") == 1, log[-3000:]
+    finally:
+        mock.secret_key = SECRET
+
+
+def test_slow_provider_leaves_squeue_answering(cluster, mock):
+    mock.delay = 6
+    try:
+        cluster.ok(cluster.bin("scontrol"), "power", "up", "n3")
+        wait_for(lambda: mock.inflight > 0, 30, "a call to the mock in flight")
+        for _ in range(3):
+            r = cluster.run(cluster.bin("squeue"), timeout=5)
+            assert r.rc == 0, r
+        assert mock.inflight > 0, "squeue ran after the slow call ended: nothing was shown"
+    finally:
+        mock.delay = 0
+    wait_for(lambda: state(cluster, "n3") == "idle", 60, "n3 powered up after the slow call")
+
+
+def test_instance_role_credentials_after_a_restart(cluster, mock):
+    """No environment keys and no file: IMDSv2 gives the role's keys.  The
+    restarted controller reconciles by describe and launches nothing twice."""
+    launched = len(mock.actions("RunInstances"))
+    live_n4 = mock.live("n4")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = "/nonexistent"
+    os.environ.pop("AWS_EC2_METADATA_DISABLED", None)
+    os.environ["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = mock.endpoint.rstrip("/")
+    try:
+        cluster.restart("controller")
+    finally:
+        os.environ.pop("AWS_EC2_METADATA_SERVICE_ENDPOINT", None)
+        os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    cluster.ok(cluster.bin("scontrol"), "power", "up", "n5")
+    wait_for(lambda: state(cluster, "n5") == "idle", 60, "n5 powered up")
+    assert ("PUT", "/latest/api/token") in mock.imds_calls, mock.imds_calls
+    assert ("GET", "/latest/meta-data/iam/security-credentials/sluice-node") in mock.imds_calls
+    # Only n5 was launched; n4's instance (if still up) was not started again.
+    assert [r["TagSpecification.1.Tag.1.Value"] for r in
+            mock.actions("RunInstances")[launched:]] == ["n5"]
+    assert mock.live("n4") == live_n4 or mock.live("n4") == []
