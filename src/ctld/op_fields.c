@@ -84,6 +84,15 @@ const struct field_spec F_job_update[] = {
     FIELD("dependency", FT_STR),
     FIELD("array_throttle", FT_INT, .min = 0, .max = JOBID_MAX),
     FIELD("begin_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("nodes_min", FT_INT, .min = 1, .max = 100000),
+    FIELD("nodes_max", FT_INT, .min = 1, .max = 100000),
+    FIELD("ntasks", FT_INT, .min = 1, .max = 10000000),
+    FIELD("cpus_per_task", FT_INT, .min = 1, .max = 100000),
+    FIELD("mem_mb", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("mem_per_cpu_mb", FT_INT, .min = 1, .max = I32_MAX),
+    FIELD("constraint", FT_STR),
+    FIELD("comment", FT_STR),
+    FIELD("nice", FT_INT, .min = -10000, .max = 10000),
     FIELDS_END,
 };
 

@@ -1,0 +1,109 @@
+"""The Slurm face's commands (issue 13): --version on every command,
+scontrol show job's forms (-o and -dd anywhere, jobid, --json and --yaml in
+Slurm 22.05's shape), scontrol update JobId= of the fields users may change
+on a pending job (others refused by name), sstat, sbcast and sattach."""
+
+import json
+import os
+import re
+
+import pytest
+
+from conftest import parse_kv, wait_for
+
+COMMANDS = ("sbatch", "squeue", "sinfo", "scancel", "scontrol", "sacct", "sprio", "sshare",
+            "srun", "salloc", "seff", "sstat", "sbcast", "sattach")
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\nJobAcctGatherFrequency=1\n")
+
+
+@pytest.fixture(scope="module")
+def held(cluster):
+    """A pending (held) job the update tests change."""
+    jid = cluster.submit("-H", "-J", "held", "-o", "/dev/null", "--wrap", "true")
+    yield jid
+    cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_version_everywhere(cluster):
+    for cmd in COMMANDS:
+        for opt in ("--version", "-V"):
+            r = cluster.run(cluster.bin(cmd), opt)
+            # Tools read "slurm X.Y.Z" (Snakemake, cut -d' ' -f2).
+            assert r.rc == 0 and re.fullmatch(r"slurm 22\.05\.\d+ \(sluice \d+\.\d+\.\d+\)\n",
+                                              r.out), (cmd, opt, r)
+
+
+def test_show_job_forms(cluster, held):
+    sj = cluster.bin("scontrol")
+    full = cluster.ok(sj, "show", "job", str(held)).out
+    assert "JobId=%d " % held in full and "\n   " in full
+    for argv in (("show", "job", "-o", str(held)), ("-o", "show", "job", str(held)),
+                 ("show", "job", str(held), "-o"), ("show", "job", str(held), "--oneliner")):
+        r = cluster.ok(sj, *argv)
+        assert r.out.count("\n") == 1 and r.out.startswith("JobId=%d " % held), (argv, r)
+    # Snakemake's fallback: show jobid -dd ID.
+    r = cluster.ok(sj, "show", "jobid", "-dd", str(held))
+    assert parse_kv(r.out)["JobState"] == "PENDING", r
+    r = cluster.run(sj, "show", "job", str(held), "--bogus")
+    assert r.rc == 1 and "unknown option '--bogus'" in r.err, r
+    r = cluster.run(sj, "show", "job", str(held), "17")
+    assert r.rc == 1 and "one name or id" in r.err, r
+
+
+def test_show_job_json_and_yaml(cluster, held):
+    sj = cluster.bin("scontrol")
+    for argv in (("show", "job", str(held), "--json"), ("--json", "show", "job", str(held))):
+        doc = json.loads(cluster.ok(sj, *argv).out)
+        assert doc["meta"]["Slurm"]["release"].startswith("22.05"), doc["meta"]
+        assert doc["errors"] == [], doc
+        (j,) = doc["jobs"]
+        assert (j["job_id"], j["job_state"], j["name"]) == (held, "PENDING", "held"), j
+        assert j["user_name"] == cluster.ok("id", "-un").out.strip(), j
+        assert j["time_limit"] > 0 and "state" in j["sluice"], j
+    r = cluster.ok(sj, "--yaml", "show", "job", str(held))
+    assert r.out.startswith("---\n") and re.search(r"\njobs:\n  - ", r.out), r
+    assert re.search(r"\n    job_id: %d\n" % held, r.out), r
+    r = cluster.run(sj, "show", "partition", "--json")
+    assert r.rc == 1 and "show job and show node only" in r.err, r
+
+
+def test_update_pending_fields(cluster, held):
+    sj = cluster.bin("scontrol")
+    cluster.ok(sj, "update", "JobId=%d" % held, "NumNodes=2", "NumTasks=4", "MinMemoryNode=100",
+               "Comment=hello world", "Nice=5", "Name=renamed", "CPUsPerTask=1")
+    j = cluster.job(held)
+    assert (j["NumNodes"], j["NumTasks"], j["MinMemoryNode"]) == ("2", "4", "100M"), j
+    assert (j["Comment"], j["Nice"], j["JobName"]) == ("hello world", "5", "renamed"), j
+    cluster.ok(sj, "update", "JobId=%d" % held, "MinMemoryCPU=50", "Comment=")
+    j = cluster.job(held)
+    assert (j["MinMemoryCPU"], j.get("Comment", "")) == ("50M", ""), j
+    # Limits of the partition still hold, as at submit.
+    r = cluster.run(sj, "update", "JobId=%d" % held, "NumNodes=3")
+    assert r.rc == 1 and "node" in r.err.lower(), r
+    r = cluster.run(sj, "update", "JobId=%d" % held, "Features=nosuch&&")
+    assert r.rc == 1, r
+    # Users may not lower nice below zero.
+    if os.getuid() != 0:
+        r = cluster.run(sj, "update", "JobId=%d" % held, "Nice=-5")
+        assert r.rc == 1 and "administrator" in r.err, r
+    # Slurm keys Sluice does not change: refused by name, with why.
+    r = cluster.run(sj, "update", "JobId=%d" % held, "Account=other")
+    assert r.rc == 1 and "Update of Account is not supported by Sluice" in r.err, r
+    r = cluster.run(sj, "update", "JobId=%d" % held, "Frobnicate=1")
+    assert r.rc == 1 and "not supported: Frobnicate=1" in r.err, r
+
+
+def test_update_running_job_resources_refused(cluster):
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 30")
+    try:
+        cluster.wait_state(jid, ("RUNNING",))
+        r = cluster.run(cluster.bin("scontrol"), "update", "JobId=%d" % jid, "NumTasks=2")
+        assert r.rc == 1 and "no longer pending" in r.err, r
+        cluster.ok(cluster.bin("scontrol"), "update", "JobId=%d" % jid, "Comment=late")
+        assert cluster.job(jid)["Comment"] == "late"
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
