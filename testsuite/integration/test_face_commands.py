@@ -107,3 +107,44 @@ def test_update_running_job_resources_refused(cluster):
         assert cluster.job(jid)["Comment"] == "late"
     finally:
         cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def step_running(cluster, jid, step):
+    def pred():
+        r = cluster.run(cluster.bin("scontrol"), "show", "step", "%d.%s" % (jid, step))
+        return r.rc == 0 and "State=RUNNING" in r.out
+    wait_for(pred, what="step %d.%s running" % (jid, step))
+
+
+def test_sstat_live_usage(cluster):
+    # A step that holds ~40 MB and burns CPU; sstat must see both while it runs.
+    body = ("#!/bin/sh\nsrun -n2 python3 -c 'import time; b = bytearray(40 << 20); "
+            "t = time.time()\nwhile time.time() - t < 30: pass'\n")
+    jid = cluster.submit("-n2", "-o", "/dev/null", cluster.script(body))
+    try:
+        step_running(cluster, jid, "0")
+        ss = cluster.bin("sstat")
+
+        def sampled():
+            r = cluster.run(ss, "-n", "-P", "-j", "%d.0" % jid, "-o", "JobID,NTasks,MaxRSS,AveCPU")
+            if r.rc != 0:
+                return None
+            f = r.out.strip().split("|")
+            return f if len(f) == 4 and f[2] not in ("", "0") else None
+        f = wait_for(sampled, what="a usage sample")
+        assert f[0] == "%d.0" % jid and f[1] == "2", f
+        assert f[2].endswith("K") and int(f[2][:-1]) > 30000, f   # ~40 MB per task
+        # Default fields: Slurm's header, one row per running numbered step.
+        r = cluster.ok(ss, "-j", str(jid))
+        lines = r.out.splitlines()
+        assert lines[0].split()[:4] == ["JobID", "MaxVMSize", "MaxVMSizeNode", "MaxVMSizeTask"], r
+        assert len(lines) == 3 and lines[2].split()[0] == "%d.0" % jid, r
+        # -a adds the batch step; -p ends every field with '|'.
+        r = cluster.ok(ss, "-a", "-n", "-p", "-o", "JobID", "-j", str(jid))
+        assert sorted(r.out.split()) == sorted(["%d.0|" % jid, "%d.batch|" % jid]), r
+        r = cluster.run(ss, "-o", "Bogus", "-j", str(jid))
+        assert r.rc == 1 and "Bogus" in r.err, r
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+    r = cluster.run(cluster.bin("sstat"), "-j", "%d.7" % jid)
+    assert r.rc == 1 and r.err, r
