@@ -195,6 +195,11 @@ const struct field_spec F_step_show[] = {
     FIELDS_END,
 };
 
+const struct field_spec F_bcast_grant[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELDS_END,
+};
+
 const struct field_spec F_node_list[] = {
     FIELD("nodes", FT_STR),
     FIELDS_END,

@@ -148,3 +148,43 @@ def test_sstat_live_usage(cluster):
         cluster.run(cluster.bin("scancel"), str(jid))
     r = cluster.run(cluster.bin("sstat"), "-j", "%d.7" % jid)
     assert r.rc == 1 and r.err, r
+
+
+def test_sbcast_copies_to_the_job_nodes(cluster, tmp_path):
+    src = tmp_path / "payload.bin"
+    data = os.urandom(5 << 20) + b"end"          # more than one chunk
+    src.write_bytes(data)
+    os.chmod(src, 0o750)
+    os.utime(src, (1_000_000_000, 1_000_000_000))
+    dest = tmp_path / "copy.bin"
+    # The nodes of a devcluster share this file system: -f, as each node writes it.
+    body = "#!/bin/sh\n%s -f -p %s %s && echo copied\n" % (cluster.bin("sbcast"), src, dest)
+    out = tmp_path / "out.txt"
+    jid = cluster.submit("-N2", "-o", str(out), cluster.script(body))
+    j = cluster.wait_state(jid, ("COMPLETED", "FAILED"))
+    assert j["JobState"] == "COMPLETED", (j, out.read_text())
+    assert out.read_text() == "copied\n"
+    assert dest.read_bytes() == data
+    st = os.stat(dest)
+    assert (st.st_mode & 0o7777, int(st.st_mtime)) == (0o750, 1_000_000_000), st
+    # Without -f an existing file is kept and named.
+    body = "#!/bin/sh\n%s %s %s\n" % (cluster.bin("sbcast"), src, dest)
+    jid = cluster.submit("-o", str(out), cluster.script(body))
+    cluster.wait_state(jid, ("COMPLETED", "FAILED"))
+    assert "File exists" in out.read_text(), out.read_text()
+
+
+def test_sbcast_needs_a_job(cluster, tmp_path):
+    env = dict(os.environ)
+    env.pop("SLURM_JOB_ID", None)
+    r = cluster.run(cluster.bin("sbcast"), "/etc/hostname", str(tmp_path / "x"), env=env)
+    assert r.rc == 1 and "Need a job id to run this command." in r.err, r
+    r = cluster.run(cluster.bin("sbcast"), "/etc/hostname", env=env)
+    assert r.rc == 1 and "Need two file names, have 1 names" in r.err, r
+    r = cluster.run(cluster.bin("sbcast"), "-j", "987654", "/etc/hostname", str(tmp_path / "x"))
+    assert r.rc == 1 and "Invalid job id" in r.err, r
+
+
+def test_sattach_refused(cluster):
+    r = cluster.run(cluster.bin("sattach"), "12.0")
+    assert r.rc == 1 and "not supported by Sluice" in r.err, r

@@ -162,6 +162,10 @@ int main(int argc, char **argv)
     cmd_init("seff");
     cmd_args_utf8(argc, argv);
     opterr = 0;
+    if (argc == 2 && !strcmp(argv[1], "--version")) {   /* every command's, besides -v */
+        cmd_version();
+        return 0;
+    }
     while ((c = getopt(argc, argv, "hvVd")) != -1) {
         switch (c) {
         case 'v': printf("seff Version %s\n", SEFF_VERSION); return 0;

@@ -296,7 +296,7 @@ static int show(struct sstat_opts *o, jobfmt_t *f)
         if (!reply)
             fprintf(stderr, "sstat: error: %s\n", e.text);
         else if (!shown && json_integer_value(json_object_get(w, "step")) == -2)
-            fprintf(stderr, "sstat: error: no steps running for job %lld\n", (long long)job);
+            fprintf(stderr, "sstat: error: No steps running for job %lld\n", (long long)job);
         else if (!shown)
             fprintf(stderr, "sstat: error: couldn't get steps for job %lld\n", (long long)job);
         if (!reply || !shown)
