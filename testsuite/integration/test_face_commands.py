@@ -188,3 +188,25 @@ def test_sbcast_needs_a_job(cluster, tmp_path):
 def test_sattach_refused(cluster):
     r = cluster.run(cluster.bin("sattach"), "12.0")
     assert r.rc == 1 and "not supported by Sluice" in r.err, r
+
+
+def test_squeue_fields_added_and_refused(cluster, held):
+    sq = cluster.bin("squeue")
+    r = cluster.ok(sq, "-h", "-j", str(held), "-o", "%i|%v|%g|%H|%I|%J")
+    grp = cluster.ok("id", "-gn").out.strip()
+    assert r.out == "%d|(null)|%s|*|*|*\n" % (held, grp), r
+    r = cluster.ok(sq, "-h", "-j", str(held), "-O", "JobID:8,Queue:8,Reservation:14,BatchFlag:3")
+    assert r.out.split() == [str(held), "batch", "(null)", "1"], r
+    for argv, name in ((("-o", "%.10w"), "%w (WCKey)"), (("-O", "BurstBuffer:9"), "BurstBuffer"),
+                       (("-O", "wckey"), "(WCKey)")):
+        r = cluster.run(sq, *argv)
+        assert r.rc == 1 and "%s is not supported by Sluice" % name in r.err, (argv, r)
+    r = cluster.run(sq, "-o", "%i %+")
+    assert r.rc == 1 and "Invalid" in r.err, r
+
+
+def test_sinfo_fields_added(cluster):
+    r = cluster.ok(cluster.bin("sinfo"), "-h", "-N", "-n", "n1", "-o", "%N|%B|%g|%h|%M|%o|%p|%r")
+    assert r.out.splitlines()[0] == "n1|UNLIMITED|all|NO|OFF|127.0.0.1|1|no", r
+    r = cluster.ok(cluster.bin("sinfo"), "-h", "-o", "%V %v")
+    assert re.fullmatch(r"\S+ \d+\.\d+\.\d+", r.out.splitlines()[0]), r
