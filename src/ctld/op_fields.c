@@ -93,6 +93,12 @@ const struct field_spec F_job_update[] = {
     FIELD("constraint", FT_STR),
     FIELD("comment", FT_STR),
     FIELD("nice", FT_INT, .min = -10000, .max = 10000),
+    FIELD("nodelist", FT_STR),
+    FIELD("exclude", FT_STR),
+    FIELD("exclusive", FT_BOOL),
+    FIELD("requeue", FT_BOOL),
+    FIELD("mail_type", FT_STR),
+    FIELD("mail_user", FT_STR),
     FIELDS_END,
 };
 

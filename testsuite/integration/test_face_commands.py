@@ -81,6 +81,16 @@ def test_update_pending_fields(cluster, held):
     cluster.ok(sj, "update", "JobId=%d" % held, "MinMemoryCPU=50", "Comment=")
     j = cluster.job(held)
     assert (j["MinMemoryCPU"], j.get("Comment", "")) == ("50M", ""), j
+    cluster.ok(sj, "update", "JobId=%d" % held, "NumNodes=1", "ExcNodeList=n1", "OverSubscribe=NO",
+               "Requeue=1", "MailType=END", "MailUser=someone")
+    j = cluster.job(held)
+    assert (j["ExcNodeList"], j["OverSubscribe"], j["Requeue"]) == ("n1", "NO", "1"), j
+    assert (j["MailType"], j["MailUser"]) == ("END", "someone"), j
+    r = cluster.run(sj, "update", "JobId=%d" % held, "MailUser=-oops")
+    assert r.rc == 1 and "Invalid MailUser" in r.err, r
+    cluster.ok(sj, "update", "JobId=%d" % held, "ExcNodeList=", "OverSubscribe=YES")
+    j = cluster.job(held)
+    assert (j["ExcNodeList"], j["OverSubscribe"]) == ("(null)", "OK"), j
     # Limits of the partition still hold, as at submit.
     r = cluster.run(sj, "update", "JobId=%d" % held, "NumNodes=3")
     assert r.rc == 1 and "node" in r.err.lower(), r

@@ -120,6 +120,27 @@ static int set_text(json_t *body, const char *field, const char *val, sl_error_t
     return json_object_set_new(body, field, json_string(val));
 }
 
+/* OverSubscribe=YES|NO (also Shared=): NO is --exclusive. */
+static int set_oversub(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int yes;
+    if (!strcasecmp(val, "YES") || !strcasecmp(val, "OK"))
+        yes = 1;
+    else if (!strcasecmp(val, "NO") || !strcasecmp(val, "EXCLUSIVE"))
+        yes = 0;
+    else
+        return sl_errprintf(e, "Invalid OverSubscribe value: %s (YES or NO)", val);
+    return json_object_set_new(body, field, json_boolean(!yes));
+}
+
+static int set_bool(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int b;
+    if (parse_bool(val, &b, NULL) < 0)
+        return sl_errprintf(e, "Invalid %s value: %s (0 or 1)", field, val);
+    return json_object_set_new(body, field, json_boolean(b));
+}
+
 static int set_nodestate(json_t *body, const char *field, const char *val, sl_error_t *e)
 {
     static const char *const states[] = { "DRAIN", "RESUME", "DOWN" };
@@ -145,6 +166,10 @@ static const struct update_key job_keys[] = {
     { "MinMemoryNode", "mem_mb", set_mem },    { "MinMemoryCPU", "mem_per_cpu_mb", set_mem },
     { "Features", "constraint", set_text },    { "Comment", "comment", set_text },
     { "Nice", "nice", set_nice },
+    { "ReqNodeList", "nodelist", set_text },   { "ExcNodeList", "exclude", set_text },
+    { "OverSubscribe", "exclusive", set_oversub }, { "Shared", "exclusive", set_oversub },
+    { "Requeue", "requeue", set_bool },        { "MailType", "mail_type", set_text },
+    { "MailUser", "mail_user", set_text },
 };
 
 /* Keys Slurm's scontrol update JobId= takes that Sluice does not change:
@@ -154,8 +179,6 @@ static const struct {
 } job_keys_refused[] = {
     { "Account", "a job's account is fixed at submission" },
     { "QOS", "a job's QOS is fixed at submission" },
-    { "ReqNodeList", "requested nodes are fixed at submission" },
-    { "ExcNodeList", "excluded nodes are fixed at submission" },
     { "NumCPUs", "ask for NumTasks and CPUsPerTask instead" },
     { "MinCPUsNode", "ask for CPUsPerTask instead" },
     { "WorkDir", "the working directory is fixed at submission" },
@@ -168,12 +191,7 @@ static const struct {
     { "Reservation", "a job's reservation is fixed at submission" },
     { "Deadline", "a job's deadline is fixed at submission" },
     { "Priority", "use Nice (or scontrol hold/release) to change a job's order" },
-    { "Requeue", "requeue is fixed at submission" },
-    { "OverSubscribe", "--exclusive is fixed at submission" },
-    { "Shared", "--exclusive is fixed at submission" },
     { "Contiguous", "nodes are never chosen contiguous here" },
-    { "MailType", "mail options are fixed at submission" },
-    { "MailUser", "mail options are fixed at submission" },
     { "TimeMin", "jobs have no minimum time limit here" },
     { "Reboot", "nodes are not rebooted for jobs" },
     { "WCKey", "there are no WCKeys here" },
