@@ -201,7 +201,10 @@ int usage_snapshot_open(struct usage *u, const char *dir)
     char path[4096];
     snprintf(path, sizeof(path), "%s/usage.json", dir);
     u->snap_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    return u->snap_fd < 0 ? -1 : 0;
+    if (u->snap_fd < 0)
+        return -1;
+    usage_snapshot_write(u);   /* before the first sample sstat shows zeros, not an error */
+    return 0;
 }
 
 json_t *usage_snapshot(const struct usage *u)

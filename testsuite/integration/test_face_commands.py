@@ -119,6 +119,14 @@ def test_update_running_job_resources_refused(cluster):
         cluster.run(cluster.bin("scancel"), str(jid))
 
 
+def kib(text):
+    """Slurm's sizes ("41000K", "40M", "0") in KiB."""
+    scale = {"K": 1, "M": 1024, "G": 1024 ** 2, "T": 1024 ** 3}
+    if text[-1:] in scale:
+        return float(text[:-1]) * scale[text[-1]]
+    return float(text) / 1024
+
+
 def step_running(cluster, jid, step):
     def pred():
         r = cluster.run(cluster.bin("scontrol"), "show", "step", "%d.%s" % (jid, step))
@@ -143,7 +151,7 @@ def test_sstat_live_usage(cluster):
             return f if len(f) == 4 and f[2] not in ("", "0") else None
         f = wait_for(sampled, what="a usage sample")
         assert f[0] == "%d.0" % jid and f[1] == "2", f
-        assert f[2].endswith("K") and int(f[2][:-1]) > 30000, f   # ~40 MB per task
+        assert kib(f[2]) > 30000, f   # ~40 MB per task
         # Default fields: Slurm's header, one row per running numbered step.
         r = cluster.ok(ss, "-j", str(jid))
         lines = r.out.splitlines()
