@@ -316,13 +316,16 @@ static const struct option long_opts[] = {
     { "version", no_argument, NULL, 'V' },       { NULL, 0, NULL, 0 },
 };
 
+/* Static, so that what an early exit (cmd_die, -V) leaves is still reachable. */
+static struct sstat_opts o;
+
 int main(int argc, char **argv)
 {
-    struct sstat_opts o = { .want = json_array() };
     sl_error_t e;
     char *def = NULL;
     jobfmt_t *f;
     int c, rc;
+    o.want = json_array();
     cmd_init("sstat");
     cmd_args_utf8(argc, argv);
     opterr = 0;
