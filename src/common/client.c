@@ -103,28 +103,36 @@ static int client_hello_send(sl_client_t *cl, const struct conf *c, sl_error_t *
     return rc;
 }
 
-/* Connect to the controller and send the hello; its reply is read by
- * client_hello_finish. */
-static sl_client_t *client_connect(const struct conf *c, sl_error_t *e)
+/* Connect to host:port (what: "controller" or "node NAME") and send the
+ * hello; its reply is read by client_hello_finish. */
+static sl_client_t *client_connect_to(const struct conf *c, const char *host, int port,
+                                      const char *what, sl_error_t *why)
 {
-    sl_error_t why;
-    int fd = tcp_connect(c->controller_host, c->controller_port, &why);
+    int fd = tcp_connect(host, port, why);
     sl_client_t *cl = fd >= 0 ? calloc(1, sizeof(*cl)) : NULL;
 
     if (fd >= 0 && !cl)
-        sl_errprintf(&why, "out of memory");
+        sl_errprintf(why, "out of memory");
     if (cl) {
         cl->fd = fd;
-        snprintf(cl->where, sizeof(cl->where), "controller %s:%d", c->controller_host,
-                 c->controller_port);
-        if (client_hello_send(cl, c, &why) == 0)
+        snprintf(cl->where, sizeof(cl->where), "%s %s:%d", what, host, port);
+        if (client_hello_send(cl, c, why) == 0)
             return cl;
         client_close(cl);
     } else if (fd >= 0) {
         close(fd);
     }
-    client_open_error(c, &why, e);
     return NULL;
+}
+
+static sl_client_t *client_connect(const struct conf *c, sl_error_t *e)
+{
+    sl_error_t why;
+    sl_client_t *cl = client_connect_to(c, c->controller_host, c->controller_port,
+                                        "controller", &why);
+    if (!cl)
+        client_open_error(c, &why, e);
+    return cl;
 }
 
 /* The hello's reply, if not read yet. */
@@ -170,6 +178,18 @@ sl_client_t *client_open(const struct conf *c, sl_error_t *e)
 sl_client_t *client_open_deferred(const struct conf *c, sl_error_t *e)
 {
     return client_connect(c, e);
+}
+
+sl_client_t *client_open_node(const struct conf *c, const char *name, const char *host,
+                              int port, sl_error_t *e)
+{
+    char what[300];
+    sl_error_t why;
+    sl_client_t *cl;
+    snprintf(what, sizeof(what), "node %s", name);
+    if (!(cl = client_connect_to(c, host, port, what, &why)))
+        sl_errprintf(e, "%s (%s:%d): %s", what, host, port, why.text);
+    return cl;
 }
 
 /* Match the reply to our request; skip pushes (id 0) that are not ours. */

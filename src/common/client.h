@@ -18,6 +18,9 @@ sl_client_t *client_open(const struct conf *c, sl_error_t *e);
  * which the first call reads: a refused credential is reported by that
  * call.  For commands, which make one call or a few. */
 sl_client_t *client_open_deferred(const struct conf *c, sl_error_t *e);
+/* The same to a node's sluiced (sstat, sbcast), hello deferred. */
+sl_client_t *client_open_node(const struct conf *c, const char *name, const char *host,
+                              int port, sl_error_t *e);
 /* Send one request and wait for its reply.  Steals body (may be NULL).
  * Returns the reply's body (a new reference; {} if the reply had none), or
  * NULL with e set to the server's error message.  client_last_code() then

@@ -26,6 +26,10 @@ int procstat_read(pid_t pid, struct procstat *ps)
     p = strrchr(buf, ')');
     if (!p || sscanf(p + 1, " %c %d %d %d", &ps->state, &ppid, &pgrp, &sid) != 4)
         return -1;
+    /* tty_nr tpgid flags minflt cminflt majflt cmajflt, then utime stime */
+    if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ps->utime,
+               &ps->stime) != 2)
+        ps->utime = ps->stime = 0;
     ps->ppid = ppid;
     ps->pgrp = pgrp;
     ps->sid = sid;

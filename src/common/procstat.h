@@ -8,6 +8,7 @@
 struct procstat {
     char state;
     pid_t ppid, pgrp, sid;
+    unsigned long long utime, stime;   /* clock ticks (sstat's live CPU time) */
 };
 
 /* 0 and *ps filled, or -1 if the process is gone or unreadable. */

@@ -234,6 +234,9 @@ void sched_pass(struct ctld *c);
 /* Check a request against what the partition could ever give; 0 if it fits. */
 int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p,
                    sl_error_t *e);
+/* scontrol update's resource and text fields (ops_update_res.c): applied to
+ * j, or -1 with e set and j unchanged. */
+int job_update_res(struct ctld *c, struct job *j, json_t *q, int admin, sl_error_t *e);
 /* Would the job start now?  Fills nodes (compressed) and returns 1. */
 int sched_test(struct ctld *c, struct job *j, char **nodes);
 

@@ -57,6 +57,7 @@ void op_step_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_complete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_show(sl_conn_t *, uint64_t, json_t *, void *);
+void op_bcast_grant(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers, with the fields its body may hold
  * (op_fields.c; doc/protocol.md). */
@@ -86,6 +87,7 @@ const struct op_spec ctld_ops[] = {
     { "step_complete", op_step_complete, 0, F_step_complete },
     { "step_list", op_step_list, 0, F_step_list },
     { "step_show", op_step_show, 0, F_step_show },
+    { "bcast_grant", op_bcast_grant, 0, F_bcast_grant },
     { "node_list", op_node_list, 0, F_node_list },
     { "node_update", op_node_update, 0, F_node_update },
     { "node_power", op_node_power, 0, F_node_power },

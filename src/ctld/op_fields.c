@@ -84,6 +84,21 @@ const struct field_spec F_job_update[] = {
     FIELD("dependency", FT_STR),
     FIELD("array_throttle", FT_INT, .min = 0, .max = JOBID_MAX),
     FIELD("begin_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("nodes_min", FT_INT, .min = 1, .max = 100000),
+    FIELD("nodes_max", FT_INT, .min = 1, .max = 100000),
+    FIELD("ntasks", FT_INT, .min = 1, .max = 10000000),
+    FIELD("cpus_per_task", FT_INT, .min = 1, .max = 100000),
+    FIELD("mem_mb", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("mem_per_cpu_mb", FT_INT, .min = 1, .max = I32_MAX),
+    FIELD("constraint", FT_STR),
+    FIELD("comment", FT_STR),
+    FIELD("nice", FT_INT, .min = -10000, .max = 10000),
+    FIELD("nodelist", FT_STR),
+    FIELD("exclude", FT_STR),
+    FIELD("exclusive", FT_BOOL),
+    FIELD("requeue", FT_BOOL),
+    FIELD("mail_type", FT_STR),
+    FIELD("mail_user", FT_STR),
     FIELDS_END,
 };
 
@@ -188,6 +203,11 @@ const struct field_spec F_step_list[] = {
 const struct field_spec F_step_show[] = {
     FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
     FIELD("step_id", FT_INT, .min = 0, .max = I32_MAX),
+    FIELDS_END,
+};
+
+const struct field_spec F_bcast_grant[] = {
+    FIELD("job_id", FT_JOBID, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
     FIELDS_END,
 };
 

@@ -31,5 +31,6 @@ extern const struct field_spec F_step_create[];
 extern const struct field_spec F_step_complete[];
 extern const struct field_spec F_step_list[];
 extern const struct field_spec F_step_show[];
+extern const struct field_spec F_bcast_grant[];
 
 #endif

@@ -118,6 +118,8 @@ void op_part_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
             (int)p->max_nodes, "nodes", p->nodes_expr ? p->nodes_expr : "", "node_names",
             names, "total_nodes", (int)p->nnodes, "total_cpus", cpus, "priority_tier",
             (int)p->priority_tier));
+        json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
+                            "max_cpus_per_node", json_integer(p->max_cpus_per_node));
     }
     conn_reply(conn, id, json_pack("{s:o}", "partitions", parts));
 }

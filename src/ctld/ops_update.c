@@ -125,6 +125,10 @@ void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         return;
     }
     free(old_part);
+    if (job_update_res(c, j, q, admin, &e) < 0) {
+        conn_error(conn, id, "EINVAL", "%s", e.text);
+        return;
+    }
     if (job_update_model(c, conn, id, j, q) < 0)
         return;
     if (name)

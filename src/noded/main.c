@@ -28,6 +28,8 @@
 #include "spool.h"
 #include "proto.h"
 #include "step_launch.h"
+#include "step_usage.h"
+#include "file_bcast.h"
 #include "task.h"
 #include "topo.h"
 
@@ -333,6 +335,18 @@ static void op_step_launch(sl_conn_t *conn, uint64_t id, json_t *body, void *arg
     step_launch_serve(&d->steps, conn, id, body);
 }
 
+static void op_step_usage(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
+{
+    struct noded *d = arg;
+    step_usage_serve(&d->steps, conn, id, body);
+}
+
+static void op_file_bcast(sl_conn_t *conn, uint64_t id, json_t *body, void *arg)
+{
+    struct noded *d = arg;
+    file_bcast_serve(&d->steps, conn, id, body);
+}
+
 static jobs_t *node_jobs(void *arg, const char *name)
 {
     struct noded *d = arg;
@@ -360,6 +374,8 @@ static const struct field_spec F_none[] = { FIELDS_END };
 static const struct op_spec noded_ops[] = {
     { "ping", op_ping, 0, F_none },
     { "step_launch", op_step_launch, 0, step_launch_fields },
+    { "step_usage", op_step_usage, 0, step_usage_fields },
+    { "file_bcast", op_file_bcast, 0, file_bcast_fields },
     { NULL, NULL, 0, NULL },
 };
 

@@ -133,6 +133,9 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
                                     l->warn_time, (int)l->warn_batch_only, l->lease_file,
                                     l->mem_poll_mb,
                                     usage_create(1, 0, l->node_name, (int)l->acct_freq) };
+    if (lim.usage && usage_snapshot_open(lim.usage, jobdir) < 0)
+        log_warn("job %llu: no usage.json for sstat: %s", (unsigned long long)l->job_id,
+                 strerror(errno));
     if (supervise_run(sigfd, pid, &lim, &res, &e) < 0) {
         log_error("job %llu: %s", (unsigned long long)l->job_id, e.text);
         usage_destroy(lim.usage);

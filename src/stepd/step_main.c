@@ -352,6 +352,12 @@ static int step_run(struct stepd *sd, const char *dir)
         log_error("step %llu.%u: %s", (unsigned long long)sd->r->job_id, sd->r->step_id, e.text);
         return 1;
     }
+    sd->usage = usage_create(sd->r->nlocal, sd->r->first_rank,
+                             sd->r->node_name, (int)sd->r->acct_freq);
+    /* usage.json for sstat, created while the stepd may still write here. */
+    if (sd->usage && usage_snapshot_open(sd->usage, dir) < 0)
+        log_warn("step %llu.%u: no usage.json for sstat: %s", (unsigned long long)sd->r->job_id,
+                 sd->r->step_id, strerror(errno));
     if (step_tmpdir(sd, &e) < 0 || step_join_cgroups(sd, &e) < 0 ||
         step_become_user(sd->r, &e) < 0 ||
         step_mpi_create(sd, &e) < 0) {
@@ -359,8 +365,6 @@ static int step_run(struct stepd *sd, const char *dir)
         step_io_send(sd, STEPIO_NODE_DONE, STEPIO_ALL_TASKS, NULL, 0);
         return 1;
     }
-    sd->usage = usage_create(sd->r->nlocal, sd->r->first_rank,
-                             sd->r->node_name, (int)sd->r->acct_freq);
     step_tasks_start(sd);
     step_loop(sd);
     step_mpi_destroy(sd);

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,10 @@ struct usage {
     char *node;
     int period;
     struct jobacct_task *tasks;
+    /* Live figures of the last sample, for sstat: each task's CPU time
+     * (user + system of its processes still alive), and the sums. */
+    uint64_t *live_cpu_us, live_user_us, live_sys_us;
+    int snap_fd;             /* usage.json, rewritten after each sample; -1: none */
 };
 
 struct usage *usage_create(size_t ntasks, int64_t first_rank, const char *node, int period_s)
@@ -28,8 +33,10 @@ struct usage *usage_create(size_t ntasks, int64_t first_rank, const char *node, 
     u->first_rank = first_rank;
     u->period = period_s > 0 ? period_s : 0;
     u->node = strdup(node ? node : "");
+    u->snap_fd = -1;
     u->tasks = calloc(u->ntasks, sizeof(*u->tasks));
-    if (!u->node || !u->tasks) {
+    u->live_cpu_us = calloc(u->ntasks, sizeof(*u->live_cpu_us));
+    if (!u->node || !u->tasks || !u->live_cpu_us) {
         usage_destroy(u);
         return NULL;
     }
@@ -40,8 +47,11 @@ void usage_destroy(struct usage *u)
 {
     if (!u)
         return;
+    if (u->snap_fd >= 0)
+        close(u->snap_fd);
     free(u->node);
     free(u->tasks);
+    free(u->live_cpu_us);
     free(u);
 }
 
@@ -52,7 +62,18 @@ int usage_period(const struct usage *u)
 
 struct proc {
     pid_t pid, ppid;
+    uint64_t user_us, sys_us;
 };
+
+static uint64_t tv_us(const struct timeval *tv);
+
+static uint64_t ticks_us(unsigned long long t)
+{
+    static long hz;
+    if (!hz)
+        hz = sysconf(_SC_CLK_TCK) > 0 ? sysconf(_SC_CLK_TCK) : 100;
+    return (uint64_t)t * 1000000u / (uint64_t)hz;
+}
 
 static int proc_cmp(const void *a, const void *b)
 {
@@ -84,7 +105,7 @@ static size_t procs_scan(struct proc **out)
                 break;
             v = nv;
         }
-        v[n++] = (struct proc){ pid, ps.ppid };
+        v[n++] = (struct proc){ pid, ps.ppid, ticks_us(ps.utime), ticks_us(ps.stime) };
     }
     closedir(d);
     if (n)
@@ -97,7 +118,7 @@ static size_t procs_scan(struct proc **out)
 static pid_t top_below(const struct proc *v, size_t n, pid_t pid, pid_t self)
 {
     for (int depth = 0; depth < 256; depth++) {
-        struct proc key = { pid, 0 }, *hit = bsearch(&key, v, n, sizeof(*v), proc_cmp);
+        struct proc key = { .pid = pid }, *hit = bsearch(&key, v, n, sizeof(*v), proc_cmp);
         if (!hit || hit->ppid <= 0)
             return 0;
         if (hit->ppid == self)
@@ -148,6 +169,8 @@ void usage_sample(struct usage *u, const pid_t *roots)
     uint64_t *rss = calloc(u->ntasks, sizeof(*rss)), *vsz = calloc(u->ntasks, sizeof(*vsz));
 
     if (rss && vsz) {
+        memset(u->live_cpu_us, 0, u->ntasks * sizeof(*u->live_cpu_us));
+        u->live_user_us = u->live_sys_us = 0;
         for (size_t i = 0; i < n; i++) {
             pid_t top = top_below(v, n, v[i].pid, self);
             uint64_t r, z;
@@ -156,6 +179,9 @@ void usage_sample(struct usage *u, const pid_t *roots)
             size_t t = task_of(u, roots, top);
             rss[t] += r;
             vsz[t] += z;
+            u->live_cpu_us[t] += v[i].user_us + v[i].sys_us;
+            u->live_user_us += v[i].user_us;
+            u->live_sys_us += v[i].sys_us;
         }
         /* A task whose processes are all gone is not sampled: its zero
          * would only drag its average down. */
@@ -167,6 +193,62 @@ void usage_sample(struct usage *u, const pid_t *roots)
     free(rss);
     free(vsz);
     free(v);
+    usage_snapshot_write(u);
+}
+
+int usage_snapshot_open(struct usage *u, const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/usage.json", dir);
+    u->snap_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (u->snap_fd < 0)
+        return -1;
+    usage_snapshot_write(u);   /* before the first sample sstat shows zeros, not an error */
+    return 0;
+}
+
+json_t *usage_snapshot(const struct usage *u)
+{
+    struct rusage ru = { 0 };
+    struct jobacct a;
+    struct jobacct_task *t = malloc(u->ntasks * sizeof(*t));
+    if (!t)
+        return NULL;
+    /* A task not reaped yet counts the CPU time of its live processes. */
+    for (size_t i = 0; i < u->ntasks; i++) {
+        t[i] = u->tasks[i];
+        if (!t[i].cpu_known) {
+            t[i].cpu_us = u->live_cpu_us[i];
+            t[i].cpu_known = 1;
+        }
+    }
+    getrusage(RUSAGE_CHILDREN, &ru);
+    jobacct_from_tasks(&a, t, u->ntasks, u->first_rank,
+                       tv_us(&ru.ru_utime) + u->live_user_us,
+                       tv_us(&ru.ru_stime) + u->live_sys_us, u->node);
+    free(t);
+    return jobacct_to_json(&a);
+}
+
+/* Rewritten in place under an exclusive lock (the reader takes a shared
+ * one): the stepd may no longer create files in its directory once it runs
+ * as the user, so the file opened before stays the one. */
+void usage_snapshot_write(struct usage *u)
+{
+    json_t *j;
+    char *text;
+    if (!u || u->snap_fd < 0 || !(j = usage_snapshot(u)))
+        return;
+    text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (text && flock(u->snap_fd, LOCK_EX) == 0) {
+        size_t len = strlen(text);
+        /* On a failure sstat finds no usage: nothing else depends on it. */
+        if (ftruncate(u->snap_fd, 0) == 0 && pwrite(u->snap_fd, text, len, 0) != (ssize_t)len) {
+        }
+        flock(u->snap_fd, LOCK_UN);
+    }
+    free(text);
 }
 
 static uint64_t tv_us(const struct timeval *tv)

@@ -25,6 +25,14 @@ int usage_period(const struct usage *u);
  * first process (roots[i], 0 when not started) it descends from; one that
  * left its task's tree (reparented to us, the subreaper) for task 0. */
 void usage_sample(struct usage *u, const pid_t *roots);
+/* sstat's live usage: usage_sample rewrites DIR/usage.json with
+ * usage_snapshot after each sample once this has opened it (before the
+ * stepd becomes the user: the directory is root's).  -1 if it cannot. */
+int usage_snapshot_open(struct usage *u, const char *dir);
+/* The usage so far: samples, the CPU time of the live processes and of
+ * those reaped (caller's reference). */
+json_t *usage_snapshot(const struct usage *u);
+void usage_snapshot_write(struct usage *u);
 /* Task i was reaped with this rusage (wait4). */
 void usage_task_reaped(struct usage *u, size_t i, const struct rusage *ru);
 /* Every child reaped: the node's usage object (caller's reference). */

@@ -3,6 +3,7 @@
  * processes are summed, and the node's usage object names the largest. */
 #include <check.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -100,6 +101,60 @@ START_TEST(test_no_samples)
 }
 END_TEST
 
+/* A process that burns CPU until killed. */
+static pid_t burner(void)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        for (volatile unsigned long x = 0;; x++)
+            ;
+    }
+    return pid;
+}
+
+/* sstat's view: usage.json after each sample holds the live task's CPU
+ * time and memory before anything is reaped. */
+START_TEST(test_snapshot_live)
+{
+    char dir[] = "/tmp/sluice-usage-XXXXXX", path[64], text[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pid_t root = burner();
+    struct usage *u = usage_create(1, 0, "nY", 1);
+    ck_assert_int_eq(usage_snapshot_open(u, dir), 0);
+    json_t *o = NULL;
+    /* CPU time shows in ticks: wait until the burner has some. */
+    for (int i = 0; i < 500; i++) {
+        usage_sample(u, &root);
+        json_decref(o);
+        o = usage_snapshot(u);
+        if (json_integer_value(json_object_get(o, "user_us")) > 0)
+            break;
+        usleep(10000);
+    }
+    ck_assert_int_gt(json_integer_value(json_object_get(o, "user_us")), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(o, "ave_cpu")), 0);
+    ck_assert_int_gt(json_integer_value(json_object_get(o, "max_rss")), 0);
+    snprintf(path, sizeof(path), "%s/usage.json", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    json_t *file = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(file);
+    ck_assert_str_eq(json_string_value(json_object_get(file, "max_rss_node")), "nY");
+    json_decref(file);
+    json_decref(o);
+    kill(root, SIGKILL);
+    waitpid(root, NULL, 0);
+    usage_destroy(u);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("usage");
@@ -107,6 +162,7 @@ int main(void)
 
     tcase_add_test(tc, test_sample_attribution);
     tcase_add_test(tc, test_no_samples);
+    tcase_add_test(tc, test_snapshot_live);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return unit_run(s);

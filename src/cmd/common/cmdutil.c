@@ -46,16 +46,20 @@ const char *cmd_prog(void)
     return C.prog;
 }
 
+/* Tools read "slurm X.Y.Z" from --version (Snakemake's executor, site
+ * scripts with cut -d' ' -f2): the first two words are Slurm's, the
+ * version whose interface Sluice follows; Sluice's own follows in
+ * parentheses. */
 void cmd_version(void)
 {
-    printf("sluice %s\n", PACKAGE_VERSION);
+    printf("slurm %s (sluice %s)\n", CMD_SLURM_VERSION, PACKAGE_VERSION);
 }
 
 json_t *cmd_json_meta(void)
 {
     return json_pack("{s:{s:s, s:s}, s:{s:{s:i, s:i, s:i}, s:s}, s:{s:s}}", "plugin", "type",
-                     "", "name", "", "Slurm", "version", "major", 22, "micro", 0, "minor", 5,
-                     "release", "22.05.0", "sluice", "version", PACKAGE_VERSION);
+                     "", "name", "", "Slurm", "version", "major", 22, "micro", 8, "minor", 5,
+                     "release", CMD_SLURM_VERSION, "sluice", "version", PACKAGE_VERSION);
 }
 
 void cmd_die(const char *fmt, ...)

@@ -17,7 +17,9 @@ void cmd_init(const char *prog);
  * command stops naming the argument instead. */
 void cmd_args_utf8(int argc, char **argv);
 const char *cmd_prog(void);
-void cmd_version(void);                 /* "sluice 0.1.0" */
+/* The Slurm release whose commands, options and outputs Sluice follows. */
+#define CMD_SLURM_VERSION "22.05.8"
+void cmd_version(void);                 /* "slurm 22.05.8 (sluice 0.1.0)" */
 /* The "meta" object Slurm 22.05's --json outputs start with: the Slurm
  * version whose interface Sluice follows, and Sluice's own under "sluice". */
 json_t *cmd_json_meta(void);

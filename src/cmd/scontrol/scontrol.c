@@ -2,6 +2,8 @@
  * subcommand to its function. */
 #define _GNU_SOURCE
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +14,10 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: scontrol [-o] [--help] [--version] COMMAND [ARGS]\n"
+    fputs("Usage: scontrol [-o] [-d] [--json|--yaml] [--help] [--version] COMMAND [ARGS]\n"
           "\n"
           "Commands:\n"
-          "  show job [ID]                   display job records\n"
+          "  show job|jobid [ID] [-o] [-d] [--json|--yaml]   display job records\n"
           "  show node [NAME] [--json]       display node records\n"
           "  show partition [NAME]           display partition records\n"
           "  show config                     display the configuration\n"
@@ -28,7 +30,10 @@ static void usage(FILE *out)
           "  release ID...                   release held jobs\n"
           "  requeue ID...                   put running or finished jobs back in the queue\n"
           "  update JobId=ID [TimeLimit=T] [Name=N] [Partition=P] [Dependency=D]\n"
-          "         [ArrayTaskThrottle=N] [StartTime=TIME]\n"
+          "         [ArrayTaskThrottle=N] [StartTime=TIME] [NumNodes=N[-M]] [NumTasks=N]\n"
+          "         [CPUsPerTask=N] [MinMemoryNode=MEM] [MinMemoryCPU=MEM] [Features=F]\n"
+          "         [Comment=TEXT] [Nice=N] [ReqNodeList=L] [ExcNodeList=L]\n"
+          "         [OverSubscribe=YES|NO] [Requeue=0|1] [MailType=T] [MailUser=U]\n"
           "  update NodeName=HOSTLIST State=DRAIN|RESUME|DOWN [Reason=TEXT]\n"
           "  create queue Name=Q Partitions=P[,P...] [Priority=N] [State=ENABLED|DISABLED]\n"
           "         [SchedulingPolicy=POL] [MaxRunnableTime=SECS Reason=TEXT]\n"
@@ -47,7 +52,11 @@ static void usage(FILE *out)
           "\n"
           "Options:\n"
           "  -a, --all                       show INACTIVE job definitions too\n"
-          "  -o, --oneliner                  print each record on one line\n", out);
+          "  -o, --oneliner                  print each record on one line\n"
+          "  -d, --details                   per-node CPUs and GPUs of jobs\n"
+          "      --json, --yaml              show job|node as Slurm 22.05's data_parser\n"
+          "  -V, --version                   print the Slurm and Sluice versions\n"
+          "Options may also follow a show's entity or id (show job 5 -o).\n", out);
 }
 
 /* UP, DOWN (no connection, or it was lost), or neither when this command
@@ -115,8 +124,38 @@ static const struct option long_opts[] = {
     { "all", no_argument, NULL, 'a' },
     { "quiet", no_argument, NULL, 'Q' },    { "help", no_argument, NULL, 'h' },
     { "usage", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
+    { "json", no_argument, NULL, 'J' },     { "yaml", no_argument, NULL, 'Y' },
     { NULL, 0, NULL, 0 },
 };
+
+/* The same options as words after the subcommand: -o, -d, -dd, -a, -Q and
+ * their long names, --json, --yaml. */
+static const struct {
+    const char *word;
+    size_t offset;   /* of the int in struct scontrol_opts it sets; SIZE_MAX: none */
+} option_words[] = {
+    { "-o", offsetof(struct scontrol_opts, oneliner) },
+    { "--oneliner", offsetof(struct scontrol_opts, oneliner) },
+    { "-d", offsetof(struct scontrol_opts, details) },
+    { "-dd", offsetof(struct scontrol_opts, details) },
+    { "--details", offsetof(struct scontrol_opts, details) },
+    { "-a", offsetof(struct scontrol_opts, all) },
+    { "--all", offsetof(struct scontrol_opts, all) },
+    { "--json", offsetof(struct scontrol_opts, json) },
+    { "--yaml", offsetof(struct scontrol_opts, yaml) },
+    { "-Q", SIZE_MAX }, { "--quiet", SIZE_MAX },
+};
+
+int scontrol_option_word(struct scontrol_opts *o, const char *word)
+{
+    for (size_t i = 0; i < sizeof(option_words) / sizeof(option_words[0]); i++)
+        if (!strcmp(word, option_words[i].word)) {
+            if (option_words[i].offset != SIZE_MAX)
+                *(int *)((char *)o + option_words[i].offset) = 1;
+            return 0;
+        }
+    return -1;
+}
 
 int main(int argc, char **argv)
 {
@@ -134,6 +173,8 @@ int main(int argc, char **argv)
         case 'Q': break;
         case 'h': usage(stdout); return 0;
         case 'V': cmd_version(); return 0;
+        case 'J': o.json = 1; break;
+        case 'Y': o.yaml = 1; break;
         default: cmd_die_getopt(c, argv);
         }
     }

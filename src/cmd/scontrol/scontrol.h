@@ -10,7 +10,16 @@ struct scontrol_opts {
     int oneliner;   /* -o: one line per record */
     int all;        /* -a: show INACTIVE job definitions too */
     int details;    /* -d: per-node CPU_IDs and GPUs of jobs */
+    int json, yaml; /* --json, --yaml: show job and show node */
 };
+
+/* Options a show may also take after its entity or id ("show job 5 -o"):
+ * applied to o; -1 for a word that is no scontrol option. */
+int scontrol_option_word(struct scontrol_opts *o, const char *word);
+/* A job record as Slurm 22.05's --json has it (scontrol_json.c). */
+json_t *scontrol_job_json(const json_t *rec);
+/* {"meta", "errors", key: items} as JSON, or YAML with --yaml. */
+void scontrol_print_doc(const struct scontrol_opts *o, const char *key, json_t *items);
 
 /* Each takes the words after the subcommand and returns the exit status. */
 int scontrol_show(const struct scontrol_opts *o, int argc, char **argv);

@@ -236,6 +236,20 @@ GET(get_mempercpu)
         snprintf(buf, len, "%lldM", (long long)cpu);
 }
 
+/* Allocated nodes once the job has them; before, what it asks for (N or
+ * N-M), as Slurm shows a pending job's. */
+GET(get_numnodes)
+{
+    int64_t n = cmd_int(r, "num_nodes"), lo = cmd_int(r, "nodes_min");
+    int64_t hi = cmd_int(r, "nodes_max");
+    if (n > 0 || lo <= 0)
+        snprintf(buf, len, "%lld", (long long)n);
+    else if (hi > lo)
+        snprintf(buf, len, "%lld-%lld", (long long)lo, (long long)hi);
+    else
+        snprintf(buf, len, "%lld", (long long)lo);
+}
+
 GET(get_tres) { cmd_tres(r, 0, 0, buf, len); }
 
 /* -d: JOB_GRES= and a Nodes= line per allocated node (ctx: the options). */
@@ -351,7 +365,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "ReqNodeList", "nodelist", NULL, NL },  { "ExcNodeList", "exclude", NULL, 0 },
     { "NodeList", NULL, get_nodelist, NL },
     { "BatchHost", NULL, get_batchhost, NL },
-    { "NumNodes", "num_nodes", NULL, NL },    { "NumCPUs", "num_cpus", NULL, 0 },
+    { "NumNodes", NULL, get_numnodes, NL },    { "NumCPUs", "num_cpus", NULL, 0 },
     { "NumTasks", "num_tasks", NULL, 0 },     { "CPUs/Task", "cpus_per_task", NULL, 0 },
     { "TRES", NULL, get_tres, NL },
     { "JOB_GRES", NULL, get_job_gres, NL },
@@ -398,10 +412,20 @@ int scontrol_show_job(const struct scontrol_opts *o, const char *id)
         reply = cmd_call("job_list", json_object());
         jobs = json_incref(json_object_get(reply, "jobs"));
     }
-    if (json_array_size(jobs) == 0)
-        printf("No jobs in the system\n");
     json_t *r;
     size_t i;
+    if (o->json || o->yaml) {
+        json_t *out = json_array();
+        json_array_foreach(jobs, i, r)
+            json_array_append_new(out, scontrol_job_json(r));
+        scontrol_print_doc(o, "jobs", out);
+        json_decref(out);
+        json_decref(jobs);
+        json_decref(reply);
+        return 0;
+    }
+    if (json_array_size(jobs) == 0)
+        printf("No jobs in the system\n");
     json_array_foreach(jobs, i, r) {
         jobfmt_print_kv(KV(job_kv), r, o, o->oneliner, stdout);
         if (!o->oneliner)

@@ -143,19 +143,9 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-/* --json: the records as the controller sends them (node_list), under
- * "nodes" as Slurm's scontrol --json puts them. */
-static void print_json_nodes(json_t *nodes)
-{
-    json_t *o = json_pack("{s:O}", "nodes", nodes);
-    char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
-    if (s)
-        printf("%s\n", s);
-    free(s);
-    json_decref(o);
-}
-
-static int show_nodes_as(const struct scontrol_opts *o, const char *name, int as_json)
+/* --json / --yaml: the records as the controller sends them (node_list),
+ * under "nodes" as Slurm's scontrol --json puts them. */
+static int show_nodes(const struct scontrol_opts *o, const char *name)
 {
     sl_error_t e;
     json_t *body = name ? json_pack("{s:s}", "nodes", name) : json_object();
@@ -166,35 +156,12 @@ static int show_nodes_as(const struct scontrol_opts *o, const char *name, int as
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    if (as_json)
-        print_json_nodes(json_object_get(reply, "nodes"));
+    if (o->json || o->yaml)
+        scontrol_print_doc(o, "nodes", json_object_get(reply, "nodes"));
     else
         scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);
     return 0;
-}
-
-static int show_nodes(const struct scontrol_opts *o, const char *name)
-{
-    return show_nodes_as(o, name, 0);
-}
-
-/* show node [NAME] [--json], the words in any order. */
-static int show_nodes_words(const struct scontrol_opts *o, int argc, char **argv)
-{
-    const char *name = NULL;
-    int as_json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json"))
-            as_json = 1;
-        else if (argv[i][0] == '-')
-            cmd_die("show node: unknown option '%s' (only --json)", argv[i]);
-        else if (name)
-            cmd_die("show node: one node name or host list, not '%s' and '%s'", name, argv[i]);
-        else
-            name = argv[i];
-    }
-    return show_nodes_as(o, name, as_json);
 }
 
 static int show_parts(const struct scontrol_opts *o, const char *name)
@@ -255,7 +222,7 @@ static const struct {
     const char *names[3];   /* what users type, as Slurm accepts it */
     int (*fn)(const struct scontrol_opts *o, const char *arg);
 } entities[] = {
-    { { "job", "jobs", NULL }, scontrol_show_job },
+    { { "job", "jobs", "jobid" }, scontrol_show_job },
     { { "step", "steps", NULL }, scontrol_show_step },
     { { "jobdefinition", "jobdefinitions", "jobdef" }, scontrol_show_jobdef },
     { { "node", "nodes", "nodename" }, show_nodes },
@@ -267,16 +234,37 @@ static const struct {
     { { "policy", "policies", "schedulingpolicy" }, scontrol_show_policy },
 };
 
+/* show ENTITY [ID] with options before, between or after the words (Slurm's
+ * scontrol takes "show job 5 -o" and "show jobid -dd 5"): each option is
+ * applied, any other word starting with '-' refused, never ignored. */
 int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
 {
-    if (argc < 1)
+    struct scontrol_opts lo = *o;
+    const char *words[2] = { NULL, NULL };
+    int nw = 0;
+    for (int i = 0; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] && scontrol_option_word(&lo, argv[i]) < 0)
+            cmd_die("show: unknown option '%s' (-o, -d, -a, --json or --yaml)", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1])
+            continue;
+        else if (nw == 2)
+            cmd_die("show %s: one name or id, not '%s' and '%s'", words[0], words[1], argv[i]);
+        else
+            words[nw++] = argv[i];
+    }
+    if (!words[0])
         cmd_die("show what? (job, step, node, partition, queue, policy, config, hostnames, "
                 "hostlist, jobdefinition)");
+    if (lo.json && lo.yaml)
+        cmd_die("--json and --yaml exclude each other");
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
-            if (strcasecmp(argv[0], entities[i].names[k]) == 0)
-                /* show node also takes --json: it reads all the words */
-                return entities[i].fn == show_nodes ? show_nodes_words(o, argc, argv)
-                                                    : entities[i].fn(o, argc > 1 ? argv[1] : NULL);
-    cmd_die("Invalid entity: '%s' for the show command", argv[0]);
+            if (strcasecmp(words[0], entities[i].names[k]) == 0) {
+                if ((lo.json || lo.yaml) && entities[i].fn != scontrol_show_job &&
+                    entities[i].fn != show_nodes)
+                    cmd_die("show %s: --json and --yaml are supported for show job and show "
+                            "node only", words[0]);
+                return entities[i].fn(&lo, words[1]);
+            }
+    cmd_die("Invalid entity: '%s' for the show command", words[0]);
 }

@@ -75,6 +75,72 @@ static int set_begin(json_t *body, const char *field, const char *val, sl_error_
     return json_object_set_new(body, field, json_integer(t));
 }
 
+/* NumNodes=N or N-M. */
+static int set_numnodes(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    char *end;
+    long lo = strtol(val, &end, 10), hi = lo;
+    if (*end == '-')
+        hi = strtol(end + 1, &end, 10);
+    if (*end || end == val || lo < 1 || hi < lo || hi > 100000)
+        return sl_errprintf(e, "Invalid NumNodes value: %s (N or N-M, N >= 1)", val);
+    json_object_set_new(body, "nodes_min", json_integer(lo));
+    return json_object_set_new(body, "nodes_max", json_integer(hi));
+}
+
+static int set_count(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    long n;
+    if (parse_int(val, 1, 10000000, field, &n, NULL) < 0)
+        return sl_errprintf(e, "Invalid %s value: %s (a number >= 1)", field, val);
+    return json_object_set_new(body, field, json_integer(n));
+}
+
+static int set_nice(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    long n;
+    if (parse_int(val, -10000, 10000, "Nice", &n, NULL) < 0)
+        return sl_errprintf(e, "Invalid Nice value: %s (from -10000 to 10000)", val);
+    return json_object_set_new(body, field, json_integer(n));
+}
+
+/* MinMemoryNode=0 asks for each node's whole memory, as --mem=0. */
+static int set_mem(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    uint64_t mb;
+    if (parse_mem_mb(val, &mb, NULL) < 0 || mb > INT32_MAX ||
+        (mb == 0 && strcmp(field, "mem_mb") != 0))
+        return sl_errprintf(e, "Invalid memory value: %s", val);
+    return json_object_set_new(body, field, json_integer((json_int_t)mb));
+}
+
+/* Text that may be emptied (Comment=, Features= clear it). */
+static int set_text(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    return json_object_set_new(body, field, json_string(val));
+}
+
+/* OverSubscribe=YES|NO (also Shared=): NO is --exclusive. */
+static int set_oversub(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int yes;
+    if (!strcasecmp(val, "YES") || !strcasecmp(val, "OK"))
+        yes = 1;
+    else if (!strcasecmp(val, "NO") || !strcasecmp(val, "EXCLUSIVE"))
+        yes = 0;
+    else
+        return sl_errprintf(e, "Invalid OverSubscribe value: %s (YES or NO)", val);
+    return json_object_set_new(body, field, json_boolean(!yes));
+}
+
+static int set_bool(json_t *body, const char *field, const char *val, sl_error_t *e)
+{
+    int b;
+    if (parse_bool(val, &b, NULL) < 0)
+        return sl_errprintf(e, "Invalid %s value: %s (0 or 1)", field, val);
+    return json_object_set_new(body, field, json_boolean(b));
+}
+
 static int set_nodestate(json_t *body, const char *field, const char *val, sl_error_t *e)
 {
     static const char *const states[] = { "DRAIN", "RESUME", "DOWN" };
@@ -94,7 +160,59 @@ static const struct update_key job_keys[] = {
     { "Dependency", "dependency", set_dependency },
     { "ArrayTaskThrottle", "array_throttle", set_throttle },
     { "StartTime", "begin_time", set_begin },  { "BeginTime", "begin_time", set_begin },
+    { "NumNodes", "nodes_min", set_numnodes }, { "ReqNodes", "nodes_min", set_numnodes },
+    { "NumTasks", "ntasks", set_count },       { "ReqProcs", "ntasks", set_count },
+    { "CPUsPerTask", "cpus_per_task", set_count },
+    { "MinMemoryNode", "mem_mb", set_mem },    { "MinMemoryCPU", "mem_per_cpu_mb", set_mem },
+    { "Features", "constraint", set_text },    { "Comment", "comment", set_text },
+    { "Nice", "nice", set_nice },
+    { "ReqNodeList", "nodelist", set_text },   { "ExcNodeList", "exclude", set_text },
+    { "OverSubscribe", "exclusive", set_oversub }, { "Shared", "exclusive", set_oversub },
+    { "Requeue", "requeue", set_bool },        { "MailType", "mail_type", set_text },
+    { "MailUser", "mail_user", set_text },
 };
+
+/* Keys Slurm's scontrol update JobId= takes that Sluice does not change:
+ * refused by name, with why, rather than "not supported" as if unknown. */
+static const struct {
+    const char *name, *why;
+} job_keys_refused[] = {
+    { "Account", "a job's account is fixed at submission" },
+    { "QOS", "a job's QOS is fixed at submission" },
+    { "NumCPUs", "ask for NumTasks and CPUsPerTask instead" },
+    { "MinCPUsNode", "ask for CPUsPerTask instead" },
+    { "WorkDir", "the working directory is fixed at submission" },
+    { "StdOut", "output files are fixed at submission" },
+    { "StdErr", "output files are fixed at submission" },
+    { "StdIn", "input files are fixed at submission" },
+    { "Gres", "GPUs are fixed at submission" },
+    { "TresPerNode", "GPUs are fixed at submission" },
+    { "Licenses", "licenses are fixed at submission" },
+    { "Reservation", "a job's reservation is fixed at submission" },
+    { "Deadline", "a job's deadline is fixed at submission" },
+    { "Priority", "use Nice (or scontrol hold/release) to change a job's order" },
+    { "Contiguous", "nodes are never chosen contiguous here" },
+    { "TimeMin", "jobs have no minimum time limit here" },
+    { "Reboot", "nodes are not rebooted for jobs" },
+    { "WCKey", "there are no WCKeys here" },
+    { "SiteFactor", "there is no site factor in priorities here" },
+    { "CoreSpec", "core specialisation does not exist here" },
+    { "ThreadSpec", "thread specialisation does not exist here" },
+    { "Switches", "there is no switch topology here" },
+    { "Geometry", "there is no geometry here" },
+    { "EligibleTime", "set StartTime instead" },
+    { "AdminComment", "there is no admin comment here" },
+};
+
+/* The refusal for a Slurm key Sluice does not update, or NULL. */
+static const char *job_key_refused(const char *word, size_t klen)
+{
+    for (size_t k = 0; k < sizeof(job_keys_refused) / sizeof(job_keys_refused[0]); k++)
+        if (strlen(job_keys_refused[k].name) == klen &&
+            !strncasecmp(job_keys_refused[k].name, word, klen))
+            return job_keys_refused[k].why;
+    return NULL;
+}
 
 static const struct update_key node_keys[] = {
     { "NodeName", "nodes", set_string },       { "State", "state", set_nodestate },
@@ -114,6 +232,9 @@ static void update_parse(int argc, char **argv, const struct update_key *keys,
         for (k = 0; k < nkeys; k++)
             if (strlen(keys[k].name) == klen && !strncasecmp(keys[k].name, argv[i], klen))
                 break;
+        if (k == nkeys && keys == job_keys && job_key_refused(argv[i], klen))
+            cmd_die("Update of %.*s is not supported by Sluice: %s", (int)klen, argv[i],
+                    job_key_refused(argv[i], klen));
         if (k == nkeys)
             cmd_die("Update of this parameter is not supported: %s", argv[i]);
         if (keys[k].set(body, keys[k].field, eq + 1, &e) < 0)

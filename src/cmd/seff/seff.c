@@ -21,6 +21,7 @@ static void usage(FILE *out)
           "       Options:\n"
           "       -h    Help menu\n"
           "       -v    Version\n"
+          "       -V    the Slurm and Sluice versions\n"
           "       -d    Debug mode: display raw Slurm data\n", out);
 }
 
@@ -161,9 +162,14 @@ int main(int argc, char **argv)
     cmd_init("seff");
     cmd_args_utf8(argc, argv);
     opterr = 0;
-    while ((c = getopt(argc, argv, "hvd")) != -1) {
+    if (argc == 2 && !strcmp(argv[1], "--version")) {   /* every command's, besides -v */
+        cmd_version();
+        return 0;
+    }
+    while ((c = getopt(argc, argv, "hvVd")) != -1) {
         switch (c) {
-        case 'v': printf("seff Version %s\n", SEFF_VERSION); cmd_version(); return 0;
+        case 'v': printf("seff Version %s\n", SEFF_VERSION); return 0;
+        case 'V': cmd_version(); return 0;
         case 'd': debug = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;

@@ -250,6 +250,44 @@ GET(get_sct)
     snprintf(buf, len, "%s:%s:%s", so, co, th);
 }
 
+/* Fields Slurm has whose value here is always the same: what Slurm prints
+ * for a partition or node without the feature. */
+GET(get_all) { snprintf(buf, len, "all"); }
+GET(get_no) { snprintf(buf, len, "NO"); }
+GET(get_no_lower) { snprintf(buf, len, "no"); }
+GET(get_one) { snprintf(buf, len, "1"); }
+GET(get_off) { snprintf(buf, len, "OFF"); }
+GET(get_maxcpus)
+{
+    int64_t n = PART(r) ? cmd_int(PART(r), "max_cpus_per_node") : 0;
+    if (n > 0)
+        snprintf(buf, len, "%lld", (long long)n);
+    else
+        snprintf(buf, len, "UNLIMITED");
+}
+GET(get_version) { snprintf(buf, len, "%s", PACKAGE_VERSION); }
+GET(get_cluster) { snprintf(buf, len, "%s", cmd_conf_load()->cluster_name); }
+GET(get_addr) { node_value(r, "hostname", "n/a", buf, len); }
+
+GET(get_tier)
+{
+    snprintf(buf, len, "%lld", PART(r) ? (long long)cmd_int(PART(r), "priority_tier") : 1LL);
+}
+
+/* "user(uid)" of the one who set the reason. */
+GET(get_reason_user_uid)
+{
+    const json_t *v = json_object_get(NODE(r), "reason_user");
+    char name[128];
+    cmd_user_value(v, name, sizeof(name));
+    if (!name[0])
+        snprintf(buf, len, "Unknown");
+    else if (json_is_integer(v))
+        snprintf(buf, len, "%s(%lld)", name, (long long)json_integer_value(v));
+    else
+        snprintf(buf, len, "%s", name);
+}
+
 #define AGG JOBFMT_AGGREGATE
 #define MIN JOBFMT_MINPLUS
 
@@ -285,5 +323,17 @@ const struct jobfmt_field sinfo_fields[] = {
     { "GresUsed", 0, "GRES_USED", 20, 0, NULL, get_gres_used, 0 },
     { "Weight", 'w', "WEIGHT", 20, 0, NULL, get_weight, 0 },
     { "SocketCoreThread", 'z', "S:C:T", 20, 0, NULL, get_sct, MIN },
+    { "MaxCPUsPerNode", 'B', "MAX_CPUS_PER_NODE", 20, 0, NULL, get_maxcpus, 0 },
+    { "Groups", 'g', "GROUPS", 20, 0, NULL, get_all, 0 },
+    { "OverSubscribe", 'h', "OVERSUBSCRIBE", 20, 0, NULL, get_no, 0 },
+    { "PriorityJobFactor", 'I', "PRIO_JOB_FACTOR", 20, 0, NULL, get_one, 0 },
+    { "PreemptMode", 'M', "PREEMPT_MODE", 20, 0, NULL, get_off, 0 },
+    { "NodeAddr", 'o', "NODE_ADDR", 20, 0, NULL, get_addr, 0 },
+    { "PriorityTier", 'p', "PRIO_TIER", 20, 0, NULL, get_tier, 0 },
+    { "Root", 'r', "ROOT", 20, 0, NULL, get_no_lower, 0 },
+    { "AllocNodes", 'S', "ALLOCNODES", 20, 0, NULL, get_all, 0 },
+    { "UserLong", 'U', "USER", 20, 0, NULL, get_reason_user_uid, 0 },
+    { "Version", 'v', "VERSION", 20, 0, NULL, get_version, 0 },
+    { "Cluster", 'V', "CLUSTER", 20, 0, NULL, get_cluster, 0 },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };

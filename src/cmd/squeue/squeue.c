@@ -137,8 +137,10 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
                          : o->longfmt ? FMT_LONG
                          : env1 ? env1 : FMT_DEFAULT,
                          JOBFMT_PERCENT, squeue_fields, &e);
-    if (!f)
-        cmd_die("%s", e.text);
+    if (!f) {
+        char why[256];
+        cmd_die("%s", squeue_refused(e.text, why, sizeof(why)) ? why : e.text);
+    }
     return f;
 }
 

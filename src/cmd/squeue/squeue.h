@@ -33,7 +33,8 @@
     X(NTASKS_PER_NODE, "ntasks_per_node") X(MEM_PER_CPU, "mem_per_cpu_mb")              \
     X(ELIGIBLE_TIME, "eligible_time") X(RESTART_COUNT, "restart_count")                 \
     X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max") \
-    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")
+    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")                          \
+    X(RESERVATION, "reservation")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };
@@ -98,5 +99,9 @@ sq_keys_t squeue_format_keys(const jobfmt_t *f);
 /* squeue -s (squeue_steps.c): list (--steps=LIST) may be NULL; req holds
  * -j/-u.  Prints the table and returns 0. */
 int squeue_steps(const char *list, json_t *req, int noheader, const char *format);
+
+/* For a format error naming one of Slurm's fields that has no meaning here,
+ * the refusal with its reason (in buf); else NULL. */
+const char *squeue_refused(const char *err, char *buf, size_t len);
 
 #endif

@@ -1,8 +1,11 @@
 /* squeue_fields.c: squeue's fields: -o letters and -O names, as Slurm, and
  * the record keys each one reads (so that squeue asks for no more). */
+#define _GNU_SOURCE   /* strcasestr */
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdutil.h"
 #include "hostlist.h"
 #include "parse.h"
 #include "squeue.h"
@@ -204,6 +207,21 @@ GET(get_share)
     snprintf(buf, len, "%s", *s ? s : *acct ? acct : sq_str(r, K_USER));
 }
 
+/* A job's reservation (--reservation), "(null)" without one. */
+GET(get_resv) { or_null(sq_str(r, K_RESERVATION), buf, len); }
+GET(get_any) { snprintf(buf, len, "*"); }
+GET(get_one) { snprintf(buf, len, "1"); }
+GET(get_cluster) { snprintf(buf, len, "%s", cmd_conf_load()->cluster_name); }
+
+GET(get_group)
+{
+    struct group *g = getgrgid((gid_t)sq_int(r, K_GID));
+    if (g)
+        snprintf(buf, len, "%s", g->gr_name);
+    else
+        snprintf(buf, len, "%lld", (long long)sq_int(r, K_GID));
+}
+
 GET(get_exit)
 {
     snprintf(buf, len, "%lld:%lld", (long long)sq_int(r, K_EXIT_CODE),
@@ -214,8 +232,8 @@ GET(get_exit)
 
 /* X(-O name, -o letter, header, getter, keys): a field without a getter
  * shows its one key's value as it is.  As Slurm: %i (JobArrayID) shows
- * array tasks as 123_7, %A (JobID) the job's own unique id.  Sluice's own:
- * %v is the queue (Slurm's %v, the reservation, has no counterpart here). */
+ * array tasks as 123_7, %A (JobID) the job's own unique id.  The queue
+ * (Sluice's own) has no letter: %v is Slurm's, the reservation. */
 #define SQ_FIELDS(X)                                                                     \
     X("JobArrayID", 'i', "JOBID", get_arrayid, SQ_ARRAY_KEYS)                            \
     X("JobID", 'A', "JOBID", NULL, KB(K_JOB_ID))                                         \
@@ -228,7 +246,7 @@ GET(get_exit)
     X("Account", 'a', "ACCOUNT", NULL, KB(K_ACCOUNT))                                    \
     X("Partition", 'P', "PARTITION", NULL, KB(K_PARTITION))                              \
     X("QOS", 'q', "QOS", NULL, KB(K_QOS))                                                \
-    X("Queue", 'v', "QUEUE", NULL, KB(K_QUEUE))                                          \
+    X("Queue", 0, "QUEUE", NULL, KB(K_QUEUE))                                            \
     X("Share", 0, "SHARE", get_share, KB(K_SHARE) | KB(K_ACCOUNT) | KB(K_USER))          \
     X("SchedPriority", 0, "SCHED_PRIORITY", NULL, KB(K_SCHED_PRIORITY))                  \
     X("Nice", 'y', "NICE", NULL, KB(K_NICE))                                             \
@@ -278,7 +296,80 @@ GET(get_exit)
     X("ExitCode", 0, "EXIT_CODE", get_exit, KB(K_EXIT_CODE) | KB(K_EXIT_SIGNAL))         \
     X("STDOUT", 0, "STDOUT", NULL, KB(K_STDOUT))                                         \
     X("STDERR", 0, "STDERR", NULL, KB(K_STDERR))                                         \
-    X("STDIN", 0, "STDIN", NULL, KB(K_STDIN))
+    X("STDIN", 0, "STDIN", NULL, KB(K_STDIN))                                            \
+    X("Reservation", 'v', "RESERVATION", get_resv, KB(K_RESERVATION))                     \
+    X("GroupName", 'g', "GROUP", get_group, KB(K_GID))                                   \
+    X("SocketsPerNode", 'H', "S", get_any, 0)                                            \
+    X("CoresPerSocket", 'I', "C", get_any, 0)                                            \
+    X("ThreadsPerCore", 'J', "T", get_any, 0)                                            \
+    X("Gres", 0, "TRES_PER_NODE", get_tres_per_node, KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE)) \
+    X("AllocNodes", 0, "ALLOC_NODES", NULL, KB(K_SUBMIT_HOST))                            \
+    X("BatchFlag", 0, "BATCH_FLAG", get_one, 0)                                          \
+    X("Cluster", 0, "CLUSTER", get_cluster, 0)
+
+/* Slurm's fields that have no meaning here: refused by name, with why,
+ * where jobfmt would only say "Invalid". */
+static const struct {
+    char letter;
+    const char *name, *why;
+} refused[] = {
+    { 'w', "WCKey", "there are no WCKeys" },
+    { 'X', "CoreSpec", "there is no core specialisation" },
+    { 's', "SelectJobInfo", "there is no node selection plugin data" },
+    { 0, "BurstBuffer", "there are no burst buffers" },
+    { 0, "BurstBufferState", "there are no burst buffers" },
+    { 0, "MCSLabel", "there are no MCS labels" },
+    { 0, "ReqSwitch", "there is no switch topology" },
+    { 0, "Wait4Switch", "there is no switch topology" },
+    { 0, "CPUFreq", "CPU frequencies are not set" },
+    { 0, "BoardsPerNode", "there are no boards" },
+    { 0, "ClusterFeature", "there is no federation" },
+    { 0, "Origin", "there is no federation" },
+    { 0, "OriginRaw", "there is no federation" },
+    { 0, "SiblingsActive", "there is no federation" },
+    { 0, "SiblingsActiveRaw", "there is no federation" },
+    { 0, "SiblingsViable", "there is no federation" },
+    { 0, "SiblingsViableRaw", "there is no federation" },
+    { 0, "DelayBoot", "nodes are not rebooted for jobs" },
+    { 0, "Reboot", "nodes are not rebooted for jobs" },
+    { 0, "Prefer", "--prefer does not exist here" },
+    { 0, "PreemptTime", "jobs are not preempted" },
+    { 0, "SuspendTime", "jobs are not suspended" },
+    { 0, "ProfPreempt", "jobs are not preempted" },
+    { 0, "SystemComment", "there is no system comment" },
+};
+
+/* Is name in err as a whole word (after '"' or ' ', before ':', '"' or the end)? */
+static int names_field(const char *err, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = strcasestr(err, name); p; p = strcasestr(p + 1, name))
+        if (p > err && strchr("\" ", p[-1]) && strchr(":\"", p[n]))
+            return 1;
+    return 0;
+}
+
+const char *squeue_refused(const char *err, char *buf, size_t len)
+{
+    const char *pct = strstr(err, "'%");
+    if (pct) {
+        pct += 2;
+        pct += strspn(pct, "-.0123456789");
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if ((pct && refused[i].letter && *pct == refused[i].letter) ||
+            (!pct && names_field(err, refused[i].name))) {
+            if (refused[i].letter)
+                snprintf(buf, len, "%%%c (%s) is not supported by Sluice: %s", refused[i].letter,
+                         refused[i].name, refused[i].why);
+            else
+                snprintf(buf, len, "%s is not supported by Sluice: %s", refused[i].name,
+                         refused[i].why);
+            return buf;
+        }
+    }
+    return NULL;
+}
 
 /* What jobfmt parses formats against (no getters: squeue_cell fills cells). */
 #define AS_FIELD(name, letter, header, get, keys) { name, letter, header, 20, 0, NULL, NULL, 0 },
