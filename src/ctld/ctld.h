@@ -145,6 +145,7 @@ enum job_end job_cancel_end(const struct job *j);
 struct selector {
     uint32_t id;
     idset_t *tasks;   /* NULL: the whole job (or whole array) */
+    int het_one;      /* "J+k": that het component only, not all of J's */
 };
 int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e);
 void selector_free(struct selector *s);
