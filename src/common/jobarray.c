@@ -104,6 +104,12 @@ int64_t jobarray_base(const json_t *rec)
 char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len)
 {
     struct jobarray_rec a;
+    json_int_t het = json_integer_value(json_object_get(rec, "het_job_id"));
+    if (het > 0) {   /* a heterogeneous job's component, as Slurm shows it: J+k */
+        snprintf(buf, len, "%lld+%lld", (long long)het,
+                 (long long)json_integer_value(json_object_get(rec, "het_job_offset")));
+        return buf;
+    }
     jobarray_rec_get(rec, &a);
     return jobarray_rec_id(&a, with_throttle, buf, len);
 }

@@ -40,8 +40,8 @@ int64_t jobarray_base(const json_t *rec);
 
 /* The id users see: "123" (a job not in an array, or an array with nothing
  * pending or cancelled unstarted), "123_7" (a task), "123_[5-9999%50]" (the
- * array's record; the "%50" only with with_throttle and a throttle set).
- * Returns buf. */
+ * array's record; the "%50" only with with_throttle and a throttle set),
+ * "123+1" (component 1 of heterogeneous job 123).  Returns buf. */
 char *jobarray_id(const json_t *rec, int with_throttle, char *buf, size_t len);
 /* The task part alone: "7", "5-9999%50", or "N/A" for a job not in an
  * array (squeue %K).  Returns buf. */

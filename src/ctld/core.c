@@ -8,6 +8,7 @@
 #include <time.h>
 #include <event2/event.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "sched_api.h"
 #include "db.h"
 #include "log.h"
@@ -217,6 +218,7 @@ void ctld_job_finish(struct ctld *c, struct job *j, enum job_end end, const char
     dep_notify(c, j);
     if (j->array_job_id && j->array_task_id >= 0)
         array_task_ended(c, j);
+    het_job_ended(c, j, end);
     if (started)
         ctld_sched_request(c);
 }

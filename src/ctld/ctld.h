@@ -145,6 +145,7 @@ enum job_end job_cancel_end(const struct job *j);
 struct selector {
     uint32_t id;
     idset_t *tasks;   /* NULL: the whole job (or whole array) */
+    int het_one;      /* "J+k": that het component only, not all of J's */
 };
 int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e);
 void selector_free(struct selector *s);
@@ -244,6 +245,8 @@ int sched_test(struct ctld *c, struct job *j, char **nodes);
 void launch_job(struct ctld *c, struct job *j);
 /* Refuse at submit a job whose launch record could come near the node
  * channel's frame limit (launch.c). */
+/* submit.c: build and check a job from a spec; NULL with e set. */
+struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e);
 int launch_size_check(const struct job *j, json_t *spec, sl_error_t *e);
 void launch_terminate(struct ctld *c, struct job *j, const char *why);
 void launch_signal(struct ctld *c, struct job *j, int sig);

@@ -121,7 +121,8 @@ static const struct field fields[] = {
     U("gpus_per_node", gpus_per_node), U("gpus_per_task", gpus_per_task),
     U("cpus_per_gpu", cpus_per_gpu), U64("mem_per_gpu_mb", mem_per_gpu_mb),
     U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
-    U("alloc_gpus", alloc_gpus),
+    U("alloc_gpus", alloc_gpus), U("het_job_id", het_job_id),
+    U("het_job_offset", het_job_offset),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 

@@ -106,6 +106,11 @@ struct job {
     uint32_t next_step_id;             /* the id step_create gives next */
     json_t *steps;                     /* running step records (memory; steps table) */
 
+    /* Heterogeneous jobs (hetjob.c): component het_job_offset of the het
+     * job whose leader (component 0) has id het_job_id; components have
+     * consecutive ids.  0/0 for any other job. */
+    uint32_t het_job_id, het_job_offset;
+
     /* Set by each scheduling pass; not persisted. */
     char *reason_detail;               /* a sentence a user can act on */
     int64_t expected_start;            /* backfill's reservation, 0 = unknown */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
@@ -107,6 +108,7 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
     json_object_set_new(rec, "script", json_is_string(script) ? json_incref(script) : json_string(""));
     json_object_set_new(rec, "argv", json_is_array(argv) ? json_incref(argv) : json_array());
     json_object_set_new(rec, "env", json_is_object(env) ? json_incref(env) : json_object());
+    het_launch_env(c, j, json_object_get(rec, "env"));
     json_decref(spec);
     if (j->alloc_only)
         launch_alloc_only(rec);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "job_cols.h"
 #include "proto.h"
@@ -322,6 +323,7 @@ static const char *act_cancel(struct ctld *c, struct job *j, uid_t uid, json_t *
     if (mode && !strcmp(mode, "cancel") && !job_is_pending(j) && !job_is_array_parent(j))
         return "Job has started: cancel applies only to jobs not yet started (terminate stops "
                "running jobs)";
+    j = het_leader(c, j);   /* a het job is cancelled whole, through its leader */
     if (j->completing)
         return NULL;   /* already being terminated: cancelling again is harmless */
     if (job_is_array_parent(j)) {

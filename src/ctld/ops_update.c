@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "jobspec.h"
 #include "parse.h"
@@ -139,19 +140,23 @@ void op_job_update(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 }
 
 /* Job ids for the query; strings like "123_7" select the array 123 here and
- * its task 7 in acct_keep. */
-static int ids_from(struct ctld *c, json_t *arr, uint32_t **out, size_t *n,
-                    struct selector **sel, sl_error_t *e)
+ * its task 7 in acct_keep.  An id may lead a heterogeneous job: the ids of
+ * its possible components are asked too, and acct_keep keeps the real ones. */
+static int ids_from(struct ctld *c, json_t *arr, uint32_t **out, size_t *nids,
+                    struct selector **sel, size_t *nsel, sl_error_t *e)
 {
     size_t i;
     json_t *v;
-    *n = json_array_size(arr);
-    *out = calloc(*n + 1, sizeof(**out));
-    *sel = calloc(*n + 1, sizeof(**sel));
+    *nids = *nsel = 0;
+    *out = calloc(json_array_size(arr) * HET_MAX_COMPONENTS + 1, sizeof(**out));
+    *sel = calloc(json_array_size(arr) + 1, sizeof(**sel));
     json_array_foreach(arr, i, v) {
-        if (selector_parse(v, &(*sel)[i], c->conf->max_array_size, e) < 0)
+        struct selector *s = &(*sel)[(*nsel)++];
+        if (selector_parse(v, s, c->conf->max_array_size, e) < 0)
             return -1;
-        (*out)[i] = (*sel)[i].id;
+        (*out)[(*nids)++] = s->id;
+        for (uint32_t k = 1; !s->het_one && !s->tasks && k < HET_MAX_COMPONENTS; k++)
+            (*out)[(*nids)++] = s->id + k;
     }
     return 0;
 }
@@ -164,6 +169,9 @@ static int acct_keep(json_t *r, const struct selector *sel, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (!sel[i].tasks && (sel[i].id == id || sel[i].id == arr))
             return 1;
+        if (!sel[i].tasks && !sel[i].het_one && sel[i].id ==
+            (uint32_t)json_integer_value(json_object_get(r, "het_job_id")))
+            return 1;   /* a component of the het job it leads */
         if (sel[i].tasks && sel[i].id == arr && task >= 0 &&
             idset_test(sel[i].tasks, (uint32_t)task))
             return 1;
@@ -193,15 +201,14 @@ void op_acct_query(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     json_t *v;
     sl_error_t e;
     struct selector *sel = NULL;
-    if (ids_from(c, json_object_get(q, "job_ids"), &f.ids, &f.nids, &sel, &e) < 0) {
+    if (ids_from(c, json_object_get(q, "job_ids"), &f.ids, &f.nids, &sel, &nsel, &e) < 0) {
         conn_error(conn, id, "EINVAL", "%s", e.text);
-        for (size_t k = 0; k < f.nids; k++)
+        for (size_t k = 0; k < nsel; k++)
             selector_free(&sel[k]);
         free(sel);
         free(f.ids);
         return;
     }
-    nsel = f.nids;
     f.start = json_integer_value(json_object_get(q, "start"));
     f.end = json_integer_value(json_object_get(q, "end"));
     f.all_users = json_array_size(users) == 0;

@@ -67,6 +67,10 @@ struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_part
 int sched_array_can_start(struct ctld *c, struct job *j);
 /* Fair-share room: may a job of this queue take cpus more now? */
 int sched_queue_room(struct ctld *c, const struct job *j, uint32_t cpus);
+/* A heterogeneous job's leader (j->het_job_id set): start every component
+ * now on disjoint nodes, or none (their reasons set).  1 when started.
+ * Other components are never started alone (sched_job_ready says no). */
+int sched_het_try(struct ctld *c, struct job *lead);
 int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
 void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
 size_t sched_node_index(struct ctld *c, const struct node *n);

@@ -65,6 +65,8 @@ static int deps_ready(struct ctld *c, struct job *j)
 int sched_job_ready(struct ctld *c, struct job *j)
 {
     char detail[256] = "";
+    if (j->het_job_id && j->het_job_offset)
+        return 0;   /* started with its leader (sched_het_try), never alone */
     const char *why = job_blocker(c, j, detail, sizeof(detail));
     if (why) {
         sched_set_wait(j, JOB_PENDING, why, detail[0] ? detail : NULL);

@@ -1,8 +1,10 @@
-/* selector.c: job ids as users type them: 123, "123", "123_7", "123_[1-3,9]". */
+/* selector.c: job ids as users type them: 123, "123", "123_7", "123_[1-3,9]",
+ * and a heterogeneous job's component "123+1" (which is job 124). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ctld.h"
+#include "hetjob.h"
 
 int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e)
 {
@@ -19,8 +21,17 @@ int selector_parse(json_t *v, struct selector *s, uint32_t limit, sl_error_t *e)
     if (!text)
         return sl_errprintf(e, "job ids must be numbers or strings");
     unsigned long id = strtoul(text, &end, 10);
-    if (end == text || id == 0 || id > UINT32_MAX || (*end && *end != '_'))
+    if (end == text || id == 0 || id > UINT32_MAX || (*end && *end != '_' && *end != '+'))
         return sl_errprintf(e, "Invalid job id specified: %s", text);
+    if (*end == '+') {
+        char *end2;
+        unsigned long k = strtoul(end + 1, &end2, 10);
+        if (end2 == end + 1 || *end2 || k >= HET_MAX_COMPONENTS)
+            return sl_errprintf(e, "Invalid job id specified: %s", text);
+        s->id = (uint32_t)(id + k);
+        s->het_one = 1;   /* that component only, not the whole het job */
+        return 0;
+    }
     s->id = (uint32_t)id;
     if (!*end)
         return 0;
@@ -50,7 +61,8 @@ int selector_matches(const struct selector *s, const struct job *j)
 {
     int is_task = j->array_job_id && j->array_task_id >= 0;
     if (!s->tasks)
-        return j->id == s->id || (is_task && j->array_job_id == s->id);
+        return j->id == s->id || (is_task && j->array_job_id == s->id) ||
+               (!s->het_one && j->het_job_id == s->id);   /* J: all its components */
     if (is_task)
         return j->array_job_id == s->id && idset_test(s->tasks, (uint32_t)j->array_task_id);
     return 0;
@@ -62,8 +74,20 @@ void selector_stored(struct ctld *c, const struct selector *s, json_t *out,
 {
     if (!s->tasks) {
         json_t *rec = get(c, s->id, -1);
+        int het = rec && !s->het_one &&
+                  json_integer_value(json_object_get(rec, "het_job_id")) == s->id;
         if (rec)
             json_array_append_new(out, rec);
+        /* A het job's leader: its other components too. */
+        for (uint32_t k = 1; het && k < HET_MAX_COMPONENTS; k++) {
+            if (jobtab_find(c->jobs, s->id + k))
+                continue;
+            json_t *o = get(c, s->id + k, -1);
+            if (o && json_integer_value(json_object_get(o, "het_job_id")) == s->id)
+                json_array_append_new(out, o);
+            else
+                json_decref(o);
+        }
         return;
     }
     for (uint32_t t = idset_first(s->tasks); t != IDSET_NONE; t = idset_next(s->tasks, t)) {

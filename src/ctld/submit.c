@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "jobspec.h"
 #include "log.h"
@@ -310,7 +311,7 @@ static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
 }
 
 /* Build and check a job from a spec; NULL with e set if it is refused. */
-static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
+struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
     struct job *j = job_create();
     char **names = NULL;
@@ -354,6 +355,8 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
 {
     struct ctld *c = arg;
     sl_error_t e;
+    if (json_object_get(given, "het_components") && het_submit(c, conn, id, given))
+        return;
     /* The submission as given, then as a job definition completed it (its
      * script and environment count too). */
     json_t *spec = jobspec_check(given, &e) < 0 ? NULL

@@ -95,7 +95,7 @@ static const struct {
 } bad[] = {
     { JOBOPT_SRUN, { "--mpi=unknown", NULL },
       "Invalid MPI type 'unknown', --mpi=list for acceptable types" },
-    { JOBOPT_SRUN, { "--het-group=0", NULL }, "--het-group is not supported yet" },
+    { JOBOPT_SRUN, { "--signal=USR1", NULL }, "--signal is not supported yet" },
     { JOBOPT_SRUN, { "--cpu-bind=ldoms", NULL },
       "--cpu-bind=ldoms is not supported (none, threads, cores, sockets, map_cpu:LIST, "
       "mask_cpu:LIST, verbose, quiet)" },

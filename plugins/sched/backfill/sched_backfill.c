@@ -259,6 +259,12 @@ static void backfill_pass(struct ctld *c)
         struct job *j = order[i];
         if (job_is_terminal(j) || !job_is_pending(j) || !sched_job_ready(c, j))
             continue;
+        /* A het job starts whole when all its components fit now; it gets
+         * no reservation (doc/guide-job-model.md). */
+        if (j->het_job_id) {
+            b.starts += (uint64_t)sched_het_try(c, j);
+            continue;
+        }
         /* Past the test budget, jobs may still start now but get no reservation. */
         bf_job(&b, j, tested++ < c->conf->bf_max_job_test);
         if (b.times_stale) {

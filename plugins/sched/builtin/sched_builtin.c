@@ -60,6 +60,12 @@ static void builtin_pass(struct ctld *c)
         const char *why = "Resources";
         if (job_is_terminal(j) || !job_is_pending(j) || !sched_job_ready(c, j))
             continue;
+        /* A het job overtakes nothing and blocks nothing: it starts whole
+         * when all its components fit now (doc/guide-job-model.md). */
+        if (j->het_job_id) {
+            sched_het_try(c, j);
+            continue;
+        }
         int rc = builtin_try(c, j, blocked_by, picked, &why);
         if (rc == 1)
             continue;

@@ -196,6 +196,11 @@ static int item_id(const char *item, json_t *arr, void *arg, sl_error_t *e)
         return sl_errprintf(e, "Invalid job id: %s", item);
     if (*end == '\0')
         return json_array_append_new(arr, json_integer((json_int_t)v));
+    /* "123+1": component 1 of heterogeneous job 123 (the controller checks
+     * the component's number). */
+    if (*end == '+' && end[1] && strspn(end + 1, "0123456789") == strlen(end + 1) &&
+        strlen(end + 1) < 3)
+        return json_array_append_new(arr, json_string(item));
     if (*end != '_' || !tasks_valid(end + 1))
         return sl_errprintf(e, "Invalid job id: %s", item);
     return json_array_append_new(arr, json_string(item));

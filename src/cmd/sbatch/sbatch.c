@@ -11,6 +11,7 @@
 
 #include "cmdutil.h"
 #include "jobopt.h"
+#include "hetsplit.h"
 #include "jobspec.h"
 #include "parse.h"
 #include "sbatch.h"
@@ -304,20 +305,48 @@ static int submit(jobopt_t *o)
     return rc;
 }
 
+/* A batch script, maybe heterogeneous: component 0 from the environment,
+ * its script group and argv group; the others from theirs (sbatch_het.c). */
+static int submit_script(jobopt_t *cli, jobopt_t *o, int argc, char **argv, int idx,
+                         const int *starts, size_t nseg)
+{
+    sl_error_t e;
+    char *script = script_get(cli, argc, argv, idx, &e), *part0 = NULL;
+    size_t n = script ? hetsplit_script_count(script) : 1;
+    int rc = 1;
+    if (n < nseg)
+        n = nseg;
+    if (script && n > 1 && !(part0 = hetsplit_script_part(script, 0)))
+        sl_errprintf(&e, "out of memory");
+    if (!script || (n > 1 && !part0)
+        || jobopt_load(o, n > 1 && nseg > 1 ? starts[1] : argc, argv, n > 1 ? part0 : script,
+                       &e) < 0
+        || spec_complete(o, script, argc, argv, idx, &e) < 0
+        || (n > 1 && sbatch_het_add(o, argc, argv, starts, nseg, idx, script, n, &e) < 0))
+        fprintf(stderr, "sbatch: error: %s\n", e.text);
+    else
+        rc = submit(o);
+    free(part0);
+    free(script);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     sl_error_t e;
     jobopt_t *cli = jobopt_create(JOBOPT_SBATCH), *o = jobopt_create(JOBOPT_SBATCH);
-    char *script = NULL;
-    int idx, rc = 1;
+    int idx, rc = 1, starts[HETSPLIT_ARGV_MAX];
+    size_t nseg = 1;
     cmd_init("sbatch");
     if (!cli || !o)
         cmd_die("out of memory");
     if (cmd_conf_try())   /* for the early --array check; the controller checks too */
         cli->max_array_size = o->max_array_size = cmd_conf_try()->max_array_size;
     /* The command line first alone: it names the script and may ask for
-     * help; then every source in precedence order. */
-    if ((idx = jobopt_parse_argv(cli, argc, argv, &e)) < 0) {
+     * help; then every source in precedence order.  ":" words split it
+     * into heterogeneous job components; the first group is sbatch's. */
+    if ((idx = hetsplit_argv(JOBOPT_SBATCH, argc, argv, starts, HETSPLIT_ARGV_MAX, &nseg, &e)) < 0
+        || jobopt_parse_argv(cli, nseg > 1 ? starts[1] : argc, argv, &e) < 0) {
         fprintf(stderr, "sbatch: error: %s\n", e.text);
         if (!strncmp(e.text, "option ", 7) || !strncmp(e.text, "unrecognized option", 19)
             || !strncmp(e.text, "invalid option", 14))   /* misused, not a bad value */
@@ -325,18 +354,16 @@ int main(int argc, char **argv)
     } else if (early_exit(cli)) {
         rc = 0;
     } else if (json_object_get(cli->spec, "job_definition")) {
-        if (jobopt_load(o, argc, argv, NULL, &e) < 0 || spec_jobdef(o, argc, argv, idx, &e) < 0)
+        if (nseg > 1)
+            fprintf(stderr, "sbatch: error: --job-definition cannot be used with a "
+                            "heterogeneous job\n");
+        else if (jobopt_load(o, argc, argv, NULL, &e) < 0 || spec_jobdef(o, argc, argv, idx, &e) < 0)
             fprintf(stderr, "sbatch: error: %s\n", e.text);
         else
             rc = submit(o);
-    } else if (!(script = script_get(cli, argc, argv, idx, &e))
-               || jobopt_load(o, argc, argv, script, &e) < 0
-               || spec_complete(o, script, argc, argv, idx, &e) < 0) {
-        fprintf(stderr, "sbatch: error: %s\n", e.text);
     } else {
-        rc = submit(o);
+        rc = submit_script(cli, o, argc, argv, idx, starts, nseg);
     }
-    free(script);
     jobopt_destroy(cli);
     jobopt_destroy(o);
     cmd_fini();

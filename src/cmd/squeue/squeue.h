@@ -34,7 +34,8 @@
     X(ELIGIBLE_TIME, "eligible_time") X(RESTART_COUNT, "restart_count")                 \
     X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max") \
     X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")                          \
-    X(RESERVATION, "reservation")
+    X(RESERVATION, "reservation") \
+    X(HET_JOB_ID, "het_job_id") X(HET_JOB_OFFSET, "het_job_offset")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };
@@ -47,7 +48,7 @@ typedef uint64_t sq_keys_t;
 /* The keys of the array id: every row reads them to fold and order. */
 #define SQ_ARRAY_KEYS (KB(K_JOB_ID) | KB(K_ARRAY_JOB_ID) | KB(K_ARRAY_TASK_ID) | \
                        KB(K_ARRAY_TASKS_PENDING) | KB(K_ARRAY_TASKS_CANCELLED) | \
-                       KB(K_ARRAY_THROTTLE))
+                       KB(K_ARRAY_THROTTLE) | KB(K_HET_JOB_ID) | KB(K_HET_JOB_OFFSET))
 
 struct squeue_ctx {
     int64_t now;    /* one clock for every row */

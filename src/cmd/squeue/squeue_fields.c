@@ -179,6 +179,11 @@ GET(get_cpus)
 GET(get_arrayid)
 {
     struct jobarray_rec a;
+    if (sq_int(r, K_HET_JOB_ID) > 0) {   /* a heterogeneous job's component: J+k */
+        snprintf(buf, len, "%lld+%lld", (long long)sq_int(r, K_HET_JOB_ID),
+                 (long long)sq_int(r, K_HET_JOB_OFFSET));
+        return;
+    }
     sq_array(r, &a);
     jobarray_rec_id(&a, 1, buf, len);
 }

@@ -357,6 +357,9 @@ int main(int argc, char **argv)
         rc = 0;
         goto out;
     }
+    if ((rc = srun_het_select(o, argc, argv, idx, in_alloc)) != 0)
+        goto out;
+    in_alloc = alloc_from_env(&ai) == 0;   /* --het-group may have chosen another */
     jobopt_destroy(o);   /* again, every source in precedence order */
     o = jobopt_create(JOBOPT_SRUN);
     if (!o || (rc = srun_prepare(o, argc, argv, &idx, &env, &mp_text, &stdin_t)) != 0)

@@ -54,6 +54,10 @@ struct srun_alloc_info {
 
 /* step_create's body from the options, the allocation and the program
  * (argv[idx..]); -1 with e set on a request that cannot be made. */
+/* --het-group=K: use component K of a heterogeneous job's allocation by
+ * making its SLURM_*_HET_GROUP_K variables the job's (srun_het.c); 0, or
+ * 1 after printing the error. */
+int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_alloc);
 json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, int argc,
                   char **argv, int idx, json_t *env, sl_error_t *e);
 /* step_create, retrying while the controller says EAGAIN.  The grant, or

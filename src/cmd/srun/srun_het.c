@@ -1,0 +1,77 @@
+/* srun_het.c: --het-group inside a heterogeneous job.  Component K is a job
+ * of its own (id SLURM_JOB_ID_HET_GROUP_K), so a step on it is a step of
+ * that job: only which allocation srun uses changes. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "srun.h"
+
+static int het_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int het_refuse(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("srun: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return 1;
+}
+
+static const char *het_var(const char *name, long k)
+{
+    char key[80];
+    snprintf(key, sizeof(key), "%s_HET_GROUP_%ld", name, k);
+    return getenv(key);
+}
+
+/* What the controller sets per component (src/ctld/hetjob.c). */
+static const char *const per_component[] = {
+    "SLURM_JOB_ID", "SLURM_JOBID", "SLURM_JOB_NODELIST", "SLURM_NODELIST",
+    "SLURM_JOB_NUM_NODES", "SLURM_NNODES", "SLURM_JOB_PARTITION", "SLURM_JOB_CPUS_PER_NODE",
+    "SLURM_NTASKS", "SLURM_NPROCS", "SLURM_CPUS_PER_TASK", "SLURM_MEM_PER_NODE", NULL,
+};
+
+int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_alloc)
+{
+    const char *g = jobopt_str(o, "het_group"), *size = getenv("SLURM_HET_SIZE");
+    if (idx < argc && !strcmp(argv[idx], ":"))
+        return het_refuse("%s", "heterogeneous steps (':' between option groups) are not "
+                          "supported: run one srun --het-group=K per component");
+    if (!g)
+        return 0;
+    for (const char *p = g; *p; p++)
+        if (!isdigit((unsigned char)*p))
+            return het_refuse("--het-group=%s: a step across several components (MPMD over "
+                              "a heterogeneous job) is not supported: give one component "
+                              "number and run one srun per component", g);
+    long k = strtol(g, NULL, 10);
+    if (!in_alloc)
+        return het_refuse("--het-group=%s applies only inside a heterogeneous job "
+                          "allocation (an sbatch script or salloc)", g);
+    if (!size || !*size) {
+        if (k == 0)
+            return 0;   /* component 0 of an ordinary job: the job itself */
+        return het_refuse("--het-group=%s: this job is not heterogeneous (SLURM_HET_SIZE is "
+                          "unset)", g);
+    }
+    if (k >= atol(size))
+        return het_refuse("--het-group=%s: the job has %ld components (0 to %ld)", g,
+                          atol(size), atol(size) - 1);
+    if (!het_var("SLURM_JOB_ID", k) || !het_var("SLURM_JOB_NODELIST", k))
+        return het_refuse("--het-group=%s: SLURM_JOB_ID_HET_GROUP_%s or "
+                          "SLURM_JOB_NODELIST_HET_GROUP_%s is unset", g, g, g);
+    /* The component's variables become the job's, so that every default
+     * (nodes, tasks, CPUs per task) and the step's environment follow it;
+     * one the component lacks must not leak from component 0. */
+    for (const char *const *n = per_component; *n; n++) {
+        const char *v = het_var(*n, k);
+        if (v)
+            setenv(*n, v, 1);
+        else
+            unsetenv(*n);
+    }
+    return 0;
+}
