@@ -249,6 +249,13 @@ void launch_signal(struct ctld *c, struct job *j, int sig);
 extern const struct op_spec ctld_ops[];
 void ops_job_register(void);
 int ctld_is_admin(struct ctld *c, uid_t uid);
+
+/* licenses.c: -L against Licenses=.  lic_check_request refuses unknown names
+ * and counts beyond the cluster's and gives the normalised list (freed by
+ * the caller); lic_job_ready tells whether j's licenses are free now, else
+ * sets its reason (Licenses). */
+int lic_check_request(struct ctld *c, const char *spec, char **norm, sl_error_t *e);
+int lic_job_ready(struct ctld *c, struct job *j);
 /* Whether uid sees other users' data of a PrivateData kind (PRIVATE_*):
  * always unless the config makes it private, and then only an admin. */
 int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind);

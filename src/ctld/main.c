@@ -35,6 +35,7 @@ void op_node_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_update(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_power(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_license_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
@@ -90,6 +91,7 @@ const struct op_spec ctld_ops[] = {
     { "node_update", op_node_update, 0, F_node_update },
     { "node_power", op_node_power, 0, F_node_power },
     { "part_list", op_part_list, 0, F_none },
+    { "license_list", op_license_list, 0, F_none },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },

@@ -111,6 +111,8 @@ int sched_node_eligible(struct node *n, const struct job *j, int alt)
     uint32_t g = sched_gpus_per_node(j);
     if (j->constraint && !featexpr_match(j->constraint, n->cfg->features, alt))
         return 0;
+    if (n->cfg->tmp_disk_mb < j->tmp_mb)   /* --tmp: a minimum, as Slurm's, not counted out */
+        return 0;
     return !g || cpualloc_gpus_total(node_topo(n), j->gpu_type) >= g;
 }
 

@@ -309,6 +309,39 @@ static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
+/* -L, --deadline and --priority (operators only; 0 holds the job, as
+ * Slurm's held jobs have priority 0). */
+static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, sl_error_t *e)
+{
+    json_t *dl = json_object_get(spec, "deadline");
+    json_t *prio = json_object_get(spec, "priority");
+    const char *lic = spec_str(spec, "licenses");
+    if (lic && *lic && lic_check_request(c, lic, &j->licenses, e) < 0)
+        return -1;
+    if (json_is_integer(prio)) {
+        if (!ctld_is_admin(c, uid))
+            return sl_errprintf(e, "Access/permission denied: only an operator or "
+                                   "administrator can set --priority");
+        j->priority_set = 1;
+        j->priority = (uint32_t)json_integer_value(prio);
+        if (j->priority == 0)
+            j->hold = j->hold_admin = 1;
+    }
+    if (!json_is_integer(dl))
+        return 0;
+    j->deadline = json_integer_value(dl);
+    int64_t start = j->begin_time > ctld_now() ? j->begin_time : ctld_now();
+    int64_t least = j->time_limit > 0 ? j->time_limit : 0;
+    if (j->deadline <= start || j->deadline < start + least) {
+        char a[32], b[32];
+        return sl_errprintf(e, "Invalid time specified: the job cannot end before its "
+                               "deadline %s (earliest start %s, time limit %lld min)",
+                            format_datetime(j->deadline, a, sizeof(a)),
+                            format_datetime(start, b, sizeof(b)), (long long)(least / 60));
+    }
+    return 0;
+}
+
 /* Build and check a job from a spec; NULL with e set if it is refused. */
 static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
@@ -323,12 +356,14 @@ static struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, s
     j->requeue = json_is_true(json_object_get(spec, "requeue"));
     j->hold = json_is_true(json_object_get(spec, "hold"));
     j->hold_admin = 0;
+    j->tmp_mb = (uint64_t)json_integer_value(json_object_get(spec, "tmp_mb"));  /* for spec_fit */
     rc = spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
          launch_size_check(j, spec, e) < 0 ||
          spec_uints(j, spec, e) < 0 || spec_queue(c, j, spec, &names, &nnames, e) < 0 ||
          spec_fit(c, j, spec, names, nnames, e) < 0 ||
          spec_share(c, j, spec, conn_uid(conn), e) < 0 || spec_array(c, j, spec, e) < 0 ||
-         spec_depend(c, j, spec, e) < 0 || spec_retry(j, spec, e) < 0;
+         spec_depend(c, j, spec, e) < 0 || spec_retry(j, spec, e) < 0 ||
+         spec_extras(c, j, spec, conn_uid(conn), e) < 0;
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
     free(names);
@@ -383,7 +418,8 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
         return;
     }
     j->id = c->next_job_id++;
-    j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
+    if (!j->priority_set)
+        j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
     j->submit_time = j->eligible_time = ctld_now();
     j->state = j->hold || j->deps.n ? JOB_PENDING : JOB_RUNNABLE;
     json_t *rec = job_to_json(j);

@@ -33,7 +33,8 @@
     X(NTASKS_PER_NODE, "ntasks_per_node") X(MEM_PER_CPU, "mem_per_cpu_mb")              \
     X(ELIGIBLE_TIME, "eligible_time") X(RESTART_COUNT, "restart_count")                 \
     X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max") \
-    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")
+    X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")                          \
+    X(TMP_MB, "tmp_mb") X(LICENSES, "licenses")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };
