@@ -297,7 +297,7 @@ json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e)
         if ((all || strncmp(*p, "SLURM_", 6) == 0) && jo_env_add(env, *p, e) < 0)
             goto fail;
     if (!spec || !strcasecmp(spec, "ALL") || !strcasecmp(spec, "NONE"))
-        return jobopt_rlimits_env(o, env, e) < 0 ? json_decref(env), NULL : env;
+        return env;
     if (!(list = strdup(spec)))
         goto oom;
     for (char *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
@@ -308,8 +308,6 @@ json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e)
         }
     }
     free(list);
-    if (jobopt_rlimits_env(o, env, e) < 0)
-        goto fail;
     return env;
 oom:
     sl_errprintf(e, "out of memory");
