@@ -151,9 +151,55 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
-/* -p names a queue (every partition is one), or, as in Slurm, a comma list
- * of partitions the job may use, in that order.  Fills names/n with the
- * partitions to try. */
+static void names_add(char ***names, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*names)[i], name) == 0)
+            return;
+    *names = realloc(*names, (*n + 1) * sizeof(char *));
+    (*names)[(*n)++] = strdup(name);
+}
+
+/* -p a,b: as in Slurm, the job may run in any of them, and starts in the
+ * first that can start it.  A queue in the list stands for its partitions,
+ * in its spill-over order (its priority and policy are not the job's then). */
+static int spec_part_list(struct ctld *c, struct job *j, const char *given, char ***names,
+                          size_t *n, sl_error_t *e)
+{
+    char *copy = strdup(given), *save = NULL;
+    int rc = 0;
+    for (char *it = strtok_r(copy, ",", &save); it && rc == 0; it = strtok_r(NULL, ",", &save)) {
+        struct queue *q = conf_part_find(c->conf, it) ? NULL : queue_find(c, it);
+        if (conf_part_find(c->conf, it))
+            names_add(names, n, it);
+        else if (!q)
+            /* it points into copy: the message is made before copy goes. */
+            rc = sl_errprintf(e, "Invalid partition name specified: %s (not a partition or "
+                                 "queue)", it);
+        else if (q->q.disabled)
+            rc = sl_errprintf(e, "Queue %s is DISABLED and accepts no new jobs", q->q.name);
+        for (size_t i = 0; q && rc == 0 && i < q->q.nparts; i++)
+            names_add(names, n, q->q.partitions[i]);
+    }
+    free(copy);
+    if (rc == 0 && *n == 0)
+        rc = sl_errprintf(e, "Invalid partition name specified: '%s' names none", given);
+    if (rc < 0)
+        return rc;
+    size_t len = 0;
+    char *joined = NULL;
+    FILE *m = open_memstream(&joined, &len);
+    for (size_t i = 0; m && i < *n; i++)
+        fprintf(m, "%s%s", i ? "," : "", (*names)[i]);
+    if (m)
+        fclose(m);
+    job_set_str(&j->partition, joined);
+    free(joined);
+    return 0;
+}
+
+/* -p names a queue (every partition is one), or a comma list of partitions
+ * and queues the job may use.  Fills names/n with the partitions to try. */
 static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names, size_t *n,
                       sl_error_t *e)
 {
@@ -161,24 +207,8 @@ static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names
     const struct conf_partition *def = conf_part_default(c->conf);
     *names = NULL;
     *n = 0;
-    if (given && strchr(given, ',')) {
-        char *copy = strdup(given), *save = NULL;
-        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-            if (!conf_part_find(c->conf, it)) {
-                /* it points into copy: the message is made before copy goes. */
-                sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
-                                "partitions only, not queues: a queue already spans several "
-                                "partitions)", it);
-                free(copy);
-                return -1;
-            }
-            *names = realloc(*names, (*n + 1) * sizeof(char *));
-            (*names)[(*n)++] = strdup(it);
-        }
-        free(copy);
-        job_set_str(&j->partition, given);
-        return 0;
-    }
+    if (given && strchr(given, ','))
+        return spec_part_list(c, j, given, names, n, e);
     if ((!given || !*given) && !def)
         return sl_errprintf(e, "No partition specified and no default partition is configured");
     struct queue *q = queue_find(c, given && *given ? given : def->name);

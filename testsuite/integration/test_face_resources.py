@@ -15,7 +15,8 @@ from conftest import IS_ROOT, parse_records, wait_for, scaled
 def cluster(cluster_factory):
     return cluster_factory(nodes=2, cpus=2, mem=2000,
                            append="KillWait=2\nLicenses=foo:2,bar\nOperators=sluiceop\n"
-                                  "NodeName=n1 TmpDisk=10000\n")
+                                  "NodeName=n1 TmpDisk=10000\n"
+                                  "PartitionName=p2 Nodes=n2\nQueueName=q2 Partitions=p2\n")
 
 
 @pytest.fixture(autouse=True)
@@ -150,3 +151,20 @@ def test_propagate_limits(cluster):
     assert nofile != "512" and core != "4096", (nofile, core)
     r = cluster.run(cluster.bin("sbatch"), "--propagate=BOGUS", "--wrap", "true")
     assert r.rc != 0 and "Invalid --propagate specification: 'BOGUS'" in r.err, r
+
+
+def test_partition_and_queue_lists(cluster):
+    r = cluster.run(cluster.bin("sbatch"), "-p", "q2,nosuch", "--wrap", "true")
+    assert r.rc == 1 and "Invalid partition name specified: nosuch" in r.err, r
+    busy = cluster.submit("-p", "q2", "-c", "2", "-o", "/dev/null", "--wrap", "sleep 300")
+    assert cluster.wait_state(busy, "RUNNING")["NodeList"] == "n2"
+    # The queue's partition is full: the job starts in the other one listed.
+    jid = cluster.submit("-p", "q2,batch", "-c", "2", "-o", "/dev/null", "--wrap", "sleep 300")
+    j = cluster.wait_state(jid, "RUNNING")
+    assert j["Partition"] == "batch" and j["NodeList"] == "n1", j
+    # Both full: it waits, for either.
+    late = cluster.submit("-p", "batch,q2", "-c", "2", "-o", "/dev/null", "--wrap", "true")
+    assert cluster.wait_state(late, "PENDING")["Partition"] == "batch,p2"
+    cluster.ok(cluster.bin("scancel"), str(busy))
+    j = cluster.wait_state(late, "COMPLETED")     # n2 is in both: the first listed wins
+    assert j["Partition"] == "batch" and j["NodeList"] == "n2", j
