@@ -136,6 +136,8 @@ const struct jobopt_def jobopt_table[] = {
       NULL, "quiet mode (suppress informational messages)" },
     { "requeue", 0, JO_NONE, JO_BATCH, jo_set_true, "requeue", 0, "REQUEUE",
       NULL, "if set, permit the job to be requeued" },
+    { "reservation", 0, JO_REQ, JO_ALL, jo_set_str, "reservation", 0, "RESERVATION",
+      "name", "allocate resources from named reservation (scontrol create reservation)" },
     { "retry-rule", 0, JO_REQ, JO_BATCH, jo_set_retry_rule, "retry_rules", 0, NULL,
       "ACTION[,key=pattern...]",
       "RETRY or EXIT a failed attempt that matches (up to 5 rules)" },

@@ -124,7 +124,7 @@ static const struct field fields[] = {
     U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
     U("alloc_gpus", alloc_gpus),
     B("priority_set", priority_set), I64("deadline", deadline), U64("tmp_mb", tmp_mb),
-    S("licenses", licenses),
+    S("licenses", licenses), S("reservation", reservation),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -319,7 +319,7 @@ void job_destroy(struct job *j)
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,
-                      &j->mail_user, &j->gpu_type, &j->cpu_bind, &j->licenses };
+                      &j->mail_user, &j->gpu_type, &j->cpu_bind, &j->licenses, &j->reservation };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     idset_destroy(j->array_pending);

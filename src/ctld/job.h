@@ -58,6 +58,7 @@ struct job {
     int64_t deadline;                  /* --deadline: epoch seconds, 0 = none */
     uint64_t tmp_mb;                   /* --tmp: TmpDisk each node must have */
     char *licenses;                    /* -L as normalised: "name:count,..." */
+    char *reservation;                 /* --reservation */
 
     /* GPUs and the CPU layout asked for (doc/design.md, "Allocation"). */
     char *gpu_type;                    /* NULL: any type */

@@ -96,7 +96,7 @@ int sched_job_ready(struct ctld *c, struct job *j)
         return 0;
     }
     return deps_ready(c, j) && !job_is_terminal(j) && sched_array_can_start(c, j) &&
-           lic_job_ready(c, j);
+           lic_job_ready(c, j) && resv_job_ready(c, j);
 }
 
 struct ordered {

@@ -99,6 +99,7 @@ static const struct {
     { "mail_user", offsetof(struct job, mail_user) },
     { "gpu_type", offsetof(struct job, gpu_type) },
     { "cpu_bind", offsetof(struct job, cpu_bind) },
+    { "reservation", offsetof(struct job, reservation) },
 };
 
 static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
@@ -346,7 +347,8 @@ static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, s
     json_t *dl = json_object_get(spec, "deadline");
     json_t *prio = json_object_get(spec, "priority");
     const char *lic = spec_str(spec, "licenses");
-    if (lic && *lic && lic_check_request(c, lic, &j->licenses, e) < 0)
+    if ((lic && *lic && lic_check_request(c, lic, &j->licenses, e) < 0) ||
+        resv_job_check(c, j, e) < 0)
         return -1;
     if (json_is_integer(prio)) {
         if (!ctld_is_admin(c, uid))

@@ -168,3 +168,68 @@ def test_partition_and_queue_lists(cluster):
     cluster.ok(cluster.bin("scancel"), str(busy))
     j = cluster.wait_state(late, "COMPLETED")     # n2 is in both: the first listed wins
     assert j["Partition"] == "batch" and j["NodeList"] == "n2", j
+
+
+def show_resv(cluster):
+    r = cluster.ok(cluster.bin("scontrol"), "show", "reservation")
+    return parse_records(r.out) if "ReservationName=" in r.out else []
+
+
+def test_reservation(cluster, users):
+    assert cluster.ok(cluster.bin("scontrol"), "show", "res").out == \
+        "No reservations in the system\n"
+    r = cluster.ok(cluster.bin("scontrol"), "create", "reservation", "ReservationName=r1",
+                   "StartTime=now", "Duration=10", "Nodes=n2", "Users=root,sluicea")
+    assert r.out == "Reservation created: r1\n", r
+    (rec,) = show_resv(cluster)
+    assert rec["ReservationName"] == "r1" and rec["Nodes"] == "n2" and rec["State"] == "ACTIVE"
+    assert rec["Users"] == "root,sluicea" and rec["Duration"] == "00:10:00", rec
+    r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r2",
+                    "StartTime=now", "Duration=5", "Nodes=n2", "Users=root")
+    assert r.rc == 1 and "Requested nodes are busy" in r.err, r
+    r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r1",
+                    "StartTime=now", "Duration=5", "Nodes=n1", "Users=root")
+    assert r.rc == 1 and "Duplicate reservation name" in r.err, r
+    # Others keep off n2: two 2-CPU jobs, one runs on n1, the other waits.
+    a = cluster.submit("-c", "2", "-o", "/dev/null", "--wrap", "sleep 300")
+    b = cluster.submit("-c", "2", "-o", "/dev/null", "--wrap", "sleep 300")
+    assert cluster.wait_state(a, "RUNNING")["NodeList"] == "n1"
+    assert cluster.wait_state(b, "PENDING")["NodeList"] in ("", "(null)")
+    # The reservation's own jobs run there, and only there.
+    d = cluster.mkdir("resv", user="sluicea")
+    out = os.path.join(d, "in.out")
+    mine = cluster.submit("--reservation=r1", "-c", "2", "-o", out, "--wrap",
+                          "echo $SLURM_JOB_RESERVATION", user="sluicea", cwd=d)
+    j = cluster.wait_state(mine, "COMPLETED")
+    assert j["NodeList"] == "n2" and j["Reservation"] == "r1", j
+    assert open(out).read() == "r1\n"
+    r = cluster.run(cluster.bin("sbatch"), "--reservation=r1", "--wrap", "true",
+                    user="sluiceb", cwd=d)
+    assert r.rc == 1 and "Access denied to requested reservation" in r.err, r
+    r = cluster.run(cluster.bin("sbatch"), "--reservation=nosuch", "--wrap", "true")
+    assert r.rc == 1 and "Requested reservation is invalid" in r.err, r
+    r = cluster.run(cluster.bin("scontrol"), "delete", "ReservationName=r1", user="sluicea")
+    assert r.rc == 1 and "Access/permission denied" in r.err, r
+    # Durable across a controller restart.
+    cluster.restart("controller")
+    assert [x["ReservationName"] for x in show_resv(cluster)] == ["r1"]
+    cluster.ok(cluster.bin("scontrol"), "delete", "ReservationName=r1")
+    assert cluster.wait_state(b, "RUNNING")["NodeList"] == "n2"
+    assert show_resv(cluster) == []
+
+
+def test_future_reservation_waits(cluster):
+    cluster.ok(cluster.bin("scontrol"), "create", "reservation", "ReservationName=later",
+               "StartTime=now+1hour", "Duration=1:00:00", "Nodes=n1,n2", "Users=root")
+    assert show_resv(cluster)[0]["State"] == "INACTIVE"
+    early = cluster.submit("--reservation=later", "-o", "/dev/null", "--wrap", "true")
+    wait_for(lambda: (cluster.job(early) or {}).get("Reason") == "Reservation", scaled(30),
+             "reservation job waiting for the start")
+    # A job that ends before the reservation starts may still use its nodes;
+    # one that could run into it may not.
+    short = cluster.submit("-t", "10", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(short, "COMPLETED")
+    long = cluster.submit("-t", "2:00:00", "-o", "/dev/null", "--wrap", "true")
+    assert cluster.wait_state(long, "PENDING")["NodeList"] in ("", "(null)")
+    cluster.ok(cluster.bin("scontrol"), "delete", "reservation", "later")
+    cluster.wait_state(long, "COMPLETED")

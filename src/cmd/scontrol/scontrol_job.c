@@ -121,6 +121,11 @@ GET(get_licenses)
     snprintf(buf, len, "%s", *cmd_str(r, "licenses") ? cmd_str(r, "licenses") : "(null)");
 }
 
+GET(get_reservation)
+{
+    snprintf(buf, len, "%s", *cmd_str(r, "reservation") ? cmd_str(r, "reservation") : "(null)");
+}
+
 GET(get_dependency)
 {
     snprintf(buf, len, "%s", *cmd_str(r, "dependency") ? cmd_str(r, "dependency") : "(null)");
@@ -363,6 +368,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "Partition", "partition", NULL, NL },   { "Queue", "queue", NULL, 0 },
     { "Share", NULL, get_share, 0 },          { "SchedPriority", "sched_priority", NULL, 0 },
     { "AllocNode:Sid", NULL, get_allocnode, 0 },
+    { "Reservation", NULL, get_reservation, NL },
     { "ReqNodeList", "nodelist", NULL, NL },  { "ExcNodeList", "exclude", NULL, 0 },
     { "NodeList", NULL, get_nodelist, NL },
     { "BatchHost", NULL, get_batchhost, NL },

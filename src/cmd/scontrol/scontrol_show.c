@@ -285,13 +285,14 @@ static const struct {
     { { "queue", "queues", "queuename" }, scontrol_show_queue },
     { { "policy", "policies", "schedulingpolicy" }, scontrol_show_policy },
     { { "licenses", "license", "lic" }, show_licenses },
+    { { "reservation", "reservations", "res" }, scontrol_show_resv },
 };
 
 int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
 {
     if (argc < 1)
         cmd_die("show what? (job, step, node, partition, queue, policy, config, hostnames, "
-                "hostlist, jobdefinition, licenses)");
+                "hostlist, jobdefinition, licenses, reservation)");
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(argv[0], entities[i].names[k]) == 0)
