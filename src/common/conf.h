@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <jansson.h>
 #include "error.h"
+#include "license.h"
 #include "log.h"
 
 enum part_state { PART_UP = 0, PART_DOWN, PART_DRAIN, PART_INACTIVE };
@@ -44,6 +45,7 @@ struct conf_node {
     size_t ngres;
     char *spool_dir;         /* SpoolDir with %n replaced by the node name */
     int cloud;               /* State=CLOUD: powered up and down by CloudType */
+    uint64_t tmp_disk_mb;    /* TmpDisk= MB (default 0): what --tmp asks of a node */
 };
 
 struct conf_partition {
@@ -132,6 +134,7 @@ typedef struct conf {
     char *noded_log_file;        /* SluicedLogFile pattern with %n, NULL = stderr */
     enum log_level log_level;    /* LogLevel error|warning|info|debug (default info) */
     char *gres_types;            /* GresTypes as written ("gpu"), NULL when unset */
+    struct license_list licenses; /* Licenses=: the cluster's, that -L counts out */
     char *autodetect;            /* AutoDetect: "hwloc" (default) or "off" */
     struct conf_node *nodes;
     size_t nnodes;

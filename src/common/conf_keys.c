@@ -34,6 +34,10 @@ static const char *grestypes_show(const struct conf_key *k, const void *obj, cha
  * and oneapi are hwloc's job here (sluiced asks hwloc). */
 static const char *const autodetect_types[] = { "hwloc", "off", NULL };
 
+static int licenses_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+static const char *licenses_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len);
+
 static int acctfreq_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 static const char *acctfreq_show(const struct conf_key *k, const void *obj, char *buf,
                                  size_t len);
@@ -114,6 +118,9 @@ static const struct conf_key globals[] = {
       "log file of sluiced; %n becomes the node name (default: standard error)" },
     { "GresTypes", CT_CUSTOM, OFF(gres_types), NULL, 0, 0, NULL, grestypes_set, grestypes_show,
       "generic resources nodes may offer through Gres=: only gpu" },
+    { "Licenses", CT_CUSTOM, OFF(licenses), NULL, 0, 0, NULL, licenses_set, licenses_show,
+      "cluster-wide licenses that jobs ask for with -L: name[:count],... (count 1 if "
+      "omitted); a job waits (reason Licenses) until enough are free" },
     { "AutoDetect", CT_CHOICE, OFF(autodetect), "hwloc", 0, 0, autodetect_types, NULL, NULL,
       "hwloc: a node without Gres= offers the GPUs its sluiced finds, and a node with Gres= "
       "is drained when it finds fewer; off: only Gres= counts, trusted as written" },
@@ -278,6 +285,27 @@ static const char *authinfo_show(const struct conf_key *k, const void *obj, char
     const char *s = ((const conf_t *)obj)->auth_info;
     snprintf(buf, len, "%s", s ? s : "(null)");
     return buf;
+}
+
+static int licenses_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    (void)k;
+    return license_parse(val, &((conf_t *)obj)->licenses, e);
+}
+
+static const char *licenses_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    const struct license_list *l = &((const conf_t *)obj)->licenses;
+    size_t off = 0;
+    (void)k;
+    buf[0] = '\0';
+    for (size_t i = 0; i < l->n && off < len; i++) {
+        int w = snprintf(buf + off, len - off, "%s%s:%u", i ? "," : "", l->items[i].name,
+                         l->items[i].count);
+        off += w > 0 ? (size_t)w : 0;
+    }
+    return l->n ? buf : "(null)";
 }
 
 static void operators_free(conf_t *c)
@@ -475,6 +503,7 @@ void conf_globals_free(conf_t *c)
     free(c->gres_types);
     c->auth_info = c->auth_socket = c->gres_types = NULL;
     operators_free(c);
+    license_list_free(&c->licenses);
 }
 
 /* As Slurm pings its nodes every SlurmdTimeout/3: a node whose timeout is

@@ -87,6 +87,8 @@ static const struct conf_key node_keys[] = {
       "hardware threads in each core" },
     { "RealMemory", CT_MEM, OFF(n.real_memory_mb), "1", 0, 0, NULL, NULL, NULL,
       "memory jobs may use, in MiB (suffix K, M, G or T allowed)" },
+    { "TmpDisk", CT_MEM, OFF(n.tmp_disk_mb), "0", 0, 0, NULL, NULL, NULL,
+      "temporary disk space, in MB, that --tmp asks of a node (not counted out)" },
     { "TopologyFile", CT_OPT_STRING, OFF(n.topology_file), NULL, 0, 0, NULL, NULL, NULL,
       "hwloc XML file describing the node, used instead of probing it" },
     { "Weight", CT_U32, OFF(n.weight), "1", 0, UINT32_MAX - 1, NULL, NULL, NULL,

@@ -12,6 +12,7 @@ static const struct { const char *name, *code; } job_states[] = {
     { "COMPLETING", "CG" },   { "COMPLETED", "CD" },   { "FAILED", "F" },
     { "CANCELLED", "CA" },    { "TIMEOUT", "TO" },     { "NODE_FAIL", "NF" },
     { "OUT_OF_MEMORY", "OOM" }, { "REQUEUED", "RQ" },
+    { "DEADLINE", "DL" },
 };
 #define NJOB_STATES (sizeof(job_states) / sizeof(job_states[0]))
 

@@ -64,6 +64,13 @@ JO_SETTER(jo_set_gpus);
 JO_SETTER(jo_set_gres);
 JO_SETTER(jo_set_hint);
 
+/* jobopt_res.c */
+JO_SETTER(jo_set_tmp);
+JO_SETTER(jo_set_licenses);
+JO_SETTER(jo_set_deadline);
+JO_SETTER(jo_set_priority);
+JO_SETTER(jo_set_propagate);
+
 /* jobopt_model.c */
 JO_SETTER(jo_set_array);
 JO_SETTER(jo_set_dependency);

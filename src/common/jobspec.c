@@ -18,6 +18,7 @@ static const struct {
     { "comment", "comment (--comment)", JOBSPEC_NAME_MAX },
     { "partition", "partition (--partition)", JOBSPEC_NAME_MAX },
     { "qos", "qos (--qos)", JOBSPEC_NAME_MAX },
+    { "reservation", "reservation (--reservation)", JOBSPEC_NAME_MAX },
     { "constraint", "constraint (--constraint)", JOBSPEC_NAME_MAX },
     { "share", "share (--share)", JOBSPEC_NAME_MAX },
     { "mail_user", "mail_user (--mail-user)", JOBSPEC_NAME_MAX },

@@ -47,7 +47,7 @@ struct job *array_split(struct ctld *c, struct job *parent, uint32_t idx)
 static enum job_end array_outcome(const struct job *p)
 {
     uint32_t total = 0;
-    for (int e = END_COMPLETED; e <= END_OUT_OF_MEMORY; e++)
+    for (int e = END_COMPLETED; e <= END_LAST; e++)
         total += p->array_ended[e];
     if (p->array_ended[END_COMPLETED] == total)
         return END_COMPLETED;
@@ -75,7 +75,7 @@ void array_task_ended(struct ctld *c, struct job *task)
     /* The summary mail's "ExitCode [min-max]". */
     int32_t code = task->exit_code;
     int first = 1;
-    for (int k = 0; k < 7; k++)
+    for (int k = 0; k <= END_LAST; k++)
         first &= p->array_ended[k] == 0;
     p->array_exit_min = first || code < p->array_exit_min ? code : p->array_exit_min;
     p->array_exit_max = first || code > p->array_exit_max ? code : p->array_exit_max;

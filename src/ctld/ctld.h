@@ -99,6 +99,7 @@ struct ctld {
     struct event *sched_timer;
     int flush_pending;
     struct power *power;           /* power saving and the cloud plugin (power.h) */
+    struct resv *resvs;            /* advance reservations (resv.c) */
 };
 
 /* The end-of-iteration work: ask for a scheduling pass and/or a commit.
@@ -255,6 +256,25 @@ void launch_signal(struct ctld *c, struct job *j, int sig);
 extern const struct op_spec ctld_ops[];
 void ops_job_register(void);
 int ctld_is_admin(struct ctld *c, uid_t uid);
+
+/* licenses.c: -L against Licenses=.  lic_check_request refuses unknown names
+ * and counts beyond the cluster's and gives the normalised list (freed by
+ * the caller); lic_job_ready tells whether j's licenses are free now, else
+ * sets its reason (Licenses). */
+int lic_check_request(struct ctld *c, const char *spec, char **norm, sl_error_t *e);
+int lic_job_ready(struct ctld *c, struct job *j);
+
+/* resv.c: reservations.  resv_job_check refuses --reservation of an unknown
+ * reservation or by a user it does not list; resv_job_ready tells whether
+ * the job's reservation is in its window (else sets reason Reservation);
+ * resv_node_ok whether j may use n now (a reserved node serves only its
+ * reservation's jobs, from before its start by more than their limit). */
+int resv_setup(struct ctld *c);
+void resv_teardown(struct ctld *c);
+int resv_job_check(struct ctld *c, const struct job *j, sl_error_t *e);
+int resv_job_ready(struct ctld *c, struct job *j);
+struct node;
+int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j);
 /* Whether uid sees other users' data of a PrivateData kind (PRIVATE_*):
  * always unless the config makes it private, and then only an admin. */
 int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind);

@@ -33,6 +33,7 @@ static const char *schema =
     " PRIMARY KEY(job_id, attempt));"
     "CREATE TABLE IF NOT EXISTS queues(name TEXT PRIMARY KEY, record TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS policies(name TEXT PRIMARY KEY, record TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS reservations(name TEXT PRIMARY KEY, record TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS shares(policy TEXT, id TEXT, usage REAL, updated INTEGER,"
     " PRIMARY KEY(policy, id));"
     "CREATE TABLE IF NOT EXISTS jobdefs(name TEXT, revision INTEGER, status TEXT,"

@@ -53,6 +53,9 @@ json_t *db_queues_load(struct db *d);
 json_t *db_policies_load(struct db *d);
 void db_queue_save(struct db *d, const char *name, json_t *rec);   /* steals rec */
 void db_policy_save(struct db *d, const char *name, json_t *rec);  /* steals rec */
+/* Reservations (resv.c), kept whole by name; a deleted one as {"deleted": true}. */
+json_t *db_resvs_load(struct db *d);
+void db_resv_save(struct db *d, const char *name, json_t *rec);    /* steals rec */
 /* Fair-share usage: [{"policy","id","usage","updated"}]. */
 json_t *db_shares_load(struct db *d);
 void db_share_save(struct db *d, const char *policy, const char *id, double usage, int64_t t);

@@ -137,6 +137,8 @@ json_t *db_queues_load(struct db *d) { return db_named_load(d, "queues"); }
 json_t *db_policies_load(struct db *d) { return db_named_load(d, "policies"); }
 void db_queue_save(struct db *d, const char *name, json_t *rec) { db_named_save(d, "queues", name, rec); }
 void db_policy_save(struct db *d, const char *name, json_t *rec) { db_named_save(d, "policies", name, rec); }
+json_t *db_resvs_load(struct db *d) { return db_named_load(d, "reservations"); }
+void db_resv_save(struct db *d, const char *name, json_t *rec) { db_named_save(d, "reservations", name, rec); }
 
 json_t *db_shares_load(struct db *d)
 {

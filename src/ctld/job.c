@@ -11,6 +11,7 @@ static const char *state_names[] = {
 };
 static const char *end_names[] = {
     "NONE", "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+    "DEADLINE",
 };
 
 const char *job_state_name(enum job_state s)
@@ -123,6 +124,8 @@ static const struct field fields[] = {
     U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
     U("alloc_gpus", alloc_gpus), U("het_job_id", het_job_id),
     U("het_job_offset", het_job_offset),
+    B("priority_set", priority_set), I64("deadline", deadline), U64("tmp_mb", tmp_mb),
+    S("licenses", licenses), S("reservation", reservation),
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -223,7 +226,7 @@ json_t *job_array_summary(const struct job *j)
         json_object_set_new(sum, "PENDING", json_integer(pending));
     if (j->array_running)
         json_object_set_new(sum, "RUNNING", json_integer(j->array_running));
-    for (int e = END_COMPLETED; e <= END_OUT_OF_MEMORY; e++) {
+    for (int e = END_COMPLETED; e <= END_LAST; e++) {
         if (j->array_ended[e])
             json_object_set_new(sum, end_names[e], json_integer(j->array_ended[e]));
     }
@@ -253,7 +256,7 @@ static int job_restore_extras(struct job *j, json_t *rec, sl_error_t *e)
         j->array_cancelled = canc && *canc ? idset_decode(canc, lim, NULL, e) : idset_create(lim);
         if (!j->array_pending || !j->array_cancelled)
             return -1;
-        for (int x = END_COMPLETED; x <= END_OUT_OF_MEMORY; x++)
+        for (int x = END_COMPLETED; x <= END_LAST; x++)
             j->array_ended[x] = (uint32_t)json_integer_value(json_object_get(sum, end_names[x]));
     }
     if (json_is_array(rules))
@@ -317,7 +320,7 @@ void job_destroy(struct job *j)
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,
-                      &j->mail_user, &j->gpu_type, &j->cpu_bind };
+                      &j->mail_user, &j->gpu_type, &j->cpu_bind, &j->licenses, &j->reservation };
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
         free(*strs[i]);
     idset_destroy(j->array_pending);

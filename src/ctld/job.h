@@ -20,8 +20,9 @@ enum job_state {
 /* How a terminal job ended, as the Slurm face reports it. */
 enum job_end {
     END_NONE = 0, END_COMPLETED, END_FAILED, END_CANCELLED, END_TIMEOUT, END_NODE_FAIL,
-    END_OUT_OF_MEMORY,
+    END_OUT_OF_MEMORY, END_DEADLINE,
 };
+#define END_LAST END_DEADLINE
 
 struct job {
     uint32_t id;
@@ -53,6 +54,11 @@ struct job {
     uint32_t priority;
     int exclusive, requeue, hold, hold_admin, completing;
     int mem_all;                       /* --mem=0: all of each node's memory */
+    int priority_set;                  /* --priority by an operator: fixed, not computed */
+    int64_t deadline;                  /* --deadline: epoch seconds, 0 = none */
+    uint64_t tmp_mb;                   /* --tmp: TmpDisk each node must have */
+    char *licenses;                    /* -L as normalised: "name:count,..." */
+    char *reservation;                 /* --reservation */
 
     /* GPUs and the CPU layout asked for (doc/design.md, "Allocation"). */
     char *gpu_type;                    /* NULL: any type */
@@ -76,7 +82,7 @@ struct job {
     uint32_t array_limit;              /* largest index + 1: the sets' size */
     uint32_t array_min, array_max;     /* of the whole index set, for the tasks' env */
     idset_t *array_all;                /* whole set, decoded once when needed (memory only) */
-    uint32_t array_ended[7];           /* ended tasks, by enum job_end */
+    uint32_t array_ended[END_LAST + 1];           /* ended tasks, by enum job_end */
 
     /* Dependencies. */
     char *dependency;                  /* the expression as given */

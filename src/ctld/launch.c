@@ -86,6 +86,8 @@ static json_t *launch_record(struct ctld *c, const struct job *j, const char *no
     /* For the job's SLURM_JOB_QOS, SLURM_MEM_PER_CPU, SLURM_NTASKS_PER_NODE. */
     if (j->qos)
         json_object_set_new(rec, "qos", json_string(j->qos));
+    if (j->reservation)
+        json_object_set_new(rec, "reservation", json_string(j->reservation));
     if (j->mem_per_cpu_mb)
         json_object_set_new(rec, "mem_per_cpu_mb", json_integer((json_int_t)j->mem_per_cpu_mb));
     if (j->ntasks_per_node)

@@ -35,6 +35,10 @@ void op_node_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_update(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_power(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_license_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_resv_create(sl_conn_t *, uint64_t, json_t *, void *);
+void op_resv_delete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_resv_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
@@ -92,6 +96,10 @@ const struct op_spec ctld_ops[] = {
     { "node_update", op_node_update, 0, F_node_update },
     { "node_power", op_node_power, 0, F_node_power },
     { "part_list", op_part_list, 0, F_none },
+    { "license_list", op_license_list, 0, F_none },
+    { "resv_create", op_resv_create, 0, F_resv_create },
+    { "resv_delete", op_resv_delete, 0, F_by_name },
+    { "resv_list", op_resv_list, 0, F_none },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
@@ -156,6 +164,7 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
         return -1;
     c->flush_ev = event_new(c->base, -1, 0, ctld_flush_cb, c);
     node_setup(c, e);
+    resv_setup(c);
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
         return -1;
     if (power_setup(c, e) < 0)
@@ -181,6 +190,7 @@ static void ctld_stop(struct ctld *c)
         ctld_flush_cb(-1, 0, c);
     server_destroy(c->server);
     power_teardown(c);
+    resv_teardown(c);
     node_teardown(c);
     queues_teardown(c);
     shares_teardown(c);

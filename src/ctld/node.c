@@ -78,6 +78,7 @@ static json_t *node_to_json_base(struct ctld *c, struct node *n)
     json_object_set_new(o, "gres_used", json_string(used));
     json_object_set_new(o, "gpus", json_integer(t->ngpus));
     json_object_set_new(o, "weight", json_integer(cfg->weight));
+    json_object_set_new(o, "tmp_disk_mb", json_integer((json_int_t)cfg->tmp_disk_mb));
     if (n->load_known)
         json_object_update_new(o, json_pack("{s:I, s:I}", "cpu_load", (json_int_t)n->cpu_load,
                                             "free_mem_mb", (json_int_t)n->free_mem_mb));

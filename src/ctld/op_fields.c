@@ -30,6 +30,11 @@ const struct field_spec F_job_submit[] = {
     FIELD("time_limit", FT_INT, .flags = F_NULL),
     FIELD("begin_time", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
     FIELD("alloc_only", FT_BOOL, .flags = F_NULL),
+    FIELD("tmp_mb", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)1 << 50),
+    FIELD("deadline", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
+    FIELD("priority", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)UINT32_MAX - 2),
+    FIELD("licenses", FT_STR, .flags = F_NULL),
+    FIELD("reservation", FT_STR, .flags = F_NULL),
     FIELDS_END,
 };
 
@@ -128,6 +133,15 @@ const struct field_spec F_jobdef_deregister[] = {
 /* queue_list, policy_list */
 const struct field_spec F_by_name[] = {
     FIELD("name", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_resv_create[] = {
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("start_time", FT_INT, .flags = F_REQUIRED, .min = 0, .max = TIME_MAX),
+    FIELD("end_time", FT_INT, .flags = F_REQUIRED, .min = 0, .max = TIME_MAX),
+    FIELD("nodes", FT_STR, .flags = F_REQUIRED),
+    FIELD("users", FT_STR, .flags = F_REQUIRED),
     FIELDS_END,
 };
 

@@ -31,7 +31,7 @@ static int state_names_match(json_t *states, const char *slurm, const char *inte
         { "PD", "PENDING" }, { "R", "RUNNING" }, { "CG", "COMPLETING" },
         { "CF", "CONFIGURING" }, { "CD", "COMPLETED" }, { "F", "FAILED" },
         { "CA", "CANCELLED" }, { "TO", "TIMEOUT" }, { "NF", "NODE_FAIL" },
-        { "OOM", "OUT_OF_MEMORY" },
+        { "OOM", "OUT_OF_MEMORY" }, { "DL", "DEADLINE" },
     };
     if (!json_array_size(states))
         return 1;
@@ -357,6 +357,11 @@ static const char *act_release(struct ctld *c, struct job *j, uid_t uid, json_t 
     if (j->hold_admin && !ctld_is_admin(c, uid))
         return "Access/permission denied: the job was held by an administrator";
     j->hold = j->hold_admin = 0;
+    if (j->priority_set && j->priority == 0) {
+        /* --priority=0 held it: released, it is ordered as any other. */
+        j->priority_set = 0;
+        j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
+    }
     j->state = JOB_RUNNABLE;
     job_set_reason(j, NULL);
     ctld_job_save(c, j);

@@ -95,7 +95,7 @@ static int in_list(hostlist_t *hl, const char *name)
 static int node_fits(struct ctld *c, struct node *n, const struct job *j,
                      const struct conf_partition *p)
 {
-    if (!node_usable(n) || (j->exclusive && n->njobs))
+    if (!node_usable(n) || (j->exclusive && n->njobs) || !resv_node_ok(c, n, j))
         return 0;
     uint32_t cpus = sched_cpus_per_node(j, n->cfg);
     if (p->max_cpus_per_node && node_part_cpus_used(c, n, p) + cpus > p->max_cpus_per_node)
@@ -110,6 +110,8 @@ int sched_node_eligible(struct node *n, const struct job *j, int alt)
 {
     uint32_t g = sched_gpus_per_node(j);
     if (j->constraint && !featexpr_match(j->constraint, n->cfg->features, alt))
+        return 0;
+    if (n->cfg->tmp_disk_mb < j->tmp_mb)   /* --tmp: a minimum, as Slurm's, not counted out */
         return 0;
     return !g || cpualloc_gpus_total(node_topo(n), j->gpu_type) >= g;
 }

@@ -86,7 +86,8 @@ static int check_eligible(struct ctld *c, const struct job *j, const struct conf
                       char *ok, sl_error_t *e)
 {
     uint32_t want = sched_gpus_per_node(j), most = 0, typed = 0;
-    uint32_t featured = 0;
+    uint32_t featured = 0, roomy = 0;
+    uint64_t most_tmp = 0;
     if (j->constraint && featexpr_check(j->constraint, e) < 0)
         return -1;
     for (size_t i = 0; i < p->nnodes; i++) {
@@ -97,8 +98,15 @@ static int check_eligible(struct ctld *c, const struct job *j, const struct conf
         featured += feat;
         typed += have > 0;
         most = have > most ? have : most;
-        ok[i] = have >= want && feat;
+        ok[i] = have >= want && feat && n->cfg->tmp_disk_mb >= j->tmp_mb;
+        roomy += n->cfg->tmp_disk_mb >= j->tmp_mb;
+        most_tmp = n->cfg->tmp_disk_mb > most_tmp ? n->cfg->tmp_disk_mb : most_tmp;
     }
+    if (!roomy)
+        return sl_errprintf(e, "Requested node configuration is not available: --tmp=%lluM "
+                               "needed on each node, the nodes of partition %s have at most "
+                               "TmpDisk=%llu", (unsigned long long)j->tmp_mb, p->name,
+                            (unsigned long long)most_tmp);
     if (!featured)
         return sl_errprintf(e, "Invalid feature specification: no node of partition %s has "
                                "the features '%s'", p->name, j->constraint);

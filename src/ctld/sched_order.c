@@ -62,11 +62,28 @@ static int deps_ready(struct ctld *c, struct job *j)
     return 0;
 }
 
+/* --deadline: a pending job that can no longer end in time ends DEADLINE,
+ * as in Slurm; until then, a pass is due when that moment comes. */
+static int deadline_passed(struct ctld *c, struct job *j)
+{
+    int64_t least = j->time_limit > 0 ? j->time_limit : 0;
+    if (!j->deadline || job_is_array_parent(j))
+        return 0;
+    if (ctld_now() + least <= j->deadline) {
+        ctld_wake_at(c, j->deadline - least + 1);
+        return 0;
+    }
+    ctld_job_finish(c, j, END_DEADLINE, "DeadLine");
+    return 1;
+}
+
 int sched_job_ready(struct ctld *c, struct job *j)
 {
     char detail[256] = "";
     if (j->het_job_id && j->het_job_offset)
         return 0;   /* started with its leader (sched_het_try), never alone */
+    if (deadline_passed(c, j))
+        return 0;
     const char *why = job_blocker(c, j, detail, sizeof(detail));
     if (why) {
         sched_set_wait(j, JOB_PENDING, why, detail[0] ? detail : NULL);
@@ -80,7 +97,8 @@ int sched_job_ready(struct ctld *c, struct job *j)
         sched_set_wait(j, JOB_PENDING, "BeginTime", detail);
         return 0;
     }
-    return deps_ready(c, j) && !job_is_terminal(j) && sched_array_can_start(c, j);
+    return deps_ready(c, j) && !job_is_terminal(j) && sched_array_can_start(c, j) &&
+           lic_job_ready(c, j) && resv_job_ready(c, j);
 }
 
 struct ordered {
@@ -114,7 +132,7 @@ size_t sched_order(struct ctld *c, struct job ***out)
             v = realloc(v, (cap *= 2) * sizeof(*v));
         struct queue *q = j->queue ? queue_find(c, j->queue) : NULL;
         struct prio_factors f;
-        if (c->prio)
+        if (c->prio && !j->priority_set)
             j->priority = c->prio->priority(c, j, &f);
         v[n].j = j;
         v[n].qprio = q ? q->q.priority : 1;

@@ -100,6 +100,7 @@ static const struct {
     { "mail_user", offsetof(struct job, mail_user) },
     { "gpu_type", offsetof(struct job, gpu_type) },
     { "cpu_bind", offsetof(struct job, cpu_bind) },
+    { "reservation", offsetof(struct job, reservation) },
 };
 
 static int spec_strings(struct job *j, json_t *spec, sl_error_t *e)
@@ -152,9 +153,55 @@ static int spec_script(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
-/* -p names a queue (every partition is one), or, as in Slurm, a comma list
- * of partitions the job may use, in that order.  Fills names/n with the
- * partitions to try. */
+static void names_add(char ***names, size_t *n, const char *name)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*names)[i], name) == 0)
+            return;
+    *names = realloc(*names, (*n + 1) * sizeof(char *));
+    (*names)[(*n)++] = strdup(name);
+}
+
+/* -p a,b: as in Slurm, the job may run in any of them, and starts in the
+ * first that can start it.  A queue in the list stands for its partitions,
+ * in its spill-over order (its priority and policy are not the job's then). */
+static int spec_part_list(struct ctld *c, struct job *j, const char *given, char ***names,
+                          size_t *n, sl_error_t *e)
+{
+    char *copy = strdup(given), *save = NULL;
+    int rc = 0;
+    for (char *it = strtok_r(copy, ",", &save); it && rc == 0; it = strtok_r(NULL, ",", &save)) {
+        struct queue *q = conf_part_find(c->conf, it) ? NULL : queue_find(c, it);
+        if (conf_part_find(c->conf, it))
+            names_add(names, n, it);
+        else if (!q)
+            /* it points into copy: the message is made before copy goes. */
+            rc = sl_errprintf(e, "Invalid partition name specified: %s (not a partition or "
+                                 "queue)", it);
+        else if (q->q.disabled)
+            rc = sl_errprintf(e, "Queue %s is DISABLED and accepts no new jobs", q->q.name);
+        for (size_t i = 0; q && rc == 0 && i < q->q.nparts; i++)
+            names_add(names, n, q->q.partitions[i]);
+    }
+    free(copy);
+    if (rc == 0 && *n == 0)
+        rc = sl_errprintf(e, "Invalid partition name specified: '%s' names none", given);
+    if (rc < 0)
+        return rc;
+    size_t len = 0;
+    char *joined = NULL;
+    FILE *m = open_memstream(&joined, &len);
+    for (size_t i = 0; m && i < *n; i++)
+        fprintf(m, "%s%s", i ? "," : "", (*names)[i]);
+    if (m)
+        fclose(m);
+    job_set_str(&j->partition, joined);
+    free(joined);
+    return 0;
+}
+
+/* -p names a queue (every partition is one), or a comma list of partitions
+ * and queues the job may use.  Fills names/n with the partitions to try. */
 static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names, size_t *n,
                       sl_error_t *e)
 {
@@ -162,24 +209,8 @@ static int spec_queue(struct ctld *c, struct job *j, json_t *spec, char ***names
     const struct conf_partition *def = conf_part_default(c->conf);
     *names = NULL;
     *n = 0;
-    if (given && strchr(given, ',')) {
-        char *copy = strdup(given), *save = NULL;
-        for (char *it = strtok_r(copy, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
-            if (!conf_part_find(c->conf, it)) {
-                /* it points into copy: the message is made before copy goes. */
-                sl_errprintf(e, "Invalid partition name specified: %s (a list may name "
-                                "partitions only, not queues: a queue already spans several "
-                                "partitions)", it);
-                free(copy);
-                return -1;
-            }
-            *names = realloc(*names, (*n + 1) * sizeof(char *));
-            (*names)[(*n)++] = strdup(it);
-        }
-        free(copy);
-        job_set_str(&j->partition, given);
-        return 0;
-    }
+    if (given && strchr(given, ','))
+        return spec_part_list(c, j, given, names, n, e);
     if ((!given || !*given) && !def)
         return sl_errprintf(e, "No partition specified and no default partition is configured");
     struct queue *q = queue_find(c, given && *given ? given : def->name);
@@ -310,6 +341,40 @@ static int spec_retry(struct job *j, json_t *spec, sl_error_t *e)
     return 0;
 }
 
+/* -L, --deadline and --priority (operators only; 0 holds the job, as
+ * Slurm's held jobs have priority 0). */
+static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, sl_error_t *e)
+{
+    json_t *dl = json_object_get(spec, "deadline");
+    json_t *prio = json_object_get(spec, "priority");
+    const char *lic = spec_str(spec, "licenses");
+    if ((lic && *lic && lic_check_request(c, lic, &j->licenses, e) < 0) ||
+        resv_job_check(c, j, e) < 0)
+        return -1;
+    if (json_is_integer(prio)) {
+        if (!ctld_is_admin(c, uid))
+            return sl_errprintf(e, "Access/permission denied: only an operator or "
+                                   "administrator can set --priority");
+        j->priority_set = 1;
+        j->priority = (uint32_t)json_integer_value(prio);
+        if (j->priority == 0)
+            j->hold = j->hold_admin = 1;
+    }
+    if (!json_is_integer(dl))
+        return 0;
+    j->deadline = json_integer_value(dl);
+    int64_t start = j->begin_time > ctld_now() ? j->begin_time : ctld_now();
+    int64_t least = j->time_limit > 0 ? j->time_limit : 0;
+    if (j->deadline <= start || j->deadline < start + least) {
+        char a[32], b[32];
+        return sl_errprintf(e, "Invalid time specified: the job cannot end before its "
+                               "deadline %s (earliest start %s, time limit %lld min)",
+                            format_datetime(j->deadline, a, sizeof(a)),
+                            format_datetime(start, b, sizeof(b)), (long long)(least / 60));
+    }
+    return 0;
+}
+
 /* Build and check a job from a spec; NULL with e set if it is refused. */
 struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
@@ -324,12 +389,14 @@ struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error
     j->requeue = json_is_true(json_object_get(spec, "requeue"));
     j->hold = json_is_true(json_object_get(spec, "hold"));
     j->hold_admin = 0;
+    j->tmp_mb = (uint64_t)json_integer_value(json_object_get(spec, "tmp_mb"));  /* for spec_fit */
     rc = spec_script(j, spec, e) < 0 || spec_strings(j, spec, e) < 0 ||
          launch_size_check(j, spec, e) < 0 ||
          spec_uints(j, spec, e) < 0 || spec_queue(c, j, spec, &names, &nnames, e) < 0 ||
          spec_fit(c, j, spec, names, nnames, e) < 0 ||
          spec_share(c, j, spec, conn_uid(conn), e) < 0 || spec_array(c, j, spec, e) < 0 ||
-         spec_depend(c, j, spec, e) < 0 || spec_retry(j, spec, e) < 0;
+         spec_depend(c, j, spec, e) < 0 || spec_retry(j, spec, e) < 0 ||
+         spec_extras(c, j, spec, conn_uid(conn), e) < 0;
     for (size_t i = 0; i < nnames; i++)
         free(names[i]);
     free(names);
@@ -386,7 +453,8 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
         return;
     }
     j->id = c->next_job_id++;
-    j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
+    if (!j->priority_set)
+        j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
     j->submit_time = j->eligible_time = ctld_now();
     j->state = j->hold || j->deps.n ? JOB_PENDING : JOB_RUNNABLE;
     json_t *rec = job_to_json(j);

@@ -25,6 +25,7 @@ struct job_prep {
     char *out, *err, *in;
     char **argv;
     char **envp;
+    struct rlimits rlimits;   /* taken out of envp */
 };
 
 static void prep_free(struct job_prep *p)
@@ -103,7 +104,7 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
         .groups = l->groups, .ngroups = l->ngroups,
         .cwd = l->cwd, .script = p->script, .argv = p->argv, .envp = p->envp,
         .stdin_path = p->in, .stdout_path = p->out, .stderr_path = p->err,
-        .append = l->append,
+        .append = l->append, .rlimits = &p->rlimits,
     };
     struct supervise_result res;
     struct bind_prep bind;
@@ -176,6 +177,7 @@ int job_run(const struct launch *l, const char *jobdir, int sigfd, struct job_st
         job_prepare_files(l, &p);
         job_prepare_argv(l, &p);
         p.envp = jobenv_build(l);
+        rlimits_take(p.envp, &p.rlimits);
     }
     rc = job_start(l, jobdir, &p, sigfd, st);
     if (st->failure[0]) {

@@ -138,6 +138,8 @@ static void jobenv_slurm_job(struct envlist *el, const struct launch *l)
         envlist_num(el, "SLURM_NTASKS_PER_NODE", l->ntasks_per_node);
     if (l->qos && *l->qos)
         envlist_set(el, "SLURM_JOB_QOS", l->qos, 1);
+    if (l->reservation && *l->reservation)
+        envlist_set(el, "SLURM_JOB_RESERVATION", l->reservation, 1);
     if (l->start_time > 0) {
         /* An unlimited job ends, for Slurm, a year after it starts. */
         envlist_num(el, "SLURM_JOB_START_TIME", l->start_time);

@@ -127,6 +127,7 @@ static int launch_fill(struct launch *l, json_t *o, sl_error_t *e)
     l->mem_per_cpu_mb = int_or(o, "mem_per_cpu_mb", 0);
     l->ntasks_per_node = int_or(o, "ntasks_per_node", 0);
     l->qos = str_or(o, "qos", "");
+    l->reservation = str_or(o, "reservation", "");
     l->mem_poll_mb = int_or(o, "mem_poll_mb", 0);
     l->time_limit = int_or(o, "time_limit", -1);
     l->kill_wait = int_or(o, "kill_wait", 30);

@@ -49,6 +49,7 @@ struct launch {
     int64_t mem_per_cpu_mb;  /* --mem-per-cpu, 0 = not given */
     int64_t ntasks_per_node; /* --ntasks-per-node, 0 = not given */
     const char *qos;         /* "" = none */
+    const char *reservation; /* --reservation, "" = none */
     int64_t mem_poll_mb;         /* no task/cgroup: the stepd polls RSS against this */
     int64_t time_limit;      /* seconds, <= 0: none */
     int64_t kill_wait;

@@ -93,6 +93,7 @@ static __attribute__((noreturn)) void child_run(const struct spawn_req *r, int f
         child_fail(fd, "could not create a session: %s", strerror(errno));
     child_bind(r, fd);
     child_become_user(r, fd);
+    rlimits_apply(r->rlimits);   /* as the user: the hard limits stay the node's */
     if (chdir(r->cwd) < 0)
         child_fail(fd, "could not chdir to %s: %s", r->cwd, strerror(errno));
     child_open_files(r, fd);

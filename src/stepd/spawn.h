@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/types.h>
 #include "error.h"
+#include "rlimits.h"
 
 struct spawn_req {
     const char *user;
@@ -26,6 +27,7 @@ struct spawn_req {
     const char *stderr_path;  /* equal to stdout_path: share the descriptor */
     int append;
     const struct bind_prep *bind;   /* cgroups and CPUs (bind.h), NULL: none */
+    const struct rlimits *rlimits;  /* --propagate (rlimits.h), NULL: none */
 };
 
 /* Fork the job.  Returns its pid and the read end of the report pipe in

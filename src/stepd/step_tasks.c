@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "rlimits.h"
 #include "bind.h"
 #include "launch.h"
 #include "log.h"
@@ -357,13 +358,17 @@ static int task_start(struct stepd *sd, struct task *t, struct task_setup *ts)
             snprintf(err, sizeof(err), "%s", e.text);
     }
     if (argv && extra) {
+        struct rlimits rl;
         env = step_env_build(sd->r, t->local, extra);
+        rlimits_take(env, &rl);
         prog = resolve_prog(argv[0], env, sd->r->cwd);
         if (task_files(sd, t, ts, fds, err, sizeof(err)) == 0 &&
             pipe_pair(rep, -1, err, sizeof(err)) == 0) {
             t->pid = fork();
-            if (t->pid == 0)
+            if (t->pid == 0) {
+                rlimits_apply(&rl);
                 task_exec(sd, prog, argv, env, fds, rep[1], t->pty, &b);
+            }
             if (t->pid < 0) {
                 snprintf(err, sizeof(err), "cannot fork: %s", strerror(errno));
                 t->pid = 0;

@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 74);
+    ck_assert_uint_eq(json_object_size(o), 75);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -763,6 +763,36 @@ START_TEST(test_private_data)
 }
 END_TEST
 
+/* Licenses=: name[:count], counts of a name given twice add up; TmpDisk=
+ * per node, in MB. */
+START_TEST(test_licenses_tmpdisk)
+{
+    conf_t *c = load_text("");
+    json_t *o = conf_to_json(c);
+    ck_assert_uint_eq(c->licenses.n, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "Licenses")), "(null)");
+    json_decref(o);
+    conf_destroy(c);
+    c = load_text("Licenses=foo:4,bar,foo*2\n");
+    ck_assert_uint_eq(c->licenses.n, 2);
+    ck_assert_uint_eq(license_find(&c->licenses, "foo")->count, 6);
+    ck_assert_uint_eq(license_find(&c->licenses, "bar")->count, 1);
+    ck_assert_ptr_null(license_find(&c->licenses, "baz"));
+    o = conf_to_json(c);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "Licenses")), "foo:6,bar:1");
+    json_decref(o);
+    conf_destroy(c);
+    put("lic.conf", "Licenses=foo:-1\n");
+    expect_error("lic.conf", "@/lic.conf:1: bad value for Licenses: bad count '-1' for license "
+                 "foo: 1 to 1000000");
+    c = load_text("NodeName=n1 Port=7001 TmpDisk=2G\nNodeName=n2 Port=7002 TmpDisk=10\n"
+                  "PartitionName=p Nodes=n[1-2]\n");
+    ck_assert_uint_eq(c->nodes[0].tmp_disk_mb, 2048);
+    ck_assert_uint_eq(c->nodes[1].tmp_disk_mb, 10);
+    conf_destroy(c);
+}
+END_TEST
+
 /* JobAcctGatherFrequency: N or task=N; the kinds not gathered only as 0. */
 START_TEST(test_acct_freq)
 {
@@ -859,6 +889,7 @@ int main(void)
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);
     tcase_add_test(tc, test_acct_freq);
+    tcase_add_test(tc, test_licenses_tmpdisk);
     tcase_add_test(tc, test_power_keys);
     suite_add_tcase(s, tc);
     sr = srunner_create(s);

@@ -213,6 +213,14 @@ static const struct {
     { { "--nice=5", NULL }, "{\"nice\":5}" },
     { { "--nice=-10000", NULL }, "{\"nice\":-10000}" },
     { { "--nice=10000", "--nice", NULL }, "{\"nice\":100}" },
+    { { "--tmp=2G", NULL }, "{\"tmp_mb\":2048}" },
+    { { "--tmp", "500", NULL }, "{\"tmp_mb\":500}" },
+    { { "-L", "foo", NULL }, "{\"licenses\":\"foo:1\"}" },
+    { { "--licenses=foo:2,bar*3,foo", NULL }, "{\"licenses\":\"foo:3,bar:3\"}" },
+    { { "--deadline=now+1hour", NULL }, "{\"deadline\":1700003600}" },
+    { { "--priority=0", NULL }, "{\"priority\":0}" },
+    { { "--priority", "4294967293", NULL }, "{\"priority\":4294967293}" },
+    { { "--propagate", "--propagate=CORE,nofile", "--propagate=NONE", NULL }, "{}" },
 };
 
 START_TEST(test_model)
@@ -337,7 +345,49 @@ static const struct {
       "Invalid --nice specification: 'low': it must be from -10000 to 10000" },
     { { "--nice=", NULL },
       "Invalid --nice specification: '': it must be from -10000 to 10000" },
+    { { "--tmp=lots", NULL }, "Invalid --tmp specification: 'lots'" },
+    { { "-L", "foo:0", NULL }, "Invalid license specification: 'foo:0': bad count '0' for "
+      "license foo: 1 to 1000000 (use name[:count][,...])" },
+    { { "-L", ",", NULL }, "Invalid license specification: ',': no license named (use "
+      "name[:count][,...])" },
+    { { "--deadline=soon", NULL }, "Invalid --deadline specification: 'soon' is not a valid "
+      "date/time (use YYYY-MM-DD[THH:MM[:SS]], MMDD[YY], MM/DD[/YY], HH:MM[:SS], today, "
+      "midnight, noon, teatime or now[+|-N[unit]])" },
+    { { "--priority=-1", NULL },
+      "Invalid --priority specification: '-1': a number from 0 to 4294967293" },
+    { { "--propagate=CORE,FOO", NULL }, "Invalid --propagate specification: 'FOO': use ALL, "
+      "NONE or AS, CORE, CPU, DATA, FSIZE, MEMLOCK, NOFILE, NPROC, RSS, STACK" },
 };
+
+/* --propagate: the limits it names travel as SLURM_RLIMIT_*, replacing
+ * those inherited from an enclosing job; by default all of them. */
+START_TEST(test_propagate_env)
+{
+    const char *cases[][2] = { { NULL, "10" }, { "--propagate", "10" },
+                               { "--propagate=NONE", "0" }, { "--propagate=CORE,STACK", "2" } };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[] = { cases[i][0], NULL };
+        char *argv[MAXARGS], *envp[] = { (char *)"SLURM_RLIMIT_CORE=7", (char *)"X=1", NULL };
+        int argc = mkargv(args, argv);
+        sl_error_t e = { "" };
+        jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+        ck_assert_int_eq(jobopt_parse_argv(o, argc, argv, &e), argc);
+        json_t *env = jobopt_env(o, envp, &e);
+        ck_assert_ptr_nonnull(env);
+        ck_assert_int_eq(jobopt_rlimits_env(o, env, &e), 0);
+        size_t n = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(env, key, v)
+            n += strncmp(key, "SLURM_RLIMIT_", 13) == 0;
+        ck_assert_uint_eq(n, (size_t)atoi(cases[i][1]));
+        const char *core = json_string_value(json_object_get(env, "SLURM_RLIMIT_CORE"));
+        ck_assert(!core || strcmp(core, "7") != 0);
+        json_decref(env);
+        jobopt_destroy(o);
+    }
+}
+END_TEST
 
 START_TEST(test_model_bad)
 {
@@ -637,6 +687,7 @@ int main(void)
     tcase_add_test(tc, test_argv_bad);
     tcase_add_test(tc, test_model);
     tcase_add_test(tc, test_model_bad);
+    tcase_add_test(tc, test_propagate_env);
     tcase_add_test(tc, test_array_limit);
     tcase_add_test(tc, test_model_sources);
     tcase_add_test(tc, test_parse_twice);

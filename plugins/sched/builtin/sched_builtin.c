@@ -1,5 +1,6 @@
 /* sched/builtin: strict priority order.  A job that cannot start blocks the
- * jobs behind it on every partition it could use, so nothing overtakes it. */
+ * jobs behind it on every partition it could use, so nothing overtakes it;
+ * the jobs of a reservation (--reservation) form a line of their own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,8 @@ static int builtin_try(struct ctld *c, struct job *j, uint32_t *blocked_by,
     int started = 0, open = 0;
     for (size_t k = 0; k < np; k++) {
         size_t pi = (size_t)(parts[k] - c->conf->parts);
-        if (blocked_by[pi] || (parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN))
+        /* A reservation's jobs are a line of their own (its nodes are theirs). */
+        if ((blocked_by[pi] && !j->reservation) || (parts[k]->state != PART_UP && parts[k]->state != PART_DRAIN))
             continue;
         open = 1;
         while (sched_array_can_start(c, j) && job_is_pending(j) && !job_is_terminal(j)) {
@@ -74,7 +76,7 @@ static void builtin_pass(struct ctld *c)
         uint32_t behind = 0;
         /* Only a job waiting for resources that will free up holds the
          * line; one that needs a node that is down does not. */
-        int holds_line = rc == 0 && !strcmp(why, "Resources");
+        int holds_line = rc == 0 && !strcmp(why, "Resources") && !j->reservation;
         for (size_t k = 0; k < np; k++) {
             size_t pi = (size_t)(parts[k] - c->conf->parts);
             if (!behind)

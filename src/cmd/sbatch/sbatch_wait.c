@@ -13,7 +13,7 @@
 static int job_ended(const json_t *job)
 {
     static const char *const done[] = { "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT",
-                                        "NODE_FAIL", "OUT_OF_MEMORY" };
+                                        "NODE_FAIL", "OUT_OF_MEMORY", "DEADLINE" };
     const char *state = cmd_str(job, "state");
     if (!strcmp(state, "SUCCEEDED") || !strcmp(state, "FAILED"))
         return 1;

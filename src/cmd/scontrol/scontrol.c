@@ -43,6 +43,8 @@ static void usage(FILE *out)
           "         [ShareDistribution=ID:WEIGHT[,PREFIX*:WEIGHT...]]\n"
           "  update PolicyName=POL KEY=VALUE... change a scheduling policy\n"
           "  delete policy POL               remove a policy no queue uses\n"
+          "  create reservation ReservationName=R StartTime=T Duration=D Nodes=N Users=U\n"
+          "  delete ReservationName=R        remove a reservation\n"
           "  register jobdefinition file=DEF.json   register a job definition (AWS JSON)\n"
           "  deregister jobdefinition NAME:REV      make a revision INACTIVE\n"
           "  power up|down [asap|force] NODELIST  power State=CLOUD nodes up or down\n"

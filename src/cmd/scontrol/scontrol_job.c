@@ -106,6 +106,26 @@ GET(get_begin)
         get_when(r, "begin_time", buf, len);
 }
 
+GET(get_deadline)
+{
+    if (cmd_int(r, "deadline") > 0)
+        get_when(r, "deadline", buf, len);
+    else
+        snprintf(buf, len, "N/A");
+}
+
+GET(get_tmpdisk) { snprintf(buf, len, "%lldM", (long long)cmd_int(r, "tmp_mb")); }
+
+GET(get_licenses)
+{
+    snprintf(buf, len, "%s", *cmd_str(r, "licenses") ? cmd_str(r, "licenses") : "(null)");
+}
+
+GET(get_reservation)
+{
+    snprintf(buf, len, "%s", *cmd_str(r, "reservation") ? cmd_str(r, "reservation") : "(null)");
+}
+
 GET(get_dependency)
 {
     snprintf(buf, len, "%s", *cmd_str(r, "dependency") ? cmd_str(r, "dependency") : "(null)");
@@ -176,7 +196,7 @@ GET(get_array_summary)
 {
     static const char *const order[] = {
         "PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "COMPLETED", "FAILED",
-        "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "REQUEUED",
+        "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY", "DEADLINE", "REQUEUED",
     };
     const size_t norder = sizeof(order) / sizeof(order[0]);
     json_t *sum = json_object_get(r, "array_summary"), *v;
@@ -358,10 +378,11 @@ static const struct jobfmt_kv job_kv[] = {
     { "SubmitTime", NULL, get_submit, NL },   { "EligibleTime", NULL, get_eligible, 0 },
     { "BeginTime", NULL, get_begin, 0 },
     { "StartTime", NULL, get_start, NL },     { "EndTime", NULL, get_end, 0 },
-    { "Deadline", NULL, get_na, 0 },
+    { "Deadline", NULL, get_deadline, 0 },
     { "Partition", "partition", NULL, NL },   { "Queue", "queue", NULL, 0 },
     { "Share", NULL, get_share, 0 },          { "SchedPriority", "sched_priority", NULL, 0 },
     { "AllocNode:Sid", NULL, get_allocnode, 0 },
+    { "Reservation", NULL, get_reservation, NL },
     { "ReqNodeList", "nodelist", NULL, NL },  { "ExcNodeList", "exclude", NULL, 0 },
     { "NodeList", NULL, get_nodelist, NL },
     { "BatchHost", NULL, get_batchhost, NL },
@@ -370,8 +391,9 @@ static const struct jobfmt_kv job_kv[] = {
     { "TRES", NULL, get_tres, NL },
     { "JOB_GRES", NULL, get_job_gres, NL },
     { "MinCPUsNode", "cpus_per_task", NULL, NL }, { "MinMemoryNode", NULL, get_minmem, 0 },
-    { "MinMemoryCPU", NULL, get_mempercpu, 0 },
+    { "MinMemoryCPU", NULL, get_mempercpu, 0 }, { "MinTmpDiskNode", NULL, get_tmpdisk, 0 },
     { "Features", "constraint", NULL, NL },   { "OverSubscribe", NULL, get_oversub, NL },
+    { "Licenses", NULL, get_licenses, 0 },
     { "Command", "command", NULL, NL },       { "WorkDir", "cwd", NULL, NL },
     { "Comment", NULL, get_comment, NL },
     { "StdErr", NULL, get_stderr, NL },       { "StdIn", NULL, get_stdin, NL },

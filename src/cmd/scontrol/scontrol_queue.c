@@ -86,7 +86,12 @@ int scontrol_create(const struct scontrol_opts *o, int argc, char **argv)
 {
     const struct sc_kind_def *k;
     if (argc < 1)
-        cmd_die("create what? (queue Name=... or policy Name=...)");
+        cmd_die("create what? (queue Name=..., policy Name=... or reservation "
+                "ReservationName=...)");
+    if (!strcasecmp(argv[0], "reservation") || !strcasecmp(argv[0], "res"))
+        return scontrol_resv_create(argc - 1, argv + 1);
+    if (!strncasecmp(argv[0], "ReservationName=", 16))
+        return scontrol_resv_create(argc, argv);
     if ((k = kind_find(argv[0])))
         return change_words(k, "create", argc - 1, argv + 1);
     if (strchr(argv[0], '=') && (k = kind_of_word(argv[0])))
@@ -109,12 +114,16 @@ int scontrol_delete(const struct scontrol_opts *o, int argc, char **argv)
 {
     const struct sc_kind_def *k = NULL;
     const char *name = NULL;
+    if (argc == 2 && (!strcasecmp(argv[0], "reservation") || !strcasecmp(argv[0], "res")))
+        return scontrol_resv_delete(argv[1]);
+    if (argc == 1 && !strncasecmp(argv[0], "ReservationName=", 16))
+        return scontrol_resv_delete(argv[0] + 16);
     if (argc == 2 && (k = kind_find(argv[0])))
         name = argv[1];
     else if (argc == 1 && strchr(argv[0], '=') && (k = kind_of_word(argv[0])))
         name = strchr(argv[0], '=') + 1;
     if (!k || !name || !*name)
-        cmd_die("delete what? (queue NAME or policy NAME)");
+        cmd_die("delete what? (queue NAME, policy NAME or ReservationName=NAME)");
     return change(k, "delete", json_pack("{s:s}", "name", name));
 }
 

@@ -85,7 +85,7 @@ static const struct jobfmt_kv node_kv[] = {
     { "FreeMem", NULL, get_na, 0 },           { "Sockets", "sockets", NULL, 0 },
     { "Boards", NULL, get_zero, 0 },
     { "State", NULL, get_nodestate, NL },     { "ThreadsPerCore", "threads_per_core", NULL, 0 },
-    { "TmpDisk", NULL, get_zero, 0 },         { "Weight", "weight", NULL, 0 },
+    { "TmpDisk", "tmp_disk_mb", NULL, 0 },         { "Weight", "weight", NULL, 0 },
     { "Partitions", NULL, get_partitions, NL },
     { "BootTime", NULL, get_boot, NL },       { "LastSeenTime", NULL, get_lastseen, 0 },
     { "Reason", NULL, get_reason, NL },
@@ -218,6 +218,25 @@ static int show_hostlist(const struct scontrol_opts *o, const char *expr)
     return 0;
 }
 
+/* As Slurm 22.05 prints them: a name line, then the counts. */
+static int show_licenses(const struct scontrol_opts *o, const char *name)
+{
+    json_t *reply = cmd_call("license_list", json_object()), *l;
+    json_t *lics = named(json_object_get(reply, "licenses"), name);
+    size_t i;
+    (void)o;
+    if (name && json_array_size(lics) == 0)
+        cmd_die("No licenses found with name %s", name);
+    json_array_foreach(lics, i, l) {
+        printf("LicenseName=%s\n    Total=%lld Used=%lld Free=%lld Reserved=0 Remote=no\n",
+               cmd_str(l, "name"), (long long)cmd_int(l, "total"), (long long)cmd_int(l, "used"),
+               (long long)cmd_int(l, "free"));
+    }
+    json_decref(lics);
+    json_decref(reply);
+    return 0;
+}
+
 static const struct {
     const char *names[3];   /* what users type, as Slurm accepts it */
     int (*fn)(const struct scontrol_opts *o, const char *arg);
@@ -232,6 +251,8 @@ static const struct {
     { { "hostlist", NULL, NULL }, show_hostlist },
     { { "queue", "queues", "queuename" }, scontrol_show_queue },
     { { "policy", "policies", "schedulingpolicy" }, scontrol_show_policy },
+    { { "licenses", "license", "lic" }, show_licenses },
+    { { "reservation", "reservations", "res" }, scontrol_show_resv },
 };
 
 /* show ENTITY [ID] with options before, between or after the words (Slurm's
@@ -254,7 +275,7 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
     }
     if (!words[0])
         cmd_die("show what? (job, step, node, partition, queue, policy, config, hostnames, "
-                "hostlist, jobdefinition)");
+                "hostlist, jobdefinition, licenses, reservation)");
     if (lo.json && lo.yaml)
         cmd_die("--json and --yaml exclude each other");
     for (size_t i = 0; i < sizeof(entities) / sizeof(entities[0]); i++)

@@ -35,7 +35,8 @@
     X(REQUEUE, "requeue") X(SUBMIT_HOST, "submit_host") X(NODES_MAX, "nodes_max") \
     X(GPUS_PER_NODE, "gpus_per_node") X(GPU_TYPE, "gpu_type")                          \
     X(RESERVATION, "reservation") \
-    X(HET_JOB_ID, "het_job_id") X(HET_JOB_OFFSET, "het_job_offset")
+    X(HET_JOB_ID, "het_job_id") X(HET_JOB_OFFSET, "het_job_offset") \
+    X(TMP_MB, "tmp_mb") X(LICENSES, "licenses")
 
 #define SQ_ENUM(id, key) K_##id,
 enum sq_key { SQ_KEYS(SQ_ENUM) K_COUNT };

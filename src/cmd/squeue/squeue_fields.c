@@ -116,6 +116,9 @@ GET(get_mem)
     mem_text(per_cpu > 0 ? per_cpu : sq_int(r, K_MEM_MB), buf, len);
 }
 
+GET(get_tmp) { mem_text(sq_int(r, K_TMP_MB), buf, len); }
+GET(get_licenses) { or_null(sq_str(r, K_LICENSES), buf, len); }
+
 /* Slurm's %p: the priority as a fraction of the largest 32-bit one. */
 GET(get_prio_frac)
 {
@@ -283,6 +286,8 @@ GET(get_exit)
     X("RestartCnt", 0, "RESTARTCNT", NULL, KB(K_RESTART_COUNT))                          \
     X("BatchHost", 'B', "EXEC_HOST", get_batchhost, KB(K_NODES))                         \
     X("MinMemory", 'm', "MIN_MEMORY", get_mem, KB(K_MEM_MB) | KB(K_MEM_PER_CPU))          \
+    X("MinTmpDisk", 'd', "MIN_TMP_DISK", get_tmp, KB(K_TMP_MB))                          \
+    X("Licenses", 'W', "LICENSES", get_licenses, KB(K_LICENSES))                         \
     X("tres-per-node", 'b', "TRES_PER_NODE", get_tres_per_node,                          \
       KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE))                                              \
     X("NodeList", 'N', "NODELIST", NULL, KB(K_NODES))                                    \
