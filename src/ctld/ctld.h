@@ -99,6 +99,7 @@ struct ctld {
     struct event *sched_timer;
     int flush_pending;
     struct power *power;           /* power saving and the cloud plugin (power.h) */
+    struct elastic_state *elastic; /* Elastic=YES partitions (elastic_part.h) */
 };
 
 /* The end-of-iteration work: ask for a scheduling pass and/or a commit.

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "op_fields.h"
+#include "elastic_part.h"
 #include "power.h"
 #include "queue.h"
 #include "share.h"
@@ -35,6 +36,7 @@ void op_node_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_update(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_power(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_part_change(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
@@ -90,6 +92,7 @@ const struct op_spec ctld_ops[] = {
     { "node_update", op_node_update, 0, F_node_update },
     { "node_power", op_node_power, 0, F_node_power },
     { "part_list", op_part_list, 0, F_none },
+    { "part_change", op_part_change, 0, F_change },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
@@ -156,6 +159,7 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     node_setup(c, e);
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
         return -1;
+    elastic_setup(c);
     if (power_setup(c, e) < 0)
         return -1;
     c->next_job_id = db_max_job_id(c->db) + 1;
@@ -179,6 +183,7 @@ static void ctld_stop(struct ctld *c)
         ctld_flush_cb(-1, 0, c);
     server_destroy(c->server);
     power_teardown(c);
+    elastic_teardown(c);
     node_teardown(c);
     queues_teardown(c);
     shares_teardown(c);

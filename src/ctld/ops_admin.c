@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ctld.h"
+#include "elastic_part.h"
 #include "hostlist.h"
 #include "log.h"
 #include "power.h"
@@ -118,6 +119,7 @@ void op_part_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
             (int)p->max_nodes, "nodes", p->nodes_expr ? p->nodes_expr : "", "node_names",
             names, "total_nodes", (int)p->nnodes, "total_cpus", cpus, "priority_tier",
             (int)p->priority_tier));
+        elastic_part_json(c, p, json_array_get(parts, json_array_size(parts) - 1));
     }
     conn_reply(conn, id, json_pack("{s:o}", "partitions", parts));
 }
