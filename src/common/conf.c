@@ -280,6 +280,8 @@ conf_t *conf_load(const char *path, sl_error_t *e)
     if (rc == 0)
         rc = conf_globals_finish(&p, e);
     if (rc == 0)
+        rc = conf_elastic_finish(&p, e);
+    if (rc == 0)
         rc = conf_nodes_finish(&p, e);
     if (rc == 0)
         rc = conf_parts_finish(&p, e);

@@ -46,6 +46,10 @@ struct conf_node {
     char *spool_dir;         /* SpoolDir with %n replaced by the node name */
     int cloud;               /* State=CLOUD: powered up and down by CloudType */
     uint64_t tmp_disk_mb;    /* TmpDisk= MB (default 0): what --tmp asks of a node */
+    /* Nodes of an Elastic=yes partition (conf_elastic.c), else NULL/0. */
+    char *instance_type;     /* its instance type (catalogue name) */
+    char *instance_types;    /* comma list: the types a provider may launch, in order */
+    int spot;                /* Purchasing=spot */
 };
 
 struct conf_partition {
@@ -63,7 +67,24 @@ struct conf_partition {
     uint32_t priority_tier;  /* PriorityTier= (default 1) */
     int suspend_time;        /* SuspendTime= seconds, CONF_SUSPEND_* below */
     int power_down_on_idle;  /* PowerDownOnIdle=YES: power down as soon as idle */
+    /* Elastic=yes: the partition is an AWS Batch-style compute environment
+     * whose nodes are generated from InstanceTypes (conf_elastic.c). */
+    int elastic;
+    uint32_t min_vcpus, max_vcpus;   /* MinvCPUs=, MaxvCPUs= */
+    char *instance_types;    /* InstanceTypes= as written */
+    int strategy;            /* AllocationStrategy=: enum elastic_strategy */
+    int spot;                /* Purchasing=spot (0: on-demand) */
+    uint32_t bid_percentage; /* BidPercentage= (spot; default 100) */
+    int scale_down_delay;    /* ScaleDownDelay= seconds (default 300) */
+    uint32_t node_port;      /* NodePort=: first port of its nodes (0: Port's default) */
 };
+
+/* AllocationStrategy= values (AWS Batch's names). */
+enum elastic_strategy {
+    ES_BEST_FIT = 0, ES_BEST_FIT_PROGRESSIVE, ES_SPOT_CAPACITY_OPTIMIZED,
+    ES_SPOT_PRICE_CAPACITY_OPTIMIZED,
+};
+const char *elastic_strategy_name(int s);
 
 /* SuspendTime values besides seconds: NONE (never), and for a partition
  * "not given" (the global value applies). */
@@ -190,6 +211,7 @@ typedef struct conf {
     char *resume_program;            /* cloud/script: ResumeProgram */
     char *suspend_program;           /* cloud/script: SuspendProgram */
     char *resume_fail_program;       /* cloud/script: ResumeFailProgram, may be NULL */
+    char *instance_type_catalog;     /* InstanceTypeCatalog: elastic partitions' types */
 } conf_t;
 
 /* SLUICE_CONF if set, else SYSCONFDIR/sluice/sluice.conf. */

@@ -118,6 +118,12 @@ int conf_parts_finish(struct conf_parser *p, sl_error_t *e);
 int conf_part_is_key(const char *key);
 void conf_part_state_free(struct conf_parser *p);
 void conf_part_free(struct conf_partition *pt);
+/* Where each partition was defined (by index), NULL when none was. */
+const struct conf_where *conf_part_where(const struct conf_parser *p);
+
+/* conf_elastic.c: the nodes of Elastic=YES partitions, before
+ * conf_nodes_finish. */
+int conf_elastic_finish(struct conf_parser *p, sl_error_t *e);
 
 /* conf_queue.c: QueueName and SchedulingPolicyName lines. */
 int conf_queue_line(struct conf_parser *p, const struct conf_where *w,

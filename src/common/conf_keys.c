@@ -228,6 +228,9 @@ static const struct conf_key globals[] = {
     { "ResumeFailProgram", CT_OPT_STRING, OFF(resume_fail_program), NULL, 0, 0, NULL, NULL,
       NULL, "cloud/script: program run with the host list of nodes that failed to power up "
             "(default: SuspendProgram)" },
+    { "InstanceTypeCatalog", CT_OPT_STRING, OFF(instance_type_catalog), NULL, 0, 0, NULL, NULL,
+      NULL, "JSON catalogue of the instance types Elastic=YES partitions may use (relative "
+            "to this file's directory; default SYSCONFDIR/sluice/instance-types.json)" },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
 

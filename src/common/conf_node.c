@@ -213,6 +213,8 @@ void conf_node_free(struct conf_node *n)
     free(n->features);
     free(n->spool_dir);
     free(n->gres);
+    free(n->instance_type);
+    free(n->instance_types);
     conf_gres_free(n->gres_list, n->ngres);
 }
 
@@ -281,6 +283,7 @@ static int node_add(struct conf_parser *p, const struct conf_where *w,
     *n = t->n;
     n->port = (int)v;
     n->name = n->hostname = n->topology_file = n->features = n->spool_dir = n->gres = NULL;
+    n->instance_type = n->instance_types = NULL;
     n->gres_list = conf_gres_copy(t->n.gres_list, t->n.ngres);
     if ((t->n.ngres && !n->gres_list) || conf_strset(&n->gres, t->n.gres) < 0
         || conf_strset(&n->name, name) < 0 || conf_strset(&n->hostname, host) < 0

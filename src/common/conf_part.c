@@ -65,6 +65,52 @@ static int maxnodes_set(const struct conf_key *k, void *obj, const char *val, sl
 static int part_suspend_set(const struct conf_key *k, void *obj, const char *val,
                             sl_error_t *e);
 
+static const char *const strategy_names[] = {
+    [ES_BEST_FIT] = "BEST_FIT", [ES_BEST_FIT_PROGRESSIVE] = "BEST_FIT_PROGRESSIVE",
+    [ES_SPOT_CAPACITY_OPTIMIZED] = "SPOT_CAPACITY_OPTIMIZED",
+    [ES_SPOT_PRICE_CAPACITY_OPTIMIZED] = "SPOT_PRICE_CAPACITY_OPTIMIZED",
+};
+#define NSTRATEGIES (sizeof(strategy_names) / sizeof(strategy_names[0]))
+
+const char *elastic_strategy_name(int s)
+{
+    return s >= 0 && (size_t)s < NSTRATEGIES ? strategy_names[s] : "UNKNOWN";
+}
+
+static int strategy_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    for (size_t i = 0; i < NSTRATEGIES; i++) {
+        if (strcasecmp(val, strategy_names[i]) == 0) {
+            *CONF_FIELD(obj, k, int) = (int)i;
+            return 0;
+        }
+    }
+    return sl_errprintf(e, "'%s' is not one of BEST_FIT, BEST_FIT_PROGRESSIVE, "
+                           "SPOT_CAPACITY_OPTIMIZED, SPOT_PRICE_CAPACITY_OPTIMIZED", val);
+}
+
+static const char *strategy_show(const struct conf_key *k, const void *obj, char *buf,
+                                 size_t len)
+{
+    snprintf(buf, len, "%s", elastic_strategy_name(*(const int *)((const char *)obj + k->offset)));
+    return buf;
+}
+
+static int purchasing_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e)
+{
+    if (strcasecmp(val, "spot") && strcasecmp(val, "on-demand") && strcasecmp(val, "ondemand"))
+        return sl_errprintf(e, "'%s' is not on-demand or spot", val);
+    *CONF_FIELD(obj, k, int) = strcasecmp(val, "spot") == 0;
+    return 0;
+}
+
+static const char *purchasing_show(const struct conf_key *k, const void *obj, char *buf,
+                                   size_t len)
+{
+    snprintf(buf, len, "%s", *(const int *)((const char *)obj + k->offset) ? "spot" : "on-demand");
+    return buf;
+}
+
 #define OFF(field) offsetof(struct part_tmpl, field)
 
 static const struct conf_key part_keys[] = {
@@ -91,6 +137,29 @@ static const struct conf_key part_keys[] = {
       "YES: its State=CLOUD nodes power down as soon as they are idle" },
     { "PriorityTier", CT_U32, OFF(p.priority_tier), "1", 0, 65535, NULL, NULL, NULL,
       "jobs in partitions of a higher tier are scheduled first" },
+    /* Elastic partitions (conf_elastic.c, doc/guide-elastic.md). */
+    { "Elastic", CT_BOOL, OFF(p.elastic), "NO", 0, 0, NULL, NULL, NULL,
+      "YES: an AWS Batch-style compute environment: nodes <partition>-<n> are generated "
+      "from InstanceTypes and powered up and down between MinvCPUs and MaxvCPUs" },
+    { "MinvCPUs", CT_U32, OFF(p.min_vcpus), "0", 0, 10000000, NULL, NULL, NULL,
+      "Elastic: vCPUs kept running even when idle" },
+    { "MaxvCPUs", CT_U32, OFF(p.max_vcpus), "0", 0, 10000000, NULL, NULL, NULL,
+      "Elastic: most vCPUs running at once (BEST_FIT strictly; other strategies may pass "
+      "it by one instance)" },
+    { "InstanceTypes", CT_OPT_STRING, OFF(p.instance_types), NULL, 0, 0, NULL, NULL, NULL,
+      "Elastic: comma list of instance types (or families such as c6i) from the catalogue" },
+    { "AllocationStrategy", CT_CUSTOM, OFF(p.strategy), "BEST_FIT", 0, 0, NULL, strategy_set,
+      strategy_show, "Elastic: BEST_FIT, BEST_FIT_PROGRESSIVE, SPOT_CAPACITY_OPTIMIZED or "
+                     "SPOT_PRICE_CAPACITY_OPTIMIZED" },
+    { "Purchasing", CT_CUSTOM, OFF(p.spot), "on-demand", 0, 0, NULL, purchasing_set,
+      purchasing_show, "Elastic: on-demand or spot capacity" },
+    { "BidPercentage", CT_U32, OFF(p.bid_percentage), "100", 1, 100, NULL, NULL, NULL,
+      "Elastic, spot: most a spot price may be, in percent of the on-demand price" },
+    { "ScaleDownDelay", CT_SECONDS, OFF(p.scale_down_delay), "300", 0, 86400 * 7, NULL, NULL,
+      NULL, "Elastic: idle seconds before a node above MinvCPUs is powered down" },
+    { "NodePort", CT_U32, OFF(p.node_port), "0", 0, 65535, NULL, NULL, NULL,
+      "Elastic: the first of its nodes' ports, one each (nodes sharing a host, as with "
+      "cloud/local); 0: every node uses the NodeName=DEFAULT Port" },
 };
 #define NKEYS (sizeof(part_keys) / sizeof(part_keys[0]))
 #define KEYBIT(name) (1u << (conf_key_find(part_keys, NKEYS, name) - part_keys))
@@ -104,6 +173,7 @@ void conf_part_free(struct conf_partition *pt)
 {
     free(pt->name);
     free(pt->nodes_expr);
+    free(pt->instance_types);
     for (size_t i = 0; i < pt->nnodes; i++)
         free(pt->nodes[i]);
     free(pt->nodes);
@@ -138,9 +208,53 @@ static int state_init(struct conf_parser *p, sl_error_t *e)
     return tmpl_init(&p->ps->def, e);
 }
 
+/* The elastic keys: meaningful only together, never ignored. */
+static int elastic_check(const struct conf_where *w, struct conf_partition *pt, unsigned set,
+                         sl_error_t *e)
+{
+    static const char *const only[] = { "MinvCPUs", "MaxvCPUs", "InstanceTypes",
+                                        "AllocationStrategy", "Purchasing", "BidPercentage",
+                                        "ScaleDownDelay", "NodePort" };
+    if (!pt->elastic) {
+        for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+            if (set & KEYBIT(only[i]))
+                return sl_errprintf(e, "%s:%d: partition '%s': %s needs Elastic=YES", w->file,
+                                    w->line, pt->name, only[i]);
+        return 0;
+    }
+    if (pt->nodes_expr)
+        return sl_errprintf(e, "%s:%d: partition '%s': an Elastic=YES partition generates its "
+                               "nodes (%s-<n>): Nodes= is not allowed", w->file, w->line,
+                            pt->name, pt->name);
+    if (!pt->instance_types)
+        return sl_errprintf(e, "%s:%d: partition '%s': Elastic=YES needs InstanceTypes=",
+                            w->file, w->line, pt->name);
+    if (pt->max_vcpus == 0)
+        return sl_errprintf(e, "%s:%d: partition '%s': Elastic=YES needs MaxvCPUs= above 0",
+                            w->file, w->line, pt->name);
+    if (pt->min_vcpus > pt->max_vcpus)
+        return sl_errprintf(e, "%s:%d: partition '%s': MinvCPUs (%u) exceeds MaxvCPUs (%u)",
+                            w->file, w->line, pt->name, pt->min_vcpus, pt->max_vcpus);
+    int spot_strategy = pt->strategy == ES_SPOT_CAPACITY_OPTIMIZED ||
+                        pt->strategy == ES_SPOT_PRICE_CAPACITY_OPTIMIZED;
+    if (spot_strategy && !pt->spot)
+        return sl_errprintf(e, "%s:%d: partition '%s': AllocationStrategy=%s needs "
+                               "Purchasing=spot", w->file, w->line, pt->name,
+                            elastic_strategy_name(pt->strategy));
+    if ((set & KEYBIT("BidPercentage")) && !pt->spot)
+        return sl_errprintf(e, "%s:%d: partition '%s': BidPercentage needs Purchasing=spot",
+                            w->file, w->line, pt->name);
+    if (set & KEYBIT("SuspendTime"))
+        return sl_errprintf(e, "%s:%d: partition '%s': an Elastic=YES partition scales in "
+                               "after ScaleDownDelay, not SuspendTime", w->file, w->line,
+                            pt->name);
+    pt->suspend_time = pt->scale_down_delay;
+    return 0;
+}
+
 /* Checks that need the whole record: unique name, one default, times. */
 static int part_check(const struct conf_parser *p, const struct conf_where *w,
-                      const struct conf_partition *pt, sl_error_t *e)
+                      struct conf_partition *pt, unsigned set, sl_error_t *e)
 {
     const conf_t *c = p->c;
     char dt[32], mt[32];
@@ -153,6 +267,8 @@ static int part_check(const struct conf_parser *p, const struct conf_where *w,
             return sl_errprintf(e, "%s:%d: partition '%s' is Default=YES but '%s' already is",
                                 w->file, w->line, pt->name, c->parts[i].name);
     }
+    if (elastic_check(w, pt, set, e) < 0)
+        return -1;
     if (pt->max_time != TIME_INFINITE
         && (pt->default_time == TIME_INFINITE || pt->default_time > pt->max_time))
         return sl_errprintf(e, "%s:%d: DefaultTime (%s) exceeds MaxTime (%s)", w->file,
@@ -171,7 +287,7 @@ static int part_add(struct conf_parser *p, const struct conf_where *w, struct pa
         t->p.default_time = t->p.max_time;
     if (conf_strset(&t->p.name, name) < 0)
         return sl_errprintf(e, "out of memory");
-    if (part_check(p, w, &t->p, e) < 0)
+    if (part_check(p, w, &t->p, t->set, e) < 0)
         return -1;
     if (c->nparts == p->parts_cap) {
         size_t cap = p->parts_cap ? p->parts_cap * 2 : 8;
@@ -189,7 +305,7 @@ static int part_add(struct conf_parser *p, const struct conf_where *w, struct pa
     p->ps->where[c->nparts++] = *w;
     *pt = t->p;
     /* The record now owns the template's strings. */
-    t->p.name = t->p.nodes_expr = NULL;
+    t->p.name = t->p.nodes_expr = t->p.instance_types = NULL;
     return 0;
 }
 
@@ -206,8 +322,9 @@ int conf_part_line(struct conf_parser *p, const struct conf_where *w,
                             w->line);
     t = p->ps->def;
     t.p.name = NULL;
-    t.p.nodes_expr = NULL;
-    if (conf_strset(&t.p.nodes_expr, p->ps->def.p.nodes_expr) < 0)
+    t.p.nodes_expr = t.p.instance_types = NULL;
+    if (conf_strset(&t.p.nodes_expr, p->ps->def.p.nodes_expr) < 0 ||
+        conf_strset(&t.p.instance_types, p->ps->def.p.instance_types) < 0)
         return sl_errprintf(e, "out of memory");
     if (conf_keys_apply(part_keys, NKEYS, &t, &t.set, w, kv, n, e) < 0)
         goto out;
@@ -290,4 +407,9 @@ void conf_part_state_free(struct conf_parser *p)
     free(p->ps->where);
     free(p->ps);
     p->ps = NULL;
+}
+
+const struct conf_where *conf_part_where(const struct conf_parser *p)
+{
+    return p->ps ? p->ps->where : NULL;
 }

@@ -9,6 +9,14 @@
  * Node descriptions (resume's and suspend's "nodes" array) are objects
  *   {"name", "hostname", "port", "cpus", "memory_mb", "features",
  *    "instance" (suspend: the id resume returned, when known)}
+ * and, for a node of an Elastic=YES partition (src/common/conf_elastic.c),
+ *   "instance_type": the type chosen for the node (string; its cpus,
+ *       memory_mb and features are that type's, from the catalogue),
+ *   "instance_types": the types the strategy allows for it, in order
+ *       (array of strings, instance_type first; BEST_FIT: just that one;
+ *       the others add the larger types of the partition, to try when the
+ *       first has no capacity: the node then registers with more),
+ *   "purchasing": "on-demand" or "spot".
  * Requests also carry "all_nodes" (the nodes as a compressed host list);
  * resume's carries "partition" (of the first job that waits, or "" for an
  * admin's power up) and "jobs": [{"job_id", "partition", "features",

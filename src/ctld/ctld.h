@@ -100,6 +100,7 @@ struct ctld {
     int flush_pending;
     struct power *power;           /* power saving and the cloud plugin (power.h) */
     struct resv *resvs;            /* advance reservations (resv.c) */
+    struct elastic_state *elastic; /* Elastic=YES partitions (elastic_part.h) */
 };
 
 /* The end-of-iteration work: ask for a scheduling pass and/or a commit.

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "log.h"
 #include "op_fields.h"
+#include "elastic_part.h"
 #include "power.h"
 #include "queue.h"
 #include "share.h"
@@ -39,6 +40,7 @@ void op_license_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_delete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_part_change(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
 void op_node_register(sl_conn_t *, uint64_t, json_t *, void *);
@@ -100,6 +102,7 @@ const struct op_spec ctld_ops[] = {
     { "resv_create", op_resv_create, 0, F_resv_create },
     { "resv_delete", op_resv_delete, 0, F_by_name },
     { "resv_list", op_resv_list, 0, F_none },
+    { "part_change", op_part_change, 0, F_change },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
@@ -167,6 +170,7 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     resv_setup(c);
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
         return -1;
+    elastic_setup(c);
     if (power_setup(c, e) < 0)
         return -1;
     c->next_job_id = db_max_job_id(c->db) + 1;
@@ -191,6 +195,7 @@ static void ctld_stop(struct ctld *c)
     server_destroy(c->server);
     power_teardown(c);
     resv_teardown(c);
+    elastic_teardown(c);
     node_teardown(c);
     queues_teardown(c);
     shares_teardown(c);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ctld.h"
+#include "elastic_part.h"
 #include "hostlist.h"
 #include "log.h"
 #include "power.h"
@@ -120,6 +121,7 @@ void op_part_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
             (int)p->priority_tier));
         json_object_set_new(json_array_get(parts, json_array_size(parts) - 1),
                             "max_cpus_per_node", json_integer(p->max_cpus_per_node));
+        elastic_part_json(c, p, json_array_get(parts, json_array_size(parts) - 1));
     }
     conn_reply(conn, id, json_pack("{s:o}", "partitions", parts));
 }

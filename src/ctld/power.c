@@ -235,10 +235,22 @@ void power_instance_lost(struct ctld *c, const char *node, const char *why)
 json_t *power_node_desc(const struct node *n)
 {
     const struct conf_node *cfg = n->cfg;
-    return json_pack("{s:s, s:s, s:i, s:i, s:I, s:s, s:s?}", "name", n->name, "hostname",
-                     cfg->hostname, "port", cfg->port, "cpus", (int)cfg->cpus, "memory_mb",
-                     (json_int_t)cfg->real_memory_mb, "features",
-                     cfg->features ? cfg->features : "", "instance", n->instance);
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:I, s:s, s:s?}", "name", n->name, "hostname",
+                          cfg->hostname, "port", cfg->port, "cpus", (int)cfg->cpus, "memory_mb",
+                          (json_int_t)cfg->real_memory_mb, "features",
+                          cfg->features ? cfg->features : "", "instance", n->instance);
+    if (cfg->instance_type) {     /* an elastic partition's node (cloud_api.h) */
+        json_t *types = json_array();
+        char *copy = strdup(cfg->instance_types ? cfg->instance_types : cfg->instance_type);
+        char *save = NULL;
+        for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t; t = strtok_r(NULL, ",", &save))
+            json_array_append_new(types, json_string(t));
+        free(copy);
+        json_object_set_new(o, "instance_type", json_string(cfg->instance_type));
+        json_object_set_new(o, "instance_types", types);
+        json_object_set_new(o, "purchasing", json_string(cfg->spot ? "spot" : "on-demand"));
+    }
+    return o;
 }
 
 void power_resume_done(struct ctld *c, json_t *req, json_t *result, const char *err)

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include "hostlist.h"
 #include "log.h"
+#include "elastic_part.h"
 #include "power.h"
 
 /* Periodic describe: instances lost behind Sluice's back, leftovers. */
@@ -88,14 +89,14 @@ int power_reconfigure_check(struct ctld *c, const conf_t *nc, sl_error_t *e)
     return 0;
 }
 
-static int node_wants_down(struct power *pw, struct node *n, int64_t now)
+static int node_wants_down(struct ctld *c, struct power *pw, struct node *n, int64_t now)
 {
     if (n->power != POWER_ON || !n->cfg->cloud || !n->registered || n->njobs)
         return 0;
     if (n->power_req)
         return 1;
     int after = pw->suspend_after[n->index];
-    return after >= 0 && now - n->idle_since >= after;
+    return elastic_node_scale_in(c, n, after >= 0 && now - n->idle_since >= after);
 }
 
 /* The host list of a batch, and for a resume the jobs that wait for its
@@ -187,7 +188,7 @@ static void tick_suspends(struct ctld *c, struct power *pw, int64_t now, double 
             continue;
         if (n->njobs || !n->registered || !n->idle_since)
             n->idle_since = now;
-        if (!node_wants_down(pw, n, now) || !power_rate_take(&pw->suspend, 1, mono))
+        if (!node_wants_down(c, pw, n, now) || !power_rate_take(&pw->suspend, 1, mono))
             continue;
         log_info("node %s: powering down (%s)", n->name, n->power_req ? "asked" : "idle");
         n->registered = 0;
@@ -206,6 +207,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
     int64_t now = ctld_now();
     double mono = mono_now();
     suspend_table(c, pw);
+    elastic_tick(c);
     tick_resumes(c, pw, now, mono);
     tick_suspends(c, pw, now, mono);
 }

@@ -7,6 +7,7 @@
 #include "hostlist.h"
 #include "log.h"
 #include "parse.h"
+#include "elastic_part.h"
 #include "power.h"
 #include "queue.h"
 #include "sched_api.h"
@@ -186,6 +187,8 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
     *why = "Resources";
     for (int a = alts ? 0 : -1; a < alts && got < need; a++)
         got = pick_alt(c, j, p, out, why, avoid, a, req, excl, ord);
+    if (p->elastic && got >= need)
+        got = elastic_pick_check(c, p, out, got, why);
     free(ord);
     hostlist_destroy(req);
     hostlist_destroy(excl);

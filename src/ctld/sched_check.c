@@ -147,6 +147,10 @@ int sched_validate(struct ctld *c, struct job *j, const struct conf_partition *p
     if (rc == 0 && p->max_nodes && j->nodes_min > p->max_nodes)
         rc = sl_errprintf(e, "Node count specification invalid: partition %s allows %u "
                              "nodes per job", p->name, p->max_nodes);
+    if (rc == 0 && p->elastic && p->spot && sched_nodes_needed(j) > 1)
+        rc = sl_errprintf(e, "Multi-node jobs are not supported on spot capacity: partition "
+                             "%s is Purchasing=spot and this job needs %u nodes (use an "
+                             "on-demand partition)", p->name, sched_nodes_needed(j));
     uint32_t fit = 0;
     char *gpu_ok = calloc(p->nnodes + 1, 1);
     if (rc == 0)

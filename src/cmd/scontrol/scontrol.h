@@ -36,6 +36,7 @@ int scontrol_delete(const struct scontrol_opts *o, int argc, char **argv);
 /* update QueueName=X ... / PolicyName=X ...: all the words, name first. */
 int scontrol_update_queue(int argc, char **argv);
 int scontrol_update_policy(int argc, char **argv);
+int scontrol_update_partition(int argc, char **argv);
 
 /* show ENTITY [ARG]: arg may be NULL. */
 int scontrol_show_job(const struct scontrol_opts *o, const char *id);

@@ -37,7 +37,18 @@ static const struct sc_key policy_keys[] = {
     { NULL, SCK_TEXT, 0, 0, NULL },
 };
 
+/* Elastic partitions: what scontrol update PartitionName= may change. */
+static const char *const part_names[] = { "PartitionName", NULL };
+static const char *const part_states[] = { "ENABLED", "DISABLED", "UP", NULL };
+static const struct sc_key part_keys[] = {
+    { "MinvCPUs", SCK_INT, 0, 10000000, NULL },
+    { "MaxvCPUs", SCK_INT, 0, 10000000, NULL },
+    { "State", SCK_CHOICE, 0, 0, part_states },
+    { NULL, SCK_TEXT, 0, 0, NULL },
+};
+
 const struct sc_entity sc_queue = { "queue", queue_names, queue_keys };
+const struct sc_entity sc_partition = { "partition", part_names, part_keys };
 const struct sc_entity sc_policy = { "scheduling policy", policy_names, policy_keys };
 
 /* "Priority, Partitions, ..." for messages. */

@@ -30,7 +30,7 @@ struct sc_entity {
     const struct sc_key *keys;
 };
 
-extern const struct sc_entity sc_queue, sc_policy;
+extern const struct sc_entity sc_queue, sc_policy, sc_partition;
 
 /* Words "Key=Value" -> {"name": N, "keys": {"Canonical": "value", ...}}.
  * NULL with e set on a word without '=', an unknown key, a bad value, a

@@ -33,6 +33,7 @@ static const struct sc_kind_def kinds[] = {
     { { "queue", "queues", "queuename" }, &sc_queue, "queue_change", "queue_list", "queues" },
     { { "policy", "policies", "schedulingpolicy" }, &sc_policy, "policy_change",
       "policy_list", "policies" },
+    { { "partitionname", NULL, NULL }, &sc_partition, "part_change", "part_list", "partitions" },
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -107,6 +108,12 @@ int scontrol_update_queue(int argc, char **argv)
 int scontrol_update_policy(int argc, char **argv)
 {
     return change_words(&kinds[1], "update", argc, argv);
+}
+
+/* update PartitionName=X MinvCPUs= MaxvCPUs= State=DISABLED (elastic). */
+int scontrol_update_partition(int argc, char **argv)
+{
+    return change_words(&kinds[2], "update", argc, argv);
 }
 
 /* delete queue X, or delete QueueName=X (Slurm's form). */

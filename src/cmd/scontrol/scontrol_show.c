@@ -105,6 +105,7 @@ GET(get_maxnodes)
 }
 
 GET(get_all) { snprintf(buf, len, "ALL"); }
+GET(get_yes) { snprintf(buf, len, "YES"); }
 
 static const struct jobfmt_kv part_kv[] = {
     { "PartitionName", "name", NULL, 0 },
@@ -117,6 +118,17 @@ static const struct jobfmt_kv part_kv[] = {
     { "Nodes", "nodes", NULL, NL },
     { "State", "state", NULL, NL },           { "TotalCPUs", "total_cpus", NULL, 0 },
     { "TotalNodes", "total_nodes", NULL, 0 },
+};
+
+/* Elastic=YES partitions only (doc/guide-elastic.md). */
+static const struct jobfmt_kv elastic_kv[] = {
+    { "Elastic", NULL, get_yes, 0 },
+    { "MinvCPUs", "min_vcpus", NULL, 0 },     { "DesiredvCPUs", "desired_vcpus", NULL, 0 },
+    { "MaxvCPUs", "max_vcpus", NULL, 0 },
+    { "InstanceTypes", "instance_types", NULL, NL },
+    { "AllocationStrategy", "allocation_strategy", NULL, NL },
+    { "Purchasing", "purchasing", NULL, 0 },  { "BidPercentage", "bid_percentage", NULL, 0 },
+    { "ScaleDownDelay", "scale_down_delay", NULL, 0 },
 };
 
 void scontrol_print_records(const struct scontrol_opts *o, json_t *recs,
@@ -170,7 +182,17 @@ static int show_parts(const struct scontrol_opts *o, const char *name)
     json_t *parts = named(json_object_get(reply, "partitions"), name);
     if (name && json_array_size(parts) == 0)
         cmd_die("Invalid partition name specified");
-    scontrol_print_records(o, parts, KV(part_kv));
+    json_t *r;
+    size_t i;
+    json_array_foreach(parts, i, r) {
+        jobfmt_print_kv(part_kv, sizeof(part_kv) / sizeof(part_kv[0]), r, NULL, o->oneliner,
+                        stdout);
+        if (json_is_true(json_object_get(r, "elastic")) && fputs("   ", stdout) >= 0)
+            jobfmt_print_kv(elastic_kv, sizeof(elastic_kv) / sizeof(elastic_kv[0]), r, NULL,
+                            o->oneliner, stdout);
+        if (!o->oneliner)
+            putchar('\n');
+    }
     json_decref(parts);
     json_decref(reply);
     return 0;

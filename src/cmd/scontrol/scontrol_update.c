@@ -284,11 +284,13 @@ int scontrol_update(const struct scontrol_opts *o, int argc, char **argv)
         return update_node(argc, argv);
     if (!strncasecmp(argv[0], "QueueName=", 10))
         return scontrol_update_queue(argc, argv);
+    if (!strncasecmp(argv[0], "PartitionName=", 14))
+        return scontrol_update_partition(argc, argv);
     if (!strncasecmp(argv[0], "PolicyName=", 11) ||
         !strncasecmp(argv[0], "SchedulingPolicyName=", 21))
         return scontrol_update_policy(argc, argv);
-    cmd_die("Invalid input: %s (update starts with JobId=, NodeName=, QueueName= or "
-            "PolicyName=)", argv[0]);
+    cmd_die("Invalid input: %s (update starts with JobId=, NodeName=, PartitionName=, "
+            "QueueName= or PolicyName=)", argv[0]);
 }
 
 /* hold, release and requeue: ids in one or several words, comma lists

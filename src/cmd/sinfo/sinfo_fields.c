@@ -28,6 +28,7 @@ GET(get_avail)
 {
     static const char *const names[][2] = {
         { "UP", "up" }, { "DOWN", "down" }, { "DRAIN", "drain" }, { "INACTIVE", "inact" },
+        { "DISABLED", "disabled" },   /* an elastic partition's State=DISABLED */
     };
     const char *s = PART(r) ? cmd_str(PART(r), "state") : "";
     snprintf(buf, len, "n/a");
@@ -49,6 +50,17 @@ static void duration(const json_t *p, const char *key, char *buf, size_t len)
 
 GET(get_timelimit) { duration(PART(r), "max_time", buf, len); }
 GET(get_deftime) { duration(PART(r), "default_time", buf, len); }
+
+/* Elastic partitions: MinvCPUs/DesiredvCPUs/MaxvCPUs; "-" for the others. */
+GET(get_vcpus)
+{
+    const json_t *p = PART(r);
+    if (!json_is_true(json_object_get(p, "elastic")))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%lld/%lld/%lld", (long long)cmd_int(p, "min_vcpus"),
+                 (long long)cmd_int(p, "desired_vcpus"), (long long)cmd_int(p, "max_vcpus"));
+}
 
 GET(get_jobsize)
 {
@@ -335,5 +347,6 @@ const struct jobfmt_field sinfo_fields[] = {
     { "UserLong", 'U', "USER", 20, 0, NULL, get_reason_user_uid, 0 },
     { "Version", 'v', "VERSION", 20, 0, NULL, get_version, 0 },
     { "Cluster", 'V', "CLUSTER", 20, 0, NULL, get_cluster, 0 },
+    { "vCPUs", 0, "VCPUS(MIN/DESIRED/MAX)", 24, 0, NULL, get_vcpus, 0 },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };
