@@ -69,11 +69,35 @@ int selector_matches(const struct selector *s, const struct job *j)
 }
 
 /* Records from the database for what the selector names that is not in memory. */
+/* A finished array's own record stands for its tasks, as in Slurm
+ * (squeue -j ID -t all, scontrol show job ID list every task): 1 when rec
+ * was one and its stored tasks went to out in index order. */
+static int stored_array_tasks(struct ctld *c, uint32_t id, json_t *rec, json_t *out,
+                              json_t *(*get)(struct ctld *, uint32_t, int32_t))
+{
+    const char *spec = json_string_value(json_object_get(rec, "array_spec"));
+    json_int_t lo = json_integer_value(json_object_get(rec, "array_min"));
+    json_int_t hi = json_integer_value(json_object_get(rec, "array_max"));
+    if (!spec || !*spec || json_integer_value(json_object_get(rec, "array_task_id")) >= 0 ||
+        lo < 0 || hi < lo || hi - lo > (json_int_t)c->conf->max_array_size)
+        return 0;
+    for (json_int_t t = lo; t <= hi; t++) {
+        json_t *task = get(c, id, (int32_t)t);
+        if (task)
+            json_array_append_new(out, task);
+    }
+    return 1;
+}
+
 void selector_stored(struct ctld *c, const struct selector *s, json_t *out,
                      json_t *(*get)(struct ctld *, uint32_t, int32_t))
 {
     if (!s->tasks) {
         json_t *rec = get(c, s->id, -1);
+        if (rec && stored_array_tasks(c, s->id, rec, out, get)) {
+            json_decref(rec);
+            return;
+        }
         int het = rec && !s->het_one &&
                   json_integer_value(json_object_get(rec, "het_job_id")) == s->id;
         if (rec)

@@ -33,6 +33,17 @@ def test_finished_job_listed_only_with_its_state(cluster):
     assert '"jobs": []' in r.out, r
 
 
+def test_finished_array_listed_task_by_task(cluster):
+    """squeue -j ARRAYID -t all once every task ended lists each task, as
+    Slurm does (it listed nothing: the array's own record stood alone)."""
+    jid = cluster.submit("--array=1-3", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid), "-t", "all", "-o", "%i %t")
+    assert r.out == "".join("%d_%d CD\n" % (jid, t) for t in (1, 2, 3)), r
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-j", str(jid))
+    assert r.out == "", r
+
+
 def test_state_filter_with_ids_for_live_jobs(cluster):
     jid = cluster.submit("-H", "-o", "/dev/null", "--wrap", "true")
     try:
@@ -102,11 +113,11 @@ def test_unknown_fields_refused_by_name(cluster):
     r = cluster.run(cluster.bin("squeue"), "-O", "JobID,Nonsense")
     assert r.rc == 1 and "squeue: error: Invalid job format specification: Nonsense" in r.err, r
     # Slurm fields with no meaning here are refused too, not shown empty.
-    for name in ("Licenses", "SelectJobInfo", "WCKey"):
+    for name in ("BurstBuffer", "SelectJobInfo", "WCKey"):
         r = cluster.run(cluster.bin("squeue"), "-O", name)
         assert r.rc == 1 and name in r.err, r
-    r = cluster.run(cluster.bin("squeue"), "-o", "%i %W")
-    assert r.rc == 1 and "%W" in r.err, r
+    r = cluster.run(cluster.bin("squeue"), "-o", "%i %w")
+    assert r.rc == 1 and "%w" in r.err, r
 
 
 def test_combined_short_options(cluster):

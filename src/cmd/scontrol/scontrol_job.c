@@ -121,9 +121,10 @@ GET(get_licenses)
     snprintf(buf, len, "%s", *cmd_str(r, "licenses") ? cmd_str(r, "licenses") : "(null)");
 }
 
+/* Shown only for a job in a reservation, as Slurm does. */
 GET(get_reservation)
 {
-    snprintf(buf, len, "%s", *cmd_str(r, "reservation") ? cmd_str(r, "reservation") : "(null)");
+    snprintf(buf, len, "%s", cmd_str(r, "reservation"));
 }
 
 GET(get_dependency)
