@@ -54,8 +54,9 @@ int elastic_catalog_parse(json_t *doc, struct elastic_type **out, size_t *n, sl_
         }
         for (size_t k = 0; k < i; k++) {
             if (strcmp(t[k].name, t[i].name) == 0) {
+                sl_errprintf(e, "type %s is listed twice", t[i].name);
                 free(t);
-                return sl_errprintf(e, "type %s is listed twice", t[i].name);
+                return -1;
             }
         }
     }
