@@ -71,7 +71,8 @@ int selector_matches(const struct selector *s, const struct job *j)
 /* Records from the database for what the selector names that is not in memory. */
 /* A finished array's own record stands for its tasks, as in Slurm
  * (squeue -j ID -t all, scontrol show job ID list every task): 1 when rec
- * was one and its stored tasks went to out in index order. */
+ * was one and its stored tasks went to out in index order; 0 when it was
+ * not, or no task of it ever started. */
 static int stored_array_tasks(struct ctld *c, uint32_t id, json_t *rec, json_t *out,
                               json_t *(*get)(struct ctld *, uint32_t, int32_t))
 {
@@ -81,12 +82,14 @@ static int stored_array_tasks(struct ctld *c, uint32_t id, json_t *rec, json_t *
     if (!spec || !*spec || json_integer_value(json_object_get(rec, "array_task_id")) >= 0 ||
         lo < 0 || hi < lo || hi - lo > (json_int_t)c->conf->max_array_size)
         return 0;
+    size_t before = json_array_size(out);
     for (json_int_t t = lo; t <= hi; t++) {
         json_t *task = get(c, id, (int32_t)t);
         if (task)
             json_array_append_new(out, task);
     }
-    return 1;
+    /* None started (cancelled while pending): the array's record stays. */
+    return json_array_size(out) > before;
 }
 
 void selector_stored(struct ctld *c, const struct selector *s, json_t *out,
