@@ -130,8 +130,11 @@ def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096"):
     script = cluster.script("#!/bin/bash\nulimit -n; ulimit -c\n"
                             "env | grep -c ^SLURM_RLIMIT_ || true\n", name="limits-%s.sh" % tag)
     args = [] if prop is None else ["--propagate" + ("=" + prop if prop else "")]
-    cmd = "%s; exec %s --parsable %s -o %s %s" % (setup, cluster.bin("sbatch"), " ".join(args),
-                                                 out, script)
+    # An ASan-built sbatch would set its own RLIMIT_CORE to 0 at start
+    # (disable_coredump), and propagate that.
+    asan = "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0 "
+    cmd = "%s; %sexec %s --parsable %s -o %s %s" % (setup, asan, cluster.bin("sbatch"),
+                                                   " ".join(args), out, script)
     r = cluster.run("bash", "-c", cmd)
     assert r.rc == 0, r
     jid = int(r.out.split(";")[0])
