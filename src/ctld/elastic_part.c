@@ -287,9 +287,11 @@ void op_part_change(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     }
     char key[300];
     rt_key(p->name, key, sizeof(key));
-    db_node_save(c->db, key, json_pack("{s:i, s:i, s:i, s:i, s:b}", "conf_min", (int)r->conf_min,
-                                       "conf_max", (int)r->conf_max, "min", (int)r->min, "max",
-                                       (int)r->max, "disabled", r->disabled));
+    json_t *saved = json_pack("{s:i, s:i, s:i, s:i, s:b}", "conf_min", (int)r->conf_min,
+                              "conf_max", (int)r->conf_max, "min", (int)r->min, "max",
+                              (int)r->max, "disabled", r->disabled);
+    db_node_save(c->db, key, saved);   /* does not take the reference */
+    json_decref(saved);
     log_info("partition %s updated by uid %u: MinvCPUs=%u MaxvCPUs=%u State=%s", p->name,
              (unsigned)conn_uid(conn), r->min, r->max, r->disabled ? "DISABLED" : "ENABLED");
     ctld_sched_request(c);
