@@ -116,6 +116,15 @@ class FakeCtld:
         return [b for o, b in self.calls if o == op]
 
     def close(self):
+        # Wake the accept() with an error while the descriptor is still this
+        # socket's, and wait for the thread: closing first let a thread about
+        # to accept() take the next socket given that number (a later test's
+        # stream listener) and steal its connections.
+        try:
+            self.lsock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(timeout=30)
         self.lsock.close()
 
 
