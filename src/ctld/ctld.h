@@ -249,6 +249,9 @@ void launch_job(struct ctld *c, struct job *j);
  * channel's frame limit (launch.c). */
 /* submit.c: build and check a job from a spec; NULL with e set. */
 struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e);
+/* Record a new job (with its spec's script, argv and env) and add it to the
+ * job table and the dependency index. */
+void submit_store(struct ctld *c, struct job *j, json_t *spec);
 int launch_size_check(const struct job *j, json_t *spec, sl_error_t *e);
 void launch_terminate(struct ctld *c, struct job *j, const char *why);
 void launch_signal(struct ctld *c, struct job *j, int sig);

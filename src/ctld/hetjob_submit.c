@@ -104,19 +104,6 @@ static int het_build(struct ctld *c, sl_conn_t *conn, json_t *spec, struct job *
     return -1;
 }
 
-static void het_store(struct ctld *c, struct job *j, json_t *spec)
-{
-    json_t *rec = job_to_json(j);
-    json_t *stored = json_pack("{s:O?, s:O?, s:O?}", "script", json_object_get(spec, "script"),
-                               "argv", json_object_get(spec, "argv"), "env",
-                               json_object_get(spec, "env"));
-    db_job_insert(c->db, rec, stored);
-    json_decref(rec);
-    json_decref(stored);
-    jobtab_add(c->jobs, j);
-    dep_index_add(c, j);
-}
-
 int het_submit(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *spec)
 {
     struct job *jobs[HET_MAX_COMPONENTS];
@@ -145,7 +132,7 @@ int het_submit(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *spec)
         j->priority = lead < 4000000000u ? 4000000000u - lead : 1;
         j->submit_time = j->eligible_time = ctld_now();
         j->state = jobs[0]->hold || jobs[0]->deps.n ? JOB_PENDING : JOB_RUNNABLE;
-        het_store(c, j, k ? NULL : spec);
+        submit_store(c, j, k ? NULL : spec);
     }
     log_debug("het job %u (%zu components) submitted by %s", lead, n, jobs[0]->user);
     ctld_reply_later(c, conn, id, json_pack("{s:i, s:i}", "job_id", (int)lead, "het_size",

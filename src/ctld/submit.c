@@ -376,6 +376,19 @@ static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, s
 }
 
 /* Build and check a job from a spec; NULL with e set if it is refused. */
+void submit_store(struct ctld *c, struct job *j, json_t *spec)
+{
+    json_t *rec = job_to_json(j);
+    json_t *stored = json_pack("{s:O?, s:O?, s:O?}", "script", json_object_get(spec, "script"),
+                               "argv", json_object_get(spec, "argv"), "env",
+                               json_object_get(spec, "env"));
+    db_job_insert(c->db, rec, stored);
+    json_decref(rec);
+    json_decref(stored);
+    jobtab_add(c->jobs, j);
+    dep_index_add(c, j);
+}
+
 struct job *submit_build(struct ctld *c, sl_conn_t *conn, json_t *spec, sl_error_t *e)
 {
     struct job *j = job_create();
@@ -457,16 +470,8 @@ void op_job_submit(sl_conn_t *conn, uint64_t id, json_t *given, void *arg)
         j->priority = j->id < 4000000000u ? 4000000000u - j->id : 1;
     j->submit_time = j->eligible_time = ctld_now();
     j->state = j->hold || j->deps.n ? JOB_PENDING : JOB_RUNNABLE;
-    json_t *rec = job_to_json(j);
-    json_t *stored = json_pack("{s:O?, s:O?, s:O?}", "script", json_object_get(spec, "script"),
-                               "argv", json_object_get(spec, "argv"), "env",
-                               json_object_get(spec, "env"));
-    db_job_insert(c->db, rec, stored);
-    json_decref(rec);
-    json_decref(stored);
+    submit_store(c, j, spec);
     json_decref(spec);
-    jobtab_add(c->jobs, j);
-    dep_index_add(c, j);
     log_debug("job %u submitted by %s", j->id, j->user);
     ctld_reply_later(c, conn, id, json_pack("{s:i}", "job_id", (int)j->id));
     ctld_sched_request(c);
