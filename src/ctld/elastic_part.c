@@ -15,6 +15,7 @@
 #include "db.h"
 #include "elastic.h"
 #include "elastic_part.h"
+#include "hostlist.h"
 #include "log.h"
 #include "power.h"
 
@@ -158,6 +159,39 @@ int elastic_node_scale_in(struct ctld *c, const struct node *n, int idle_long)
     if (v > r->max)          /* MaxvCPUs was lowered: idle nodes go at once */
         return 1;
     return idle_long && v - n->cfg->cpus >= r->min;
+}
+
+int elastic_power_up_check(struct ctld *c, hostlist_t *hl, char *why, size_t len)
+{
+    for (size_t i = 0; i < c->conf->nparts; i++) {
+        const struct conf_partition *p = &c->conf->parts[i];
+        if (!p->elastic)
+            continue;
+        uint32_t add[64], sum = 0;
+        size_t nadd = 0, over = 0;
+        for (size_t k = 0; k < hostlist_count(hl); k++) {
+            struct node *n = node_find(c, hostlist_nth(hl, k));
+            if (!n || n->power != POWER_OFF || part_of(c, n) != p)
+                continue;
+            sum += n->cfg->cpus;
+            if (nadd < 64)
+                add[nadd++] = n->cfg->cpus;
+            else
+                over = 1;
+        }
+        if (!nadd)
+            continue;
+        struct elastic_rt *r = rt_of(c, p);
+        uint32_t cur = elastic_vcpus(c, p);
+        if (over || !elastic_budget_allows(p->strategy, cur, r->max, add, nadd)) {
+            snprintf(why, len, "powering up these nodes would take partition %s from %u to %u "
+                               "vCPUs, over its MaxvCPUs=%u%s: raise it with scontrol update "
+                               "PartitionName=%s MaxvCPUs=", p->name, cur, cur + sum, r->max,
+                     p->strategy == ES_BEST_FIT ? "" : " (by more than one instance)", p->name);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* Power up nodes (cheapest first: names go in the strategy's order) until

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "ctld.h"
+#include "hostlist.h"
 
 void elastic_setup(struct ctld *c);
 void elastic_teardown(struct ctld *c);
@@ -17,6 +18,9 @@ size_t elastic_pick_check(struct ctld *c, const struct conf_partition *p, struct
 /* Should idle node n power down?  idle_long: idle past its SuspendTime
  * (ScaleDownDelay).  Keeps MinvCPUs; above a lowered MaxvCPUs, at once. */
 int elastic_node_scale_in(struct ctld *c, const struct node *n, int idle_long);
+/* scontrol power up of hl: -1 with why when its powered-down nodes would
+ * take an elastic partition past MaxvCPUs (as a placement may not). */
+int elastic_power_up_check(struct ctld *c, hostlist_t *hl, char *why, size_t len);
 /* Once a second (power tick): power up nodes to keep MinvCPUs. */
 void elastic_tick(struct ctld *c);
 /* Its elastic fields into a partition's listing. */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "elastic_part.h"
 #include "hostlist.h"
 #include "log.h"
 #include "power.h"
@@ -30,7 +31,7 @@ static int power_check(struct ctld *c, hostlist_t *hl, int up, char *why, size_t
             return -1;
         }
     }
-    return 0;
+    return up ? elastic_power_up_check(c, hl, why, len) : 0;
 }
 
 /* force: its jobs end as on a node failure (requeued with --requeue or
@@ -91,7 +92,7 @@ void op_node_power(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     const char *expr = json_string_value(json_object_get(q, "nodes"));
     const char *action = json_string_value(json_object_get(q, "action"));
     const char *mode = json_string_value(json_object_get(q, "mode"));
-    char why[256];
+    char why[512];
     mode = mode ? mode : "";
     if (!ctld_is_admin(c, conn_uid(conn))) {
         conn_error(conn, id, "EPERM", "Access/permission denied: only root or an operator "

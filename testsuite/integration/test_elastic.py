@@ -171,3 +171,18 @@ def test_spot_refuses_multinode(cluster):
     assert r.rc != 0 and "Multi-node jobs are not supported on spot capacity" in r.err, r
     r = cluster.run(cluster.bin("scontrol"), "update", "PartitionName=batch", "MaxvCPUs=4")
     assert r.rc != 0 and "not Elastic=YES" in r.err, r
+
+
+def test_power_up_respects_max_vcpus(cluster):
+    wait_for(lambda: all_down(cluster), 60, "every node powered down first")
+    # ela-[5-7] are 4 + 4 + 8 = 16 vCPUs, over MaxvCPUs=8 (BEST_FIT: never).
+    r = cluster.run(cluster.bin("scontrol"), "power", "up", "ela-[5-7]")
+    assert r.rc != 0 and "over its MaxvCPUs=8" in r.err and "partition ela" in r.err, r
+    assert all_down(cluster), cluster.node_states()
+    # Within the limit it is done.
+    cluster.ok(cluster.bin("scontrol"), "power", "up", "ela-5")
+    wait_for(lambda: state(cluster, "ela-5") == "idle", 60, "ela-5 powered up")
+    # 4 running + 8 more would pass 8.
+    r = cluster.run(cluster.bin("scontrol"), "power", "up", "ela-7")
+    assert r.rc != 0 and "from 4 to 12 vCPUs" in r.err, r
+    wait_for(lambda: all_down(cluster), 60, "ela-5 scaled in after ScaleDownDelay")
