@@ -134,3 +134,43 @@ uint32_t elastic_names_for(int strategy, uint32_t max_vcpus, uint32_t type_vcpus
         n++;          /* the one instance that may pass MaxvCPUs */
     return n > ELASTIC_MAX_PER_TYPE ? ELASTIC_MAX_PER_TYPE : n;
 }
+
+/* Do count instances of v vCPUs fit the budget by the strategy's rule? */
+static int count_allowed(int strategy, uint32_t cur, uint32_t max, uint32_t v, uint32_t count)
+{
+    uint64_t total = (uint64_t)cur + (uint64_t)v * count;
+    if (!count)
+        return 1;
+    if (strategy == ES_BEST_FIT)
+        return total <= max;
+    return total - v < max;
+}
+
+long elastic_choose(int strategy, const uint32_t *vcpus, const int *fits, size_t n,
+                    uint32_t count, uint32_t cur, uint32_t max, int *allowed)
+{
+    long first = -1, over = -1;
+    *allowed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!fits[i])
+            continue;
+        if (first < 0)
+            first = (long)i;
+        if (strategy != ES_BEST_FIT_PROGRESSIVE)
+            break;
+        if ((uint64_t)cur + (uint64_t)vcpus[i] * count <= max) {
+            *allowed = 1;
+            return (long)i;
+        }
+        if (over < 0 && count_allowed(strategy, cur, max, vcpus[i], count))
+            over = (long)i;
+    }
+    if (first < 0)
+        return -1;
+    if (strategy == ES_BEST_FIT_PROGRESSIVE && over >= 0) {
+        *allowed = 1;
+        return over;
+    }
+    *allowed = count_allowed(strategy, cur, max, vcpus[first], count);
+    return first;
+}

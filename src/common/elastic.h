@@ -45,6 +45,19 @@ long elastic_pick(const struct elastic_type *t, const size_t *ord, size_t n, uin
 int elastic_budget_allows(int strategy, uint32_t cur, uint32_t max, const uint32_t *add,
                           size_t nadd);
 
+/* The type to resume count nodes as, for one job, when the partition runs
+ * cur vCPUs of max: types are ranked (the strategy's order, elastic_rank),
+ * vcpus[i] and fits[i] (does type i hold the job) given in that order.
+ *   BEST_FIT: the first type that fits; *allowed only when count of it
+ *     stay within max (else the job waits: never another type);
+ *   BEST_FIT_PROGRESSIVE: the first fitting type whose count instances stay
+ *     within max, else the first the one-instance overshoot allows, else
+ *     the first that fits (not allowed);
+ *   SPOT_*: the first that fits, allowed by the overshoot rule.
+ * Returns the rank, or -1 when no type fits. */
+long elastic_choose(int strategy, const uint32_t *vcpus, const int *fits, size_t n,
+                    uint32_t count, uint32_t cur, uint32_t max, int *allowed);
+
 /* How many node names a type gets: enough to reach max vCPUs with it alone
  * (one more where the strategy may pass max), at most ELASTIC_MAX_PER_TYPE. */
 #define ELASTIC_MAX_PER_TYPE 1024u

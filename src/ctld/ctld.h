@@ -62,6 +62,9 @@ struct node {
     int64_t power_since;           /* when the power state last changed */
     int64_t idle_since;            /* powered up and without jobs since */
     char *instance;                /* the cloud instance backing it, NULL if none known */
+    /* An elastic node resumed as another type than its name's: its own
+     * conf_node, which cfg points to (elastic_type.c); else NULL. */
+    struct conf_node *etype_cfg;
 };
 
 /* After a node's NodeTimeout, how long until the copies of its jobs have

@@ -116,6 +116,11 @@ uint32_t elastic_vcpus(struct ctld *c, const struct conf_partition *p)
     return v;
 }
 
+uint32_t elastic_max_vcpus(struct ctld *c, const struct conf_partition *p)
+{
+    return rt_of(c, p)->max;
+}
+
 size_t elastic_pick_check(struct ctld *c, const struct conf_partition *p, struct node **out,
                           size_t got, const char **why)
 {
@@ -202,6 +207,8 @@ static void keep_min(struct ctld *c, const struct conf_partition *p)
     uint32_t v = elastic_vcpus(c, p);
     for (size_t k = 0; k < p->nnodes && v < r->min && !r->disabled; k++) {
         struct node *n = node_of_part(c, p, k);
+        if (n->power == POWER_OFF)   /* as its name's type: the cheapest come first */
+            elastic_node_retype(c->conf, n, conf_part_node(c->conf, p, k));
         uint32_t add = n->cfg->cpus;
         if (!power_node_plannable(n) || n->power != POWER_OFF ||
             !elastic_budget_allows(p->strategy, v, r->max, &add, 1))
@@ -277,8 +284,8 @@ static int rt_update(struct ctld *c, const struct conf_partition *p, struct elas
         }
     }
     uint32_t cap = 0;
-    for (size_t i = 0; i < p->nnodes; i++)
-        cap += node_of_part(c, p, i)->cfg->cpus;
+    for (size_t i = 0; i < p->nnodes; i++)   /* as generated, whatever they run as now */
+        cap += conf_part_node(c->conf, p, i)->cpus;
     if (t.min > t.max)
         return sl_errprintf(e, "MinvCPUs (%u) exceeds MaxvCPUs (%u)", t.min, t.max);
     if (t.max > cap)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <event2/event.h>
 #include "ctld.h"
+#include "elastic_part.h"
 #include "db.h"
 #include "hostlist.h"
 #include "lease.h"
@@ -323,6 +324,7 @@ static void node_destroy(struct node *n)
     idset_destroy(n->used_gpus);
     free(n->part_cpus);
     free(n->instance);
+    free(n->etype_cfg);
     free(n);
 }
 
@@ -345,7 +347,7 @@ int node_reconfigure(struct ctld *c, conf_t *newconf, sl_error_t *e)
     for (size_t i = 0; i < newconf->nnodes; i++) {
         struct node *old = node_find(c, newconf->nodes[i].name);
         if (old) {
-            old->cfg = &newconf->nodes[i];
+            elastic_node_reconfigure(newconf, old, &newconf->nodes[i]);
             node_topo_reset(old);     /* its Gres= or counts may have changed */
             nodes[i] = old;
         } else {

@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include "hostlist.h"
 #include "log.h"
+#include "elastic_part.h"
 #include "power.h"
 
 const char *power_state_name(enum power_state s)
@@ -45,6 +46,10 @@ void power_node_load(struct node *n, json_t *rec)
     n->power_since = json_integer_value(json_object_get(rec, "power_since"));
     n->power_req = (int)json_integer_value(json_object_get(rec, "power_req"));
     job_set_str(&n->instance, json_string_value(json_object_get(rec, "instance")));
+    const char *type = json_string_value(json_object_get(rec, "instance_type"));
+    if (type && n->cfg->instance_type && strcmp(type, n->cfg->instance_type) &&
+        elastic_node_retype_name(n->ctld->conf, n, type) < 0)
+        log_info("node %s: was resumed as %s, which its partition no longer has", n->name, type);
 }
 
 void power_node_save(const struct node *n, json_t *rec)
@@ -55,6 +60,8 @@ void power_node_save(const struct node *n, json_t *rec)
                                           n->power == POWER_ON ? "ON" : power_state_name(n->power),
                                           "power_since", (json_int_t)n->power_since, "power_req", n->power_req,
                                           "instance", n->instance));
+    if (n->etype_cfg)       /* resumed as another type than its name's */
+        json_object_set_new(rec, "instance_type", json_string(n->etype_cfg->instance_type));
 }
 
 void power_node_json(const struct node *n, json_t *o)
@@ -249,6 +256,12 @@ json_t *power_node_desc(const struct node *n)
         json_object_set_new(o, "instance_type", json_string(cfg->instance_type));
         json_object_set_new(o, "instance_types", types);
         json_object_set_new(o, "purchasing", json_string(cfg->spot ? "spot" : "on-demand"));
+        for (size_t i = 0; i < cfg->ngres; i++)
+            if (cfg->gres_list[i].count)
+                json_object_update_new(o, json_pack("{s:i, s:s}", "gpus",
+                                                    (int)cfg->gres_list[i].count, "gpu_type",
+                                                    cfg->gres_list[i].type ? cfg->gres_list[i].type
+                                                                           : ""));
     }
     return o;
 }
@@ -265,6 +278,15 @@ void power_resume_done(struct ctld *c, json_t *req, json_t *result, const char *
                                                            n->name));
         const char *why = json_string_value(json_object_get(json_object_get(result, "failed"),
                                                             n->name));
+        const char *type = json_string_value(json_object_get(json_object_get(result, "types"),
+                                                             n->name));
+        if (id && type && n->cfg->instance_type && strcmp(type, n->cfg->instance_type)) {
+            log_info("node %s: launched as %s (%s had no capacity)", n->name, type,
+                     n->cfg->instance_type);
+            if (elastic_node_retype_name(c->conf, n, type) < 0)
+                log_error("node %s: the provider launched %s, not a type of its partition",
+                          n->name, type);
+        }
         if (id) {
             job_set_str(&n->instance, id);
             node_save(c, n);

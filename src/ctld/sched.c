@@ -137,6 +137,35 @@ static size_t *weight_order(struct ctld *c, const struct conf_partition *p)
     return ord;
 }
 
+struct probe_arg {
+    const struct job *j;
+    const struct conf_partition *p;
+    int alt;
+};
+
+static int probe_fits(struct ctld *c, struct node *n, void *arg)
+{
+    const struct probe_arg *a = arg;
+    return sched_node_eligible(n, a->j, a->alt) && node_fits(c, n, a->j, a->p);
+}
+
+/* An elastic partition's powered-down nodes have no type until resumed:
+ * the strategy's type for j, tried on the first of them the job may use. */
+static const struct conf_node *elastic_type_for(struct ctld *c, const struct job *j,
+                                                const struct conf_partition *p, int alt,
+                                                uint32_t count, const char *avoid,
+                                                hostlist_t *req, hostlist_t *excl)
+{
+    struct probe_arg a = { j, p, alt };
+    for (size_t i = 0; i < p->nnodes; i++) {
+        struct node *n = node_of_part(c, p, i);
+        if (n && n->power == POWER_OFF && power_node_plannable(n) && !in_list(req, n->name) &&
+            !in_list(excl, n->name) && (!avoid || !avoid[sched_node_index(c, n)]))
+            return elastic_job_type(c, p, n, count, probe_fits, &a);
+    }
+    return NULL;
+}
+
 static size_t pick_alt(struct ctld *c, struct job *j, const struct conf_partition *p,
                        struct node **out, const char **why, const char *avoid, int alt,
                        hostlist_t *req, hostlist_t *excl, const size_t *ord)
@@ -159,8 +188,13 @@ static size_t pick_alt(struct ctld *c, struct job *j, const struct conf_partitio
     /* Power saving: powered-up nodes first, then those that must be
      * resumed (pass 1), so nothing is powered up while a running node fits. */
     for (int off = 0; off < 2 && got < need; off++) {
+        const struct conf_node *etype = NULL;
+        if (off && p->elastic)   /* the type they are resumed as: the strategy's */
+            etype = elastic_type_for(c, j, p, alt, need - got, avoid, req, excl);
         for (size_t i = 0; i < p->nnodes && got < need; i++) {
             struct node *n = node_of_part(c, p, ord ? ord[i] : i);
+            if (n && etype && n->power == POWER_OFF && !in_list(req, n->name))
+                elastic_node_retype(c->conf, n, etype);
             if (!n || power_node_off(n) != off || in_list(req, n->name) ||
                 in_list(excl, n->name) || !sched_node_eligible(n, j, alt))
                 continue;

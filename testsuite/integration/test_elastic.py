@@ -41,9 +41,11 @@ def free_range(n):
 
 
 def conf():
-    base = free_range(12)
-    # BEST_FIT, MaxvCPUs=8: ela-[1-4] c6i.large (2), ela-[5-6] c6i.xlarge
-    # (4), ela-7 c6i.2xlarge (8); spot: spot-[1-4] c6i.large.
+    base = free_range(20)
+    # BEST_FIT, MaxvCPUs=8: ela-[1-4] named c6i.large (2), ela-[5-6]
+    # c6i.xlarge (4), ela-7 c6i.2xlarge (8), each resumed as the type its job
+    # needs; spot: spot-[1-4] c6i.large; gpu: BEST_FIT_PROGRESSIVE, gpu-[1-3]
+    # c6i.large, gpu-[4-5] c6i.xlarge, gpu-[6-7] g5.xlarge (a10g).
     return """CloudType=cloud/local
 CloudLocalSluiced=%s
 CloudLocalBootDelay=1
@@ -53,7 +55,9 @@ KillWait=2
 InstanceTypeCatalog=%s
 PartitionName=ela Elastic=YES MaxvCPUs=8 InstanceTypes=c6i.large,c6i.xlarge,c6i.2xlarge ScaleDownDelay=3 NodePort=%d MaxTime=INFINITE
 PartitionName=spot Elastic=YES MaxvCPUs=8 InstanceTypes=c6i.large Purchasing=spot AllocationStrategy=SPOT_CAPACITY_OPTIMIZED NodePort=%d MaxTime=INFINITE
-""" % (SLUICED, CATALOG, base, base + 7)
+GresTypes=gpu
+PartitionName=gpu Elastic=YES MaxvCPUs=6 InstanceTypes=c6i.large,c6i.xlarge,g5.xlarge AllocationStrategy=BEST_FIT_PROGRESSIVE ScaleDownDelay=3 NodePort=%d MaxTime=INFINITE
+""" % (SLUICED, CATALOG, base, base + 7, base + 11)
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +105,9 @@ def test_job_powers_up_cheapest_fitting_type(cluster):
     jid = cluster.submit("-p", "ela", "-c", "3", "-o", "/dev/null", "--wrap", "true")
     cluster.wait_state(jid, ("COMPLETED",), timeout=60)
     node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
-    assert "ela-5" in node or "ela-6" in node, node
-    n = cluster.node("ela-5" if "ela-5" in node else "ela-6")
+    # The type is chosen at resume: the first powered-down name, as c6i.xlarge.
+    assert node == "ela-1", node
+    n = cluster.node(node)
     assert n["AvailableFeatures"] == "c6i.xlarge" and n["CPUTot"] == "4", n
     # Scale-in: idle ScaleDownDelay (3 s), then powered down.
     wait_for(lambda: all_down(cluster), 60, "the node powered down after ScaleDownDelay")
@@ -125,8 +130,9 @@ def test_max_vcpus_held_then_raised(cluster):
         assert r.rc != 0 and "exceeds MaxvCPUs" in r.err, r
         update(cluster, "MaxvCPUs=16")     # room for the c6i.2xlarge
         cluster.wait_state(jobs[2], ("RUNNING",), timeout=60)
-        assert reason(cluster, jobs[2])[2] == "ela-7"
-        assert part(cluster)["DesiredvCPUs"] == "16"
+        third = reason(cluster, jobs[2])[2]
+        assert cluster.node(third)["AvailableFeatures"] == "c6i.xlarge", third
+        assert part(cluster)["DesiredvCPUs"] == "12"
     finally:
         cluster.run(cluster.bin("scancel"), *map(str, jobs))
         update(cluster, "MaxvCPUs=8")
@@ -186,3 +192,40 @@ def test_power_up_respects_max_vcpus(cluster):
     r = cluster.run(cluster.bin("scontrol"), "power", "up", "ela-7")
     assert r.rc != 0 and "from 4 to 12 vCPUs" in r.err, r
     wait_for(lambda: all_down(cluster), 60, "ela-5 scaled in after ScaleDownDelay")
+
+
+def test_type_chosen_at_resume_survives_kill9(cluster):
+    wait_for(lambda: all_down(cluster), 60, "every node powered down first")
+    jid = cluster.submit("-p", "ela", "-c", "5", "-o", "/dev/null", "--wrap", "sleep 300")
+    try:
+        cluster.wait_state(jid, ("RUNNING",), timeout=60)
+        node = reason(cluster, jid)[2]
+        n = cluster.node(node)
+        assert (n["AvailableFeatures"], n["CPUTot"]) == ("c6i.2xlarge", "8"), n
+        pid = cluster.pid("controller")
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: pid_gone(pid), 30, "the controller to die")
+        cluster.restart("controller")
+        n = cluster.node(node)
+        assert (n["AvailableFeatures"], n["CPUTot"]) == ("c6i.2xlarge", "8"), n
+        assert part(cluster)["DesiredvCPUs"] == "8"
+        cluster.wait_state(jid, ("RUNNING",), timeout=60)   # CF until the node is back
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+    wait_for(lambda: all_down(cluster), 60, "the node scaled in")
+
+
+def test_gpu_job_gets_gpu_type_progressive(cluster):
+    jid = cluster.submit("-p", "gpu", "--gres=gpu:1", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
+    n = cluster.node(node)
+    assert n["AvailableFeatures"] == "g5.xlarge" and n["CPUTot"] == "4", n
+    assert "gpu:a10g:1" in n.get("Gres", ""), n
+    # A CPU job on the same partition is the cheapest type again.
+    wait_for(lambda: all_down(cluster, "gpu-"), 60, "the GPU node scaled in")
+    jid = cluster.submit("-p", "gpu", "-c", "2", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
+    assert cluster.node(node)["AvailableFeatures"] == "c6i.large", node
+    wait_for(lambda: all_down(cluster, "gpu-"), 60, "scaled in")

@@ -161,14 +161,19 @@ static char **instance_env(json_t *node)
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 2, sizeof(char *)), hw[128];
+    char **env = calloc(n + 2, sizeof(char *)), hw[192];
     size_t k = 0;
     for (size_t i = 0; env && i < n; i++)
         if (strncmp(environ[i], "SLUICE_FAKE_HW=", 15) != 0)
             env[k++] = environ[i];
-    snprintf(hw, sizeof(hw), "SLUICE_FAKE_HW=cpus=%lld,mem=%lld",
-             (long long)json_integer_value(json_object_get(node, "cpus")),
-             (long long)json_integer_value(json_object_get(node, "memory_mb")));
+    int len = snprintf(hw, sizeof(hw), "SLUICE_FAKE_HW=cpus=%lld,mem=%lld",
+                       (long long)json_integer_value(json_object_get(node, "cpus")),
+                       (long long)json_integer_value(json_object_get(node, "memory_mb")));
+    const char *gt = json_string_value(json_object_get(node, "gpu_type"));
+    if (json_integer_value(json_object_get(node, "gpus")) > 0)   /* an elastic GPU type */
+        snprintf(hw + len, sizeof(hw) - (size_t)len, ",gpus=%lld%s%.40s",
+                 (long long)json_integer_value(json_object_get(node, "gpus")),
+                 gt && *gt ? ",gputype=" : "", gt && *gt ? gt : "");
     if (env)
         env[k] = strdup(hw);
     return env;
