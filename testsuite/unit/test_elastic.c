@@ -131,6 +131,122 @@ START_TEST(best_fit_model)
 }
 END_TEST
 
+/* The reference: what each strategy chooses, straight from its definition
+ * (doc/guide-elastic.md), without elastic_rank or elastic_choose. */
+static int ref_better(const struct elastic_type *a, const struct elastic_type *b, int strategy)
+{
+    double ka = a->price, kb = b->price;
+    if (strategy == ES_SPOT_CAPACITY_OPTIMIZED)
+        ka = -a->spot_score, kb = -b->spot_score;
+    if (strategy == ES_SPOT_PRICE_CAPACITY_OPTIMIZED)
+        ka = a->spot_price / a->spot_score, kb = b->spot_price / b->spot_score;
+    if (ka != kb)
+        return ka < kb;
+    if (strategy == ES_SPOT_CAPACITY_OPTIMIZED && a->spot_price != b->spot_price)
+        return a->spot_price < b->spot_price;
+    if (a->vcpus != b->vcpus)
+        return a->vcpus < b->vcpus;
+    return strcmp(a->name, b->name) < 0;
+}
+
+static long ref_choose(const struct elastic_type *t, size_t n, const int *fit, int strategy,
+                       uint32_t count, uint32_t cur, uint32_t max, int *allowed)
+{
+    long best = -1, within = -1, over = -1;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t total = cur + (uint64_t)t[i].vcpus * count;
+        if (!fit[i])
+            continue;
+        if (best < 0 || ref_better(&t[i], &t[best], strategy))
+            best = (long)i;
+        if (total <= max && (within < 0 || ref_better(&t[i], &t[within], strategy)))
+            within = (long)i;
+        if (total - t[i].vcpus < max && (over < 0 || ref_better(&t[i], &t[over], strategy)))
+            over = (long)i;
+    }
+    *allowed = 0;
+    if (best < 0)
+        return -1;
+    if (strategy == ES_BEST_FIT) {
+        *allowed = cur + (uint64_t)t[best].vcpus * count <= max;
+        return best;
+    }
+    if (strategy == ES_BEST_FIT_PROGRESSIVE && (within >= 0 || over >= 0)) {
+        *allowed = 1;
+        return within >= 0 ? within : over;
+    }
+    *allowed = cur + (uint64_t)t[best].vcpus * (count - 1) < max;
+    return best;
+}
+
+/* Random catalogues, jobs and budgets: elastic_choose over elastic_rank's
+ * order picks what the reference does, for every strategy. */
+START_TEST(choose_model)
+{
+    unsigned seed = 777;
+    for (int round = 0; round < 20000; round++) {
+        struct elastic_type t[10];
+        size_t n = 1 + (size_t)(rand_r(&seed) % 10), ord[10];
+        int strategy = rand_r(&seed) % 4, fit[10], rfit[10], allowed, want_ok;
+        uint32_t vc[10];
+        for (size_t i = 0; i < n; i++) {
+            memset(&t[i], 0, sizeof(t[i]));
+            snprintf(t[i].name, sizeof(t[i].name), "t%zu", i);
+            t[i].vcpus = 1u << (rand_r(&seed) % 6);
+            t[i].memory_mb = (uint64_t)t[i].vcpus * (1 + rand_r(&seed) % 8) * 1024;
+            t[i].gpus = rand_r(&seed) % 4 == 0 ? 1 + rand_r(&seed) % 4 : 0;
+            t[i].price = (1 + rand_r(&seed) % 50) / 10.0;
+            t[i].spot_price = (1 + rand_r(&seed) % 50) / 20.0;
+            t[i].spot_score = 1 + rand_r(&seed) % 10;
+        }
+        uint32_t cpus = 1 + (uint32_t)(rand_r(&seed) % 32), gpus = rand_r(&seed) % 5 == 0;
+        uint64_t mem = (uint64_t)(rand_r(&seed) % 100000);
+        uint32_t count = 1 + (uint32_t)(rand_r(&seed) % 4);
+        uint32_t max = (uint32_t)(rand_r(&seed) % 128), cur = max ? rand_r(&seed) % (max + 1) : 0;
+        for (size_t i = 0; i < n; i++)
+            fit[i] = t[i].vcpus >= cpus && t[i].memory_mb >= mem && t[i].gpus >= gpus;
+        elastic_rank(t, n, strategy, ord);
+        for (size_t r = 0; r < n; r++) {
+            vc[r] = t[ord[r]].vcpus;
+            rfit[r] = fit[ord[r]];
+        }
+        long r = elastic_choose(strategy, vc, rfit, n, count, cur, max, &allowed);
+        long got = r < 0 ? -1 : (long)ord[r];
+        long want = ref_choose(t, n, fit, strategy, count, cur, max, &want_ok);
+        ck_assert_msg(got == want && (got < 0 || allowed == want_ok),
+                      "round %d strategy %d: got %ld (%d), want %ld (%d)", round, strategy, got,
+                      allowed, want, want_ok);
+    }
+}
+END_TEST
+
+START_TEST(choose_cases)
+{
+    /* Ranked: 2, 4, 8 vCPUs (cheapest first); the job fits the 4 and 8. */
+    uint32_t vc[] = { 2, 4, 8 };
+    int fits[] = { 0, 1, 1 }, ok;
+    ck_assert_int_eq(elastic_choose(ES_BEST_FIT, vc, fits, 3, 1, 0, 8, &ok), 1);
+    ck_assert(ok);
+    /* BEST_FIT waits rather than take another type. */
+    ck_assert_int_eq(elastic_choose(ES_BEST_FIT, vc, fits, 3, 1, 6, 8, &ok), 1);
+    ck_assert(!ok);
+    /* PROGRESSIVE: two 4s pass 8 from 2; the overshoot rule lets the first pass. */
+    ck_assert_int_eq(elastic_choose(ES_BEST_FIT_PROGRESSIVE, vc, fits, 3, 2, 2, 8, &ok), 1);
+    ck_assert(ok);
+    /* A cheaper type over the budget, a dearer one within: the dearer one. */
+    uint32_t vc2[] = { 16, 4 };
+    int fits2[] = { 1, 1 };
+    ck_assert_int_eq(elastic_choose(ES_BEST_FIT_PROGRESSIVE, vc2, fits2, 2, 1, 2, 8, &ok), 1);
+    ck_assert(ok);
+    ck_assert_int_eq(elastic_choose(ES_SPOT_CAPACITY_OPTIMIZED, vc2, fits2, 2, 1, 2, 8, &ok), 0);
+    ck_assert(ok);     /* one instance past MaxvCPUs */
+    ck_assert_int_eq(elastic_choose(ES_SPOT_CAPACITY_OPTIMIZED, vc2, fits2, 2, 1, 8, 8, &ok), 0);
+    ck_assert(!ok);
+    int none[] = { 0, 0 };
+    ck_assert_int_eq(elastic_choose(ES_BEST_FIT, vc2, none, 2, 1, 0, 8, &ok), -1);
+}
+END_TEST
+
 START_TEST(budget)
 {
     uint32_t two[] = { 2, 2 }, eight[] = { 8 };
@@ -289,6 +405,8 @@ int main(void)
     tcase_add_test(tc, catalog_errors);
     tcase_add_test(tc, strategies);
     tcase_add_test(tc, best_fit_model);
+    tcase_add_test(tc, choose_model);
+    tcase_add_test(tc, choose_cases);
     tcase_add_test(tc, budget);
     tcase_add_test(tc, budget_model);
     tcase_add_test(tc, conf_generates_nodes);
