@@ -2,6 +2,7 @@
  * that ResumeRate allows, fail nodes past ResumeTimeout, power down nodes
  * idle for their SuspendTime at SuspendRate, finish power-downs after
  * SuspendTimeout; and the controller's side of describe (reconciliation). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -232,12 +233,13 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
 {
     struct power *pw = c->power;
     size_t i;
-    json_t *v, *stray = json_array();
+    json_t *v, *stray = json_array(), *reasons = json_object();
     if (err) {
         log_error("cloud describe failed: %s", err);
         if (!pw->reconciled)
             log_warn("resumes wait for a describe that succeeds");
         json_decref(stray);
+        json_decref(reasons);
         return;
     }
     /* A plugin that cannot list instances (cloud/script) says so: then a
@@ -252,6 +254,7 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
                 n->power_sent = 2;
         }
         json_decref(stray);
+        json_decref(reasons);
         pw->reconciled = 1;
         power_kick(c);
         return;
@@ -261,6 +264,9 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
         const char *id = json_string_value(json_object_get(v, "id"));
         struct node *n = node_find(c, json_string_value(json_object_get(v, "node")));
         int running = json_is_true(json_object_get(v, "running"));
+        const char *why = json_string_value(json_object_get(v, "reason"));
+        if (id && !running && n && why && n->instance && !strcmp(n->instance, id))
+            json_object_set_new(reasons, n->name, json_string(why));   /* e.g. spot */
         if (!id || !running)
             continue;
         if (!n || !n->cfg->cloud || n->power == POWER_OFF) {
@@ -282,12 +288,17 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
             continue;
         if (n->power == POWER_UP && !pw->reconciled)
             n->power_sent = 0;            /* never started, or died: resume it */
-        else if (n->power == POWER_ON && n->instance && !n->down)
-            power_instance_lost(c, n->name, "its instance no longer exists");
+        else if (n->power == POWER_ON && n->instance && !n->down) {
+            const char *why = json_string_value(json_object_get(reasons, n->name));
+            char buf[160];
+            snprintf(buf, sizeof(buf), "its instance %s stopped: %s", n->instance, why ? why : "");
+            power_instance_lost(c, n->name, why ? buf : "its instance no longer exists");
+        }
         else if (n->power == POWER_DOWN && !pw->reconciled)
             n->power_sent = 2;            /* gone already */
     }
     free(seen);
+    json_decref(reasons);
     send_batch(c, stray, 0);
     if (!pw->reconciled)
         log_info("cloud reconciled with the provider");

@@ -19,6 +19,9 @@ Error injection (attributes of MockEC2, set by the test):
   delay          seconds every answer waits (a slow provider)
   secret_key     change it and every signature mismatches (AuthFailure)
   lose(node)     terminates a node's instance behind Sluice's back
+  interrupt(node) a spot interruption: the instance goes shutting-down (or
+                 terminated) with StateReason Server.SpotInstanceTermination,
+                 and its user data's processes are stopped
 The same endpoint serves IMDSv2's instance-role credentials (the mock's).
 
 As a program: mock_ec2.py --port N --access-key K --secret-key S serves
@@ -131,6 +134,17 @@ class MockEC2:
                 if inst["node"] == node and inst["state"] in ("pending", "running"):
                     inst["state"] = "terminated"
                     inst["reason"] = "Server.SpotInstanceTermination"
+                    self._kill(inst)
+
+    def interrupt(self, node, state="shutting-down"):
+        """EC2 reclaims a spot instance: what DescribeInstances then says."""
+        with self.lock:
+            for inst in self.instances.values():
+                if inst["node"] == node and inst["state"] in ("pending", "running"):
+                    inst["state"] = state
+                    inst["reason"] = "Server.SpotInstanceTermination"
+                    inst["reason_message"] = ("Server.SpotInstanceTermination: Spot instance "
+                                              "termination")
                     self._kill(inst)
 
     # -- IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT=this endpoint): a session
@@ -274,11 +288,13 @@ class MockEC2:
                 "<instanceState><code>%d</code><name>%s</name></instanceState>"
                 "<privateDnsName>ip-127-0-0-1.ec2.internal</privateDnsName>"
                 "<instanceType>%s</instanceType><launchTime>%s</launchTime>"
-                "<subnetId>%s</subnetId><stateReason><code>%s</code></stateReason>"
-                "<tagSet>%s</tagSet></item>" % (
+                "<subnetId>%s</subnetId><stateReason><code>%s</code><message>%s</message></stateReason>"
+                "%s<tagSet>%s</tagSet></item>" % (
                     iid, escape(v["image"]), STATE_CODE[v["state"]], v["state"],
                     escape(v["type"]), v["launched"], escape(v["subnet"]),
-                    escape(v.get("reason", "")), tags))
+                    escape(v.get("reason", "")), escape(v.get("reason_message", "")),
+                    "<instanceLifecycle>spot</instanceLifecycle>" if v.get("spot") else "",
+                    tags))
 
     def run_instances(self, p):
         token = p.get("ClientToken", "")
@@ -303,6 +319,7 @@ class MockEC2:
                 "node": tags.get("Name", ""), "type": itype, "state": "running", "tags": tags,
                 "image": p.get("ImageId", p.get("LaunchTemplate.LaunchTemplateName", "")),
                 "subnet": p.get("SubnetId", ""), "params": p, "proc": None,
+                "spot": p.get("InstanceMarketOptions.MarketType") == "spot",
                 "launched": datetime.datetime.now(datetime.timezone.utc).strftime(
                     "%Y-%m-%dT%H:%M:%S.000Z")}
             if token:

@@ -132,6 +132,25 @@ def test_no_capacity_moves_to_the_next_type_and_a_lost_instance_downs_the_node(c
     cluster.ok(cluster.bin("scancel"), str(jid))
 
 
+def test_spot_interruption_downs_the_node_with_the_reason_and_requeues(cluster, mock):
+    jid = cluster.submit("-p", "cloud", "-w", "n3", "-o", "/dev/null", "--requeue",
+                         "--wrap", "sleep 300")
+    try:
+        cluster.wait_state(jid, ("RUNNING",), timeout=60)
+        mock.interrupt("n3")
+        wait_for(lambda: state(cluster, "n3").startswith("down"), 60, "n3 DOWN")
+        why = cluster.node("n3")["Reason"]
+        assert "Server.SpotInstanceTermination" in why and "shutting-down" in why, why
+        wait_for(lambda: cluster.job(jid).get("Restarts", "0") != "0", 30,
+                 "job %d requeued" % jid)
+        r = cluster.ok(cluster.bin("sacct"), "-D", "-n", "-X", "-j", str(jid), "-o", "State")
+        assert "NODE_FAIL" in r.out, r.out
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+        cluster.run(cluster.bin("scontrol"), "update", "NodeName=n3", "State=RESUME")
+    wait_for(lambda: state(cluster, "n3") == "idle~", 60, "n3 powered down again")
+
+
 def test_bad_credentials_down_the_node_with_the_reason(cluster, mock):
     mock.secret_key = "not-the-secret"
     try:

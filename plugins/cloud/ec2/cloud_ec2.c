@@ -163,7 +163,12 @@ static void list_page(struct xml *doc, json_t *map)
             /* A live instance wins over a terminated one the node had before. */
             if (old && live(json_string_value(json_object_get(old, "state"))) && !live(state))
                 continue;
-            json_object_set_new(map, node, json_pack("{s:s, s:s}", "id", id, "state", state));
+            /* Why it stopped (a spot interruption says Server.SpotInstanceTermination). */
+            const char *code = xml_text(i, "stateReason/code");
+            const char *msg = xml_text(i, "stateReason/message");
+            json_object_set_new(map, node, json_pack("{s:s, s:s, s:s}", "id", id, "state", state,
+                                                     "reason", msg && *msg ? msg
+                                                                           : code ? code : ""));
         }
 }
 
@@ -208,8 +213,12 @@ static int ec2_describe(void *p, json_t **result, char *err)
     }
     json_object_foreach(map, node, v) {
         const char *state = json_string_value(json_object_get(v, "state"));
-        json_array_append_new(list, json_pack("{s:O, s:s, s:b}", "id", json_object_get(v, "id"),
-                                              "node", node, "running", live(state)));
+        const char *why = json_string_value(json_object_get(v, "reason"));
+        json_t *o = json_pack("{s:O, s:s, s:b}", "id", json_object_get(v, "id"), "node", node,
+                              "running", live(state));
+        if (!live(state) && why && *why)
+            json_object_set_new(o, "reason", json_sprintf("%s (%s)", why, state));
+        json_array_append_new(list, o);
     }
     json_decref(map);
     *result = json_pack("{s:o}", "instances", list);
