@@ -10,8 +10,9 @@
  *   {"name", "hostname", "port", "cpus", "memory_mb", "features",
  *    "instance" (suspend: the id resume returned, when known)}
  * and, for a node of an Elastic=YES partition (src/common/conf_elastic.c),
- *   "instance_type": the type chosen for the node (string; its cpus,
- *       memory_mb and features are that type's, from the catalogue),
+ *   "instance_type": the type chosen for the node when it is resumed, by
+ *       the partition's strategy for the job that waits (string; its cpus,
+ *       memory_mb, features, "gpus" and "gpu_type" are that type's),
  *   "instance_types": the types the strategy allows for it, in order
  *       (array of strings, instance_type first; BEST_FIT: just that one;
  *       the others add the larger types of the partition, to try when the
@@ -55,7 +56,10 @@ struct cloud_ops {
     void *(*create)(struct cloud_host *h, char *err);
     void (*destroy)(void *p);
     /* Start instances for req's "nodes".  *result: {"instances": {node: id},
-     * "failed": {node: why}}; every node given is in one of them. */
+     * "failed": {node: why}}; every node given is in one of them.  Optional
+     * "types": {node: type}, the instance type launched (one of the node's
+     * "instance_types"): an elastic node launched as a fallback type takes
+     * that type's CPUs, memory, GPUs and features. */
     int (*resume)(void *p, json_t *req, json_t **result, char *err);
     /* Stop the instances of req's "nodes".  *result: {"failed": {node: why}}. */
     int (*suspend)(void *p, json_t *req, json_t **result, char *err);

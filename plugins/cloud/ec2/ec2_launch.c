@@ -174,7 +174,7 @@ static size_t node_types(struct ec2 *x, json_t *node, const char **types, size_t
 
 /* Tries every type (and subnet) for one node: 0 with its id, or -1 with why. */
 static int launch_node(struct ec2 *x, json_t *node, unsigned long rid, size_t idx, char *id,
-                       char *why, size_t wlen, struct ec2_err *e)
+                       char *why, size_t wlen, struct ec2_err *e, const char **launched)
 {
     const char *types[32];
     const char *name = json_string_value(json_object_get(node, "name"));
@@ -192,8 +192,10 @@ static int launch_node(struct ec2 *x, json_t *node, unsigned long rid, size_t id
                                 "" };
             snprintf(l.token, sizeof(l.token), "sluice-%016lx-%zu-%zu-%d", rid, idx, t, s);
             rc = run_one(x, &l, ud, id, 32, e);
-            if (rc == 0)
+            if (rc == 0) {
+                *launched = types[t];
                 break;
+            }
             snprintf(why, wlen, "%s%s%s", e->message, l.type ? " for " : "", l.type ? l.type : "");
             if (e->kind != EC2_CAPACITY)
                 goto out;
@@ -213,7 +215,7 @@ out:
 int ec2_resume(void *p, json_t *req, json_t **result, char *err)
 {
     struct ec2 *x = p;
-    json_t *inst = json_object(), *failed = json_object(), *node;
+    json_t *inst = json_object(), *failed = json_object(), *types = json_object(), *node;
     struct ec2_err e = { 0 };
     size_t i;
     /* Idempotent: a node that already has a live instance keeps it. */
@@ -234,6 +236,7 @@ int ec2_resume(void *p, json_t *req, json_t **result, char *err)
         json_t *old = have ? json_object_get(have, name ? name : "") : NULL;
         const char *state = json_string_value(json_object_get(old, "state"));
         char id[32] = "", why[600] = "";
+        const char *used = NULL;
         if (!name)
             continue;
         if (!have) {
@@ -242,8 +245,10 @@ int ec2_resume(void *p, json_t *req, json_t **result, char *err)
             json_object_set(inst, name, json_object_get(old, "id"));
         } else if (auth) {
             json_object_set_new(failed, name, json_string(auth));
-        } else if (launch_node(x, node, rid, i, id, why, sizeof(why), &e) == 0) {
+        } else if (launch_node(x, node, rid, i, id, why, sizeof(why), &e, &used) == 0) {
             json_object_set_new(inst, name, json_string(id));
+            if (used)    /* the controller gives the node this type's shape */
+                json_object_set_new(types, name, json_string(used));
             x->auth_logged = 0;
         } else {
             ec2_note_error(x, &e);
@@ -255,7 +260,7 @@ int ec2_resume(void *p, json_t *req, json_t **result, char *err)
         }
     }
     json_decref(have);
-    *result = json_pack("{s:o, s:o}", "instances", inst, "failed", failed);
+    *result = json_pack("{s:o, s:o, s:o}", "instances", inst, "failed", failed, "types", types);
     (void)err;
     return 0;
 }
