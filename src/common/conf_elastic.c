@@ -6,9 +6,10 @@
  * (elastic_names_for: enough to reach MaxvCPUs with that type alone), as
  * if the file had a line
  *   NodeName=<p>-[a-b] CPUs=V RealMemory=M Features=TYPE Weight=RANK State=CLOUD
- * so the rest of Sluice sees ordinary State=CLOUD nodes.  Weight is the
- * type's rank: the scheduler tries nodes by Weight, so the first node that
- * fits a job is of the type the strategy prefers among those that fit. */
+ * so the rest of Sluice sees ordinary State=CLOUD nodes.  That is the
+ * resting shape of a powered-down node: the controller chooses the type a
+ * node is resumed as for the job that needs it (src/ctld/elastic_type.c),
+ * using the first name of each type as its template, in rank order. */
 #include "conf_impl.h"
 
 #include <libgen.h>
