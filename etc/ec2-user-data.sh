@@ -10,6 +10,19 @@
 # cluster's sluice.conf (bake them into the AMI, or fetch them here).
 set -e
 NODE='@NODE@'
+# CreateFleet (mixed types, spot) takes no user data: this script is then
+# the launch template's, shared by every instance, with NODE left as the
+# placeholder; the node is the instance's Name tag, read from the instance
+# metadata (the template needs MetadataOptions InstanceMetadataTags=enabled).
+case "$NODE" in
+*@*)
+    IMDS=${SLUICE_IMDS_ENDPOINT:-http://169.254.169.254}
+    TOKEN=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
+        "$IMDS/latest/api/token")
+    NODE=$(curl -sf -H "X-aws-ec2-metadata-token: $TOKEN" \
+        "$IMDS/latest/meta-data/tags/instance/Name")
+    ;;
+esac
 # Name the host after its node, so that sluiced and the logs agree.
 if command -v hostnamectl >/dev/null 2>&1 && [ -z "$SLUICE_USER_DATA_FOREGROUND" ]; then
     hostnamectl set-hostname "$NODE" || true

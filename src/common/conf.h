@@ -50,6 +50,7 @@ struct conf_node {
     char *instance_type;     /* its instance type (catalogue name) */
     char *instance_types;    /* comma list: the types a provider may launch, in order */
     int spot;                /* Purchasing=spot */
+    int strategy;            /* AllocationStrategy (ES_*) */
 };
 
 struct conf_partition {

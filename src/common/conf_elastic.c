@@ -130,6 +130,7 @@ static int nodes_add(struct conf_parser *p, const struct conf_where *w,
     for (size_t i = before; i < p->c->nnodes; i++) {
         struct conf_node *nd = &p->c->nodes[i];
         nd->spot = pt->spot;
+        nd->strategy = pt->strategy;
         if (conf_strset(&nd->instance_type, x->name) < 0 ||
             conf_strset(&nd->instance_types, fb) < 0)
             return sl_errprintf(e, "out of memory");

@@ -17,7 +17,8 @@
  *       (array of strings, instance_type first; BEST_FIT: just that one;
  *       the others add the larger types of the partition, to try when the
  *       first has no capacity: the node then registers with more),
- *   "purchasing": "on-demand" or "spot".
+ *   "purchasing": "on-demand" or "spot",
+ *   "allocation_strategy": the partition's (BEST_FIT, ..., as written).
  * Requests also carry "all_nodes" (the nodes as a compressed host list);
  * resume's carries "partition" (of the first job that waits, or "" for an
  * admin's power up) and "jobs": [{"job_id", "partition", "features",

@@ -256,6 +256,8 @@ json_t *power_node_desc(const struct node *n)
         json_object_set_new(o, "instance_type", json_string(cfg->instance_type));
         json_object_set_new(o, "instance_types", types);
         json_object_set_new(o, "purchasing", json_string(cfg->spot ? "spot" : "on-demand"));
+        json_object_set_new(o, "allocation_strategy",
+                            json_string(elastic_strategy_name(cfg->strategy)));
         for (size_t i = 0; i < cfg->ngres; i++)
             if (cfg->gres_list[i].count)
                 json_object_update_new(o, json_pack("{s:i, s:s}", "gpus",

@@ -22,7 +22,14 @@ Error injection (attributes of MockEC2, set by the test):
   interrupt(node) a spot interruption: the instance goes shutting-down (or
                  terminated) with StateReason Server.SpotInstanceTermination,
                  and its user data's processes are stopped
-The same endpoint serves IMDSv2's instance-role credentials (the mock's).
+The same endpoint serves IMDSv2's instance-role credentials (the mock's),
+and, under /<instance-id>/latest/... (the SLUICE_IMDS_ENDPOINT an instance
+boots with), that instance's Name tag (instance metadata tags).
+
+CreateFleet (Type=instant, one instance) boots the launch template's user
+data (launch_templates: {name: user data text}) with the first override in
+Priority order whose type has capacity; type_hw: {type: SLUICE_FAKE_HW}
+gives an instance of that type its hardware.
 
 As a program: mock_ec2.py --port N --access-key K --secret-key S serves
 until interrupted."""
@@ -80,6 +87,8 @@ class MockEC2:
         self.imds_role = "sluice-node"  # the instance role IMDSv2 serves
         self.imds_calls = []           # (method, path) of IMDS requests
         self.imds_tokens = set()
+        self.launch_templates = {}     # CreateFleet: name -> its user data (text)
+        self.type_hw = {}              # instance type -> SLUICE_FAKE_HW
 
     # -- lifecycle
     def start(self, port=0):
@@ -154,7 +163,17 @@ class MockEC2:
         with self.lock:
             self.imds_calls.append((h.command, path))
         status, body = 404, "Not Found"
-        if h.command == "PUT" and path == "/latest/api/token":
+        iid = None
+        if path.startswith("/i-"):            # an instance's own metadata
+            iid, path = path[1:].split("/", 1)
+            path = "/" + path
+        if iid and h.command == "GET" and path == "/latest/meta-data/tags/instance/Name":
+            inst = self.instances.get(iid)
+            if h.headers.get("X-aws-ec2-metadata-token") not in self.imds_tokens:
+                status, body = 401, "Unauthorized"
+            elif inst:
+                status, body = 200, inst["node"]
+        elif h.command == "PUT" and path == "/latest/api/token":
             if h.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
                 status, body = 200, "imds-token-%x" % next(self.ids)
                 self.imds_tokens.add(body)
@@ -202,7 +221,7 @@ class MockEC2:
                 if self.throttle > 0 and self.throttle_action in (None, action):
                     self.throttle -= 1
                     raise EC2Error(503, "RequestLimitExceeded", "Request limit exceeded.")
-                fn = {"RunInstances": self.run_instances,
+                fn = {"RunInstances": self.run_instances, "CreateFleet": self.create_fleet,
                       "TerminateInstances": self.terminate_instances,
                       "DescribeInstances": self.describe_instances}.get(action)
                 if not fn:
@@ -330,12 +349,79 @@ class MockEC2:
                 "<ownerId>123456789012</ownerId><groupSet/><instancesSet>%s</instancesSet>"
                 "</RunInstancesResponse>" % (NS, self.request_id(), iid[2:], self.instance_xml(iid)))
 
+    def create_fleet(self, p):
+        """CreateFleet Type=instant for one instance: the first override (by
+        Priority, then as listed) whose type has capacity."""
+        if p.get("Type") != "instant":
+            raise EC2Error(400, "InvalidParameterValue", "the mock answers Type=instant only")
+        if p.get("TargetCapacitySpecification.TotalTargetCapacity") != "1":
+            raise EC2Error(400, "InvalidParameterValue", "the mock starts one at a time")
+        pre = "LaunchTemplateConfigs.1."
+        lt = p.get(pre + "LaunchTemplateSpecification.LaunchTemplateName")
+        if lt not in self.launch_templates:
+            raise EC2Error(400, "InvalidLaunchTemplateName.NotFoundException",
+                           "The specified launch template, with template name %s, does not "
+                           "exist." % lt)
+        overrides = []
+        for n in itertools.count(1):
+            t = p.get(pre + "Overrides.%d.InstanceType" % n)
+            if t is None:
+                break
+            overrides.append((float(p.get(pre + "Overrides.%d.Priority" % n, "0")), n, t,
+                              p.get(pre + "Overrides.%d.SubnetId" % n, "")))
+        overrides.sort()
+        spot = p.get("TargetCapacitySpecification.DefaultTargetCapacityType") == "spot"
+        life = "spot" if spot else "on-demand"
+        token = p.get("ClientToken", "")
+        errors, iid = [], self.tokens.get(token) if token else None
+        for _, _, itype, subnet in ([] if iid else overrides):
+            if itype in self.no_capacity:
+                errors.append("<item><errorCode>InsufficientInstanceCapacity</errorCode>"
+                              "<errorMessage>We currently do not have sufficient %s capacity."
+                              "</errorMessage><launchTemplateAndOverrides><overrides>"
+                              "<instanceType>%s</instanceType></overrides>"
+                              "</launchTemplateAndOverrides><lifecycle>%s</lifecycle></item>"
+                              % (escape(itype), escape(itype), life))
+                continue
+            tags = {}
+            for n in itertools.count(1):
+                k = p.get("TagSpecification.1.Tag.%d.Key" % n)
+                if k is None:
+                    break
+                tags[k] = p.get("TagSpecification.1.Tag.%d.Value" % n, "")
+            iid = "i-%017x" % next(self.ids)
+            self.instances[iid] = {
+                "node": tags.get("Name", ""), "type": itype, "state": "running", "tags": tags,
+                "image": p.get(pre + "Overrides.1.ImageId", lt), "subnet": subnet,
+                "params": p, "proc": None, "spot": spot,
+                "launched": datetime.datetime.now(datetime.timezone.utc).strftime(
+                    "%Y-%m-%dT%H:%M:%S.000Z")}
+            if token:
+                self.tokens[token] = iid
+            self.boot(iid, self.launch_templates[lt].encode())
+            break
+        inst = ""
+        if iid:
+            v = self.instances[iid]
+            inst = ("<item><instanceIds><item>%s</item></instanceIds><instanceType>%s"
+                    "</instanceType><lifecycle>%s</lifecycle></item>"
+                    % (iid, escape(v["type"]), "spot" if v["spot"] else "on-demand"))
+        return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CreateFleetResponse xmlns=\"%s\">"
+                "<requestId>%s</requestId><fleetId>fleet-%s</fleetId><errorSet>%s</errorSet>"
+                "<fleetInstanceSet>%s</fleetInstanceSet></CreateFleetResponse>"
+                % (NS, self.request_id(), "%017x" % next(self.ids), "".join(errors), inst))
+
     def boot(self, iid, user_data):
         path = os.path.join(self.workdir, iid + ".user-data")
         with open(path, "wb") as f:
             f.write(user_data)
         env = dict(os.environ)
         env.update(self.boot_env)
+        itype = self.instances[iid]["type"]
+        if itype in self.type_hw:
+            env["SLUICE_FAKE_HW"] = self.type_hw[itype]
+        # Its own instance metadata (the Name tag for a shared user data).
+        env["SLUICE_IMDS_ENDPOINT"] = "%s%s" % (self.endpoint, iid)
         env["SLUICE_USER_DATA_FOREGROUND"] = "1"
         log = open(os.path.join(self.workdir, iid + ".log"), "wb")
         self.instances[iid]["proc"] = subprocess.Popen(

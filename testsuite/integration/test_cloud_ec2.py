@@ -14,6 +14,7 @@ import pytest
 
 from conftest import BUILD, REPO, wait_for
 from mock_ec2 import MockEC2
+from test_elastic import CATALOG, free_range
 
 ACCESS, SECRET, TOKEN = "AKIDSLUICETEST", "sluice/test+secret", "session-token/+="
 
@@ -27,12 +28,16 @@ Ec2SecurityGroupIds=sg-01,sg-02
 Ec2IamInstanceProfile=sluice-node
 Ec2Profile=sluicetest
 Ec2UserData=%(user_data)s
+Ec2LaunchTemplate=sluice-node
+InstanceTypeCatalog=%(catalog)s
 SuspendTime=4
 SuspendTimeout=1
 ResumeTimeout=40
 KillWait=2
 NodeName=n[3-6] State=CLOUD
 PartitionName=cloud Nodes=n[3-6] MaxTime=INFINITE State=UP
+PartitionName=fl Elastic=YES MaxvCPUs=2 InstanceTypes=c6i.large,m6i.large AllocationStrategy=BEST_FIT_PROGRESSIVE ScaleDownDelay=2 NodePort=%(port)d MaxTime=INFINITE
+PartitionName=fs Elastic=YES MaxvCPUs=2 InstanceTypes=c6i.large Purchasing=spot AllocationStrategy=SPOT_CAPACITY_OPTIMIZED ScaleDownDelay=2 NodePort=%(port2)d MaxTime=INFINITE
 """
 
 AWS_ENV = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
@@ -67,10 +72,19 @@ def mock(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cluster(cluster_factory, mock):
+    port = free_range(8)
     conf = CONF % {"endpoint": mock.endpoint,
-                   "user_data": os.path.join(REPO, "etc", "ec2-user-data.sh")}
+                   "user_data": os.path.join(REPO, "etc", "ec2-user-data.sh"),
+                   "catalog": CATALOG, "port": port, "port2": port + 4}
     c = cluster_factory(nodes=6, cpus=2, mem=1000, append=conf)
     mock.boot_env["SLUICE_CONF"] = c.conf
+    # CreateFleet boots the launch template's user data: the shipped one with
+    # the paths filled in and the node left to the instance's Name tag.
+    with open(os.path.join(REPO, "etc", "ec2-user-data.sh")) as f:
+        ud = f.read()
+    mock.launch_templates["sluice-node"] = ud.replace("@CONF@", c.conf).replace(
+        "@SLUICED@", os.path.join(BUILD, "src", "noded", "sluiced"))
+    mock.type_hw.update({"c6i.large": "cpus=2,mem=4096", "m6i.large": "cpus=2,mem=8192"})
     return c
 
 
@@ -149,6 +163,50 @@ def test_spot_interruption_downs_the_node_with_the_reason_and_requeues(cluster, 
         cluster.run(cluster.bin("scancel"), str(jid))
         cluster.run(cluster.bin("scontrol"), "update", "NodeName=n3", "State=RESUME")
     wait_for(lambda: state(cluster, "n3") == "idle~", 60, "n3 powered down again")
+
+
+def fleets_for(mock, node):
+    return [p for p in mock.actions("CreateFleet")
+            if p.get("TagSpecification.1.Tag.1.Value") == node]
+
+
+def test_mixed_types_use_create_fleet_and_the_node_takes_the_launched_type(cluster, mock):
+    mock.no_capacity = {"c6i.large"}
+    try:
+        jid = cluster.submit("-p", "fl", "-o", "/dev/null", "--wrap", "true")
+        cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    finally:
+        mock.no_capacity = set()
+    node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
+    (fleet,) = fleets_for(mock, node)
+    assert runs_for(mock, node) == [], runs_for(mock, node)
+    pre = "LaunchTemplateConfigs.1."
+    assert fleet["Type"] == "instant", fleet
+    assert fleet[pre + "LaunchTemplateSpecification.LaunchTemplateName"] == "sluice-node"
+    assert (fleet[pre + "Overrides.1.InstanceType"], fleet[pre + "Overrides.1.Priority"]) == \
+        ("c6i.large", "1"), fleet
+    assert (fleet[pre + "Overrides.2.InstanceType"], fleet[pre + "Overrides.2.Priority"]) == \
+        ("m6i.large", "2"), fleet
+    assert fleet[pre + "Overrides.1.SubnetId"] == "subnet-0aaa", fleet
+    assert fleet["OnDemandOptions.AllocationStrategy"] == "prioritized", fleet
+    assert fleet["TargetCapacitySpecification.DefaultTargetCapacityType"] == "on-demand"
+    assert "UserData" not in fleet, fleet
+    # EC2 had no c6i.large: the node runs as the m6i.large it was launched as.
+    n = cluster.node(node)
+    assert n["AvailableFeatures"] == "m6i.large" and n["RealMemory"] == "8192", n
+    wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down" % node)
+
+
+def test_spot_partition_uses_create_fleet_with_the_spot_strategy(cluster, mock):
+    jid = cluster.submit("-p", "fs", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
+    (fleet,) = fleets_for(mock, node)
+    assert fleet["TargetCapacitySpecification.DefaultTargetCapacityType"] == "spot", fleet
+    assert fleet["SpotOptions.AllocationStrategy"] == "capacity-optimized", fleet
+    (iid,) = [i for i, v in mock.instances.items() if v["node"] == node]
+    assert mock.instances[iid]["spot"], mock.instances[iid]
+    wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down" % node)
 
 
 def test_bad_credentials_down_the_node_with_the_reason(cluster, mock):

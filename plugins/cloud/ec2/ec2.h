@@ -35,6 +35,19 @@ json_t *ec2_list(struct ec2 *x, struct ec2_err *e);
 /* Logs (stderr: the controller's log) an auth failure once. */
 void ec2_note_error(struct ec2 *x, const struct ec2_err *e);
 int ec2_resume(void *p, json_t *req, json_t **result, char *err);
+/* One node's CreateFleet (ec2_fleet.c). */
+struct ec2_fleet {
+    const char *node;
+    const char *const *types;    /* in our order: overrides' priorities */
+    size_t ntypes;
+    int spot;
+    const char *strategy;        /* the partition's AllocationStrategy, or NULL */
+    const char *token;           /* ClientToken */
+};
+/* CreateFleet Type=instant for one instance: its id and type, or -1 with e
+ * (EC2_CAPACITY when no override had capacity). */
+int ec2_fleet_launch(struct ec2 *x, const struct ec2_fleet *fl, char *id, size_t idlen,
+                     char *type, size_t tlen, struct ec2_err *e);
 /* The user data for node: the template with @NODE@ etc. replaced, base64. */
 char *ec2_user_data(struct ec2 *x, const char *node);
 

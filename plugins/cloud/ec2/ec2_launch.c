@@ -1,6 +1,8 @@
 /* ec2_launch.c: resume = RunInstances, one instance per node (its Name tag
  * and its user data name it, so instances cannot share a call), trying the
- * node's instance types in order while EC2 has no capacity for one. */
+ * node's instance types in order while EC2 has no capacity for one; or,
+ * with a launch template, CreateFleet for mixed types and spot
+ * (ec2_fleet.c). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,6 +188,24 @@ static int launch_node(struct ec2 *x, json_t *node, unsigned long rid, size_t id
     if (!ud)
         return snprintf(why, wlen, "cannot build the user data"), -1;
     int rc = -1;
+    /* An elastic node (the partition gave its types) of mixed types or
+     * spot; RunInstances stays for a single on-demand type. */
+    if (x->launch_template && types[0] && json_object_get(node, "instance_types") &&
+        (nt > 1 || spot)) {
+        /* Mixed types or spot: one CreateFleet, EC2 chooses among them. */
+        char token[65], got[64] = "";
+        snprintf(token, sizeof(token), "sluice-%016lx-%zu-fleet", rid, idx);
+        struct ec2_fleet fl = { name, types, nt, spot,
+                                json_string_value(json_object_get(node, "allocation_strategy")),
+                                token };
+        rc = ec2_fleet_launch(x, &fl, id, 32, got, sizeof(got), e);
+        for (size_t t = 0; rc == 0 && t < nt; t++)
+            if (strcmp(types[t], got) == 0)
+                *launched = types[t];
+        if (rc < 0)
+            snprintf(why, wlen, "%s", e->message);
+        goto out;
+    }
     for (size_t t = 0; t < nt && rc < 0; t++) {
         for (int s = 0; rc < 0 && (s == 0 || *nth(x->subnets, s, subnet, sizeof(subnet))); s++) {
             struct launch l = { name, types[t], nth(x->subnets, s, subnet, sizeof(subnet)), spot,
