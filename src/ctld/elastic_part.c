@@ -172,23 +172,21 @@ int elastic_power_up_check(struct ctld *c, hostlist_t *hl, char *why, size_t len
         const struct conf_partition *p = &c->conf->parts[i];
         if (!p->elastic)
             continue;
-        uint32_t add[64], sum = 0;
-        size_t nadd = 0, over = 0;
+        uint32_t sum = 0, last = 0;
         for (size_t k = 0; k < hostlist_count(hl); k++) {
             struct node *n = node_find(c, hostlist_nth(hl, k));
             if (!n || n->power != POWER_OFF || part_of(c, n) != p)
                 continue;
             sum += n->cfg->cpus;
-            if (nadd < 64)
-                add[nadd++] = n->cfg->cpus;
-            else
-                over = 1;
+            last = n->cfg->cpus;
         }
-        if (!nadd)
+        if (!sum)
             continue;
         struct elastic_rt *r = rt_of(c, p);
         uint32_t cur = elastic_vcpus(c, p);
-        if (over || !elastic_budget_allows(p->strategy, cur, r->max, add, nadd)) {
+        /* As elastic_budget_allows: all but the last one within, for the others. */
+        uint32_t add[2] = { sum - last, last };
+        if (!elastic_budget_allows(p->strategy, cur, r->max, add, 2)) {
             snprintf(why, len, "powering up these nodes would take partition %s from %u to %u "
                                "vCPUs, over its MaxvCPUs=%u%s: raise it with scontrol update "
                                "PartitionName=%s MaxvCPUs=", p->name, cur, cur + sum, r->max,

@@ -90,6 +90,9 @@ int power_node_plannable(const struct node *n)
 
 void power_node_state(struct ctld *c, struct node *n, enum power_state s)
 {
+    const struct conf_node *base = n->etype_cfg ? conf_node_find(c->conf, n->name) : NULL;
+    if (s == POWER_OFF && base)   /* powered down: its name's type again, until resumed */
+        elastic_node_retype(c->conf, n, base);
     n->power = s;
     n->power_since = ctld_now();
     n->power_sent = 0;

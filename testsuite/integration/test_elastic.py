@@ -191,6 +191,12 @@ def test_power_up_respects_max_vcpus(cluster):
     # 4 running + 8 more would pass 8.
     r = cluster.run(cluster.bin("scontrol"), "power", "up", "ela-7")
     assert r.rc != 0 and "from 4 to 12 vCPUs" in r.err, r
+    # Exactly MaxvCPUs is allowed: two c6i.large (powered down, each is its
+    # name's type again, whatever it last ran as).
+    cluster.ok(cluster.bin("scontrol"), "power", "up", "ela-[1-2]")
+    wait_for(lambda: state(cluster, "ela-1") == "idle" and state(cluster, "ela-2") == "idle",
+             60, "ela-[1-2] powered up")
+    assert part(cluster)["DesiredvCPUs"] == "8"
     wait_for(lambda: all_down(cluster), 60, "ela-5 scaled in after ScaleDownDelay")
 
 
