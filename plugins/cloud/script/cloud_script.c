@@ -128,8 +128,9 @@ static int run_program(const char *prog, const char *hosts, const char *file, ch
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
-        for (int fd = 3; fd < 65536; fd++)
-            close(fd);
+        if (close_range(3, ~0U, 0) < 0)   /* one call, not 65,533 */
+            for (int fd = 3; fd < 65536; fd++)
+                close(fd);
         execve(prog, argv, env);
         _exit(127);
     }
