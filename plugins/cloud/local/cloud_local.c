@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,69 +180,73 @@ static char **instance_env(json_t *node)
     return env;
 }
 
-/* In the detached grandchild: boot, then become sluiced (or fail). */
-static void instance_main(const struct local *l, const char *node, int fail, char **env)
-{
-    char log[PATH_MAX];
-    snprintf(log, sizeof(log), "%s/%s.log", l->dir, node);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    int nul = open("/dev/null", O_RDONLY);
-    if (nul >= 0)
-        dup2(nul, 0);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-    }
-    /* One call, not 65,533 closes: a burst of 1,000 instances forks 1,000
-     * of these on the controller's machine (doc/bench.md). */
-    if (close_range(3, ~0U, 0) < 0)
-        for (int i = 3; i < 65536; i++)
-            close(i);
-    signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    struct timespec ts = { l->boot_delay, 0 };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-    if (fail) {
-        dprintf(2, "cloud/local: instance for %s failed to boot (CloudLocalFailRate)\n", node);
-        _exit(1);
-    }
-    char *argv[] = { (char *)l->sluiced, "-D", "-f", (char *)l->conf, "-N", (char *)node, NULL };
-    execve(l->sluiced, argv, env);
-    dprintf(2, "cloud/local: cannot run %s: %s\n", l->sluiced, strerror(errno));
-    _exit(127);
-}
+/* The instance, started by a shell that posix_spawn runs in a session of
+ * its own: it puts the instance in the background (so it outlives the
+ * controller and is nobody's zombie), prints its pid, and exits.  The
+ * instance "boots" (sleep), then becomes sluiced, or fails.  posix_spawn
+ * does not copy the controller's page tables as fork does: a burst of
+ * 1,000 instances forked 2,000 copies of them (doc/bench.md). */
+static const char instance_script[] =
+    "( sleep \"$1\"; if [ \"$2\" = 1 ]; then"
+    " echo \"cloud/local: instance for $5 failed to boot (CloudLocalFailRate)\" >&2; exit 1; fi;"
+    " exec \"$3\" -D -f \"$4\" -N \"$5\" ) </dev/null >>\"$6\" 2>&1 &\n"
+    "echo $!\n";
 
 static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len)
 {
     const char *name = json_string_value(json_object_get(node, "name"));
     int fail = l->fail_rate > 0 && (int)(rand_r(&l->seed) % 100) < l->fail_rate;
-    char **env = instance_env(node);
-    int fds[2];
-    pid_t pid = -1, mid;
+    char **env = instance_env(node), delay[16], log[PATH_MAX], buf[32] = "";
+    int fds[2] = { -1, -1 }, status;
+    pid_t pid = -1, sh = -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, dfl;
+    snprintf(delay, sizeof(delay), "%d", l->boot_delay);
+    snprintf(log, sizeof(log), "%s/%s.log", l->dir, name);
+    char *argv[] = { "sh", "-c", (char *)instance_script, "sluice-instance", delay,
+                     fail ? "1" : "0", (char *)l->sluiced, (char *)l->conf, (char *)name, log,
+                     NULL };
     if (!env || pipe2(fds, O_CLOEXEC) < 0) {
         snprintf(why, len, "cannot start an instance: %s", strerror(errno));
         goto out;
     }
-    if ((mid = fork()) == 0) {
-        setsid();
-        pid_t g = fork();
-        if (g == 0)
-            instance_main(l, name, fail, env);
-        (void)!write(fds[1], &g, sizeof(g));
-        _exit(0);
-    }
+    sigemptyset(&none);
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGPIPE);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dfl);
+    int rc = posix_spawn(&sh, "/bin/sh", &fa, &at, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
     close(fds[1]);
-    if (mid < 0 || read(fds[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0) {
-        snprintf(why, len, "cannot start an instance: fork failed");
+    if (rc != 0) {
+        snprintf(why, len, "cannot start an instance: %s", strerror(rc));
+        goto out;
+    }
+    ssize_t got = 0, r;
+    while ((r = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 ||
+           (r < 0 && errno == EINTR))
+        got += r > 0 ? r : 0;
+    buf[got > 0 ? got : 0] = '\0';
+    while (waitpid(sh, &status, 0) < 0 && errno == EINTR)
+        ;
+    pid = (pid_t)atol(buf);
+    if (pid <= 0) {
+        snprintf(why, len, "cannot start an instance: its shell gave no pid");
         pid = -1;
     }
-    close(fds[0]);
-    if (mid > 0)
-        waitpid(mid, NULL, 0);
 out:
+    if (fds[0] >= 0)
+        close(fds[0]);
     if (env) {
         size_t k = 0;
         while (env[k] && strncmp(env[k], "SLUICE_FAKE_HW=", 15) != 0)
