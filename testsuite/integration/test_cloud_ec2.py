@@ -197,6 +197,31 @@ def test_mixed_types_use_create_fleet_and_the_node_takes_the_launched_type(clust
     wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down" % node)
 
 
+def test_create_fleet_without_capacity_downs_the_node_with_ec2s_error(cluster, mock):
+    mock.no_capacity = {"c6i.large", "m6i.large"}
+    jid = cluster.submit("-p", "fl", "-o", "/dev/null", "--wrap", "true")
+    try:
+        wait_for(lambda: any(state(cluster, "fl-%d" % i).startswith("down") for i in (1, 2)),
+                 60, "an fl node DOWN")
+        node = [n for n in ("fl-1", "fl-2") if state(cluster, n).startswith("down")][0]
+        why = cluster.node(node)["Reason"]
+        assert "CreateFleet: InsufficientInstanceCapacity" in why, why
+        # Capacity back, the nodes returned to service: the job runs.
+        mock.no_capacity = set()
+        for n in ("fl-1", "fl-2"):
+            if state(cluster, n).startswith("down"):
+                cluster.ok(cluster.bin("scontrol"), "update", "NodeName=" + n, "State=RESUME")
+        cluster.wait_state(jid, ("COMPLETED",), timeout=90)
+    finally:
+        mock.no_capacity = set()
+        cluster.run(cluster.bin("scancel"), str(jid))
+        for n in ("fl-1", "fl-2"):
+            if state(cluster, n).startswith("down"):
+                cluster.run(cluster.bin("scontrol"), "update", "NodeName=" + n, "State=RESUME")
+    wait_for(lambda: all(state(cluster, "fl-%d" % i) == "idle~" for i in (1, 2)), 60,
+             "fl nodes powered down")
+
+
 def test_spot_partition_uses_create_fleet_with_the_spot_strategy(cluster, mock):
     jid = cluster.submit("-p", "fs", "-o", "/dev/null", "--wrap", "true")
     cluster.wait_state(jid, ("COMPLETED",), timeout=60)
