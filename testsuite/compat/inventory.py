@@ -6,7 +6,8 @@ of doc/slurm-compat.md between the INVENTORY markers.
     python3 testsuite/compat/inventory.py [--write]   # print, or rewrite the doc
 
 A state is derived mechanically from Sluice's side, then refined by
-slurm-inventory/states.txt ("section | item pattern | state"):
+slurm-inventory/states.txt ("section pattern | item pattern | state", the
+first match wins; an entry that matches nothing is an error):
   options      the option tables (src/common/jobopt_table.c, long_opts[] and
                the getopt string of src/cmd/CMD/*.c);
   fields       the built commands, asked each field alone without a
@@ -190,7 +191,7 @@ class States:
         """accepted: True, or False/str (why refused).  Returns the row's state."""
         st = None
         for i, (s, pat, v) in enumerate(self.over):
-            if s == section and fnmatch.fnmatchcase(item, pat):
+            if fnmatch.fnmatchcase(section, s) and fnmatch.fnmatchcase(item, pat):
                 self.used.add(i)
                 st = v
                 break

@@ -131,13 +131,22 @@ def live():
     if why:
         sys.exit("extract.py --scontrol: Slurm cannot run here: " + why)
     try:
+        # A plain held job, and one with the options whose keys Slurm
+        # prints only when they are set.
         jid = rig.run(["sbatch", "--parsable", "-H", "--wrap", "true"]).out.strip()
+        rich = rig.run(["sbatch", "--parsable", "-H", "-a", "1-2", "--comment=c",
+                        "--begin=now+3600", "--mail-type=END", "--mail-user=root",
+                        "--mem-per-cpu=10", "-d", "afterok:" + jid, "--wrap", "true"]
+                       ).out.strip()
         out = {}
-        for what, arg in (("job", jid), ("node", slurmrig.NODE),
-                          ("partition", slurmrig.PARTITION)):
-            r = rig.run(["scontrol", "show", what, arg])
-            out[what] = sorted(set(re.findall(r"(?:^|\s)([A-Za-z][A-Za-z/:_]*)=", r.out)))
-        rig.run(["scancel", jid])
+        for what, args in (("job", [jid, rich]), ("node", [slurmrig.NODE]),
+                           ("partition", [slurmrig.PARTITION])):
+            seen = set()
+            for arg in args:
+                r = rig.run(["scontrol", "show", what, arg])
+                seen |= set(re.findall(r"(?:^|\s)([A-Za-z][A-Za-z/:_]*)=", r.out))
+            out[what] = sorted(seen)
+        rig.run(["scancel", jid, rich])
         work = os.path.join(d, "work")
         os.makedirs(work)
         with open(os.path.join(work, "env.sh"), "w") as f:
