@@ -131,6 +131,9 @@ def case_squeue(s):
     r = s.run(["squeue", "-h", "-j", h, "-O", "JobID,Name,State,Reason,Partition,NumNodes"])
     o["-O JobID,Name,State,Reason,Partition,NumNodes"] = "rc=%d %s" % (
         r.rc, " ".join(s.norm(r.out).split()))
+    for opt, fmt in (("-O", "Sockets,Cores,Threads"), ("-O", "exit_code"), ("-o", "%H %I %J")):
+        r = s.run(["squeue", "-j", h, opt, fmt])
+        o[opt + " " + fmt] = "rc=%d %s" % (r.rc, " ".join(r.out.split()))
     r = s.run(["squeue", "-j", h])
     o["header"] = lines(r.out)[0].split().__repr__()
     s.run(["scancel", h])
@@ -174,11 +177,15 @@ def case_exit_codes(s):
         r = s.run(["scontrol", "show", "job", jid])
         m = re.search(r"JobState=(\S+).*?ExitCode=(\S+)", r.out, re.S)
         o["exit %d" % code] = "%s %s" % m.groups() if m else r.out
+        r = s.run(["squeue", "-h", "-t", "all", "-j", jid, "-O", "exit_code"])
+        o["exit %d: squeue -O exit_code" % code] = r.out.strip()
     jid = s.submit("-t 1 --wrap 'kill -9 $$'")
     s.wait_done(jid)
     r = s.run(["scontrol", "show", "job", jid])
     m = re.search(r"JobState=(\S+).*?ExitCode=(\S+)", r.out, re.S)
     o["killed by signal"] = "%s %s" % m.groups() if m else r.out
+    r = s.run(["squeue", "-h", "-t", "all", "-j", jid, "-O", "exit_code"])
+    o["killed by signal: squeue -O exit_code"] = r.out.strip()
     return o
 
 

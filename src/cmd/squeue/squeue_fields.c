@@ -236,6 +236,13 @@ GET(get_exit)
              (long long)sq_int(r, K_EXIT_SIGNAL));
 }
 
+/* Slurm's -O exit_code: the raw wait status (exit code << 8 | signal). */
+GET(get_exit_raw)
+{
+    int64_t status = sq_int(r, K_EXIT_CODE) << 8 | sq_int(r, K_EXIT_SIGNAL);
+    snprintf(buf, len, "%lld", (long long)status);
+}
+
 #define USED_KEYS (KB(K_START_TIME) | KB(K_END_TIME) | KB(K_SLURM_STATE))
 
 /* X(-O name, -o letter, header, getter, keys): a field without a getter
@@ -309,9 +316,14 @@ GET(get_exit)
     X("STDIN", 0, "STDIN", NULL, KB(K_STDIN))                                            \
     X("Reservation", 'v', "RESERVATION", get_resv, KB(K_RESERVATION))                     \
     X("GroupName", 'g', "GROUP", get_group, KB(K_GID))                                   \
-    X("SocketsPerNode", 'H', "S", get_any, 0)                                            \
-    X("CoresPerSocket", 'I', "C", get_any, 0)                                            \
-    X("ThreadsPerCore", 'J', "T", get_any, 0)                                            \
+    X("SocketsPerNode", 'H', "SOCKETS_PER_NODE", get_any, 0)                             \
+    X("CoresPerSocket", 'I', "CORES_PER_SOCKET", get_any, 0)                             \
+    X("ThreadsPerCore", 'J', "THREADS_PER_CORE", get_any, 0)                             \
+    /* Slurm 22.05's -O names of %H %I %J and of the exit code. */                       \
+    X("Sockets", 0, "SOCKETS_PER_NODE", get_any, 0)                                      \
+    X("Cores", 0, "CORES_PER_SOCKET", get_any, 0)                                        \
+    X("Threads", 0, "THREADS_PER_CORE", get_any, 0)                                      \
+    X("exit_code", 0, "EXIT_CODE", get_exit_raw, KB(K_EXIT_CODE) | KB(K_EXIT_SIGNAL))    \
     X("Gres", 0, "TRES_PER_NODE", get_tres_per_node, KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE)) \
     X("AllocNodes", 0, "ALLOC_NODES", NULL, KB(K_SUBMIT_HOST))                            \
     X("BatchFlag", 0, "BATCH_FLAG", get_one, 0)                                          \

@@ -1,0 +1,25 @@
+"""sacct --format fields the Slurm inventory found missing and Sluice keeps
+(doc/slurm-compat.md, 'Every Slurm 22.05 item'): QOS, Constraints,
+Reservation, from the job's own record."""
+
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    return cluster_factory(nodes=1, cpus=2, append="NodeName=n1 Features=fast\n")
+
+
+def test_qos_constraints_reservation(cluster):
+    done = cluster.submit("-o", "/dev/null", "--qos=gold", "--wrap", "true")
+    held = cluster.submit("-H", "-o", "/dev/null", "-C", "fast", "--wrap", "true")
+    cluster.wait_state(done, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    r = cluster.ok(sacct, "-X", "-n", "-P", "-j", "%d,%d" % (done, held),
+                   "--format=JobID,QOS,Constraints,Reservation")
+    rows = sorted(l.split("|") for l in r.out.split())
+    assert rows == sorted([[str(done), "gold", "", ""], [str(held), "", "fast", ""]]), r
+    r = cluster.ok(sacct, "-X", "-j", str(done), "--format=QOS,Constraints,Reservation")
+    assert r.out.split()[:3] == ["QOS", "Constraints", "Reservation"], r
+    cluster.run(cluster.bin("scancel"), str(held))
