@@ -39,3 +39,20 @@ def test_per_node_memory(cluster):
     _, env = job_env(cluster, "--mem=300")
     assert env["SLURM_MEM_PER_NODE"] == "300" and "SLURM_MEM_PER_CPU" not in env, env
     assert "SLURM_NTASKS_PER_NODE" not in env and "SLURM_JOB_QOS" not in env, env
+
+
+def test_task_pid(cluster):
+    """SLURM_TASK_PID: the batch script's own pid, and each step task's, as
+    Slurm sets it; a value in the submitting environment does not leak in."""
+    d = cluster.mkdir("taskpid")
+    with open(os.path.join(d, "job.sh"), "w") as f:
+        f.write("#!/bin/sh\necho batch $SLURM_TASK_PID $$\n"
+                "srun -n2 sh -c 'echo step $SLURM_TASK_PID $$'\n")
+    jid = cluster.submit("-o", "out", "-n", "2", "job.sh", cwd=d,
+                         env={"SLURM_TASK_PID": "777"})
+    cluster.wait_state(jid, "COMPLETED")
+    with open(os.path.join(d, "out")) as f:
+        rows = [l.split() for l in f if l.startswith(("batch", "step"))]
+    assert sorted(r[0] for r in rows) == ["batch", "step", "step"], rows
+    for r in rows:
+        assert r[1] == r[2] and r[1] != "777", rows
