@@ -158,6 +158,11 @@ def case_sinfo(s):
     o["-N -o %N %P %T"] = s.norm(r.out.rstrip())
     r = s.run(["sinfo"])
     o["default"] = s.norm(r.out.rstrip())
+    r = s.run(["scontrol", "show", "partition", "batch"])
+    kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
+    for k in ("MaxCPUsPerNode", "PriorityTier", "MaxNodes", "MaxTime", "MinNodes", "Default",
+              "State", "TotalCPUs", "TotalNodes"):
+        o["scontrol show partition: " + k] = kv.get(k, "<absent>")
     return o
 
 

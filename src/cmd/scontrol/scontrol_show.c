@@ -95,14 +95,17 @@ GET(get_yesno) { snprintf(buf, len, "%s", json_is_true(json_object_get(r, "defau
 GET(get_maxtime) { jobfmt_hms(cmd_int(r, "max_time"), buf, len); }
 GET(get_deftime) { jobfmt_hms(cmd_int(r, "default_time"), buf, len); }
 
-GET(get_maxnodes)
+/* A partition's limit: 0 is none. */
+static void limit_or_unlimited(int64_t n, char *buf, size_t len)
 {
-    int64_t n = cmd_int(r, "max_nodes");
     if (n > 0)
         snprintf(buf, len, "%lld", (long long)n);
     else
         snprintf(buf, len, "UNLIMITED");
 }
+
+GET(get_maxnodes) { limit_or_unlimited(cmd_int(r, "max_nodes"), buf, len); }
+GET(get_maxcpus) { limit_or_unlimited(cmd_int(r, "max_cpus_per_node"), buf, len); }
 
 GET(get_all) { snprintf(buf, len, "ALL"); }
 GET(get_yes) { snprintf(buf, len, "YES"); }
@@ -114,7 +117,8 @@ static const struct jobfmt_kv part_kv[] = {
     { "Default", NULL, get_yesno, NL },
     { "DefaultTime", NULL, get_deftime, NL },
     { "MaxNodes", NULL, get_maxnodes, NL },   { "MaxTime", NULL, get_maxtime, 0 },
-    { "MinNodes", NULL, get_zero, 0 },
+    { "MinNodes", NULL, get_zero, 0 },        { "MaxCPUsPerNode", NULL, get_maxcpus, 0 },
+    { "PriorityTier", "priority_tier", NULL, 0 },
     { "Nodes", "nodes", NULL, NL },
     { "State", "state", NULL, NL },           { "TotalCPUs", "total_cpus", NULL, 0 },
     { "TotalNodes", "total_nodes", NULL, 0 },
