@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hostlist.h"
-#include "taskpid.h"
+#include "taskenv.h"
 #include "step_rec.h"
 
 struct env {
@@ -199,7 +199,7 @@ char **step_env_build(const struct step_rec *r, uint32_t local, char *const *ext
     }
     gpuenv_free(g);
     env_num(&el, "SLURM_PROCID", (int64_t)r->first_rank + local);
-    env_set(&el, "SLURM_TASK_PID", TASKPID_PLACEHOLDER, 1);
+    env_set(&el, "SLURM_TASK_PID", TASKENV_PID_PLACEHOLDER, 1);
     env_num(&el, "SLURM_LOCALID", local);
     for (char *const *p = extra; p && *p; p++) {
         char *kv = strdup(*p);

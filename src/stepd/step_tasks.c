@@ -16,7 +16,7 @@
 #include <jansson.h>
 #include "rlimits.h"
 #include "bind.h"
-#include "taskpid.h"
+#include "taskenv.h"
 #include "launch.h"
 #include "log.h"
 #include "outpath.h"
@@ -292,7 +292,8 @@ static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const ch
         (void)!write(2, msg, (size_t)n);
         (void)!chdir("/tmp");
     }
-    taskpid_fill(env);
+    taskenv_fill_pid(env);
+    taskenv_apply_umask(env);
     execve(prog, argv, env);
     err = errno;
     n = snprintf(msg, sizeof(msg), "execve(): %s: %s", argv[0], strerror(err));

@@ -1,7 +1,8 @@
 """Job variables Slurm sets that Sluice lacked (issue 13): SLURM_MEM_PER_CPU
 (or SLURM_MEM_PER_NODE), SLURM_NTASKS_PER_NODE, SLURM_JOB_QOS,
 SLURM_JOB_ACCOUNT, SLURM_CLUSTER_NAME, SLURM_SUBMIT_HOST,
-SLURM_JOB_START_TIME and SLURM_JOB_END_TIME."""
+SLURM_JOB_START_TIME and SLURM_JOB_END_TIME; then SLURM_TASK_PID and
+SLURM_UMASK (the Slurm inventory, doc/slurm-compat.md)."""
 
 import os
 import socket
@@ -56,3 +57,18 @@ def test_task_pid(cluster):
     assert sorted(r[0] for r in rows) == ["batch", "step", "step"], rows
     for r in rows:
         assert r[1] == r[2] and r[1] != "777", rows
+
+
+def test_umask(cluster):
+    """SLURM_UMASK: srun's umask, in its tasks' environment and applied to
+    them (as Slurm); the batch script keeps its own."""
+    d = cluster.mkdir("umask")
+    with open(os.path.join(d, "job.sh"), "w") as f:
+        f.write("#!/bin/sh\n(umask 0027; srun -n1 sh -c 'echo $SLURM_UMASK $(umask)')\n"
+                "srun -n1 sh -c 'echo $SLURM_UMASK $(umask)'\n")
+    jid = cluster.submit("-o", "out", "job.sh", cwd=d)
+    cluster.wait_state(jid, "COMPLETED")
+    with open(os.path.join(d, "out")) as f:
+        rows = [l.split() for l in f if l.strip()]
+    assert len(rows) == 2 and rows[0] == ["0027", "0027"], rows
+    assert rows[1][0] == rows[1][1] and len(rows[1][0]) == 4, rows
