@@ -158,6 +158,10 @@ def case_sinfo(s):
     o["-N -o %N %P %T"] = s.norm(r.out.rstrip())
     r = s.run(["sinfo"])
     o["default"] = s.norm(r.out.rstrip())
+    r = s.run(["sinfo", "-N", "-O", "NodeList,AllocMem,features_act"])
+    o["-N -O NodeList,AllocMem,features_act"] = " ".join(r.out.split())
+    r = s.run(["sinfo", "-N", "-O", "Port"])
+    o["-N -O Port (header)"] = (lines(r.out) or [""])[0].strip()
     r = s.run(["scontrol", "show", "partition", "batch"])
     kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
     for k in ("MaxCPUsPerNode", "PriorityTier", "MaxNodes", "MaxTime", "MinNodes", "Default",
