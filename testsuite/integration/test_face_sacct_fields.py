@@ -1,7 +1,9 @@
 """sacct --format fields the Slurm inventory found missing and Sluice keeps
 (doc/slurm-compat.md, 'Every Slurm 22.05 item'): QOS, Constraints,
-Reservation, from the job's own record."""
+Reservation, from the job's own record; Group (by name) and Cluster."""
 
+import grp
+import os
 
 import pytest
 
@@ -23,3 +25,12 @@ def test_qos_constraints_reservation(cluster):
     r = cluster.ok(sacct, "-X", "-j", str(done), "--format=QOS,Constraints,Reservation")
     assert r.out.split()[:3] == ["QOS", "Constraints", "Reservation"], r
     cluster.run(cluster.bin("scancel"), str(held))
+
+
+def test_group_and_cluster(cluster):
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", str(jid),
+                   "--format=Group,Cluster")
+    name = cluster.ok(cluster.bin("sinfo"), "-h", "-O", "Cluster").out.split()[0]
+    assert r.out.split() == ["%s|%s" % (grp.getgrgid(os.getgid()).gr_name, name)], r

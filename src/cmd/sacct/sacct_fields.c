@@ -1,4 +1,5 @@
 /* sacct_fields.c: sacct's --format fields, with Slurm's default widths. */
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,18 @@ GET(get_share)
                                                           : cmd_str(r, "user"));
 }
 
+/* The job's group by name; its number when the name is unknown here. */
+GET(get_group)
+{
+    const struct group *g = getgrgid((gid_t)cmd_int(r, "gid"));
+    if (g)
+        snprintf(buf, len, "%s", g->gr_name);
+    else
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "gid"));
+}
+
+GET(get_cluster) { snprintf(buf, len, "%s", cmd_conf_load()->cluster_name); }
+
 #define L 0   /* left-aligned */
 #define R 1   /* right-aligned */
 
@@ -97,6 +110,8 @@ const struct jobfmt_field sacct_fields[] = {
     { "User", 0, "User", 9, R, "user", NULL, 0 },
     { "UID", 0, "UID", 6, R, "uid", NULL, 0 },
     { "GID", 0, "GID", 6, R, "gid", NULL, 0 },
+    { "Group", 0, "Group", 9, R, NULL, get_group, 0 },
+    { "Cluster", 0, "Cluster", 10, R, NULL, get_cluster, 0 },
     { "Partition", 0, "Partition", 10, R, "partition", NULL, 0 },
     { "Queue", 0, "Queue", 10, R, "queue", NULL, 0 },
     { "Share", 0, "Share", 10, R, NULL, get_share, 0 },
