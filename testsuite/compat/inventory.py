@@ -142,10 +142,17 @@ def input_names():
 
 
 def output_names():
+    """Names the daemons' sources spell, and those the job commands set
+    (a literal in a *set*/*put*/*add* call: srun also reads some)."""
     names = source_names()
     out = set()
-    for where in ("ctld", "stepd", "common", "plugins", "srun", "salloc", "sbatch"):
+    for where in ("ctld", "stepd", "common", "plugins"):
         out |= names.get(where, set())
+    setter = re.compile(r'\b\w*(?:set|put|add)\w*\s*\([^;]*?"((?:SLURM|SBATCH|SALLOC|SRUN)'
+                        r'[A-Z0-9_]*)[="]')
+    for cmd in JOBCMDS:
+        for path in glob.glob(os.path.join(REPO, "src", "cmd", cmd, "*.c")):
+            out |= set(setter.findall(read(path)))
     return out
 
 

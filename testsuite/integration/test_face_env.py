@@ -72,3 +72,22 @@ def test_umask(cluster):
         rows = [l.split() for l in f if l.strip()]
     assert len(rows) == 2 and rows[0] == ["0027", "0027"], rows
     assert rows[1][0] == rows[1][1] and len(rows[1][0]) == 4, rows
+
+
+def test_prio_process_and_get_user_env(cluster):
+    """SLURM_PRIO_PROCESS: sbatch's nice value in the batch script, srun's own
+    in its tasks (the batch script runs at nice 0, as with Slurm's default
+    PropagatePrioProcess=0); SLURM_GET_USER_ENV=1 when --export is given."""
+    d = cluster.mkdir("prio")
+    with open(os.path.join(d, "job.sh"), "w") as f:
+        f.write("#!/bin/sh\necho batch $SLURM_PRIO_PROCESS ${SLURM_GET_USER_ENV:-unset}\n"
+                "nice -n 2 srun -n1 sh -c 'echo step $SLURM_PRIO_PROCESS'\n")
+    for out, args in (("plain", []), ("export", ["--export=ALL,X=1"])):
+        r = cluster.run("nice", "-n", "3", cluster.bin("sbatch"), "--parsable", "-o", out,
+                        *args, "job.sh", cwd=d)
+        assert r.rc == 0, r
+        cluster.wait_state(int(r.out.strip()), "COMPLETED")
+    with open(os.path.join(d, "plain")) as f:
+        assert f.read().split() == ["batch", "3", "unset", "step", "2"]
+    with open(os.path.join(d, "export")) as f:
+        assert f.read().split() == ["batch", "3", "1", "step", "2"]

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
@@ -279,15 +280,18 @@ static int alloc_own(jobopt_t *o, const char *prog, struct srun_alloc_info *ai)
 /* --pty asks the stepd for a pty through the step's environment, with the
  * variables Slurm's tasks see (SLURM_PTY_WIN_ROW/COL), and passes TERM
  * even under --export=NONE.  Without --pty, inherited ones are dropped. */
-/* SLURM_UMASK: srun's umask, which the step's tasks take (as Slurm's). */
-static void umask_env(json_t *env)
+/* As Slurm's srun: SLURM_UMASK, its umask, which the step's tasks take,
+ * and SLURM_PRIO_PROCESS, its nice value. */
+static void process_env(json_t *env)
 {
-    char buf[8];
+    char buf[16];
     mode_t m = umask(0);
 
     umask(m);
     snprintf(buf, sizeof(buf), "%04o", (unsigned)m);
     json_object_set_new(env, "SLURM_UMASK", json_string(buf));
+    snprintf(buf, sizeof(buf), "%d", getpriority(PRIO_PROCESS, 0));
+    json_object_set_new(env, "SLURM_PRIO_PROCESS", json_string(buf));
 }
 
 static int pty_env(const jobopt_t *o, json_t *env)
@@ -344,7 +348,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
     }
     if (jobopt_flag(o, "pty"))
         *stdin_t = 0;   /* even from the background: the shell needs its input */
-    umask_env(*env);
+    process_env(*env);
     return pty_env(o, *env);
 }
 
