@@ -165,8 +165,15 @@ def case_sinfo(s):
     o["default"] = s.norm(r.out.rstrip())
     r = s.run(["sinfo", "-N", "-O", "NodeList,AllocMem,features_act"])
     o["-N -O NodeList,AllocMem,features_act"] = " ".join(r.out.split())
+    r = s.run(["sinfo", "-o", "%N %d"])
+    o["-o %N %d"] = s.norm(" ".join(r.out.split()))
     r = s.run(["sinfo", "-N", "-O", "Port"])
     o["-N -O Port (header)"] = (lines(r.out) or [""])[0].strip()
+    r = s.run(["scontrol", "show", "node", "n1"])
+    kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
+    for k in ("CPUAlloc", "CPUEfctv", "CPUTot", "RealMemory", "AllocMem", "TmpDisk", "Sockets",
+              "CoresPerSocket", "ThreadsPerCore", "Boards", "Weight", "State"):
+        o["scontrol show node: " + k] = kv.get(k, "<absent>")
     r = s.run(["scontrol", "show", "partition", "batch"])
     kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
     for k in ("MaxCPUsPerNode", "PriorityTier", "MaxNodes", "MaxTime", "MinNodes", "Default",

@@ -20,6 +20,7 @@
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
 GET(get_zero) { snprintf(buf, len, "0"); }
+GET(get_one) { snprintf(buf, len, "1"); }   /* Boards: one, as Slurm without boards */
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
 {
@@ -74,7 +75,8 @@ GET(get_gres_used) { snprintf(buf, len, "%s", cmd_str(r, "gres_used")); }
 
 static const struct jobfmt_kv node_kv[] = {
     { "NodeName", "name", NULL, 0 },          { "CoresPerSocket", "cores_per_socket", NULL, 0 },
-    { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUTot", "cpus", NULL, 0 },
+    { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUEfctv", "cpus", NULL, 0 },
+    { "CPUTot", "cpus", NULL, 0 },   /* CPUEfctv: less specialised cores, which Sluice has not */
     { "CPULoad", NULL, get_na, 0 },
     { "AvailableFeatures", "features", NULL, NL },
     { "ActiveFeatures", "features", NULL, NL },
@@ -83,7 +85,7 @@ static const struct jobfmt_kv node_kv[] = {
     { "Port", "port", NULL, 0 },
     { "RealMemory", "memory_mb", NULL, NL },  { "AllocMem", "alloc_mem_mb", NULL, 0 },
     { "FreeMem", NULL, get_na, 0 },           { "Sockets", "sockets", NULL, 0 },
-    { "Boards", NULL, get_zero, 0 },
+    { "Boards", NULL, get_one, 0 },
     { "State", NULL, get_nodestate, NL },     { "ThreadsPerCore", "threads_per_core", NULL, 0 },
     { "TmpDisk", "tmp_disk_mb", NULL, 0 },         { "Weight", "weight", NULL, 0 },
     { "Partitions", NULL, get_partitions, NL },

@@ -181,6 +181,7 @@ static void min_plus(const json_t *r, const char *key, char *buf, size_t len)
 
 GET(get_cpus) { min_plus(r, "cpus", buf, len); }
 GET(get_mem) { min_plus(r, "memory_mb", buf, len); }
+GET(get_disk) { min_plus(r, "tmp_disk_mb", buf, len); }
 GET(get_sockets) { min_plus(r, "sockets", buf, len); }
 GET(get_cores) { min_plus(r, "cores_per_socket", buf, len); }
 GET(get_threads) { min_plus(r, "threads_per_core", buf, len); }
@@ -321,6 +322,7 @@ const struct jobfmt_field sinfo_fields[] = {
     { "CPUsState", 'C', "CPUS(A/I/O/T)", 20, 0, NULL, get_cpus_aiot, AGG },
     { "NodeAIOT", 'F', "NODES(A/I/O/T)", 20, 0, NULL, get_nodes_aiot, AGG },
     { "Memory", 'm', "MEMORY", 20, 0, NULL, get_mem, MIN },
+    { "Disk", 'd', "TMP_DISK", 20, 0, NULL, get_disk, MIN },
     { "Sockets", 'X', "SOCKETS", 20, 0, NULL, get_sockets, MIN },
     { "Cores", 'Y', "CORES", 20, 0, NULL, get_cores, MIN },
     { "Threads", 'Z', "THREADS", 20, 0, NULL, get_threads, MIN },
