@@ -91,3 +91,20 @@ def test_prio_process_and_get_user_env(cluster):
         assert f.read().split() == ["batch", "3", "unset", "step", "2"]
     with open(os.path.join(d, "export")) as f:
         assert f.read().split() == ["batch", "3", "1", "step", "2"]
+
+
+def test_srun_debug_and_distribution(cluster):
+    """SRUN_DEBUG: srun's log level (3, +1 a -v, -1 with -Q); SLURM_DISTRIBUTION:
+    -m as given (as Slurm's srun)."""
+    d = cluster.mkdir("srundebug")
+    show = "sh -c 'echo ${SRUN_DEBUG:-unset} ${SLURM_DISTRIBUTION:-unset}'"
+    with open(os.path.join(d, "job.sh"), "w") as f:
+        f.write("#!/bin/sh\nsrun -n1 %s\nsrun -v -n1 %s 2>/dev/null\nsrun -Q -n1 %s\n"
+                "srun -n1 -m block:cyclic %s\n" % (show, show, show, show))
+    jid = cluster.submit("-o", "out", "job.sh", cwd=d)
+    j = cluster.wait_state(jid, ("COMPLETED", "FAILED"))
+    with open(os.path.join(d, "out")) as f:
+        text = f.read()
+    assert j["JobState"] == "COMPLETED", text
+    rows = [l.split() for l in text.splitlines() if l.strip() and not l.startswith("srun")]
+    assert rows == [["3", "unset"], ["4", "unset"], ["2", "unset"], ["3", "block:cyclic"]], rows

@@ -280,18 +280,25 @@ static int alloc_own(jobopt_t *o, const char *prog, struct srun_alloc_info *ai)
 /* --pty asks the stepd for a pty through the step's environment, with the
  * variables Slurm's tasks see (SLURM_PTY_WIN_ROW/COL), and passes TERM
  * even under --export=NONE.  Without --pty, inherited ones are dropped. */
-/* As Slurm's srun: SLURM_UMASK, its umask, which the step's tasks take,
- * and SLURM_PRIO_PROCESS, its nice value. */
-static void process_env(json_t *env)
+/* As Slurm's srun: SLURM_UMASK, its umask, which the step's tasks take;
+ * SLURM_PRIO_PROCESS, its nice value; SRUN_DEBUG, its log level (info, 3,
+ * +1 a -v, -1 with -Q); SLURM_DISTRIBUTION, -m when given. */
+static void process_env(const jobopt_t *o, json_t *env)
 {
     char buf[16];
     mode_t m = umask(0);
+    json_int_t level = 3 + json_integer_value(json_object_get(o->local, "verbose")) -
+                       (jobopt_flag(o, "quiet") ? 1 : 0);
 
     umask(m);
     snprintf(buf, sizeof(buf), "%04o", (unsigned)m);
     json_object_set_new(env, "SLURM_UMASK", json_string(buf));
     snprintf(buf, sizeof(buf), "%d", getpriority(PRIO_PROCESS, 0));
     json_object_set_new(env, "SLURM_PRIO_PROCESS", json_string(buf));
+    snprintf(buf, sizeof(buf), "%lld", (long long)level);
+    json_object_set_new(env, "SRUN_DEBUG", json_string(buf));
+    if (jobopt_str(o, "distribution"))
+        json_object_set_new(env, "SLURM_DISTRIBUTION", json_string(jobopt_str(o, "distribution")));
 }
 
 static int pty_env(const jobopt_t *o, json_t *env)
@@ -348,7 +355,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
     }
     if (jobopt_flag(o, "pty"))
         *stdin_t = 0;   /* even from the background: the shell needs its input */
-    process_env(*env);
+    process_env(o, *env);
     return pty_env(o, *env);
 }
 
