@@ -237,7 +237,8 @@ def render(probe_fields=True):
           "`testsuite/compat/test_doc.py` fails when this section is not what the generator "
           "writes, or when a state claims Sluice accepts what it refuses (or the reverse); "
           "`testsuite/compat/test_inventory.py` runs the accepted fields, the `scontrol show` "
-          "keys and the job environment on a running Slurm and Sluice.", ""]
+          "keys, and the environment of a batch job, its `srun` step and a `salloc` on a "
+          "running Slurm and Sluice.", ""]
 
     def put(section, item, state):
         states.setdefault(section, {})[item] = state

@@ -1,8 +1,8 @@
 """The inventory's states (doc/slurm-compat.md, 'Every Slurm 22.05 item')
 against running systems: every field marked accepted runs on Sluice, the
 `scontrol show` keys agree with what Sluice prints, and the S* variables of
-a batch job and its srun step, on Slurm and on Sluice, agree with the
-variables' rows."""
+a batch job, its srun step and a salloc, on Slurm and on Sluice, agree with
+the variables' rows."""
 
 import os
 import re
@@ -99,11 +99,15 @@ def job_env(side):
             parts = l.split()
             if len(parts) == 2 and NAME.match(parts[1]):
                 names.add(parts[1])
+    # salloc runs its command where it is, in the allocation's environment.
+    r = side.run(["salloc", "-n1", "/bin/sh", "-c", "env"], cwd=d, timeout=90)
+    assert r.rc == 0, "%s: %r" % (side.name, r)
+    names |= {l.split("=", 1)[0] for l in r.out.splitlines() if "=" in l and NAME.match(l)}
     return names
 
 
 def test_job_environment(states, slurm, sluice):
-    """The S* variable names of a batch job and its step, on both systems:
+    """The S* variable names of a batch job, its step and a salloc, on both systems:
     each has a row; both set it: accepted state; one only: not 'same'."""
     theirs, ours = job_env(slurm), job_env(sluice)
     rows = states["output variables"]
