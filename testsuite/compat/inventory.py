@@ -27,6 +27,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -238,7 +239,10 @@ def render(probe_fields=True):
           "writes, or when a state claims Sluice accepts what it refuses (or the reverse); "
           "`testsuite/compat/test_inventory.py` runs the accepted fields, the `scontrol show` "
           "keys, and the environment of a batch job, its `srun` step and a `salloc` on a "
-          "running Slurm and Sluice.", ""]
+          "running Slurm and Sluice. To change a state: edit `slurm-inventory/states.txt` "
+          "(a reason for each n/a, differs, Sluice only), then `inventory.py --write`. To "
+          "take another Slurm's side: `slurm-inventory/extract.py --live` (as root).", ""]
+    md[4] = textwrap.fill(md[4], 98, break_long_words=False, break_on_hyphens=False)
 
     def put(section, item, state):
         states.setdefault(section, {})[item] = state
