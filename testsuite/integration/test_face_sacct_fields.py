@@ -27,6 +27,17 @@ def test_qos_constraints_reservation(cluster):
     cluster.run(cluster.bin("scancel"), str(held))
 
 
+def test_timelimit_raw(cluster):
+    """Minutes, as Slurm; UNLIMITED without a limit (the partition has none)."""
+    a = cluster.submit("-o", "/dev/null", "-t", "7", "--wrap", "true")
+    b = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(a, "COMPLETED")
+    cluster.wait_state(b, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", "%d,%d" % (a, b),
+                   "--format=JobID,Timelimit,TimelimitRaw")
+    assert sorted(r.out.split()) == sorted(["%d|00:07:00|7" % a, "%d|UNLIMITED|UNLIMITED" % b]), r
+
+
 def test_group_and_cluster(cluster):
     jid = cluster.submit("-o", "/dev/null", "--wrap", "true")
     cluster.wait_state(jid, "COMPLETED")

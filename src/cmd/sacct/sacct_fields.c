@@ -62,6 +62,16 @@ GET(get_elapsed) { jobfmt_hms(sacct_elapsed(r, ctx), buf, len); }
 GET(get_elapsed_raw) { snprintf(buf, len, "%lld", (long long)sacct_elapsed(r, ctx)); }
 GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
 
+/* As Slurm: the limit in minutes, or UNLIMITED. */
+GET(get_timelimit_raw)
+{
+    int64_t t = cmd_int(r, "time_limit");
+    if (t < 0)
+        snprintf(buf, len, "UNLIMITED");
+    else
+        snprintf(buf, len, "%lld", (long long)(t / 60));
+}
+
 GET(get_nodelist)
 {
     const char *n = cmd_str(r, "nodes");
@@ -133,6 +143,7 @@ const struct jobfmt_field sacct_fields[] = {
     { "Elapsed", 0, "Elapsed", 10, R, NULL, get_elapsed, 0 },
     { "ElapsedRaw", 0, "ElapsedRaw", 10, R, NULL, get_elapsed_raw, 0 },
     { "Timelimit", 0, "Timelimit", 10, R, NULL, get_timelimit, 0 },
+    { "TimelimitRaw", 0, "TimelimitRaw", 10, R, NULL, get_timelimit_raw, 0 },
     { "Reason", 0, "Reason", 20, R, "reason", NULL, 0 },
     { "WorkDir", 0, "WorkDir", 20, L, "cwd", NULL, 0 },
     { "Priority", 0, "Priority", 10, R, "priority", NULL, 0 },
