@@ -34,6 +34,7 @@ struct task_conf {
     int constrain_swap;             /* ConstrainSwapSpace= */
     uint32_t allowed_swap;          /* AllowedSwapSpace=, percent of the job's memory */
     int constrain_devices;          /* ConstrainDevices= */
+    int favor_dynmods;              /* CgroupFavorDynMods= */
     void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 };
 

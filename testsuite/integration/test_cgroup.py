@@ -51,6 +51,30 @@ def test_mode_logged(cluster):
     assert "task/cgroup: node n1: cgroup v1" in log, log[-3000:]
 
 
+def kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+@pytest.mark.skipif(not kernel_at_least(6, 0),
+                    reason="favordynmods needs Linux 6.0 or later (this kernel: %s)" %
+                    os.uname().release)
+def test_cgroup_joins_made_cheap(cluster):
+    """CgroupFavorDynMods=yes (default): some cgroup file system has favordynmods once the
+    node is up (sluiced mounted the named hierarchy, or found one that has it), so a job's
+    first write to cgroup.procs does not wait for an RCU grace period."""
+    def favoured():
+        with open("/proc/mounts") as f:
+            return [ln for ln in f if ln.split()[2] in ("cgroup", "cgroup2") and
+                    "favordynmods" in ln.split()[3].split(",")]
+    found = favoured()
+    assert found, "no cgroup mount with favordynmods; sluiced said: %s" % [
+        ln for ln in cluster.log("n1").splitlines() if "FavorDynMods" in ln]
+    # A job still joins its cgroups and runs.
+    jid = cluster.submit("-c1", "--wrap", "cat /proc/self/cgroup")
+    cluster.wait_state(jid, ("COMPLETED",))
+
+
 def test_oom_ends_job_and_neighbour_completes(cluster):
     mark = os.path.join(cluster.dir, "neighbour.mark")
     neighbour = cluster.submit("-c1", "--mem=64M", "--wrap",

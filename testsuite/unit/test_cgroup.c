@@ -235,6 +235,52 @@ START_TEST(no_hierarchy)
 }
 END_TEST
 
+/* CgroupFavorDynMods: the option is found only on cgroup file systems and
+ * only as a whole option; on a tree that is not cgroupfs nothing is
+ * mounted and nothing is said. */
+static int said;
+
+static void count(int level, const char *fmt, ...)
+{
+    (void)level;
+    (void)fmt;
+    said++;
+}
+
+START_TEST(favordynmods)
+{
+    char mounts[300], mount[300];
+    struct cg cg = { .mode = CG_V1, .tracker = CG_FREEZER, .log = count };
+
+    snprintf(mounts, sizeof(mounts), "%s/mounts", top);
+    put("mounts", "tmpfs /sys/fs/cgroup tmpfs rw,favordynmods 0 0\n"
+                  "cgroup /sys/fs/cgroup/freezer cgroup rw,relatime,freezer 0 0\n"
+                  "cgroup /x cgroup rw,nofavordynmods,name=x 0 0\n"
+                  "cgroup /y cgroup rw,favordynmodsx 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 0);
+    put("mounts", "cgroup /s cgroup rw,relatime,favordynmods,name=sluice 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    put("mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate,favordynmods 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    put("mounts", "cgroup2 /sys/fs/cgroup cgroup2 favordynmods 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    snprintf(mounts, sizeof(mounts), "%s/no-such-file", top);
+    ck_assert_int_eq(cg_favor_active(mounts), 0);
+
+    mk("fs");
+    mk("fs/freezer");
+    snprintf(mount, sizeof(mount), "%s/fs", top);
+    said = 0;
+    cg_favor_dynmods(&cg, mount, mounts);
+    ck_assert_int_eq(said, 0);
+    ck_assert_ptr_null(get("fs/sluice/tasks"));
+    /* v2 is only said, never remounted. */
+    cg.mode = CG_V2;
+    cg_favor_dynmods(&cg, mount, mounts);
+    ck_assert_int_eq(said, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cgroup");
@@ -244,6 +290,7 @@ int main(void)
     tcase_add_test(tc, v2_controller_missing);
     tcase_add_test(tc, v1_setup_and_job);
     tcase_add_test(tc, no_hierarchy);
+    tcase_add_test(tc, favordynmods);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

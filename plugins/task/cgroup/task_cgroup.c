@@ -45,6 +45,8 @@ static void *tcg_init(const struct task_conf *c, sl_error_t *e)
         free(t);
         return NULL;
     }
+    if (c->favor_dynmods)
+        cg_favor_dynmods(&t->cg, c->cgroup_mountpoint, "/proc/mounts");
     c->log(TASK_LOG_INFO, "task/cgroup: node %s: cgroup %s under %s: jobs go to %s/job_N "
                           "(cpuset %s, memory %s, devices %s)", c->node_name,
            t->cg.mode == CG_V2 ? "v2 (unified)" : "v1", c->cgroup_mountpoint,
