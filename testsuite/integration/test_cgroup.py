@@ -75,6 +75,23 @@ def test_cgroup_joins_made_cheap(cluster):
     cluster.wait_state(jid, ("COMPLETED",))
 
 
+def test_usage_from_the_cgroup(cluster):
+    """MaxRSS of a job is the peak memory charged to its cgroup (what --mem counts), exact
+    rather than sampled: 96 MiB written to /dev/shm (shared memory, charged to the job,
+    in no process's RSS) and gone well before the first 30 s sample."""
+    shm = "/dev/shm/sluice-it-usage-%d" % os.getpid()
+    jid = cluster.submit("-c1", "--mem=400M", "--wrap",
+                         "dd if=/dev/zero of=%s bs=1M count=96 status=none; rm -f %s" %
+                         (shm, shm))
+    cluster.wait_state(jid, ("COMPLETED",))
+    out = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P", "--units=K",
+                     "-o", "JobID,MaxRSS").out
+    rows = dict(ln.split("|", 1) for ln in out.split("\n") if "|" in ln)
+    batch = rows.get("%s.batch" % jid, "")
+    assert batch.endswith("K"), rows
+    assert float(batch[:-1]) >= 96 * 1024, rows
+
+
 def test_oom_ends_job_and_neighbour_completes(cluster):
     mark = os.path.join(cluster.dir, "neighbour.mark")
     neighbour = cluster.submit("-c1", "--mem=64M", "--wrap",
