@@ -108,9 +108,16 @@ def test_all_components_start_together_or_wait(cluster, wd):
     rec = cluster.wait_state(jid, "PENDING")
     assert rec.get("Reason") == "Resources", rec
     assert cluster.state(jid + 1) == "PENDING"
+    # sched/builtin never overtakes: a small job behind it waits although a node is free,
+    # so the het job cannot be starved by jobs that fit in what frees up.
+    small = submit(cluster, wd, "-N1", "--wrap", "true")
+    rec = cluster.wait_state(small, "PENDING")
+    wait_for(lambda: (cluster.job(small) or {}).get("Reason") == "Priority", 30,
+             "the small job waiting behind the het job")
     cluster.ok(cluster.bin("scancel"), str(blocker), user=USER)
     want = ["%d+0|COMPLETED" % jid, "%d+1|COMPLETED" % jid]
     wait_for(lambda: sacct_states(cluster, jid) == want, 60, "het job to start and end")
+    cluster.wait_state(small, "COMPLETED")
     cluster.wait_nodes_idle()
 
 
