@@ -121,6 +121,31 @@ def test_all_components_start_together_or_wait(cluster, wd):
     cluster.wait_nodes_idle()
 
 
+def test_backfill_reserves_a_het_job_as_a_whole(cluster_factory, users):
+    """sched/backfill: a het job that cannot start gets a reservation where all its
+    components fit at once; a long job that would take a reserved node waits behind it
+    (Priority), a short one that ends before the reservation backfills."""
+    bf = cluster_factory(nodes=3, cpus=4, append="KillWait=2\nSchedulerType=sched/backfill\n")
+    d = bf.mkdir("hetbf", user=USER)
+    blocker = submit(bf, d, "-N2", "--exclusive", "-t", "5", "--wrap", "sleep 300")
+    bf.wait_state(blocker, "RUNNING")
+    het = submit(bf, d, "-N1", "-t", "10", "--wrap", "true", ":", "-N2", "-t", "10")
+    bf.wait_state(het, "PENDING")
+    wait_for(lambda: "reserved in" in (bf.job(het) or {}).get("Explanation", ""), 30,
+             "the het job's reservation")
+    # Whole nodes: on a shared node they would fit beside the reserved CPU.
+    long_job = submit(bf, d, "-N1", "--exclusive", "-t", "30", "--wrap", "sleep 300")
+    short_job = submit(bf, d, "-N1", "--exclusive", "-t", "1", "--wrap", "true")
+    bf.wait_state(short_job, "COMPLETED")
+    wait_for(lambda: (bf.job(long_job) or {}).get("Reason") == "Priority", 30,
+             "the long job waiting behind the het job's reservation")
+    assert bf.state(long_job) == "PENDING"
+    bf.ok(bf.bin("scancel"), str(blocker), user=USER)
+    want = ["%d+0|COMPLETED" % het, "%d+1|COMPLETED" % het]
+    wait_for(lambda: sacct_states(bf, het) == want, 60, "the het job to start and end")
+    bf.ok(bf.bin("scancel"), str(long_job), user=USER)
+
+
 @pytest.mark.parametrize("args, script, msg", [
     (["-N1", ":", "-N1", ":", "-N1", ":", "-N1", ":", "-N1", ":", "-N1"], None,
      "at most 5 components (this one has 6)"),
