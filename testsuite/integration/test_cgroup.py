@@ -124,7 +124,7 @@ def test_daemonised_grandchild_killed_by_scancel(cluster):
     daemon = int(open(pidfile).read())
     cgs = job_cgroups(jid)
     assert cgs, "job %s has no cgroup" % jid
-    procs = open(os.path.join([c for c in cgs if "/freezer/" in c][0], "cgroup.procs")).read()
+    procs = open(os.path.join(cgs[0], "cgroup.procs")).read()
     assert str(daemon) in procs.split(), procs
     cluster.ok(cluster.bin("scancel"), str(jid))
     cluster.wait_state(jid, ("CANCELLED",))
@@ -181,13 +181,13 @@ def test_restarted_sluiced_kills_by_cgroup(cluster):
 
 STEP_SCRIPT = """#!/bin/sh
 cg() { sed -n "s/^[0-9]*:$1:\\(.*\\)/\\1/p" /proc/self/cgroup; }
-srun -n1 -c1 --mem=50M sh -c 'echo "step freezer=$(sed -n "s/^[0-9]*:freezer://p" /proc/self/cgroup)"
+srun -n1 -c1 --mem=50M sh -c 'echo "step memcg=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)"
 m=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)
 echo "step mem=$(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes)"
 echo "step cpus=$(cat /sys/fs/cgroup/cpuset$(sed -n "s/^[0-9]*:cpuset://p" /proc/self/cgroup)/cpuset.cpus)"'
-echo "batch freezer=$(cg freezer)"
+echo "batch memcg=$(cg memory)"
 echo "batch cpus=$(cat /sys/fs/cgroup/cpuset$(cg cpuset)/cpuset.cpus)"
-echo "left=$(ls -d /sys/fs/cgroup/freezer$(cg freezer)/step_* 2>/dev/null | wc -l)"
+echo "left=$(ls -d /sys/fs/cgroup/memory$(cg memory)/step_* 2>/dev/null | wc -l)"
 """
 
 
@@ -202,10 +202,10 @@ def test_steps_get_cgroups_of_their_own(cluster):
     jid = cluster.submit("-c2", "--mem=200M", "-o", out, path)
     cluster.wait_state(jid, ("COMPLETED", "FAILED"))
     got = dict(l.split("=", 1) for l in open(out).read().splitlines() if "=" in l)
-    assert re.search(r"/sluice/n1/job_%s/step_0$" % jid, got.get("step freezer", "")), got
+    assert re.search(r"/sluice/n1/job_%s/step_0$" % jid, got.get("step memcg", "")), got
     assert got.get("step mem") == str(50 << 20), got
     assert re.fullmatch(r"\d", got.get("step cpus", "")), got
-    assert re.search(r"/sluice/n1/job_%s$" % jid, got.get("batch freezer", "")), got
+    assert re.search(r"/sluice/n1/job_%s$" % jid, got.get("batch memcg", "")), got
     assert got.get("batch cpus") in ("0-1", "0,1"), got
     assert got.get("left") == "0", got
     wait_for(lambda: not job_cgroups(jid), scaled(30), "the job's cgroup removed")
