@@ -329,13 +329,12 @@ int main(int argc, char **argv)
         if (sacct_field_needs_steps(jobfmt_col_field(f, i)))
             json_object_set_new(o.req, "steps", json_true());
     }
+    if (o.json)     /* Slurm's jobs carry their steps (none with -X) */
+        json_object_set_new(o.req, "steps", json_boolean(!o.allocations));
     reply = cmd_call("acct_query", json_incref(o.req));
     jobs = jobs_filter(&o, json_object_get(reply, "jobs"));
     if (o.json) {
-        json_t *doc = json_pack("{s:O}", "jobs", jobs);
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(doc);
+        sacct_json(jobs, now);
     } else {
         print_table(&o, f, jobs, now);
     }

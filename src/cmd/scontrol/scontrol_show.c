@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "dpjob.h"
 #include "hostlist.h"
 #include "jobfmt.h"
 #include "parse.h"
@@ -155,8 +156,7 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-/* --json / --yaml: the records as the controller sends them (node_list),
- * under "nodes" as Slurm's scontrol --json puts them. */
+/* --json / --yaml: the nodes as sinfo --json shows them (dpnode.c). */
 static int show_nodes(const struct scontrol_opts *o, const char *name)
 {
     sl_error_t e;
@@ -168,8 +168,14 @@ static int show_nodes(const struct scontrol_opts *o, const char *name)
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    if (o->json || o->yaml)
-        scontrol_print_doc(o, "nodes", json_object_get(reply, "nodes"));
+    if (o->json || o->yaml) {
+        json_t *out = json_array(), *n;
+        size_t i;
+        json_array_foreach(json_object_get(reply, "nodes"), i, n)
+            json_array_append_new(out, dp_node_info(n));
+        scontrol_print_doc(o, "nodes", out);
+        json_decref(out);
+    }
     else
         scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);

@@ -116,8 +116,9 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         cmd_die("unrecognized argument '%s'", argv[optind]);
     if (o->all_states)
         json_object_del(o->req, "states");
-    else if (!json_object_get(o->req, "states"))
-        /* Without -t, Slurm's squeue shows the jobs not yet finished, with
+    else if (!json_object_get(o->req, "states") && !o->json)
+        /* (--json without -t shows every state, as Slurm 22.05's.)
+         * Without -t, Slurm's squeue shows the jobs not yet finished, with
          * or without -j: a finished job only with -t all or its state
          * named, so that `while [ -n "$(squeue -h -j ID)" ]` ends. */
         json_object_set_new(o->req, "states", json_pack("[s,s,s,s]", "PENDING", "CONFIGURING",
@@ -386,10 +387,8 @@ int main(int argc, char **argv)
         list_rows(&o, keys_needed(&o, f), &rs);
     }
     if (o.json) {
-        json_t *doc = json_pack("{s:o}", "jobs", jobs);
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(doc);
+        squeue_json(jobs);
+        json_decref(jobs);
     } else {
         print_table(&o, f, &rs);
     }

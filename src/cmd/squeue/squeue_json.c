@@ -1,0 +1,20 @@
+/* squeue_json.c: squeue --json in the shape of Slurm 22.05's (openapi
+ * v0.0.38's job dump): {"meta", "errors", "jobs": [...]}, one job_info
+ * object per record (dpjob.c; the field map is doc/json.md).  Unlike 22.05,
+ * which dumps every job and ignores the filters, the filters apply (as in
+ * later Slurm releases); without -t every job the controller still holds
+ * is shown, finished ones included, as 22.05 does. */
+#include "cmdutil.h"
+#include "dpjob.h"
+#include "dpjson.h"
+#include "squeue.h"
+
+void squeue_json(const json_t *jobs)
+{
+    json_t *out = json_array(), *j;
+    size_t i;
+    const char *cluster = cmd_conf_load()->cluster_name;
+    json_array_foreach(jobs, i, j)
+        json_array_append_new(out, dp_job_info(j, cluster));
+    dp_print(DP_PLUGIN_V38, "jobs", out);
+}
