@@ -113,9 +113,10 @@ json_t *dp_node_info(const json_t *n)
     node_load(n, o);
     node_reason(n, o);
     node_tres(n, o);
-    json_object_set_new(o, "sluice", json_pack("{s:s, s:I, s:I, s:b, s:s}", "state",
+    json_object_set_new(o, "sluice", json_pack("{s:s, s:I, s:I, s:I, s:b, s:s}", "state",
                                                cmd_str(n, "state"), "jobs",
-                                               (json_int_t)cmd_int(n, "jobs"), "last_seen",
+                                               (json_int_t)cmd_int(n, "jobs"), "gpus",
+                                               (json_int_t)cmd_int(n, "gpus"), "last_seen",
                                                (json_int_t)cmd_int(n, "last_seen"), "cloud",
                                                json_is_true(json_object_get(n, "cloud")),
                                                "power", cmd_str(n, "power")));

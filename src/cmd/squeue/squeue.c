@@ -116,9 +116,8 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         cmd_die("unrecognized argument '%s'", argv[optind]);
     if (o->all_states)
         json_object_del(o->req, "states");
-    else if (!json_object_get(o->req, "states") && !o->json)
-        /* (--json without -t shows every state, as Slurm 22.05's.)
-         * Without -t, Slurm's squeue shows the jobs not yet finished, with
+    else if (!json_object_get(o->req, "states"))
+        /* Without -t, Slurm's squeue shows the jobs not yet finished, with
          * or without -j: a finished job only with -t all or its state
          * named, so that `while [ -n "$(squeue -h -j ID)" ]` ends. */
         json_object_set_new(o->req, "states", json_pack("[s,s,s,s]", "PENDING", "CONFIGURING",

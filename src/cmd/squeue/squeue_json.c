@@ -1,9 +1,9 @@
 /* squeue_json.c: squeue --json in the shape of Slurm 22.05's (openapi
  * v0.0.38's job dump): {"meta", "errors", "jobs": [...]}, one job_info
  * object per record (dpjob.c; the field map is doc/json.md).  Unlike 22.05,
- * which dumps every job and ignores the filters, the filters apply (as in
- * later Slurm releases); without -t every job the controller still holds
- * is shown, finished ones included, as 22.05 does. */
+ * which dumps every job it holds and ignores the filters, squeue's filters
+ * apply, -t's default (jobs not finished) included, as in later Slurm
+ * releases and as the table shows. */
 #include "cmdutil.h"
 #include "dpjob.h"
 #include "dpjson.h"
