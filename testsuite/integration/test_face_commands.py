@@ -68,8 +68,8 @@ def test_show_job_json_and_yaml(cluster, held):
     r = cluster.ok(sj, "--yaml", "show", "job", str(held))
     assert r.out.startswith("---\n") and re.search(r"\njobs:\n  - ", r.out), r
     assert re.search(r"\n    job_id: %d\n" % held, r.out), r
-    r = cluster.run(sj, "show", "partition", "--json")
-    assert r.rc == 1 and "show job and show node only" in r.err, r
+    r = cluster.run(sj, "show", "config", "--json")
+    assert r.rc == 1 and "show job, node and partition only" in r.err, r
 
 
 def test_update_pending_fields(cluster, held):

@@ -145,3 +145,8 @@ def test_sinfo_and_scontrol_agree(cluster, jobs):
     j = doc(cluster, cluster.bin("scontrol"), "show", "job", "--json", str(jobs["run"]))
     (sj,) = j["jobs"]
     assert set(sj) == set(q) and sj["job_id"] == q["job_id"], (sj, q)
+    p = doc(cluster, cluster.bin("scontrol"), "show", "partition", "--json")
+    (batch,) = p["partitions"]
+    assert (batch["name"], batch["nodes"], batch["state"], batch["total_cpus"],
+            batch["flags"], batch["max_time_limit"]) == ("batch", "n1", "UP", 4, ["default"], -1), \
+        batch

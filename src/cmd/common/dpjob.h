@@ -1,5 +1,5 @@
-/* dpjob.h: a job as Slurm 22.05's openapi v0.0.38 dumps one (squeue --json,
- * scontrol show job --json): see dpjson.h and doc/json.md. */
+/* dpjob.h: jobs, nodes and partitions as Slurm 22.05's openapi v0.0.38
+ * dumps them (squeue, sinfo, scontrol --json): see dpjson.h, doc/json.md. */
 #ifndef SL_DPJOB_H
 #define SL_DPJOB_H
 
@@ -10,5 +10,7 @@
 json_t *dp_job_info(const json_t *r, const char *cluster);
 /* A node as sinfo --json shows it, from a node_list record. */
 json_t *dp_node_info(const json_t *n);
+/* A partition as slurmrestd's v0.0.38 shows it, from a part_list record. */
+json_t *dp_part_info(const json_t *p);
 
 #endif

@@ -190,6 +190,16 @@ static int show_parts(const struct scontrol_opts *o, const char *name)
         cmd_die("Invalid partition name specified");
     json_t *r;
     size_t i;
+    if (o->json || o->yaml) {
+        json_t *out = json_array();
+        json_array_foreach(parts, i, r)
+            json_array_append_new(out, dp_part_info(r));
+        scontrol_print_doc(o, "partitions", out);
+        json_decref(out);
+        json_decref(parts);
+        json_decref(reply);
+        return 0;
+    }
     json_array_foreach(parts, i, r) {
         jobfmt_print_kv(part_kv, sizeof(part_kv) / sizeof(part_kv[0]), r, NULL, o->oneliner,
                         stdout);
@@ -310,9 +320,9 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(words[0], entities[i].names[k]) == 0) {
                 if ((lo.json || lo.yaml) && entities[i].fn != scontrol_show_job &&
-                    entities[i].fn != show_nodes)
-                    cmd_die("show %s: --json and --yaml are supported for show job and show "
-                            "node only", words[0]);
+                    entities[i].fn != show_nodes && entities[i].fn != show_parts)
+                    cmd_die("show %s: --json and --yaml are supported for show job, node "
+                            "and partition only", words[0]);
                 return entities[i].fn(&lo, words[1]);
             }
     cmd_die("Invalid entity: '%s' for the show command", words[0]);
