@@ -98,10 +98,11 @@ static json_t *cores_of(const char *ids)
  * socket layout per job: every core is listed under socket "0". */
 static void job_resources(const json_t *r, json_t *o)
 {
-    json_t *alloc = json_object_get(r, "alloc"), *a, *nodes = json_array();
+    json_t *alloc = json_object_get(r, "alloc"), *a, *nodes;
     size_t i;
     if (!json_array_size(alloc))
         return;
+    nodes = json_array();
     json_array_foreach(alloc, i, a)
         json_array_append_new(nodes, json_pack("{s:{s:{s:o}}, s:s, s:i, s:i, s:I}", "sockets",
                                                "0", "cores", cores_of(cmd_str(a, "cpus")),
