@@ -150,3 +150,16 @@ def test_sinfo_and_scontrol_agree(cluster, jobs):
     assert (batch["name"], batch["nodes"], batch["state"], batch["total_cpus"],
             batch["flags"], batch["max_time_limit"]) == ("batch", "n1", "UP", 4, ["default"], -1), \
         batch
+
+
+def test_yaml_is_the_same_document(cluster, jobs):
+    yaml = pytest.importorskip("yaml")
+    for argv, key in ((["squeue", "-j", str(jobs["held"])], "jobs"), (["sinfo"], "nodes"),
+                      (["sacct", "-j", str(jobs["bad"])], "jobs")):
+        prog = cluster.bin(argv[0])
+        j = json.loads(cluster.ok(prog, "--json", *argv[1:]).out)
+        y = yaml.safe_load(cluster.ok(prog, "--yaml", *argv[1:]).out)
+        assert y["meta"] == j["meta"] and y["errors"] == [], (argv, y["meta"])
+        assert [set(x) for x in y[key]] == [set(x) for x in j[key]], argv
+        assert [x.get("job_id", x.get("name")) for x in y[key]] == \
+            [x.get("job_id", x.get("name")) for x in j[key]], argv

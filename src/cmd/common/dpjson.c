@@ -16,14 +16,16 @@ json_t *dp_meta(const char *type, const char *name)
                      "release", CMD_SLURM_VERSION, "sluice", "version", PACKAGE_VERSION);
 }
 
-void dp_print(const char *type, const char *name, const char *key, json_t *items)
+void dp_print(int yaml, const char *type, const char *name, const char *key, json_t *items)
 {
     json_t *doc = json_pack("{s:o, s:[], s:o}", "meta", dp_meta(type, name), "errors", key,
                             items);
     /* Slurm prints keys in the order it sets them; tools read keys, and
      * sorted output diffs well. */
-    json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-    putchar('\n');
+    if (yaml)
+        dp_yaml(doc, stdout);
+    else if (json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS) == 0)
+        putchar('\n');
     json_decref(doc);
 }
 

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* The two plugins whose meta Slurm prints. */
 #define DP_PLUGIN_V38 "openapi/v0.0.38", "Slurm OpenAPI v0.0.38"
@@ -18,8 +19,12 @@
 /* meta: plugin {type, name}, Slurm {version {major, micro, minor},
  * release}, and sluice {version}. */
 json_t *dp_meta(const char *type, const char *name);
-/* Print {"meta", "errors": [], key: items} (items stolen) on stdout. */
-void dp_print(const char *type, const char *name, const char *key, json_t *items);
+/* Print {"meta", "errors": [], key: items} (items stolen) on stdout, as
+ * JSON or (yaml) as YAML. */
+void dp_print(int yaml, const char *type, const char *name, const char *key, json_t *items);
+/* --yaml: a document as YAML ("---", block mappings, "- " items, scalars
+ * as JSON writes them, which YAML reads). */
+void dp_yaml(const json_t *doc, FILE *out);
 
 /* Set o[a][b][c] for path "a/b/c", making the objects on the way (Slurm's
  * data_define_dict_path); steals v. */

@@ -247,7 +247,7 @@ static json_t *job_json(const json_t *r, const char *cluster, int64_t now)
     return o;
 }
 
-void sacct_json(json_t *jobs, int64_t now)
+void sacct_json(json_t *jobs, int64_t now, int yaml)
 {
     json_t *out = json_array(), *j;
     size_t i;
@@ -256,5 +256,5 @@ void sacct_json(json_t *jobs, int64_t now)
         sacct_usage_sum(j);
         json_array_append_new(out, job_json(j, cluster, now));
     }
-    dp_print(DP_PLUGIN_DB38, "jobs", out);
+    dp_print(yaml, DP_PLUGIN_DB38, "jobs", out);
 }

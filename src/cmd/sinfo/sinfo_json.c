@@ -23,13 +23,13 @@ static int wanted(const json_t *n, const json_t *parts, const hostlist_t *sel)
     return 0;
 }
 
-int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel)
+int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel, int yaml)
 {
     json_t *out = json_array(), *n;
     size_t i;
     json_array_foreach(nodes, i, n)
         if (wanted(n, parts, sel))
             json_array_append_new(out, dp_node_info(n));
-    dp_print(DP_PLUGIN_V38, "nodes", out);
+    dp_print(yaml, DP_PLUGIN_V38, "nodes", out);
     return 0;
 }

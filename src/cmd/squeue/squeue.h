@@ -107,6 +107,6 @@ int squeue_steps(const char *list, json_t *req, int noheader, const char *format
 const char *squeue_refused(const char *err, char *buf, size_t len);
 
 /* squeue_json.c: print the job records as Slurm 22.05's squeue --json. */
-void squeue_json(const json_t *jobs);
+void squeue_json(const json_t *jobs, int yaml);
 
 #endif

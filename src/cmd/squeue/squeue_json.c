@@ -9,12 +9,12 @@
 #include "dpjson.h"
 #include "squeue.h"
 
-void squeue_json(const json_t *jobs)
+void squeue_json(const json_t *jobs, int yaml)
 {
     json_t *out = json_array(), *j;
     size_t i;
     const char *cluster = cmd_conf_load()->cluster_name;
     json_array_foreach(jobs, i, j)
         json_array_append_new(out, dp_job_info(j, cluster));
-    dp_print(DP_PLUGIN_V38, "jobs", out);
+    dp_print(yaml, DP_PLUGIN_V38, "jobs", out);
 }
