@@ -188,54 +188,68 @@ static void job_tres(json_t *o, const json_t *r)
                                          ? cmd_int(r, "mem_per_cpu_mb") : cmd_int(r, "mem_mb")));
 }
 
+/* Strings Sluice keeps under another name: Slurm's path, ours. */
+static const struct {
+    const char *slurm, *ours;
+} strs[] = {
+    { "account", "account" },      { "comment/job", "comment" },
+    { "constraints", "constraint" }, { "name", "name" },
+    { "partition", "partition" },  { "user", "user" },
+    { "working_directory", "cwd" }, { "state/current", "slurm_state" },
+};
+/* Not in Sluice: the value Slurm gives when unused. */
+static const char *const empty_strs[] = { "comment/administrator", "comment/system",
+                                          "container", "mcs/label" };
+static const char *const nulls[] = { "reservation/name", "wckey" };
+
+static void job_ids(json_t *o, const json_t *r, const char *cluster)
+{
+    dp_put(o, "job_id", num(cmd_int(r, "job_id")));
+    dp_put(o, "cluster", dp_str(cluster));
+    dp_put(o, "group", dp_group_name(cmd_int(r, "gid")));
+    dp_put(o, "association", json_pack("{s:s, s:s, s:s, s:s}", "account", cmd_str(r, "account"),
+                                       "cluster", cluster ? cluster : "", "partition",
+                                       cmd_str(r, "partition"), "user", cmd_str(r, "user")));
+    dp_put(o, "het/job_id", num(cmd_int(r, "het_job_id")));
+    dp_put(o, "het/job_offset", cmd_int(r, "het_job_id") > 0 ? num(cmd_int(r, "het_job_offset"))
+                                                             : json_null());
+    dp_put(o, "qos", *cmd_str(r, "qos") ? json_string(cmd_str(r, "qos")) : json_null());
+    dp_put(o, "kill_request_user", dp_user_name(cmd_int(r, "cancelled_by")));
+    dp_put(o, "priority", num(u(r, "priority")));
+    dp_put(o, "reservation/id", num(0));
+    dp_put(o, "flags", json_array());
+    job_array(o, r);
+}
+
+static void job_end(json_t *o, const json_t *r)
+{
+    dp_put(o, "state/reason", json_string(*cmd_str(r, "reason") ? cmd_str(r, "reason")
+                                                                : "None"));
+    dp_put(o, "exit_code", dp_exit_code(ended(r), cmd_int(r, "exit_code"),
+                                        cmd_int(r, "exit_signal")));
+    dp_put(o, "derived_exit_code", derived(r));
+    dp_put(o, "nodes", json_string(*cmd_str(r, "nodes") ? cmd_str(r, "nodes")
+                                                        : "None assigned"));
+    dp_put(o, "allocation_nodes", num(cmd_int(r, "num_nodes")));
+}
+
 static json_t *job_json(const json_t *r, const char *cluster, int64_t now)
 {
     json_t *o = json_object(), *st, *steps = json_array();
     size_t i;
-    dp_put(o, "account", json_string(cmd_str(r, "account")));
-    static const char *const comments[] = { "comment/administrator", "comment/job",
-                                            "comment/system" };
-    for (i = 0; i < N(comments); i++)
-        dp_put(o, comments[i], json_string(""));
-    dp_put(o, "comment/job", json_string(cmd_str(r, "comment")));
-    dp_put(o, "allocation_nodes", num(cmd_int(r, "num_nodes")));
-    job_array(o, r);
-    dp_put(o, "association", json_pack("{s:s, s:s, s:s, s:s}", "account", cmd_str(r, "account"),
-                                       "cluster", cluster ? cluster : "", "partition",
-                                       cmd_str(r, "partition"), "user", cmd_str(r, "user")));
-    dp_put(o, "cluster", dp_str(cluster));
-    dp_put(o, "constraints", json_string(cmd_str(r, "constraint")));
-    dp_put(o, "container", json_string(""));
-    dp_put(o, "derived_exit_code", derived(r));
+    for (i = 0; i < N(strs); i++)
+        dp_put(o, strs[i].slurm, json_string(cmd_str(r, strs[i].ours)));
+    for (i = 0; i < N(empty_strs); i++)
+        dp_put(o, empty_strs[i], json_string(""));
+    for (i = 0; i < N(nulls); i++)
+        dp_put(o, nulls[i], json_null());
+    job_ids(o, r, cluster);
+    job_end(o, r);
     job_times(o, r, now);
-    dp_put(o, "exit_code", dp_exit_code(ended(r), cmd_int(r, "exit_code"),
-                                        cmd_int(r, "exit_signal")));
-    dp_put(o, "flags", json_array());
-    dp_put(o, "group", dp_group_name(cmd_int(r, "gid")));
-    dp_put(o, "het/job_id", num(cmd_int(r, "het_job_id")));
-    dp_put(o, "het/job_offset", cmd_int(r, "het_job_id") > 0 ? num(cmd_int(r, "het_job_offset"))
-                                                             : json_null());
-    dp_put(o, "job_id", num(cmd_int(r, "job_id")));
-    dp_put(o, "name", json_string(cmd_str(r, "name")));
-    dp_put(o, "mcs/label", json_string(""));
-    dp_put(o, "nodes", json_string(*cmd_str(r, "nodes") ? cmd_str(r, "nodes")
-                                                        : "None assigned"));
-    dp_put(o, "partition", json_string(cmd_str(r, "partition")));
-    dp_put(o, "priority", num(u(r, "priority")));
-    dp_put(o, "qos", *cmd_str(r, "qos") ? json_string(cmd_str(r, "qos")) : json_null());
-    dp_put(o, "kill_request_user", dp_user_name(cmd_int(r, "cancelled_by")));
-    dp_put(o, "reservation/id", num(0));
-    dp_put(o, "reservation/name", json_null());
-    dp_put(o, "state/current", json_string(cmd_str(r, "slurm_state")));
-    dp_put(o, "state/reason", json_string(*cmd_str(r, "reason") ? cmd_str(r, "reason")
-                                                                : "None"));
+    job_tres(o, r);
     json_array_foreach(json_object_get(r, "steps"), i, st)
         json_array_append_new(steps, step_json(r, st));
     dp_put(o, "steps", steps);
-    job_tres(o, r);
-    dp_put(o, "user", json_string(cmd_str(r, "user")));
-    dp_put(o, "wckey", json_null());
-    dp_put(o, "working_directory", json_string(cmd_str(r, "cwd")));
     json_object_set_new(o, "sluice", json_pack("{s:s, s:s, s:I, s:I, s:O?}", "state",
                                                cmd_str(r, "state"), "queue",
                                                cmd_str(r, "queue"), "exit_code",
