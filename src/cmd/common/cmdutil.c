@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dpjson.h"
 #include "jobarray.h"
 #include "jobfmt.h"
 #include "jobspec.h"
@@ -57,9 +58,7 @@ void cmd_version(void)
 
 json_t *cmd_json_meta(void)
 {
-    return json_pack("{s:{s:s, s:s}, s:{s:{s:i, s:i, s:i}, s:s}, s:{s:s}}", "plugin", "type",
-                     "", "name", "", "Slurm", "version", "major", 22, "micro", 8, "minor", 5,
-                     "release", CMD_SLURM_VERSION, "sluice", "version", PACKAGE_VERSION);
+    return dp_meta(DP_PLUGIN_V38);
 }
 
 void cmd_die(const char *fmt, ...)
