@@ -198,19 +198,20 @@ void step_node_ended(json_t *rec, const char *node, int ok)
     json_object_set_new(ended, node, json_boolean(ok));
 }
 
-/* Some node of the step said its tasks there all ended with 0, and none
- * said otherwise: the step's own end, though srun (which records it) was
- * gone before saying so, as when Open MPI's mpirun returns before the srun
- * that started its daemons and the script's end kills that srun.  Slurm
- * too takes a step's exit code from its nodes' reports. */
+/* Every node of the step said its tasks there all ended with 0: the step
+ * ended by itself, though srun (which records it) was gone before saying
+ * so, as when Open MPI's mpirun returns before the srun that started its
+ * daemons and the script's end kills that srun.  Slurm too takes a step's
+ * end from its nodes' reports. */
 static int step_ended_clean(json_t *rec)
 {
-    json_t *ended = json_object_get(rec, "nodes_ended"), *ok;
-    const char *node;
-    if (!json_object_size(ended))
+    json_t *ended = json_object_get(rec, "nodes_ended"), *names, *v;
+    size_t i;
+    names = json_object_get(rec, "node_names");
+    if (!json_array_size(names))
         return 0;
-    json_object_foreach(ended, node, ok) {
-        if (!json_is_true(ok))
+    json_array_foreach(names, i, v) {
+        if (!json_is_true(json_object_get(ended, json_string_value(v))))
             return 0;
     }
     return 1;
