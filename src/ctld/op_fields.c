@@ -276,6 +276,14 @@ const struct field_spec F_job_started[] = {
     FIELDS_END,
 };
 
+const struct field_spec F_step_node_ended[] = {
+    FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("step_id", FT_INT, .flags = F_REQUIRED, .min = 0, .max = I32_MAX),
+    FIELD("node", FT_STR, .flags = F_REQUIRED),
+    FIELD("ok", FT_BOOL, .flags = F_REQUIRED),
+    FIELDS_END,
+};
+
 const struct field_spec F_job_ended[] = {
     FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
     FIELD("attempt", FT_INT, .min = 0, .max = I32_MAX),
