@@ -175,6 +175,13 @@ static int rec_fill(struct step_rec *r, sl_error_t *e)
     r->lease_file = pattern(o, "lease_file");
     r->acct_freq = int_or(o, "acct_freq", USAGE_DEFAULT_PERIOD);
     r->plugin_dir = str_or(o, "plugin_dir", "");
+    r->het_size = (uint32_t)int_or(o, "het_size", 0);
+    r->het_offset = (uint32_t)int_or(o, "het_task_offset", 0);
+    r->het_ntasks = (uint32_t)int_or(o, "het_ntasks", 0);
+    if (r->het_size && r->het_ntasks < r->het_offset + ntasks)
+        return sl_errprintf(e, "step launch record: het_ntasks %u is below het_task_offset "
+                               "%u plus the step's %lld tasks", r->het_ntasks, r->het_offset,
+                            (long long)ntasks);
     if (r->stdin_task < STEP_STDIN_NONE)
         return sl_errprintf(e, "step launch record: stdin_task %lld is not a task, -1 or -2",
                             (long long)r->stdin_task);

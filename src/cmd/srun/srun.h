@@ -58,6 +58,27 @@ struct srun_alloc_info {
  * making its SLURM_*_HET_GROUP_K variables the job's (srun_het.c); 0, or
  * 1 after printing the error. */
 int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_alloc);
+/* Make component k's SLURM_*_HET_GROUP_k variables the job's.  0, or 1
+ * after printing why not. */
+int srun_het_use(long k);
+
+/* ---- srun_hetstep.c: one step over several components ---- */
+
+/* A component's srun (a child of the one the user ran) and its parent:
+ * the child says its task count on wfd, the parent answers with where its
+ * ranks start, the step's tasks in all and its components (rfd). */
+struct het_link {
+    int rfd, wfd;
+    uint32_t offset, total, size;
+};
+/* The step of one srun: what main does after the component is chosen. */
+int srun_one(int argc, char **argv, struct het_link *h);
+/* srun A : B, or --het-group with several components: one srun child per
+ * component, ranks numbered across them, the highest exit status.  The
+ * exit status of srun. */
+int hetstep_run(int argc, char **argv, int in_alloc);
+/* 1 when argv asks for a step over several components. */
+int hetstep_wanted(const jobopt_t *o, int argc, char **argv);
 json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, int argc,
                   char **argv, int idx, json_t *env, sl_error_t *e);
 /* step_create, retrying while the controller says EAGAIN.  The grant, or
@@ -77,6 +98,8 @@ int launch_nodes(const json_t *grant, const json_t *body, int64_t job_id, int st
 
 struct io_opts {
     int label, unbuffered, kill_on_bad_exit, quiet;
+    uint32_t task_offset;   /* a heterogeneous step's: this component's first rank */
+    uint32_t task_total;    /* ... and the step's tasks in all (0: not such a step) */
     int wait_secs;          /* -W: 0 = no limit */
     int stdin_task;         /* -1 all, -2 none, else a rank */
     int pty;                /* --pty: task 0 on a pty, srun's terminal raw */

@@ -74,7 +74,8 @@ static int io_layout(struct srun_io *io, const json_t *grant)
         rank += io->nodes[i].count;
     }
     io->ntasks = (int)rank;
-    for (int w = io->ntasks - 1; w > 0; w /= 10)
+    /* labels are the heterogeneous step's ranks, padded to its widest */
+    for (int w = (io->o.task_total ? (int)io->o.task_total : io->ntasks) - 1; w > 0; w /= 10)
         io->width++;
     if (!io->width)
         io->width = 1;
@@ -307,7 +308,7 @@ static void conn_abort(struct srun_io *io, int node, uint32_t task, const struct
                 io->nodes[node].name, status, msg && *msg ? ": " : "", msg ? msg : "");
     else
         fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
-                io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
+                io->nodes[node].name, task + io->o.task_offset, status, msg && *msg ? ": " : "", msg ? msg : "");
     json_decref(j);
     if (io->abort_status < 0)
         io->abort_status = status;
@@ -351,7 +352,8 @@ static int conn_frame(struct srun_io *io, struct io_conn *c, size_t ci,
         if (f->task == STEPIO_ALL_TASKS)
             fprintf(stderr, "srun: error: %s: %.*s\n", n->name, (int)f->len, f->data);
         else
-            fprintf(stderr, "srun: error: %s: task %u: %.*s\n", n->name, f->task,
+            fprintf(stderr, "srun: error: %s: task %u: %.*s\n", n->name,
+                    f->task + io->o.task_offset,
                     (int)f->len, f->data);
         break;
     default:

@@ -1,0 +1,126 @@
+"""Heterogeneous steps: one srun over several components of a heterogeneous
+job (srun --het-group=0,1; srun A : B inside an allocation or making its
+own; salloc A : B), ranks numbered across the components, the step's
+environment, the highest exit status, and bad input refused with the
+allocation left as it was."""
+
+import os
+import re
+
+import pytest
+
+from conftest import IS_ROOT, wait_for
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="jobs run as another user: needs root")
+
+USER = "sluicea"
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory, users):
+    return cluster_factory(nodes=3, cpus=4, append="KillWait=2\n")
+
+
+@pytest.fixture(scope="module")
+def wd(cluster):
+    return cluster.mkdir("hetstep", user=USER)
+
+
+def batch(cluster, wd, body, header="#SBATCH -N1 -n1\n#SBATCH hetjob\n#SBATCH -N2 -n2\n"):
+    script = cluster.script("#!/bin/sh\n" + header + body, user=USER, cwd=wd)
+    r = cluster.run([cluster.bin("sbatch"), "--parsable", script], user=USER, cwd=wd)
+    assert r.rc == 0, r
+    jid = int(r.out.strip())
+    cluster.wait_state(jid, "COMPLETED", timeout=90)
+    path = os.path.join(wd, "slurm-%d.out" % jid)
+    wait_for(lambda: os.path.exists(path), 60, "output of %d" % jid)
+    with open(path) as f:
+        return jid, f.read()
+
+
+ENV = ("sh -c 'echo R=$SLURM_PROCID N=$SLURM_NTASKS S=$SLURM_HET_SIZE "
+       "T=$SLURM_STEP_NUM_TASKS J=$SLURM_JOB_ID G=$SLURM_GTIDS'")
+
+
+def test_het_group_list_spans_components(cluster, wd):
+    jid, out = batch(cluster, wd,
+                     "srun --het-group=0,1 -l %s | sort\n"
+                     "srun --het-group=0-1 sh -c 'exit $SLURM_PROCID'; echo rc=$?\n"
+                     "srun --het-group=0,1 true; echo rc=$?\n" % ENV)
+    lines = out.splitlines()
+    want = ["0: R=0 N=3 S=2 T=3 J=%d G=0" % jid,
+            "1: R=1 N=3 S=2 T=3 J=%d G=1" % (jid + 1),
+            "2: R=2 N=3 S=2 T=3 J=%d G=2" % (jid + 1)]
+    assert lines[:3] == want, out
+    # the highest exit status of all tasks; srun names the global rank
+    assert "rc=2" in lines and "rc=0" in lines, out
+    assert re.search(r"srun: error: \S+: task 2: Exited with exit code 2", out), out
+
+
+def test_colon_groups_inside_an_allocation(cluster, wd):
+    jid, out = batch(cluster, wd,
+                     "srun -l sh -c 'echo A $SLURM_PROCID' : -n2 sh -c 'echo B $SLURM_PROCID'"
+                     " | sort\n"
+                     "srun -n1 : -n1 sh -c 'echo C $SLURM_PROCID/$SLURM_NTASKS' | sort\n")
+    assert out.splitlines() == ["0: A 0", "1: B 1", "2: B 2", "C 0/2", "C 1/2"], out
+
+
+def test_bad_input_refused_and_allocation_intact(cluster, wd):
+    jid, out = batch(cluster, wd,
+                     "srun --het-group=0,2 true; echo rc=$?\n"
+                     "srun true : true : true; echo rc=$?\n"
+                     "srun true : -i 0 true; echo rc=$?\n"
+                     "srun --het-group=0,x true; echo rc=$?\n"
+                     "srun --het-group=1 true : true; echo rc=$?\n"
+                     "srun --het-group=0,1 %s | wc -l\n" % ENV)
+    assert "srun: error: --het-group=0,2: component 2 does not exist: the job has 2" in out, out
+    assert "srun: error: the step has 3 groups of options (':') but the job has 2" in out, out
+    assert "--input applies to the whole step" in out, out
+    assert "--het-group=0,x: not a list of component numbers" in out, out
+    assert "--het-group cannot be combined with ':'" in out, out
+    assert out.count("rc=1") == 5, out
+    assert out.splitlines()[-1].strip() == "3", out
+
+
+def test_srun_colon_makes_its_own_het_job(cluster, wd):
+    r = cluster.run([cluster.bin("srun"), "-N1", "-l", "sh", "-c",
+                     "echo $SLURM_PROCID $SLURM_HET_SIZE $SLURM_NTASKS", ":", "-N2", "-n2",
+                     "sh", "-c", "echo $SLURM_PROCID $SLURM_HET_SIZE; exit 3"],
+                    user=USER, cwd=wd, timeout=90)
+    assert r.rc == 3, r
+    assert sorted(r.out.splitlines()) == ["0: 0 2 3", "1: 1 2", "2: 2 2"], r
+    m = re.search(r"srun: job (\d+) queued|StepId=(\d+)", r.err)
+    rows = cluster.run(cluster.bin("sacct"), "-X", "-P", "-n", "-u", USER, "-S", "now-1hour",
+                       "--format=JobID,State").out.splitlines()
+    het = [l for l in rows if "+" in l]
+    assert het, (rows, m)
+    last = max(int(l.split("+")[0]) for l in het)
+    wait_for(lambda: sorted(l for l in cluster.run(
+        cluster.bin("sacct"), "-X", "-P", "-n", "-j", str(last),
+        "--format=JobID,State").out.splitlines()) ==
+        ["%d+0|FAILED" % last, "%d+1|FAILED" % last], 60, "het job ended with the step")
+    cluster.wait_nodes_idle()
+
+
+def test_srun_colon_bad_input(cluster, wd):
+    r = cluster.run([cluster.bin("srun")] + ["true", ":"] * 5 + ["true"], user=USER, cwd=wd)
+    assert r.rc == 1 and "srun: error: too many heterogeneous components: at most 5" in r.err, r
+    r = cluster.run([cluster.bin("srun"), "true", ":"], user=USER, cwd=wd)
+    assert r.rc == 1 and "srun: error: an empty heterogeneous step group" in r.err, r
+    r = cluster.run([cluster.bin("srun"), "--het-group=0,1", "true"], user=USER, cwd=wd)
+    assert r.rc == 1 and "applies only inside a heterogeneous job allocation" in r.err, r
+
+
+def test_salloc_colon(cluster, wd):
+    r = cluster.run([cluster.bin("salloc"), "-N1", ":", "-N1", "sh", "-c",
+                     "echo SIZE=$SLURM_HET_SIZE ID1=$SLURM_JOB_ID_HET_GROUP_1 ID=$SLURM_JOB_ID;"
+                     " srun --het-group=0,1 -l sh -c 'echo $SLURM_PROCID $SLURM_JOB_ID' | sort"],
+                    user=USER, cwd=wd, timeout=90)
+    assert r.rc == 0, r
+    m = re.search(r"salloc: Granted job allocation (\d+)", r.err)
+    assert m, r
+    jid = int(m.group(1))
+    assert r.out.splitlines() == ["SIZE=2 ID1=%d ID=%d" % (jid + 1, jid),
+                                  "0: 0 %d" % jid, "1: 1 %d" % (jid + 1)], r
+    r = cluster.run([cluster.bin("salloc"), "-N1", ":", "-Q", "-N1", "true"], user=USER, cwd=wd)
+    assert r.rc == 1 and "salloc: error: heterogeneous job component 1: quiet applies" in r.err, r
