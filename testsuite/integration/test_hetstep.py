@@ -124,3 +124,24 @@ def test_salloc_colon(cluster, wd):
                                   "0: 0 %d" % jid, "1: 1 %d" % (jid + 1)], r
     r = cluster.run([cluster.bin("salloc"), "-N1", ":", "-Q", "-N1", "true"], user=USER, cwd=wd)
     assert r.rc == 1 and "salloc: error: heterogeneous job component 1: quiet applies" in r.err, r
+
+
+def test_scontrol_show_job_het_fields(cluster, wd):
+    r = cluster.run([cluster.bin("sbatch"), "--parsable", "-J", "hetshow", "--wrap", "sleep 300",
+                     "-N1", ":", "-N1"], user=USER, cwd=wd)
+    assert r.rc == 0, r
+    jid = int(r.out.strip())
+    try:
+        cluster.wait_state(jid, "RUNNING")
+        for k in (0, 1):
+            out = cluster.ok(cluster.bin("scontrol"), "show", "job", str(jid + k)).out
+            first = out.splitlines()[0]
+            assert first == "JobId=%d HetJobId=%d HetJobOffset=%d JobName=hetshow" % (
+                jid + k, jid, k), out
+            assert out.splitlines()[1] == "   HetJobIdSet=%d-%d" % (jid, jid + 1), out
+            assert out.splitlines()[2].startswith("   UserId="), out
+        plain = cluster.ok(cluster.bin("scontrol"), "show", "job", str(jid), "-o").out
+        assert "HetJobIdSet=%d-%d UserId=" % (jid, jid + 1) in plain, plain
+    finally:
+        cluster.ok(cluster.bin("scancel"), str(jid), user=USER)
+    cluster.wait_nodes_idle()

@@ -399,8 +399,11 @@ int srun_one(int argc, char **argv, struct het_link *h)
         json_decref(body);   /* a refused or cancelled allocation is gone */
     } else {
         own = !in_alloc;
-        if (h)
+        if (h) {
             stdin_t = het_stdin(h, stdin_t, (int)cmd_int(body, "ntasks"));
+            /* no MpiDefault: a PMI server per component would not span them */
+            json_object_set_new(body, "mpi", json_string("none"));
+        }
         json_object_set_new(body, "job_id", json_integer((json_int_t)ai.job_id));
         rc = step_run(o, body, env, stdin_t, mp_text, sigfd, h, &r);
         if (own)
