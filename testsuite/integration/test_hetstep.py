@@ -145,3 +145,24 @@ def test_scontrol_show_job_het_fields(cluster, wd):
     finally:
         cluster.ok(cluster.bin("scancel"), str(jid), user=USER)
     cluster.wait_nodes_idle()
+
+
+@pytest.mark.parametrize("mpi, mpicc", [("pmix", "mpicc.openmpi"), ("pmi1", "mpicc.mpich")])
+def test_mpi_program_spans_the_components(cluster, wd, mpi, mpicc):
+    import shutil
+    import subprocess
+    from conftest import REPO
+    assert shutil.which(mpicc), "%s is missing (testsuite/run installs it)" % mpicc
+    app = os.path.join(wd, "mpi_app." + mpi)
+    subprocess.run([mpicc, "-o", app, os.path.join(REPO, "testsuite", "mpi", "mpi_app.c")],
+                   check=True)
+    os.chmod(app, 0o755)
+    # one MPI_COMM_WORLD over a 1-node and a 2-node component, MPMD style
+    r = cluster.run([cluster.bin("srun"), "--mpi=" + mpi, "-N1", "-n1", app, ":",
+                     "-N2", "-n2", app], user=USER, cwd=wd, timeout=180)
+    assert r.rc == 0, r
+    for k in range(3):
+        assert re.search(r"^rank %d: allreduce ok" % k, r.out, re.M), r
+        assert re.search(r"^rank %d: of 3 on" % k, r.out, re.M), r
+    assert re.search(r"^rank 0: ring ok", r.out, re.M), r
+    cluster.wait_nodes_idle()

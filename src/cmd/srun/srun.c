@@ -208,6 +208,27 @@ static void step_end(int64_t job_id, int step_id, const struct io_result *r, int
     json_decref(rep);
 }
 
+/* A component of a heterogeneous step, its step made: tell the parent its
+ * layout, get the whole step's (for the launch: the MPI plugin's view). */
+static json_t *het_layout(const struct het_link *h, const json_t *grant, int64_t job_id,
+                          int step_id)
+{
+    json_t *mine = json_pack("{s:I, s:i, s:O, s:O}", "job_id", (json_int_t)job_id, "step_id",
+                             step_id, "node_names", json_object_get(grant, "node_names"),
+                             "tasks_per_node", json_object_get(grant, "tasks_per_node"));
+    char *text = mine ? json_dumps(mine, JSON_COMPACT) : NULL;
+    unsigned char *d = NULL;
+    uint32_t type, seq, len;
+    json_t *all = NULL;
+    json_decref(mine);
+    if (text && hetmsg_send(h->wfd, HETMSG_LAYOUT, 0, text, (uint32_t)strlen(text)) == 0 &&
+        hetmsg_recv(h->rfd, &type, &seq, &d, &len) == 0 && type == HETMSG_LAYOUT)
+        all = json_loadb((const char *)d, len, 0, NULL);
+    free(text);
+    free(d);
+    return all;   /* NULL: another component failed (it said why) */
+}
+
 /* Run the step of body in the allocation: create, launch, serve.  Returns
  * srun's exit status; *r says how the tasks ended. */
 static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
@@ -217,12 +238,13 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
     struct io_opts opts = { jobopt_flag(o, "label"),
                             jobopt_flag(o, "unbuffered") || jobopt_flag(o, "pty"),
                             jobopt_flag(o, "kill_on_bad_exit"), jobopt_flag(o, "quiet"),
-                            h ? h->offset : 0, h ? h->total : 0,
+                            h ? h->offset : 0, h ? h->total : 0, h ? h->rfd : -1,
+                            h ? h->wfd : -1,
                             (int)json_integer_value(json_object_get(o->local, "wait")),
                             stdin_t < -2 ? -2 : stdin_t, jobopt_flag(o, "pty") };
     int64_t job_id = cmd_int(body, "job_id");
     int interrupted, step_id;
-    json_t *step = json_incref(body), *grant, *launch;
+    json_t *step = json_incref(body), *grant, *launch, *layout = NULL;
     sl_error_t e;
     srun_io_t *io;
 
@@ -233,7 +255,9 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         return 1;
     }
     step_id = (int)cmd_int(grant, "step_id");
-    if (stdin_t >= (int)cmd_int(grant, "ntasks")) {
+    if (h && !(layout = het_layout(h, grant, job_id, step_id))) {
+        /* called off: the step ends unlaunched */
+    } else if (stdin_t >= (int)cmd_int(grant, "ntasks")) {
         fprintf(stderr, "srun: error: --input=%d: the step has no task %d\n", stdin_t, stdin_t);
     } else if (!(io = io_create(grant, job_id, step_id, &opts, sigfd, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
@@ -243,10 +267,12 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
                     (long long)job_id, step_id, (long long)cmd_int(grant, "ntasks"),
                     cmd_str(grant, "nodes"), io_host(io), io_port(io));
         launch = launch_body(o, grant, step, env, io, stdin_t, mp_text);
-        if (launch && h)
+        if (launch && h) {
             json_object_update_new(launch, json_pack("{s:i, s:i, s:i}", "het_task_offset",
                                                      (int)h->offset, "het_ntasks",
                                                      (int)h->total, "het_size", (int)h->size));
+            json_object_update(launch, layout);
+        }
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
         r->usage = io_usage(io);
@@ -254,6 +280,7 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         io_destroy(io);
     }
     step_end(job_id, step_id, r, opts.quiet);
+    json_decref(layout);
     json_decref(r->usage);
     r->usage = NULL;
     json_decref(grant);
@@ -399,11 +426,8 @@ int srun_one(int argc, char **argv, struct het_link *h)
         json_decref(body);   /* a refused or cancelled allocation is gone */
     } else {
         own = !in_alloc;
-        if (h) {
+        if (h)
             stdin_t = het_stdin(h, stdin_t, (int)cmd_int(body, "ntasks"));
-            /* no MpiDefault: a PMI server per component would not span them */
-            json_object_set_new(body, "mpi", json_string("none"));
-        }
         json_object_set_new(body, "job_id", json_integer((json_int_t)ai.job_id));
         rc = step_run(o, body, env, stdin_t, mp_text, sigfd, h, &r);
         if (own)

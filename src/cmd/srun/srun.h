@@ -71,6 +71,14 @@ struct het_link {
     int rfd, wfd;
     uint32_t offset, total, size;
 };
+/* Their messages, after the task counts: each child's step layout and the
+ * parent's answer (the whole step's: HETMSG_LAYOUT, JSON), then the PMI
+ * fences the parent relays between them (a child's nodes' blobs, and all
+ * children's together, or a failure). */
+enum { HETMSG_LAYOUT = 1, HETMSG_FENCE, HETMSG_FENCE_OK, HETMSG_FENCE_FAIL };
+/* 0, or -1 (the other end is gone).  *data is malloc'd, NUL-terminated. */
+int hetmsg_send(int fd, uint32_t type, uint32_t seq, const void *data, uint32_t len);
+int hetmsg_recv(int fd, uint32_t *type, uint32_t *seq, unsigned char **data, uint32_t *len);
 /* The step of one srun: what main does after the component is chosen. */
 int srun_one(int argc, char **argv, struct het_link *h);
 /* srun A : B, or --het-group with several components: one srun child per
@@ -100,6 +108,7 @@ struct io_opts {
     int label, unbuffered, kill_on_bad_exit, quiet;
     uint32_t task_offset;   /* a heterogeneous step's: this component's first rank */
     uint32_t task_total;    /* ... and the step's tasks in all (0: not such a step) */
+    int relay_rfd, relay_wfd;   /* ... and its fences go through the parent (-1: none) */
     int wait_secs;          /* -W: 0 = no limit */
     int stdin_task;         /* -1 all, -2 none, else a rank */
     int pty;                /* --pty: task 0 on a pty, srun's terminal raw */
@@ -123,6 +132,8 @@ void io_destroy(srun_io_t *io);
 const char *io_host(const srun_io_t *io);
 int io_port(const srun_io_t *io);
 const char *io_key(const srun_io_t *io);
+/* The parent's answer to a relayed fence (relay_rfd is readable). */
+void io_relay_read(srun_io_t *io);
 /* Serve the stream until every node is done; fill r. */
 void io_run(srun_io_t *io, struct io_result *r);
 /* The usage the nodes' NODE_DONE carried, summed (NULL: none). */

@@ -32,6 +32,20 @@ struct hetstep {
     pid_t pid[HETSTEP_MAX];
     int rfd[HETSTEP_MAX], wfd[HETSTEP_MAX];
     uint32_t ntasks[HETSTEP_MAX];
+    char mpi[80];                   /* "--mpi=TYPE" of the first group, for the others */
+};
+
+/* What the parent relays once the children run: their layouts, then the
+ * fences of a PMI plugin (each child's nodes' blobs, joined). */
+struct relay {
+    json_t *layout[HETSTEP_MAX];
+    size_t nlayout;
+    int fence;                      /* a fence is open */
+    uint32_t seq;
+    unsigned char *buf;
+    size_t len;
+    int got[HETSTEP_MAX];
+    size_t ngot;
 };
 
 /* What a group after the first takes from the first, as Slurm propagates
@@ -99,13 +113,10 @@ static int group_check(size_t k, int colon, int argc, char **argv, int *cmd, job
     }
     const char *why = jobopt_flag(o, "pty") ? "--pty" : jobopt_flag(o, "multi_prog")
                                                            ? "--multi-prog" : NULL;
-    const char *mpi = jobopt_str(o, "mpi");
     if (!why && k > 0 && jobopt_str(o, "input"))
         return jobopt_destroy(o), hs_refuse("heterogeneous step group %zu: --input applies "
                                             "to the whole step: give it in the first group",
                                             k);
-    if (!why && mpi && strcmp(mpi, "none"))
-        why = "--mpi (other than none)";
     if (why) {
         jobopt_destroy(o);
         return hs_refuse("%s is not supported in a step over several heterogeneous job "
@@ -145,11 +156,16 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
             from++;
         if (cmd[from] >= end[from])
             return hs_refuse("heterogeneous step group %zu: no command given to execute", k);
-        char *pre[4];
+        char *pre[5];
         size_t npre = 0;
         for (size_t i = 0; k > 0 && i < sizeof(propagated) / sizeof(propagated[0]); i++)
             if (jobopt_flag(*first, propagated[i].key))
                 pre[npre++] = (char *)propagated[i].word;
+        /* one PMI over the components: the first group's type for all */
+        if (k > 0 && jobopt_str(*first, "mpi")) {
+            snprintf(hs->mpi, sizeof(hs->mpi), "--mpi=%s", jobopt_str(*first, "mpi"));
+            pre[npre++] = hs->mpi;
+        }
         /* options of group k, then the command (its own or a later group's) */
         char **opts = argv + starts[k] + 1;
         int nopt = cmd[k] < end[k] ? cmd[k] - starts[k] - 1 : end[k] - starts[k] - 1;
@@ -188,6 +204,139 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
     return 0;
 }
 
+static int full_io(int fd, void *buf, size_t len, int wr)
+{
+    unsigned char *p = buf;
+    while (len) {
+        ssize_t n = wr ? write(fd, p, len) : read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int hetmsg_send(int fd, uint32_t type, uint32_t seq, const void *data, uint32_t len)
+{
+    uint32_t hdr[3] = { type, seq, len };
+    if (fd < 0 || full_io(fd, hdr, sizeof(hdr), 1) < 0)
+        return -1;
+    return len ? full_io(fd, (void *)data, len, 1) : 0;
+}
+
+int hetmsg_recv(int fd, uint32_t *type, uint32_t *seq, unsigned char **data, uint32_t *len)
+{
+    uint32_t hdr[3];
+    *data = NULL;
+    if (fd < 0 || full_io(fd, hdr, sizeof(hdr), 0) < 0 || hdr[2] > (1u << 30))
+        return -1;
+    if (!(*data = malloc((size_t)hdr[2] + 1)) || full_io(fd, *data, hdr[2], 0) < 0) {
+        free(*data);
+        *data = NULL;
+        return -1;
+    }
+    (*data)[hdr[2]] = 0;
+    *type = hdr[0];
+    *seq = hdr[1];
+    *len = hdr[2];
+    return 0;
+}
+
+static void relay_close(struct hetstep *hs, size_t k)
+{
+    if (hs->rfd[k] >= 0)
+        close(hs->rfd[k]);
+    if (hs->wfd[k] >= 0)
+        close(hs->wfd[k]);
+    hs->rfd[k] = hs->wfd[k] = -1;
+}
+
+/* Every child's layout is in: each gets the whole step's, with where its
+ * nodes start and the ids the PMI namespace is named after (component 0's). */
+static void relay_layouts(struct hetstep *hs, struct relay *rl)
+{
+    json_t *names = json_array(), *tpn = json_array();
+    size_t offsets[HETSTEP_MAX];
+    for (size_t k = 0; k < hs->n; k++) {
+        offsets[k] = json_array_size(names);
+        json_array_extend(names, json_object_get(rl->layout[k], "node_names"));
+        json_array_extend(tpn, json_object_get(rl->layout[k], "tasks_per_node"));
+    }
+    for (size_t k = 0; k < hs->n; k++) {
+        json_t *a = json_pack("{s:O, s:O, s:i, s:O, s:O}", "het_nodes", names,
+                              "het_tasks_per_node", tpn, "het_node_offset", (int)offsets[k],
+                              "het_job_id", json_object_get(rl->layout[0], "job_id"),
+                              "het_step_id", json_object_get(rl->layout[0], "step_id"));
+        char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+        if (!text || hetmsg_send(hs->wfd[k], HETMSG_LAYOUT, 0, text, (uint32_t)strlen(text)))
+            relay_close(hs, k);
+        free(text);
+        json_decref(a);
+    }
+    json_decref(names);
+    json_decref(tpn);
+}
+
+static void relay_fence_end(struct hetstep *hs, struct relay *rl, int ok)
+{
+    for (size_t k = 0; k < hs->n; k++)
+        if (hs->wfd[k] >= 0)
+            hetmsg_send(hs->wfd[k], ok ? HETMSG_FENCE_OK : HETMSG_FENCE_FAIL, rl->seq,
+                        rl->buf, ok ? (uint32_t)rl->len : 0);
+    rl->fence = 0;
+    rl->len = rl->ngot = 0;
+    memset(rl->got, 0, sizeof(rl->got));
+}
+
+static void relay_fence_add(struct hetstep *hs, struct relay *rl, size_t k, uint32_t seq,
+                            const unsigned char *d, uint32_t len)
+{
+    if (rl->fence && (seq != rl->seq || rl->got[k])) {
+        relay_fence_end(hs, rl, 0);
+        return;
+    }
+    unsigned char *nb = realloc(rl->buf, rl->len + len + 1);
+    if (!nb) {
+        relay_fence_end(hs, rl, 0);
+        return;
+    }
+    rl->buf = nb;
+    memcpy(rl->buf + rl->len, d, len);
+    rl->len += len;
+    rl->fence = 1;
+    rl->seq = seq;
+    rl->got[k] = 1;
+    if (++rl->ngot == hs->n)
+        relay_fence_end(hs, rl, 1);
+}
+
+/* A message from child k (or its end). */
+static void relay_read(struct hetstep *hs, struct relay *rl, size_t k)
+{
+    uint32_t type, seq, len;
+    unsigned char *d;
+    if (hetmsg_recv(hs->rfd[k], &type, &seq, &d, &len) < 0) {
+        relay_close(hs, k);
+        if (rl->nlayout < hs->n)   /* it failed before its launch: the others stop too */
+            for (size_t j = 0; j < hs->n; j++)
+                relay_close(hs, j);
+        else if (rl->fence)
+            relay_fence_end(hs, rl, 0);
+        return;
+    }
+    if (type == HETMSG_LAYOUT && !rl->layout[k]) {
+        rl->layout[k] = json_loadb((const char *)d, len, 0, NULL);
+        if (rl->layout[k] && ++rl->nlayout == hs->n)
+            relay_layouts(hs, rl);
+    } else if (type == HETMSG_FENCE) {
+        relay_fence_add(hs, rl, k, seq, d, len);
+    }
+    free(d);
+}
+
 /* Component k's child: its srun, told where its ranks start. */
 static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
 {
@@ -212,7 +361,7 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
         close(sigfd);
         cmd_client_drop();   /* one connection each: replies must not cross */
         for (size_t j = 0; j < k; j++)   /* so that each child sees its parent's EOF only */
-            close(hs->rfd[j]), close(hs->wfd[j]);
+            relay_close(hs, j);
         int rc = srun_het_use(hs->comp[k]) ? 1 : srun_one(hs->argc[k], hs->argv[k], &h);
         cmd_fini();
         exit(rc);
@@ -243,10 +392,8 @@ static int hetstep_start(struct hetstep *hs)
         if (write(hs->wfd[k], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
             ok = 0;
     }
-    for (size_t k = 0; k < hs->n; k++) {
-        close(hs->wfd[k]);   /* unanswered: that child stops before its step */
-        close(hs->rfd[k]);
-    }
+    for (size_t k = 0; !ok && k < hs->n; k++)
+        relay_close(hs, k);   /* unanswered: that child stops before its step */
     return ok ? 0 : -1;
 }
 
@@ -256,14 +403,24 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
 {
     size_t alive = hs->n;
     int rc = 0;
+    struct relay rl;
+    memset(&rl, 0, sizeof(rl));
     while (alive) {
-        struct pollfd p = { sigfd, POLLIN, 0 };
+        struct pollfd p[1 + HETSTEP_MAX];
         struct signalfd_siginfo si;
-        if (poll(&p, 1, 200) > 0 && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-            si.ssi_code != SI_KERNEL)
+        p[0] = (struct pollfd){ sigfd, POLLIN, 0 };
+        for (size_t k = 0; k < hs->n; k++)
+            p[1 + k] = (struct pollfd){ hs->rfd[k], POLLIN, 0 };
+        if (poll(p, 1 + hs->n, 200) > 0) {
+            if (p[0].revents && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+                si.ssi_code != SI_KERNEL)
+                for (size_t k = 0; k < hs->n; k++)
+                    if (hs->pid[k] > 0)
+                        kill(hs->pid[k], (int)si.ssi_signo);
             for (size_t k = 0; k < hs->n; k++)
-                if (hs->pid[k] > 0)
-                    kill(hs->pid[k], (int)si.ssi_signo);
+                if (p[1 + k].revents && hs->rfd[k] >= 0)
+                    relay_read(hs, &rl, k);
+        }
         int st;
         pid_t pid;
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
@@ -277,6 +434,11 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
             }
         }
     }
+    for (size_t k = 0; k < hs->n; k++) {
+        relay_close(hs, k);
+        json_decref(rl.layout[k]);
+    }
+    free(rl.buf);
     return rc;
 }
 
@@ -361,7 +523,7 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         ok = hetstep_start(&hs) == 0;
     } else {
         for (size_t k = 0; k < started; k++)   /* EOF: they stop before their steps */
-            close(hs.wfd[k]), close(hs.rfd[k]);
+            relay_close(&hs, k);
         hs.n = started;
     }
     rc = hetstep_wait(&hs, sigfd);

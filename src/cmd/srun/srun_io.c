@@ -244,8 +244,38 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     memcpy(io->fence.blob + io->fence.len, d + 4, n - 4);
     io->fence.len += n - 4;
     io->nodes[node].fenced = 1;
-    if (++io->fence.count == io->nnodes)
+    if (++io->fence.count < io->nnodes)
+        return;
+    if (io->o.relay_wfd < 0)
         fence_finish(io, 1);
+    else if (hetmsg_send(io->o.relay_wfd, HETMSG_FENCE, seq, io->fence.blob,
+                         (uint32_t)io->fence.len) < 0)
+        fence_finish(io, 0);   /* a heterogeneous step: the parent joins the components */
+}
+
+void io_relay_read(struct srun_io *io)
+{
+    uint32_t type, seq, len;
+    unsigned char *d = NULL;
+    if (hetmsg_recv(io->o.relay_rfd, &type, &seq, &d, &len) < 0) {
+        io->o.relay_rfd = -1;   /* the parent is gone: no fence completes */
+        if (io->fence.active)
+            fence_finish(io, 0);
+        return;
+    }
+    if (!io->fence.active || seq != io->fence.seq || type < HETMSG_FENCE_OK) {
+        free(d);   /* a fence that timed out here */
+        return;
+    }
+    if (type == HETMSG_FENCE_OK) {
+        free(io->fence.blob);
+        io->fence.blob = d;
+        io->fence.len = io->fence.cap = len;
+        fence_finish(io, 1);
+    } else {
+        free(d);
+        fence_finish(io, 0);
+    }
 }
 
 void io_fence_timeout(struct srun_io *io)
