@@ -89,16 +89,25 @@ def test_srun_colon_makes_its_own_het_job(cluster, wd):
                     user=USER, cwd=wd, timeout=90)
     assert r.rc == 3, r
     assert sorted(r.out.splitlines()) == ["0: 0 2 3", "1: 1 2", "2: 2 2"], r
-    m = re.search(r"srun: job (\d+) queued|StepId=(\d+)", r.err)
-    rows = cluster.run(cluster.bin("sacct"), "-X", "-P", "-n", "-u", USER, "-S", "now-1hour",
-                       "--format=JobID,State").out.splitlines()
-    het = [l for l in rows if "+" in l]
-    assert het, (rows, m)
-    last = max(int(l.split("+")[0]) for l in het)
-    wait_for(lambda: sorted(l for l in cluster.run(
-        cluster.bin("sacct"), "-X", "-P", "-n", "-j", str(last),
-        "--format=JobID,State").out.splitlines()) ==
-        ["%d+0|FAILED" % last, "%d+1|FAILED" % last], 60, "het job ended with the step")
+    m = re.search(r"n\d: task (\d+): Exited with exit code 3", r.err)
+    assert m, r
+    rows = cluster.run(cluster.bin("sacct"), "-X", "-P", "-n", "-u", USER,
+                       "--format=JobID").out.splitlines()
+    last = max(int(l.split("+")[0]) for l in rows if "+" in l)
+    # one job per component, each with its part of the step as step 0 (as Slurm's
+    # J+0.0 and J+1.0), ended with the step's highest exit status
+    want = ["%d+0|FAILED|3:0" % last, "%d+0.0|COMPLETED|0:0" % last,
+            "%d+1|FAILED|3:0" % last, "%d+1.0|FAILED|3:0" % last]
+    seen = []
+
+    def ended():
+        seen[:] = sorted(cluster.run(cluster.bin("sacct"), "-P", "-n", "-j", str(last),
+                                     "--format=JobID,State,ExitCode").out.splitlines())
+        return seen == sorted(want)
+    try:
+        wait_for(ended, 60, "het job ended with the step")
+    except AssertionError:
+        assert seen == sorted(want), r   # says what sacct shows
     cluster.wait_nodes_idle()
 
 
