@@ -175,3 +175,25 @@ def test_mpi_program_spans_the_components(cluster, wd, mpi, mpicc):
         assert re.search(r"^rank %d: of 3 on" % k, r.out, re.M), r
     assert re.search(r"^rank 0: ring ok", r.out, re.M), r
     cluster.wait_nodes_idle()
+
+
+def test_signal_to_srun_ends_every_component(cluster, wd):
+    import subprocess
+    from conftest import scaled
+    p = subprocess.Popen([cluster.bin("srun"), "-N1", "sh", "-c", "echo up; exec sleep 300",
+                          ":", "-N1", "sleep", "300"],
+                         cwd=wd, env=cluster.env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, user=USER)
+    try:
+        assert p.stdout.readline() == "up\n"
+        wait_for(lambda: len(cluster.run(cluster.bin("squeue"), "-h", "-s").out.split("\n")) > 2,
+                 60, "both components' steps")
+        p.terminate()   # SIGTERM to srun only: it passes it to each component's srun
+        out, err = p.communicate(timeout=scaled(60))
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert p.returncode != 0, (out, err)
+    wait_for(lambda: cluster.run(cluster.bin("squeue"), "-h", "-u", USER).out == "", 60,
+             "the het job gone")
+    cluster.wait_nodes_idle()
