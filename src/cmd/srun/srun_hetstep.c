@@ -94,8 +94,10 @@ static char **argv_make(char *argv0, char **pre, size_t npre, char **words, int 
     if (!a)
         return NULL;
     a[0] = argv0;
-    memcpy(a + 1, pre, npre * sizeof(*a));
-    memcpy(a + 1 + npre, words, (size_t)count * sizeof(*a));
+    if (npre)
+        memcpy(a + 1, pre, npre * sizeof(*a));
+    if (count > 0)
+        memcpy(a + 1 + npre, words, (size_t)count * sizeof(*a));
     return a;
 }
 
