@@ -118,6 +118,11 @@ def test_srun_colon_bad_input(cluster, wd):
     assert r.rc == 1 and "srun: error: an empty heterogeneous step group" in r.err, r
     r = cluster.run([cluster.bin("srun"), "--het-group=0,1", "true"], user=USER, cwd=wd)
     assert r.rc == 1 and "applies only inside a heterogeneous job allocation" in r.err, r
+    r = cluster.run([cluster.bin("srun"), "true", ":", "--dependency=afterok:1", "true"],
+                    user=USER, cwd=wd)
+    assert r.rc == 1 and r.err.startswith("srun: error: ") and \
+        "het component 1: dependency applies to the whole heterogeneous job" in r.err, r
+    assert cluster.run(cluster.bin("squeue"), "-h", "-u", USER).out == ""
 
 
 def test_salloc_colon(cluster, wd):
