@@ -71,6 +71,20 @@ struct het_link {
     int rfd, wfd;
     uint32_t offset, total, size;
 };
+/* The controller's limit on components (src/ctld/hetjob.h). */
+#define HETSTEP_MAX 5
+/* The parent's ends of the pipes to its component sruns (-1: closed). */
+struct het_pipes {
+    size_t n;
+    int rfd[HETSTEP_MAX], wfd[HETSTEP_MAX];
+};
+/* srun_hetrelay.c: the parent's part (layouts, then fences). */
+struct het_relay;
+struct het_relay *relay_create(void);
+void relay_destroy(struct het_relay *rl);   /* accepts NULL */
+void relay_close(struct het_pipes *p, size_t k);
+/* A message from component k's srun (or its end). */
+void relay_read(struct het_pipes *p, struct het_relay *rl, size_t k);
 /* Their messages, after the task counts: each child's step layout and the
  * parent's answer (the whole step's: HETMSG_LAYOUT, JSON), then the PMI
  * fences the parent relays between them (a child's nodes' blobs, and all
