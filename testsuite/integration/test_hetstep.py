@@ -111,6 +111,15 @@ def test_srun_colon_makes_its_own_het_job(cluster, wd):
     cluster.wait_nodes_idle()
 
 
+def test_colon_in_a_plain_allocation(cluster, wd):
+    jid, out = batch(cluster, wd, "srun true : true; echo rc=$?\nsrun --het-group=0,1 true; "
+                     "echo rc=$?\nsrun -n1 true; echo rc=$?\n", header="#SBATCH -N1\n")
+    assert "srun: error: the step has 2 groups of options (':') but this job is not " \
+        "heterogeneous" in out, out
+    assert "srun: error: --het-group=0,1: this job is not heterogeneous" in out, out
+    assert [l for l in out.splitlines() if l.startswith("rc=")] == ["rc=1", "rc=1", "rc=0"], out
+
+
 def test_srun_colon_bad_input(cluster, wd):
     r = cluster.run([cluster.bin("srun")] + ["true", ":"] * 5 + ["true"], user=USER, cwd=wd)
     assert r.rc == 1 and "srun: error: too many heterogeneous components: at most 5" in r.err, r

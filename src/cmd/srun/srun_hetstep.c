@@ -355,10 +355,14 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         goto out;
     if (in_alloc && has_colon(argc, argv)) {
         const char *size = getenv("SLURM_HET_SIZE");
-        if (!size || (size_t)atol(size) < hs.p.n) {
-            hs_refuse("the step has %zu groups of options (':') but the job %s %ld "
-                      "heterogeneous component%s", hs.p.n, size ? "has" : "is not a",
-                      size ? atol(size) : 1, size && atol(size) == 1 ? "" : "s");
+        if (!size || !*size) {
+            hs_refuse("the step has %zu groups of options (':') but this job is not "
+                      "heterogeneous (SLURM_HET_SIZE is unset)", hs.p.n);
+            goto out;
+        }
+        if ((size_t)atol(size) < hs.p.n) {
+            hs_refuse("the step has %zu groups of options (':') but the job has %ld "
+                      "heterogeneous components", hs.p.n, atol(size));
             goto out;
         }
     } else if (!in_alloc && !(own = hetstep_alloc(&hs, first))) {
