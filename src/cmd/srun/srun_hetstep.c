@@ -258,13 +258,15 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
     size_t alive = hs->p.n;
     int rc = 0;
     struct het_relay *rl = relay_create();
+    for (size_t k = 0; !rl && k < hs->p.n; k++)
+        relay_close(&hs->p, k);   /* out of memory: the children stop before launching */
     while (alive) {
         struct pollfd p[1 + HETSTEP_MAX];
         struct signalfd_siginfo si;
         p[0] = (struct pollfd){ sigfd, POLLIN, 0 };
         for (size_t k = 0; k < hs->p.n; k++)
             p[1 + k] = (struct pollfd){ hs->p.rfd[k], POLLIN, 0 };
-        if (poll(p, 1 + hs->p.n, 200) > 0 && rl) {
+        if (poll(p, 1 + hs->p.n, 200) > 0) {
             if (p[0].revents && read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
                 si.ssi_code != SI_KERNEL)
                 for (size_t k = 0; k < hs->p.n; k++)
