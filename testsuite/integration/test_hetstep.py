@@ -44,6 +44,7 @@ ENV = ("sh -c 'echo R=$SLURM_PROCID N=$SLURM_NTASKS S=$SLURM_HET_SIZE "
 
 def test_het_group_list_spans_components(cluster, wd):
     jid, out = batch(cluster, wd,
+                     "srun --het-group=1 true\n"
                      "srun --het-group=0,1 -l %s | sort\n"
                      "srun --het-group=0-1 sh -c 'exit $SLURM_PROCID'; echo rc=$?\n"
                      "srun --het-group=0,1 true; echo rc=$?\n" % ENV)
@@ -55,6 +56,12 @@ def test_het_group_list_spans_components(cluster, wd):
     # the highest exit status of all tasks; srun names the global rank
     assert "rc=2" in lines and "rc=0" in lines, out
     assert re.search(r"srun: error: \S+: task 2: Exited with exit code 2", out), out
+    # each component's part of a het step has the same step id, as in Slurm
+    rows = cluster.run(cluster.bin("sacct"), "-P", "-n", "-j", str(jid),
+                       "--format=JobID").out.split()
+    # (component 1 ran a step of its own first: the het steps are 1, 2 and 3)
+    want = {"%d+1.0" % jid} | {"%d+%d.%d" % (jid, k, s) for k in (0, 1) for s in (1, 2, 3)}
+    assert want <= set(rows) and "%d+0.0" % jid not in rows, rows
 
 
 def test_colon_groups_inside_an_allocation(cluster, wd):

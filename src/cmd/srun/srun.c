@@ -373,13 +373,14 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
  * (another component's request failed: it said why). */
 static int het_handshake(struct het_link *h, int ntasks)
 {
-    uint32_t in[3];
+    uint32_t in[4];
     if (write(h->wfd, &ntasks, sizeof(ntasks)) != (ssize_t)sizeof(ntasks) ||
         read(h->rfd, in, sizeof(in)) != (ssize_t)sizeof(in))
         return -1;
     h->offset = in[0];
     h->total = in[1];
     h->size = in[2];
+    h->step_min = in[3];
     return 0;
 }
 
@@ -429,6 +430,10 @@ int srun_one(int argc, char **argv, struct het_link *h)
         if (h)
             stdin_t = het_stdin(h, stdin_t, (int)cmd_int(body, "ntasks"));
         json_object_set_new(body, "job_id", json_integer((json_int_t)ai.job_id));
+        if (h && h->offset == 0)   /* component 0 of the step: the id for all */
+            json_object_set_new(body, "het_first", json_true());
+        else if (h)
+            json_object_set_new(body, "step_id_min", json_integer(h->step_min));
         rc = step_run(o, body, env, stdin_t, mp_text, sigfd, h, &r);
         if (own)
             alloc_release(ai.job_id, r.max_code, r.signal, "srun");

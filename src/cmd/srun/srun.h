@@ -70,6 +70,7 @@ int srun_het_use(long k);
 struct het_link {
     int rfd, wfd;
     uint32_t offset, total, size;
+    uint32_t step_min;      /* component 0's step id, for the others to take */
 };
 /* The controller's limit on components (src/ctld/hetjob.h). */
 #define HETSTEP_MAX 5
@@ -82,6 +83,8 @@ struct het_pipes {
 struct het_relay;
 struct het_relay *relay_create(void);
 void relay_destroy(struct het_relay *rl);   /* accepts NULL */
+/* Component 0's step id, once its layout came (-1 until then). */
+int relay_first_step(const struct het_relay *rl);
 void relay_close(struct het_pipes *p, size_t k);
 /* A message from component k's srun (or its end). */
 void relay_read(struct het_pipes *p, struct het_relay *rl, size_t k);

@@ -28,6 +28,12 @@ struct het_relay *relay_create(void)
     return calloc(1, sizeof(struct het_relay));
 }
 
+int relay_first_step(const struct het_relay *rl)
+{
+    json_t *id = rl ? json_object_get(rl->layout[0], "step_id") : NULL;
+    return id ? (int)json_integer_value(id) : -1;
+}
+
 void relay_destroy(struct het_relay *rl)
 {
     if (!rl)

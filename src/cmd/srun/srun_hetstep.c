@@ -28,6 +28,8 @@ struct hetstep {
     char **argv[HETSTEP_MAX];       /* each child's command line (malloc'd array) */
     pid_t pid[HETSTEP_MAX];
     uint32_t ntasks[HETSTEP_MAX];
+    uint32_t go[HETSTEP_MAX][4];    /* each child's answer: first rank, total, size, step id */
+    int waiting;                    /* the children after the first wait for its step id */
     char mpi[80];                   /* "--mpi=TYPE" of the first group, for the others */
 };
 
@@ -209,7 +211,7 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
         return hs_refuse("fork: %s", strerror(errno));
     }
     if (pid == 0) {
-        struct het_link h = { down[0], up[1], 0, 0, 0 };
+        struct het_link h = { down[0], up[1], 0, 0, 0, 0 };
         close(up[0]);
         close(down[1]);
         close(sigfd);
@@ -242,13 +244,30 @@ static int hetstep_start(struct hetstep *hs)
         total += hs->ntasks[k];
     }
     for (size_t k = 0, off = 0; ok && k < hs->p.n; off += hs->ntasks[k++]) {
-        uint32_t msg[3] = { (uint32_t)off, total, (uint32_t)hs->p.n };
-        if (write(hs->p.wfd[k], msg, sizeof(msg)) != (ssize_t)sizeof(msg))
-            ok = 0;
+        hs->go[k][0] = (uint32_t)off;
+        hs->go[k][1] = total;
+        hs->go[k][2] = (uint32_t)hs->p.n;
+        hs->go[k][3] = 0;
     }
+    /* component 0 first: the others take its step id (as Slurm's J+k.S) */
+    if (ok && write(hs->p.wfd[0], hs->go[0], sizeof(hs->go[0])) != (ssize_t)sizeof(hs->go[0]))
+        ok = 0;
+    hs->waiting = ok && hs->p.n > 1;
     for (size_t k = 0; !ok && k < hs->p.n; k++)
         relay_close(&hs->p, k);   /* unanswered: that child stops before its step */
     return ok ? 0 : -1;
+}
+
+/* Component 0's step is made (id step): the others go, asking for it. */
+static void hetstep_rest(struct hetstep *hs, uint32_t step)
+{
+    hs->waiting = 0;
+    for (size_t k = 1; k < hs->p.n; k++) {
+        hs->go[k][3] = step;
+        if (hs->p.wfd[k] < 0 ||
+            write(hs->p.wfd[k], hs->go[k], sizeof(hs->go[k])) != (ssize_t)sizeof(hs->go[k]))
+            relay_close(&hs->p, k);
+    }
 }
 
 /* Wait for the children; a signal sent to this srun (not the terminal's,
@@ -275,6 +294,8 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
             for (size_t k = 0; k < hs->p.n; k++)
                 if (p[1 + k].revents && hs->p.rfd[k] >= 0)
                     relay_read(&hs->p, rl, k);
+            if (hs->waiting && relay_first_step(rl) >= 0)
+                hetstep_rest(hs, (uint32_t)relay_first_step(rl));
         }
         int st;
         pid_t pid;
