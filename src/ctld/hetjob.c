@@ -125,8 +125,11 @@ void het_job_ended(struct ctld *c, struct job *j, enum job_end end)
             continue;
         }
         /* An allocation ends as the het job did (job_complete's path). */
-        if (o->alloc_only)
+        if (o->alloc_only) {
             o->alloc_end = (int32_t)end;
+            o->exit_code = j->exit_code;   /* srun A : B: the step's status on each */
+            o->exit_signal = j->exit_signal;
+        }
         launch_terminate(c, o, "its heterogeneous job ended");
     }
 }

@@ -193,6 +193,8 @@ const struct field_spec F_step_create[] = {
     FIELD("gpus_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_bind_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_type", FT_STR),
+    FIELD("step_id_min", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("het_first", FT_BOOL),
     FIELDS_END,
 };
 

@@ -171,12 +171,12 @@ def test_refused_with_a_clear_message(cluster, wd, args, script, msg):
 def test_srun_het_group_errors(cluster, wd):
     script = cluster.script("#!/bin/sh\n#SBATCH -N1\n#SBATCH hetjob\n#SBATCH -N1\n"
                             "srun --het-group=2 true; echo rc=$?\n"
-                            "srun --het-group=0,1 true; echo rc=$?\n", user=USER, cwd=wd)
+                            "srun --het-group=0,3 true; echo rc=$?\n", user=USER, cwd=wd)
     jid = submit(cluster, wd, script)
     cluster.wait_state(jid, "COMPLETED", timeout=60)
     out = out_of(wd, jid)
     assert "srun: error: --het-group=2: the job has 2 components (0 to 1)" in out, out
-    assert "--het-group=0,1: a step across several components" in out, out
+    assert "--het-group=0,3: component 3 does not exist" in out, out
     assert out.count("rc=1") == 2, out
 
 

@@ -115,6 +115,12 @@ sl_client_t *cmd_client(void)
     return C.client;
 }
 
+void cmd_client_drop(void)
+{
+    client_close(C.client);
+    C.client = NULL;
+}
+
 json_t *cmd_try(const char *op, json_t *body, sl_error_t *e)
 {
     return client_call(cmd_client(), op, body, e);
