@@ -182,6 +182,7 @@ typedef struct conf {
     int constrain_ram;               /* ConstrainRAMSpace */
     int constrain_swap;              /* ConstrainSwapSpace */
     uint32_t allowed_swap;           /* AllowedSwapSpace percent */
+    int cgroup_favor_dynmods;        /* CgroupFavorDynMods */
     int constrain_devices;           /* ConstrainDevices */
     /* Testing modes (refused by the daemons unless enabled: conf_testing_check). */
     int mock_execution;              /* MockExecution: jobs are timers, not processes */

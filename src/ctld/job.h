@@ -114,8 +114,9 @@ struct job {
 
     /* Heterogeneous jobs (hetjob.c): component het_job_offset of the het
      * job whose leader (component 0) has id het_job_id; components have
-     * consecutive ids.  0/0 for any other job. */
-    uint32_t het_job_id, het_job_offset;
+     * consecutive ids (het_job_size of them: scontrol's HetJobIdSet).
+     * 0/0/0 for any other job. */
+    uint32_t het_job_id, het_job_offset, het_job_size;
 
     /* Set by each scheduling pass; not persisted. */
     char *reason_detail;               /* a sentence a user can act on */

@@ -61,6 +61,7 @@ void op_job_alloc_wait(sl_conn_t *, uint64_t, json_t *, void *);
 void op_job_complete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_complete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_node_ended(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_bcast_grant(sl_conn_t *, uint64_t, json_t *, void *);
@@ -109,6 +110,7 @@ const struct op_spec ctld_ops[] = {
     { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_heartbeat },
     { "job_started", op_job_started, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_started },
     { "job_ended", op_job_ended, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_ended },
+    { "step_node_ended", op_step_node_ended, OP_PRIVILEGED, F_step_node_ended },
     { NULL, NULL, 0, NULL },
 };
 

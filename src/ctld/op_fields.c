@@ -193,6 +193,8 @@ const struct field_spec F_step_create[] = {
     FIELD("gpus_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_bind_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_type", FT_STR),
+    FIELD("step_id_min", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("het_first", FT_BOOL),
     FIELDS_END,
 };
 
@@ -273,6 +275,14 @@ const struct field_spec F_job_started[] = {
     FIELD("attempt", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("pid", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("node", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_node_ended[] = {
+    FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("step_id", FT_INT, .flags = F_REQUIRED, .min = 0, .max = I32_MAX),
+    FIELD("node", FT_STR, .flags = F_REQUIRED),
+    FIELD("ok", FT_BOOL, .flags = F_REQUIRED),
     FIELDS_END,
 };
 

@@ -27,6 +27,7 @@ extern const struct field_spec F_node_register[];
 extern const struct field_spec F_node_heartbeat[];
 extern const struct field_spec F_job_started[];
 extern const struct field_spec F_job_ended[];
+extern const struct field_spec F_step_node_ended[];
 extern const struct field_spec F_job_complete[];
 extern const struct field_spec F_step_create[];
 extern const struct field_spec F_step_complete[];

@@ -12,6 +12,7 @@
 #include "queue.h"
 #include "sched_api.h"
 #include "featexpr.h"
+#include "hetjob.h"
 #include "nodealloc.h"
 #include "share.h"
 
@@ -302,4 +303,11 @@ void sched_pass(struct ctld *c)
     if (c->sched && c->sched->pass)
         c->sched->pass(c);
     queue_heads_check(c);
+}
+
+size_t sched_het_components(struct ctld *c, const struct job *lead, struct job **out,
+                            size_t max)
+{
+    _Static_assert(SCHED_HET_MAX == HET_MAX_COMPONENTS, "one limit");
+    return het_components(c, lead, out, max);
 }

@@ -71,6 +71,13 @@ int sched_queue_room(struct ctld *c, const struct job *j, uint32_t cpus);
  * now on disjoint nodes, or none (their reasons set).  1 when started.
  * Other components are never started alone (sched_job_ready says no). */
 int sched_het_try(struct ctld *c, struct job *lead);
+/* The same, leaving alone the nodes where keep_off[node index] is set
+ * (sched/backfill: nodes whose reservations it would touch). */
+int sched_het_try_avoiding(struct ctld *c, struct job *lead, const char *keep_off);
+/* Its components in order (the leader first), at most max. */
+#define SCHED_HET_MAX 5
+size_t sched_het_components(struct ctld *c, const struct job *lead, struct job **out,
+                            size_t max);
 int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
 void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
 size_t sched_node_index(struct ctld *c, const struct node *n);

@@ -590,6 +590,16 @@ int step_tasks_all_exited(const struct stepd *sd)
     return 1;
 }
 
+int step_tasks_all_zero(const struct stepd *sd)
+{
+    for (uint32_t i = 0; i < sd->r->nlocal; i++) {
+        const struct task *t = &sd->tasks[i];
+        if (!t->pid || !t->exited || !WIFEXITED(t->wait_status) || WEXITSTATUS(t->wait_status))
+            return 0;
+    }
+    return 1;
+}
+
 int step_tasks_all_reported(const struct stepd *sd)
 {
     for (uint32_t i = 0; i < sd->r->nlocal; i++) {

@@ -56,15 +56,17 @@ def keys(text):
 def test_scontrol_keys(states, sluice):
     """Sluice prints every key its rows call accepted (for a held job like
     the one extract.py asked Slurm about) and no key they call refused."""
-    # The two jobs slurm-inventory/extract.py shows on Slurm.
+    # The three jobs slurm-inventory/extract.py shows on Slurm.
     jid = sluice.submit("-H --wrap true")
     rich = sluice.submit("-H -a 1-2 --comment=c --begin=now+3600 --mail-type=END "
                          "--mail-user=root --mem-per-cpu=10 -d afterok:%s --wrap true" % jid)
+    het = sluice.submit("-H -n1 --wrap true : -n1")
     bad = []
     try:
         for section, what, _, _ in inventory.SCONTROL:
             seen = set()
-            for arg in {"job": [jid, rich], "node": ["n1"], "partition": ["batch"]}[what]:
+            for arg in {"job": [jid, rich, het], "node": ["n1"],
+                        "partition": ["batch"]}[what]:
                 r = sluice.run(["scontrol", "show", what, arg])
                 assert r.rc == 0, r
                 seen |= keys(r.out)
@@ -78,7 +80,7 @@ def test_scontrol_keys(states, sluice):
                 if not acc and k in seen:
                     bad.append("%s: %s is %r but Sluice prints it" % (section, k, v))
     finally:
-        sluice.run(["scancel", jid, rich])
+        sluice.run(["scancel", jid, rich, het])
     assert not bad, "\n".join(bad)
 
 

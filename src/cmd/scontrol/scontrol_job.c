@@ -161,6 +161,29 @@ GET(get_jobdef)
     snprintf(buf, len, "%s", cmd_str(r, "job_definition"));
 }
 
+/* Heterogeneous job fields, shown only for its components (as Slurm:
+ * HetJobId and HetJobOffset after JobId, HetJobIdSet on a line of its own). */
+GET(get_het_id)
+{
+    if (cmd_int(r, "het_job_id") > 0)
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "het_job_id"));
+}
+
+GET(get_het_offset)
+{
+    if (cmd_int(r, "het_job_id") > 0)
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "het_job_offset"));
+}
+
+GET(get_het_set)
+{
+    long long lead = cmd_int(r, "het_job_id"), n = cmd_int(r, "het_job_size");
+    if (lead > 0 && n > 1)
+        snprintf(buf, len, "%lld-%lld", lead, lead + n - 1);
+    else if (lead > 0 && n == 1)
+        snprintf(buf, len, "%lld", lead);
+}
+
 /* Array fields, shown only for arrays: a task has its ArrayJobId and
  * ArrayTaskId; the array's own record its pending tasks, throttle, size
  * and how many tasks are in each state. */
@@ -358,7 +381,9 @@ static const struct jobfmt_kv job_kv[] = {
     { "JobId", "job_id", NULL, 0 },
     { "ArrayJobId", NULL, get_array_job, 0 }, { "ArrayTaskId", NULL, get_array_task, 0 },
     { "ArrayTaskThrottle", NULL, get_array_throttle, 0 },
+    { "HetJobId", NULL, get_het_id, 0 },      { "HetJobOffset", NULL, get_het_offset, 0 },
     { "JobName", "name", NULL, 0 },
+    { "HetJobIdSet", NULL, get_het_set, NL },
     { "UserId", NULL, get_userid, NL },       { "GroupId", NULL, get_groupid, 0 },
     { "MCS_label", NULL, get_na, 0 },
     { "Priority", "priority", NULL, NL },     { "Nice", "nice", NULL, 0 },

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "dpjob.h"
 #include "hostlist.h"
 #include "jobfmt.h"
 #include "parse.h"
@@ -161,8 +162,7 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-/* --json / --yaml: the records as the controller sends them (node_list),
- * under "nodes" as Slurm's scontrol --json puts them. */
+/* --json / --yaml: the nodes as sinfo --json shows them (dpnode.c). */
 static int show_nodes(const struct scontrol_opts *o, const char *name)
 {
     sl_error_t e;
@@ -174,8 +174,14 @@ static int show_nodes(const struct scontrol_opts *o, const char *name)
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    if (o->json || o->yaml)
-        scontrol_print_doc(o, "nodes", json_object_get(reply, "nodes"));
+    if (o->json || o->yaml) {
+        json_t *out = json_array(), *n;
+        size_t i;
+        json_array_foreach(json_object_get(reply, "nodes"), i, n)
+            json_array_append_new(out, dp_node_info(n));
+        scontrol_print_doc(o, "nodes", out);
+        json_decref(out);
+    }
     else
         scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);
@@ -190,6 +196,16 @@ static int show_parts(const struct scontrol_opts *o, const char *name)
         cmd_die("Invalid partition name specified");
     json_t *r;
     size_t i;
+    if (o->json || o->yaml) {
+        json_t *out = json_array();
+        json_array_foreach(parts, i, r)
+            json_array_append_new(out, dp_part_info(r));
+        scontrol_print_doc(o, "partitions", out);
+        json_decref(out);
+        json_decref(parts);
+        json_decref(reply);
+        return 0;
+    }
     json_array_foreach(parts, i, r) {
         jobfmt_print_kv(part_kv, sizeof(part_kv) / sizeof(part_kv[0]), r, NULL, o->oneliner,
                         stdout);
@@ -310,9 +326,9 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(words[0], entities[i].names[k]) == 0) {
                 if ((lo.json || lo.yaml) && entities[i].fn != scontrol_show_job &&
-                    entities[i].fn != show_nodes)
-                    cmd_die("show %s: --json and --yaml are supported for show job and show "
-                            "node only", words[0]);
+                    entities[i].fn != show_nodes && entities[i].fn != show_parts)
+                    cmd_die("show %s: --json and --yaml are supported for show job, node "
+                            "and partition only", words[0]);
                 return entities[i].fn(&lo, words[1]);
             }
     cmd_die("Invalid entity: '%s' for the show command", words[0]);

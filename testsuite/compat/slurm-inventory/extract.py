@@ -131,22 +131,24 @@ def live():
     if why:
         sys.exit("extract.py --scontrol: Slurm cannot run here: " + why)
     try:
-        # A plain held job, and one with the options whose keys Slurm
-        # prints only when they are set.
+        # A plain held job, one with the options whose keys Slurm prints
+        # only when they are set, and a heterogeneous one.
         jid = rig.run(["sbatch", "--parsable", "-H", "--wrap", "true"]).out.strip()
         rich = rig.run(["sbatch", "--parsable", "-H", "-a", "1-2", "--comment=c",
                         "--begin=now+3600", "--mail-type=END", "--mail-user=root",
                         "--mem-per-cpu=10", "-d", "afterok:" + jid, "--wrap", "true"]
                        ).out.strip()
+        het = rig.run(["sbatch", "--parsable", "-H", "-n1", "--wrap", "true", ":", "-n1"]
+                      ).out.strip()
         out = {}
-        for what, args in (("job", [jid, rich]), ("node", [slurmrig.NODE]),
+        for what, args in (("job", [jid, rich, het]), ("node", [slurmrig.NODE]),
                            ("partition", [slurmrig.PARTITION])):
             seen = set()
             for arg in args:
                 r = rig.run(["scontrol", "show", what, arg])
                 seen |= set(re.findall(r"(?:^|\s)([A-Za-z][A-Za-z/:_]*)=", r.out))
             out[what] = sorted(seen)
-        rig.run(["scancel", jid, rich])
+        rig.run(["scancel", jid, rich, het])
         work = os.path.join(d, "work")
         os.makedirs(work)
         with open(os.path.join(work, "env.sh"), "w") as f:
