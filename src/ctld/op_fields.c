@@ -142,6 +142,20 @@ const struct field_spec F_resv_create[] = {
     FIELD("end_time", FT_INT, .flags = F_REQUIRED, .min = 0, .max = TIME_MAX),
     FIELD("nodes", FT_STR, .flags = F_REQUIRED),
     FIELD("users", FT_STR, .flags = F_REQUIRED),
+    FIELD("flag_words", FT_STR),
+    FIELDS_END,
+};
+
+/* scontrol update ReservationName= */
+const struct field_spec F_resv_update[] = {
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("start_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("end_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("duration", FT_INT, .min = 1, .max = TIME_MAX),
+    FIELD("nodes", FT_STR),
+    FIELD("users", FT_STR),
+    FIELD("flags_add", FT_STR),
+    FIELD("flags_remove", FT_STR),
     FIELDS_END,
 };
 

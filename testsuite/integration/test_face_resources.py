@@ -189,7 +189,7 @@ def test_reservation(cluster, users):
     assert rec["Users"] == "root,sluicea" and rec["Duration"] == "00:10:00", rec
     r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r2",
                     "StartTime=now", "Duration=5", "Nodes=n2", "Users=root")
-    assert r.rc == 1 and "Requested nodes are busy" in r.err, r
+    assert r.rc == 1 and "Requested reservation overlaps with another reservation" in r.err, r
     r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r1",
                     "StartTime=now", "Duration=5", "Nodes=n1", "Users=root")
     assert r.rc == 1 and "Duplicate reservation name" in r.err, r
