@@ -125,7 +125,7 @@ def test_priority_refused_to_ordinary_users(cluster, users):
     assert cluster.wait_state(jid, "PENDING")["Priority"] == "10"
 
 
-def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096"):
+def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096", conf=None):
     out = os.path.join(cluster.dir, "limits-%s.out" % tag)
     script = cluster.script("#!/bin/bash\nulimit -n; ulimit -c\n"
                             "env | grep -c ^SLURM_RLIMIT_ || true\n", name="limits-%s.sh" % tag)
@@ -135,7 +135,7 @@ def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096"):
     asan = "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0 "
     cmd = "%s; %sexec %s --parsable %s -o %s %s" % (setup, asan, cluster.bin("sbatch"),
                                                    " ".join(args), out, script)
-    r = cluster.run("bash", "-c", cmd)
+    r = cluster.run("bash", "-c", cmd, env={"SLUICE_CONF": conf} if conf else None)
     assert r.rc == 0, r
     jid = int(r.out.split(";")[0])
     assert cluster.wait_state(jid, ("COMPLETED", "FAILED"))["JobState"] == "COMPLETED"
@@ -154,6 +154,34 @@ def test_propagate_limits(cluster):
     assert nofile != "512" and core != "4096", (nofile, core)
     r = cluster.run(cluster.bin("sbatch"), "--propagate=BOGUS", "--wrap", "true")
     assert r.rc != 0 and "Invalid --propagate specification: 'BOGUS'" in r.err, r
+
+
+def conf_with(cluster, tag, extra):
+    """The cluster's config plus extra lines, for the commands only (sbatch
+    reads PropagateResourceLimits[Except] from its own config, as Slurm's)."""
+    path = os.path.join(os.path.dirname(cluster.conf), "prop-%s.conf" % tag)
+    with open(cluster.conf) as f, open(path, "w") as g:
+        g.write(f.read() + "\n" + extra + "\n")
+    return path
+
+
+def test_propagate_conf_keys(cluster):
+    only = conf_with(cluster, "only", "PropagateResourceLimits=CORE")
+    nofile, core = limits_of(cluster, "conf-only", None, conf=only)[:2]
+    assert core == "4096" and nofile != "512", (nofile, core)
+    but = conf_with(cluster, "except", "PropagateResourceLimitsExcept=CORE")
+    nofile, core = limits_of(cluster, "conf-except", None, conf=but)[:2]
+    assert nofile == "512" and core != "4096", (nofile, core)
+    # --propagate wins over the config.
+    nofile, core = limits_of(cluster, "conf-opt", "CORE", conf=but)[:2]
+    assert core == "4096" and nofile != "512", (nofile, core)
+    bad = conf_with(cluster, "bad", "PropagateResourceLimits=CORE,BOGUS")
+    r = cluster.run(cluster.bin("sbatch"), "--wrap", "true", env={"SLUICE_CONF": bad})
+    assert r.rc != 0 and "Invalid PropagateResourceLimits specification: 'BOGUS'" in r.err, r
+    both = conf_with(cluster, "both", "PropagateResourceLimits=CORE\n"
+                                      "PropagateResourceLimitsExcept=AS")
+    r = cluster.run(cluster.bin("sbatch"), "--wrap", "true", env={"SLUICE_CONF": both})
+    assert r.rc != 0 and "exclusive" in r.err, r
 
 
 def test_partition_and_queue_lists(cluster):
