@@ -32,6 +32,7 @@ const struct field_spec F_job_submit[] = {
     FIELD("alloc_only", FT_BOOL, .flags = F_NULL),
     FIELD("tmp_mb", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)1 << 50),
     FIELD("deadline", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
+    FIELD("time_min", FT_INT, .flags = F_NULL, .min = 1, .max = I32_MAX),
     FIELD("priority", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)UINT32_MAX - 2),
     FIELD("licenses", FT_STR, .flags = F_NULL),
     FIELD("reservation", FT_STR, .flags = F_NULL),

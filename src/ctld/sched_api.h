@@ -79,6 +79,9 @@ int sched_het_try_avoiding(struct ctld *c, struct job *lead, const char *keep_of
 size_t sched_het_components(struct ctld *c, const struct job *lead, struct job **out,
                             size_t max);
 int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
+/* The least time the job may be given: --time-min, else its time limit
+ * (0 without one); what --deadline is checked against. */
+int64_t sched_least_time(const struct job *j);
 void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
 size_t sched_node_index(struct ctld *c, const struct node *n);
 /* Reservations (resv.c): may j use n during [start, end) (a reservation's

@@ -5,6 +5,7 @@ when a pending job can no longer end in time), --priority (operators only;
 0 holds) and --propagate (the submitting shell's rlimits in the job)."""
 
 import os
+import time
 
 import pytest
 
@@ -101,6 +102,34 @@ def test_deadline(cluster):
     # One that starts in time runs as any other.
     ok = cluster.submit("-t", "1", "--deadline=now+1hour", "-o", "/dev/null", "--wrap", "true")
     assert cluster.wait_state(ok, "COMPLETED")["Deadline"] != "N/A"
+
+
+def hms(text):
+    h, m, s = (int(x) for x in text.split(":"))
+    return h * 3600 + m * 60 + s
+
+
+def test_deadline_with_time_min(cluster):
+    # As Slurm 22.05: with --time-min, a job whose limit would run past its
+    # deadline starts with the whole minutes left before it.
+    jid = cluster.submit("-t", "10", "--time-min=1", "--deadline=now+200seconds", "-o",
+                         "/dev/null", "--wrap", "sleep 300")
+    j = cluster.wait_state(jid, "RUNNING")
+    assert j["TimeMin"] == "00:01:00", j
+    assert 60 <= hms(j["TimeLimit"]) <= 180 and hms(j["TimeLimit"]) % 60 == 0, j
+    end = time.mktime(time.strptime(j["StartTime"], "%Y-%m-%dT%H:%M:%S")) + hms(j["TimeLimit"])
+    deadline = time.mktime(time.strptime(j["Deadline"], "%Y-%m-%dT%H:%M:%S"))
+    assert end <= deadline, j
+    # Without it, a limit past the deadline is refused at submission.
+    r = cluster.run(cluster.bin("sbatch"), "-t", "10", "--deadline=now+200seconds", "--wrap", "true")
+    assert r.rc == 1 and "Invalid time specified" in r.err, r
+    r = cluster.run(cluster.bin("sbatch"), "-t", "5", "--time-min=10", "--wrap", "true")
+    assert r.rc == 1 and "--time-min (10 min) is above the time limit (5 min)" in r.err, r
+    # A limit that fits is kept; TimeMin shows, N/A without.
+    ok = cluster.submit("-H", "-t", "5", "--time-min=2", "--deadline=now+1hour", "--wrap", "true")
+    j = cluster.wait_state(ok, "PENDING")
+    assert j["TimeMin"] == "00:02:00" and j["TimeLimit"] == "00:05:00", j
+    assert cluster.job(jid)["JobState"] == "RUNNING"
 
 
 def test_priority_set_by_an_operator(cluster):

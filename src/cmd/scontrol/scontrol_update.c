@@ -192,7 +192,7 @@ static const struct {
     { "Deadline", "a job's deadline is fixed at submission" },
     { "Priority", "use Nice (or scontrol hold/release) to change a job's order" },
     { "Contiguous", "nodes are never chosen contiguous here" },
-    { "TimeMin", "jobs have no minimum time limit here" },
+    { "TimeMin", "--time-min is set at submission only here" },
     { "Reboot", "nodes are not rebooted for jobs" },
     { "WCKey", "there are no WCKeys here" },
     { "SiteFactor", "there is no site factor in priorities here" },
