@@ -80,7 +80,7 @@ static const struct conf_key globals[] = {
       "clients), pmi1 or pmi2 (MPICH's PMI-1 server)" },
     { "TreeWidth", CT_INT, OFF(tree_width), "50", 1, 65533, NULL, NULL, NULL,
       "fan-out of a step's launch: srun contacts at most this many nodes, each of which "
-      "forwards the launch to at most this many others" },
+      "forwards the launch to at most this many others (sbcast's chunks the same way)" },
     { "KillWait", CT_SECONDS, OFF(kill_wait), "30", 0, 86400, NULL, NULL, NULL,
       "seconds between SIGTERM and SIGKILL when a job is cancelled or times out" },
     { "JobAcctGatherFrequency", CT_CUSTOM, OFF(acct_freq), "30", 0, 0, NULL, acctfreq_set,
