@@ -178,9 +178,11 @@ int resv_job_ready(struct ctld *c, struct job *j)
         return 1;
     if (r && r->start > ctld_now()) {
         ctld_wake_at(c, r->start);
+        j->expected_start = r->start;   /* the earliest it may start (squeue --start) */
         snprintf(detail, sizeof(detail), "reservation %s starts %s", r->name,
                  format_datetime(r->start, when, sizeof(when)));
     } else {
+        j->expected_start = 0;
         snprintf(detail, sizeof(detail), "reservation %s has ended or was deleted",
                  j->reservation);
     }

@@ -70,6 +70,8 @@ def test_backfill_window_start_and_end(cluster):
     early = cluster.submit("--reservation=later", "-o", "/dev/null", "--wrap", "true")
     wait_for(lambda: (cluster.job(early) or {}).get("Reason") == "Reservation", scaled(30),
              "the reservation's job waiting for its start")
+    # Its expected start is the window's.
+    assert cluster.job(early)["StartTime"] == rec["StartTime"], (cluster.job(early), rec)
     # Ends before the window: runs.  Would run into it: planned for its end.
     short = cluster.submit("-t", "10", "-o", "/dev/null", "--wrap", "true")
     cluster.wait_state(short, "COMPLETED")
