@@ -120,7 +120,8 @@ def test_update_and_flags_survive_kill_9(cluster):
                        (["Flags=BOGUS"], "Error parsing flags BOGUS"),
                        (["Nodes=n9"], "Invalid node name specified: n9"),
                        (["EndTime=now"], "Invalid time specified"),
-                       (["Colour=red"], "'Colour=red' is not supported")]:
+                       (["Colour=red"], "'Colour=red' is not supported"),
+                       (["Users=+sluicea"], "give the whole list")]:
         r = scontrol(cluster, "update", "ReservationName=u", *args)
         assert r.rc == 1 and "Error updating the reservation" in r.err and text in r.err, r
     r = scontrol(cluster, "update", "ReservationName=nosuch", "Duration=5")

@@ -45,6 +45,16 @@ static void resv_word(struct resv_words *w, const char *word)
             "StartTime, Duration or EndTime, Nodes, Users, Flags)", w->verb, word);
 }
 
+/* Every word, then what Sluice does not take: Slurm's Users=+U / Users=-U. */
+static void resv_words_read(struct resv_words *w, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        resv_word(w, argv[i]);
+    if (w->users && (w->users[0] == '+' || w->users[0] == '-'))
+        cmd_die("Error %s the reservation: Users=%s: adding or removing users is not supported "
+                "here; give the whole list", w->verb, w->users);
+}
+
 static int64_t when(const struct resv_words *w, const char *what, const char *s)
 {
     int64_t t;
@@ -69,8 +79,7 @@ int scontrol_resv_create(int argc, char **argv)
     struct resv_words w = { .verb = "creating" };
     int64_t start, end;
     sl_error_t e;
-    for (int i = 0; i < argc; i++)
-        resv_word(&w, argv[i]);
+    resv_words_read(&w, argc, argv);
     if (!w.name || !*w.name || !w.nodes || !w.users || !w.start || (!w.end && !w.duration))
         cmd_die("Error creating the reservation: ReservationName, StartTime, Duration (or "
                 "EndTime), Nodes and Users are needed");
@@ -95,8 +104,7 @@ int scontrol_resv_update(int argc, char **argv)
 {
     struct resv_words w = { .verb = "updating" };
     sl_error_t e;
-    for (int i = 0; i < argc; i++)
-        resv_word(&w, argv[i]);
+    resv_words_read(&w, argc, argv);
     if (!w.name || !*w.name)
         cmd_die("Error updating the reservation: ReservationName is needed");
     if (argc < 2)
