@@ -143,6 +143,8 @@ typedef struct conf {
     int node_timeout;            /* NodeTimeout seconds (default 300) */
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
     char **operators;            /* Operators= comma list of user names */
+    char *propagate_rlimits;     /* PropagateResourceLimits=, NULL: ALL (sbatch, srun) */
+    char *propagate_rlimits_except; /* PropagateResourceLimitsExcept=, NULL: none */
     size_t noperators;
     unsigned private_data;       /* PrivateData: PRIVATE_* bits (default none) */
     char *sluice_user;           /* SluiceUser (default root) */

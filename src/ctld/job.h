@@ -56,6 +56,7 @@ struct job {
     int mem_all;                       /* --mem=0: all of each node's memory */
     int priority_set;                  /* --priority by an operator: fixed, not computed */
     int64_t deadline;                  /* --deadline: epoch seconds, 0 = none */
+    int64_t time_min;                  /* --time-min: seconds, 0 = none */
     uint64_t tmp_mb;                   /* --tmp: TmpDisk each node must have */
     char *licenses;                    /* -L as normalised: "name:count,..." */
     char *reservation;                 /* --reservation */

@@ -40,6 +40,7 @@ void op_license_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_delete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_resv_update(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_change(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
@@ -103,6 +104,7 @@ const struct op_spec ctld_ops[] = {
     { "resv_create", op_resv_create, 0, F_resv_create },
     { "resv_delete", op_resv_delete, 0, F_by_name },
     { "resv_list", op_resv_list, 0, F_none },
+    { "resv_update", op_resv_update, 0, F_resv_update },
     { "part_change", op_part_change, 0, F_change },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },

@@ -18,6 +18,7 @@ extern const struct field_spec F_jobdef_list[];
 extern const struct field_spec F_jobdef_deregister[];
 extern const struct field_spec F_by_name[];
 extern const struct field_spec F_resv_create[];
+extern const struct field_spec F_resv_update[];
 extern const struct field_spec F_change[];
 extern const struct field_spec F_acct_query[];
 extern const struct field_spec F_node_list[];

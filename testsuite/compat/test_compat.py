@@ -242,8 +242,36 @@ def case_bad_options(s):
     return o
 
 
+def resv_fields(s, name):
+    r = s.run(["scontrol", "show", "res", name])
+    keys = ("Duration", "Nodes", "NodeCnt", "Flags", "Users", "State")
+    got = dict(re.findall(r"(\w+)=(\S*)", r.out))
+    return "rc=%d %s" % (r.rc, " ".join("%s=%s" % (k, got.get(k)) for k in keys))
+
+
+def case_reservation(s):
+    o = {}
+    res = ["scontrol", "create", "res", "ReservationName=cx", "StartTime=now+1hour",
+           "Duration=30", "Nodes=n1", "Users=root", "Flags=MAINT,DAILY"]
+    r = s.run(res)
+    o["create"] = "rc=%d %s" % (r.rc, r.out.strip())
+    o["show"] = s.norm(s.run(["scontrol", "show", "res", "cx"]).out.rstrip())
+    o["created"] = resv_fields(s, "cx")
+    for words in (["StartTime=now+2hours"], ["Duration=45"], ["Flags-=DAILY"],
+                  ["Flags+=WEEKLY,IGNORE_JOBS"], ["Flags=OVERLAP"], ["Users=root,nobody"],
+                  ["Flags=BOGUS"], ["Nodes=n9"]):
+        r = s.run(["scontrol", "update", "ReservationName=cx"] + words)
+        o["update " + " ".join(words)] = "rc=%d %s; %s" % (r.rc, r.out.strip(),
+                                                          resv_fields(s, "cx"))
+    r = s.run(["scontrol", "update", "ReservationName=nosuch", "Duration=5"])
+    o["update nosuch"] = "rc=%d" % r.rc
+    r = s.run(["scontrol", "delete", "ReservationName=cx"])
+    o["delete"] = "rc=%d %s" % (r.rc, r.out.strip())
+    return o
+
+
 CASES = [case_sbatch_output, case_hpc_script, case_array, case_dependency, case_squeue,
-         case_sinfo, case_sacct, case_exit_codes, case_bad_options]
+         case_sinfo, case_sacct, case_exit_codes, case_bad_options, case_reservation]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__[5:] for c in CASES])

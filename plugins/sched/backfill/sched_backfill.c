@@ -2,7 +2,9 @@
  * a reservation at the earliest time its nodes free up (from running jobs'
  * time limits), and a lower job starts now only where it does not touch a
  * reservation before it would end.  So short jobs fill gaps without delaying
- * the reserved start of a wide one, and long ones wait. */
+ * the reserved start of a wide one, and long ones wait.  Advance reservations
+ * (scontrol create res) hold their nodes for their jobs in their window,
+ * in what starts now and in what is planned (doc/scheduling.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +64,20 @@ static void bf_fill_map(struct bf *b)
             bf_use_running(b, j);
 }
 
-/* Candidate start times: when something frees, rounded up to
+static int bf_cmp_time(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Candidate start times: when something frees, and when an advance
+ * reservation (scontrol create res) starts or ends, rounded up to
  * BackfillResolution so that reservations use coarse, stable times. */
 static void bf_times(struct bf *b)
 {
     size_t n = resmap_times(b->map, b->times, BF_MAX_TIMES), w = 0;
+    n += resv_times(b->c, b->times + n, BF_MAX_TIMES - n);
+    qsort(b->times, n, sizeof(b->times[0]), bf_cmp_time);
     for (size_t i = 0; i < n; i++) {
         int64_t t = resmap_round(b->map, b->times[i], b->c->conf->bf_resolution);
         if (!w || t != b->times[w - 1])
@@ -134,7 +145,9 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
     return 1;
 }
 
-/* The earliest time (within the window) the job fits in p; reserve it. */
+/* The earliest time (within the window) the job fits in p; reserve it.
+ * Advance reservations count as in sched_pick_now: a reservation's job
+ * only on its nodes in its window, others nowhere reserved then. */
 static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *p)
 {
     struct ctld *c = b->c;
@@ -146,7 +159,7 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
         for (size_t k = 0; k < p->nnodes && got < need; k++) {
             struct node *n = node_of_part(c, p, k);
             if (n && (n->registered || n->chan) && !n->down && !n->drain &&
-                sched_node_eligible(n, j, -1) &&
+                sched_node_eligible(n, j, -1) && resv_node_ok_at(c, n, j, start, end) &&
                 resmap_fits(b->map, sched_node_index(c, n), start, end,
                             sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)) &&
                 resmap_fits_gpus(b->map, sched_node_index(c, n), start, end,

@@ -118,7 +118,7 @@ static int spec_env(jobopt_t *o, sl_error_t *e)
     json_t *env = jobopt_env(o, environ, e);
     if (!env)
         return -1;
-    if (jobopt_rlimits_env(o, env, e) < 0) {
+    if (jobopt_rlimits_env(o, cmd_conf_try(), env, e) < 0) {
         json_decref(env);
         return -1;
     }

@@ -59,6 +59,13 @@ GET(get_runtime)
 }
 
 GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
+GET(get_timemin)
+{
+    if (cmd_int(r, "time_min") > 0)
+        jobfmt_hms(cmd_int(r, "time_min"), buf, len);
+    else
+        snprintf(buf, len, "N/A");
+}
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
 {
@@ -400,7 +407,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "JobDefinition", NULL, get_jobdef, NL },
     { "ArraySize", NULL, get_array_size, NL }, { "ArrayTasks", NULL, get_array_summary, 0 },
     { "RunTime", NULL, get_runtime, NL },     { "TimeLimit", NULL, get_timelimit, 0 },
-    { "TimeMin", NULL, get_na, 0 },
+    { "TimeMin", NULL, get_timemin, 0 },
     { "SubmitTime", NULL, get_submit, NL },   { "EligibleTime", NULL, get_eligible, 0 },
     { "BeginTime", NULL, get_begin, 0 },
     { "StartTime", NULL, get_start, NL },     { "EndTime", NULL, get_end, 0 },

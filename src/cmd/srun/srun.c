@@ -382,7 +382,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
-    if (!(*env = jobopt_env(o, environ, &e)) || jobopt_rlimits_env(o, *env, &e) < 0) {
+    if (!(*env = jobopt_env(o, environ, &e)) || jobopt_rlimits_env(o, cmd_conf_try(), *env, &e) < 0) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
