@@ -218,3 +218,47 @@ def test_signal_to_srun_ends_every_component(cluster, wd):
     wait_for(lambda: cluster.run(cluster.bin("squeue"), "-h", "-u", USER).out == "", 60,
              "the het job gone")
     cluster.wait_nodes_idle()
+
+
+def test_kill_on_bad_exit_ends_every_component(cluster, wd):
+    # -K in the first group applies to all: component 0's failed task ends
+    # component 1's step too, at once rather than when its sleep ends
+    r = cluster.run([cluster.bin("srun"), "-K", "-N1", "sh", "-c", "exit 3", ":", "-N1",
+                     "sleep", "300"], user=USER, cwd=wd, timeout=120)
+    assert r.rc in (3, 128 + 9), r
+    assert "task 0: Exited with exit code 3" in r.err, r
+    assert re.search(r"Terminating StepId=\d+\.0: another component of the heterogeneous "
+                     r"step ended it", r.err), r
+    cluster.wait_nodes_idle()
+
+
+def test_mpi_abort_ends_every_component(cluster, wd):
+    import shutil
+    import subprocess
+    from conftest import REPO
+    assert shutil.which("mpicc.mpich"), "mpicc.mpich is missing (testsuite/run installs it)"
+    app = os.path.join(wd, "mpi_app.abort")
+    subprocess.run(["mpicc.mpich", "-o", app, os.path.join(REPO, "testsuite", "mpi",
+                                                             "mpi_app.c")], check=True)
+    os.chmod(app, 0o755)
+    # rank 1 (component 1) calls MPI_Abort(5); rank 0 (component 0) waits in a
+    # barrier that never passes: its step ends with the abort's status too
+    r = cluster.run([cluster.bin("srun"), "--mpi=pmi1", "-N1", "-n1", app, "abort", "5", ":",
+                     "-N1", "-n1", app, "abort", "5"], user=USER, cwd=wd, timeout=120)
+    assert r.rc == 5, r
+    assert "rank 1: calling MPI_Abort(5)" in r.out, r
+    assert "aborted the step with status 5" in r.err, r
+    rows = cluster.run(cluster.bin("sacct"), "-X", "-P", "-n", "-u", USER,
+                       "--format=JobID").out.splitlines()
+    last = max(int(l.split("+")[0]) for l in rows if "+" in l)
+    seen = []
+
+    def ended():
+        seen[:] = cluster.run(cluster.bin("sacct"), "-P", "-n", "-j", str(last),
+                              "--format=JobID,State,ExitCode").out.splitlines()
+        return {"%d+0.0|FAILED|5:0" % last, "%d+1.0|FAILED|5:0" % last} <= set(seen)
+    try:
+        wait_for(ended, 60, "both components' steps ended with the abort's status")
+    except AssertionError:
+        assert ended(), (seen, r)
+    cluster.wait_nodes_idle()

@@ -275,6 +275,8 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         }
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
+        else if (h)   /* this part never ran: the others' end too, as one step */
+            (void)hetmsg_send(h->wfd, HETMSG_KILL, 0, NULL, 0);
         r->usage = io_usage(io);
         json_decref(launch);
         io_destroy(io);

@@ -304,6 +304,10 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
                 if (hs->pid[k] != pid)
                     continue;
                 int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                /* a component's srun that died (a crash, SIGKILL) cannot end its
+                 * part in order: the others end theirs rather than wait */
+                if (WIFSIGNALED(st) && rl)
+                    relay_kill(&hs->p, rl, k, 0);
                 rc = code > rc ? code : rc;
                 hs->pid[k] = 0;
                 alive--;
