@@ -262,3 +262,17 @@ def test_mpi_abort_ends_every_component(cluster, wd):
     except AssertionError:
         assert ended(), (seen, r)
     cluster.wait_nodes_idle()
+
+
+def test_input_all_and_a_global_rank(cluster, wd):
+    # -i all: every component's tasks read srun's stdin (each its own copy);
+    # -i N: the task of global rank N, whichever component holds it
+    jid, out = batch(cluster, wd,
+                     "printf 'hi\\nthere\\n' | srun -l -i all cat : -n2 cat | sort\n"
+                     "echo two | srun -l -i 2 sh -c 'cat; echo end' : -n2 sh -c 'cat; echo end'"
+                     " | sort\n"
+                     "echo one | srun -l --het-group=0,1 -i 1 sh -c 'cat; echo end' | sort\n")
+    want = sorted("%d: %s" % (k, w) for k in range(3) for w in ("hi", "there"))
+    want += ["0: end", "1: end", "2: end", "2: two"]
+    want += ["0: end", "1: end", "1: one", "2: end"]
+    assert out.splitlines() == want, out

@@ -387,11 +387,10 @@ static int het_handshake(struct het_link *h, int ntasks)
 }
 
 /* stdin_t of the whole heterogeneous step, as this component's: a rank of
- * another component reads nothing here; "all" goes to the first only. */
+ * another component reads nothing here; "all" reaches every component (the
+ * parent gave each its own copy of srun's stdin). */
 static int het_stdin(const struct het_link *h, int stdin_t, int ntasks)
 {
-    if (stdin_t == -1)
-        return h->offset == 0 ? -1 : -2;
     if (stdin_t < 0)
         return stdin_t;
     if ((uint32_t)stdin_t < h->offset || (uint32_t)stdin_t >= h->offset + (uint32_t)ntasks)

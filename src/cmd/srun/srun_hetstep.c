@@ -31,6 +31,10 @@ struct hetstep {
     uint32_t go[HETSTEP_MAX][4];    /* each child's answer: first rank, total, size, step id */
     int waiting;                    /* the children after the first wait for its step id */
     char mpi[80];                   /* "--mpi=TYPE" of the first group, for the others */
+    char input[4200];               /* ... and its "--input=WHAT": it is the whole step's */
+    int fanout;                     /* -i all: stdin goes to every child through tee */
+    int infd[HETSTEP_MAX], outfd[HETSTEP_MAX];   /* their stdin pipes (-1: none) */
+    pid_t tee;                      /* the process copying srun's stdin to them (0: none) */
 };
 
 
@@ -145,7 +149,7 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
             from++;
         if (cmd[from] >= end[from])
             return hs_refuse("heterogeneous step group %zu: no command given to execute", k);
-        char *pre[5];
+        char *pre[6];
         size_t npre = 0;
         for (size_t i = 0; k > 0 && i < sizeof(propagated) / sizeof(propagated[0]); i++)
             if (jobopt_flag(*first, propagated[i].key))
@@ -154,6 +158,13 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
         if (k > 0 && jobopt_str(*first, "mpi")) {
             snprintf(hs->mpi, sizeof(hs->mpi), "--mpi=%s", jobopt_str(*first, "mpi"));
             pre[npre++] = hs->mpi;
+        }
+        /* the ranks -i names are the step's: each component picks its own */
+        if (k > 0 && jobopt_str(*first, "input")) {
+            if ((size_t)snprintf(hs->input, sizeof(hs->input), "--input=%s",
+                                 jobopt_str(*first, "input")) >= sizeof(hs->input))
+                return hs_refuse("--input=%s: too long", jobopt_str(*first, "input"));
+            pre[npre++] = hs->input;
         }
         /* options of group k, then the command (its own or a later group's) */
         char **opts = argv + starts[k] + 1;
@@ -193,6 +204,84 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
     return 0;
 }
 
+static void fanout_close(int *fds)
+{
+    for (size_t k = 0; k < HETSTEP_MAX; k++) {
+        if (fds[k] >= 0)
+            close(fds[k]);
+        fds[k] = -1;
+    }
+}
+
+/* -i all: a pipe for each child's stdin, made before the children. */
+static int fanout_pipes(struct hetstep *hs)
+{
+    for (size_t k = 0; k < HETSTEP_MAX; k++)
+        hs->infd[k] = hs->outfd[k] = -1;
+    for (size_t k = 0; hs->fanout && k < hs->p.n; k++) {
+        int fd[2];
+        if (pipe(fd) < 0) {
+            fanout_close(hs->infd);
+            fanout_close(hs->outfd);
+            return hs_refuse("pipe: %s", strerror(errno));
+        }
+        hs->infd[k] = fd[0];
+        hs->outfd[k] = fd[1];
+    }
+    return 0;
+}
+
+/* The tee's loop: srun's stdin to every child still reading, until EOF
+ * (then each child's tasks see EOF) or no child is left. */
+static void fanout_copy(struct hetstep *hs)
+{
+    static char buf[65536];
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+        size_t alive = 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        for (size_t k = 0; k < hs->p.n; k++) {
+            for (ssize_t off = 0, w; hs->outfd[k] >= 0 && off < n; off += w) {
+                if ((w = write(hs->outfd[k], buf + off, (size_t)(n - off))) < 0 &&
+                    errno == EINTR) {
+                    w = 0;
+                } else if (w < 0) {   /* that child is gone: the others go on */
+                    close(hs->outfd[k]);
+                    hs->outfd[k] = -1;
+                }
+            }
+            alive += hs->outfd[k] >= 0;
+        }
+        if (!alive)
+            return;
+    }
+}
+
+/* The children run: one process copies stdin to each (a blocking copy,
+ * apart from the parent, whose relay must never wait on a child's input). */
+static int fanout_start(struct hetstep *hs, int sigfd)
+{
+    fanout_close(hs->infd);
+    if (!hs->fanout)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sigfd);
+        for (size_t k = 0; k < hs->p.n; k++)   /* the children must see the parent's EOF */
+            relay_close(&hs->p, k);
+        fanout_copy(hs);
+        _exit(0);
+    }
+    fanout_close(hs->outfd);
+    if (pid < 0)
+        return hs_refuse("fork: %s", strerror(errno));
+    hs->tee = pid;
+    return 0;
+}
+
 /* Component k's child: its srun, told where its ranks start. */
 static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
 {
@@ -218,6 +307,10 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
         cmd_client_drop();   /* one connection each: replies must not cross */
         for (size_t j = 0; j < k; j++)   /* so that each child sees its parent's EOF only */
             relay_close(&hs->p, j);
+        if (hs->infd[k] >= 0)   /* -i all: its own copy of srun's stdin */
+            dup2(hs->infd[k], STDIN_FILENO);
+        fanout_close(hs->infd);
+        fanout_close(hs->outfd);
         int rc = srun_het_use(hs->comp[k]) ? 1 : srun_one(hs->argc[k], hs->argv[k], &h);
         cmd_fini();
         exit(rc);
@@ -300,6 +393,8 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
         int st;
         pid_t pid;
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+            if (pid == hs->tee)
+                hs->tee = 0;   /* stdin ended */
             for (size_t k = 0; k < hs->p.n; k++) {
                 if (hs->pid[k] != pid)
                     continue;
@@ -399,18 +494,28 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         hs_refuse("signalfd: %s", strerror(errno));
         goto out;
     }
+    const char *in = jobopt_str(o, "input");
+    hs.fanout = in && !strcasecmp(in, "all");
+    if (fanout_pipes(&hs) < 0)
+        goto out;
     size_t started = 0;
     while (started < hs.p.n && hetstep_fork(&hs, started, sigfd) == 0)
         started++;
-    int ok = started == hs.p.n;
+    int ok = started == hs.p.n && fanout_start(&hs, sigfd) == 0;
     if (ok) {
         ok = hetstep_start(&hs) == 0;
     } else {
+        fanout_close(hs.infd);
+        fanout_close(hs.outfd);
         for (size_t k = 0; k < started; k++)   /* EOF: they stop before their steps */
             relay_close(&hs.p, k);
         hs.p.n = started;
     }
     rc = hetstep_wait(&hs, sigfd);
+    if (hs.tee > 0) {   /* still reading srun's stdin, which no task needs now */
+        kill(hs.tee, SIGKILL);
+        waitpid(hs.tee, NULL, 0);
+    }
     if (!ok && !rc)
         rc = 1;
     close(sigfd);
