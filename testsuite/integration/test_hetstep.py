@@ -276,3 +276,25 @@ def test_input_all_and_a_global_rank(cluster, wd):
     want += ["0: end", "1: end", "2: end", "2: two"]
     want += ["0: end", "1: end", "1: one", "2: end"]
     assert out.splitlines() == want, out
+
+
+def test_multi_prog_names_the_step_ranks(cluster, wd):
+    # the file's ranks are the whole step's, over the components; %t too
+    conf = os.path.join(wd, "mp.conf")
+    with open(conf, "w") as f:
+        f.write("0 echo zero %t\n1-2 sh -c 'echo rest %t $SLURM_PROCID'\n")
+    short = os.path.join(wd, "mp_short.conf")
+    with open(short, "w") as f:
+        f.write("0-1 true\n")
+    jid, out = batch(cluster, wd,
+                     "srun -l --multi-prog %s : -n2 | sort\n"
+                     "srun -l --het-group=0,1 --multi-prog %s | sort\n"
+                     "srun --multi-prog %s : -n2; echo rc=$?\n"
+                     "srun true : --multi-prog -n2 %s; echo rc=$?\n"
+                     "srun -n1 true; echo rc=$?\n" % (conf, conf, short, conf))
+    lines = out.splitlines()
+    want = ["0: zero 0", "1: rest 1 1", "2: rest 2 2"]
+    assert lines[:6] == want + want, out
+    assert "Missing task ID(s) in configuration file %s: 2" % short in out, out
+    assert "heterogeneous step group 1: --multi-prog applies to the whole step" in out, out
+    assert [l for l in lines if l.startswith("rc=")] == ["rc=1", "rc=1", "rc=0"], out

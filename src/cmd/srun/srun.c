@@ -123,7 +123,7 @@ static int alloc_from_env(struct srun_alloc_info *ai)
     return ai->job_id > 0 ? 0 : -1;
 }
 
-static char *file_read(const char *path, sl_error_t *e)
+char *multiprog_read(const char *path, sl_error_t *e)
 {
     FILE *f = fopen(path, "r");
     char *text = NULL;
@@ -357,7 +357,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
                 "task number or a readable file)\n", jobopt_str(o, "input"));
         return 1;
     }
-    if (jobopt_flag(o, "multi_prog") && !(*mp_text = file_read(argv[*idx], &e))) {
+    if (jobopt_flag(o, "multi_prog") && !(*mp_text = multiprog_read(argv[*idx], &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
@@ -418,7 +418,7 @@ int srun_one(int argc, char **argv, struct het_link *h)
     }
     if (!(body = step_body(o, &ai, in_alloc, argc, argv, idx, env, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
-    } else if (mp_text && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
+    } else if (mp_text && !h && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
                                           &e) < 0) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         json_decref(body);

@@ -118,6 +118,8 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
  * NULL after printing the error.  *interrupted is set when a signal
  * stopped the retries. */
 json_t *step_create(json_t *body, int quiet, int sigfd, int *interrupted);
+/* A --multi-prog file's text (malloc'd), or NULL with e set (srun.c). */
+char *multiprog_read(const char *path, sl_error_t *e);
 /* Check a --multi-prog file's text against ntasks.  0, or -1 with e set. */
 int multiprog_check(const char *text, const char *path, int ntasks, sl_error_t *e);
 

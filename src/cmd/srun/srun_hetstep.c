@@ -32,6 +32,7 @@ struct hetstep {
     int waiting;                    /* the children after the first wait for its step id */
     char mpi[80];                   /* "--mpi=TYPE" of the first group, for the others */
     char input[4200];               /* ... and its "--input=WHAT": it is the whole step's */
+    const char *mp_path;            /* --multi-prog: the configuration file (global ranks) */
     int fanout;                     /* -i all: stdin goes to every child through tee */
     int infd[HETSTEP_MAX], outfd[HETSTEP_MAX];   /* their stdin pipes (-1: none) */
     pid_t tee;                      /* the process copying srun's stdin to them (0: none) */
@@ -103,12 +104,12 @@ static int group_check(size_t k, int colon, int argc, char **argv, int *cmd, job
         jobopt_destroy(o);
         return hs_refuse("heterogeneous step group %zu: %s", k, e.text);
     }
-    const char *why = jobopt_flag(o, "pty") ? "--pty" : jobopt_flag(o, "multi_prog")
-                                                           ? "--multi-prog" : NULL;
-    if (!why && k > 0 && jobopt_str(o, "input")) {
+    const char *why = jobopt_flag(o, "pty") ? "--pty" : NULL;
+    if (!why && k > 0 && (jobopt_str(o, "input") || jobopt_flag(o, "multi_prog"))) {
         jobopt_destroy(o);
-        return hs_refuse("heterogeneous step group %zu: --input applies to the whole step: "
-                         "give it in the first group", k);
+        return hs_refuse("heterogeneous step group %zu: %s applies to the whole step: "
+                         "give it in the first group", k,
+                         jobopt_str(o, "input") ? "--input" : "--multi-prog");
     }
     if (why) {
         jobopt_destroy(o);
@@ -147,9 +148,13 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
         int from = (int)k;
         while (cmd[from] >= end[from] && (size_t)from + 1 < hs->p.n)
             from++;
+        /* --multi-prog: the one file is the whole step's (srun --multi-prog f : -n2) */
+        for (int f0 = 0; cmd[from] >= end[from] && jobopt_flag(*first, "multi_prog") &&
+                         (size_t)f0 < hs->p.n; f0++)
+            from = f0;
         if (cmd[from] >= end[from])
             return hs_refuse("heterogeneous step group %zu: no command given to execute", k);
-        char *pre[6];
+        char *pre[7];
         size_t npre = 0;
         for (size_t i = 0; k > 0 && i < sizeof(propagated) / sizeof(propagated[0]); i++)
             if (jobopt_flag(*first, propagated[i].key))
@@ -166,6 +171,10 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
                 return hs_refuse("--input=%s: too long", jobopt_str(*first, "input"));
             pre[npre++] = hs->input;
         }
+        if (k > 0 && jobopt_flag(*first, "multi_prog"))
+            pre[npre++] = "--multi-prog";
+        if (k == 0 && jobopt_flag(*first, "multi_prog"))
+            hs->mp_path = argv[cmd[from]];
         /* options of group k, then the command (its own or a later group's) */
         char **opts = argv + starts[k] + 1;
         int nopt = cmd[k] < end[k] ? cmd[k] - starts[k] - 1 : end[k] - starts[k] - 1;
@@ -193,8 +202,12 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
                          "unset)", expr);
     if (hetsplit_groups(expr, (size_t)atol(size), hs->comp, HETSTEP_MAX, &hs->p.n, &e) < 0)
         return hs_refuse("%s", e.text);
-    if (group_check(0, 0, argc, argv, &cmd, NULL) < 0)
+    jobopt_t *o = NULL;
+    if (group_check(0, 0, argc, argv, &cmd, &o) < 0)
         return -1;
+    if (jobopt_flag(o, "multi_prog") && cmd < argc)
+        hs->mp_path = argv[cmd];
+    jobopt_destroy(o);
     for (size_t k = 0; k < hs->p.n; k++) {
         hs->argv[k] = argv_make(argv[0], NULL, 0, argv + 1, argc - 1);
         hs->argc[k] = argc;
@@ -323,6 +336,17 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
     return 0;
 }
 
+/* --multi-prog: the file names the step's ranks, of every component (each
+ * component's srun checks nothing: it knows its own count only). */
+static int hetstep_multiprog(const char *path, uint32_t total)
+{
+    sl_error_t e;
+    char *text = multiprog_read(path, &e);
+    int rc = text ? multiprog_check(text, path, (int)total, &e) : -1;
+    free(text);
+    return rc < 0 ? hs_refuse("%s", e.text) : 0;
+}
+
 /* Every child's task count, then each its first rank; 0, or -1 when one
  * could not make its request (it said why): the others are called off. */
 static int hetstep_start(struct hetstep *hs)
@@ -336,6 +360,8 @@ static int hetstep_start(struct hetstep *hs)
         hs->ntasks[k] = ok ? (uint32_t)nt : 0;
         total += hs->ntasks[k];
     }
+    if (ok && hs->mp_path && hetstep_multiprog(hs->mp_path, total) < 0)
+        ok = 0;
     for (size_t k = 0, off = 0; ok && k < hs->p.n; off += hs->ntasks[k++]) {
         hs->go[k][0] = (uint32_t)off;
         hs->go[k][1] = total;
