@@ -105,11 +105,12 @@ static int group_check(size_t k, int colon, int argc, char **argv, int *cmd, job
         return hs_refuse("heterogeneous step group %zu: %s", k, e.text);
     }
     const char *why = jobopt_flag(o, "pty") ? "--pty" : NULL;
-    if (!why && k > 0 && (jobopt_str(o, "input") || jobopt_flag(o, "multi_prog"))) {
+    const char *whole = jobopt_str(o, "input") ? "--input"
+                        : jobopt_flag(o, "multi_prog") ? "--multi-prog" : NULL;
+    if (!why && k > 0 && whole) {
         jobopt_destroy(o);
         return hs_refuse("heterogeneous step group %zu: %s applies to the whole step: "
-                         "give it in the first group", k,
-                         jobopt_str(o, "input") ? "--input" : "--multi-prog");
+                         "give it in the first group", k, whole);
     }
     if (why) {
         jobopt_destroy(o);
