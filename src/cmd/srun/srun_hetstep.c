@@ -522,6 +522,8 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         goto out;
     }
     const char *in = jobopt_str(o, "input");
+    if (!in)   /* below the command line, as each child reads it too */
+        in = getenv("SLURM_STDINMODE");
     hs.fanout = in && !strcasecmp(in, "all");
     if (fanout_pipes(&hs) < 0)
         goto out;
