@@ -232,7 +232,8 @@ def test_kill_on_bad_exit_ends_every_component(cluster, wd):
     cluster.wait_nodes_idle()
 
 
-def test_mpi_abort_ends_every_component(cluster, wd):
+@pytest.fixture(scope="module")
+def mpich_app(wd):
     import shutil
     import subprocess
     from conftest import REPO
@@ -241,6 +242,11 @@ def test_mpi_abort_ends_every_component(cluster, wd):
     subprocess.run(["mpicc.mpich", "-o", app, os.path.join(REPO, "testsuite", "mpi",
                                                              "mpi_app.c")], check=True)
     os.chmod(app, 0o755)
+    return app
+
+
+def test_mpi_abort_ends_every_component(cluster, wd, mpich_app):
+    app = mpich_app
     # rank 1 (component 1) calls MPI_Abort(5); rank 0 (component 0) waits in a
     # barrier that never passes: its step ends with the abort's status too
     r = cluster.run([cluster.bin("srun"), "--mpi=pmi1", "-N1", "-n1", app, "abort", "5", ":",
@@ -298,3 +304,16 @@ def test_multi_prog_names_the_step_ranks(cluster, wd):
     assert "Missing task ID(s) in configuration file %s: 2" % short in out, out
     assert "heterogeneous step group 1: --multi-prog applies to the whole step" in out, out
     assert [l for l in lines if l.startswith("rc=")] == ["rc=1", "rc=1", "rc=0"], out
+
+
+def test_mpi_rank_killed_by_a_signal_ends_every_component(cluster, wd, mpich_app):
+    import signal
+    # rank 1 (component 1) dies of SIGSEGV; rank 0 (component 0) waits in a
+    # barrier: the whole step ends, as a plain step's does
+    r = cluster.run([cluster.bin("srun"), "--mpi=pmi1", "-N1", "-n1", mpich_app, "kill",
+                     str(int(signal.SIGSEGV)), ":", "-N1", "-n1", mpich_app, "kill",
+                     str(int(signal.SIGSEGV))], user=USER, cwd=wd, timeout=120)
+    assert r.rc == 128 + signal.SIGSEGV, r
+    assert re.search(r"task 1: (Segmentation fault|Killed|.*signal)", r.err), r
+    assert "another component of the heterogeneous step ended it" in r.err, r
+    cluster.wait_nodes_idle()
