@@ -525,8 +525,10 @@ int hetstep_run(int argc, char **argv, int in_alloc)
     if (!in)   /* below the command line, as each child reads it too */
         in = getenv("SLURM_STDINMODE");
     hs.fanout = in && !strcasecmp(in, "all");
-    if (fanout_pipes(&hs) < 0)
+    if (fanout_pipes(&hs) < 0) {
+        close(sigfd);
         goto out;
+    }
     size_t started = 0;
     while (started < hs.p.n && hetstep_fork(&hs, started, sigfd) == 0)
         started++;
