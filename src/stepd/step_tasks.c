@@ -323,7 +323,8 @@ static char **task_argv(struct stepd *sd, struct task *t, char *err, size_t errl
     char **argv;
 
     if (r->multi_prog) {
-        argv = multiprog_argv(r->multi_prog, t->rank, &e);
+        /* a heterogeneous step's file names the step's ranks (SLURM_PROCID) */
+        argv = multiprog_argv(r->multi_prog, r->het_offset + t->rank, &e);
         if (!argv)
             snprintf(err, errlen, "%s", e.text);
         return argv;

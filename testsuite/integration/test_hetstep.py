@@ -218,3 +218,102 @@ def test_signal_to_srun_ends_every_component(cluster, wd):
     wait_for(lambda: cluster.run(cluster.bin("squeue"), "-h", "-u", USER).out == "", 60,
              "the het job gone")
     cluster.wait_nodes_idle()
+
+
+def test_kill_on_bad_exit_ends_every_component(cluster, wd):
+    # -K in the first group applies to all: component 0's failed task ends
+    # component 1's step too, at once rather than when its sleep ends
+    r = cluster.run([cluster.bin("srun"), "-K", "-N1", "sh", "-c", "exit 3", ":", "-N1",
+                     "sleep", "300"], user=USER, cwd=wd, timeout=120)
+    assert r.rc in (3, 128 + 9), r
+    assert "task 0: Exited with exit code 3" in r.err, r
+    assert re.search(r"Terminating StepId=\d+\.0: another component of the heterogeneous "
+                     r"step ended it", r.err), r
+    cluster.wait_nodes_idle()
+
+
+@pytest.fixture(scope="module")
+def mpich_app(wd):
+    import shutil
+    import subprocess
+    from conftest import REPO
+    assert shutil.which("mpicc.mpich"), "mpicc.mpich is missing (testsuite/run installs it)"
+    app = os.path.join(wd, "mpi_app.abort")
+    subprocess.run(["mpicc.mpich", "-o", app, os.path.join(REPO, "testsuite", "mpi",
+                                                             "mpi_app.c")], check=True)
+    os.chmod(app, 0o755)
+    return app
+
+
+def test_mpi_abort_ends_every_component(cluster, wd, mpich_app):
+    app = mpich_app
+    # rank 1 (component 1) calls MPI_Abort(5); rank 0 (component 0) waits in a
+    # barrier that never passes: its step ends with the abort's status too
+    r = cluster.run([cluster.bin("srun"), "--mpi=pmi1", "-N1", "-n1", app, "abort", "5", ":",
+                     "-N1", "-n1", app, "abort", "5"], user=USER, cwd=wd, timeout=120)
+    assert r.rc == 5, r
+    assert "rank 1: calling MPI_Abort(5)" in r.out, r
+    assert "aborted the step with status 5" in r.err, r
+    rows = cluster.run(cluster.bin("sacct"), "-X", "-P", "-n", "-u", USER,
+                       "--format=JobID").out.splitlines()
+    last = max(int(l.split("+")[0]) for l in rows if "+" in l)
+    seen = []
+
+    def ended():
+        seen[:] = cluster.run(cluster.bin("sacct"), "-P", "-n", "-j", str(last),
+                              "--format=JobID,State,ExitCode").out.splitlines()
+        return {"%d+0.0|FAILED|5:0" % last, "%d+1.0|FAILED|5:0" % last} <= set(seen)
+    try:
+        wait_for(ended, 60, "both components' steps ended with the abort's status")
+    except AssertionError:
+        assert ended(), (seen, r)
+    cluster.wait_nodes_idle()
+
+
+def test_input_all_and_a_global_rank(cluster, wd):
+    # -i all: every component's tasks read srun's stdin (each its own copy);
+    # -i N: the task of global rank N, whichever component holds it
+    jid, out = batch(cluster, wd,
+                     "printf 'hi\\nthere\\n' | srun -l -i all cat : -n2 cat | sort\n"
+                     "echo two | srun -l -i 2 sh -c 'cat; echo end' : -n2 sh -c 'cat; echo end'"
+                     " | sort\n"
+                     "echo one | srun -l --het-group=0,1 -i 1 sh -c 'cat; echo end' | sort\n")
+    want = sorted("%d: %s" % (k, w) for k in range(3) for w in ("hi", "there"))
+    want += ["0: end", "1: end", "2: end", "2: two"]
+    want += ["0: end", "1: end", "1: one", "2: end"]
+    assert out.splitlines() == want, out
+
+
+def test_multi_prog_names_the_step_ranks(cluster, wd):
+    # the file's ranks are the whole step's, over the components; %t too
+    conf = os.path.join(wd, "mp.conf")
+    with open(conf, "w") as f:
+        f.write("0 echo zero %t\n1-2 sh -c 'echo rest %t $SLURM_PROCID'\n")
+    short = os.path.join(wd, "mp_short.conf")
+    with open(short, "w") as f:
+        f.write("0-1 true\n")
+    jid, out = batch(cluster, wd,
+                     "srun -l --multi-prog %s : -n2 | sort\n"
+                     "srun -l --het-group=0,1 --multi-prog %s | sort\n"
+                     "srun --multi-prog %s : -n2; echo rc=$?\n"
+                     "srun true : --multi-prog -n2 %s; echo rc=$?\n"
+                     "srun -n1 true; echo rc=$?\n" % (conf, conf, short, conf))
+    lines = out.splitlines()
+    want = ["0: zero 0", "1: rest 1 1", "2: rest 2 2"]
+    assert lines[:6] == want + want, out
+    assert "Missing task ID(s) in configuration file %s: 2" % short in out, out
+    assert "heterogeneous step group 1: --multi-prog applies to the whole step" in out, out
+    assert [l for l in lines if l.startswith("rc=")] == ["rc=1", "rc=1", "rc=0"], out
+
+
+def test_mpi_rank_killed_by_a_signal_ends_every_component(cluster, wd, mpich_app):
+    import signal
+    # rank 1 (component 1) dies of SIGSEGV; rank 0 (component 0) waits in a
+    # barrier: the whole step ends, as a plain step's does
+    r = cluster.run([cluster.bin("srun"), "--mpi=pmi1", "-N1", "-n1", mpich_app, "kill",
+                     str(int(signal.SIGSEGV)), ":", "-N1", "-n1", mpich_app, "kill",
+                     str(int(signal.SIGSEGV))], user=USER, cwd=wd, timeout=120)
+    assert r.rc == 128 + signal.SIGSEGV, r
+    assert re.search(r"task 1: (Segmentation fault|Killed|.*signal)", r.err), r
+    assert "another component of the heterogeneous step ended it" in r.err, r
+    cluster.wait_nodes_idle()

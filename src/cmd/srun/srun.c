@@ -125,7 +125,7 @@ static int alloc_from_env(struct srun_alloc_info *ai)
     return ai->job_id > 0 ? 0 : -1;
 }
 
-static char *file_read(const char *path, sl_error_t *e)
+char *multiprog_read(const char *path, sl_error_t *e)
 {
     FILE *f = fopen(path, "r");
     char *text = NULL;
@@ -277,6 +277,8 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         }
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
+        else if (h)   /* this part never ran: the others' end too, as one step */
+            (void)hetmsg_send(h->wfd, HETMSG_KILL, 0, NULL, 0);
         r->usage = io_usage(io);
         json_decref(launch);
         io_destroy(io);
@@ -378,7 +380,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
                 "task number or a readable file)\n", jobopt_str(o, "input"));
         return 1;
     }
-    if (jobopt_flag(o, "multi_prog") && !(*mp_text = file_read(argv[*idx], &e))) {
+    if (jobopt_flag(o, "multi_prog") && !(*mp_text = multiprog_read(argv[*idx], &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
@@ -409,11 +411,10 @@ static int het_handshake(struct het_link *h, int ntasks)
 }
 
 /* stdin_t of the whole heterogeneous step, as this component's: a rank of
- * another component reads nothing here; "all" goes to the first only. */
+ * another component reads nothing here; "all" reaches every component (the
+ * parent gave each its own copy of srun's stdin). */
 static int het_stdin(const struct het_link *h, int stdin_t, int ntasks)
 {
-    if (stdin_t == -1)
-        return h->offset == 0 ? -1 : -2;
     if (stdin_t < 0)
         return stdin_t;
     if ((uint32_t)stdin_t < h->offset || (uint32_t)stdin_t >= h->offset + (uint32_t)ntasks)
@@ -441,7 +442,7 @@ int srun_one(int argc, char **argv, struct het_link *h)
     }
     if (!(body = step_body(o, &ai, in_alloc, argc, argv, idx, env, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
-    } else if (mp_text && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
+    } else if (mp_text && !h && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
                                           &e) < 0) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         json_decref(body);

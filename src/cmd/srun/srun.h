@@ -86,13 +86,21 @@ void relay_destroy(struct het_relay *rl);   /* accepts NULL */
 /* Component 0's step id, once its layout came (-1 until then). */
 int relay_first_step(const struct het_relay *rl);
 void relay_close(struct het_pipes *p, size_t k);
+/* Component k's srun ended its step (status: the abort's, or 0): every
+ * other component's srun is told to end its own (HETMSG_KILL), once.
+ * k == HETSTEP_MAX: none is spared. */
+void relay_kill(struct het_pipes *p, struct het_relay *rl, size_t k, uint32_t status);
 /* A message from component k's srun (or its end). */
 void relay_read(struct het_pipes *p, struct het_relay *rl, size_t k);
 /* Their messages, after the task counts: each child's step layout and the
  * parent's answer (the whole step's: HETMSG_LAYOUT, JSON), then the PMI
  * fences the parent relays between them (a child's nodes' blobs, and all
  * children's together, or a failure). */
-enum { HETMSG_LAYOUT = 1, HETMSG_FENCE, HETMSG_FENCE_OK, HETMSG_FENCE_FAIL };
+enum { HETMSG_LAYOUT = 1, HETMSG_FENCE, HETMSG_FENCE_OK, HETMSG_FENCE_FAIL,
+       /* a component's srun ended its step (MPI_Abort, -K, -W, a node lost, a
+        * failed launch): the parent has every other component end its own;
+        * seq carries the abort's status (0: none, the tasks' own count) */
+       HETMSG_KILL };
 /* 0, or -1 (the other end is gone).  *data is malloc'd, NUL-terminated. */
 int hetmsg_send(int fd, uint32_t type, uint32_t seq, const void *data, uint32_t len);
 int hetmsg_recv(int fd, uint32_t *type, uint32_t *seq, unsigned char **data, uint32_t *len);
@@ -110,6 +118,8 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
  * NULL after printing the error.  *interrupted is set when a signal
  * stopped the retries. */
 json_t *step_create(json_t *body, int quiet, int sigfd, int *interrupted);
+/* A --multi-prog file's text (malloc'd), or NULL with e set (srun.c). */
+char *multiprog_read(const char *path, sl_error_t *e);
 /* Check a --multi-prog file's text against ntasks.  0, or -1 with e set. */
 int multiprog_check(const char *text, const char *path, int ntasks, sl_error_t *e);
 

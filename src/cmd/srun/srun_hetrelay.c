@@ -21,6 +21,7 @@ struct het_relay {
     size_t len;
     int got[HETSTEP_MAX];
     size_t ngot;
+    int killed;                     /* a component ended the step: the others were told */
 };
 
 struct het_relay *relay_create(void)
@@ -153,6 +154,16 @@ static void relay_fence_add(struct het_pipes *hs, struct het_relay *rl, size_t k
         relay_fence_end(hs, rl, 1);
 }
 
+void relay_kill(struct het_pipes *hs, struct het_relay *rl, size_t k, uint32_t status)
+{
+    if (rl->killed)
+        return;   /* once: the others' own kills come back from them */
+    rl->killed = 1;
+    for (size_t j = 0; j < hs->n; j++)
+        if (j != k && hs->wfd[j] >= 0 && hetmsg_send(hs->wfd[j], HETMSG_KILL, status, NULL, 0))
+            relay_close(hs, j);
+}
+
 /* A message from child k (or its end). */
 void relay_read(struct het_pipes *hs, struct het_relay *rl, size_t k)
 {
@@ -171,6 +182,8 @@ void relay_read(struct het_pipes *hs, struct het_relay *rl, size_t k)
         rl->layout[k] = json_loadb((const char *)d, len, 0, NULL);
         if (rl->layout[k] && ++rl->nlayout == hs->n)
             relay_layouts(hs, rl);
+    } else if (type == HETMSG_KILL) {
+        relay_kill(hs, rl, k, seq);
     } else if (type == HETMSG_FENCE) {
         relay_fence_add(hs, rl, k, seq, d, len);
     }

@@ -31,6 +31,11 @@ struct hetstep {
     uint32_t go[HETSTEP_MAX][4];    /* each child's answer: first rank, total, size, step id */
     int waiting;                    /* the children after the first wait for its step id */
     char mpi[80];                   /* "--mpi=TYPE" of the first group, for the others */
+    char input[4200];               /* ... and its "--input=WHAT": it is the whole step's */
+    const char *mp_path;            /* --multi-prog: the configuration file (global ranks) */
+    int fanout;                     /* -i all: stdin goes to every child through tee */
+    int infd[HETSTEP_MAX], outfd[HETSTEP_MAX];   /* their stdin pipes (-1: none) */
+    pid_t tee;                      /* the process copying srun's stdin to them (0: none) */
 };
 
 
@@ -99,12 +104,13 @@ static int group_check(size_t k, int colon, int argc, char **argv, int *cmd, job
         jobopt_destroy(o);
         return hs_refuse("heterogeneous step group %zu: %s", k, e.text);
     }
-    const char *why = jobopt_flag(o, "pty") ? "--pty" : jobopt_flag(o, "multi_prog")
-                                                           ? "--multi-prog" : NULL;
-    if (!why && k > 0 && jobopt_str(o, "input")) {
+    const char *why = jobopt_flag(o, "pty") ? "--pty" : NULL;
+    const char *whole = jobopt_str(o, "input") ? "--input"
+                        : jobopt_flag(o, "multi_prog") ? "--multi-prog" : NULL;
+    if (!why && k > 0 && whole) {
         jobopt_destroy(o);
-        return hs_refuse("heterogeneous step group %zu: --input applies to the whole step: "
-                         "give it in the first group", k);
+        return hs_refuse("heterogeneous step group %zu: %s applies to the whole step: "
+                         "give it in the first group", k, whole);
     }
     if (why) {
         jobopt_destroy(o);
@@ -143,9 +149,13 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
         int from = (int)k;
         while (cmd[from] >= end[from] && (size_t)from + 1 < hs->p.n)
             from++;
+        /* --multi-prog: the one file is the whole step's (srun --multi-prog f : -n2) */
+        for (int f0 = 0; cmd[from] >= end[from] && jobopt_flag(*first, "multi_prog") &&
+                         (size_t)f0 < hs->p.n; f0++)
+            from = f0;
         if (cmd[from] >= end[from])
             return hs_refuse("heterogeneous step group %zu: no command given to execute", k);
-        char *pre[5];
+        char *pre[7];
         size_t npre = 0;
         for (size_t i = 0; k > 0 && i < sizeof(propagated) / sizeof(propagated[0]); i++)
             if (jobopt_flag(*first, propagated[i].key))
@@ -155,6 +165,17 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
             snprintf(hs->mpi, sizeof(hs->mpi), "--mpi=%s", jobopt_str(*first, "mpi"));
             pre[npre++] = hs->mpi;
         }
+        /* the ranks -i names are the step's: each component picks its own */
+        if (k > 0 && jobopt_str(*first, "input")) {
+            if ((size_t)snprintf(hs->input, sizeof(hs->input), "--input=%s",
+                                 jobopt_str(*first, "input")) >= sizeof(hs->input))
+                return hs_refuse("--input=%s: too long", jobopt_str(*first, "input"));
+            pre[npre++] = hs->input;
+        }
+        if (k > 0 && jobopt_flag(*first, "multi_prog"))
+            pre[npre++] = "--multi-prog";
+        if (k == 0 && jobopt_flag(*first, "multi_prog"))
+            hs->mp_path = argv[cmd[from]];
         /* options of group k, then the command (its own or a later group's) */
         char **opts = argv + starts[k] + 1;
         int nopt = cmd[k] < end[k] ? cmd[k] - starts[k] - 1 : end[k] - starts[k] - 1;
@@ -182,14 +203,96 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
                          "unset)", expr);
     if (hetsplit_groups(expr, (size_t)atol(size), hs->comp, HETSTEP_MAX, &hs->p.n, &e) < 0)
         return hs_refuse("%s", e.text);
-    if (group_check(0, 0, argc, argv, &cmd, NULL) < 0)
+    jobopt_t *o = NULL;
+    if (group_check(0, 0, argc, argv, &cmd, &o) < 0)
         return -1;
+    if (jobopt_flag(o, "multi_prog") && cmd < argc)
+        hs->mp_path = argv[cmd];
+    jobopt_destroy(o);
     for (size_t k = 0; k < hs->p.n; k++) {
         hs->argv[k] = argv_make(argv[0], NULL, 0, argv + 1, argc - 1);
         hs->argc[k] = argc;
         if (!hs->argv[k])
             return hs_refuse("out of memory");
     }
+    return 0;
+}
+
+static void fanout_close(int *fds)
+{
+    for (size_t k = 0; k < HETSTEP_MAX; k++) {
+        if (fds[k] >= 0)
+            close(fds[k]);
+        fds[k] = -1;
+    }
+}
+
+/* -i all: a pipe for each child's stdin, made before the children. */
+static int fanout_pipes(struct hetstep *hs)
+{
+    for (size_t k = 0; k < HETSTEP_MAX; k++)
+        hs->infd[k] = hs->outfd[k] = -1;
+    for (size_t k = 0; hs->fanout && k < hs->p.n; k++) {
+        int fd[2];
+        if (pipe(fd) < 0) {
+            fanout_close(hs->infd);
+            fanout_close(hs->outfd);
+            return hs_refuse("pipe: %s", strerror(errno));
+        }
+        hs->infd[k] = fd[0];
+        hs->outfd[k] = fd[1];
+    }
+    return 0;
+}
+
+/* The tee's loop: srun's stdin to every child still reading, until EOF
+ * (then each child's tasks see EOF) or no child is left. */
+static void fanout_copy(struct hetstep *hs)
+{
+    static char buf[65536];
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+        size_t alive = 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        for (size_t k = 0; k < hs->p.n; k++) {
+            for (ssize_t off = 0, w; hs->outfd[k] >= 0 && off < n; off += w) {
+                if ((w = write(hs->outfd[k], buf + off, (size_t)(n - off))) < 0 &&
+                    errno == EINTR) {
+                    w = 0;
+                } else if (w < 0) {   /* that child is gone: the others go on */
+                    close(hs->outfd[k]);
+                    hs->outfd[k] = -1;
+                }
+            }
+            alive += hs->outfd[k] >= 0;
+        }
+        if (!alive)
+            return;
+    }
+}
+
+/* The children run: one process copies stdin to each (a blocking copy,
+ * apart from the parent, whose relay must never wait on a child's input). */
+static int fanout_start(struct hetstep *hs, int sigfd)
+{
+    fanout_close(hs->infd);
+    if (!hs->fanout)
+        return 0;
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(sigfd);
+        for (size_t k = 0; k < hs->p.n; k++)   /* the children must see the parent's EOF */
+            relay_close(&hs->p, k);
+        fanout_copy(hs);
+        _exit(0);
+    }
+    fanout_close(hs->outfd);
+    if (pid < 0)
+        return hs_refuse("fork: %s", strerror(errno));
+    hs->tee = pid;
     return 0;
 }
 
@@ -218,6 +321,10 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
         cmd_client_drop();   /* one connection each: replies must not cross */
         for (size_t j = 0; j < k; j++)   /* so that each child sees its parent's EOF only */
             relay_close(&hs->p, j);
+        if (hs->infd[k] >= 0)   /* -i all: its own copy of srun's stdin */
+            dup2(hs->infd[k], STDIN_FILENO);
+        fanout_close(hs->infd);
+        fanout_close(hs->outfd);
         int rc = srun_het_use(hs->comp[k]) ? 1 : srun_one(hs->argc[k], hs->argv[k], &h);
         cmd_fini();
         exit(rc);
@@ -228,6 +335,17 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
     hs->p.rfd[k] = up[0];
     hs->p.wfd[k] = down[1];
     return 0;
+}
+
+/* --multi-prog: the file names the step's ranks, of every component (each
+ * component's srun checks nothing: it knows its own count only). */
+static int hetstep_multiprog(const char *path, uint32_t total)
+{
+    sl_error_t e;
+    char *text = multiprog_read(path, &e);
+    int rc = text ? multiprog_check(text, path, (int)total, &e) : -1;
+    free(text);
+    return rc < 0 ? hs_refuse("%s", e.text) : 0;
 }
 
 /* Every child's task count, then each its first rank; 0, or -1 when one
@@ -243,6 +361,8 @@ static int hetstep_start(struct hetstep *hs)
         hs->ntasks[k] = ok ? (uint32_t)nt : 0;
         total += hs->ntasks[k];
     }
+    if (ok && hs->mp_path && hetstep_multiprog(hs->mp_path, total) < 0)
+        ok = 0;
     for (size_t k = 0, off = 0; ok && k < hs->p.n; off += hs->ntasks[k++]) {
         hs->go[k][0] = (uint32_t)off;
         hs->go[k][1] = total;
@@ -300,10 +420,16 @@ static int hetstep_wait(struct hetstep *hs, int sigfd)
         int st;
         pid_t pid;
         while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+            if (pid == hs->tee)
+                hs->tee = 0;   /* stdin ended */
             for (size_t k = 0; k < hs->p.n; k++) {
                 if (hs->pid[k] != pid)
                     continue;
                 int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                /* a component's srun that died (a crash, SIGKILL) cannot end its
+                 * part in order: the others end theirs rather than wait */
+                if (WIFSIGNALED(st) && rl)
+                    relay_kill(&hs->p, rl, k, 0);
                 rc = code > rc ? code : rc;
                 hs->pid[k] = 0;
                 alive--;
@@ -395,18 +521,32 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         hs_refuse("signalfd: %s", strerror(errno));
         goto out;
     }
+    const char *in = jobopt_str(o, "input");
+    if (!in)   /* below the command line, as each child reads it too */
+        in = getenv("SLURM_STDINMODE");
+    hs.fanout = in && !strcasecmp(in, "all");
+    if (fanout_pipes(&hs) < 0) {
+        close(sigfd);
+        goto out;
+    }
     size_t started = 0;
     while (started < hs.p.n && hetstep_fork(&hs, started, sigfd) == 0)
         started++;
-    int ok = started == hs.p.n;
+    int ok = started == hs.p.n && fanout_start(&hs, sigfd) == 0;
     if (ok) {
         ok = hetstep_start(&hs) == 0;
     } else {
+        fanout_close(hs.infd);
+        fanout_close(hs.outfd);
         for (size_t k = 0; k < started; k++)   /* EOF: they stop before their steps */
             relay_close(&hs.p, k);
         hs.p.n = started;
     }
     rc = hetstep_wait(&hs, sigfd);
+    if (hs.tee > 0) {   /* still reading srun's stdin, which no task needs now */
+        kill(hs.tee, SIGKILL);
+        waitpid(hs.tee, NULL, 0);
+    }
     if (!ok && !rc)
         rc = 1;
     close(sigfd);

@@ -187,6 +187,12 @@ void io_kill(struct srun_io *io, const char *msg)
                 io->step_id);
     io->kill_sent = 1;
     io_signal_all(io, SIGKILL);
+    /* One step over several components ends as one, as Slurm's does: the
+     * parent srun has the others end theirs (not back to the one it
+     * came from: io->het_killed). */
+    if (io->o.relay_wfd >= 0 && !io->het_killed)
+        (void)hetmsg_send(io->o.relay_wfd, HETMSG_KILL,
+                          io->abort_status > 0 ? (uint32_t)io->abort_status : 0, NULL, 0);
 }
 
 /* ---- the fence hub ---- */
@@ -263,7 +269,21 @@ void io_relay_read(struct srun_io *io)
             fence_finish(io, 0);
         return;
     }
-    if (!io->fence.active || seq != io->fence.seq || type < HETMSG_FENCE_OK) {
+    if (type == HETMSG_KILL) {   /* another component's step ended: so does this one */
+        char msg[160];
+        free(d);
+        if (io->kill_sent)
+            return;
+        if (io->abort_status < 0 && seq > 0)
+            io->abort_status = (int)seq;
+        io->het_killed = 1;
+        snprintf(msg, sizeof(msg), "Terminating StepId=%lld.%d: another component of the "
+                 "heterogeneous step ended it", (long long)io->job_id, io->step_id);
+        io_kill(io, msg);
+        return;
+    }
+    if (!io->fence.active || seq != io->fence.seq || type < HETMSG_FENCE_OK ||
+        type > HETMSG_FENCE_FAIL) {
         free(d);   /* a fence that timed out here */
         return;
     }
