@@ -144,6 +144,8 @@ typedef struct conf {
     int node_timeout;            /* NodeTimeout seconds (default 300) */
     int heartbeat_interval;      /* HeartbeatInterval seconds (default 30) */
     char **operators;            /* Operators= comma list of user names */
+    char *propagate_rlimits;     /* PropagateResourceLimits=, NULL: ALL (sbatch, srun) */
+    char *propagate_rlimits_except; /* PropagateResourceLimitsExcept=, NULL: none */
     size_t noperators;
     unsigned private_data;       /* PrivateData: PRIVATE_* bits (default none) */
     char *sluice_user;           /* SluiceUser (default root) */
@@ -183,6 +185,7 @@ typedef struct conf {
     int constrain_ram;               /* ConstrainRAMSpace */
     int constrain_swap;              /* ConstrainSwapSpace */
     uint32_t allowed_swap;           /* AllowedSwapSpace percent */
+    int cgroup_favor_dynmods;        /* CgroupFavorDynMods */
     int constrain_devices;           /* ConstrainDevices */
     /* Testing modes (refused by the daemons unless enabled: conf_testing_check). */
     int mock_execution;              /* MockExecution: jobs are timers, not processes */

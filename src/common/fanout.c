@@ -135,7 +135,7 @@ void fanout_send_run(struct fanout_send *f)
     }
     hello = proto_request("hello", 1, json_pack("{s:i, s:s}", "version", PROTO_VERSION,
                                                 "cred", f->cred));
-    req = proto_request("step_launch", 2, json_incref(f->body));
+    req = proto_request(f->op ? f->op : "step_launch", 2, json_incref(f->body));
     /* Both go out at once; the hello's reply comes first. */
     if (proto_write(fd, hello, &e) == 0 && proto_write(fd, req, &e) == 0 &&
         send_reply(fd, 1, NULL, &e) == 0 && send_reply(fd, 2, &failed, &e) == 0)

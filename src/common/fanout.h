@@ -23,6 +23,7 @@ size_t fanout_split(size_t n, size_t width, size_t *first, size_t *count);
  * nodes) to host:port after a hello with cred, and wait up to timeout_s.
  * Blocking and free of shared state, so that one thread runs each subtree. */
 struct fanout_send {
+    const char *op;              /* the request: NULL for step_launch (file_bcast) */
     const char *name;            /* the subtree's first node */
     const char *host;
     int port;

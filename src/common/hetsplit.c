@@ -98,3 +98,78 @@ int hetsplit_argv(unsigned cmd, int argc, char **argv, int *starts, size_t max, 
         pos += idx;   /* the ":" is the next group's argv[0] */
     }
 }
+
+int hetsplit_colon(int argc, char **argv, int *starts, size_t max, size_t *n, sl_error_t *e)
+{
+    int begin = 0;   /* the group's argv[0]: the program, then each ":" */
+    *n = 0;
+    for (int i = 1; i <= argc; i++) {
+        if (i < argc && strcmp(argv[i], ":") != 0)
+            continue;
+        if (i == begin + 1)
+            return sl_errprintf(e, "an empty heterogeneous step group (nothing between ':' "
+                                   "words, or a ':' at the end)");
+        if (*n >= max)
+            return sl_errprintf(e, "too many heterogeneous components: at most %zu", max);
+        starts[(*n)++] = begin;
+        begin = i;
+    }
+    return 0;
+}
+
+/* One number of a --het-group expression at *p. */
+static int groups_num(const char **p, const char *expr, size_t ncomp, unsigned *v,
+                      sl_error_t *e)
+{
+    char *end;
+    if (!isdigit((unsigned char)**p))
+        return sl_errprintf(e, "--het-group=%s: not a list of component numbers (e.g. 0,2 "
+                               "or 0-1)", expr);
+    unsigned long x = strtoul(*p, &end, 10);
+    if (x >= ncomp)
+        return sl_errprintf(e, "--het-group=%s: component %lu does not exist: the job has "
+                               "%zu (0 to %zu)", expr, x, ncomp, ncomp - 1);
+    *p = end;
+    *v = (unsigned)x;
+    return 0;
+}
+
+int hetsplit_groups(const char *expr, size_t ncomp, unsigned *out, size_t max, size_t *n,
+                    sl_error_t *e)
+{
+    unsigned char seen[64] = { 0 };
+    const char *p = expr;
+    *n = 0;
+    if (ncomp > sizeof(seen))
+        ncomp = sizeof(seen);
+    if (!p || !*p)
+        return sl_errprintf(e, "--het-group: an empty list");
+    while (*p) {
+        unsigned lo, hi;
+        if (groups_num(&p, expr, ncomp, &lo, e) < 0)
+            return -1;
+        hi = lo;
+        if (*p == '-') {
+            p++;
+            if (groups_num(&p, expr, ncomp, &hi, e) < 0)
+                return -1;
+            if (hi < lo)
+                return sl_errprintf(e, "--het-group=%s: a range must go upwards", expr);
+        }
+        for (unsigned k = lo; k <= hi; k++)
+            seen[k] = 1;
+        if (*p == ',' && p[1])
+            p++;
+        else if (*p)
+            return sl_errprintf(e, "--het-group=%s: not a list of component numbers (e.g. "
+                                   "0,2 or 0-1)", expr);
+    }
+    for (size_t k = 0; k < ncomp; k++) {
+        if (!seen[k])
+            continue;
+        if (*n >= max)
+            return sl_errprintf(e, "--het-group=%s: too many components", expr);
+        out[(*n)++] = (unsigned)k;
+    }
+    return 0;
+}

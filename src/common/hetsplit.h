@@ -27,4 +27,17 @@ char *hetsplit_script_part(const char *script, size_t k);
 int hetsplit_argv(unsigned cmd, int argc, char **argv, int *starts, size_t max, size_t *n,
                   sl_error_t *e);
 
+/* srun's groups: argv split at every ":" word (srun -n1 a : -n2 b).
+ * starts[k] gets the index of group k's argv[0] (0, then each ":" word):
+ * group k is argv[starts[k]+1 .. starts[k+1]-1] (argc-1 for the last); *n
+ * the count.  A group with no word at all (": :", a trailing
+ * ":") is refused.  Returns 0, or -1 with e set (more than max groups). */
+int hetsplit_colon(int argc, char **argv, int *starts, size_t max, size_t *n, sl_error_t *e);
+
+/* srun --het-group's expression ("0", "0,2", "1-3", "0-1,3"): the listed
+ * components, ascending and each once, into out (*n of them).  Every index
+ * must be below ncomp.  0, or -1 with e set. */
+int hetsplit_groups(const char *expr, size_t ncomp, unsigned *out, size_t max, size_t *n,
+                    sl_error_t *e);
+
 #endif

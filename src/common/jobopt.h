@@ -70,9 +70,11 @@ int jobopt_set(jobopt_t *o, const char *name, const char *arg, sl_error_t *e);
  * VAR=value adds those to the SLURM_* ones (and to all of envp when ALL is
  * one of them).  Returns a new object of name -> value. */
 json_t *jobopt_env(const jobopt_t *o, char **envp, sl_error_t *e);
-/* Add the submitting process's resource limits that --propagate names (all
- * by default) to env as SLURM_RLIMIT_<NAME>, replacing any inherited. */
-int jobopt_rlimits_env(const jobopt_t *o, json_t *env, sl_error_t *e);
+/* Add the submitting process's resource limits that --propagate names (by
+ * default those of the config c, may be NULL: PropagateResourceLimits[Except],
+ * else all) to env as SLURM_RLIMIT_<NAME>, replacing any inherited. */
+struct conf;
+int jobopt_rlimits_env(const jobopt_t *o, const struct conf *c, json_t *env, sl_error_t *e);
 
 /* Convenience accessors for o->local. */
 int jobopt_flag(const jobopt_t *o, const char *key);

@@ -10,8 +10,10 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
+#include "conf.h"
 #include "license.h"
 #include "parse.h"
+#include "rlimit_list.h"
 
 JO_SETTER(jo_set_tmp)
 {
@@ -67,55 +69,34 @@ JO_SETTER(jo_set_priority)
     return 0;
 }
 
-static const struct { const char *name; int res; } rlimit_names[] = {
-    { "AS", RLIMIT_AS },           { "CORE", RLIMIT_CORE },   { "CPU", RLIMIT_CPU },
-    { "DATA", RLIMIT_DATA },       { "FSIZE", RLIMIT_FSIZE }, { "MEMLOCK", RLIMIT_MEMLOCK },
-    { "NOFILE", RLIMIT_NOFILE },   { "NPROC", RLIMIT_NPROC }, { "RSS", RLIMIT_RSS },
-    { "STACK", RLIMIT_STACK },
-};
-#define NRLIMITS (sizeof(rlimit_names) / sizeof(rlimit_names[0]))
-
-/* Bit i: rlimit_names[i]; -1 with e set on an unknown name. */
-static long rlimit_mask(const char *list, sl_error_t *e)
-{
-    char *copy = strdup(list ? list : "ALL"), *save = NULL;
-    long mask = 0;
-    for (char *it = copy ? strtok_r(copy, ",", &save) : NULL; it; it = strtok_r(NULL, ",", &save)) {
-        size_t i;
-        if (!strcasecmp(it, "ALL")) {
-            mask = (1L << NRLIMITS) - 1;
-            continue;
-        }
-        if (!strcasecmp(it, "NONE"))
-            continue;
-        for (i = 0; i < NRLIMITS && strcasecmp(it, rlimit_names[i].name); i++)
-            ;
-        if (i == NRLIMITS) {
-            sl_errprintf(e, "Invalid --propagate specification: '%s': use ALL, NONE or "
-                            "AS, CORE, CPU, DATA, FSIZE, MEMLOCK, NOFILE, NPROC, RSS, STACK",
-                         it);
-            free(copy);
-            return -1;
-        }
-        mask |= 1L << i;
-    }
-    free(copy);
-    return mask;
-}
-
 JO_SETTER(jo_set_propagate)
 {
-    if (rlimit_mask(arg ? arg : "ALL", e) < 0)
+    if (rlimit_list_mask(arg ? arg : "ALL", "--propagate", e) < 0)
         return -1;
     json_object_set_new(o->local, d->field, json_string(arg ? arg : "ALL"));
     return 0;
 }
 
+/* Which limits: --propagate's, else the config's PropagateResourceLimits
+ * (or all but PropagateResourceLimitsExcept), else all, as in Slurm. */
+static long rlimits_wanted(const jobopt_t *o, const conf_t *c, sl_error_t *e)
+{
+    const char *opt = json_string_value(json_object_get(o->local, "propagate"));
+    long except;
+    if (opt)
+        return rlimit_list_mask(opt, "--propagate", e);
+    if (c && c->propagate_rlimits_except) {
+        except = rlimit_list_mask(c->propagate_rlimits_except, "PropagateResourceLimitsExcept", e);
+        return except < 0 ? -1 : RLIMIT_LIST_ALL & ~except;
+    }
+    return rlimit_list_mask(c ? c->propagate_rlimits : NULL, "PropagateResourceLimits", e);
+}
+
 /* The submitting shell's soft limits, as Slurm passes them: one variable
  * each, "unlimited" or a number, for the step daemon to apply. */
-int jobopt_rlimits_env(const jobopt_t *o, json_t *env, sl_error_t *e)
+int jobopt_rlimits_env(const jobopt_t *o, const conf_t *c, json_t *env, sl_error_t *e)
 {
-    long mask = rlimit_mask(json_string_value(json_object_get(o->local, "propagate")), e);
+    long mask = rlimits_wanted(o, c, e);
     const char *key;
     json_t *v;
     void *tmp;
@@ -126,12 +107,12 @@ int jobopt_rlimits_env(const jobopt_t *o, json_t *env, sl_error_t *e)
         if (!strncmp(key, "SLURM_RLIMIT_", 13))
             json_object_del(env, key);
     }
-    for (size_t i = 0; i < NRLIMITS; i++) {
+    for (size_t i = 0; i < RLIMIT_LIST_N; i++) {
         struct rlimit rl;
         char var[32], val[32];
-        if (!(mask & (1L << i)) || getrlimit(rlimit_names[i].res, &rl) < 0)
+        if (!(mask & (1L << i)) || getrlimit(rlimit_list_res(i), &rl) < 0)
             continue;
-        snprintf(var, sizeof(var), "SLURM_RLIMIT_%s", rlimit_names[i].name);
+        snprintf(var, sizeof(var), "SLURM_RLIMIT_%s", rlimit_list_name(i));
         if (rl.rlim_cur == RLIM_INFINITY)
             snprintf(val, sizeof(val), "unlimited");
         else

@@ -155,6 +155,8 @@ const struct jobopt_def jobopt_table[] = {
       "THREADS_PER_CORE", "n", "1: one thread per core, the core's others unused" },
     { "time", 't', JO_REQ, JO_ALL, jo_set_time, "time_limit", 0, "TIMELIMIT",
       "minutes", "time limit" },
+    { "time-min", 0, JO_REQ, JO_ALL, jo_set_time, "time_min", 0, NULL, "minutes",
+      "least time limit acceptable: with --deadline, the limit is cut to fit before it" },
     { "tmp", 0, JO_REQ, JO_ALL, jo_set_tmp, "tmp_mb", 0, NULL,
       "MB", "minimum temporary disk space per node (the node's TmpDisk)" },
     { "unbuffered", 'u', JO_NONE, JO_SRUN, jo_set_true, "unbuffered", 1, "UNBUFFEREDIO",

@@ -275,7 +275,8 @@ int lic_job_ready(struct ctld *c, struct job *j);
  * reservation or by a user it does not list; resv_job_ready tells whether
  * the job's reservation is in its window (else sets reason Reservation);
  * resv_node_ok whether j may use n now (a reserved node serves only its
- * reservation's jobs, from before its start by more than their limit). */
+ * reservation's jobs, from before its start by more than their limit;
+ * resv_node_ok_at, in sched_api.h, the same for any window). */
 int resv_setup(struct ctld *c);
 void resv_teardown(struct ctld *c);
 int resv_job_check(struct ctld *c, const struct job *j, sl_error_t *e);

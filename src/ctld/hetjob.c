@@ -71,6 +71,11 @@ static void het_wait(struct job **comp, size_t n, size_t failed, const char *why
 
 int sched_het_try(struct ctld *c, struct job *lead)
 {
+    return sched_het_try_avoiding(c, lead, NULL);
+}
+
+int sched_het_try_avoiding(struct ctld *c, struct job *lead, const char *keep_off)
+{
     struct job *comp[HET_MAX_COMPONENTS];
     const struct conf_partition *part[HET_MAX_COMPONENTS];
     size_t got[HET_MAX_COMPONENTS], n = het_components(c, lead, comp, HET_MAX_COMPONENTS), k;
@@ -80,6 +85,8 @@ int sched_het_try(struct ctld *c, struct job *lead)
     const char *why = "Resources";
     if (!avoid || !picked)
         log_fatal("out of memory");
+    if (keep_off)
+        memcpy(avoid, keep_off, c->nnodes);
     for (k = 0; k < n; k++) {
         if (!job_is_pending(comp[k]) || job_is_terminal(comp[k]))
             break;   /* a component ended while pending: het_job_ended ends the rest */
@@ -118,8 +125,11 @@ void het_job_ended(struct ctld *c, struct job *j, enum job_end end)
             continue;
         }
         /* An allocation ends as the het job did (job_complete's path). */
-        if (o->alloc_only)
+        if (o->alloc_only) {
             o->alloc_end = (int32_t)end;
+            o->exit_code = j->exit_code;   /* srun A : B: the step's status on each */
+            o->exit_signal = j->exit_signal;
+        }
         launch_terminate(c, o, "its heterogeneous job ended");
     }
 }

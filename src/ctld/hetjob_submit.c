@@ -127,6 +127,7 @@ int het_submit(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *spec)
         j->id = lead + (uint32_t)k;
         j->het_job_id = lead;
         j->het_job_offset = (uint32_t)k;
+        j->het_job_size = (uint32_t)n;
         j->requeue = 0;
         /* The leader's priority for all: they are considered together. */
         j->priority = lead < 4000000000u ? 4000000000u - lead : 1;

@@ -100,7 +100,7 @@ static const struct field fields[] = {
     U("cpus_per_task", cpus_per_task), U64("mem_mb", mem_mb),
     U64("mem_per_cpu_mb", mem_per_cpu_mb), U64("alloc_mem_mb", alloc_mem_mb),
     U("num_nodes", num_nodes), U("num_cpus", num_cpus), U("cpus_per_node", cpus_per_node),
-    I64("time_limit", time_limit), I64("submit_time", submit_time),
+    I64("time_limit", time_limit), I64("time_min", time_min), I64("submit_time", submit_time),
     I64("eligible_time", eligible_time), I64("start_time", start_time),
     I64("end_time", end_time), I("exit_code", exit_code), I("exit_signal", exit_signal),
     I("cancelled_by", cancelled_by), U("restart_count", restart_count),
@@ -123,7 +123,7 @@ static const struct field fields[] = {
     U("cpus_per_gpu", cpus_per_gpu), U64("mem_per_gpu_mb", mem_per_gpu_mb),
     U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
     U("alloc_gpus", alloc_gpus), U("het_job_id", het_job_id),
-    U("het_job_offset", het_job_offset),
+    U("het_job_offset", het_job_offset), U("het_job_size", het_job_size),
     B("priority_set", priority_set), I64("deadline", deadline), U64("tmp_mb", tmp_mb),
     S("licenses", licenses), S("reservation", reservation),
 };

@@ -56,6 +56,7 @@ struct job {
     int mem_all;                       /* --mem=0: all of each node's memory */
     int priority_set;                  /* --priority by an operator: fixed, not computed */
     int64_t deadline;                  /* --deadline: epoch seconds, 0 = none */
+    int64_t time_min;                  /* --time-min: seconds, 0 = none */
     uint64_t tmp_mb;                   /* --tmp: TmpDisk each node must have */
     char *licenses;                    /* -L as normalised: "name:count,..." */
     char *reservation;                 /* --reservation */
@@ -114,8 +115,9 @@ struct job {
 
     /* Heterogeneous jobs (hetjob.c): component het_job_offset of the het
      * job whose leader (component 0) has id het_job_id; components have
-     * consecutive ids.  0/0 for any other job. */
-    uint32_t het_job_id, het_job_offset;
+     * consecutive ids (het_job_size of them: scontrol's HetJobIdSet).
+     * 0/0/0 for any other job. */
+    uint32_t het_job_id, het_job_offset, het_job_size;
 
     /* Set by each scheduling pass; not persisted. */
     char *reason_detail;               /* a sentence a user can act on */

@@ -40,6 +40,7 @@ void op_license_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_delete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_resv_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_resv_update(sl_conn_t *, uint64_t, json_t *, void *);
 void op_part_change(sl_conn_t *, uint64_t, json_t *, void *);
 void op_config_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_reconfigure(sl_conn_t *, uint64_t, json_t *, void *);
@@ -61,6 +62,7 @@ void op_job_alloc_wait(sl_conn_t *, uint64_t, json_t *, void *);
 void op_job_complete(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_create(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_complete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_step_node_ended(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_bcast_grant(sl_conn_t *, uint64_t, json_t *, void *);
@@ -102,6 +104,7 @@ const struct op_spec ctld_ops[] = {
     { "resv_create", op_resv_create, 0, F_resv_create },
     { "resv_delete", op_resv_delete, 0, F_by_name },
     { "resv_list", op_resv_list, 0, F_none },
+    { "resv_update", op_resv_update, 0, F_resv_update },
     { "part_change", op_part_change, 0, F_change },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
@@ -109,6 +112,7 @@ const struct op_spec ctld_ops[] = {
     { "node_heartbeat", op_node_heartbeat, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_heartbeat },
     { "job_started", op_job_started, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_started },
     { "job_ended", op_job_ended, OP_PRIVILEGED | OP_OPEN_FIELDS, F_job_ended },
+    { "step_node_ended", op_step_node_ended, OP_PRIVILEGED, F_step_node_ended },
     { NULL, NULL, 0, NULL },
 };
 

@@ -32,6 +32,7 @@ const struct field_spec F_job_submit[] = {
     FIELD("alloc_only", FT_BOOL, .flags = F_NULL),
     FIELD("tmp_mb", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)1 << 50),
     FIELD("deadline", FT_INT, .flags = F_NULL, .min = 0, .max = TIME_MAX),
+    FIELD("time_min", FT_INT, .flags = F_NULL, .min = 1, .max = I32_MAX),
     FIELD("priority", FT_INT, .flags = F_NULL, .min = 0, .max = (json_int_t)UINT32_MAX - 2),
     FIELD("licenses", FT_STR, .flags = F_NULL),
     FIELD("reservation", FT_STR, .flags = F_NULL),
@@ -142,6 +143,20 @@ const struct field_spec F_resv_create[] = {
     FIELD("end_time", FT_INT, .flags = F_REQUIRED, .min = 0, .max = TIME_MAX),
     FIELD("nodes", FT_STR, .flags = F_REQUIRED),
     FIELD("users", FT_STR, .flags = F_REQUIRED),
+    FIELD("flag_words", FT_STR),
+    FIELDS_END,
+};
+
+/* scontrol update ReservationName= */
+const struct field_spec F_resv_update[] = {
+    FIELD("name", FT_STR, .flags = F_REQUIRED),
+    FIELD("start_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("end_time", FT_INT, .min = 0, .max = TIME_MAX),
+    FIELD("duration", FT_INT, .min = 1, .max = TIME_MAX),
+    FIELD("nodes", FT_STR),
+    FIELD("users", FT_STR),
+    FIELD("flags_add", FT_STR),
+    FIELD("flags_remove", FT_STR),
     FIELDS_END,
 };
 
@@ -193,6 +208,8 @@ const struct field_spec F_step_create[] = {
     FIELD("gpus_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_bind_per_task", FT_INT, .min = 0, .max = 100000),
     FIELD("gpu_type", FT_STR),
+    FIELD("step_id_min", FT_INT, .min = 0, .max = I32_MAX),
+    FIELD("het_first", FT_BOOL),
     FIELDS_END,
 };
 
@@ -273,6 +290,14 @@ const struct field_spec F_job_started[] = {
     FIELD("attempt", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("pid", FT_INT, .min = 0, .max = I32_MAX),
     FIELD("node", FT_STR),
+    FIELDS_END,
+};
+
+const struct field_spec F_step_node_ended[] = {
+    FIELD("job_id", FT_INT, .flags = F_REQUIRED, .min = 1, .max = JOBID_MAX),
+    FIELD("step_id", FT_INT, .flags = F_REQUIRED, .min = 0, .max = I32_MAX),
+    FIELD("node", FT_STR, .flags = F_REQUIRED),
+    FIELD("ok", FT_BOOL, .flags = F_REQUIRED),
     FIELDS_END,
 };
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "log.h"
 #include "steps.h"
@@ -50,19 +51,23 @@ struct waiter {
 static struct waiter *waiters;
 static size_t nwaiters, cap_waiters;
 
-static json_t *alloc_reply(const struct job *j)
+static json_t *alloc_reply(struct ctld *c, const struct job *j)
 {
     char cpn[64];
+    json_t *het = json_object();
+    /* a heterogeneous job's leader: its components, as a batch script
+     * sees them (SLURM_HET_SIZE, SLURM_*_HET_GROUP_k) */
+    het_launch_env(c, j, het);
     if (j->num_nodes > 1)
         snprintf(cpn, sizeof(cpn), "%u(x%u)", j->cpus_per_node, j->num_nodes);
     else
         snprintf(cpn, sizeof(cpn), "%u", j->cpus_per_node);
-    return json_pack("{s:i, s:s, s:i, s:s, s:s, s:I, s:I, s:s, s:I}", "job_id", (int)j->id,
+    return json_pack("{s:i, s:s, s:i, s:s, s:s, s:I, s:I, s:s, s:I, s:o}", "job_id", (int)j->id,
                      "nodes", j->nodes ? j->nodes : "", "num_nodes", (int)j->num_nodes,
                      "cpus_per_node", cpn, "partition", j->partition ? j->partition : "",
                      "time_limit", (json_int_t)j->time_limit, "start_time",
                      (json_int_t)j->start_time, "name", j->name ? j->name : "", "mem_mb",
-                     (json_int_t)j->alloc_mem_mb);
+                     (json_int_t)j->alloc_mem_mb, "het_env", het);
 }
 
 /* 1 when the waiter got its answer (or went away). */
@@ -72,7 +77,7 @@ static int waiter_settle(struct ctld *c, struct waiter *w)
         return 1;
     struct job *j = jobtab_find(c->jobs, w->job_id);
     if (j && j->state == JOB_RUNNING && !j->completing) {
-        conn_reply(w->conn, w->id, alloc_reply(j));
+        conn_reply(w->conn, w->id, alloc_reply(c, j));
         return 1;
     }
     if (j && !job_is_terminal(j))

@@ -260,6 +260,23 @@ static enum job_end job_end_from(const struct job *j, json_t *q, const char **re
     return END_FAILED;
 }
 
+/* A step's stepd on this node has exited (doc/protocol.md): kept with the
+ * step if it still runs (srun's step_complete not come yet), else nothing. */
+void op_step_node_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+{
+    struct ctld *c = arg;
+    struct node *n = nodechan_node(conn, id, q);
+    if (!n)
+        return;
+    node_touch(c, n);
+    struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
+    json_int_t step_id = json_integer_value(json_object_get(q, "step_id"));
+    json_t *rec = j && step_id >= 0 ? step_running(j, step_id, NULL) : NULL;
+    if (rec)
+        step_node_ended(rec, n->name, json_is_true(json_object_get(q, "ok")));
+    conn_reply(conn, id, json_object());
+}
+
 void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;

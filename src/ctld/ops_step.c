@@ -8,6 +8,7 @@
 #include <strings.h>
 #include "auth.h"
 #include "ctld.h"
+#include "hetjob.h"
 #include "db.h"
 #include "hostlist.h"
 #include "log.h"
@@ -210,6 +211,23 @@ static const char *step_name(json_t *q)
     return "noname";
 }
 
+/* The new step's id: the job's next, except in a step over several het
+ * components, whose parts share one id as in Slurm: the first (het_first)
+ * takes one no component has used, the others take it (step_id_min). */
+static uint32_t step_id_pick(struct ctld *c, const struct job *j, json_t *q)
+{
+    uint32_t sid = j->next_step_id;
+    json_int_t min = json_integer_value(json_object_get(q, "step_id_min"));
+    if (json_is_true(json_object_get(q, "het_first"))) {
+        struct job *comp[HET_MAX_COMPONENTS];
+        size_t n = het_components(c, j, comp, HET_MAX_COMPONENTS);
+        for (size_t k = 0; k < n; k++)
+            if (comp[k]->next_step_id > sid)
+                sid = comp[k]->next_step_id;
+    }
+    return min > (json_int_t)sid ? (uint32_t)min : sid;
+}
+
 /* Place the step; on failure reply and return -1. */
 static int step_place(sl_conn_t *conn, uint64_t id, const struct job *j, json_t *q,
                       struct view *v)
@@ -272,7 +290,8 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     json_t *tl = json_object_get(q, "time_limit");
     const char *mpi = json_string_value(json_object_get(q, "mpi"));
     uint32_t cpt = (uint32_t)json_integer_value(json_object_get(q, "cpus_per_task"));
-    json_t *rec = step_record_new(c, j, j->next_step_id, step_name(q), names, counts,
+    uint32_t sid = step_id_pick(c, j, q);
+    json_t *rec = step_record_new(c, j, sid, step_name(q), names, counts,
                                   cpt ? cpt : 1,
                                   (uint64_t)json_integer_value(json_object_get(q, "mem_mb")),
                                   json_is_true(json_object_get(q, "overlap")),
@@ -313,7 +332,7 @@ void op_step_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
         conn_error(conn, id, "EIO", "cannot make the step's credential: %s", e.text);
         return;
     }
-    j->next_step_id++;
+    j->next_step_id = sid + 1;
     ctld_job_save(c, j);
     json_t *reply = json_pack("{s:O, s:O, s:O, s:O, s:O, s:o, s:s, s:s}", "step_id",
                               json_object_get(rec, "step_id"), "nodes",

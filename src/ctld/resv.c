@@ -11,16 +11,10 @@
 #include "hostlist.h"
 #include "log.h"
 #include "parse.h"
+#include "resv.h"
 #include "sched_api.h"
 
-struct resv {
-    char *name, *nodes, *users;    /* users: comma list of user names */
-    int64_t start, end;
-    hostlist_t *hl;
-    struct resv *next;
-};
-
-static void resv_free(struct resv *r)
+void resv_free(struct resv *r)
 {
     if (!r)
         return;
@@ -31,7 +25,7 @@ static void resv_free(struct resv *r)
     free(r);
 }
 
-static struct resv *resv_find(struct ctld *c, const char *name)
+struct resv *resv_find(struct ctld *c, const char *name)
 {
     for (struct resv *r = c->resvs; r; r = r->next)
         if (strcmp(r->name, name) == 0)
@@ -39,15 +33,14 @@ static struct resv *resv_find(struct ctld *c, const char *name)
     return NULL;
 }
 
-static json_t *resv_record(const struct resv *r)
+json_t *resv_record(const struct resv *r)
 {
-    return json_pack("{s:s, s:I, s:I, s:s, s:s}", "name", r->name, "start_time",
+    return json_pack("{s:s, s:I, s:I, s:s, s:s, s:i}", "name", r->name, "start_time",
                      (json_int_t)r->start, "end_time", (json_int_t)r->end, "nodes", r->nodes,
-                     "users", r->users);
+                     "users", r->users, "flags", (int)r->flags);
 }
 
-/* From a record (the database's or a create's); NULL with e set. */
-static struct resv *resv_from(struct ctld *c, json_t *rec, sl_error_t *e)
+struct resv *resv_from(struct ctld *c, json_t *rec, sl_error_t *e)
 {
     const char *name = json_string_value(json_object_get(rec, "name"));
     const char *nodes = json_string_value(json_object_get(rec, "nodes"));
@@ -60,6 +53,7 @@ static struct resv *resv_from(struct ctld *c, json_t *rec, sl_error_t *e)
     }
     r->start = json_integer_value(json_object_get(rec, "start_time"));
     r->end = json_integer_value(json_object_get(rec, "end_time"));
+    r->flags = (unsigned)json_integer_value(json_object_get(rec, "flags"));
     r->name = strdup(name);
     r->nodes = strdup(nodes);
     r->users = strdup(users);
@@ -84,9 +78,8 @@ int resv_setup(struct ctld *c)
     json_object_foreach(all, name, rec) {
         sl_error_t e;
         struct resv *r;
-        if (json_is_true(json_object_get(rec, "deleted")) ||
-            json_integer_value(json_object_get(rec, "end_time")) <= ctld_now())
-            continue;
+        if (json_is_true(json_object_get(rec, "deleted")))
+            continue;   /* an ended one goes (or, repeating, moves on) in resv_expire */
         if (!(r = resv_from(c, rec, &e))) {
             log_error("reservation %s not restored: %s", name, e.text);
             continue;
@@ -95,6 +88,7 @@ int resv_setup(struct ctld *c)
         c->resvs = r;
     }
     json_decref(all);
+    resv_expire(c);
     return 0;
 }
 
@@ -107,7 +101,7 @@ void resv_teardown(struct ctld *c)
     }
 }
 
-static void resv_remove(struct ctld *c, struct resv *gone)
+void resv_remove(struct ctld *c, struct resv *gone)
 {
     for (struct resv **p = &c->resvs; *p; p = &(*p)->next) {
         if (*p == gone) {
@@ -119,16 +113,28 @@ static void resv_remove(struct ctld *c, struct resv *gone)
     }
 }
 
-/* Ended reservations go (their jobs keep running to their own limits). */
-static void resv_expire(struct ctld *c)
+/* Ended reservations go (their jobs keep running to their own limits); a
+ * DAILY or WEEKLY one moves on to its next window instead, as Slurm's. */
+void resv_expire(struct ctld *c)
 {
     struct resv *r = c->resvs, *next;
+    int64_t now = ctld_now();
     for (; r; r = next) {
         next = r->next;
-        if (r->end <= ctld_now()) {
+        if (r->end > now)
+            continue;
+        int64_t period = r->flags & RESV_WEEKLY ? 7 * 86400 : r->flags & RESV_DAILY ? 86400 : 0;
+        if (!period) {
             log_info("reservation %s ended", r->name);
             resv_remove(c, r);
+            continue;
         }
+        int64_t steps = (now - r->end) / period + 1;
+        r->start += steps * period;
+        r->end += steps * period;
+        db_resv_save(c->db, r->name, resv_record(r));
+        log_info("reservation %s repeats from %lld", r->name, (long long)r->start);
+        ctld_wake_at(c, r->start);
     }
 }
 
@@ -172,9 +178,11 @@ int resv_job_ready(struct ctld *c, struct job *j)
         return 1;
     if (r && r->start > ctld_now()) {
         ctld_wake_at(c, r->start);
+        j->expected_start = r->start;   /* the earliest it may start (squeue --start) */
         snprintf(detail, sizeof(detail), "reservation %s starts %s", r->name,
                  format_datetime(r->start, when, sizeof(when)));
     } else {
+        j->expected_start = 0;
         snprintf(detail, sizeof(detail), "reservation %s has ended or was deleted",
                  j->reservation);
     }
@@ -182,114 +190,92 @@ int resv_job_ready(struct ctld *c, struct job *j)
     return 0;
 }
 
-int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j)
+/* May j use n during [start, end)?  A job of a reservation only on its
+ * nodes and from within its window (it may run on past the end, as in
+ * Slurm); any other job nowhere that a reservation holds in that time. */
+int resv_node_ok_at(struct ctld *c, const struct node *n, const struct job *j, int64_t start,
+                    int64_t end)
 {
-    int64_t now = ctld_now();
-    int64_t until = j->time_limit > 0 ? now + j->time_limit : INT64_MAX;
-    for (struct resv *r = c->resvs; r; r = r->next) {
-        int mine = j->reservation && strcmp(j->reservation, r->name) == 0;
-        if (r->end <= now || hostlist_find(r->hl, n->name) < 0)
-            continue;
-        if (!mine && r->start < until) {
-            ctld_wake_at(c, r->end);   /* the node is free again when r ends */
-            return 0;
-        }
-    }
     if (j->reservation) {
         struct resv *r = resv_find(c, j->reservation);
-        return r && hostlist_find(r->hl, n->name) >= 0;
+        return r && hostlist_find(r->hl, n->name) >= 0 && r->start <= start && start < r->end;
+    }
+    for (struct resv *r = c->resvs; r; r = r->next) {
+        if (r->end <= start || end <= r->start || hostlist_find(r->hl, n->name) < 0)
+            continue;
+        ctld_wake_at(c, r->end);   /* the node is free again when r ends */
+        return 0;
     }
     return 1;
 }
 
-static int resv_overlaps(struct ctld *c, const struct resv *x, sl_error_t *e)
+int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j)
 {
-    for (struct resv *r = c->resvs; r; r = r->next) {
-        if (r->end <= x->start || x->end <= r->start)
-            continue;
-        for (size_t i = 0; i < hostlist_count(x->hl); i++)
-            if (hostlist_find(r->hl, hostlist_nth(x->hl, i)) >= 0)
-                return sl_errprintf(e, "Requested nodes are busy: %s is in reservation %s "
-                                       "at that time", hostlist_nth(x->hl, i), r->name);
+    int64_t now = ctld_now();
+    return resv_node_ok_at(c, n, j, now, j->time_limit > 0 ? now + j->time_limit : INT64_MAX);
+}
+
+size_t resv_times(struct ctld *c, int64_t *out, size_t max)
+{
+    size_t n = 0;
+    int64_t now = ctld_now();
+    for (struct resv *r = c->resvs; r && n + 2 <= max; r = r->next) {
+        if (r->start > now)
+            out[n++] = r->start;
+        if (r->end > now)
+            out[n++] = r->end;
+    }
+    return n;
+}
+
+static int resv_share_node(const struct resv *a, hostlist_t *hl, const char **which)
+{
+    for (size_t i = 0; i < hostlist_count(hl); i++) {
+        if (hostlist_find(a->hl, hostlist_nth(hl, i)) >= 0) {
+            *which = hostlist_nth(hl, i);
+            return 1;
+        }
     }
     return 0;
 }
 
-void op_resv_create(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+/* Running jobs (not r's own) on r's nodes whose time limit reaches r's start. */
+static int resv_jobs_in_way(struct ctld *c, const struct resv *r, sl_error_t *e)
 {
-    struct ctld *c = arg;
-    sl_error_t e;
-    struct resv *r;
-    if (!ctld_is_admin(c, conn_uid(conn))) {
-        conn_error(conn, id, "EPERM", "Access/permission denied: only an operator or "
-                                      "administrator can create reservations");
-        return;
+    char when[32];
+    const char *which;
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
+        if (job_is_pending(j) || job_is_terminal(j) || !j->nodes || sched_job_end(j) <= r->start ||
+            (j->reservation && strcmp(j->reservation, r->name) == 0))
+            continue;
+        hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+        int busy = hl && resv_share_node(r, hl, &which);
+        if (busy)
+            sl_errprintf(e, "Requested nodes are busy: job %u runs on %s until %s (use "
+                            "Flags=IGNORE_JOBS to reserve them anyway)", j->id, which,
+                         sched_job_end(j) == RESMAP_FOREVER ? "no time limit"
+                             : format_datetime(sched_job_end(j), when, sizeof(when)));
+        hostlist_destroy(hl);
+        if (busy)
+            return -1;
     }
-    resv_expire(c);
-    const char *name = json_string_value(json_object_get(q, "name"));
-    if (name && resv_find(c, name)) {
-        conn_error(conn, id, "EEXIST", "Duplicate reservation name: %s", name);
-        return;
-    }
-    if (!(r = resv_from(c, q, &e)) || resv_overlaps(c, r, &e) < 0) {
-        resv_free(r);
-        conn_error(conn, id, "EINVAL", "%s", e.text);
-        return;
-    }
-    if (r->end <= r->start || r->end <= ctld_now()) {
-        resv_free(r);
-        conn_error(conn, id, "EINVAL", "Invalid time specified: the reservation must end "
-                                       "after it starts, and in the future");
-        return;
-    }
-    r->next = c->resvs;
-    c->resvs = r;
-    db_resv_save(c->db, r->name, resv_record(r));
-    log_info("reservation %s created: %s for %s", r->name, r->nodes, r->users);
-    ctld_wake_at(c, r->start > ctld_now() ? r->start : r->end);
-    ctld_sched_request(c);
-    ctld_reply_later(c, conn, id, json_pack("{s:s}", "name", r->name));
+    return 0;
 }
 
-void op_resv_delete(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
+int resv_admissible(struct ctld *c, const struct resv *r, const struct resv *old,
+                    sl_error_t *e)
 {
-    struct ctld *c = arg;
-    const char *name = json_string_value(json_object_get(q, "name"));
-    struct resv *r = name ? resv_find(c, name) : NULL;
-    if (!ctld_is_admin(c, conn_uid(conn))) {
-        conn_error(conn, id, "EPERM", "Access/permission denied: only an operator or "
-                                      "administrator can delete reservations");
-        return;
+    const char *which;
+    if (r->end <= r->start || r->end <= ctld_now())
+        return sl_errprintf(e, "Invalid time specified: the reservation must end after it "
+                               "starts, and in the future");
+    for (struct resv *x = c->resvs; x && !(r->flags & (RESV_MAINT | RESV_OVERLAP)); x = x->next) {
+        if (x == old || x->end <= r->start || r->end <= x->start)
+            continue;
+        if (resv_share_node(x, r->hl, &which))
+            return sl_errprintf(e, "Requested reservation overlaps with another reservation: "
+                                   "%s is in reservation %s at that time (Flags=OVERLAP or "
+                                   "MAINT allow it)", which, x->name);
     }
-    if (!r) {
-        conn_error(conn, id, "ENOENT", "Requested reservation is invalid: no reservation %s",
-                   name ? name : "");
-        return;
-    }
-    log_info("reservation %s deleted", r->name);
-    resv_remove(c, r);
-    ctld_sched_request(c);
-    ctld_reply_later(c, conn, id, json_object());
-}
-
-void op_resv_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
-{
-    struct ctld *c = arg;
-    json_t *out = json_array();
-    (void)q;
-    resv_expire(c);
-    for (struct resv *r = c->resvs; r; r = r->next) {
-        json_t *rec = resv_record(r);
-        uint32_t cpus = 0;
-        for (size_t i = 0; i < hostlist_count(r->hl); i++) {
-            struct node *n = node_find(c, hostlist_nth(r->hl, i));
-            cpus += n ? n->cfg->cpus : 0;
-        }
-        json_object_set_new(rec, "node_count", json_integer((json_int_t)hostlist_count(r->hl)));
-        json_object_set_new(rec, "cpus", json_integer(cpus));
-        json_object_set_new(rec, "state", json_string(r->start <= ctld_now() ? "ACTIVE"
-                                                                             : "INACTIVE"));
-        json_array_append_new(out, rec);
-    }
-    conn_reply(conn, id, json_pack("{s:o}", "reservations", out));
+    return r->flags & RESV_IGNORE_JOBS ? 0 : resv_jobs_in_way(c, r, e);
 }

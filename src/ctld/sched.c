@@ -12,6 +12,7 @@
 #include "queue.h"
 #include "sched_api.h"
 #include "featexpr.h"
+#include "hetjob.h"
 #include "nodealloc.h"
 #include "share.h"
 
@@ -260,6 +261,25 @@ void sched_set_wait(struct job *j, enum job_state st, const char *reason, const 
     job_set_str(&j->reason_detail, detail);
 }
 
+int64_t sched_least_time(const struct job *j)
+{
+    return j->time_min > 0 ? j->time_min : j->time_limit > 0 ? j->time_limit : 0;
+}
+
+/* As Slurm: a job with --deadline and --time-min whose time limit would run
+ * past the deadline starts with the whole minutes left before it (never
+ * below --time-min: sched_job_ready let it start only if that fits).  A
+ * running job is then bound by its time limit alone, as in Slurm: reaching
+ * the deadline does not end it. */
+static void sched_fit_deadline(struct job *j)
+{
+    int64_t left = j->deadline - j->start_time;
+    if (!j->deadline || j->time_min <= 0 || (j->time_limit > 0 && j->time_limit <= left))
+        return;
+    left -= left % 60;
+    j->time_limit = left > j->time_min ? left : j->time_min;
+}
+
 struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_partition *p,
                            struct node **picked, size_t n)
 {
@@ -300,6 +320,7 @@ struct job *sched_start_on(struct ctld *c, struct job *j, const struct conf_part
     j->alloc_mem_mb = sched_mem_per_node(j, picked[0]->cfg);
     j->state = JOB_STARTING;
     j->start_time = ctld_now();
+    sched_fit_deadline(j);
     j->expected_start = 0;
     job_set_reason(j, NULL);
     job_set_str(&j->reason_detail, NULL);
@@ -336,4 +357,11 @@ void sched_pass(struct ctld *c)
     if (c->sched && c->sched->pass)
         c->sched->pass(c);
     queue_heads_check(c);
+}
+
+size_t sched_het_components(struct ctld *c, const struct job *lead, struct job **out,
+                            size_t max)
+{
+    _Static_assert(SCHED_HET_MAX == HET_MAX_COMPONENTS, "one limit");
+    return het_components(c, lead, out, max);
 }

@@ -8,7 +8,7 @@
 #include "ctld.h"
 #include "resmap.h"
 
-#define SCHED_API_ABI 1
+#define SCHED_API_ABI 2
 
 /* A pass at least this long is logged at info, faster ones at debug. */
 #define SCHED_SLOW_PASS_MS 1000.0
@@ -71,8 +71,24 @@ int sched_queue_room(struct ctld *c, const struct job *j, uint32_t cpus);
  * now on disjoint nodes, or none (their reasons set).  1 when started.
  * Other components are never started alone (sched_job_ready says no). */
 int sched_het_try(struct ctld *c, struct job *lead);
+/* The same, leaving alone the nodes where keep_off[node index] is set
+ * (sched/backfill: nodes whose reservations it would touch). */
+int sched_het_try_avoiding(struct ctld *c, struct job *lead, const char *keep_off);
+/* Its components in order (the leader first), at most max. */
+#define SCHED_HET_MAX 5
+size_t sched_het_components(struct ctld *c, const struct job *lead, struct job **out,
+                            size_t max);
 int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
+/* The least time the job may be given: --time-min, else its time limit
+ * (0 without one); what --deadline is checked against. */
+int64_t sched_least_time(const struct job *j);
 void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
 size_t sched_node_index(struct ctld *c, const struct node *n);
+/* Reservations (resv.c): may j use n during [start, end) (a reservation's
+ * job only on its nodes, within its window; others nowhere reserved then)?
+ * resv_times: the reservations' starts and ends still to come, unsorted. */
+int resv_node_ok_at(struct ctld *c, const struct node *n, const struct job *j, int64_t start,
+                    int64_t end);
+size_t resv_times(struct ctld *c, int64_t *out, size_t max);
 
 #endif

@@ -66,7 +66,7 @@ static int deps_ready(struct ctld *c, struct job *j)
  * as in Slurm; until then, a pass is due when that moment comes. */
 static int deadline_passed(struct ctld *c, struct job *j)
 {
-    int64_t least = j->time_limit > 0 ? j->time_limit : 0;
+    int64_t least = sched_least_time(j);
     if (!j->deadline || job_is_array_parent(j))
         return 0;
     if (ctld_now() + least <= j->deadline) {

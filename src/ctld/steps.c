@@ -109,6 +109,7 @@ void step_end(struct ctld *c, struct job *j, size_t idx, const char *state, int 
     json_t *rec = json_array_get(j->steps, idx);
     if (!rec)
         return;
+    json_object_del(rec, "nodes_ended");   /* step_node_ended's, not part of the record */
     json_object_set_new(rec, "state", json_string(state));
     json_object_set_new(rec, "end_time", json_integer(ctld_now()));
     json_object_set_new(rec, "exit_code", json_integer(exit_code));
@@ -180,12 +181,51 @@ void steps_job_running(struct ctld *c, struct job *j)
     step_add(c, j, rec);
 }
 
+void step_node_ended(json_t *rec, const char *node, int ok)
+{
+    json_t *names = json_object_get(rec, "node_names"), *v, *ended;
+    size_t i;
+    json_array_foreach(names, i, v) {
+        if (json_is_string(v) && strcmp(json_string_value(v), node) == 0)
+            break;
+    }
+    if (i >= json_array_size(names))
+        return;
+    if (!(ended = json_object_get(rec, "nodes_ended"))) {
+        ended = json_object();
+        json_object_set_new(rec, "nodes_ended", ended);
+    }
+    json_object_set_new(ended, node, json_boolean(ok));
+}
+
+/* Every node of the step said its tasks there all ended with 0: the step
+ * ended by itself, though srun (which records it) was gone before saying
+ * so, as when Open MPI's mpirun returns before the srun that started its
+ * daemons and the script's end kills that srun.  Slurm too takes a step's
+ * end from its nodes' reports. */
+static int step_ended_clean(json_t *rec)
+{
+    json_t *ended = json_object_get(rec, "nodes_ended"), *names, *v;
+    size_t i;
+    names = json_object_get(rec, "node_names");
+    if (!json_array_size(names))
+        return 0;
+    json_array_foreach(names, i, v) {
+        if (!json_is_true(json_object_get(ended, json_string_value(v))))
+            return 0;
+    }
+    return 1;
+}
+
 /* How a step still running ends with its job: the batch step as the job
- * (it is the script), the others CANCELLED, as Slurm records them. */
+ * (it is the script), the others CANCELLED, as Slurm records them, unless
+ * the job ended by itself and the step's nodes said it had ended well. */
 static const char *step_end_with(json_t *rec, enum job_end end)
 {
     if (rec_step_id(rec) == STEP_ID_BATCH)
         return job_end_name(end);
+    if ((end == END_COMPLETED || end == END_FAILED) && step_ended_clean(rec))
+        return "COMPLETED";
     return end == END_NODE_FAIL ? "NODE_FAIL" : "CANCELLED";
 }
 
@@ -194,8 +234,10 @@ void steps_job_ended(struct ctld *c, struct job *j, enum job_end end)
     while (json_array_size(j->steps)) {
         json_t *rec = json_array_get(j->steps, 0);
         int batch = rec_step_id(rec) == STEP_ID_BATCH;
-        int sig = batch ? j->exit_signal : end == END_COMPLETED ? 0 : SIGKILL;
-        step_end(c, j, 0, step_end_with(rec, end), batch ? j->exit_code : 0, sig);
+        const char *state = step_end_with(rec, end);
+        int sig = batch ? j->exit_signal
+                        : end == END_COMPLETED || strcmp(state, "COMPLETED") == 0 ? 0 : SIGKILL;
+        step_end(c, j, 0, state, batch ? j->exit_code : 0, sig);
     }
     steps_signal(c, j, NULL, SIGTERM, 1);
 }

@@ -35,6 +35,10 @@ void step_set_usage(json_t *rec, const json_t *usage);
 void steps_usage(const struct job *j, char *const *names, size_t n, uint32_t *cpus,
                  uint64_t *mem);
 
+/* A node says how the step rec's tasks there ended (step_node_ended): kept
+ * in rec, only to tell how the step ends should its job end first. */
+void step_node_ended(json_t *rec, const char *node, int ok);
+
 /* The job started running: record its batch step (not for alloc_only). */
 void steps_job_running(struct ctld *c, struct job *j);
 /* The job (or this attempt of it) ended: end its running steps with it and

@@ -9,6 +9,7 @@
 #include "jobspec.h"
 #include "log.h"
 #include "mailtype.h"
+#include "sched_api.h"
 #include "parse.h"
 #include "queue.h"
 
@@ -360,11 +361,19 @@ static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, s
         if (j->priority == 0)
             j->hold = j->hold_admin = 1;
     }
+    json_t *tmin = json_object_get(spec, "time_min");
+    if (json_is_integer(tmin)) {
+        j->time_min = json_integer_value(tmin);
+        if (j->time_limit > 0 && j->time_min > j->time_limit)
+            return sl_errprintf(e, "Invalid time limit specification: --time-min (%lld min) "
+                                   "is above the time limit (%lld min)",
+                                (long long)(j->time_min / 60), (long long)(j->time_limit / 60));
+    }
     if (!json_is_integer(dl))
         return 0;
     j->deadline = json_integer_value(dl);
     int64_t start = j->begin_time > ctld_now() ? j->begin_time : ctld_now();
-    int64_t least = j->time_limit > 0 ? j->time_limit : 0;
+    int64_t least = sched_least_time(j);
     if (j->deadline <= start || j->deadline < start + least) {
         char a[32], b[32];
         return sl_errprintf(e, "Invalid time specified: the job cannot end before its "

@@ -21,7 +21,7 @@
 #define HB_MISSED_MAX 3
 #define HB_SILENCE_MIN 30
 
-enum req_kind { REQ_REGISTER, REQ_HEARTBEAT, REQ_STARTED, REQ_ENDED };
+enum req_kind { REQ_REGISTER, REQ_HEARTBEAT, REQ_STARTED, REQ_ENDED, REQ_STEP_ENDED };
 
 /* A request of ours waiting for its reply. */
 struct pending {
@@ -318,7 +318,8 @@ static void ctl_on_reply(ctl_t *c, uint64_t id, json_t *msg)
         log_error("controller refused %s: %s (%s)",
                   p->kind == REQ_REGISTER ? "node_register" :
                   p->kind == REQ_ENDED ? "job_ended" :
-                  p->kind == REQ_STARTED ? "job_started" : "node_heartbeat",
+                  p->kind == REQ_STARTED ? "job_started" :
+                  p->kind == REQ_STEP_ENDED ? "step_node_ended" : "node_heartbeat",
                   text ? text : "no message", code ? code : "?");
     if (p->kind == REQ_REGISTER) {
         if (err) {
@@ -623,4 +624,14 @@ void ctl_job_ended(ctl_t *c, size_t node, uint64_t job_id, uint64_t seq, json_t 
     body = json_deep_copy(result);
     json_object_set_new(body, "node", json_string(c->nodes[node].name));
     ctl_send(c, "job_ended", body, REQ_ENDED, node, job_id, seq);
+}
+
+void ctl_step_ended(ctl_t *c, size_t node, uint64_t job_id, int64_t step_id, int ok)
+{
+    if (c->state != ST_REGISTERED)
+        return;
+    ctl_send(c, "step_node_ended",
+             json_pack("{s:I, s:I, s:s, s:b}", "job_id", (json_int_t)job_id, "step_id",
+                       (json_int_t)step_id, "node", c->nodes[node].name, "ok", ok),
+             REQ_STEP_ENDED, node, job_id, 0);
 }

@@ -38,5 +38,10 @@ void ctl_start(ctl_t *c);
  * and the resend that follows it cover them). */
 void ctl_job_started(ctl_t *c, size_t node, uint64_t job_id, int64_t attempt, pid_t pid);
 void ctl_job_ended(ctl_t *c, size_t node, uint64_t job_id, uint64_t seq, json_t *result);
+/* step_node_ended: the step's stepd here has exited; ok: its tasks all
+ * ended by themselves with 0.  Sent once, not kept for a later connection
+ * (srun's step_complete is the record; this only decides how a step still
+ * running when its job ends is recorded). */
+void ctl_step_ended(ctl_t *c, size_t node, uint64_t job_id, int64_t step_id, int ok);
 
 #endif

@@ -13,7 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "auth.h"
+#include "fanout.h"
+#include "forward_async.h"
 #include "log.h"
+#include "proto.h"
 #include "server.h"
 
 const struct field_spec file_bcast_fields[] = {
@@ -27,6 +30,9 @@ const struct field_spec file_bcast_fields[] = {
     FIELD("mode", FT_INT, 0, .min = 0, .max = 07777),
     FIELD("atime", FT_INT, 0, .min = 0, .max = INT64_MAX),   /* sbcast -p */
     FIELD("mtime", FT_INT, 0, .min = 0, .max = INT64_MAX),
+    FIELD("forward", FT_OBJS, 0),                /* the rest of this subtree (fanout.h) */
+    FIELD("tree_width", FT_INT, 0, .min = 1, .max = 65533),
+    FIELD("from", FT_STR, 0),
     FIELDS_END,
 };
 
@@ -183,6 +189,91 @@ static int write_as_user(const json_t *g, json_t *body, const unsigned char *dat
     return 0;
 }
 
+static int grant_names(const json_t *g, const char *node)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(g, "node_names"), i, v)
+        if (json_is_string(v) && !strcmp(json_string_value(v), node))
+            return 1;
+    return 0;
+}
+
+/* The sends of this chunk to the rest of the subtree (fwd), as step_launch
+ * forwards a launch; NULL with e when fwd names a node not in the grant. */
+static struct fanout_send *bcast_forward_plan(const struct step_server *s, const json_t *g,
+                                              json_t *body, const char *node, json_t *fwd,
+                                              size_t *count, sl_error_t *e)
+{
+    json_int_t w = json_integer_value(json_object_get(body, "tree_width"));
+    json_t *base, *x;
+    size_t i;
+    struct fanout_send *sends;
+    json_array_foreach(fwd, i, x) {
+        const char *n = json_string_value(json_object_get(x, "name"));
+        if (!n || !grant_names(g, n) || !strcmp(n, node)) {
+            sl_errprintf(e, "forward: node %s is not one of the grant's other nodes",
+                         n ? n : "(no name)");
+            return NULL;
+        }
+    }
+    base = json_deep_copy(body);
+    json_object_set_new(base, "from", json_string(node));
+    sends = fanout_plan(base, fwd, w > 0 ? (size_t)w : FANOUT_DEFAULT_WIDTH,
+                        FANOUT_FORWARD_TIMEOUT_S, count, e);
+    json_decref(base);
+    for (i = 0; sends && i < *count; i++) {
+        sl_error_t ce;
+        sends[i].op = "file_bcast";
+        sends[i].cred = auth_cred_create(s->auth, &ce);
+    }
+    return sends;
+}
+
+/* {} when the whole subtree wrote the chunk; else EIO naming each node. */
+static void bcast_answer(sl_conn_t *conn, uint64_t id, json_t *failed, const char *code)
+{
+    char text[1024];
+    size_t at = 0, i;
+    json_t *x, *msg;
+    (void)code;
+    if (json_array_size(failed) == 0) {
+        conn_reply(conn, id, json_object());
+        return;
+    }
+    json_array_foreach(failed, i, x) {
+        if (at < sizeof(text))
+            at += (size_t)snprintf(text + at, sizeof(text) - at, "%s%s", i ? "; " : "",
+                                   json_string_value(json_object_get(x, "error")));
+    }
+    msg = proto_error(id, "EIO", text);
+    json_object_set(json_object_get(msg, "error"), "failed", failed);
+    conn_send(conn, msg);
+}
+
+/* Write here, then pass the chunk on to this node's subtree (if any): the
+ * answer covers every node below, so that sbcast needs to reach only
+ * TreeWidth nodes however wide the job. */
+static void bcast_forward(struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body,
+                          const json_t *g, const char *node, const sl_error_t *own)
+{
+    json_t *fwd = json_object_get(body, "forward"), *failed = json_array();
+    struct fanout_send *sends;
+    size_t count = 0;
+    sl_error_t e;
+    if (own)
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "node", node, "error", own->text));
+    if (!(sends = bcast_forward_plan(s, g, body, node, fwd, &count, &e))) {
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "node", node, "error", e.text));
+        bcast_answer(conn, id, failed, "EIO");
+        json_decref(failed);
+        return;
+    }
+    log_info("file_bcast of %s: node %s forwards it to %zu subtree(s)",
+              json_string_value(json_object_get(body, "path")), node, count);
+    forward_async(s->base, conn, id, fwd, sends, count, failed, "EIO", bcast_answer);
+}
+
 void file_bcast_serve(struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body)
 {
     sl_error_t e;
@@ -204,9 +295,16 @@ void file_bcast_serve(struct step_server *s, sl_conn_t *conn, uint64_t id, json_
         conn_error(conn, id, "EINVAL", "file_bcast: data is not hex");
         return;
     }
-    if (write_as_user(g, body, data, n, &e) < 0)
-        conn_error(conn, id, "EIO", "node %s: %s", json_string_value(json_object_get(body,
-                   "node")), e.text);
+    const char *node = json_string_value(json_object_get(body, "node"));
+    int wrote = write_as_user(g, body, data, n, &e);
+    if (wrote < 0) {
+        sl_error_t why = e;
+        sl_errprintf(&e, "node %s: %s", node, why.text);
+    }
+    if (json_array_size(json_object_get(body, "forward")) > 0)
+        bcast_forward(s, conn, id, body, g, node, wrote < 0 ? &e : NULL);
+    else if (wrote < 0)
+        conn_error(conn, id, "EIO", "%s", e.text);
     else
         conn_reply(conn, id, json_object());
     free(data);

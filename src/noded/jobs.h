@@ -18,6 +18,10 @@ struct jobs_ops {
     /* result: the job_ended body (borrowed); seq tells this result from
      * an earlier attempt's (see jobs_ack). */
     void (*ended)(void *arg, uint64_t job_id, uint64_t seq, json_t *result);
+    /* A step's stepd here exited by itself; ok: with 0, every task of the
+     * step on this node having ended by itself with 0 (steps.c).  May be
+     * NULL. */
+    void (*step_ended)(void *arg, uint64_t job_id, int64_t step_id, int ok);
 };
 
 /* spool_dir: absolute, existing.  stepd: path of sluicestepd. */

@@ -393,6 +393,13 @@ static void on_ended(void *arg, uint64_t job_id, uint64_t seq, json_t *result)
         ctl_job_ended(n->d->ctl, n->index, job_id, seq, result);
 }
 
+static void on_step_ended(void *arg, uint64_t job_id, int64_t step_id, int ok)
+{
+    struct nd_node *n = arg;
+    if (n->d->ctl && step_id >= 0)
+        ctl_step_ended(n->d->ctl, n->index, job_id, step_id, ok);
+}
+
 static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct noded *d = arg;
@@ -402,7 +409,7 @@ static void on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
 static void noded_start(struct noded *d)
 {
-    static const struct jobs_ops jops = { on_started, on_ended };
+    static const struct jobs_ops jops = { on_started, on_ended, on_step_ended };
     sl_error_t e;
 
     d->base = event_base_new();

@@ -13,6 +13,7 @@
 #include "account.h"
 #include "auth.h"
 #include "fanout.h"
+#include "forward_async.h"
 #include "hostlist.h"
 #include "jobs_impl.h"
 #include "lease.h"
@@ -40,6 +41,14 @@ const struct field_spec step_launch_fields[] = {
     FIELD("multi_prog", FT_STR, F_NULL),
     FIELD("cpu_bind", FT_STR, 0),
     FIELD("distribution", FT_STR, 0),
+    FIELD("het_task_offset", FT_INT, 0, .min = 0, .max = INT32_MAX),
+    FIELD("het_ntasks", FT_INT, 0, .min = 1, .max = INT32_MAX),
+    FIELD("het_size", FT_INT, 0, .min = 1, .max = 64),
+    FIELD("het_nodes", FT_STRS, 0),
+    FIELD("het_tasks_per_node", FT_INTS, 0, .min = 1, .max = 1000000),
+    FIELD("het_node_offset", FT_INT, 0, .min = 0, .max = INT32_MAX),
+    FIELD("het_job_id", FT_INT, 0, .min = 1, .max = INT64_MAX),
+    FIELD("het_step_id", FT_INT, 0, .min = 0, .max = INT32_MAX),
     FIELD("forward", FT_OBJS, 0),
     FIELD("tree_width", FT_INT, 0, .min = 1, .max = 65533),
     FIELD("from", FT_STR, 0),
@@ -352,88 +361,11 @@ static void launch_answer(sl_conn_t *conn, uint64_t id, json_t *failed, int forw
     conn_send(conn, msg);
 }
 
-/* A forward in flight: its sends run in a thread, which writes a byte to
- * the pipe when they are all answered; the event loop then answers. */
-struct launch_pending {
-    sl_conn_t *conn;
-    uint64_t id;
-    json_t *fwd;             /* the request's forward: the sends point into it */
-    struct fanout_send *sends;
-    size_t count;
-    json_t *failed;          /* this node's own failure, then the children's */
-    json_t *children;        /* the thread's */
-    const char *code;
-    int pipe[2];
-    pthread_t th;
-    int threaded;
-};
-
-static void *pending_run(void *arg)
+/* forward_async's answer for a launch that forwarded. */
+static void launch_forwarded_answer(sl_conn_t *conn, uint64_t id, json_t *failed,
+                                    const char *code)
 {
-    struct launch_pending *p = arg;
-    fanout_run_all(p->sends, p->count, p->children);
-    while (write(p->pipe[1], "x", 1) < 0 && errno == EINTR)
-        ;
-    return NULL;
-}
-
-static void pending_done(evutil_socket_t fd, short what, void *arg)
-{
-    struct launch_pending *p = arg;
-    (void)fd, (void)what;
-    if (p->threaded)
-        pthread_join(p->th, NULL);
-    json_array_extend(p->failed, p->children);
-    launch_answer(p->conn, p->id, p->failed, 1, p->code, NULL);
-    conn_release(p->conn);
-    close(p->pipe[0]);
-    close(p->pipe[1]);
-    fanout_plan_free(p->sends, p->count);
-    json_decref(p->failed);
-    json_decref(p->children);
-    json_decref(p->fwd);
-    free(p);
-}
-
-/* Run the sends off the event loop, so that this daemon goes on serving
- * while its children answer; failing that, in the loop (slower, never
- * lost). */
-static void forward_start(const struct step_server *s, sl_conn_t *conn, uint64_t id,
-                          json_t *fwd, struct fanout_send *sends, size_t count, json_t *failed,
-                          const char *code)
-{
-    struct launch_pending *p = calloc(1, sizeof(*p));
-
-    if (p && pipe2(p->pipe, O_CLOEXEC) == 0) {
-        p->conn = conn_hold(conn);
-        p->id = id;
-        p->fwd = json_incref(fwd);
-        p->sends = sends;
-        p->count = count;
-        p->failed = failed;
-        p->children = json_array();
-        p->code = code;
-        if (s->base && event_base_once(s->base, p->pipe[0], EV_READ, pending_done, p, NULL) == 0) {
-            if (pthread_create(&p->th, NULL, pending_run, p) == 0) {
-                p->threaded = 1;
-                return;
-            }
-            /* The callback is armed but no thread runs: run here; the loop
-             * answers (the byte is in the pipe). */
-            pending_run(p);
-            return;
-        }
-        conn_release(p->conn);
-        close(p->pipe[0]);
-        close(p->pipe[1]);
-        json_decref(p->children);
-        json_decref(p->fwd);
-    }
-    free(p);
-    fanout_run_all(sends, count, failed);
     launch_answer(conn, id, failed, 1, code, NULL);
-    fanout_plan_free(sends, count);
-    json_decref(failed);
 }
 
 void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id, json_t *body)
@@ -473,7 +405,8 @@ void step_launch_serve(const struct step_server *s, sl_conn_t *conn, uint64_t id
         conn_error(conn, id, "EINVAL", "%s", e.text);
     } else {
         json_decref(g);
-        forward_start(s, conn, id, fwd, sends, count, failed, code);
+        forward_async(s->base, conn, id, fwd, sends, count, failed, code,
+                      launch_forwarded_answer);
         return;
     }
     json_decref(g);

@@ -116,6 +116,10 @@ static void step_gone(jobs_t *js, struct step *s)
     } else {
         log_info("step %llu.%lld: ended (sluicestepd-step exit %d)",
                  (unsigned long long)s->job_id, (long long)s->step_id, WEXITSTATUS(ws));
+        /* The controller records the step from srun's step_complete; this
+         * node's clean end stands in for it if srun is gone first. */
+        if (js->ops.step_ended)
+            js->ops.step_ended(js->arg, s->job_id, s->step_id, WEXITSTATUS(ws) == 0);
     }
     /* The step's cgroup (task/cgroup): whatever of it is left, and the
      * cgroup itself. */

@@ -101,7 +101,8 @@ task_t *task_create(const conf_t *conf, const char *node_name, const topo_t *top
     t->conf = (struct task_conf){ node_name, topo, conf->cgroup_mountpoint,
                                   conf->constrain_cores, conf->constrain_ram,
                                   conf->constrain_swap, conf->allowed_swap,
-                                  conf->constrain_devices, task_log };
+                                  conf->constrain_devices, conf->cgroup_favor_dynmods,
+                                  task_log };
     if (task_load_list(t, conf, e) < 0) {
         task_destroy(t);
         return NULL;

@@ -12,6 +12,8 @@
  *   "cgroup_procs": ["/sys/fs/cgroup/memory/.../cgroup.procs", ...]
  *                                 each job process writes itself to these
  *                                 before it becomes the user
+ *   "cgroup_usage": {"dir": ..., "version": 1|2}  the job's memory cgroup,
+ *                                 for its usage figures (stepd/usage.h)
  *
  * and the plugin itself acts before (prepare), around (kill) and after
  * (end) the stepd's life.  Everything runs on sluiced's event loop. */
@@ -34,6 +36,7 @@ struct task_conf {
     int constrain_swap;             /* ConstrainSwapSpace= */
     uint32_t allowed_swap;          /* AllowedSwapSpace=, percent of the job's memory */
     int constrain_devices;          /* ConstrainDevices= */
+    int favor_dynmods;              /* CgroupFavorDynMods= */
     void (*log)(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 };
 

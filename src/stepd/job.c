@@ -134,6 +134,7 @@ static int job_start(const struct launch *l, const char *jobdir, const struct jo
                                     l->warn_time, (int)l->warn_batch_only, l->lease_file,
                                     l->mem_poll_mb,
                                     usage_create(1, 0, l->node_name, (int)l->acct_freq) };
+    usage_set_cgroup(lim.usage, json_object_get(l->root, "cgroup_usage"));
     if (lim.usage && usage_snapshot_open(lim.usage, jobdir) < 0)
         log_warn("job %llu: no usage.json for sstat: %s", (unsigned long long)l->job_id,
                  strerror(errno));

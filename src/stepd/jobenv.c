@@ -7,6 +7,7 @@
 #include <string.h>
 #include "gpuenv.h"
 #include "launch.h"
+#include "taskenv.h"
 
 struct envlist {
     char **v;
@@ -168,6 +169,7 @@ static void jobenv_slurm_node(struct envlist *el, const struct launch *l)
     envlist_set(el, "SLURM_PROCID", "0", 1);
     envlist_set(el, "SLURM_LOCALID", "0", 1);
     envlist_set(el, "SLURM_GTIDS", "0", 1);
+    envlist_set(el, "SLURM_TASK_PID", TASKENV_PID_PLACEHOLDER, 1);
     if (l->array_task_id >= 0) {
         envlist_num(el, "SLURM_ARRAY_JOB_ID", l->array_job_id);
         envlist_num(el, "SLURM_ARRAY_TASK_ID", l->array_task_id);

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 #include "bind.h"
+#include "taskenv.h"
 
 static __attribute__((noreturn, format(printf, 2, 3)))
 void child_fail(int fd, const char *fmt, ...)
@@ -99,6 +100,7 @@ static __attribute__((noreturn)) void child_run(const struct spawn_req *r, int f
     child_open_files(r, fd);
     if (r->bind)
         bind_child_verbose(r->bind);
+    taskenv_fill_pid(r->envp);
     execve(r->script, r->argv, r->envp);
     child_fail(fd, "could not execute the job script %s: %s", r->script, strerror(errno));
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "hostlist.h"
+#include "taskenv.h"
 #include "step_rec.h"
 
 struct env {
@@ -92,7 +93,8 @@ static char *local_gtids(const struct step_rec *r)
         abort();
     s[0] = '\0';
     for (uint32_t i = 0; i < r->nlocal; i++)
-        off += (size_t)snprintf(s + off, cap - off, "%s%u", i ? "," : "", r->first_rank + i);
+        off += (size_t)snprintf(s + off, cap - off, "%s%u", i ? "," : "",
+                                r->het_offset + r->first_rank + i);
     return s;
 }
 
@@ -106,12 +108,16 @@ static void env_step(struct env *el, const struct step_rec *r)
     env_num(el, "SLURM_STEP_ID", r->step_id);
     env_num(el, "SLURM_STEPID", r->step_id);
     env_num(el, "SLURM_NODEID", r->node_id);
-    env_num(el, "SLURM_NTASKS", r->ntasks);
-    env_num(el, "SLURM_NPROCS", r->ntasks);
+    /* A heterogeneous step's tasks count all of its components' */
+    uint32_t all = r->het_size ? r->het_ntasks : r->ntasks;
+    env_num(el, "SLURM_NTASKS", all);
+    env_num(el, "SLURM_NPROCS", all);
     env_num(el, "SLURM_NNODES", r->num_nodes);
     env_set(el, "SLURM_STEP_NODELIST", nodes ? nodes : "", 1);
     env_num(el, "SLURM_STEP_NUM_NODES", r->num_nodes);
-    env_num(el, "SLURM_STEP_NUM_TASKS", r->ntasks);
+    env_num(el, "SLURM_STEP_NUM_TASKS", all);
+    if (r->het_size)
+        env_num(el, "SLURM_HET_SIZE", r->het_size);
     env_set(el, "SLURM_STEP_TASKS_PER_NODE", tpn, 1);
     env_set(el, "SLURM_TASKS_PER_NODE", tpn, 1);
     env_num(el, "SLURM_CPUS_PER_TASK", r->cpus_per_task);
@@ -197,7 +203,8 @@ char **step_env_build(const struct step_rec *r, uint32_t local, char *const *ext
         env_set(&el, *p, eq + 1, 1);
     }
     gpuenv_free(g);
-    env_num(&el, "SLURM_PROCID", (int64_t)r->first_rank + local);
+    env_num(&el, "SLURM_PROCID", (int64_t)r->het_offset + r->first_rank + local);
+    env_set(&el, "SLURM_TASK_PID", TASKENV_PID_PLACEHOLDER, 1);
     env_num(&el, "SLURM_LOCALID", local);
     for (char *const *p = extra; p && *p; p++) {
         char *kv = strdup(*p);

@@ -7,6 +7,10 @@
 #ifndef SL_STEPD_STEP_IMPL_H
 #define SL_STEPD_STEP_IMPL_H
 
+/* sluicestepd-step's exit status after a run in which some task did not
+ * end by itself with 0 (0: all did; 1: the step could not start). */
+#define STEPD_STEP_TASKS_FAILED 3
+
 #include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -83,6 +87,8 @@ void step_tasks_add_stdin(struct stepd *sd, uint32_t rank, const void *data, siz
 void step_tasks_report(struct stepd *sd);
 int step_tasks_all_reported(const struct stepd *sd);
 int step_tasks_all_exited(const struct stepd *sd);
+/* Every local task started and exited 0 by itself. */
+int step_tasks_all_zero(const struct stepd *sd);
 void step_tasks_close(struct stepd *sd);
 
 /* step_mpi.c: the MPI plugin, if the step has one ("none" and "" have

@@ -372,7 +372,12 @@ static int step_run(struct stepd *sd, const char *dir)
         step_usage_send(sd);
     log_info("step %llu.%u: done on node %s", (unsigned long long)sd->r->job_id, sd->r->step_id,
              sd->r->node_name);
-    return 0;
+    /* The exit status tells sluiced whether this node's tasks all ended
+     * with 0, unasked (doc/design.md, "Steps"): it says so to the
+     * controller, which then records the step COMPLETED should srun be
+     * gone before reporting it. */
+    return sd->phase == SP_RUNNING && !sd->signalled && step_tasks_all_zero(sd)
+               ? 0 : STEPD_STEP_TASKS_FAILED;
 }
 
 #ifdef __SANITIZE_ADDRESS__

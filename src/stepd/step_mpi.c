@@ -135,6 +135,18 @@ int step_mpi_create(struct stepd *sd, sl_error_t *e)
         .tasks_per_node = r->tasks_per_node, .ntasks = r->ntasks, .nlocal = r->nlocal,
         .first_rank = r->first_rank, .uid = r->uid, .gid = r->gid, .tmpdir = sd->tmpdir,
     };
+    if (r->het_num_nodes) {
+        /* a heterogeneous step: one namespace over every component (srun
+         * relays the fences between them) */
+        m->step.job_id = r->het_job_id;
+        m->step.step_id = r->het_step_id;
+        m->step.node_id = r->het_node_offset + r->node_id;
+        m->step.num_nodes = r->het_num_nodes;
+        m->step.node_names = r->het_node_names;
+        m->step.tasks_per_node = r->het_tasks_per_node;
+        m->step.ntasks = r->het_ntasks;
+        m->step.first_rank = r->het_offset + r->first_rank;
+    }
     m->host = (struct mpi_host){ m, host_fence, host_abort, host_log };
     sd->mpi = m;
     m->state = m->ops->step_create(&m->step, &m->host, &pe);

@@ -99,6 +99,50 @@ static int rec_nodes(struct step_rec *r, sl_error_t *e)
     return 0;
 }
 
+/* A heterogeneous step's whole layout (het_nodes, het_tasks_per_node): it
+ * must hold this component's nodes, with their task counts, at
+ * het_node_offset, and add up to het_ntasks. */
+static int rec_het_layout(struct step_rec *r, sl_error_t *e)
+{
+    json_t *names = json_object_get(r->root, "het_nodes");
+    json_t *tpn = json_object_get(r->root, "het_tasks_per_node");
+    size_t n = json_array_size(names);
+    uint64_t sum = 0;
+    if (!names && !tpn)
+        return 0;
+    r->het_node_offset = (uint32_t)int_or(r->root, "het_node_offset", 0);
+    r->het_job_id = (uint64_t)int_or(r->root, "het_job_id", (int64_t)r->job_id);
+    r->het_step_id = (uint32_t)int_or(r->root, "het_step_id", r->step_id);
+    if (!r->het_size || !json_is_array(names) || !json_is_array(tpn) ||
+        n != json_array_size(tpn) || r->het_node_offset + r->num_nodes > n)
+        return sl_errprintf(e, "step launch record: het_nodes and het_tasks_per_node must be "
+                               "arrays of the same length, holding this step's nodes");
+    r->het_node_names = calloc(n, sizeof(*r->het_node_names));
+    r->het_tasks_per_node = calloc(n, sizeof(*r->het_tasks_per_node));
+    if (!r->het_node_names || !r->het_tasks_per_node)
+        return sl_errprintf(e, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = json_array_get(tpn, i);
+        r->het_node_names[i] = json_string_value(json_array_get(names, i));
+        if (!r->het_node_names[i] || !json_is_integer(c) || json_integer_value(c) < 1 ||
+            json_integer_value(c) > 1000000)
+            return sl_errprintf(e, "step launch record: het node %zu has no name or task "
+                                   "count", i);
+        r->het_tasks_per_node[i] = (uint32_t)json_integer_value(c);
+        sum += r->het_tasks_per_node[i];
+    }
+    for (uint32_t i = 0; i < r->num_nodes; i++)
+        if (strcmp(r->het_node_names[r->het_node_offset + i], r->node_names[i]) ||
+            r->het_tasks_per_node[r->het_node_offset + i] != r->tasks_per_node[i])
+            return sl_errprintf(e, "step launch record: het_nodes does not hold node %s at "
+                                   "%u", r->node_names[i], r->het_node_offset + i);
+    if (sum != r->het_ntasks)
+        return sl_errprintf(e, "step launch record: het_tasks_per_node adds up to %llu, not "
+                               "het_ntasks %u", (unsigned long long)sum, r->het_ntasks);
+    r->het_num_nodes = (uint32_t)n;
+    return 0;
+}
+
 static int rec_lists(struct step_rec *r, sl_error_t *e)
 {
     size_t i;
@@ -175,10 +219,17 @@ static int rec_fill(struct step_rec *r, sl_error_t *e)
     r->lease_file = pattern(o, "lease_file");
     r->acct_freq = int_or(o, "acct_freq", USAGE_DEFAULT_PERIOD);
     r->plugin_dir = str_or(o, "plugin_dir", "");
+    r->het_size = (uint32_t)int_or(o, "het_size", 0);
+    r->het_offset = (uint32_t)int_or(o, "het_task_offset", 0);
+    r->het_ntasks = (uint32_t)int_or(o, "het_ntasks", 0);
+    if (r->het_size && r->het_ntasks < r->het_offset + ntasks)
+        return sl_errprintf(e, "step launch record: het_ntasks %u is below het_task_offset "
+                               "%u plus the step's %lld tasks", r->het_ntasks, r->het_offset,
+                            (long long)ntasks);
     if (r->stdin_task < STEP_STDIN_NONE)
         return sl_errprintf(e, "step launch record: stdin_task %lld is not a task, -1 or -2",
                             (long long)r->stdin_task);
-    if (rec_groups(r, e) < 0 || rec_nodes(r, e) < 0)
+    if (rec_groups(r, e) < 0 || rec_nodes(r, e) < 0 || rec_het_layout(r, e) < 0)
         return -1;
     return rec_lists(r, e);
 }
@@ -221,6 +272,8 @@ void step_rec_destroy(struct step_rec *r)
     free(r->groups);
     free(r->node_names);
     free(r->tasks_per_node);
+    free(r->het_node_names);
+    free(r->het_tasks_per_node);
     free(r);
 }
 

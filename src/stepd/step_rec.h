@@ -30,6 +30,17 @@ struct step_rec {
     const char **node_names;     /* num_nodes */
     uint32_t *tasks_per_node;    /* num_nodes */
     uint32_t ntasks, nlocal, first_rank;
+    /* A heterogeneous step (srun --het-group=0,1) is one step of each
+     * component's job: this one's ranks start at het_offset of het_ntasks
+     * in all, over het_size components (0: not such a step). */
+    uint32_t het_offset, het_ntasks, het_size;
+    /* ... and with an MPI plugin, the whole step's node layout (every
+     * component's nodes in rank order; this component's start at
+     * het_node_offset) and the ids its PMI namespace is named after. */
+    uint32_t het_num_nodes, het_node_offset, het_step_id;
+    uint64_t het_job_id;
+    const char **het_node_names;
+    uint32_t *het_tasks_per_node;
     int64_t cpus_per_task, mem_mb, time_limit, kill_wait;
     const char *mpi;             /* "" or "none": no plugin */
     const char *name;            /* the step's */

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include "rlimits.h"
 #include "bind.h"
+#include "taskenv.h"
 #include "launch.h"
 #include "log.h"
 #include "outpath.h"
@@ -291,6 +292,8 @@ static __attribute__((noreturn)) void task_exec(const struct stepd *sd, const ch
         (void)!write(2, msg, (size_t)n);
         (void)!chdir("/tmp");
     }
+    taskenv_fill_pid(env);
+    taskenv_apply_umask(env);
     execve(prog, argv, env);
     err = errno;
     n = snprintf(msg, sizeof(msg), "execve(): %s: %s", argv[0], strerror(err));
@@ -320,7 +323,8 @@ static char **task_argv(struct stepd *sd, struct task *t, char *err, size_t errl
     char **argv;
 
     if (r->multi_prog) {
-        argv = multiprog_argv(r->multi_prog, t->rank, &e);
+        /* a heterogeneous step's file names the step's ranks (SLURM_PROCID) */
+        argv = multiprog_argv(r->multi_prog, r->het_offset + t->rank, &e);
         if (!argv)
             snprintf(err, errlen, "%s", e.text);
         return argv;
@@ -582,6 +586,16 @@ int step_tasks_all_exited(const struct stepd *sd)
 {
     for (uint32_t i = 0; i < sd->r->nlocal; i++) {
         if (!sd->tasks[i].exited)
+            return 0;
+    }
+    return 1;
+}
+
+int step_tasks_all_zero(const struct stepd *sd)
+{
+    for (uint32_t i = 0; i < sd->r->nlocal; i++) {
+        const struct task *t = &sd->tasks[i];
+        if (!t->pid || !t->exited || !WIFEXITED(t->wait_status) || WEXITSTATUS(t->wait_status))
             return 0;
     }
     return 1;

@@ -4,6 +4,8 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/file.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@ struct usage {
      * (user + system of its processes still alive), and the sums. */
     uint64_t *live_cpu_us, live_user_us, live_sys_us;
     int snap_fd;             /* usage.json, rewritten after each sample; -1: none */
+    char *cg_dir;            /* task/cgroup: the cgroup with the memory figures, or NULL */
+    int cg_version;
 };
 
 struct usage *usage_create(size_t ntasks, int64_t first_rank, const char *node, int period_s)
@@ -52,6 +56,7 @@ void usage_destroy(struct usage *u)
     free(u->node);
     free(u->tasks);
     free(u->live_cpu_us);
+    free(u->cg_dir);
     free(u);
 }
 
@@ -265,14 +270,59 @@ void usage_task_reaped(struct usage *u, size_t i, const struct rusage *ru)
     jobacct_task_peak(&u->tasks[i], (uint64_t)ru->ru_maxrss * 1024);
 }
 
+void usage_set_cgroup(struct usage *u, const json_t *cgroup_usage)
+{
+    const char *dir = json_string_value(json_object_get(cgroup_usage, "dir"));
+
+    if (!u || !dir)
+        return;
+    free(u->cg_dir);
+    u->cg_dir = strdup(dir);
+    u->cg_version = (int)json_integer_value(json_object_get(cgroup_usage, "version"));
+}
+
+/* The first number in DIR/FILE, or after "key " in it when key is given. */
+static int cg_number(const char *dir, const char *file, const char *key, uint64_t *out)
+{
+    char path[PATH_MAX], line[256];
+    size_t klen = key ? strlen(key) : 0;
+    FILE *f;
+    int rc = -1;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    while (rc < 0 && fgets(line, sizeof(line), f)) {
+        const char *v = line;
+        if (key && (strncmp(line, key, klen) != 0 || line[klen] != ' '))
+            continue;
+        v += klen;
+        if (isdigit((unsigned char)*(v += strspn(v, " "))))
+            rc = sscanf(v, "%" SCNu64, out) == 1 ? 0 : -1;
+    }
+    fclose(f);
+    return rc;
+}
+
 int usage_cgroup_read(struct usage *u, uint64_t *peak_bytes, uint64_t *user_us,
                       uint64_t *sys_us)
 {
-    (void)u;
-    (void)peak_bytes;
-    (void)user_us;
-    (void)sys_us;
-    return -1;
+    if (!u || !u->cg_dir)
+        return -1;
+    if (cg_number(u->cg_dir, u->cg_version == 2 ? "memory.peak" : "memory.max_usage_in_bytes",
+                  NULL, peak_bytes) < 0)
+        return -1;
+    /* v1 keeps CPU time in the cpuacct hierarchy, which jobs are not put
+     * in: wait4's rusage (everything the stepd reaped) stands there. */
+    if (u->cg_version == 2) {
+        uint64_t user, sys;
+        if (cg_number(u->cg_dir, "cpu.stat", "user_usec", &user) == 0 &&
+            cg_number(u->cg_dir, "cpu.stat", "system_usec", &sys) == 0) {
+            *user_us = user;
+            *sys_us = sys;
+        }
+    }
+    return 0;
 }
 
 json_t *usage_finish(struct usage *u)

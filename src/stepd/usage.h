@@ -38,11 +38,17 @@ void usage_task_reaped(struct usage *u, size_t i, const struct rusage *ru);
 /* Every child reaped: the node's usage object (caller's reference). */
 json_t *usage_finish(struct usage *u);
 
-/* Hook for the cgroup tracker (task/cgroup): the job's cgroup peak memory
- * (memory.max_usage_in_bytes on v1, memory.peak on v2) and CPU time
- * (cpuacct.usage_user/_sys, cpu.stat), which are exact where /proc sampling
- * misses short peaks.  Not wired yet: the cgroup code lives on another
- * branch; it returns -1 ("no cgroup, use /proc") until it is. */
+/* task/cgroup: the job's (or step's) cgroup directory holding its memory
+ * accounting (v1: its memory hierarchy's; v2: the unified one), from the
+ * launch record's "cgroup_usage" object ({"dir": ..., "version": 1|2}).
+ * With it, usage_finish takes the kernel's exact figures: the peak memory
+ * charged to the cgroup (memory.max_usage_in_bytes on v1, memory.peak on
+ * v2: what the --mem limit counts, anonymous memory and page cache) and, on
+ * v2, the CPU time of everything that ran in it (cpu.stat).  Without it, or
+ * where a file is missing, the /proc samples and wait4's rusage stand. */
+void usage_set_cgroup(struct usage *u, const json_t *cgroup_usage);
+/* The figures above, read now: 0 if at least the peak was read (user/sys
+ * are set only where the cgroup has them), -1 if none. */
 int usage_cgroup_read(struct usage *u, uint64_t *peak_bytes, uint64_t *user_us,
                       uint64_t *sys_us);
 

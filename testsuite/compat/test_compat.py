@@ -131,8 +131,16 @@ def case_squeue(s):
     r = s.run(["squeue", "-h", "-j", h, "-O", "JobID,Name,State,Reason,Partition,NumNodes"])
     o["-O JobID,Name,State,Reason,Partition,NumNodes"] = "rc=%d %s" % (
         r.rc, " ".join(s.norm(r.out).split()))
+    for opt, fmt in (("-O", "Sockets,Cores,Threads"), ("-O", "exit_code"), ("-o", "%H %I %J")):
+        r = s.run(["squeue", "-j", h, opt, fmt])
+        o[opt + " " + fmt] = "rc=%d %s" % (r.rc, " ".join(r.out.split()))
     r = s.run(["squeue", "-j", h])
     o["header"] = lines(r.out)[0].split().__repr__()
+    het = s.submit("-H -n1 --wrap true : -n1")
+    r = s.run(["squeue", "-t", "all", "-O", "HetJobID,HetJobOffset", "-j", "%s,%s" % (h, het)])
+    o["-O HetJobID,HetJobOffset"] = " / ".join(sorted(" ".join(s.norm(l).split())
+                                                     for l in lines(r.out)))
+    s.run(["scancel", het])
     s.run(["scancel", h])
     s.wait_done(h)
     done = s.submit("--wrap true")
@@ -155,6 +163,22 @@ def case_sinfo(s):
     o["-N -o %N %P %T"] = s.norm(r.out.rstrip())
     r = s.run(["sinfo"])
     o["default"] = s.norm(r.out.rstrip())
+    r = s.run(["sinfo", "-N", "-O", "NodeList,AllocMem,features_act"])
+    o["-N -O NodeList,AllocMem,features_act"] = " ".join(r.out.split())
+    r = s.run(["sinfo", "-o", "%N %d"])
+    o["-o %N %d"] = s.norm(" ".join(r.out.split()))
+    r = s.run(["sinfo", "-N", "-O", "Port"])
+    o["-N -O Port (header)"] = (lines(r.out) or [""])[0].strip()
+    r = s.run(["scontrol", "show", "node", "n1"])
+    kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
+    for k in ("CPUAlloc", "CPUEfctv", "CPUTot", "RealMemory", "AllocMem", "TmpDisk", "Sockets",
+              "CoresPerSocket", "ThreadsPerCore", "Boards", "Weight", "State"):
+        o["scontrol show node: " + k] = kv.get(k, "<absent>")
+    r = s.run(["scontrol", "show", "partition", "batch"])
+    kv = dict(re.findall(r"(?:^|\s)(\w+)=(\S*)", r.out))
+    for k in ("MaxCPUsPerNode", "PriorityTier", "MaxNodes", "MaxTime", "MinNodes", "Default",
+              "State", "TotalCPUs", "TotalNodes"):
+        o["scontrol show partition: " + k] = kv.get(k, "<absent>")
     return o
 
 
@@ -174,11 +198,15 @@ def case_exit_codes(s):
         r = s.run(["scontrol", "show", "job", jid])
         m = re.search(r"JobState=(\S+).*?ExitCode=(\S+)", r.out, re.S)
         o["exit %d" % code] = "%s %s" % m.groups() if m else r.out
+        r = s.run(["squeue", "-h", "-t", "all", "-j", jid, "-O", "exit_code"])
+        o["exit %d: squeue -O exit_code" % code] = r.out.strip()
     jid = s.submit("-t 1 --wrap 'kill -9 $$'")
     s.wait_done(jid)
     r = s.run(["scontrol", "show", "job", jid])
     m = re.search(r"JobState=(\S+).*?ExitCode=(\S+)", r.out, re.S)
     o["killed by signal"] = "%s %s" % m.groups() if m else r.out
+    r = s.run(["squeue", "-h", "-t", "all", "-j", jid, "-O", "exit_code"])
+    o["killed by signal: squeue -O exit_code"] = r.out.strip()
     return o
 
 
@@ -214,8 +242,36 @@ def case_bad_options(s):
     return o
 
 
+def resv_fields(s, name):
+    r = s.run(["scontrol", "show", "res", name])
+    keys = ("Duration", "Nodes", "NodeCnt", "Flags", "Users", "State")
+    got = dict(re.findall(r"(\w+)=(\S*)", r.out))
+    return "rc=%d %s" % (r.rc, " ".join("%s=%s" % (k, got.get(k)) for k in keys))
+
+
+def case_reservation(s):
+    o = {}
+    res = ["scontrol", "create", "res", "ReservationName=cx", "StartTime=now+1hour",
+           "Duration=30", "Nodes=n1", "Users=root", "Flags=MAINT,DAILY"]
+    r = s.run(res)
+    o["create"] = "rc=%d %s" % (r.rc, r.out.strip())
+    o["show"] = s.norm(s.run(["scontrol", "show", "res", "cx"]).out.rstrip())
+    o["created"] = resv_fields(s, "cx")
+    for words in (["StartTime=now+2hours"], ["Duration=45"], ["Flags-=DAILY"],
+                  ["Flags+=WEEKLY,IGNORE_JOBS"], ["Flags=OVERLAP"], ["Users=root,nobody"],
+                  ["Flags=BOGUS"], ["Nodes=n9"]):
+        r = s.run(["scontrol", "update", "ReservationName=cx"] + words)
+        o["update " + " ".join(words)] = "rc=%d %s; %s" % (r.rc, r.out.strip(),
+                                                          resv_fields(s, "cx"))
+    r = s.run(["scontrol", "update", "ReservationName=nosuch", "Duration=5"])
+    o["update nosuch"] = "rc=%d" % r.rc
+    r = s.run(["scontrol", "delete", "ReservationName=cx"])
+    o["delete"] = "rc=%d %s" % (r.rc, r.out.strip())
+    return o
+
+
 CASES = [case_sbatch_output, case_hpc_script, case_array, case_dependency, case_squeue,
-         case_sinfo, case_sacct, case_exit_codes, case_bad_options]
+         case_sinfo, case_sacct, case_exit_codes, case_bad_options, case_reservation]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__[5:] for c in CASES])
@@ -229,7 +285,8 @@ def test_case(case, slurm, sluice, known):
 
 def test_known_differences_parse(known):
     """Every entry names a case that exists (a typo would hide nothing)."""
-    names = {c.__name__[5:] for c in CASES}
+    from test_compat_json import CASE_NAMES
+    names = {c.__name__[5:] for c in CASES} | set(CASE_NAMES)
     for c, i, why, n in known.entries:
         assert any(fnmatch.fnmatchcase(x, c) for x in names), \
             "known-differences.txt:%d: no case matches %r" % (n, c)

@@ -51,6 +51,47 @@ def test_mode_logged(cluster):
     assert "task/cgroup: node n1: cgroup v1" in log, log[-3000:]
 
 
+def kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
+@pytest.mark.skipif(not kernel_at_least(6, 0),
+                    reason="favordynmods needs Linux 6.0 or later (this kernel: %s)" %
+                    os.uname().release)
+def test_cgroup_joins_made_cheap(cluster):
+    """CgroupFavorDynMods=yes (default): some cgroup file system has favordynmods once the
+    node is up (sluiced mounted the named hierarchy, or found one that has it), so a job's
+    first write to cgroup.procs does not wait for an RCU grace period."""
+    def favoured():
+        with open("/proc/mounts") as f:
+            return [ln for ln in f if ln.split()[2] in ("cgroup", "cgroup2") and
+                    "favordynmods" in ln.split()[3].split(",")]
+    found = favoured()
+    assert found, "no cgroup mount with favordynmods; sluiced said: %s" % [
+        ln for ln in cluster.log("n1").splitlines() if "FavorDynMods" in ln]
+    # A job still joins its cgroups and runs.
+    jid = cluster.submit("-c1", "--wrap", "cat /proc/self/cgroup")
+    cluster.wait_state(jid, ("COMPLETED",))
+
+
+def test_usage_from_the_cgroup(cluster):
+    """MaxRSS of a job is the peak memory charged to its cgroup (what --mem counts), exact
+    rather than sampled: 96 MiB written to /dev/shm (shared memory, charged to the job,
+    in no process's RSS) and gone well before the first 30 s sample."""
+    shm = "/dev/shm/sluice-it-usage-%d" % os.getpid()
+    jid = cluster.submit("-c1", "--mem=400M", "--wrap",
+                         "dd if=/dev/zero of=%s bs=1M count=96 status=none; rm -f %s" %
+                         (shm, shm))
+    cluster.wait_state(jid, ("COMPLETED",))
+    out = cluster.ok(cluster.bin("sacct"), "-j", str(jid), "-n", "-P", "--units=K",
+                     "-o", "JobID,MaxRSS").out
+    rows = dict(ln.split("|", 1) for ln in out.split("\n") if "|" in ln)
+    batch = rows.get("%s.batch" % jid, "")
+    assert batch.endswith("K"), rows
+    assert float(batch[:-1]) >= 96 * 1024, rows
+
+
 def test_oom_ends_job_and_neighbour_completes(cluster):
     mark = os.path.join(cluster.dir, "neighbour.mark")
     neighbour = cluster.submit("-c1", "--mem=64M", "--wrap",
@@ -83,7 +124,7 @@ def test_daemonised_grandchild_killed_by_scancel(cluster):
     daemon = int(open(pidfile).read())
     cgs = job_cgroups(jid)
     assert cgs, "job %s has no cgroup" % jid
-    procs = open(os.path.join([c for c in cgs if "/freezer/" in c][0], "cgroup.procs")).read()
+    procs = open(os.path.join(cgs[0], "cgroup.procs")).read()
     assert str(daemon) in procs.split(), procs
     cluster.ok(cluster.bin("scancel"), str(jid))
     cluster.wait_state(jid, ("CANCELLED",))
@@ -140,13 +181,13 @@ def test_restarted_sluiced_kills_by_cgroup(cluster):
 
 STEP_SCRIPT = """#!/bin/sh
 cg() { sed -n "s/^[0-9]*:$1:\\(.*\\)/\\1/p" /proc/self/cgroup; }
-srun -n1 -c1 --mem=50M sh -c 'echo "step freezer=$(sed -n "s/^[0-9]*:freezer://p" /proc/self/cgroup)"
+srun -n1 -c1 --mem=50M sh -c 'echo "step memcg=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)"
 m=$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup)
 echo "step mem=$(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes)"
 echo "step cpus=$(cat /sys/fs/cgroup/cpuset$(sed -n "s/^[0-9]*:cpuset://p" /proc/self/cgroup)/cpuset.cpus)"'
-echo "batch freezer=$(cg freezer)"
+echo "batch memcg=$(cg memory)"
 echo "batch cpus=$(cat /sys/fs/cgroup/cpuset$(cg cpuset)/cpuset.cpus)"
-echo "left=$(ls -d /sys/fs/cgroup/freezer$(cg freezer)/step_* 2>/dev/null | wc -l)"
+echo "left=$(ls -d /sys/fs/cgroup/memory$(cg memory)/step_* 2>/dev/null | wc -l)"
 """
 
 
@@ -161,10 +202,10 @@ def test_steps_get_cgroups_of_their_own(cluster):
     jid = cluster.submit("-c2", "--mem=200M", "-o", out, path)
     cluster.wait_state(jid, ("COMPLETED", "FAILED"))
     got = dict(l.split("=", 1) for l in open(out).read().splitlines() if "=" in l)
-    assert re.search(r"/sluice/n1/job_%s/step_0$" % jid, got.get("step freezer", "")), got
+    assert re.search(r"/sluice/n1/job_%s/step_0$" % jid, got.get("step memcg", "")), got
     assert got.get("step mem") == str(50 << 20), got
     assert re.fullmatch(r"\d", got.get("step cpus", "")), got
-    assert re.search(r"/sluice/n1/job_%s$" % jid, got.get("batch freezer", "")), got
+    assert re.search(r"/sluice/n1/job_%s$" % jid, got.get("batch memcg", "")), got
     assert got.get("batch cpus") in ("0-1", "0,1"), got
     assert got.get("left") == "0", got
     wait_for(lambda: not job_cgroups(jid), scaled(30), "the job's cgroup removed")

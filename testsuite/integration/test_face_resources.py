@@ -5,6 +5,7 @@ when a pending job can no longer end in time), --priority (operators only;
 0 holds) and --propagate (the submitting shell's rlimits in the job)."""
 
 import os
+import time
 
 import pytest
 
@@ -103,6 +104,34 @@ def test_deadline(cluster):
     assert cluster.wait_state(ok, "COMPLETED")["Deadline"] != "N/A"
 
 
+def hms(text):
+    h, m, s = (int(x) for x in text.split(":"))
+    return h * 3600 + m * 60 + s
+
+
+def test_deadline_with_time_min(cluster):
+    # As Slurm 22.05: with --time-min, a job whose limit would run past its
+    # deadline starts with the whole minutes left before it.
+    jid = cluster.submit("-t", "10", "--time-min=1", "--deadline=now+200seconds", "-o",
+                         "/dev/null", "--wrap", "sleep 300")
+    j = cluster.wait_state(jid, "RUNNING")
+    assert j["TimeMin"] == "00:01:00", j
+    assert 60 <= hms(j["TimeLimit"]) <= 180 and hms(j["TimeLimit"]) % 60 == 0, j
+    end = time.mktime(time.strptime(j["StartTime"], "%Y-%m-%dT%H:%M:%S")) + hms(j["TimeLimit"])
+    deadline = time.mktime(time.strptime(j["Deadline"], "%Y-%m-%dT%H:%M:%S"))
+    assert end <= deadline, j
+    # Without it, a limit past the deadline is refused at submission.
+    r = cluster.run(cluster.bin("sbatch"), "-t", "10", "--deadline=now+200seconds", "--wrap", "true")
+    assert r.rc == 1 and "Invalid time specified" in r.err, r
+    r = cluster.run(cluster.bin("sbatch"), "-t", "5", "--time-min=10", "--wrap", "true")
+    assert r.rc == 1 and "--time-min (10 min) is above the time limit (5 min)" in r.err, r
+    # A limit that fits is kept; TimeMin shows, N/A without.
+    ok = cluster.submit("-H", "-t", "5", "--time-min=2", "--deadline=now+1hour", "--wrap", "true")
+    j = cluster.wait_state(ok, "PENDING")
+    assert j["TimeMin"] == "00:02:00" and j["TimeLimit"] == "00:05:00", j
+    assert cluster.job(jid)["JobState"] == "RUNNING"
+
+
 def test_priority_set_by_an_operator(cluster):
     jid = cluster.submit("-H", "--priority=4242", "-o", "/dev/null", "--wrap", "true")
     j = cluster.wait_state(jid, "PENDING")
@@ -125,7 +154,7 @@ def test_priority_refused_to_ordinary_users(cluster, users):
     assert cluster.wait_state(jid, "PENDING")["Priority"] == "10"
 
 
-def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096"):
+def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096", conf=None):
     out = os.path.join(cluster.dir, "limits-%s.out" % tag)
     script = cluster.script("#!/bin/bash\nulimit -n; ulimit -c\n"
                             "env | grep -c ^SLURM_RLIMIT_ || true\n", name="limits-%s.sh" % tag)
@@ -135,7 +164,7 @@ def limits_of(cluster, tag, prop, setup="ulimit -S -n 512; ulimit -S -c 4096"):
     asan = "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}disable_coredump=0 "
     cmd = "%s; %sexec %s --parsable %s -o %s %s" % (setup, asan, cluster.bin("sbatch"),
                                                    " ".join(args), out, script)
-    r = cluster.run("bash", "-c", cmd)
+    r = cluster.run("bash", "-c", cmd, env={"SLUICE_CONF": conf} if conf else None)
     assert r.rc == 0, r
     jid = int(r.out.split(";")[0])
     assert cluster.wait_state(jid, ("COMPLETED", "FAILED"))["JobState"] == "COMPLETED"
@@ -154,6 +183,34 @@ def test_propagate_limits(cluster):
     assert nofile != "512" and core != "4096", (nofile, core)
     r = cluster.run(cluster.bin("sbatch"), "--propagate=BOGUS", "--wrap", "true")
     assert r.rc != 0 and "Invalid --propagate specification: 'BOGUS'" in r.err, r
+
+
+def conf_with(cluster, tag, extra):
+    """The cluster's config plus extra lines, for the commands only (sbatch
+    reads PropagateResourceLimits[Except] from its own config, as Slurm's)."""
+    path = os.path.join(os.path.dirname(cluster.conf), "prop-%s.conf" % tag)
+    with open(cluster.conf) as f, open(path, "w") as g:
+        g.write(f.read() + "\n" + extra + "\n")
+    return path
+
+
+def test_propagate_conf_keys(cluster):
+    only = conf_with(cluster, "only", "PropagateResourceLimits=CORE")
+    nofile, core = limits_of(cluster, "conf-only", None, conf=only)[:2]
+    assert core == "4096" and nofile != "512", (nofile, core)
+    but = conf_with(cluster, "except", "PropagateResourceLimitsExcept=CORE")
+    nofile, core = limits_of(cluster, "conf-except", None, conf=but)[:2]
+    assert nofile == "512" and core != "4096", (nofile, core)
+    # --propagate wins over the config.
+    nofile, core = limits_of(cluster, "conf-opt", "CORE", conf=but)[:2]
+    assert core == "4096" and nofile != "512", (nofile, core)
+    bad = conf_with(cluster, "bad", "PropagateResourceLimits=CORE,BOGUS")
+    r = cluster.run(cluster.bin("sbatch"), "--wrap", "true", env={"SLUICE_CONF": bad})
+    assert r.rc != 0 and "Invalid PropagateResourceLimits specification: 'BOGUS'" in r.err, r
+    both = conf_with(cluster, "both", "PropagateResourceLimits=CORE\n"
+                                      "PropagateResourceLimitsExcept=AS")
+    r = cluster.run(cluster.bin("sbatch"), "--wrap", "true", env={"SLUICE_CONF": both})
+    assert r.rc != 0 and "exclusive" in r.err, r
 
 
 def test_partition_and_queue_lists(cluster):
@@ -189,7 +246,7 @@ def test_reservation(cluster, users):
     assert rec["Users"] == "root,sluicea" and rec["Duration"] == "00:10:00", rec
     r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r2",
                     "StartTime=now", "Duration=5", "Nodes=n2", "Users=root")
-    assert r.rc == 1 and "Requested nodes are busy" in r.err, r
+    assert r.rc == 1 and "Requested reservation overlaps with another reservation" in r.err, r
     r = cluster.run(cluster.bin("scontrol"), "create", "res", "ReservationName=r1",
                     "StartTime=now", "Duration=5", "Nodes=n1", "Users=root")
     assert r.rc == 1 and "Duplicate reservation name" in r.err, r

@@ -70,7 +70,8 @@ def test_show_node_json(cluster):
     r = cluster.ok(cluster.bin("scontrol"), "show", "node", "--json", "n3")
     (n3,) = json.loads(r.out)["nodes"]
     assert n3["name"] == "n3"
-    assert (n3["gres"], n3["gres_used"], n3["gpus"]) == ("gpu:a100:2", "gpu:a100:0(IDX:N/A)", 2)
+    assert (n3["gres"], n3["gres_used"], n3["sluice"]["gpus"]) == \
+        ("gpu:a100:2", "gpu:a100:0(IDX:N/A)", 2)
     assert (n3["features"], n3["weight"]) == ("fast,big", 5)
     r = cluster.ok(cluster.bin("scontrol"), "show", "node", "--json")
     assert len(json.loads(r.out)["nodes"]) == 4

@@ -108,10 +108,42 @@ def test_all_components_start_together_or_wait(cluster, wd):
     rec = cluster.wait_state(jid, "PENDING")
     assert rec.get("Reason") == "Resources", rec
     assert cluster.state(jid + 1) == "PENDING"
+    # sched/builtin never overtakes: a small job behind it waits although a node is free,
+    # so the het job cannot be starved by jobs that fit in what frees up.
+    small = submit(cluster, wd, "-N1", "--wrap", "true")
+    rec = cluster.wait_state(small, "PENDING")
+    wait_for(lambda: (cluster.job(small) or {}).get("Reason") == "Priority", 30,
+             "the small job waiting behind the het job")
     cluster.ok(cluster.bin("scancel"), str(blocker), user=USER)
     want = ["%d+0|COMPLETED" % jid, "%d+1|COMPLETED" % jid]
     wait_for(lambda: sacct_states(cluster, jid) == want, 60, "het job to start and end")
+    cluster.wait_state(small, "COMPLETED")
     cluster.wait_nodes_idle()
+
+
+def test_backfill_reserves_a_het_job_as_a_whole(cluster_factory, users):
+    """sched/backfill: a het job that cannot start gets a reservation where all its
+    components fit at once; a long job that would take a reserved node waits behind it
+    (Priority), a short one that ends before the reservation backfills."""
+    bf = cluster_factory(nodes=3, cpus=4, append="KillWait=2\nSchedulerType=sched/backfill\n")
+    d = bf.mkdir("hetbf", user=USER)
+    blocker = submit(bf, d, "-N2", "--exclusive", "-t", "5", "--wrap", "sleep 300")
+    bf.wait_state(blocker, "RUNNING")
+    het = submit(bf, d, "-N1", "-t", "10", "--wrap", "true", ":", "-N2", "-t", "10")
+    bf.wait_state(het, "PENDING")
+    wait_for(lambda: "reserved in" in (bf.job(het) or {}).get("Explanation", ""), 30,
+             "the het job's reservation")
+    # Whole nodes: on a shared node they would fit beside the reserved CPU.
+    long_job = submit(bf, d, "-N1", "--exclusive", "-t", "30", "--wrap", "sleep 300")
+    short_job = submit(bf, d, "-N1", "--exclusive", "-t", "1", "--wrap", "true")
+    bf.wait_state(short_job, "COMPLETED")
+    wait_for(lambda: (bf.job(long_job) or {}).get("Reason") == "Priority", 30,
+             "the long job waiting behind the het job's reservation")
+    assert bf.state(long_job) == "PENDING"
+    bf.ok(bf.bin("scancel"), str(blocker), user=USER)
+    want = ["%d+0|COMPLETED" % het, "%d+1|COMPLETED" % het]
+    wait_for(lambda: sacct_states(bf, het) == want, 60, "the het job to start and end")
+    bf.ok(bf.bin("scancel"), str(long_job), user=USER)
 
 
 @pytest.mark.parametrize("args, script, msg", [
@@ -139,12 +171,12 @@ def test_refused_with_a_clear_message(cluster, wd, args, script, msg):
 def test_srun_het_group_errors(cluster, wd):
     script = cluster.script("#!/bin/sh\n#SBATCH -N1\n#SBATCH hetjob\n#SBATCH -N1\n"
                             "srun --het-group=2 true; echo rc=$?\n"
-                            "srun --het-group=0,1 true; echo rc=$?\n", user=USER, cwd=wd)
+                            "srun --het-group=0,3 true; echo rc=$?\n", user=USER, cwd=wd)
     jid = submit(cluster, wd, script)
     cluster.wait_state(jid, "COMPLETED", timeout=60)
     out = out_of(wd, jid)
     assert "srun: error: --het-group=2: the job has 2 components (0 to 1)" in out, out
-    assert "--het-group=0,1: a step across several components" in out, out
+    assert "--het-group=0,3: component 3 does not exist" in out, out
     assert out.count("rc=1") == 2, out
 
 

@@ -7,12 +7,13 @@ wire as the test user (as srun and salloc will)."""
 import json
 import os
 import pwd
+import signal
 import socket
 import subprocess
 
 import pytest
 
-from conftest import parse_kv, parse_pipe, wait_for
+from conftest import parse_kv, parse_pipe, scaled, wait_for
 from wire import frame, recv_frame
 
 pytestmark = pytest.mark.usefixtures("users")
@@ -294,6 +295,44 @@ def test_batch_step_in_sacct(cluster):
     cluster.wait_state(jid, ("COMPLETED",))
     r = cluster.ok("sacct", "-j", str(jid), "-P", "-n", "--format=JobID,State", user="sluicea")
     assert r.out.split() == ["%d|COMPLETED" % jid, "%d.batch|COMPLETED" % jid], r.out
+
+
+def test_step_whose_srun_died_ends_as_its_nodes_said(cluster):
+    """srun records its step; killed after the step's tasks were told to
+    end (as Open MPI's mpirun returns before the srun of its daemons, and the
+    script's end kills it), the step is still COMPLETED when the nodes said
+    its tasks all ended with 0.  One whose tasks ended otherwise stays
+    CANCELLED with the job."""
+    d = cluster.mkdir("srundied", user="sluicea")
+    body = ("srun -N2 -n2 sh -c 'while [ ! -e go ]; do sleep 0.1; done; exit $((SLURM_PROCID * $1))' _ %s &\n"
+            "echo $! > srun.pid\n"
+            "while [ ! -e done ]; do sleep 0.1; done\n")
+    for code, state in ((0, "COMPLETED"), (3, "CANCELLED")):
+        for f in ("go", "done", "srun.pid"):
+            if os.path.exists(os.path.join(d, f)):
+                os.unlink(os.path.join(d, f))
+        path = cluster.script("#!/bin/sh\n" + body % code, user="sluicea", cwd=d)
+        jid = cluster.submit("-N2", "-n2", "-o", "/dev/null", path, user="sluicea", cwd=d)
+        cluster.wait_state(jid, ("RUNNING",), timeout=scaled(60))
+        wait_for(lambda: sacct_rows(cluster, jid, "JobID,State").get("%d.0" % jid, {}).get(
+            "State") == "RUNNING", scaled(60), "step %d.0 running" % jid)
+        nodes = sorted(set(cluster.job(jid)["NodeList"].replace("n[", "").replace("]", "")
+                           .replace("-", ",").split(",")))
+        logs = {n: cluster.log("n" + n) for n in nodes}
+        # srun, stopped, hears nothing of the tasks' end; killed once both
+        # stepds are gone, it never records the step.
+        with open(os.path.join(d, "srun.pid")) as f:
+            srun_pid = int(f.read())
+        os.kill(srun_pid, signal.SIGSTOP)
+        open(os.path.join(d, "go"), "w").close()
+        line = "step %d.0: ended (sluicestepd-step exit " % jid
+        wait_for(lambda: all(line in cluster.log("n" + n)[len(logs[n]):] for n in nodes),
+                 scaled(60), "both nodes' stepds of %d.0 to end" % jid)
+        os.kill(srun_pid, signal.SIGKILL)
+        open(os.path.join(d, "done"), "w").close()
+        cluster.wait_state(jid, ("COMPLETED",), timeout=scaled(60))
+        rows = sacct_rows(cluster, jid, "JobID,State,ExitCode")
+        assert rows["%d.0" % jid]["State"] == state, rows
 
 
 def test_step_survives_controller_restart(cluster, sess):

@@ -176,7 +176,10 @@ START_TEST(v1_setup_and_job)
     snprintf(self, sizeof(self), "%s/self", top);
     ck_assert_msg(cg_setup(&cg, mount, self, "n1", &e) == 0, "%s", e.text);
     ck_assert_int_eq(cg.mode, CG_V1);
-    ck_assert_int_eq(cg.tracker, CG_FREEZER);
+    /* Memory and cpuset are needed: one of them tracks, the freezer is left out
+     * (a hierarchy less to join per job). */
+    ck_assert_int_eq(cg.tracker, CG_MEMORY);
+    ck_assert_int_eq(cg.use[CG_FREEZER], 0);
     /* Under the daemon's own memory cgroup, not at the top. */
     ck_assert_ptr_nonnull(strstr(cg.base[CG_MEMORY], "/fs/memory/box/a/sluice/n1"));
     /* Each new cpuset level got its parent's CPUs and memory nodes. */
@@ -193,7 +196,7 @@ START_TEST(v1_setup_and_job)
     ck_assert_str_eq(get("fs/memory/box/a/sluice/n1/job_3/memory.limit_in_bytes"), "67108864");
     ck_assert_str_eq(get("fs/memory/box/a/sluice/n1/job_3/memory.memsw.limit_in_bytes"),
                      "134217728");
-    ck_assert_uint_eq(json_array_size(procs), 3);
+    ck_assert_uint_eq(json_array_size(procs), 2);
     put("fs/memory/box/a/sluice/n1/job_3/memory.oom_control",
         "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
     ck_assert_int_eq(cg_oom(&cg, "job_3"), 1);
@@ -212,7 +215,7 @@ START_TEST(v1_setup_and_job)
     ck_assert_str_eq(get("fs/memory/box/a/sluice/n1/job_4/step_0/memory.limit_in_bytes"),
                      "33554432");
     ck_assert_ptr_null(get("fs/memory/box/a/sluice/n1/job_4/memory.limit_in_bytes"));
-    ck_assert_uint_eq(json_array_size(procs), 3);
+    ck_assert_uint_eq(json_array_size(procs), 2);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(procs, 0)),
                                  "/job_4/step_0/cgroup.procs"));
     cg_remove(&cg, "job_4/step_0");
@@ -220,6 +223,12 @@ START_TEST(v1_setup_and_job)
     ck_assert_str_eq(get("fs/cpuset/sluice/n1/job_4/cpuset.cpus"), "0-1");
     cg_remove(&cg, "job_4");
     json_decref(procs);
+
+    /* Nothing to constrain: the freezer alone tracks the processes. */
+    struct cg track = { .log = quiet };
+    ck_assert_msg(cg_setup(&track, mount, self, "n1", &e) == 0, "%s", e.text);
+    ck_assert_int_eq(track.tracker, CG_FREEZER);
+    ck_assert_int_eq(track.use[CG_MEMORY] + track.use[CG_CPUSET] + track.use[CG_DEVICES], 0);
 }
 END_TEST
 
@@ -235,6 +244,52 @@ START_TEST(no_hierarchy)
 }
 END_TEST
 
+/* CgroupFavorDynMods: the option is found only on cgroup file systems and
+ * only as a whole option; on a tree that is not cgroupfs nothing is
+ * mounted and nothing is said. */
+static int said;
+
+static void count(int level, const char *fmt, ...)
+{
+    (void)level;
+    (void)fmt;
+    said++;
+}
+
+START_TEST(favordynmods)
+{
+    char mounts[300], mount[300];
+    struct cg cg = { .mode = CG_V1, .tracker = CG_FREEZER, .log = count };
+
+    snprintf(mounts, sizeof(mounts), "%s/mounts", top);
+    put("mounts", "tmpfs /sys/fs/cgroup tmpfs rw,favordynmods 0 0\n"
+                  "cgroup /sys/fs/cgroup/freezer cgroup rw,relatime,freezer 0 0\n"
+                  "cgroup /x cgroup rw,nofavordynmods,name=x 0 0\n"
+                  "cgroup /y cgroup rw,favordynmodsx 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 0);
+    put("mounts", "cgroup /s cgroup rw,relatime,favordynmods,name=sluice 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    put("mounts", "cgroup2 /sys/fs/cgroup cgroup2 rw,nsdelegate,favordynmods 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    put("mounts", "cgroup2 /sys/fs/cgroup cgroup2 favordynmods 0 0\n");
+    ck_assert_int_eq(cg_favor_active(mounts), 1);
+    snprintf(mounts, sizeof(mounts), "%s/no-such-file", top);
+    ck_assert_int_eq(cg_favor_active(mounts), 0);
+
+    mk("fs");
+    mk("fs/freezer");
+    snprintf(mount, sizeof(mount), "%s/fs", top);
+    said = 0;
+    cg_favor_dynmods(&cg, mount, mounts);
+    ck_assert_int_eq(said, 0);
+    ck_assert_ptr_null(get("fs/sluice/tasks"));
+    /* v2 is only said, never remounted. */
+    cg.mode = CG_V2;
+    cg_favor_dynmods(&cg, mount, mounts);
+    ck_assert_int_eq(said, 1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cgroup");
@@ -244,6 +299,7 @@ int main(void)
     tcase_add_test(tc, v2_controller_missing);
     tcase_add_test(tc, v1_setup_and_job);
     tcase_add_test(tc, no_hierarchy);
+    tcase_add_test(tc, favordynmods);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 76);
+    ck_assert_uint_eq(json_object_size(o), 79);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -680,6 +680,29 @@ START_TEST(test_testing_modes)
 }
 END_TEST
 
+/* PropagateResourceLimits[Except]: Slurm's names, one of the two. */
+START_TEST(test_propagate_keys)
+{
+    sl_error_t e = { "" };
+    conf_t *c = load_text("");
+    ck_assert_ptr_null(c->propagate_rlimits);
+    ck_assert_ptr_null(c->propagate_rlimits_except);
+    conf_destroy(c);
+    c = load_text("PropagateResourceLimits=CORE,nofile\n");
+    ck_assert_str_eq(c->propagate_rlimits, "CORE,nofile");
+    conf_destroy(c);
+    c = load_text("PropagateResourceLimitsExcept=MEMLOCK\n");
+    ck_assert_str_eq(c->propagate_rlimits_except, "MEMLOCK");
+    conf_destroy(c);
+    ck_assert_ptr_null(conf_load(put("t.conf", "PropagateResourceLimits=CORE,BOGUS\n"), &e));
+    ck_assert_msg(strstr(e.text, "Invalid PropagateResourceLimits specification: 'BOGUS'"),
+                  "%s", e.text);
+    ck_assert_ptr_null(conf_load(put("t.conf", "PropagateResourceLimits=CORE\n"
+                                               "PropagateResourceLimitsExcept=AS\n"), &e));
+    ck_assert_msg(strstr(e.text, "exclusive"), "%s", e.text);
+}
+END_TEST
+
 START_TEST(test_docs)
 {
     sl_error_t e = { "" };
@@ -885,6 +908,7 @@ int main(void)
     tcase_add_test(tc, test_queue_errors);
     tcase_add_test(tc, test_queue_runtime_set);
     tcase_add_test(tc, test_testing_modes);
+    tcase_add_test(tc, test_propagate_keys);
     tcase_add_test(tc, test_docs);
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);

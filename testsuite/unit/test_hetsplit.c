@@ -62,12 +62,61 @@ START_TEST(test_argv)
 }
 END_TEST
 
+START_TEST(test_colon)
+{
+    char *argv[] = { "srun", "-n1", "a", "x", ":", "-n2", "b", ":", "c", NULL };
+    int starts[8];
+    size_t n = 0;
+    sl_error_t e = { "" };
+    ck_assert_int_eq(hetsplit_colon(9, argv, starts, 8, &n, &e), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(starts[0], 0);
+    ck_assert_int_eq(starts[1], 4);
+    ck_assert_int_eq(starts[2], 7);
+    char *plain[] = { "srun", "hostname", NULL };
+    ck_assert_int_eq(hetsplit_colon(2, plain, starts, 8, &n, &e), 0);
+    ck_assert_uint_eq(n, 1);
+    char *empty[] = { "srun", "-n1", ":", ":", "b", NULL };
+    ck_assert_int_eq(hetsplit_colon(5, empty, starts, 8, &n, &e), -1);
+    char *trail[] = { "srun", "a", ":", NULL };
+    ck_assert_int_eq(hetsplit_colon(3, trail, starts, 8, &n, &e), -1);
+    char *many[] = { "srun", "a", ":", "b", ":", "c", NULL };
+    ck_assert_int_eq(hetsplit_colon(6, many, starts, 2, &n, &e), -1);
+    ck_assert_msg(strstr(e.text, "at most 2"), "%s", e.text);
+}
+END_TEST
+
+START_TEST(test_groups)
+{
+    unsigned out[8];
+    size_t n = 0;
+    sl_error_t e = { "" };
+    ck_assert_int_eq(hetsplit_groups("0,1", 3, out, 8, &n, &e), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(out[1], 1);
+    ck_assert_int_eq(hetsplit_groups("2,0-1,1", 3, out, 8, &n, &e), 0);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_uint_eq(out[0], 0);
+    ck_assert_uint_eq(out[2], 2);
+    ck_assert_int_eq(hetsplit_groups("1", 2, out, 8, &n, &e), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(hetsplit_groups("0,2", 2, out, 8, &n, &e), -1);
+    ck_assert_msg(strstr(e.text, "component 2 does not exist"), "%s", e.text);
+    ck_assert_int_eq(hetsplit_groups("1-0", 2, out, 8, &n, &e), -1);
+    ck_assert_int_eq(hetsplit_groups("0,", 2, out, 8, &n, &e), -1);
+    ck_assert_int_eq(hetsplit_groups("a", 2, out, 8, &n, &e), -1);
+    ck_assert_int_eq(hetsplit_groups("", 2, out, 8, &n, &e), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hetsplit");
     TCase *tc = tcase_create("hetsplit");
     tcase_add_test(tc, test_script);
     tcase_add_test(tc, test_argv);
+    tcase_add_test(tc, test_colon);
+    tcase_add_test(tc, test_groups);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "jobopt.h"
 #include "unit.h"
 
@@ -374,7 +375,7 @@ START_TEST(test_propagate_env)
         ck_assert_int_eq(jobopt_parse_argv(o, argc, argv, &e), argc);
         json_t *env = jobopt_env(o, envp, &e);
         ck_assert_ptr_nonnull(env);
-        ck_assert_int_eq(jobopt_rlimits_env(o, env, &e), 0);
+        ck_assert_int_eq(jobopt_rlimits_env(o, NULL, env, &e), 0);
         size_t n = 0;
         const char *key;
         json_t *v;
@@ -383,6 +384,38 @@ START_TEST(test_propagate_env)
         ck_assert_uint_eq(n, (size_t)atoi(cases[i][1]));
         const char *core = json_string_value(json_object_get(env, "SLURM_RLIMIT_CORE"));
         ck_assert(!core || strcmp(core, "7") != 0);
+        json_decref(env);
+        jobopt_destroy(o);
+    }
+}
+END_TEST
+
+/* Without --propagate the config decides: PropagateResourceLimits names
+ * those carried, PropagateResourceLimitsExcept those left out. */
+START_TEST(test_propagate_conf)
+{
+    struct { const char *opt, *only, *except; int n; } cases[] = {
+        { NULL, "CORE,NOFILE", NULL, 2 }, { NULL, "NONE", NULL, 0 }, { NULL, NULL, "CORE", 9 },
+        { "--propagate=STACK", "NONE", NULL, 1 }, { "--propagate", NULL, "CORE,AS", 10 },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *args[] = { cases[i].opt, NULL };
+        char *argv[MAXARGS], *envp[] = { NULL };
+        int argc = mkargv(args, argv);
+        sl_error_t e = { "" };
+        conf_t c = { 0 };
+        c.propagate_rlimits = (char *)cases[i].only;
+        c.propagate_rlimits_except = (char *)cases[i].except;
+        jobopt_t *o = jobopt_create(JOBOPT_SBATCH);
+        ck_assert_int_eq(jobopt_parse_argv(o, argc, argv, &e), argc);
+        json_t *env = jobopt_env(o, envp, &e);
+        ck_assert_int_eq(jobopt_rlimits_env(o, &c, env, &e), 0);
+        size_t n = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(env, key, v)
+            n += strncmp(key, "SLURM_RLIMIT_", 13) == 0;
+        ck_assert_msg(n == (size_t)cases[i].n, "case %zu: %zu limits", i, n);
         json_decref(env);
         jobopt_destroy(o);
     }
@@ -688,6 +721,7 @@ int main(void)
     tcase_add_test(tc, test_model);
     tcase_add_test(tc, test_model_bad);
     tcase_add_test(tc, test_propagate_env);
+    tcase_add_test(tc, test_propagate_conf);
     tcase_add_test(tc, test_array_limit);
     tcase_add_test(tc, test_model_sources);
     tcase_add_test(tc, test_parse_twice);

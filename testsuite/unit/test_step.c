@@ -112,6 +112,42 @@ START_TEST(record_and_environment)
 }
 END_TEST
 
+/* A component of a heterogeneous step: global ranks and counts, and the
+ * whole step's layout checked against this component's. */
+START_TEST(het_record_and_environment)
+{
+    sl_error_t e;
+    struct step_rec *r = rec_from("{" REC_BASE ",\"node_names\":[\"n3\",\"n4\"],"
+                                  "\"tasks_per_node\":[2,1],\"ntasks\":3,\"node_id\":1,"
+                                  "\"het_task_offset\":4,\"het_ntasks\":7,\"het_size\":2,"
+                                  "\"het_nodes\":[\"n1\",\"n3\",\"n4\"],"
+                                  "\"het_tasks_per_node\":[4,2,1],\"het_node_offset\":1,"
+                                  "\"het_job_id\":6,\"het_step_id\":0}", &e);
+    ck_assert_msg(r != NULL, "%s", e.text);
+    ck_assert_uint_eq(r->het_num_nodes, 3);
+    ck_assert_uint_eq(r->het_job_id, 6);
+    char **env = step_env_build(r, 0, NULL);
+    ck_assert_str_eq(step_env_get(env, "SLURM_PROCID"), "6");
+    ck_assert_str_eq(step_env_get(env, "SLURM_GTIDS"), "6");
+    ck_assert_str_eq(step_env_get(env, "SLURM_NTASKS"), "7");
+    ck_assert_str_eq(step_env_get(env, "SLURM_STEP_NUM_TASKS"), "7");
+    ck_assert_str_eq(step_env_get(env, "SLURM_HET_SIZE"), "2");
+    ck_assert_str_eq(step_env_get(env, "SLURM_STEP_NODELIST"), "n[3-4]");
+    step_env_free(env);
+    step_rec_destroy(r);
+    /* the layout must hold this component's nodes where it says */
+    ck_assert_ptr_null(rec_from("{" REC_BASE ",\"node_names\":[\"n3\"],\"tasks_per_node\":[1],"
+                                "\"ntasks\":1,\"node_id\":0,\"het_task_offset\":1,"
+                                "\"het_ntasks\":2,\"het_size\":2,\"het_nodes\":[\"n1\",\"n2\"],"
+                                "\"het_tasks_per_node\":[1,1],\"het_node_offset\":1}", &e));
+    ck_assert_msg(strstr(e.text, "does not hold node n3"), "%s", e.text);
+    ck_assert_ptr_null(rec_from("{" REC_BASE ",\"node_names\":[\"n3\"],\"tasks_per_node\":[1],"
+                                "\"ntasks\":1,\"node_id\":0,\"het_task_offset\":1,"
+                                "\"het_ntasks\":1,\"het_size\":2}", &e));
+    ck_assert_msg(strstr(e.text, "het_ntasks 1 is below"), "%s", e.text);
+}
+END_TEST
+
 START_TEST(bad_records)
 {
     sl_error_t e;
@@ -177,6 +213,7 @@ int main(void)
     tcase_add_test(tc, multiprog_lines);
     tcase_add_test(tc, record_and_environment);
     tcase_add_test(tc, bad_records);
+    tcase_add_test(tc, het_record_and_environment);
     tcase_add_test(tc, pty_winsize_and_request);
     suite_add_tcase(s, tc);
     return unit_run(s);

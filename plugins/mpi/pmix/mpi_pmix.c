@@ -151,11 +151,28 @@ oom:
     return NULL;
 }
 
+/* PMIx_server_init loads the node's topology with hwloc, and hwloc then
+ * loads every plugin it has: hwloc_opencl brings in the OpenCL ICD loader
+ * (which probes vendors' drivers) and hwloc_gl libX11 (which may try a
+ * display), both only to name devices the PMIx server does not need (GPUs
+ * come from the PCI, CUDA, NVML or RSMI plugins; ours from the grant).
+ * They are also the stepd's only libraries with thread-local storage
+ * allocated on first use (dynamic TLS): under ASan, LeakSanitizer guesses
+ * the size of such a block from the 16 bytes before it, and when the block
+ * starts 16 bytes into a page (one allocation in 128 of its size class)
+ * it reads ASan's own chunk header as a size and address, and its tracer
+ * crashes at the stepd's exit.  An administrator's own list is kept. */
+static void pmixp_hwloc_quiet(void)
+{
+    setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_opencl,hwloc_gl", 0);
+}
+
 static int pmixp_server_start(struct pmixp_state *s, sl_error_t *e)
 {
     /* The hash store: the shared-memory one logs errors when the tasks are
      * another user's and when two servers share a host (notes). */
     setenv("PMIX_MCA_gds", "hash", 0);
+    pmixp_hwloc_quiet();
     void *list = PMIx_Info_list_start();
     pmix_rank_t srank = s->node_id;
     PMIx_Info_list_add(list, PMIX_SERVER_TMPDIR, s->srvdir, PMIX_STRING);

@@ -2,7 +2,9 @@
  * a reservation at the earliest time its nodes free up (from running jobs'
  * time limits), and a lower job starts now only where it does not touch a
  * reservation before it would end.  So short jobs fill gaps without delaying
- * the reserved start of a wide one, and long ones wait. */
+ * the reserved start of a wide one, and long ones wait.  Advance reservations
+ * (scontrol create res) hold their nodes for their jobs in their window,
+ * in what starts now and in what is planned (doc/scheduling.md). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,23 @@ struct bf {
     uint64_t *idle_at;       /* per partition: value of starts when found full */
 };
 
+/* A running job's nodes, busy until its end. */
+static void bf_use_running(struct bf *b, const struct job *j)
+{
+    hostlist_t *hl = hostlist_expand(j->nodes, NULL);
+
+    for (size_t k = 0; hl && k < hostlist_count(hl); k++) {
+        struct node *n = node_find(b->c, hostlist_nth(hl, k));
+        if (n && node_usable(n)) {
+            resmap_use(b->map, sched_node_index(b->c, n), j->start_time, sched_job_end(j),
+                       j->cpus_per_node, j->alloc_mem_mb, j->id);
+            resmap_use_gpus(b->map, sched_node_index(b->c, n), j->start_time,
+                            sched_job_end(j), j->alloc_gpus, j->id);
+        }
+    }
+    hostlist_destroy(hl);
+}
+
 static void bf_fill_map(struct bf *b)
 {
     struct ctld *c = b->c;
@@ -40,28 +59,25 @@ static void bf_fill_map(struct bf *b)
             resmap_use_gpus(b->map, i, b->now, RESMAP_FOREVER, gpus, 0);
         }
     }
-    for (struct job *j = jobtab_first(c->jobs); j; j = j->next) {
-        if (job_is_pending(j) || job_is_terminal(j) || !j->nodes)
-            continue;
-        hostlist_t *hl = hostlist_expand(j->nodes, NULL);
-        for (size_t k = 0; hl && k < hostlist_count(hl); k++) {
-            struct node *n = node_find(c, hostlist_nth(hl, k));
-            if (n && node_usable(n)) {
-                resmap_use(b->map, sched_node_index(c, n), j->start_time, sched_job_end(j),
-                           j->cpus_per_node, j->alloc_mem_mb, j->id);
-                resmap_use_gpus(b->map, sched_node_index(c, n), j->start_time,
-                                sched_job_end(j), j->alloc_gpus, j->id);
-            }
-        }
-        hostlist_destroy(hl);
-    }
+    for (struct job *j = jobtab_first(c->jobs); j; j = j->next)
+        if (!job_is_pending(j) && !job_is_terminal(j) && j->nodes)
+            bf_use_running(b, j);
 }
 
-/* Candidate start times: when something frees, rounded up to
+static int bf_cmp_time(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Candidate start times: when something frees, and when an advance
+ * reservation (scontrol create res) starts or ends, rounded up to
  * BackfillResolution so that reservations use coarse, stable times. */
 static void bf_times(struct bf *b)
 {
     size_t n = resmap_times(b->map, b->times, BF_MAX_TIMES), w = 0;
+    n += resv_times(b->c, b->times + n, BF_MAX_TIMES - n);
+    qsort(b->times, n, sizeof(b->times[0]), bf_cmp_time);
     for (size_t i = 0; i < n; i++) {
         int64_t t = resmap_round(b->map, b->times[i], b->c->conf->bf_resolution);
         if (!w || t != b->times[w - 1])
@@ -129,7 +145,9 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
     return 1;
 }
 
-/* The earliest time (within the window) the job fits in p; reserve it. */
+/* The earliest time (within the window) the job fits in p; reserve it.
+ * Advance reservations count as in sched_pick_now: a reservation's job
+ * only on its nodes in its window, others nowhere reserved then. */
 static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *p)
 {
     struct ctld *c = b->c;
@@ -141,7 +159,7 @@ static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *
         for (size_t k = 0; k < p->nnodes && got < need; k++) {
             struct node *n = node_of_part(c, p, k);
             if (n && (n->registered || n->chan) && !n->down && !n->drain &&
-                sched_node_eligible(n, j, -1) &&
+                sched_node_eligible(n, j, -1) && resv_node_ok_at(c, n, j, start, end) &&
                 resmap_fits(b->map, sched_node_index(c, n), start, end,
                             sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)) &&
                 resmap_fits_gpus(b->map, sched_node_index(c, n), start, end,
@@ -244,6 +262,99 @@ static void bf_log_pass(size_t njobs, double took)
         log_debug("backfill pass: %zu jobs in %.3f ms", njobs, took);
 }
 
+/* Nodes of p free for j over [start, end) in the map, not in avoid: up to
+ * need of them in b->picked + off; how many. */
+static size_t bf_free_nodes(struct bf *b, struct job *j, const struct conf_partition *p,
+                            int64_t start, int64_t end, size_t off)
+{
+    struct ctld *c = b->c;
+    size_t got = 0, need = sched_nodes_needed(j);
+
+    for (size_t k = 0; k < p->nnodes && got < need; k++) {
+        struct node *n = node_of_part(c, p, k);
+        size_t i = n ? sched_node_index(c, n) : 0;
+        if (n && !b->avoid[i] && (n->registered || n->chan) && !n->down && !n->drain &&
+            sched_node_eligible(n, j, -1) &&
+            resmap_fits(b->map, i, start, end, sched_cpus_per_node(j, n->cfg),
+                        sched_mem_per_node(j, n->cfg)) &&
+            resmap_fits_gpus(b->map, i, start, end, sched_gpus_per_node(j)))
+            b->picked[off + got++] = n;
+    }
+    return got;
+}
+
+/* The earliest time within the window when every component fits at once,
+ * on disjoint nodes: reserve them all there (each for its own limit). */
+static int bf_het_reserve(struct bf *b, struct job **comp, size_t n)
+{
+    int64_t horizon = b->now + b->c->conf->bf_window;
+    size_t off[SCHED_HET_MAX + 1];
+
+    for (size_t t = 0; t < b->ntimes && b->times[t] <= horizon; t++) {
+        int64_t start = b->times[t];
+        size_t k;
+        memset(b->avoid, 0, b->c->nnodes);
+        off[0] = 0;
+        for (k = 0; k < n; k++) {
+            const struct conf_partition *parts[16];
+            size_t np = sched_job_parts(b->c, comp[k], parts, 16), got = 0;
+            int64_t end = comp[k]->time_limit > 0 ? start + comp[k]->time_limit : RESMAP_FOREVER;
+            for (size_t p = 0; p < np && got < sched_nodes_needed(comp[k]); p++)
+                if (parts[p]->state == PART_UP || parts[p]->state == PART_DRAIN)
+                    got = bf_free_nodes(b, comp[k], parts[p], start, end, off[k]);
+            if (got < sched_nodes_needed(comp[k]))
+                break;
+            for (size_t i = 0; i < got; i++)
+                b->avoid[sched_node_index(b->c, b->picked[off[k] + i])] = 1;
+            off[k + 1] = off[k] + got;
+        }
+        if (k < n)
+            continue;
+        for (k = 0; k < n; k++) {
+            bf_record(b, comp[k], b->picked + off[k], off[k + 1] - off[k], start);
+            comp[k]->expected_start = start;
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/* A heterogeneous job: it starts whole now where it touches no earlier
+ * job's reservation, else it reserves the earliest time all components
+ * fit at once, so the jobs behind it backfill only around it. */
+static void bf_het(struct bf *b, struct job *lead, int reserve)
+{
+    struct job *comp[SCHED_HET_MAX];
+    size_t n = sched_het_components(b->c, lead, comp, SCHED_HET_MAX);
+    int64_t end = b->now;
+
+    /* Until the last component's end: the longest limit (none: for ever). */
+    for (size_t k = 0; k < n && end != RESMAP_FOREVER; k++) {
+        if (comp[k]->time_limit <= 0)
+            end = RESMAP_FOREVER;
+        else if (b->now + comp[k]->time_limit > end)
+            end = b->now + comp[k]->time_limit;
+    }
+    for (size_t i = 0; i < b->c->nnodes; i++)
+        b->avoid[i] = (char)resmap_reserved(b->map, i, b->now, end, NULL, NULL);
+    if (sched_het_try_avoiding(b->c, lead, b->avoid)) {
+        b->starts++;
+        b->times_stale = 1;
+        for (size_t k = 0; k < n; k++)
+            bf_use_running(b, comp[k]);
+        return;
+    }
+    for (size_t k = 0; k < n; k++)
+        comp[k]->expected_start = 0;
+    if (!reserve || !lead->reason || strcmp(lead->reason, "Resources") != 0 ||
+        !bf_het_reserve(b, comp, n))
+        return;
+    for (size_t k = 0; k < n; k++) {
+        const struct conf_partition *parts[1];
+        bf_wait(comp[k], "Resources", sched_job_parts(b->c, comp[k], parts, 1) ? parts[0] : NULL);
+    }
+}
+
 static void backfill_pass(struct ctld *c)
 {
     double t0 = bf_mono_ms();
@@ -259,10 +370,14 @@ static void backfill_pass(struct ctld *c)
         struct job *j = order[i];
         if (job_is_terminal(j) || !job_is_pending(j) || !sched_job_ready(c, j))
             continue;
-        /* A het job starts whole when all its components fit now; it gets
-         * no reservation (doc/guide-job-model.md). */
+        /* A het job starts whole when all its components fit now, else it
+         * is reserved as a whole (doc/guide-job-model.md). */
         if (j->het_job_id) {
-            b.starts += (uint64_t)sched_het_try(c, j);
+            bf_het(&b, j, tested++ < c->conf->bf_max_job_test);
+            if (b.times_stale) {
+                bf_times(&b);
+                b.times_stale = 0;
+            }
             continue;
         }
         /* Past the test budget, jobs may still start now but get no reservation. */

@@ -51,6 +51,45 @@ static int builtin_try(struct ctld *c, struct job *j, uint32_t *blocked_by,
     return open ? 0 : -1;
 }
 
+/* A het job holds the line like any other (sched/builtin never overtakes):
+ * it waits behind a job ahead of it on the partitions of one of its
+ * components, and when it waits for resources it blocks, in every
+ * component's partitions, the jobs behind it.  Without this a big het job
+ * could wait for ever while smaller jobs behind it took what freed up. */
+static void builtin_het(struct ctld *c, struct job *j, uint32_t *blocked_by)
+{
+    struct job *comp[SCHED_HET_MAX];
+    size_t n = sched_het_components(c, j, comp, SCHED_HET_MAX);
+    uint32_t behind = 0;
+
+    for (size_t k = 0; k < n && !behind; k++) {
+        const struct conf_partition *parts[16];
+        size_t np = sched_job_parts(c, comp[k], parts, 16), open = 0;
+        uint32_t first = 0;
+        for (size_t p = 0; p < np; p++) {
+            uint32_t by = blocked_by[parts[p] - c->conf->parts];
+            open += !by || comp[k]->reservation;
+            first = first ? first : by;
+        }
+        if (np && !open)
+            behind = first;
+    }
+    if (behind) {
+        for (size_t k = 0; k < n; k++)
+            builtin_wait(c, comp[k], "Priority", behind);
+        return;
+    }
+    if (sched_het_try(c, j) || !j->reason || strcmp(j->reason, "Resources") != 0)
+        return;
+    for (size_t k = 0; k < n; k++) {
+        const struct conf_partition *parts[16];
+        size_t np = comp[k]->reservation ? 0 : sched_job_parts(c, comp[k], parts, 16);
+        for (size_t p = 0; p < np; p++)
+            if (!blocked_by[parts[p] - c->conf->parts])
+                blocked_by[parts[p] - c->conf->parts] = j->id;
+    }
+}
+
 static void builtin_pass(struct ctld *c)
 {
     struct job **order;
@@ -62,10 +101,10 @@ static void builtin_pass(struct ctld *c)
         const char *why = "Resources";
         if (job_is_terminal(j) || !job_is_pending(j) || !sched_job_ready(c, j))
             continue;
-        /* A het job overtakes nothing and blocks nothing: it starts whole
-         * when all its components fit now (doc/guide-job-model.md). */
+        /* A het job starts whole when all its components fit now
+         * (doc/guide-job-model.md), in priority order like the rest. */
         if (j->het_job_id) {
-            sched_het_try(c, j);
+            builtin_het(c, j, blocked_by);
             continue;
         }
         int rc = builtin_try(c, j, blocked_by, picked, &why);

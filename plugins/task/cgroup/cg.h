@@ -77,6 +77,12 @@ int64_t cg_keyed(const char *dir, const char *file, const char *key);
  * were dropped, 0 if none, -1 if nothing is left (out = have). */
 int cg_cpus_clip(const char *want, const char *have, char *out, size_t len);
 
+/* cg_favor.c: is some cgroup file system in mounts_file (/proc/mounts)
+ * mounted with favordynmods?  And make it so (v1: a named hierarchy;
+ * v2: only said), logging what was done; never fatal. */
+int cg_favor_active(const char *mounts_file);
+void cg_favor_dynmods(struct cg *cg, const char *mount, const char *mounts_file);
+
 /* cg_v1.c, cg_v2.c */
 int cg_v1_setup(struct cg *cg, const char *mount, const char *self_file, const char *node,
                 sl_error_t *e);

@@ -62,6 +62,7 @@ int cg_v1_setup(struct cg *cg, const char *mount, const char *self_file, const c
                 sl_error_t *e)
 {
     int need[CG_NCTRL] = { 0, cg->ram, cg->cores, cg->devices };
+    int any_need = cg->ram || cg->cores || cg->devices;
     char own[PATH_MAX], top[PATH_MAX], probe[PATH_MAX];
 
     cg->mode = CG_V1;
@@ -73,8 +74,11 @@ int cg_v1_setup(struct cg *cg, const char *mount, const char *self_file, const c
             return sl_errprintf(e, "cgroup v1: the %s controller is not mounted at %s/%s (the "
                                    "Constrain* settings need it)", cg_ctrl_name[c], mount,
                                 cg_ctrl_name[c]);
-        /* The freezer, else the first mounted one, tracks the processes. */
-        if (!mounted || (!need[c] && c != CG_FREEZER && cg->tracker >= 0))
+        /* Each hierarchy a job joins costs a mkdir, a cgroup.procs write
+         * and an rmdir per job: a needed controller's hierarchy tracks the
+         * processes; the freezer (else the first mounted one) only when no
+         * controller is needed. */
+        if (!mounted || (!need[c] && (any_need || (c != CG_FREEZER && cg->tracker >= 0))))
             continue;
         if (cg_self_path(self_file, cg_ctrl_name[c], own, sizeof(own), e) < 0)
             return -1;

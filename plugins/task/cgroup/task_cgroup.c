@@ -45,6 +45,8 @@ static void *tcg_init(const struct task_conf *c, sl_error_t *e)
         free(t);
         return NULL;
     }
+    if (c->favor_dynmods)
+        cg_favor_dynmods(&t->cg, c->cgroup_mountpoint, "/proc/mounts");
     c->log(TASK_LOG_INFO, "task/cgroup: node %s: cgroup %s under %s: jobs go to %s/job_N "
                           "(cpuset %s, memory %s, devices %s)", c->node_name,
            t->cg.mode == CG_V2 ? "v2 (unified)" : "v1", c->cgroup_mountpoint,
@@ -124,11 +126,19 @@ static int tcg_prepare(void *ctx, json_t *rec, sl_error_t *e)
     if (step && t->cg.mode == CG_V2)
         lim = (struct cg_limits){ 0 };
     rc = cg_create(&t->cg, rel, &lim, procs, e);
-    if (rc == 0)
-        json_object_set_new(rec, "cgroup_procs", procs);
-    else
+    if (rc < 0) {
         json_decref(procs);
-    return rc;
+        return rc;
+    }
+    json_object_set_new(rec, "cgroup_procs", procs);
+    /* The job's memory figures for its usage (usage.h).  Not a step's: its
+     * stepd lives in the step's cgroup (its tasks are born there), so the
+     * cgroup's peak would count the stepd too. */
+    if (!step && (t->cg.mode == CG_V2 || t->cg.use[CG_MEMORY]))
+        json_object_set_new(rec, "cgroup_usage", json_pack("{s:s++, s:i}", "dir",
+                            t->cg.mode == CG_V2 ? t->cg.root : t->cg.base[CG_MEMORY], "/",
+                            rel, "version", t->cg.mode == CG_V2 ? 2 : 1));
+    return 0;
 }
 
 static int tcg_kill(void *ctx, uint64_t job_id, int64_t step_id)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dpjson.h"
 #include "jobarray.h"
 #include "jobfmt.h"
 #include "jobspec.h"
@@ -57,9 +58,7 @@ void cmd_version(void)
 
 json_t *cmd_json_meta(void)
 {
-    return json_pack("{s:{s:s, s:s}, s:{s:{s:i, s:i, s:i}, s:s}, s:{s:s}}", "plugin", "type",
-                     "", "name", "", "Slurm", "version", "major", 22, "micro", 8, "minor", 5,
-                     "release", CMD_SLURM_VERSION, "sluice", "version", PACKAGE_VERSION);
+    return dp_meta(DP_PLUGIN_V38);
 }
 
 void cmd_die(const char *fmt, ...)
@@ -114,6 +113,12 @@ sl_client_t *cmd_client(void)
     if (!C.client && !(C.client = client_open_deferred(cmd_conf_load(), &e)))
         cmd_die("%s", e.text);
     return C.client;
+}
+
+void cmd_client_drop(void)
+{
+    client_close(C.client);
+    C.client = NULL;
 }
 
 json_t *cmd_try(const char *op, json_t *body, sl_error_t *e)

@@ -40,6 +40,9 @@ conf_t *cmd_conf_try(void);
 sl_client_t *cmd_client(void);
 /* Call op; on an error print it and exit 1.  Steals body. */
 json_t *cmd_call(const char *op, json_t *body);
+/* Forget the controller connection without a word on it (a forked child:
+ * the parent goes on using it); the next call opens its own. */
+void cmd_client_drop(void);
 /* Call op; NULL with e set on an error (the code is client_last_code). */
 json_t *cmd_try(const char *op, json_t *body, sl_error_t *e);
 void cmd_fini(void);

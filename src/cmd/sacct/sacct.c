@@ -16,7 +16,7 @@
 #define FIELDS_BRIEF "JobID,State,ExitCode"
 
 struct sacct_opts {
-    int noheader, json, allusers, parsable, trailing, allocations;
+    int noheader, json /* 1 --json, 2 --yaml */, allusers, parsable, trailing, allocations;
     char units;           /* --units */
     const char *fields, *start, *end;
     json_t *req;          /* the acct_query body */
@@ -36,6 +36,7 @@ static const struct option long_opts[] = {
     { "parsable2", no_argument, NULL, 'P' },   { "noheader", no_argument, NULL, 'n' },
     { "brief", no_argument, NULL, 'b' },       { "partition", required_argument, NULL, 'r' },
     { "allclusters", no_argument, NULL, 'L' }, { "json", no_argument, NULL, 'J' },
+    { "yaml", no_argument, NULL, 'Y' },
     { "duplicates", no_argument, NULL, 'D' },
     { "units", required_argument, NULL, 'N' }, { "name", required_argument, NULL, 'm' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
@@ -61,7 +62,8 @@ static void usage(FILE *out)
           "  -u, --user=users        jobs of these users\n"
           "      --units=[KMGTP]     memory fields in this unit\n"
           "  -X, --allocations       allocations only: no step rows (ID.batch, ID.0, ...)\n"
-          "      --json              print the job records as JSON\n"
+          "      --json              the jobs as JSON (Slurm's shape)\n"
+          "      --yaml              the same as YAML\n"
           "  -V, --version           output version information and exit\n"
           "  -h, --help              show this help message\n", out);
 }
@@ -151,6 +153,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'r': cmd_list_strs(optarg, o->partitions); break;
         case 'm': cmd_list_strs(optarg, o->names); break;
         case 'J': o->json = 1; break;
+        case 'Y': o->json = 2; break;
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
         case 'X': o->allocations = 1; break;
         case 'N': opts_units(o, optarg); break;
@@ -329,13 +332,12 @@ int main(int argc, char **argv)
         if (sacct_field_needs_steps(jobfmt_col_field(f, i)))
             json_object_set_new(o.req, "steps", json_true());
     }
+    if (o.json)     /* Slurm's jobs carry their steps (none with -X) */
+        json_object_set_new(o.req, "steps", json_boolean(!o.allocations));
     reply = cmd_call("acct_query", json_incref(o.req));
     jobs = jobs_filter(&o, json_object_get(reply, "jobs"));
     if (o.json) {
-        json_t *doc = json_pack("{s:O}", "jobs", jobs);
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(doc);
+        sacct_json(jobs, now, o.json == 2);
     } else {
         print_table(&o, f, jobs, now);
     }

@@ -15,6 +15,10 @@ extern const struct jobfmt_field sacct_fields[];   /* ends with a NULL name */
 /* Seconds from start to end (now while running), 0 before the start. */
 int64_t sacct_elapsed(const json_t *r, const void *ctx);
 
+/* sacct_json.c: print jobs (acct_query records) as Slurm 22.05's
+ * sacct --json does. */
+void sacct_json(json_t *jobs, int64_t now, int yaml);
+
 /* sacct_usage.c: a job's TotalCPU is the sum over its steps: set it on the
  * job's record (sum_user_us, sum_sys_us) from its "steps". */
 void sacct_usage_sum(json_t *job);

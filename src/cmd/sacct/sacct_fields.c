@@ -1,4 +1,5 @@
 /* sacct_fields.c: sacct's --format fields, with Slurm's default widths. */
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +62,16 @@ GET(get_elapsed) { jobfmt_hms(sacct_elapsed(r, ctx), buf, len); }
 GET(get_elapsed_raw) { snprintf(buf, len, "%lld", (long long)sacct_elapsed(r, ctx)); }
 GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
 
+/* As Slurm: the limit in minutes, or UNLIMITED. */
+GET(get_timelimit_raw)
+{
+    int64_t t = cmd_int(r, "time_limit");
+    if (t < 0)
+        snprintf(buf, len, "UNLIMITED");
+    else
+        snprintf(buf, len, "%lld", (long long)(t / 60));
+}
+
 GET(get_nodelist)
 {
     const char *n = cmd_str(r, "nodes");
@@ -87,6 +98,18 @@ GET(get_share)
                                                           : cmd_str(r, "user"));
 }
 
+/* The job's group by name; its number when the name is unknown here. */
+GET(get_group)
+{
+    const struct group *g = getgrgid((gid_t)cmd_int(r, "gid"));
+    if (g)
+        snprintf(buf, len, "%s", g->gr_name);
+    else
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "gid"));
+}
+
+GET(get_cluster) { snprintf(buf, len, "%s", cmd_conf_load()->cluster_name); }
+
 #define L 0   /* left-aligned */
 #define R 1   /* right-aligned */
 
@@ -97,6 +120,8 @@ const struct jobfmt_field sacct_fields[] = {
     { "User", 0, "User", 9, R, "user", NULL, 0 },
     { "UID", 0, "UID", 6, R, "uid", NULL, 0 },
     { "GID", 0, "GID", 6, R, "gid", NULL, 0 },
+    { "Group", 0, "Group", 9, R, NULL, get_group, 0 },
+    { "Cluster", 0, "Cluster", 10, R, NULL, get_cluster, 0 },
     { "Partition", 0, "Partition", 10, R, "partition", NULL, 0 },
     { "Queue", 0, "Queue", 10, R, "queue", NULL, 0 },
     { "Share", 0, "Share", 10, R, NULL, get_share, 0 },
@@ -118,10 +143,14 @@ const struct jobfmt_field sacct_fields[] = {
     { "Elapsed", 0, "Elapsed", 10, R, NULL, get_elapsed, 0 },
     { "ElapsedRaw", 0, "ElapsedRaw", 10, R, NULL, get_elapsed_raw, 0 },
     { "Timelimit", 0, "Timelimit", 10, R, NULL, get_timelimit, 0 },
+    { "TimelimitRaw", 0, "TimelimitRaw", 10, R, NULL, get_timelimit_raw, 0 },
     { "Reason", 0, "Reason", 20, R, "reason", NULL, 0 },
     { "WorkDir", 0, "WorkDir", 20, L, "cwd", NULL, 0 },
     { "Priority", 0, "Priority", 10, R, "priority", NULL, 0 },
     { "Comment", 0, "Comment", 20, R, "comment", NULL, 0 },
+    { "QOS", 0, "QOS", 10, R, "qos", NULL, 0 },
+    { "Constraints", 0, "Constraints", 19, R, "constraint", NULL, 0 },
+    { "Reservation", 0, "Reservation", 20, R, "reservation", NULL, 0 },
     { "ReqMem", 0, "ReqMem", 10, R, NULL, get_reqmem, 0 },
     { "AllocTRES", 0, "AllocTRES", 10, L, NULL, get_alloctres, 0 },
     { "ReqTRES", 0, "ReqTRES", 10, L, NULL, get_reqtres, 0 },

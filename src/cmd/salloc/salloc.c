@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cmdutil.h"
+#include "hetsplit.h"
 #include "srun.h"
 
 /* How often the allocation's state is asked while the command runs. */
@@ -180,6 +181,10 @@ static int salloc_run(jobopt_t *o, int argc, char **argv, int idx)
         fprintf(stderr, "salloc: Nodes %s are ready for job %lld\n", cmd_str(rep, "nodes"),
                 (long long)id);
     salloc_env(o, rep, id);
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(rep, "het_env"), key, v)   /* salloc A : B */
+        setenv(key, json_string_value(v), 1);
     json_decref(rep);
     if ((pid = command_start(cmd)) < 0) {
         fprintf(stderr, "salloc: error: fork: %s\n", strerror(errno));
@@ -195,6 +200,35 @@ static int salloc_run(jobopt_t *o, int argc, char **argv, int idx)
         alloc_release(id, code, sig, "salloc");
     }
     return sig ? 128 + sig : code;
+}
+
+/* salloc A : B: the components after the first, each from its group of
+ * options (resource options only: what salloc itself does is given once). */
+static int salloc_het(jobopt_t *lead, int argc, char **argv, const int *starts, size_t n,
+                      sl_error_t *e)
+{
+    json_t *comps = json_array();
+    for (size_t k = 1; k < n; k++) {
+        jobopt_t *o = jobopt_create(JOBOPT_SALLOC);
+        int end = k + 1 < n ? starts[k + 1] : argc;
+        int rc = !o ? sl_errprintf(e, "out of memory")
+                    : jobopt_parse_argv(o, end - starts[k], argv + starts[k], e) < 0 ? -1 : 0;
+        if (rc == 0 && json_object_size(o->local))
+            rc = sl_errprintf(e, "%s applies to the whole heterogeneous job: give it in the "
+                                 "first component only",
+                              json_object_iter_key(json_object_iter(o->local)));
+        if (rc == 0)
+            json_array_append(comps, o->spec);
+        else
+            sl_errprefix(e, "heterogeneous job component %zu", k);
+        jobopt_destroy(o);
+        if (rc < 0) {
+            json_decref(comps);
+            return -1;
+        }
+    }
+    json_object_set_new(lead->spec, "het_components", comps);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -220,9 +254,16 @@ int main(int argc, char **argv)
             cmd_version();
         rc = 0;
     } else {
+        int starts[HETSPLIT_ARGV_MAX];
+        size_t n = 1;
         jobopt_destroy(o);   /* again: SALLOC_* first, then the command line */
         o = jobopt_create(JOBOPT_SALLOC);
-        if (o && jobopt_load(o, argc, argv, NULL, &e) < 0)
+        if (o && (idx = hetsplit_argv(JOBOPT_SALLOC, argc, argv, starts, HETSPLIT_ARGV_MAX, &n,
+                                      &e)) < 0)
+            fprintf(stderr, "salloc: error: %s\n", e.text);
+        else if (o && jobopt_load(o, n > 1 ? starts[1] : argc, argv, NULL, &e) < 0)
+            fprintf(stderr, "salloc: error: %s\n", e.text);
+        else if (o && n > 1 && salloc_het(o, argc, argv, starts, n, &e) < 0)
             fprintf(stderr, "salloc: error: %s\n", e.text);
         else if (o)
             rc = salloc_run(o, argc, argv, idx);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cmdutil.h"
@@ -117,10 +118,17 @@ static int spec_env(jobopt_t *o, sl_error_t *e)
     json_t *env = jobopt_env(o, environ, e);
     if (!env)
         return -1;
-    if (jobopt_rlimits_env(o, env, e) < 0) {
+    if (jobopt_rlimits_env(o, cmd_conf_try(), env, e) < 0) {
         json_decref(env);
         return -1;
     }
+    /* As Slurm's sbatch: its nice value (the job's own is --nice), and
+     * SLURM_GET_USER_ENV=1 when --export is given. */
+    char prio[16];
+    snprintf(prio, sizeof(prio), "%d", getpriority(PRIO_PROCESS, 0));
+    json_object_set_new(env, "SLURM_PRIO_PROCESS", json_string(prio));
+    if (jobopt_str(o, "export"))
+        json_object_set_new(env, "SLURM_GET_USER_ENV", json_string("1"));
     json_object_set_new(o->spec, "env", env);
     return 0;
 }

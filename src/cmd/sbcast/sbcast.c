@@ -1,7 +1,9 @@
 /* sbcast: copy a file to every node of a running job.  The controller gives
  * the job's owner a grant naming the job's nodes (bcast_grant); each node's
  * sluiced checks it and writes the file as the job's user (file_bcast), in
- * chunks of CHUNK bytes, the nodes one after another. */
+ * chunks of CHUNK bytes.  Each chunk travels along a tree (fanout.h, as a
+ * step's launch): sbcast sends it to at most TreeWidth (or -F) nodes, each
+ * of which passes it on to the rest of its subtree. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,13 +15,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "cmdutil.h"
+#include "fanout.h"
 
 #define CHUNK (4u << 20)   /* 8 MiB of hex a frame, far below PROTO_MAX_FRAME */
 
 struct bcast {
     long long job;
     int force, preserve;
+    size_t width;            /* -F, else TreeWidth */
+    int timeout;             /* -t: seconds for each subtree to answer a chunk */
     const char *src;
     char dest[PATH_MAX];
 };
@@ -31,7 +37,9 @@ static void usage(FILE *out)
           "  -p, --preserve          keep SOURCE's access and modification times\n"
           "  -C, --compress[=LIB]    accepted; files travel uncompressed here\n"
           "  -j, --jobid=JOBID       the job (default: SLURM_JOB_ID)\n"
-          "  -F, --fanout=N, -s, --size=N, -t, --timeout=S   accepted; no effect here\n"
+          "  -F, --fanout=N          nodes each sender passes a chunk to (default: TreeWidth)\n"
+          "  -t, --timeout=S         seconds each subtree may take to answer (default 60)\n"
+          "  -s, --size=N            accepted; no effect here\n"
           "  -V, --version           the Slurm and Sluice versions\n", out);
 }
 
@@ -49,67 +57,99 @@ static char *hex(const unsigned char *p, size_t n)
     return s;
 }
 
-/* The whole file to one node; -1 with the error printed. */
-static int send_node(const struct bcast *b, const json_t *addr, const char *cred,
-                     const struct stat *st, int fd)
+/* One chunk to every node, along the tree: sbcast sends it to at most
+ * width nodes, each of which writes it and passes it on to its subtree
+ * (forward, as srun's step_launch).  The failed nodes go to failed. */
+static void send_chunk(const struct bcast *b, const json_t *grant, sl_auth_t *auth,
+                       json_t *body, json_t *failed)
 {
-    const char *name = cmd_str(addr, "name");
     sl_error_t e;
-    sl_client_t *cl = client_open_node(cmd_conf_load(), name, cmd_str(addr, "host"),
-                                       (int)cmd_int(addr, "port"), &e);
+    size_t count = 0;
+    struct fanout_send *sends = fanout_plan(body, json_object_get(grant, "addrs"), b->width,
+                                            b->timeout, &count, &e);
+    if (!sends) {
+        json_array_append_new(failed, json_pack("{s:s, s:s}", "node", "?", "error", e.text));
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        sends[i].op = "file_bcast";
+        sends[i].cred = auth_cred_create(auth, &e);
+    }
+    fanout_run_all(sends, count, failed);
+    fanout_plan_free(sends, count);
+}
+
+/* The whole file, chunk after chunk; -1 with the errors printed (each
+ * failed node once: after a failure no further chunk is sent). */
+static int send_all(const struct bcast *b, const json_t *grant, const struct stat *st, int fd)
+{
+    sl_error_t e;
+    sl_auth_t *auth = auth_create(cmd_conf_load(), &e);
     unsigned char *buf = malloc(CHUNK);
+    json_t *failed = json_array(), *x;
     off_t off = 0;
-    int rc = cl && buf ? 0 : -1;
-    while (rc == 0) {
+    size_t i;
+    if (!auth || !buf)
+        cmd_die("%s", auth ? "out of memory" : e.text);
+    while (json_array_size(failed) == 0) {
         ssize_t n = pread(fd, buf, CHUNK, off);
-        if (n < 0) {
-            sl_errprintf(&e, "%s: %s", b->src, strerror(errno));
-            rc = -1;
-            break;
-        }
+        if (n < 0)
+            cmd_die("%s: %s", b->src, strerror(errno));
         int final = off + n >= st->st_size || n == 0;
         char *data = hex(buf, (size_t)n);
-        json_t *body = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b, s:i}", "cred", cred,
-                                 "node", name, "path", b->dest, "offset", (json_int_t)off,
-                                 "data", data, "final", final, "force", b->force, "mode",
-                                 (int)(st->st_mode & 07777));
+        json_t *body = json_pack("{s:s, s:s, s:I, s:s, s:b, s:b, s:i, s:i}", "cred",
+                                 cmd_str(grant, "cred"), "path", b->dest, "offset",
+                                 (json_int_t)off, "data", data, "final", final, "force",
+                                 b->force, "mode", (int)(st->st_mode & 07777), "tree_width",
+                                 (int)b->width);
         free(data);
         if (b->preserve) {
             json_object_set_new(body, "atime", json_integer(st->st_atime));
             json_object_set_new(body, "mtime", json_integer(st->st_mtime));
         }
-        json_t *reply = client_call(cl, "file_bcast", body, &e);
-        if (!reply)
-            rc = -1;
-        json_decref(reply);
+        send_chunk(b, grant, auth, body, failed);
+        json_decref(body);
         off += n;
         if (final)
             break;
     }
-    if (rc < 0)
-        fprintf(stderr, "sbcast: error: %s\n", buf ? e.text : "out of memory");
+    json_array_foreach(failed, i, x)
+        fprintf(stderr, "sbcast: error: %s\n", json_string_value(json_object_get(x, "error")));
+    int rc = json_array_size(failed) ? -1 : 0;
+    json_decref(failed);
     free(buf);
-    client_close(cl);
+    auth_destroy(auth);
     return rc;
 }
 
 static int bcast_run(struct bcast *b)
 {
     struct stat st;
-    json_t *reply, *addr;
-    size_t i;
-    int fd = open(b->src, O_RDONLY | O_CLOEXEC), rc = 0;
+    json_t *reply;
+    int fd = open(b->src, O_RDONLY | O_CLOEXEC), rc;
     if (fd < 0 || fstat(fd, &st) < 0)
         cmd_die("Can't open `%s`: %s", b->src, strerror(errno));
     if (!S_ISREG(st.st_mode))
         cmd_die("%s is not a regular file", b->src);
+    if (!b->width) {
+        int tw = cmd_conf_load()->tree_width;
+        b->width = tw > 0 ? (size_t)tw : FANOUT_DEFAULT_WIDTH;
+    }
     reply = cmd_call("bcast_grant", json_pack("{s:I}", "job_id", (json_int_t)b->job));
-    json_array_foreach(json_object_get(reply, "addrs"), i, addr)
-        if (send_node(b, addr, cmd_str(reply, "cred"), &st, fd) < 0)
-            rc = 1;
+    rc = send_all(b, reply, &st, fd) < 0;
     json_decref(reply);
     close(fd);
     return rc;
+}
+
+/* -F/--fanout and -t/--timeout: a positive count. */
+static long positive(const char *opt, const char *arg, long max)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || v < 1 || v > max)
+        cmd_die("Invalid %s value: %s (1 to %ld)", opt, arg, max);
+    return v;
 }
 
 static const struct option long_opts[] = {
@@ -123,7 +163,7 @@ static const struct option long_opts[] = {
 
 int main(int argc, char **argv)
 {
-    struct bcast b = { 0 };
+    struct bcast b = { .timeout = 60 };
     const char *job = getenv("SLURM_JOB_ID"), *jopt = NULL;
     char *end;
     int c, rc;
@@ -138,7 +178,9 @@ int main(int argc, char **argv)
         /* Performance knobs of Slurm's tree and transfer: said, not ignored. */
         case 'C': fprintf(stderr, "sbcast: warning: --compress has no effect here: files travel "
                                   "uncompressed\n"); break;
-        case 'F': case 's': case 't':
+        case 'F': b.width = (size_t)positive("--fanout", optarg, 65533); break;
+        case 't': b.timeout = (int)positive("--timeout", optarg, 86400); break;
+        case 's':
             fprintf(stderr, "sbcast: warning: -%c has no effect here\n", c);
             break;
         case 'h': usage(stdout); return 0;

@@ -48,6 +48,7 @@ int scontrol_show_policy(const struct scontrol_opts *o, const char *name);
 int scontrol_show_resv(const struct scontrol_opts *o, const char *name);
 int scontrol_resv_create(int argc, char **argv);
 int scontrol_resv_delete(const char *name);
+int scontrol_resv_update(int argc, char **argv);
 
 /* Print records as Key=Value per tab (a blank line after each unless -o). */
 void scontrol_print_records(const struct scontrol_opts *o, json_t *recs,

@@ -59,6 +59,13 @@ GET(get_runtime)
 }
 
 GET(get_timelimit) { jobfmt_hms(cmd_int(r, "time_limit"), buf, len); }
+GET(get_timemin)
+{
+    if (cmd_int(r, "time_min") > 0)
+        jobfmt_hms(cmd_int(r, "time_min"), buf, len);
+    else
+        snprintf(buf, len, "N/A");
+}
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
 {
@@ -159,6 +166,29 @@ GET(get_kill_inv)
 GET(get_jobdef)
 {
     snprintf(buf, len, "%s", cmd_str(r, "job_definition"));
+}
+
+/* Heterogeneous job fields, shown only for its components (as Slurm:
+ * HetJobId and HetJobOffset after JobId, HetJobIdSet on a line of its own). */
+GET(get_het_id)
+{
+    if (cmd_int(r, "het_job_id") > 0)
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "het_job_id"));
+}
+
+GET(get_het_offset)
+{
+    if (cmd_int(r, "het_job_id") > 0)
+        snprintf(buf, len, "%lld", (long long)cmd_int(r, "het_job_offset"));
+}
+
+GET(get_het_set)
+{
+    long long lead = cmd_int(r, "het_job_id"), n = cmd_int(r, "het_job_size");
+    if (lead > 0 && n > 1)
+        snprintf(buf, len, "%lld-%lld", lead, lead + n - 1);
+    else if (lead > 0 && n == 1)
+        snprintf(buf, len, "%lld", lead);
 }
 
 /* Array fields, shown only for arrays: a task has its ArrayJobId and
@@ -358,7 +388,9 @@ static const struct jobfmt_kv job_kv[] = {
     { "JobId", "job_id", NULL, 0 },
     { "ArrayJobId", NULL, get_array_job, 0 }, { "ArrayTaskId", NULL, get_array_task, 0 },
     { "ArrayTaskThrottle", NULL, get_array_throttle, 0 },
+    { "HetJobId", NULL, get_het_id, 0 },      { "HetJobOffset", NULL, get_het_offset, 0 },
     { "JobName", "name", NULL, 0 },
+    { "HetJobIdSet", NULL, get_het_set, NL },
     { "UserId", NULL, get_userid, NL },       { "GroupId", NULL, get_groupid, 0 },
     { "MCS_label", NULL, get_na, 0 },
     { "Priority", "priority", NULL, NL },     { "Nice", "nice", NULL, 0 },
@@ -375,7 +407,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "JobDefinition", NULL, get_jobdef, NL },
     { "ArraySize", NULL, get_array_size, NL }, { "ArrayTasks", NULL, get_array_summary, 0 },
     { "RunTime", NULL, get_runtime, NL },     { "TimeLimit", NULL, get_timelimit, 0 },
-    { "TimeMin", NULL, get_na, 0 },
+    { "TimeMin", NULL, get_timemin, 0 },
     { "SubmitTime", NULL, get_submit, NL },   { "EligibleTime", NULL, get_eligible, 0 },
     { "BeginTime", NULL, get_begin, 0 },
     { "StartTime", NULL, get_start, NL },     { "EndTime", NULL, get_end, 0 },

@@ -1,6 +1,9 @@
-/* scontrol_resv.c: create, show and delete reservations, in Slurm's words:
+/* scontrol_resv.c: create, update, show and delete reservations, in Slurm's
+ * words:
  *   create reservation ReservationName=R StartTime=T (Duration=D | EndTime=T)
- *          Nodes=LIST Users=U[,U...]
+ *          Nodes=LIST Users=U[,U...] [Flags=F[,F...]]
+ *   update ReservationName=R [StartTime=T] [EndTime=T] [Duration=D] [Nodes=LIST]
+ *          [Users=U,...] [Flags=F,... | Flags+=F,... | Flags-=F,...]
  *   show reservation [R]
  *   delete ReservationName=R   (or: delete reservation R) */
 #include <stdio.h>
@@ -13,7 +16,8 @@
 #include "scontrol.h"
 
 struct resv_words {
-    const char *name, *start, *end, *duration, *nodes, *users;
+    const char *verb;   /* "creating" or "updating", for messages */
+    const char *name, *start, *end, *duration, *nodes, *users, *flags, *flags_add, *flags_del;
 };
 
 static void resv_word(struct resv_words *w, const char *word)
@@ -25,6 +29,9 @@ static void resv_word(struct resv_words *w, const char *word)
         { "Duration", offsetof(struct resv_words, duration) },
         { "Nodes", offsetof(struct resv_words, nodes) },
         { "Users", offsetof(struct resv_words, users) },
+        { "Flags", offsetof(struct resv_words, flags) },
+        { "Flags+", offsetof(struct resv_words, flags_add) },
+        { "Flags-", offsetof(struct resv_words, flags_del) },
     };
     const char *eq = strchr(word, '=');
     for (size_t i = 0; eq && i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -34,45 +41,94 @@ static void resv_word(struct resv_words *w, const char *word)
             return;
         }
     }
-    cmd_die("Error creating the reservation: '%s' is not supported here (use "
-            "ReservationName, StartTime, Duration or EndTime, Nodes, Users)", word);
+    cmd_die("Error %s the reservation: '%s' is not supported here (use ReservationName, "
+            "StartTime, Duration or EndTime, Nodes, Users, Flags)", w->verb, word);
 }
 
-static int64_t when(const char *what, const char *s)
+/* Every word, then what Sluice does not take: Slurm's Users=+U / Users=-U. */
+static void resv_words_read(struct resv_words *w, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        resv_word(w, argv[i]);
+    if (w->users && (w->users[0] == '+' || w->users[0] == '-'))
+        cmd_die("Error %s the reservation: Users=%s: adding or removing users is not supported "
+                "here; give the whole list", w->verb, w->users);
+}
+
+static int64_t when(const struct resv_words *w, const char *what, const char *s)
 {
     int64_t t;
     sl_error_t e;
     if (parse_datetime(s, (int64_t)time(NULL), &t, &e) < 0)
-        cmd_die("Error creating the reservation: invalid %s: %s", what, e.text);
+        cmd_die("Error %s the reservation: invalid %s: %s", w->verb, what, e.text);
     return t;
+}
+
+static int64_t duration(const struct resv_words *w)
+{
+    int64_t secs;
+    sl_error_t e;
+    if (parse_time_limit(w->duration, &secs, &e) < 0 || secs <= 0)
+        cmd_die("Error %s the reservation: invalid Duration '%s' (minutes, or "
+                "[days-]hours:minutes:seconds)", w->verb, w->duration);
+    return secs;
 }
 
 int scontrol_resv_create(int argc, char **argv)
 {
-    struct resv_words w = { 0 };
-    int64_t start, end, secs;
+    struct resv_words w = { .verb = "creating" };
+    int64_t start, end;
     sl_error_t e;
-    for (int i = 0; i < argc; i++)
-        resv_word(&w, argv[i]);
+    resv_words_read(&w, argc, argv);
     if (!w.name || !*w.name || !w.nodes || !w.users || !w.start || (!w.end && !w.duration))
         cmd_die("Error creating the reservation: ReservationName, StartTime, Duration (or "
                 "EndTime), Nodes and Users are needed");
-    start = when("StartTime", w.start);
-    if (w.end) {
-        end = when("EndTime", w.end);
-    } else {
-        if (parse_time_limit(w.duration, &secs, &e) < 0 || secs <= 0)
-            cmd_die("Error creating the reservation: invalid Duration '%s' (minutes, or "
-                    "[days-]hours:minutes:seconds)", w.duration);
-        end = start + secs;
-    }
-    json_t *reply = cmd_try("resv_create", json_pack("{s:s, s:I, s:I, s:s, s:s}", "name",
+    if (w.flags_add || w.flags_del)
+        cmd_die("Error creating the reservation: Flags+= and Flags-= are for update; use Flags=");
+    start = when(&w, "StartTime", w.start);
+    end = w.end ? when(&w, "EndTime", w.end) : start + duration(&w);
+    json_t *reply = cmd_try("resv_create", json_pack("{s:s, s:I, s:I, s:s, s:s, s:s}", "name",
                                                     w.name, "start_time", (json_int_t)start,
                                                     "end_time", (json_int_t)end, "nodes",
-                                                    w.nodes, "users", w.users), &e);
+                                                    w.nodes, "users", w.users, "flag_words",
+                                                    w.flags ? w.flags : ""), &e);
     if (!reply)
         cmd_die("Error creating the reservation: %s", e.text);
     printf("Reservation created: %s\n", w.name);
+    json_decref(reply);
+    return 0;
+}
+
+/* Slurm's update: only the words given change; Flags= adds, as Slurm's does. */
+int scontrol_resv_update(int argc, char **argv)
+{
+    struct resv_words w = { .verb = "updating" };
+    sl_error_t e;
+    resv_words_read(&w, argc, argv);
+    if (!w.name || !*w.name)
+        cmd_die("Error updating the reservation: ReservationName is needed");
+    if (argc < 2)
+        cmd_die("Error updating the reservation: nothing to change (StartTime, EndTime, "
+                "Duration, Nodes, Users, Flags)");
+    json_t *q = json_pack("{s:s}", "name", w.name);
+    if (w.start)
+        json_object_set_new(q, "start_time", json_integer(when(&w, "StartTime", w.start)));
+    if (w.end)
+        json_object_set_new(q, "end_time", json_integer(when(&w, "EndTime", w.end)));
+    if (w.duration)
+        json_object_set_new(q, "duration", json_integer(duration(&w)));
+    if (w.nodes)
+        json_object_set_new(q, "nodes", json_string(w.nodes));
+    if (w.users)
+        json_object_set_new(q, "users", json_string(w.users));
+    if (w.flags || w.flags_add)
+        json_object_set_new(q, "flags_add", json_string(w.flags ? w.flags : w.flags_add));
+    if (w.flags_del)
+        json_object_set_new(q, "flags_remove", json_string(w.flags_del));
+    json_t *reply = cmd_try("resv_update", q, &e);
+    if (!reply)
+        cmd_die("Error updating the reservation: %s", e.text);
+    printf("Reservation updated.\n");
     json_decref(reply);
     return 0;
 }
@@ -108,8 +164,8 @@ static void resv_print(const json_t *r)
            format_datetime(s, start, sizeof(start)), format_datetime(t, end, sizeof(end)),
            duration_text(t - s, dur, sizeof(dur)));
     printf("   Nodes=%s NodeCnt=%lld CoreCnt=%lld Features=(null) PartitionName=(null) "
-           "Flags=\n", cmd_str(r, "nodes"), (long long)cmd_int(r, "node_count"),
-           (long long)cmd_int(r, "cpus"));
+           "Flags=%s\n", cmd_str(r, "nodes"), (long long)cmd_int(r, "node_count"),
+           (long long)cmd_int(r, "cpus"), cmd_str(r, "flag_words"));
     printf("   TRES=cpu=%lld\n", (long long)cmd_int(r, "cpus"));
     printf("   Users=%s Groups=(null) Accounts=(null) Licenses=(null) State=%s "
            "BurstBuffer=(null) Watts=n/a\n", cmd_str(r, "users"), cmd_str(r, "state"));

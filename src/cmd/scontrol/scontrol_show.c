@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "dpjob.h"
 #include "hostlist.h"
 #include "jobfmt.h"
 #include "parse.h"
@@ -20,6 +21,7 @@
 
 GET(get_na) { snprintf(buf, len, "N/A"); }
 GET(get_zero) { snprintf(buf, len, "0"); }
+GET(get_one) { snprintf(buf, len, "1"); }   /* Boards: one, as Slurm without boards */
 
 static void get_when(const json_t *r, const char *key, char *buf, size_t len)
 {
@@ -74,7 +76,8 @@ GET(get_gres_used) { snprintf(buf, len, "%s", cmd_str(r, "gres_used")); }
 
 static const struct jobfmt_kv node_kv[] = {
     { "NodeName", "name", NULL, 0 },          { "CoresPerSocket", "cores_per_socket", NULL, 0 },
-    { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUTot", "cpus", NULL, 0 },
+    { "CPUAlloc", "alloc_cpus", NULL, NL },   { "CPUEfctv", "cpus", NULL, 0 },
+    { "CPUTot", "cpus", NULL, 0 },   /* CPUEfctv: less specialised cores, which Sluice has not */
     { "CPULoad", NULL, get_na, 0 },
     { "AvailableFeatures", "features", NULL, NL },
     { "ActiveFeatures", "features", NULL, NL },
@@ -83,7 +86,7 @@ static const struct jobfmt_kv node_kv[] = {
     { "Port", "port", NULL, 0 },
     { "RealMemory", "memory_mb", NULL, NL },  { "AllocMem", "alloc_mem_mb", NULL, 0 },
     { "FreeMem", NULL, get_na, 0 },           { "Sockets", "sockets", NULL, 0 },
-    { "Boards", NULL, get_zero, 0 },
+    { "Boards", NULL, get_one, 0 },
     { "State", NULL, get_nodestate, NL },     { "ThreadsPerCore", "threads_per_core", NULL, 0 },
     { "TmpDisk", "tmp_disk_mb", NULL, 0 },         { "Weight", "weight", NULL, 0 },
     { "Partitions", NULL, get_partitions, NL },
@@ -95,14 +98,17 @@ GET(get_yesno) { snprintf(buf, len, "%s", json_is_true(json_object_get(r, "defau
 GET(get_maxtime) { jobfmt_hms(cmd_int(r, "max_time"), buf, len); }
 GET(get_deftime) { jobfmt_hms(cmd_int(r, "default_time"), buf, len); }
 
-GET(get_maxnodes)
+/* A partition's limit: 0 is none. */
+static void limit_or_unlimited(int64_t n, char *buf, size_t len)
 {
-    int64_t n = cmd_int(r, "max_nodes");
     if (n > 0)
         snprintf(buf, len, "%lld", (long long)n);
     else
         snprintf(buf, len, "UNLIMITED");
 }
+
+GET(get_maxnodes) { limit_or_unlimited(cmd_int(r, "max_nodes"), buf, len); }
+GET(get_maxcpus) { limit_or_unlimited(cmd_int(r, "max_cpus_per_node"), buf, len); }
 
 GET(get_all) { snprintf(buf, len, "ALL"); }
 GET(get_yes) { snprintf(buf, len, "YES"); }
@@ -114,7 +120,8 @@ static const struct jobfmt_kv part_kv[] = {
     { "Default", NULL, get_yesno, NL },
     { "DefaultTime", NULL, get_deftime, NL },
     { "MaxNodes", NULL, get_maxnodes, NL },   { "MaxTime", NULL, get_maxtime, 0 },
-    { "MinNodes", NULL, get_zero, 0 },
+    { "MinNodes", NULL, get_zero, 0 },        { "MaxCPUsPerNode", NULL, get_maxcpus, 0 },
+    { "PriorityTier", "priority_tier", NULL, 0 },
     { "Nodes", "nodes", NULL, NL },
     { "State", "state", NULL, NL },           { "TotalCPUs", "total_cpus", NULL, 0 },
     { "TotalNodes", "total_nodes", NULL, 0 },
@@ -155,8 +162,7 @@ static json_t *named(json_t *recs, const char *name)
 }
 
 
-/* --json / --yaml: the records as the controller sends them (node_list),
- * under "nodes" as Slurm's scontrol --json puts them. */
+/* --json / --yaml: the nodes as sinfo --json shows them (dpnode.c). */
 static int show_nodes(const struct scontrol_opts *o, const char *name)
 {
     sl_error_t e;
@@ -168,8 +174,14 @@ static int show_nodes(const struct scontrol_opts *o, const char *name)
                           ? "Invalid node name specified" : e.text);
     if (json_array_size(json_object_get(reply, "nodes")) == 0 && name)
         cmd_die("Invalid node name specified");
-    if (o->json || o->yaml)
-        scontrol_print_doc(o, "nodes", json_object_get(reply, "nodes"));
+    if (o->json || o->yaml) {
+        json_t *out = json_array(), *n;
+        size_t i;
+        json_array_foreach(json_object_get(reply, "nodes"), i, n)
+            json_array_append_new(out, dp_node_info(n));
+        scontrol_print_doc(o, "nodes", out);
+        json_decref(out);
+    }
     else
         scontrol_print_records(o, json_object_get(reply, "nodes"), KV(node_kv));
     json_decref(reply);
@@ -184,6 +196,16 @@ static int show_parts(const struct scontrol_opts *o, const char *name)
         cmd_die("Invalid partition name specified");
     json_t *r;
     size_t i;
+    if (o->json || o->yaml) {
+        json_t *out = json_array();
+        json_array_foreach(parts, i, r)
+            json_array_append_new(out, dp_part_info(r));
+        scontrol_print_doc(o, "partitions", out);
+        json_decref(out);
+        json_decref(parts);
+        json_decref(reply);
+        return 0;
+    }
     json_array_foreach(parts, i, r) {
         jobfmt_print_kv(part_kv, sizeof(part_kv) / sizeof(part_kv[0]), r, NULL, o->oneliner,
                         stdout);
@@ -304,9 +326,9 @@ int scontrol_show(const struct scontrol_opts *o, int argc, char **argv)
         for (int k = 0; k < 3 && entities[i].names[k]; k++)
             if (strcasecmp(words[0], entities[i].names[k]) == 0) {
                 if ((lo.json || lo.yaml) && entities[i].fn != scontrol_show_job &&
-                    entities[i].fn != show_nodes)
-                    cmd_die("show %s: --json and --yaml are supported for show job and show "
-                            "node only", words[0]);
+                    entities[i].fn != show_nodes && entities[i].fn != show_parts)
+                    cmd_die("show %s: --json and --yaml are supported for show job, node "
+                            "and partition only", words[0]);
                 return entities[i].fn(&lo, words[1]);
             }
     cmd_die("Invalid entity: '%s' for the show command", words[0]);

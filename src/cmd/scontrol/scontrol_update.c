@@ -192,7 +192,7 @@ static const struct {
     { "Deadline", "a job's deadline is fixed at submission" },
     { "Priority", "use Nice (or scontrol hold/release) to change a job's order" },
     { "Contiguous", "nodes are never chosen contiguous here" },
-    { "TimeMin", "jobs have no minimum time limit here" },
+    { "TimeMin", "--time-min is set at submission only here" },
     { "Reboot", "nodes are not rebooted for jobs" },
     { "WCKey", "there are no WCKeys here" },
     { "SiteFactor", "there is no site factor in priorities here" },
@@ -277,13 +277,16 @@ static int update_node(int argc, char **argv)
 int scontrol_update(const struct scontrol_opts *o, int argc, char **argv)
 {
     if (argc < 1)
-        cmd_die("update what? (JobId=ID, NodeName=NAME, QueueName=Q or PolicyName=P ...)");
+        cmd_die("update what? (JobId=ID, NodeName=NAME, QueueName=Q, PolicyName=P or "
+                "ReservationName=R ...)");
     if (!strncasecmp(argv[0], "JobId=", 6))
         return update_job(argc, argv);
     if (!strncasecmp(argv[0], "NodeName=", 9))
         return update_node(argc, argv);
     if (!strncasecmp(argv[0], "QueueName=", 10))
         return scontrol_update_queue(argc, argv);
+    if (!strncasecmp(argv[0], "ReservationName=", 16))
+        return scontrol_resv_update(argc, argv);
     if (!strncasecmp(argv[0], "PartitionName=", 14))
         return scontrol_update_partition(argc, argv);
     if (!strncasecmp(argv[0], "PolicyName=", 11) ||

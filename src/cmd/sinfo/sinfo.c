@@ -19,7 +19,8 @@
 #define FMT_SUMMARIZE "%9P %.5a %.10l %.16F %N"
 
 struct sinfo_opts {
-    int noheader, node_mode, reasons, longfmt, queues, summarize, exact, json;
+    int noheader, node_mode, reasons, longfmt, queues, summarize, exact;
+    int json;   /* 1 --json, 2 --yaml */
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
@@ -34,13 +35,14 @@ static const struct option long_opts[] = {
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
+    { "yaml", no_argument, NULL, 'Y' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *out)
 {
-    fputs("Usage: sinfo [-ehNRlsQ] [--json] [-p partitions] [-n nodes] [-o format | -O fields]\n"
+    fputs("Usage: sinfo [-ehNRlsQ] [--json|--yaml] [-p partitions] [-n nodes] [-o format | -O fields]\n"
           "  -e, --exact           group nodes only when their CPUs, memory... are the same\n"
           "  -h, --noheader        no headers on output\n"
           "  -l, --long            long output: state names in full\n"
@@ -54,6 +56,7 @@ static void usage(FILE *out)
           "  -R, --list-reasons    list reasons nodes are down or drained\n"
           "  -s, --summarize       report state summary only\n"
           "      --json            the nodes as JSON (Slurm's shape)\n"
+          "      --yaml            the same as YAML\n"
           "  -V, --version         output version information and exit\n"
           "      --help            show this help message\n", out);
 }
@@ -73,6 +76,7 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
         case 's': o->summarize = 1; break;
         case 'e': o->exact = 1; break;
         case 'J': o->json = 1; break;
+        case 'Y': o->json = 2; break;
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'p':
@@ -217,9 +221,10 @@ static int sinfo_json_main(struct sinfo_opts *o)
 {
     json_t *nreply;
     if (o->format || o->Format || o->node_mode || o->reasons || o->summarize || o->longfmt)
-        cmd_die("--json cannot be combined with -o, -O, -N, -R, -s or -l");
+        cmd_die("--%s cannot be combined with -o, -O, -N, -R, -s or -l",
+                o->json == 2 ? "yaml" : "json");
     nreply = cmd_call("node_list", json_object());
-    sinfo_json(json_object_get(nreply, "nodes"), o->parts, o->nodes);
+    sinfo_json(json_object_get(nreply, "nodes"), o->parts, o->nodes, o->json == 2);
     json_decref(nreply);
     json_decref(o->parts);
     hostlist_destroy(o->nodes);

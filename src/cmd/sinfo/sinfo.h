@@ -14,7 +14,7 @@ extern const struct jobfmt_field sinfo_fields[];   /* ends with a NULL name */
 int sinfo_name_in(const json_t *names, const char *name);
 /* sinfo --json (sinfo_json.c): the nodes, filtered by -p parts and -n sel
  * (either NULL for all). */
-int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel);
+int sinfo_json(const json_t *nodes, const json_t *parts, const hostlist_t *sel, int yaml);
 
 /* sinfo --queues (sinfo_queue.c). */
 struct sinfo_queue_opts {

@@ -181,6 +181,7 @@ static void min_plus(const json_t *r, const char *key, char *buf, size_t len)
 
 GET(get_cpus) { min_plus(r, "cpus", buf, len); }
 GET(get_mem) { min_plus(r, "memory_mb", buf, len); }
+GET(get_disk) { min_plus(r, "tmp_disk_mb", buf, len); }
 GET(get_sockets) { min_plus(r, "sockets", buf, len); }
 GET(get_cores) { min_plus(r, "cores_per_socket", buf, len); }
 GET(get_threads) { min_plus(r, "threads_per_core", buf, len); }
@@ -213,6 +214,8 @@ GET(get_features) { node_value(r, "features", "(null)", buf, len); }
 GET(get_gres) { node_value(r, "gres", "(null)", buf, len); }
 GET(get_gres_used) { node_value(r, "gres_used", "(null)", buf, len); }
 GET(get_weight) { node_value(r, "weight", "1", buf, len); }
+GET(get_port) { node_value(r, "port", "0", buf, len); }
+GET(get_allocmem) { node_value(r, "alloc_mem_mb", "0", buf, len); }
 /* The range of a reported value over the group ("0.52", "0.10-1.20"),
  * N/A when no node of it has reported one; load is x100 on the wire. */
 static void range(const json_t *r, const char *key, int hundredths, char *buf, size_t len)
@@ -319,6 +322,7 @@ const struct jobfmt_field sinfo_fields[] = {
     { "CPUsState", 'C', "CPUS(A/I/O/T)", 20, 0, NULL, get_cpus_aiot, AGG },
     { "NodeAIOT", 'F', "NODES(A/I/O/T)", 20, 0, NULL, get_nodes_aiot, AGG },
     { "Memory", 'm', "MEMORY", 20, 0, NULL, get_mem, MIN },
+    { "Disk", 'd', "TMP_DISK", 20, 0, NULL, get_disk, MIN },
     { "Sockets", 'X', "SOCKETS", 20, 0, NULL, get_sockets, MIN },
     { "Cores", 'Y', "CORES", 20, 0, NULL, get_cores, MIN },
     { "Threads", 'Z', "THREADS", 20, 0, NULL, get_threads, MIN },
@@ -331,6 +335,9 @@ const struct jobfmt_field sinfo_fields[] = {
     { "Timestamp", 'H', "TIMESTAMP", 20, 0, NULL, get_reason_time, 0 },
     { "Features", 'f', "AVAIL_FEATURES", 20, 0, NULL, get_features, 0 },
     { "FeaturesAct", 'b', "ACTIVE_FEATURES", 20, 0, NULL, get_features, 0 },
+    { "features_act", 0, "ACTIVE_FEATURES", 20, 0, NULL, get_features, 0 },   /* Slurm's -O */
+    { "AllocMem", 0, "ALLOCMEM", 20, 0, NULL, get_allocmem, 0 },
+    { "Port", 0, "PORT", 20, 0, NULL, get_port, 0 },
     { "Gres", 'G', "GRES", 20, 0, NULL, get_gres, 0 },
     { "GresUsed", 0, "GRES_USED", 20, 0, NULL, get_gres_used, 0 },
     { "Weight", 'w', "WEIGHT", 20, 0, NULL, get_weight, 0 },

@@ -16,7 +16,8 @@
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
 struct squeue_opts {
-    int noheader, json, longfmt, start, all_states, expand, steps;
+    int noheader, longfmt, start, all_states, expand, steps;
+    int json;       /* 1 --json, 2 --yaml */
     const char *format, *Format, *name, *step_list;
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
@@ -30,7 +31,7 @@ static const struct option long_opts[] = {
     { "Format", required_argument, NULL, 'O' }, { "name", required_argument, NULL, 'n' },
     { "long", no_argument, NULL, 'l' },       { "all", no_argument, NULL, 'a' },
     { "array", no_argument, NULL, 'r' },      { "verbose", no_argument, NULL, 'v' },
-    { "json", no_argument, NULL, 'J' },       { "start", no_argument, NULL, 'S' },
+    { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'S' },
     { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
@@ -38,7 +39,7 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *out)
 {
-    fputs("Usage: squeue [-h] [-l] [-r] [--start] [--json] [-j jobs] [-u users] [-t states]\n"
+    fputs("Usage: squeue [-h] [-l] [-r] [--start] [--json|--yaml] [-j jobs] [-u users] [-t states]\n"
           "              [-p partitions] [-n names] [-o format | -O fields]\n"
           "\n"
           "  -h, --noheader         no headers on output\n"
@@ -54,7 +55,8 @@ static void usage(FILE *out)
           "  -t, --states=state(s)  comma separated list of states to view, or all\n"
           "  -u, --user=user_name(s) comma separated list of users to view\n"
           "      --me               equivalent to --user=<my username>\n"
-          "      --json             print the job records as JSON\n"
+          "      --json             the jobs as JSON (Slurm's shape)\n"
+          "      --yaml             the same as YAML\n"
           "  -V, --version          output version information and exit\n"
           "      --help             show this help message\n", out);
 }
@@ -102,6 +104,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'n': o->name = optarg; break;
         case 'l': o->longfmt = 1; break;
         case 'J': o->json = 1; break;
+        case 'Y': o->json = 2; break;
         case 'S': o->start = 1; break;
         case 'r': o->expand = 1; break;
         case 's': o->steps = 1; o->step_list = optarg; break;
@@ -364,7 +367,7 @@ int main(int argc, char **argv)
     opts_parse(&o, argc, argv);
     if (o.steps) {
         if (o.json || o.Format || o.start || o.longfmt)
-            cmd_die("--steps takes -o formats only (not --json, -O, --start or -l)");
+            cmd_die("--steps takes -o formats only (not --json, --yaml, -O, --start or -l)");
         squeue_steps(o.step_list, o.req, o.noheader, o.format);
         json_decref(o.req);
         json_decref(o.parts);
@@ -386,10 +389,8 @@ int main(int argc, char **argv)
         list_rows(&o, keys_needed(&o, f), &rs);
     }
     if (o.json) {
-        json_t *doc = json_pack("{s:o}", "jobs", jobs);
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(doc);
+        squeue_json(jobs, o.json == 2);
+        json_decref(jobs);
     } else {
         print_table(&o, f, &rs);
     }

@@ -106,4 +106,7 @@ int squeue_steps(const char *list, json_t *req, int noheader, const char *format
  * the refusal with its reason (in buf); else NULL. */
 const char *squeue_refused(const char *err, char *buf, size_t len);
 
+/* squeue_json.c: print the job records as Slurm 22.05's squeue --json. */
+void squeue_json(const json_t *jobs, int yaml);
+
 #endif

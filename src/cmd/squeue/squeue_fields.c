@@ -191,6 +191,19 @@ GET(get_arrayid)
     jobarray_rec_id(&a, 1, buf, len);
 }
 
+/* A heterogeneous job's leader id and component offset; N/A for others. */
+GET(get_het_id)
+{
+    int64_t id = sq_int(r, K_HET_JOB_ID);
+    snprintf(buf, len, id > 0 ? "%lld" : "N/A", (long long)id);
+}
+
+GET(get_het_offset)
+{
+    snprintf(buf, len, sq_int(r, K_HET_JOB_ID) > 0 ? "%lld" : "N/A",
+             (long long)sq_int(r, K_HET_JOB_OFFSET));
+}
+
 GET(get_arraybase)
 {
     struct jobarray_rec a;
@@ -234,6 +247,13 @@ GET(get_exit)
 {
     snprintf(buf, len, "%lld:%lld", (long long)sq_int(r, K_EXIT_CODE),
              (long long)sq_int(r, K_EXIT_SIGNAL));
+}
+
+/* Slurm's -O exit_code: the raw wait status (exit code << 8 | signal). */
+GET(get_exit_raw)
+{
+    int64_t status = sq_int(r, K_EXIT_CODE) << 8 | sq_int(r, K_EXIT_SIGNAL);
+    snprintf(buf, len, "%lld", (long long)status);
 }
 
 #define USED_KEYS (KB(K_START_TIME) | KB(K_END_TIME) | KB(K_SLURM_STATE))
@@ -309,9 +329,17 @@ GET(get_exit)
     X("STDIN", 0, "STDIN", NULL, KB(K_STDIN))                                            \
     X("Reservation", 'v', "RESERVATION", get_resv, KB(K_RESERVATION))                     \
     X("GroupName", 'g', "GROUP", get_group, KB(K_GID))                                   \
-    X("SocketsPerNode", 'H', "S", get_any, 0)                                            \
-    X("CoresPerSocket", 'I', "C", get_any, 0)                                            \
-    X("ThreadsPerCore", 'J', "T", get_any, 0)                                            \
+    X("SocketsPerNode", 'H', "SOCKETS_PER_NODE", get_any, 0)                             \
+    X("CoresPerSocket", 'I', "CORES_PER_SOCKET", get_any, 0)                             \
+    X("ThreadsPerCore", 'J', "THREADS_PER_CORE", get_any, 0)                             \
+    /* Slurm 22.05's -O names of %H %I %J and of the exit code. */                       \
+    X("Sockets", 0, "SOCKETS_PER_NODE", get_any, 0)                                      \
+    X("Cores", 0, "CORES_PER_SOCKET", get_any, 0)                                        \
+    X("Threads", 0, "THREADS_PER_CORE", get_any, 0)                                      \
+    X("exit_code", 0, "EXIT_CODE", get_exit_raw, KB(K_EXIT_CODE) | KB(K_EXIT_SIGNAL))    \
+    X("HetJobID", 0, "HET_JOB_ID", get_het_id, KB(K_HET_JOB_ID))                         \
+    X("HetJobOffset", 0, "HET_JOB_OFFSET", get_het_offset,                               \
+      KB(K_HET_JOB_ID) | KB(K_HET_JOB_OFFSET))                                           \
     X("Gres", 0, "TRES_PER_NODE", get_tres_per_node, KB(K_GPUS_PER_NODE) | KB(K_GPU_TYPE)) \
     X("AllocNodes", 0, "ALLOC_NODES", NULL, KB(K_SUBMIT_HOST))                            \
     X("BatchFlag", 0, "BATCH_FLAG", get_one, 0)                                          \

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -123,7 +125,7 @@ static int alloc_from_env(struct srun_alloc_info *ai)
     return ai->job_id > 0 ? 0 : -1;
 }
 
-static char *file_read(const char *path, sl_error_t *e)
+char *multiprog_read(const char *path, sl_error_t *e)
 {
     FILE *f = fopen(path, "r");
     char *text = NULL;
@@ -208,19 +210,43 @@ static void step_end(int64_t job_id, int step_id, const struct io_result *r, int
     json_decref(rep);
 }
 
+/* A component of a heterogeneous step, its step made: tell the parent its
+ * layout, get the whole step's (for the launch: the MPI plugin's view). */
+static json_t *het_layout(const struct het_link *h, const json_t *grant, int64_t job_id,
+                          int step_id)
+{
+    json_t *mine = json_pack("{s:I, s:i, s:O, s:O}", "job_id", (json_int_t)job_id, "step_id",
+                             step_id, "node_names", json_object_get(grant, "node_names"),
+                             "tasks_per_node", json_object_get(grant, "tasks_per_node"));
+    char *text = mine ? json_dumps(mine, JSON_COMPACT) : NULL;
+    unsigned char *d = NULL;
+    uint32_t type, seq, len;
+    json_t *all = NULL;
+    json_decref(mine);
+    if (text && hetmsg_send(h->wfd, HETMSG_LAYOUT, 0, text, (uint32_t)strlen(text)) == 0 &&
+        hetmsg_recv(h->rfd, &type, &seq, &d, &len) == 0 && type == HETMSG_LAYOUT)
+        all = json_loadb((const char *)d, len, 0, NULL);
+    free(text);
+    free(d);
+    return all;   /* NULL: another component failed (it said why) */
+}
+
 /* Run the step of body in the allocation: create, launch, serve.  Returns
  * srun's exit status; *r says how the tasks ended. */
 static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
-                    const char *mp_text, int sigfd, struct io_result *r)
+                    const char *mp_text, int sigfd, const struct het_link *h,
+                    struct io_result *r)
 {
     struct io_opts opts = { jobopt_flag(o, "label"),
                             jobopt_flag(o, "unbuffered") || jobopt_flag(o, "pty"),
                             jobopt_flag(o, "kill_on_bad_exit"), jobopt_flag(o, "quiet"),
+                            h ? h->offset : 0, h ? h->total : 0, h ? h->rfd : -1,
+                            h ? h->wfd : -1,
                             (int)json_integer_value(json_object_get(o->local, "wait")),
                             stdin_t < -2 ? -2 : stdin_t, jobopt_flag(o, "pty") };
     int64_t job_id = cmd_int(body, "job_id");
     int interrupted, step_id;
-    json_t *step = json_incref(body), *grant, *launch;
+    json_t *step = json_incref(body), *grant, *launch, *layout = NULL;
     sl_error_t e;
     srun_io_t *io;
 
@@ -231,7 +257,9 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
         return 1;
     }
     step_id = (int)cmd_int(grant, "step_id");
-    if (stdin_t >= (int)cmd_int(grant, "ntasks")) {
+    if (h && !(layout = het_layout(h, grant, job_id, step_id))) {
+        /* called off: the step ends unlaunched */
+    } else if (stdin_t >= (int)cmd_int(grant, "ntasks")) {
         fprintf(stderr, "srun: error: --input=%d: the step has no task %d\n", stdin_t, stdin_t);
     } else if (!(io = io_create(grant, job_id, step_id, &opts, sigfd, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
@@ -241,13 +269,22 @@ static int step_run(const jobopt_t *o, json_t *body, json_t *env, int stdin_t,
                     (long long)job_id, step_id, (long long)cmd_int(grant, "ntasks"),
                     cmd_str(grant, "nodes"), io_host(io), io_port(io));
         launch = launch_body(o, grant, step, env, io, stdin_t, mp_text);
+        if (launch && h) {
+            json_object_update_new(launch, json_pack("{s:i, s:i, s:i}", "het_task_offset",
+                                                     (int)h->offset, "het_ntasks",
+                                                     (int)h->total, "het_size", (int)h->size));
+            json_object_update(launch, layout);
+        }
         if (launch && launch_nodes(grant, launch, job_id, step_id) == 0)
             io_run(io, r);
+        else if (h)   /* this part never ran: the others' end too, as one step */
+            (void)hetmsg_send(h->wfd, HETMSG_KILL, 0, NULL, 0);
         r->usage = io_usage(io);
         json_decref(launch);
         io_destroy(io);
     }
     step_end(job_id, step_id, r, opts.quiet);
+    json_decref(layout);
     json_decref(r->usage);
     r->usage = NULL;
     json_decref(grant);
@@ -278,6 +315,27 @@ static int alloc_own(jobopt_t *o, const char *prog, struct srun_alloc_info *ai)
 /* --pty asks the stepd for a pty through the step's environment, with the
  * variables Slurm's tasks see (SLURM_PTY_WIN_ROW/COL), and passes TERM
  * even under --export=NONE.  Without --pty, inherited ones are dropped. */
+/* As Slurm's srun: SLURM_UMASK, its umask, which the step's tasks take;
+ * SLURM_PRIO_PROCESS, its nice value; SRUN_DEBUG, its log level (info, 3,
+ * +1 a -v, -1 with -Q); SLURM_DISTRIBUTION, -m when given. */
+static void process_env(const jobopt_t *o, json_t *env)
+{
+    char buf[16];
+    mode_t m = umask(0);
+    json_int_t level = 3 + json_integer_value(json_object_get(o->local, "verbose")) -
+                       (jobopt_flag(o, "quiet") ? 1 : 0);
+
+    umask(m);
+    snprintf(buf, sizeof(buf), "%04o", (unsigned)m);
+    json_object_set_new(env, "SLURM_UMASK", json_string(buf));
+    snprintf(buf, sizeof(buf), "%d", getpriority(PRIO_PROCESS, 0));
+    json_object_set_new(env, "SLURM_PRIO_PROCESS", json_string(buf));
+    snprintf(buf, sizeof(buf), "%lld", (long long)level);
+    json_object_set_new(env, "SRUN_DEBUG", json_string(buf));
+    if (jobopt_str(o, "distribution"))
+        json_object_set_new(env, "SLURM_DISTRIBUTION", json_string(jobopt_str(o, "distribution")));
+}
+
 static int pty_env(const jobopt_t *o, json_t *env)
 {
     uint16_t rows, cols;
@@ -322,46 +380,59 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
                 "task number or a readable file)\n", jobopt_str(o, "input"));
         return 1;
     }
-    if (jobopt_flag(o, "multi_prog") && !(*mp_text = file_read(argv[*idx], &e))) {
+    if (jobopt_flag(o, "multi_prog") && !(*mp_text = multiprog_read(argv[*idx], &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
-    if (!(*env = jobopt_env(o, environ, &e)) || jobopt_rlimits_env(o, *env, &e) < 0) {
+    if (!(*env = jobopt_env(o, environ, &e)) || jobopt_rlimits_env(o, cmd_conf_try(), *env, &e) < 0) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         return 1;
     }
     if (jobopt_flag(o, "pty"))
         *stdin_t = 0;   /* even from the background: the shell needs its input */
+    process_env(o, *env);
     return pty_env(o, *env);
 }
 
-int main(int argc, char **argv)
+/* A component of a heterogeneous step: say the task count, learn where
+ * this component's ranks start.  0, or -1 when the parent called it off
+ * (another component's request failed: it said why). */
+static int het_handshake(struct het_link *h, int ntasks)
+{
+    uint32_t in[4];
+    if (write(h->wfd, &ntasks, sizeof(ntasks)) != (ssize_t)sizeof(ntasks) ||
+        read(h->rfd, in, sizeof(in)) != (ssize_t)sizeof(in))
+        return -1;
+    h->offset = in[0];
+    h->total = in[1];
+    h->size = in[2];
+    h->step_min = in[3];
+    return 0;
+}
+
+/* stdin_t of the whole heterogeneous step, as this component's: a rank of
+ * another component reads nothing here; "all" reaches every component (the
+ * parent gave each its own copy of srun's stdin). */
+static int het_stdin(const struct het_link *h, int stdin_t, int ntasks)
+{
+    if (stdin_t < 0)
+        return stdin_t;
+    if ((uint32_t)stdin_t < h->offset || (uint32_t)stdin_t >= h->offset + (uint32_t)ntasks)
+        return stdin_t >= (int)h->total ? stdin_t : -2;
+    return stdin_t - (int)h->offset;
+}
+
+int srun_one(int argc, char **argv, struct het_link *h)
 {
     jobopt_t *o = jobopt_create(JOBOPT_SRUN);
     struct srun_alloc_info ai = { 0, 0, "" };
     struct io_result r = { 0, 0, 0, 0, 0, NULL };
     json_t *env = NULL, *body;
     char *mp_text = NULL;
-    int idx, stdin_t = 0, rc = 1, sigfd, own = 0;
+    int idx = 0, stdin_t = 0, rc = 1, sigfd, own = 0;
     sl_error_t e;
 
-    cmd_init("srun");
-    if (!o)
-        cmd_die("out of memory");
     in_alloc = alloc_from_env(&ai) == 0;
-    if ((idx = jobopt_parse_argv(o, argc, argv, &e)) < 0) {
-        rc = usage_error(e.text);
-        goto out;
-    }
-    if (early_exit(o)) {
-        rc = 0;
-        goto out;
-    }
-    if ((rc = srun_het_select(o, argc, argv, idx, in_alloc)) != 0)
-        goto out;
-    in_alloc = alloc_from_env(&ai) == 0;   /* --het-group may have chosen another */
-    jobopt_destroy(o);   /* again, every source in precedence order */
-    o = jobopt_create(JOBOPT_SRUN);
     if (!o || (rc = srun_prepare(o, argc, argv, &idx, &env, &mp_text, &stdin_t)) != 0)
         goto out;
     rc = 1;
@@ -371,16 +442,24 @@ int main(int argc, char **argv)
     }
     if (!(body = step_body(o, &ai, in_alloc, argc, argv, idx, env, &e))) {
         fprintf(stderr, "srun: error: %s\n", e.text);
-    } else if (mp_text && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
+    } else if (mp_text && !h && multiprog_check(mp_text, argv[idx], (int)cmd_int(body, "ntasks"),
                                           &e) < 0) {
         fprintf(stderr, "srun: error: %s\n", e.text);
         json_decref(body);
+    } else if (h && het_handshake(h, (int)cmd_int(body, "ntasks")) < 0) {
+        json_decref(body);   /* called off before any step was made */
     } else if (!in_alloc && alloc_own(o, argv[idx], &ai) < 0) {
         json_decref(body);   /* a refused or cancelled allocation is gone */
     } else {
         own = !in_alloc;
+        if (h)
+            stdin_t = het_stdin(h, stdin_t, (int)cmd_int(body, "ntasks"));
         json_object_set_new(body, "job_id", json_integer((json_int_t)ai.job_id));
-        rc = step_run(o, body, env, stdin_t, mp_text, sigfd, &r);
+        if (h && h->offset == 0)   /* component 0 of the step: the id for all */
+            json_object_set_new(body, "het_first", json_true());
+        else if (h)
+            json_object_set_new(body, "step_id_min", json_integer(h->step_min));
+        rc = step_run(o, body, env, stdin_t, mp_text, sigfd, h, &r);
         if (own)
             alloc_release(ai.job_id, r.max_code, r.signal, "srun");
     }
@@ -388,6 +467,32 @@ int main(int argc, char **argv)
 out:
     free(mp_text);
     json_decref(env);
+    jobopt_destroy(o);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    jobopt_t *o = jobopt_create(JOBOPT_SRUN);
+    struct srun_alloc_info ai = { 0, 0, "" };
+    int idx, rc = 1;
+    sl_error_t e;
+
+    cmd_init("srun");
+    if (!o)
+        cmd_die("out of memory");
+    in_alloc = alloc_from_env(&ai) == 0;
+    if ((idx = jobopt_parse_argv(o, argc, argv, &e)) < 0) {
+        rc = usage_error(e.text);
+    } else if (early_exit(o)) {
+        rc = 0;
+    } else if (hetstep_wanted(o, argc, argv)) {
+        rc = hetstep_run(argc, argv, in_alloc);
+    } else if ((rc = srun_het_select(o, argc, argv, idx, in_alloc)) == 0) {
+        /* again, every source in precedence order: --het-group may have
+         * chosen another allocation */
+        rc = srun_one(argc, argv, NULL);
+    }
     jobopt_destroy(o);
     cmd_fini();
     return rc;

@@ -37,16 +37,15 @@ static const char *const per_component[] = {
 int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_alloc)
 {
     const char *g = jobopt_str(o, "het_group"), *size = getenv("SLURM_HET_SIZE");
-    if (idx < argc && !strcmp(argv[idx], ":"))
-        return het_refuse("%s", "heterogeneous steps (':' between option groups) are not "
-                          "supported: run one srun --het-group=K per component");
+    (void)argc;
+    (void)argv;
+    (void)idx;
     if (!g)
         return 0;
     for (const char *p = g; *p; p++)
         if (!isdigit((unsigned char)*p))
-            return het_refuse("--het-group=%s: a step across several components (MPMD over "
-                              "a heterogeneous job) is not supported: give one component "
-                              "number and run one srun per component", g);
+            return het_refuse("--het-group=%s: not a component number or a list of them "
+                              "(e.g. 0,1 or 0-1)", g);
     long k = strtol(g, NULL, 10);
     if (!in_alloc)
         return het_refuse("--het-group=%s applies only inside a heterogeneous job "
@@ -60,9 +59,14 @@ int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_al
     if (k >= atol(size))
         return het_refuse("--het-group=%s: the job has %ld components (0 to %ld)", g,
                           atol(size), atol(size) - 1);
+    return srun_het_use(k);
+}
+
+int srun_het_use(long k)
+{
     if (!het_var("SLURM_JOB_ID", k) || !het_var("SLURM_JOB_NODELIST", k))
-        return het_refuse("--het-group=%s: SLURM_JOB_ID_HET_GROUP_%s or "
-                          "SLURM_JOB_NODELIST_HET_GROUP_%s is unset", g, g, g);
+        return het_refuse("--het-group=%ld: SLURM_JOB_ID_HET_GROUP_%ld or "
+                          "SLURM_JOB_NODELIST_HET_GROUP_%ld is unset", k, k, k);
     /* The component's variables become the job's, so that every default
      * (nodes, tasks, CPUs per task) and the step's environment follow it;
      * one the component lacks must not leak from component 0. */

@@ -74,7 +74,8 @@ static int io_layout(struct srun_io *io, const json_t *grant)
         rank += io->nodes[i].count;
     }
     io->ntasks = (int)rank;
-    for (int w = io->ntasks - 1; w > 0; w /= 10)
+    /* labels are the heterogeneous step's ranks, padded to its widest */
+    for (int w = (io->o.task_total ? (int)io->o.task_total : io->ntasks) - 1; w > 0; w /= 10)
         io->width++;
     if (!io->width)
         io->width = 1;
@@ -186,6 +187,12 @@ void io_kill(struct srun_io *io, const char *msg)
                 io->step_id);
     io->kill_sent = 1;
     io_signal_all(io, SIGKILL);
+    /* One step over several components ends as one, as Slurm's does: the
+     * parent srun has the others end theirs (not back to the one it
+     * came from: io->het_killed). */
+    if (io->o.relay_wfd >= 0 && !io->het_killed)
+        (void)hetmsg_send(io->o.relay_wfd, HETMSG_KILL,
+                          io->abort_status > 0 ? (uint32_t)io->abort_status : 0, NULL, 0);
 }
 
 /* ---- the fence hub ---- */
@@ -243,8 +250,52 @@ static void fence_add(struct srun_io *io, int node, const unsigned char *d, size
     memcpy(io->fence.blob + io->fence.len, d + 4, n - 4);
     io->fence.len += n - 4;
     io->nodes[node].fenced = 1;
-    if (++io->fence.count == io->nnodes)
+    if (++io->fence.count < io->nnodes)
+        return;
+    if (io->o.relay_wfd < 0)
         fence_finish(io, 1);
+    else if (hetmsg_send(io->o.relay_wfd, HETMSG_FENCE, seq, io->fence.blob,
+                         (uint32_t)io->fence.len) < 0)
+        fence_finish(io, 0);   /* a heterogeneous step: the parent joins the components */
+}
+
+void io_relay_read(struct srun_io *io)
+{
+    uint32_t type, seq, len;
+    unsigned char *d = NULL;
+    if (hetmsg_recv(io->o.relay_rfd, &type, &seq, &d, &len) < 0) {
+        io->o.relay_rfd = -1;   /* the parent is gone: no fence completes */
+        if (io->fence.active)
+            fence_finish(io, 0);
+        return;
+    }
+    if (type == HETMSG_KILL) {   /* another component's step ended: so does this one */
+        char msg[160];
+        free(d);
+        if (io->kill_sent)
+            return;
+        if (io->abort_status < 0 && seq > 0)
+            io->abort_status = (int)seq;
+        io->het_killed = 1;
+        snprintf(msg, sizeof(msg), "Terminating StepId=%lld.%d: another component of the "
+                 "heterogeneous step ended it", (long long)io->job_id, io->step_id);
+        io_kill(io, msg);
+        return;
+    }
+    if (!io->fence.active || seq != io->fence.seq || type < HETMSG_FENCE_OK ||
+        type > HETMSG_FENCE_FAIL) {
+        free(d);   /* a fence that timed out here */
+        return;
+    }
+    if (type == HETMSG_FENCE_OK) {
+        free(io->fence.blob);
+        io->fence.blob = d;
+        io->fence.len = io->fence.cap = len;
+        fence_finish(io, 1);
+    } else {
+        free(d);
+        fence_finish(io, 0);
+    }
 }
 
 void io_fence_timeout(struct srun_io *io)
@@ -307,7 +358,7 @@ static void conn_abort(struct srun_io *io, int node, uint32_t task, const struct
                 io->nodes[node].name, status, msg && *msg ? ": " : "", msg ? msg : "");
     else
         fprintf(stderr, "srun: error: %s: task %u: aborted the step with status %d%s%s\n",
-                io->nodes[node].name, task, status, msg && *msg ? ": " : "", msg ? msg : "");
+                io->nodes[node].name, task + io->o.task_offset, status, msg && *msg ? ": " : "", msg ? msg : "");
     json_decref(j);
     if (io->abort_status < 0)
         io->abort_status = status;
@@ -351,7 +402,8 @@ static int conn_frame(struct srun_io *io, struct io_conn *c, size_t ci,
         if (f->task == STEPIO_ALL_TASKS)
             fprintf(stderr, "srun: error: %s: %.*s\n", n->name, (int)f->len, f->data);
         else
-            fprintf(stderr, "srun: error: %s: task %u: %.*s\n", n->name, f->task,
+            fprintf(stderr, "srun: error: %s: task %u: %.*s\n", n->name,
+                    f->task + io->o.task_offset,
                     (int)f->len, f->data);
         break;
     default:

@@ -46,6 +46,7 @@ struct srun_io {
     int stdin_open;
     int64_t first_exit_ms, last_intr_ms, start_ms, kill_ms;
     int kill_sent, cancelled, lost, abort_status;
+    int het_killed;                     /* the parent srun ended this component's step */
     struct {
         int active;
         int64_t start_ms;   /* the first contribution's arrival */

@@ -212,7 +212,7 @@ void io_run(srun_io_t *io, struct io_result *r)
         pty_raw_begin();
     while (!loop_done(io)) {
         int64_t now = io_now_ms(), next = loop_timers(io, now);
-        size_t n = 0, need = 4 + io->nconns;
+        size_t n = 0, need = 5 + io->nconns;
         int in = stdin_ready(io);
         if (loop_done(io))
             break;
@@ -227,6 +227,7 @@ void io_run(srun_io_t *io, struct io_result *r)
         p[n++] = (struct pollfd){ io->sigfd, POLLIN, 0 };
         p[n++] = (struct pollfd){ in ? STDIN_FILENO : -1, POLLIN, 0 };
         p[n++] = (struct pollfd){ winfd, POLLIN, 0 };
+        p[n++] = (struct pollfd){ io->o.relay_rfd, POLLIN, 0 };
         for (size_t i = 0; i < io->nconns; i++)
             p[n++] = (struct pollfd){ io->conns[i].fd, POLLIN, 0 };
         int rc = poll(p, n, next ? (int)(next - now > 0 ? next - now : 0) : -1);
@@ -242,8 +243,10 @@ void io_run(srun_io_t *io, struct io_result *r)
             loop_winch(io, winfd);
         if (p[2].revents)
             loop_stdin(io);
-        for (size_t i = 0; i + 4 < n; i++)
-            if (p[i + 4].revents && io->conns[i].fd >= 0)
+        if (p[4].revents)
+            io_relay_read(io);
+        for (size_t i = 0; i + 5 < n; i++)
+            if (p[i + 5].revents && io->conns[i].fd >= 0)
                 io_conn_read(io, i);
         out_exits(io);   /* the exits that came together, one line per node */
     }

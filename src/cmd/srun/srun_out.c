@@ -32,7 +32,7 @@ static void out_emit(struct srun_io *io, uint32_t task, int err, const char *d, 
     int fd = err ? STDERR_FILENO : STDOUT_FILENO;
     if (io->o.label) {
         char lab[32];
-        int l = snprintf(lab, sizeof(lab), "%*u: ", io->width, task);
+        int l = snprintf(lab, sizeof(lab), "%*u: ", io->width, task + io->o.task_offset);
         char *line = malloc((size_t)l + n + 1);
         if (!line)
             return;
@@ -151,12 +151,12 @@ void out_exits(struct srun_io *io)
             char *list;
             if (!io->unreported[t])
                 continue;
-            if (!(s = idset_create((uint32_t)io->ntasks)))
+            if (!(s = idset_create((uint32_t)io->ntasks + io->o.task_offset)))
                 return;
             for (uint32_t u = t; u < n->first + n->count; u++) {
                 if (io->unreported[u] && io->code[u] == io->code[t] &&
                     io->sig[u] == io->sig[t] && io->core[u] == io->core[t]) {
-                    idset_set(s, u);
+                    idset_set(s, u + io->o.task_offset);   /* the het step's rank */
                     io->unreported[u] = 0;
                 }
             }

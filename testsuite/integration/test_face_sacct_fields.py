@@ -1,0 +1,47 @@
+"""sacct --format fields the Slurm inventory found missing and Sluice keeps
+(doc/slurm-compat.md, 'Every Slurm 22.05 item'): QOS, Constraints,
+Reservation, from the job's own record; Group (by name) and Cluster."""
+
+import grp
+import os
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def cluster(cluster_factory):
+    return cluster_factory(nodes=1, cpus=2, append="NodeName=n1 Features=fast\n")
+
+
+def test_qos_constraints_reservation(cluster):
+    done = cluster.submit("-o", "/dev/null", "--qos=gold", "--wrap", "true")
+    held = cluster.submit("-H", "-o", "/dev/null", "-C", "fast", "--wrap", "true")
+    cluster.wait_state(done, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    r = cluster.ok(sacct, "-X", "-n", "-P", "-j", "%d,%d" % (done, held),
+                   "--format=JobID,QOS,Constraints,Reservation")
+    rows = sorted(l.split("|") for l in r.out.split())
+    assert rows == sorted([[str(done), "gold", "", ""], [str(held), "", "fast", ""]]), r
+    r = cluster.ok(sacct, "-X", "-j", str(done), "--format=QOS,Constraints,Reservation")
+    assert r.out.split()[:3] == ["QOS", "Constraints", "Reservation"], r
+    cluster.run(cluster.bin("scancel"), str(held))
+
+
+def test_timelimit_raw(cluster):
+    """Minutes, as Slurm; UNLIMITED without a limit (the partition has none)."""
+    a = cluster.submit("-o", "/dev/null", "-t", "7", "--wrap", "true")
+    b = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(a, "COMPLETED")
+    cluster.wait_state(b, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", "%d,%d" % (a, b),
+                   "--format=JobID,Timelimit,TimelimitRaw")
+    assert sorted(r.out.split()) == sorted(["%d|00:07:00|7" % a, "%d|UNLIMITED|UNLIMITED" % b]), r
+
+
+def test_group_and_cluster(cluster):
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", str(jid),
+                   "--format=Group,Cluster")
+    name = cluster.ok(cluster.bin("sinfo"), "-h", "-O", "Cluster").out.split()[0]
+    assert r.out.split() == ["%s|%s" % (grp.getgrgid(os.getgid()).gr_name, name)], r
