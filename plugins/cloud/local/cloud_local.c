@@ -205,7 +205,6 @@ static void instance_main(const struct local *l, const char *node, int fail, cha
     if (close_range(3, ~0U, 0) < 0)
         for (int i = 3; i < 1024; i++)
             close(i);
-    instance_priority(l, node);
     signal(SIGPIPE, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
@@ -236,6 +235,7 @@ static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len
     }
     if ((mid = fork()) == 0) {
         setsid();
+        instance_priority(l, name);    /* before the second fork: all of it runs low */
         pid_t g = fork();
         if (g == 0)
             instance_main(l, name, fail, env);
