@@ -6,17 +6,19 @@
  * boot), then becomes `sluiced -D -f CONF -N NODE` reporting the node's
  * configured hardware (SLUICE_FAKE_HW: a simulated machine is what its
  * configuration says).  CloudLocalFailRate percent of instances fail to
- * boot: they exit instead, and ResumeTimeout finds it.  Each instance has a
- * pid file STATE/cloud_local/NODE.pid ("PID STARTTIME"): suspend stops that
- * pid (never a name), describe lists the files, and contribs/devcluster's
- * down stops them too.  Instances are detached (double fork): they outlive
- * a controller that is killed, as cloud instances do. */
+ * boot: they exit instead, and describe (or ResumeTimeout) finds it.  Each
+ * instance has a pid file STATE/cloud_local/NODE.pid ("PID STARTTIME"):
+ * suspend stops that pid (never a name), describe lists the files, and
+ * contribs/devcluster's down stops them too.  Instances are spawned in a
+ * session of their own: they outlive a controller that is killed, as cloud
+ * instances do. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,16 @@ static unsigned long long proc_start(pid_t pid, int *alive)
     return start;
 }
 
+/* Instances are our children: one that ended (a zombie whose start time
+ * is the recorded one, so never another child of the controller) is
+ * collected here. */
+static void instance_reap(pid_t pid, unsigned long long start)
+{
+    int alive;
+    if (proc_start(pid, &alive) == start && !alive)
+        waitpid(pid, NULL, WNOHANG);
+}
+
 static void pid_path(const struct local *l, const char *node, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s.pid", l->dir, node);
@@ -154,7 +166,11 @@ static pid_t instance_pid(const struct local *l, const char *node)
     if (fscanf(f, "%ld %llu", &pid, &start) != 2)
         pid = 0;
     fclose(f);
-    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start || !alive)
+    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start)
+        return 0;
+    if (!alive)
+        instance_reap((pid_t)pid, start);
+    if (!alive)
         return 0;
     return (pid_t)pid;
 }
@@ -178,79 +194,56 @@ static char **instance_env(json_t *node)
     return env;
 }
 
-/* CloudLocalNice: an instance models another machine, so it may run
- * below everything of this one (19: only spare CPU), which keeps what a
- * burst measures about the controller rather than this machine's cores. */
-static void instance_priority(const struct local *l, const char *node)
-{
-    if (l->nice && setpriority(PRIO_PROCESS, 0, l->nice) < 0)
-        dprintf(2, "cloud/local: %s: CloudLocalNice=%d: %s\n", node, l->nice, strerror(errno));
-}
+/* The instance's program: nice(1) at CloudLocalNice (all of the instance
+ * runs low), a shell that boots (sleeps), then becomes sluiced, or fails.
+ * Its pid stays the instance's through every exec.  The shell's arguments:
+ * $0 delay, $1 sluiced, $2 conf, $3 node. */
+static const char boot_ok[] = "[ \"$0\" = 0 ] || sleep \"$0\"; exec \"$1\" -D -f \"$2\" -N \"$3\"";
+static const char boot_fail[] = "sleep \"$0\"; echo \"cloud/local: instance for $3 failed to "
+                                "boot (CloudLocalFailRate)\" >&2; exit 1";
 
-/* In the detached grandchild: boot, then become sluiced (or fail). */
-static void instance_main(const struct local *l, const char *node, int fail, char **env)
-{
-    char log[PATH_MAX];
-    snprintf(log, sizeof(log), "%s/%s.log", l->dir, node);
-    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    int nul = open("/dev/null", O_RDONLY);
-    if (nul >= 0)
-        dup2(nul, 0);
-    if (fd >= 0) {
-        dup2(fd, 1);
-        dup2(fd, 2);
-    }
-    /* One call, not a close() per possible descriptor: 65,533 system
-     * calls per instance were most of the CPU a 1,000-node burst took. */
-    if (close_range(3, ~0U, 0) < 0)
-        for (int i = 3; i < 1024; i++)
-            close(i);
-    signal(SIGPIPE, SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    struct timespec ts = { l->boot_delay, 0 };
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-        ;
-    if (fail) {
-        dprintf(2, "cloud/local: instance for %s failed to boot (CloudLocalFailRate)\n", node);
-        _exit(1);
-    }
-    char *argv[] = { (char *)l->sluiced, "-D", "-f", (char *)l->conf, "-N", (char *)node, NULL };
-    execve(l->sluiced, argv, env);
-    dprintf(2, "cloud/local: cannot run %s: %s\n", l->sluiced, strerror(errno));
-    _exit(127);
-}
-
+/* posix_spawn, not fork: the controller's image is neither copied nor
+ * marked copy-on-write, which in a 1,000-node burst cost its event loop
+ * page faults and TLB flushes on every start.  The instance is our child
+ * in its own session (it outlives a controller that is killed, as cloud
+ * instances do); instance_reap collects it when it ends. */
 static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len)
 {
     const char *name = json_string_value(json_object_get(node, "name"));
     int fail = l->fail_rate > 0 && (int)(rand_r(&l->seed) % 100) < l->fail_rate;
-    char **env = instance_env(node);
-    int fds[2];
-    pid_t pid = -1, mid;
-    if (!env || pipe2(fds, O_CLOEXEC) < 0) {
-        snprintf(why, len, "cannot start an instance: %s", strerror(errno));
-        goto out;
+    char **env = instance_env(node), log[PATH_MAX], delay[16], nice[16];
+    snprintf(log, sizeof(log), "%s/%s.log", l->dir, name);
+    snprintf(delay, sizeof(delay), "%d", l->boot_delay);
+    snprintf(nice, sizeof(nice), "%d", l->nice);
+    char *argv[] = { "nice", "-n", nice, "/bin/sh", "-c", (char *)(fail ? boot_fail : boot_ok),
+                     delay, l->sluiced, l->conf, (char *)name, NULL };
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    pid_t pid = -1;
+    int rc = ENOMEM;
+    if (env && posix_spawn_file_actions_init(&fa) == 0) {
+        if (posix_spawnattr_init(&at) == 0) {
+            rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+            rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 1, log,
+                                                            O_WRONLY | O_CREAT | O_APPEND, 0600);
+            rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, 1, 2);
+            rc = rc ? rc : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+            rc = rc ? rc : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+                                                    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            rc = rc ? rc : posix_spawnattr_setsigmask(&at, &none);
+            rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &all);
+            rc = rc ? rc : posix_spawnp(&pid, "nice", &fa, &at, argv, env);
+            posix_spawnattr_destroy(&at);
+        }
+        posix_spawn_file_actions_destroy(&fa);
     }
-    if ((mid = fork()) == 0) {
-        setsid();
-        instance_priority(l, name);    /* before the second fork: all of it runs low */
-        pid_t g = fork();
-        if (g == 0)
-            instance_main(l, name, fail, env);
-        (void)!write(fds[1], &g, sizeof(g));
-        _exit(0);
-    }
-    close(fds[1]);
-    if (mid < 0 || read(fds[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0) {
-        snprintf(why, len, "cannot start an instance: fork failed");
+    if (rc) {
+        snprintf(why, len, "cannot start an instance: %s", strerror(rc));
         pid = -1;
     }
-    close(fds[0]);
-    if (mid > 0)
-        waitpid(mid, NULL, 0);
-out:
     if (env) {
         size_t k = 0;
         while (env[k] && strncmp(env[k], "SLUICE_FAKE_HW=", 15) != 0)
@@ -304,19 +297,21 @@ static int local_resume(void *p, json_t *req, json_t **result, char *err)
     return 0;
 }
 
-/* SIGTERM, and SIGKILL if it has not gone within 10 s. */
+/* SIGTERM, and SIGKILL if it has not gone within 10 s; collected when gone. */
 static void instance_stop(pid_t pid)
 {
     int alive = 1;
     unsigned long long start = proc_start(pid, &alive);
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 200; i++) {
-        if (proc_start(pid, &alive) != start || !alive)
+    for (int i = 0; i < 300; i++) {
+        if (i == 0 || i == 200)
+            kill(pid, i ? SIGKILL : SIGTERM);
+        if (proc_start(pid, &alive) != start || !alive) {
+            instance_reap(pid, start);
             return;
+        }
         struct timespec ts = { 0, 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    kill(pid, SIGKILL);
 }
 
 static int local_suspend(void *p, json_t *req, json_t **result, char *err)
