@@ -680,6 +680,23 @@ START_TEST(test_testing_modes)
 }
 END_TEST
 
+/* CloudLocalNice: 0 to 19 (an unprivileged process cannot go below 0). */
+START_TEST(test_cloud_local_nice)
+{
+    conf_t *c = load_text("CloudLocalNice=19\n");
+    ck_assert_uint_eq(c->cloud_local_nice, 19);
+    conf_destroy(c);
+    c = load_text("\n");
+    ck_assert_uint_eq(c->cloud_local_nice, 0);
+    conf_destroy(c);
+    sl_error_t e = { "" };
+    ck_assert_ptr_null(conf_load(put("nice.conf", "CloudLocalNice=20\n"), &e));
+    ck_assert_msg(strstr(e.text, "CloudLocalNice"), "%s", e.text);
+    ck_assert_ptr_null(conf_load(put("nice.conf", "CloudLocalNice=-1\n"), &e));
+    ck_assert_msg(strstr(e.text, "CloudLocalNice"), "%s", e.text);
+}
+END_TEST
+
 START_TEST(test_docs)
 {
     sl_error_t e = { "" };
@@ -886,6 +903,7 @@ int main(void)
     tcase_add_test(tc, test_queue_runtime_set);
     tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_docs);
+    tcase_add_test(tc, test_cloud_local_nice);
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);
     tcase_add_test(tc, test_acct_freq);
