@@ -202,6 +202,7 @@ typedef struct conf {
     char *cloud_local_sluiced;       /* CloudLocalSluiced path, NULL = beside sluicectld */
     int cloud_local_boot_delay;      /* CloudLocalBootDelay seconds */
     uint32_t cloud_local_fail_rate;  /* CloudLocalFailRate percent */
+    uint32_t cloud_local_nice;       /* CloudLocalNice: the instances' nice value */
     char *ec2_region;                /* Ec2Region ... Ec2UserData: cloud/ec2 (doc/guide-ec2.md) */
     char *ec2_endpoint;
     char *ec2_instance_type;

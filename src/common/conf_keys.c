@@ -213,6 +213,9 @@ static const struct conf_key globals[] = {
       NULL, NULL, "cloud/local: seconds an instance takes to boot before its sluiced starts" },
     { "CloudLocalFailRate", CT_U32, OFF(cloud_local_fail_rate), "0", 0, 100, NULL, NULL, NULL,
       "cloud/local: percent of instances that fail to boot (their sluiced never starts)" },
+    { "CloudLocalNice", CT_U32, OFF(cloud_local_nice), "0", 0, 19, NULL, NULL, NULL,
+      "cloud/local: nice value its instances run at (19: only this machine's spare CPU, as "
+      "instances model other machines)" },
     { "Ec2Region", CT_STRING, OFF(ec2_region), "us-east-1", 0, 0, NULL, NULL, NULL,
       "cloud/ec2: the AWS region instances are started in" },
     { "Ec2Endpoint", CT_OPT_STRING, OFF(ec2_endpoint), NULL, 0, 0, NULL, NULL, NULL,

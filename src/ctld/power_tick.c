@@ -166,6 +166,10 @@ static void tick_resumes(struct ctld *c, struct power *pw, int64_t now, double m
         if (n->power_sent || !pw->reconciled || !power_rate_take(&pw->resume, 1, mono))
             continue;
         n->power_sent = 1;
+        /* A previous instance is done with (suspend named it): from now
+         * on n->instance is set only by this resume's result, which
+         * describe_done relies on. */
+        job_set_str(&n->instance, NULL);
         json_array_append_new(batch, power_node_desc(n));
     }
     send_batch(c, batch, 1);
@@ -293,7 +297,12 @@ void power_describe_done(struct ctld *c, json_t *result, const char *err)
             char buf[160];
             snprintf(buf, sizeof(buf), "its instance %s stopped: %s", n->instance, why ? why : "");
             power_instance_lost(c, n->name, why ? buf : "its instance no longer exists");
-        }
+        } else if (n->power == POWER_UP && n->power_sent == 1 && n->instance && pw->reconciled)
+            /* Its resume's result came before this describe's, so the
+             * describe ran after the instance was started (one worker, in
+             * order): it died before its sluiced registered (a port taken,
+             * a crash).  Waiting for ResumeTimeout would only delay that. */
+            power_instance_lost(c, n->name, "its instance ended before the node registered");
         else if (n->power == POWER_DOWN && !pw->reconciled)
             n->power_sent = 2;            /* gone already */
     }

@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 79);
+    ck_assert_uint_eq(json_object_size(o), 80);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -703,6 +703,23 @@ START_TEST(test_propagate_keys)
 }
 END_TEST
 
+/* CloudLocalNice: 0 to 19 (an unprivileged process cannot go below 0). */
+START_TEST(test_cloud_local_nice)
+{
+    conf_t *c = load_text("CloudLocalNice=19\n");
+    ck_assert_uint_eq(c->cloud_local_nice, 19);
+    conf_destroy(c);
+    c = load_text("\n");
+    ck_assert_uint_eq(c->cloud_local_nice, 0);
+    conf_destroy(c);
+    sl_error_t e = { "" };
+    ck_assert_ptr_null(conf_load(put("nice.conf", "CloudLocalNice=20\n"), &e));
+    ck_assert_msg(strstr(e.text, "CloudLocalNice"), "%s", e.text);
+    ck_assert_ptr_null(conf_load(put("nice.conf", "CloudLocalNice=-1\n"), &e));
+    ck_assert_msg(strstr(e.text, "CloudLocalNice"), "%s", e.text);
+}
+END_TEST
+
 START_TEST(test_docs)
 {
     sl_error_t e = { "" };
@@ -910,6 +927,7 @@ int main(void)
     tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_propagate_keys);
     tcase_add_test(tc, test_docs);
+    tcase_add_test(tc, test_cloud_local_nice);
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);
     tcase_add_test(tc, test_acct_freq);

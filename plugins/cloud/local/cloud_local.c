@@ -6,11 +6,12 @@
  * boot), then becomes `sluiced -D -f CONF -N NODE` reporting the node's
  * configured hardware (SLUICE_FAKE_HW: a simulated machine is what its
  * configuration says).  CloudLocalFailRate percent of instances fail to
- * boot: they exit instead, and ResumeTimeout finds it.  Each instance has a
- * pid file STATE/cloud_local/NODE.pid ("PID STARTTIME"): suspend stops that
- * pid (never a name), describe lists the files, and contribs/devcluster's
- * down stops them too.  Instances are detached (double fork): they outlive
- * a controller that is killed, as cloud instances do. */
+ * boot: they exit instead, and describe (or ResumeTimeout) finds it.  Each
+ * instance has a pid file STATE/cloud_local/NODE.pid ("PID STARTTIME"):
+ * suspend stops that pid (never a name), describe lists the files, and
+ * contribs/devcluster's down stops them too.  Instances are spawned in a
+ * session of their own: they outlive a controller that is killed, as cloud
+ * instances do. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -37,6 +39,7 @@ struct local {
     char dir[PATH_MAX];         /* pid files and instance logs */
     int boot_delay;
     int fail_rate;
+    int nice;                   /* CloudLocalNice: the instances' priority */
     unsigned seed;
 };
 
@@ -97,6 +100,8 @@ static void *local_create(struct cloud_host *h, char *err)
     l->boot_delay = s ? atoi(s) : 0;
     s = setting(h, "CloudLocalFailRate");
     l->fail_rate = s ? atoi(s) : 0;
+    s = setting(h, "CloudLocalNice");
+    l->nice = s ? atoi(s) : 0;
     l->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
     return l;
 }
@@ -132,6 +137,16 @@ static unsigned long long proc_start(pid_t pid, int *alive)
     return start;
 }
 
+/* Instances are our children: one that ended (a zombie whose start time
+ * is the recorded one, so never another child of the controller) is
+ * collected here. */
+static void instance_reap(pid_t pid, unsigned long long start)
+{
+    int alive;
+    if (proc_start(pid, &alive) == start && !alive)
+        waitpid(pid, NULL, WNOHANG);
+}
+
 static void pid_path(const struct local *l, const char *node, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s.pid", l->dir, node);
@@ -151,7 +166,11 @@ static pid_t instance_pid(const struct local *l, const char *node)
     if (fscanf(f, "%ld %llu", &pid, &start) != 2)
         pid = 0;
     fclose(f);
-    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start || !alive)
+    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start)
+        return 0;
+    if (!alive)
+        instance_reap((pid_t)pid, start);
+    if (!alive)
         return 0;
     return (pid_t)pid;
 }
@@ -180,73 +199,56 @@ static char **instance_env(json_t *node)
     return env;
 }
 
-/* The instance, started by a shell that posix_spawn runs in a session of
- * its own: it puts the instance in the background (so it outlives the
- * controller and is nobody's zombie), prints its pid, and exits.  The
- * instance "boots" (sleep), then becomes sluiced, or fails.  posix_spawn
- * does not copy the controller's page tables as fork does: a burst of
- * 1,000 instances forked 2,000 copies of them (doc/bench.md). */
-static const char instance_script[] =
-    "( sleep \"$1\"; if [ \"$2\" = 1 ]; then"
-    " echo \"cloud/local: instance for $5 failed to boot (CloudLocalFailRate)\" >&2; exit 1; fi;"
-    " exec \"$3\" -D -f \"$4\" -N \"$5\" ) </dev/null >>\"$6\" 2>&1 &\n"
-    "echo $!\n";
+/* The instance's program: nice(1) at CloudLocalNice (all of the instance
+ * runs low), a shell that boots (sleeps), then becomes sluiced, or fails.
+ * Its pid stays the instance's through every exec.  The shell's arguments:
+ * $0 delay, $1 sluiced, $2 conf, $3 node. */
+static const char boot_ok[] = "[ \"$0\" = 0 ] || sleep \"$0\"; exec \"$1\" -D -f \"$2\" -N \"$3\"";
+static const char boot_fail[] = "sleep \"$0\"; echo \"cloud/local: instance for $3 failed to "
+                                "boot (CloudLocalFailRate)\" >&2; exit 1";
 
+/* posix_spawn, not fork: the controller's image is neither copied nor
+ * marked copy-on-write, which in a 1,000-node burst cost its event loop
+ * page faults and TLB flushes on every start.  The instance is our child
+ * in its own session (it outlives a controller that is killed, as cloud
+ * instances do); instance_reap collects it when it ends. */
 static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len)
 {
     const char *name = json_string_value(json_object_get(node, "name"));
     int fail = l->fail_rate > 0 && (int)(rand_r(&l->seed) % 100) < l->fail_rate;
-    char **env = instance_env(node), delay[16], log[PATH_MAX], buf[32] = "";
-    int fds[2] = { -1, -1 }, status;
-    pid_t pid = -1, sh = -1;
+    char **env = instance_env(node), log[PATH_MAX], delay[16], nice[16];
+    snprintf(log, sizeof(log), "%s/%s.log", l->dir, name);
+    snprintf(delay, sizeof(delay), "%d", l->boot_delay);
+    snprintf(nice, sizeof(nice), "%d", l->nice);
+    char *argv[] = { "nice", "-n", nice, "/bin/sh", "-c", (char *)(fail ? boot_fail : boot_ok),
+                     delay, l->sluiced, l->conf, (char *)name, NULL };
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
-    sigset_t none, dfl;
-    snprintf(delay, sizeof(delay), "%d", l->boot_delay);
-    snprintf(log, sizeof(log), "%s/%s.log", l->dir, name);
-    char *argv[] = { "sh", "-c", (char *)instance_script, "sluice-instance", delay,
-                     fail ? "1" : "0", (char *)l->sluiced, (char *)l->conf, (char *)name, log,
-                     NULL };
-    if (!env || pipe2(fds, O_CLOEXEC) < 0) {
-        snprintf(why, len, "cannot start an instance: %s", strerror(errno));
-        goto out;
-    }
+    sigset_t none, all;
     sigemptyset(&none);
-    sigemptyset(&dfl);
-    sigaddset(&dfl, SIGPIPE);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &dfl);
-    int rc = posix_spawn(&sh, "/bin/sh", &fa, &at, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(fds[1]);
-    if (rc != 0) {
-        snprintf(why, len, "cannot start an instance: %s", strerror(rc));
-        goto out;
+    sigfillset(&all);
+    pid_t pid = -1;
+    int rc = ENOMEM;
+    if (env && posix_spawn_file_actions_init(&fa) == 0) {
+        if (posix_spawnattr_init(&at) == 0) {
+            rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+            rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 1, log,
+                                                            O_WRONLY | O_CREAT | O_APPEND, 0600);
+            rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, 1, 2);
+            rc = rc ? rc : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+            rc = rc ? rc : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
+                                                    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+            rc = rc ? rc : posix_spawnattr_setsigmask(&at, &none);
+            rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &all);
+            rc = rc ? rc : posix_spawnp(&pid, "nice", &fa, &at, argv, env);
+            posix_spawnattr_destroy(&at);
+        }
+        posix_spawn_file_actions_destroy(&fa);
     }
-    ssize_t got = 0, r;
-    while ((r = read(fds[0], buf + got, sizeof(buf) - 1 - (size_t)got)) > 0 ||
-           (r < 0 && errno == EINTR))
-        got += r > 0 ? r : 0;
-    buf[got > 0 ? got : 0] = '\0';
-    while (waitpid(sh, &status, 0) < 0 && errno == EINTR)
-        ;
-    pid = (pid_t)atol(buf);
-    if (pid <= 0) {
-        snprintf(why, len, "cannot start an instance: its shell gave no pid");
+    if (rc) {
+        snprintf(why, len, "cannot start an instance: %s", strerror(rc));
         pid = -1;
     }
-out:
-    if (fds[0] >= 0)
-        close(fds[0]);
     if (env) {
         size_t k = 0;
         while (env[k] && strncmp(env[k], "SLUICE_FAKE_HW=", 15) != 0)
@@ -300,19 +302,21 @@ static int local_resume(void *p, json_t *req, json_t **result, char *err)
     return 0;
 }
 
-/* SIGTERM, and SIGKILL if it has not gone within 10 s. */
+/* SIGTERM, and SIGKILL if it has not gone within 10 s; collected when gone. */
 static void instance_stop(pid_t pid)
 {
     int alive = 1;
     unsigned long long start = proc_start(pid, &alive);
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 200; i++) {
-        if (proc_start(pid, &alive) != start || !alive)
+    for (int i = 0; i < 300; i++) {
+        if (i == 0 || i == 200)
+            kill(pid, i ? SIGKILL : SIGTERM);
+        if (proc_start(pid, &alive) != start || !alive) {
+            instance_reap(pid, start);
             return;
+        }
         struct timespec ts = { 0, 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
-    kill(pid, SIGKILL);
 }
 
 static int local_suspend(void *p, json_t *req, json_t **result, char *err)
