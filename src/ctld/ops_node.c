@@ -216,13 +216,22 @@ void op_node_heartbeat(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
     conn_reply(conn, id, json_pack("{s:i}", "lease", c->conf->node_timeout));
 }
 
+/* A node's report on its channel: the node, its liveness refreshed (NULL:
+ * answered already, not a registered node). */
+static struct node *report_node(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q)
+{
+    struct node *n = nodechan_node(conn, id, q);
+    if (n)
+        node_touch(c, n);
+    return n;
+}
+
 void op_job_started(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    struct node *n = nodechan_node(conn, id, q);
+    struct node *n = report_node(c, conn, id, q);
     if (!n)
         return;
-    node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
     /* Not a durable write of its own: after a restart the node's
      * registration says again that the job runs, and queries of active jobs
@@ -265,10 +274,9 @@ static enum job_end job_end_from(const struct job *j, json_t *q, const char **re
 void op_step_node_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    struct node *n = nodechan_node(conn, id, q);
+    struct node *n = report_node(c, conn, id, q);
     if (!n)
         return;
-    node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
     json_int_t step_id = json_integer_value(json_object_get(q, "step_id"));
     json_t *rec = j && step_id >= 0 ? step_running(j, step_id, NULL) : NULL;
@@ -280,10 +288,9 @@ void op_step_node_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 void op_job_ended(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
 {
     struct ctld *c = arg;
-    struct node *n = nodechan_node(conn, id, q);
+    struct node *n = report_node(c, conn, id, q);
     if (!n)
         return;
-    node_touch(c, n);
     struct job *j = jobtab_find(c->jobs, (uint32_t)json_integer_value(json_object_get(q, "job_id")));
     if (!report_current(c, j, n, report_attempt(json_object_get(q, "attempt")))) {
         /* Already settled, or an attempt given up on: acknowledged, and the

@@ -145,28 +145,38 @@ static int bf_start_now(struct bf *b, struct job *j, const struct conf_partition
     return 1;
 }
 
+/* Nodes of p free for j over [start, end) in the map, not in avoid: up to
+ * need of them in b->picked + off; how many. */
+static size_t bf_free_nodes(struct bf *b, struct job *j, const struct conf_partition *p,
+                            int64_t start, int64_t end, size_t off)
+{
+    struct ctld *c = b->c;
+    size_t got = 0, need = sched_nodes_needed(j);
+
+    for (size_t k = 0; k < p->nnodes && got < need; k++) {
+        struct node *n = node_of_part(c, p, k);
+        size_t i = n ? sched_node_index(c, n) : 0;
+        if (n && !b->avoid[i] && (n->registered || n->chan) && !n->down && !n->drain &&
+            sched_node_eligible(n, j, -1) && resv_node_ok_at(c, n, j, start, end) &&
+            resmap_fits(b->map, i, start, end, sched_cpus_per_node(j, n->cfg),
+                        sched_mem_per_node(j, n->cfg)) &&
+            resmap_fits_gpus(b->map, i, start, end, sched_gpus_per_node(j)))
+            b->picked[off + got++] = n;
+    }
+    return got;
+}
+
 /* The earliest time (within the window) the job fits in p; reserve it.
  * Advance reservations count as in sched_pick_now: a reservation's job
  * only on its nodes in its window, others nowhere reserved then. */
 static int bf_reserve(struct bf *b, struct job *j, const struct conf_partition *p)
 {
-    struct ctld *c = b->c;
-    uint32_t need = sched_nodes_needed(j);
-    int64_t horizon = b->now + c->conf->bf_window;
+    int64_t horizon = b->now + b->c->conf->bf_window;
+    memset(b->avoid, 0, b->c->nnodes);
     for (size_t t = 0; t < b->ntimes && b->times[t] <= horizon; t++) {
         int64_t start = b->times[t], end = j->time_limit > 0 ? start + j->time_limit : RESMAP_FOREVER;
-        size_t got = 0;
-        for (size_t k = 0; k < p->nnodes && got < need; k++) {
-            struct node *n = node_of_part(c, p, k);
-            if (n && (n->registered || n->chan) && !n->down && !n->drain &&
-                sched_node_eligible(n, j, -1) && resv_node_ok_at(c, n, j, start, end) &&
-                resmap_fits(b->map, sched_node_index(c, n), start, end,
-                            sched_cpus_per_node(j, n->cfg), sched_mem_per_node(j, n->cfg)) &&
-                resmap_fits_gpus(b->map, sched_node_index(c, n), start, end,
-                                 sched_gpus_per_node(j)))
-                b->picked[got++] = n;
-        }
-        if (got == need) {
+        size_t got = bf_free_nodes(b, j, p, start, end, 0);
+        if (got == sched_nodes_needed(j)) {
             bf_record(b, j, b->picked, got, start);
             j->expected_start = start;
             return 1;
@@ -260,27 +270,6 @@ static void bf_log_pass(size_t njobs, double took)
         log_info("backfill pass: %zu jobs in %.3f ms (slow)", njobs, took);
     else
         log_debug("backfill pass: %zu jobs in %.3f ms", njobs, took);
-}
-
-/* Nodes of p free for j over [start, end) in the map, not in avoid: up to
- * need of them in b->picked + off; how many. */
-static size_t bf_free_nodes(struct bf *b, struct job *j, const struct conf_partition *p,
-                            int64_t start, int64_t end, size_t off)
-{
-    struct ctld *c = b->c;
-    size_t got = 0, need = sched_nodes_needed(j);
-
-    for (size_t k = 0; k < p->nnodes && got < need; k++) {
-        struct node *n = node_of_part(c, p, k);
-        size_t i = n ? sched_node_index(c, n) : 0;
-        if (n && !b->avoid[i] && (n->registered || n->chan) && !n->down && !n->drain &&
-            sched_node_eligible(n, j, -1) &&
-            resmap_fits(b->map, i, start, end, sched_cpus_per_node(j, n->cfg),
-                        sched_mem_per_node(j, n->cfg)) &&
-            resmap_fits_gpus(b->map, i, start, end, sched_gpus_per_node(j)))
-            b->picked[off + got++] = n;
-    }
-    return got;
 }
 
 /* The earliest time within the window when every component fits at once,

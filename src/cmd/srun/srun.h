@@ -166,4 +166,7 @@ void io_run(srun_io_t *io, struct io_result *r);
 /* The usage the nodes' NODE_DONE carried, summed (NULL: none). */
 json_t *io_usage(const srun_io_t *io);
 
+/* "srun: error: MESSAGE" on stderr; returns rc (srun_het.c). */
+int srun_refuse(int rc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

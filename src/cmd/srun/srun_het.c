@@ -8,8 +8,7 @@
 #include <string.h>
 #include "srun.h"
 
-static int het_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int het_refuse(const char *fmt, ...)
+int srun_refuse(int rc, const char *fmt, ...)
 {
     va_list ap;
     fputs("srun: error: ", stderr);
@@ -17,7 +16,7 @@ static int het_refuse(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    return 1;
+    return rc;
 }
 
 static const char *het_var(const char *name, long k)
@@ -44,20 +43,20 @@ int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_al
         return 0;
     for (const char *p = g; *p; p++)
         if (!isdigit((unsigned char)*p))
-            return het_refuse("--het-group=%s: not a component number or a list of them "
+            return srun_refuse(1, "--het-group=%s: not a component number or a list of them "
                               "(e.g. 0,1 or 0-1)", g);
     long k = strtol(g, NULL, 10);
     if (!in_alloc)
-        return het_refuse("--het-group=%s applies only inside a heterogeneous job "
+        return srun_refuse(1, "--het-group=%s applies only inside a heterogeneous job "
                           "allocation (an sbatch script or salloc)", g);
     if (!size || !*size) {
         if (k == 0)
             return 0;   /* component 0 of an ordinary job: the job itself */
-        return het_refuse("--het-group=%s: this job is not heterogeneous (SLURM_HET_SIZE is "
+        return srun_refuse(1, "--het-group=%s: this job is not heterogeneous (SLURM_HET_SIZE is "
                           "unset)", g);
     }
     if (k >= atol(size))
-        return het_refuse("--het-group=%s: the job has %ld components (0 to %ld)", g,
+        return srun_refuse(1, "--het-group=%s: the job has %ld components (0 to %ld)", g,
                           atol(size), atol(size) - 1);
     return srun_het_use(k);
 }
@@ -65,7 +64,7 @@ int srun_het_select(const jobopt_t *o, int argc, char **argv, int idx, int in_al
 int srun_het_use(long k)
 {
     if (!het_var("SLURM_JOB_ID", k) || !het_var("SLURM_JOB_NODELIST", k))
-        return het_refuse("--het-group=%ld: SLURM_JOB_ID_HET_GROUP_%ld or "
+        return srun_refuse(1, "--het-group=%ld: SLURM_JOB_ID_HET_GROUP_%ld or "
                           "SLURM_JOB_NODELIST_HET_GROUP_%ld is unset", k, k, k);
     /* The component's variables become the job's, so that every default
      * (nodes, tasks, CPUs per task) and the step's environment follow it;

@@ -50,18 +50,6 @@ static const struct {
     { "kill_on_bad_exit", "--kill-on-bad-exit" },
 };
 
-static int hs_refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int hs_refuse(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("srun: error: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return -1;
-}
-
 static int has_colon(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
@@ -99,27 +87,27 @@ static int group_check(size_t k, int colon, int argc, char **argv, int *cmd, job
     sl_error_t e;
     jobopt_t *o = jobopt_create(JOBOPT_SRUN);
     if (!o)
-        return hs_refuse("out of memory");
+        return srun_refuse(-1, "out of memory");
     if ((*cmd = jobopt_parse_argv(o, argc, argv, &e)) < 0) {
         jobopt_destroy(o);
-        return hs_refuse("heterogeneous step group %zu: %s", k, e.text);
+        return srun_refuse(-1, "heterogeneous step group %zu: %s", k, e.text);
     }
     const char *why = jobopt_flag(o, "pty") ? "--pty" : NULL;
     const char *whole = jobopt_str(o, "input") ? "--input"
                         : jobopt_flag(o, "multi_prog") ? "--multi-prog" : NULL;
     if (!why && k > 0 && whole) {
         jobopt_destroy(o);
-        return hs_refuse("heterogeneous step group %zu: %s applies to the whole step: "
+        return srun_refuse(-1, "heterogeneous step group %zu: %s applies to the whole step: "
                          "give it in the first group", k, whole);
     }
     if (why) {
         jobopt_destroy(o);
-        return hs_refuse("%s is not supported in a step over several heterogeneous job "
+        return srun_refuse(-1, "%s is not supported in a step over several heterogeneous job "
                          "components (see doc/slurm-compat.md)", why);
     }
     if (colon && jobopt_str(o, "het_group")) {
         jobopt_destroy(o);
-        return hs_refuse("--het-group cannot be combined with ':': group k of the options "
+        return srun_refuse(-1, "--het-group cannot be combined with ':': group k of the options "
                          "runs on component k");
     }
     if (out)
@@ -136,7 +124,7 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
     int starts[HETSTEP_MAX], cmd[HETSTEP_MAX], end[HETSTEP_MAX];
     sl_error_t e;
     if (hetsplit_colon(argc, argv, starts, HETSTEP_MAX, &hs->p.n, &e) < 0)
-        return hs_refuse("%s", e.text);
+        return srun_refuse(-1, "%s", e.text);
     for (size_t k = 0; k < hs->p.n; k++) {
         end[k] = k + 1 < hs->p.n ? starts[k + 1] : argc;
         hs->comp[k] = (unsigned)k;
@@ -154,7 +142,7 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
                          (size_t)f0 < hs->p.n; f0++)
             from = f0;
         if (cmd[from] >= end[from])
-            return hs_refuse("heterogeneous step group %zu: no command given to execute", k);
+            return srun_refuse(-1, "heterogeneous step group %zu: no command given to execute", k);
         char *pre[7];
         size_t npre = 0;
         for (size_t i = 0; k > 0 && i < sizeof(propagated) / sizeof(propagated[0]); i++)
@@ -169,7 +157,7 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
         if (k > 0 && jobopt_str(*first, "input")) {
             if ((size_t)snprintf(hs->input, sizeof(hs->input), "--input=%s",
                                  jobopt_str(*first, "input")) >= sizeof(hs->input))
-                return hs_refuse("--input=%s: too long", jobopt_str(*first, "input"));
+                return srun_refuse(-1, "--input=%s: too long", jobopt_str(*first, "input"));
             pre[npre++] = hs->input;
         }
         if (k > 0 && jobopt_flag(*first, "multi_prog"))
@@ -184,7 +172,7 @@ static int groups_from_colon(struct hetstep *hs, int argc, char **argv, jobopt_t
                                  end[from] - cmd[from]) : NULL;
         free(a);
         if (!b)
-            return hs_refuse("out of memory");
+            return srun_refuse(-1, "out of memory");
         b[0] = argv[0];
         hs->argv[k] = b;
         hs->argc[k] = 1 + (int)npre + nopt + end[from] - cmd[from];
@@ -199,10 +187,10 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
     int cmd;
     sl_error_t e;
     if (!size || !*size)
-        return hs_refuse("--het-group=%s: this job is not heterogeneous (SLURM_HET_SIZE is "
+        return srun_refuse(-1, "--het-group=%s: this job is not heterogeneous (SLURM_HET_SIZE is "
                          "unset)", expr);
     if (hetsplit_groups(expr, (size_t)atol(size), hs->comp, HETSTEP_MAX, &hs->p.n, &e) < 0)
-        return hs_refuse("%s", e.text);
+        return srun_refuse(-1, "%s", e.text);
     jobopt_t *o = NULL;
     if (group_check(0, 0, argc, argv, &cmd, &o) < 0)
         return -1;
@@ -213,7 +201,7 @@ static int groups_from_list(struct hetstep *hs, const char *expr, int argc, char
         hs->argv[k] = argv_make(argv[0], NULL, 0, argv + 1, argc - 1);
         hs->argc[k] = argc;
         if (!hs->argv[k])
-            return hs_refuse("out of memory");
+            return srun_refuse(-1, "out of memory");
     }
     return 0;
 }
@@ -237,7 +225,7 @@ static int fanout_pipes(struct hetstep *hs)
         if (pipe(fd) < 0) {
             fanout_close(hs->infd);
             fanout_close(hs->outfd);
-            return hs_refuse("pipe: %s", strerror(errno));
+            return srun_refuse(-1, "pipe: %s", strerror(errno));
         }
         hs->infd[k] = fd[0];
         hs->outfd[k] = fd[1];
@@ -291,7 +279,7 @@ static int fanout_start(struct hetstep *hs, int sigfd)
     }
     fanout_close(hs->outfd);
     if (pid < 0)
-        return hs_refuse("fork: %s", strerror(errno));
+        return srun_refuse(-1, "fork: %s", strerror(errno));
     hs->tee = pid;
     return 0;
 }
@@ -301,17 +289,17 @@ static int hetstep_fork(struct hetstep *hs, size_t k, int sigfd)
 {
     int up[2], down[2];
     if (pipe(up) < 0)
-        return hs_refuse("pipe: %s", strerror(errno));
+        return srun_refuse(-1, "pipe: %s", strerror(errno));
     if (pipe(down) < 0) {
         close(up[0]);
         close(up[1]);
-        return hs_refuse("pipe: %s", strerror(errno));
+        return srun_refuse(-1, "pipe: %s", strerror(errno));
     }
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         close(up[0]), close(up[1]), close(down[0]), close(down[1]);
-        return hs_refuse("fork: %s", strerror(errno));
+        return srun_refuse(-1, "fork: %s", strerror(errno));
     }
     if (pid == 0) {
         struct het_link h = { down[0], up[1], 0, 0, 0, 0 };
@@ -345,7 +333,7 @@ static int hetstep_multiprog(const char *path, uint32_t total)
     char *text = multiprog_read(path, &e);
     int rc = text ? multiprog_check(text, path, (int)total, &e) : -1;
     free(text);
-    return rc < 0 ? hs_refuse("%s", e.text) : 0;
+    return rc < 0 ? srun_refuse(-1, "%s", e.text) : 0;
 }
 
 /* Every child's task count, then each its first rank; 0, or -1 when one
@@ -467,7 +455,7 @@ static int64_t hetstep_alloc(struct hetstep *hs, jobopt_t *first)
     json_decref(comps);
     if (rc < 0) {
         json_decref(spec);
-        hs_refuse("%s", e.text);
+        srun_refuse(-1, "%s", e.text);
         return 0;
     }
     if (!(rep = alloc_get(spec, "srun", jobopt_flag(first, "quiet"), &id)))
@@ -478,7 +466,7 @@ static int64_t hetstep_alloc(struct hetstep *hs, jobopt_t *first)
     json_decref(rep);
     if (!getenv("SLURM_HET_SIZE")) {
         alloc_release(id, 1, 0, "srun");
-        hs_refuse("job %lld: the controller did not describe its components", (long long)id);
+        srun_refuse(-1, "job %lld: the controller did not describe its components", (long long)id);
         return 0;
     }
     return id;
@@ -498,19 +486,19 @@ int hetstep_run(int argc, char **argv, int in_alloc)
     }
     const char *list = jobopt_str(o, "het_group");
     if (has_colon(argc, argv) ? groups_from_colon(&hs, argc, argv, &first) < 0
-        : !in_alloc ? hs_refuse("--het-group=%s applies only inside a heterogeneous job "
+        : !in_alloc ? srun_refuse(-1, "--het-group=%s applies only inside a heterogeneous job "
                                 "allocation (an sbatch script or salloc)", list) < 0
                     : groups_from_list(&hs, list, argc, argv) < 0)
         goto out;
     if (in_alloc && has_colon(argc, argv)) {
         const char *size = getenv("SLURM_HET_SIZE");
         if (!size || !*size) {
-            hs_refuse("the step has %zu groups of options (':') but this job is not "
+            srun_refuse(-1, "the step has %zu groups of options (':') but this job is not "
                       "heterogeneous (SLURM_HET_SIZE is unset)", hs.p.n);
             goto out;
         }
         if ((size_t)atol(size) < hs.p.n) {
-            hs_refuse("the step has %zu groups of options (':') but the job has %ld "
+            srun_refuse(-1, "the step has %zu groups of options (':') but the job has %ld "
                       "heterogeneous components", hs.p.n, atol(size));
             goto out;
         }
@@ -518,7 +506,7 @@ int hetstep_run(int argc, char **argv, int in_alloc)
         goto out;
     }
     if ((sigfd = alloc_signalfd()) < 0) {
-        hs_refuse("signalfd: %s", strerror(errno));
+        srun_refuse(-1, "signalfd: %s", strerror(errno));
         goto out;
     }
     const char *in = jobopt_str(o, "input");
