@@ -80,6 +80,10 @@ int jobopt_rlimits_env(const jobopt_t *o, const struct conf *c, json_t *env, sl_
 int jobopt_flag(const jobopt_t *o, const char *key);
 const char *jobopt_str(const jobopt_t *o, const char *key);
 
+/* "PROG: warning: --NAME has no effect here: WHY", once for each option
+ * accepted without effect (--cpu-freq, --switches, ...); nothing with -Q. */
+void jobopt_warn(const jobopt_t *o, FILE *out);
+
 /* The --mpi types srun accepts (NULL-terminated; "none" first). */
 const char *const *jobopt_mpi_types(void);
 

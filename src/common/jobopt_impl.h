@@ -70,6 +70,8 @@ JO_SETTER(jo_set_licenses);
 JO_SETTER(jo_set_deadline);
 JO_SETTER(jo_set_priority);
 JO_SETTER(jo_set_propagate);
+JO_SETTER(jo_set_noeffect);
+JO_SETTER(jo_set_batch_distribution);
 
 /* jobopt_model.c */
 JO_SETTER(jo_set_array);

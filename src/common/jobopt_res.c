@@ -121,3 +121,57 @@ int jobopt_rlimits_env(const jobopt_t *o, const conf_t *c, json_t *env, sl_error
     }
     return 0;
 }
+
+/* Kept, printed once by jobopt_warn: commands parse argv more than once. */
+static void jo_warn_add(jobopt_t *o, const char *name, const char *why)
+{
+    json_t *w = json_object_get(o->local, "warnings");
+    if (!w)
+        json_object_set_new(o->local, "warnings", w = json_object());
+    json_object_set_new(w, name, json_string(why));
+}
+
+/* An option that only tunes performance on Slurm (CPU frequency, switch
+ * count, tasks per core...) or does what Sluice does anyway: accepted so a
+ * script written for Slurm runs, with a one-line warning saying it has no
+ * effect here (the table's help says why), never silently.  Counts are
+ * still checked, so a typo is not hidden behind the warning. */
+JO_SETTER(jo_set_noeffect)
+{
+    if (d->arg == JO_REQ && (!arg || !*arg))
+        return jo_invalid(d, arg, e);
+    if (arg && (!strcmp(d->name, "ntasks-per-core") || !strcmp(d->name, "switches"))) {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (end == arg || n < 0 || (*end && *end != '@'))
+            return jo_invalid(d, arg, e);
+    }
+    const char *why = d->help, *colon = strstr(why, ": ");
+    jo_warn_add(o, d->name, colon ? colon + 2 : why);
+    return 0;
+}
+
+/* sbatch -m: the steps' default (SLURM_DISTRIBUTION).  A kind srun does not
+ * have yet (cyclic, plane...) only tunes placement: accepted with a warning
+ * and not passed on, so the job's sruns keep their block placement. */
+JO_SETTER(jo_set_batch_distribution)
+{
+    sl_error_t why;
+    if (jo_set_distribution(o, d, arg, &why) == 0)
+        return 0;
+    if (!strstr(why.text, "not supported yet"))
+        return sl_errprintf(e, "%s", why.text);
+    jo_warn_add(o, d->name, "tasks are placed block-wise over the nodes here");
+    return 0;
+}
+
+void jobopt_warn(const jobopt_t *o, FILE *out)
+{
+    const char *name;
+    json_t *why;
+    if (jobopt_flag(o, "quiet"))
+        return;
+    json_object_foreach(json_object_get(o->local, "warnings"), name, why)
+        fprintf(out, "%s: warning: --%s has no effect here: %s\n", o->prog, name,
+                json_string_value(why));
+}

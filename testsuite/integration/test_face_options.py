@@ -44,3 +44,50 @@ def test_groups_work(cluster):
     assert r.out == "%d|COMPLETED\n" % jid, r
     r = cluster.ok(cluster.bin("sinfo"), "-hNl")
     assert r.out.split()[0] == "n1", r
+
+
+# Options that only tune performance on Slurm: a script written for Slurm
+# must run, with one warning line each, never rejected (issue 13).
+NO_EFFECT = ["--ntasks-per-core=1", "--get-user-env", "--cpu-freq=high", "--switches=1",
+             "-m cyclic"]
+
+
+def test_performance_options_run_with_one_warning(cluster):
+    out = cluster.work + "/noeffect.out"
+    body = "#!/bin/bash\n" + "".join("#SBATCH %s\n" % o for o in NO_EFFECT) + \
+        "#SBATCH -Q\n#SBATCH -o %s\necho ran\n" % out
+    r = cluster.run(cluster.bin("sbatch"), cluster.script(body))
+    assert r.rc == 0, r
+    # #SBATCH -Q does not hide the id (as Slurm: -Q counts on the command line only)
+    jid = int(r.out.split()[-1])
+    warned = [ln for ln in r.err.splitlines() if ln.startswith("sbatch: warning: --")]
+    assert len(warned) == len(NO_EFFECT), r
+    for o in NO_EFFECT:
+        name = o.split("=")[0].split()[0]
+        name = "--distribution" if name == "-m" else name
+        assert any(ln.startswith("sbatch: warning: %s has no effect here: " % name)
+                   for ln in warned), (o, r)
+    cluster.wait_state(jid, "COMPLETED")
+    assert open(out).read() == "ran\n"
+
+
+def test_quiet_hides_the_job_id_and_warnings(cluster):
+    r = cluster.run(cluster.bin("sbatch"), "-Q", "--cpu-freq=high", "-o", "/dev/null",
+                    "--wrap", "true")
+    assert r.rc == 0 and r.out == "" and r.err == "", r
+    r = cluster.run(cluster.bin("sbatch"), "--quiet", "--parsable", "-o", "/dev/null",
+                    "--wrap", "true")
+    assert r.rc == 0 and r.out == "", r
+
+
+def test_batch_distribution_reaches_the_steps(cluster):
+    out = cluster.work + "/dist.out"
+    jid = cluster.submit("-m", "block:cyclic", "-o", out, "--wrap", "echo $SLURM_DISTRIBUTION")
+    cluster.wait_state(jid, "COMPLETED")
+    assert open(out).read() == "block:cyclic\n"
+
+
+@pytest.mark.parametrize("bad", ["--switches=x", "--ntasks-per-core=many", "-m bogus"])
+def test_no_effect_options_still_check_their_values(cluster, bad):
+    r = cluster.run([cluster.bin("sbatch")] + bad.split() + ["--wrap", "true"])
+    assert r.rc == 1 and "sbatch: error: Invalid --" in r.err, r

@@ -265,8 +265,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "salloc: error: %s\n", e.text);
         else if (o && n > 1 && salloc_het(o, argc, argv, starts, n, &e) < 0)
             fprintf(stderr, "salloc: error: %s\n", e.text);
-        else if (o)
+        else if (o) {
+            jobopt_warn(o, stderr);
             rc = salloc_run(o, argc, argv, idx);
+        }
     }
     jobopt_destroy(o);
     cmd_fini();

@@ -129,6 +129,9 @@ static int spec_env(jobopt_t *o, sl_error_t *e)
     json_object_set_new(env, "SLURM_PRIO_PROCESS", json_string(prio));
     if (jobopt_str(o, "export"))
         json_object_set_new(env, "SLURM_GET_USER_ENV", json_string("1"));
+    /* -m: the steps' default, as Slurm's sbatch passes it to srun. */
+    if (jobopt_str(o, "distribution"))
+        json_object_set_new(env, "SLURM_DISTRIBUTION", json_string(jobopt_str(o, "distribution")));
     json_object_set_new(o->spec, "env", env);
     return 0;
 }
@@ -301,10 +304,13 @@ static int submit(jobopt_t *o)
         fprintf(stderr, "sbatch: error: %s\n", e.text);
         return 1;
     }
+    jobopt_warn(o, stderr);
     json_t *reply = cmd_call("job_submit", json_incref(o->spec));
     int64_t id = cmd_int(reply, "job_id");
     int rc = 0;
-    if (json_is_true(json_object_get(o->spec, "test_only")))
+    if (jobopt_flag(o, "quiet"))
+        ;   /* -Q: as Slurm, no job id (errors still go to stderr) */
+    else if (json_is_true(json_object_get(o->spec, "test_only")))
         test_only_report(o, reply);
     else if (jobopt_flag(o, "parsable"))
         printf("%lld\n", (long long)id);
@@ -336,8 +342,12 @@ static int submit_script(jobopt_t *cli, jobopt_t *o, int argc, char **argv, int 
         || spec_complete(o, script, argc, argv, idx, &e) < 0
         || (n > 1 && sbatch_het_add(o, argc, argv, starts, nseg, idx, script, n, &e) < 0))
         fprintf(stderr, "sbatch: error: %s\n", e.text);
-    else
+    else {
+        /* As Slurm's sbatch: -Q only from the command line; an #SBATCH -Q
+         * does not hide the job id that the submitting tool reads. */
+        json_object_set_new(o->local, "quiet", json_boolean(jobopt_flag(cli, "quiet")));
         rc = submit(o);
+    }
     free(part0);
     free(script);
     return rc;

@@ -370,6 +370,7 @@ static int srun_prepare(jobopt_t *o, int argc, char **argv, int *idx, json_t **e
     if (jobopt_parse_env(o, srun_getenv, &e) < 0 ||
         (*idx = jobopt_parse_argv(o, argc, argv, &e)) < 0)
         return usage_error(e.text);
+    jobopt_warn(o, stderr);
     if (*idx >= argc) {
         fprintf(stderr, "srun: fatal: No command given to execute.\n");
         return 1;
