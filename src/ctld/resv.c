@@ -215,6 +215,18 @@ int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j)
     return resv_node_ok_at(c, n, j, now, j->time_limit > 0 ? now + j->time_limit : INT64_MAX);
 }
 
+int resv_node_maint(struct ctld *c, const struct node *n, const struct job *j)
+{
+    int64_t now = ctld_now(), end = j->time_limit > 0 ? now + j->time_limit : INT64_MAX;
+    for (struct resv *r = c->resvs; r; r = r->next) {
+        if ((r->flags & RESV_MAINT) && r->start < end && now < r->end &&
+            !(j->reservation && strcmp(j->reservation, r->name) == 0) &&
+            hostlist_find(r->hl, n->name) >= 0)
+            return 1;
+    }
+    return 0;
+}
+
 size_t resv_times(struct ctld *c, int64_t *out, size_t max)
 {
     size_t n = 0;

@@ -210,6 +210,21 @@ static size_t pick_alt(struct ctld *c, struct job *j, const struct conf_partitio
     return got;
 }
 
+/* Slurm's reason when nodes the job could use are in a maintenance
+ * reservation: "ReqNodeNotAvail, Reserved for maintenance" (squeue %r shows
+ * it whole; scontrol with '_' for the spaces; JSON splits it at the comma). */
+static int maint_in_way(struct ctld *c, const struct job *j, const struct conf_partition *p,
+                        hostlist_t *req, hostlist_t *excl)
+{
+    for (size_t i = 0; i < p->nnodes; i++) {
+        struct node *n = node_of_part(c, p, i);
+        if (n && (!req || in_list(req, n->name)) && !in_list(excl, n->name) &&
+            resv_node_maint(c, n, j))
+            return 1;
+    }
+    return 0;
+}
+
 size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition *p,
                       struct node **out, const char **why, const char *avoid)
 {
@@ -224,6 +239,8 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
         got = pick_alt(c, j, p, out, why, avoid, a, req, excl, ord);
     if (p->elastic && got >= need)
         got = elastic_pick_check(c, p, out, got, why);
+    if (got < need && !strcmp(*why, "Resources") && maint_in_way(c, j, p, req, excl))
+        *why = SCHED_REASON_MAINT;
     free(ord);
     hostlist_destroy(req);
     hostlist_destroy(excl);

@@ -82,6 +82,7 @@ int64_t sched_job_end(const struct job *j);   /* start + limit, or far future */
 /* The least time the job may be given: --time-min, else its time limit
  * (0 without one); what --deadline is checked against. */
 int64_t sched_least_time(const struct job *j);
+#define SCHED_REASON_MAINT "ReqNodeNotAvail, Reserved for maintenance"
 void sched_set_wait(struct job *j, enum job_state st, const char *reason, const char *detail);
 size_t sched_node_index(struct ctld *c, const struct node *n);
 /* Reservations (resv.c): may j use n during [start, end) (a reservation's
@@ -90,5 +91,7 @@ size_t sched_node_index(struct ctld *c, const struct node *n);
 int resv_node_ok_at(struct ctld *c, const struct node *n, const struct job *j, int64_t start,
                     int64_t end);
 size_t resv_times(struct ctld *c, int64_t *out, size_t max);
+/* Whether a MAINT reservation, not j's own, holds n during j's run from now. */
+int resv_node_maint(struct ctld *c, const struct node *n, const struct job *j);
 
 #endif

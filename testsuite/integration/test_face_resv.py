@@ -5,6 +5,7 @@ backfill plans; scontrol update ReservationName= (StartTime, EndTime,
 Duration, Nodes, Users, Flags), Flags MAINT, OVERLAP, IGNORE_JOBS, DAILY,
 WEEKLY (Slurm's others refused by name), kept across a controller kill -9."""
 
+import json
 import os
 import time
 
@@ -162,3 +163,25 @@ def test_daily_moves_on_at_its_end(cluster):
     (moved,) = show_resv(cluster)
     assert epoch(moved["StartTime"]) - epoch(rec["StartTime"]) == 86400, (moved, rec)
     assert moved["Flags"] == "DAILY,SPEC_NODES"
+
+
+def test_maint_reservation_is_the_pending_reason(cluster):
+    # As Slurm 22.05: a job held off by a maintenance reservation on its
+    # nodes says so, now or when the maintenance starts within its limit.
+    cluster.ok(cluster.bin("scontrol"), "create", "res", "ReservationName=mt", "StartTime=now",
+               "Duration=30", "Nodes=n1,n2", "Users=root", "Flags=MAINT")
+    a = cluster.submit("-t", "5", "-o", "/dev/null", "--wrap", "true")
+    why = "ReqNodeNotAvail, Reserved for maintenance"
+    wait_for(lambda: cluster.run(cluster.bin("squeue"), "-h", "-j", str(a), "-o", "%r").out.strip()
+             == why, scaled(30), "the maintenance reason")
+    assert cluster.job(a)["Reason"] == why.replace(" ", "_")
+    rec = json.loads(cluster.ok(cluster.bin("squeue"), "--json", "-j", str(a)).out)["jobs"][0]
+    assert (rec["state_reason"], rec["state_description"]) == ("ReqNodeNotAvail", why), rec
+    cluster.ok(cluster.bin("scontrol"), "update", "ReservationName=mt", "StartTime=now+1hour",
+               "Duration=30")
+    b = cluster.submit("-t", "90", "-o", "/dev/null", "--wrap", "true")
+    wait_for(lambda: cluster.run(cluster.bin("squeue"), "-h", "-j", str(b), "-o", "%r").out.strip()
+             == why, scaled(30), "the maintenance reason of a job that would overlap it")
+    cluster.wait_state(a, "COMPLETED")   # a fits before the maintenance
+    cluster.ok(cluster.bin("scontrol"), "delete", "ReservationName=mt")
+    cluster.wait_state(b, ("RUNNING", "COMPLETED"))

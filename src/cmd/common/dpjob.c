@@ -223,6 +223,13 @@ json_t *dp_job_info(const json_t *r, const char *cluster)
         json_object_set_new(o, empty_strs[i], json_string(""));
     for (size_t i = 0; i < N(zero_ints); i++)
         set_int(o, zero_ints[i], 0);
+    /* "ReqNodeNotAvail, Reserved for maintenance": Slurm's reason code, then
+     * its description, the whole sentence (as squeue %r shows it). */
+    const char *reason = cmd_str(r, "reason"), *comma = strstr(reason, ", ");
+    if (comma) {
+        json_object_set_new(o, "state_reason", json_stringn(reason, (size_t)(comma - reason)));
+        json_object_set_new(o, "state_description", json_string(reason));
+    }
     for (size_t i = 0; i < N(nulls); i++)
         json_object_set_new(o, nulls[i], json_null());
     json_object_set_new(o, "cluster", dp_str(cluster));

@@ -101,6 +101,16 @@ GET(get_share)
                                                             : cmd_str(r, "user"));
 }
 
+/* As Slurm: a reason with words ("ReqNodeNotAvail, Reserved for
+ * maintenance") keeps Key=Value parsable, its spaces written '_'. */
+GET(get_reason)
+{
+    snprintf(buf, len, "%s", cmd_str(r, "reason"));
+    for (char *p = buf; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+}
+
 /* The controller's sentence a user can act on; left out when it has none. */
 GET(get_explanation)
 {
@@ -396,7 +406,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "Priority", "priority", NULL, NL },     { "Nice", "nice", NULL, 0 },
     { "Account", "account", NULL, 0 },        { "QOS", "qos", NULL, 0 },
     { "JobState", "slurm_state", NULL, NL },  { "BatchState", "state", NULL, 0 },
-    { "Reason", "reason", NULL, 0 },          { "Dependency", NULL, get_dependency, 0 },
+    { "Reason", NULL, get_reason, 0 },          { "Dependency", NULL, get_dependency, 0 },
     { "KillOnInvalidDep", NULL, get_kill_inv, 0 },
     { "Explanation", NULL, get_explanation, NL },
     { "Requeue", NULL, get_requeue, NL },     { "Restarts", "restart_count", NULL, 0 },
