@@ -3,6 +3,7 @@
 Reservation, from the job's own record; Group (by name) and Cluster."""
 
 import grp
+import json
 import os
 
 import pytest
@@ -45,3 +46,21 @@ def test_group_and_cluster(cluster):
                    "--format=Group,Cluster")
     name = cluster.ok(cluster.bin("sinfo"), "-h", "-O", "Cluster").out.split()[0]
     assert r.out.split() == ["%s|%s" % (grp.getgrgid(os.getgid()).gr_name, name)], r
+
+
+def test_derived_exit_code(cluster):
+    # The batch script ends 0, its step 3: ExitCode 0:0, DerivedExitCode 3:0
+    # on the job row (blank on step rows), in text and in --json, -X or not.
+    jid = cluster.submit("-o", "/dev/null", "--wrap", 'srun sh -c "exit 3"; exit 0')
+    cluster.wait_state(jid, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    r = cluster.ok(sacct, "-n", "-P", "-j", str(jid), "--format=JobID,ExitCode,DerivedExitCode")
+    rows = [l.split("|") for l in r.out.split()]
+    assert rows[0] == [str(jid), "0:0", "3:0"], r
+    assert all(row[2] == "" for row in rows[1:]) and len(rows) == 3, r
+    r = cluster.ok(sacct, "-X", "-n", "-P", "-j", str(jid), "--format=DerivedExitCode")
+    assert r.out == "3:0\n", r
+    for x in ([], ["-X"]):
+        j = json.loads(cluster.ok(*[sacct, "--json", "-j", str(jid)] + x).out)["jobs"][0]
+        assert j["derived_exit_code"] == {"return_code": 3, "status": "ERROR"}, (x, j)
+        assert len(j["steps"]) == (0 if x else 2), (x, j["steps"])

@@ -313,6 +313,20 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
     }
 }
 
+/* --json -X: no steps, as Slurm, but the derived exit code they make. */
+static void json_drop_steps(json_t *jobs)
+{
+    json_t *j;
+    size_t i;
+    json_array_foreach(jobs, i, j) {
+        int64_t code, sig;
+        sacct_derived(j, &code, &sig);
+        json_object_set_new(j, "derived_code", json_integer(code));
+        json_object_set_new(j, "derived_signal", json_integer(sig));
+        json_object_del(j, "steps");
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct sacct_opts o = { .req = json_object(), .partitions = json_array(), .names = json_array(),
@@ -332,10 +346,12 @@ int main(int argc, char **argv)
         if (sacct_field_needs_steps(jobfmt_col_field(f, i)))
             json_object_set_new(o.req, "steps", json_true());
     }
-    if (o.json)     /* Slurm's jobs carry their steps (none with -X) */
-        json_object_set_new(o.req, "steps", json_boolean(!o.allocations));
+    if (o.json)     /* Slurm's jobs carry their steps (none with -X, but their derived code) */
+        json_object_set_new(o.req, "steps", json_true());
     reply = cmd_call("acct_query", json_incref(o.req));
     jobs = jobs_filter(&o, json_object_get(reply, "jobs"));
+    if (o.json && o.allocations)
+        json_drop_steps(jobs);
     if (o.json) {
         sacct_json(jobs, now, o.json == 2);
     } else {

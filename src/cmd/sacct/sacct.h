@@ -19,6 +19,10 @@ int64_t sacct_elapsed(const json_t *r, const void *ctx);
  * sacct --json does. */
 void sacct_json(json_t *jobs, int64_t now, int yaml);
 
+/* The highest exit code and signal of the job's steps (Slurm's derived
+ * exit code), from r's "steps". */
+void sacct_derived(const json_t *r, int64_t *code, int64_t *sig);
+
 /* sacct_usage.c: a job's TotalCPU is the sum over its steps: set it on the
  * job's record (sum_user_us, sum_sys_us) from its "steps". */
 void sacct_usage_sum(json_t *job);

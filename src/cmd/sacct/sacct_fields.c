@@ -38,6 +38,17 @@ GET(get_exitcode)
              (long long)cmd_int(r, "exit_signal"));
 }
 
+/* A job row only: the highest exit of its steps, code:signal.  Slurm leaves
+ * it blank on step rows. */
+GET(get_derived)
+{
+    int64_t code, sig;
+    if (json_object_get(r, "step_label"))
+        return;
+    sacct_derived(r, &code, &sig);
+    snprintf(buf, len, "%lld:%lld", (long long)code, (long long)sig);
+}
+
 static void when(const json_t *r, const char *key, char *buf, size_t len)
 {
     format_datetime(cmd_int(r, key), buf, len);
@@ -136,6 +147,7 @@ const struct jobfmt_field sacct_fields[] = {
     { "NodeList", 0, "NodeList", 15, L, NULL, get_nodelist, 0 },
     { "State", 0, "State", 10, R, NULL, get_state, 0 },
     { "ExitCode", 0, "ExitCode", 8, R, NULL, get_exitcode, 0 },
+    { "DerivedExitCode", 0, "DerivedExitCode", 15, R, NULL, get_derived, 0 },
     { "Submit", 0, "Submit", 19, R, NULL, get_submit, 0 },
     { "Eligible", 0, "Eligible", 19, R, NULL, get_eligible, 0 },
     { "Start", 0, "Start", 19, R, NULL, get_start, 0 },

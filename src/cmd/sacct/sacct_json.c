@@ -160,18 +160,28 @@ static void job_array(json_t *o, const json_t *r)
     dp_put(o, "array/task_id", in_array && task >= 0 ? num(task) : json_null());
 }
 
-/* The highest exit of the job's steps (Slurm's derived exit code). */
-static json_t *derived(const json_t *r)
+void sacct_derived(const json_t *r, int64_t *code, int64_t *sig)
 {
     json_t *st;
     size_t i;
-    int64_t code = 0, sig = 0;
-    json_array_foreach(json_object_get(r, "steps"), i, st) {
-        if (cmd_int(st, "exit_code") > code)
-            code = cmd_int(st, "exit_code");
-        if (cmd_int(st, "exit_signal") > sig)
-            sig = cmd_int(st, "exit_signal");
+    *code = *sig = 0;
+    if (json_object_get(r, "derived_code")) {   /* -X: kept when its steps were dropped */
+        *code = cmd_int(r, "derived_code");
+        *sig = cmd_int(r, "derived_signal");
+        return;
     }
+    json_array_foreach(json_object_get(r, "steps"), i, st) {
+        if (cmd_int(st, "exit_code") > *code)
+            *code = cmd_int(st, "exit_code");
+        if (cmd_int(st, "exit_signal") > *sig)
+            *sig = cmd_int(st, "exit_signal");
+    }
+}
+
+static json_t *derived(const json_t *r)
+{
+    int64_t code, sig;
+    sacct_derived(r, &code, &sig);
     return dp_exit_code(ended(r), code, sig);
 }
 

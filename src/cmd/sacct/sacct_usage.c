@@ -114,5 +114,6 @@ GET(get_mincpu) { (void)ctx; secs(r, "min_cpu", buf, len); }
 
 int sacct_field_needs_steps(const struct jobfmt_field *f)
 {
-    return f->get == get_totalcpu || f->get == get_usercpu || f->get == get_systemcpu;
+    return f->get == get_totalcpu || f->get == get_usercpu || f->get == get_systemcpu ||
+           !strcmp(f->name, "DerivedExitCode");
 }
