@@ -68,8 +68,14 @@ def test_node_long_exact_combined(cluster):
     out = sinfo(cluster, "-Nel")
     lines = out.splitlines()
     # -l prints the date first, as Slurm.
-    assert lines[1].split()[:4] == ["NODELIST", "NODES", "PARTITION", "STATE"], out
-    assert len(lines) == 5, out
+    # Slurm 22.05's columns, so that scripts picking the Nth word agree.
+    assert lines[1].split() == ["NODELIST", "NODES", "PARTITION", "STATE", "CPUS", "S:C:T",
+                                "MEMORY", "TMP_DISK", "WEIGHT", "AVAIL_FE", "REASON"], out
+    assert re.match(r"^\w{3} \w{3} \d\d \d\d:\d\d:\d\d \d{4}$", lines[0]), out
+    assert len(lines) == 5 and len(lines[2].split()) == 11, out
+    out = sinfo(cluster, "-l")
+    assert out.splitlines()[1].split() == ["PARTITION", "AVAIL", "TIMELIMIT", "JOB_SIZE", "ROOT",
+                                           "OVERSUBS", "GROUPS", "NODES", "STATE", "NODELIST"], out
     assert sinfo(cluster, "-Nel") .count("n3") == 1
 
 

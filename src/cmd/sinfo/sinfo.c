@@ -12,9 +12,9 @@
 #include "sinfo.h"
 
 #define FMT_DEFAULT "%9P %.5a %.10l %.6D %.6t %N"
-#define FMT_LONG "%9P %.5a %.10l %.6D %.10T %N"
-#define FMT_NODES "%-10N %.6D %-10P %-6t"
-#define FMT_NODES_LONG "%-10N %.6D %-10P %-11T %.4c %.8z %.6m %-20E"
+#define FMT_LONG "%9P %.5a %.10l %.10s %.4r %.8h %.10g %.6D %.11T %N"
+#define FMT_NODES "%-10N %.6D %.9P %-6t"
+#define FMT_NODES_LONG "%-10N %.6D %.9P %.11T %-4c %.8z %.6m %.8d %.6w %.8f %-20E"
 #define FMT_REASONS "%-20E %-9u %-19H %N"
 #define FMT_SUMMARIZE "%9P %.5a %.10l %.16F %N"
 
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
         /* As Slurm's sinfo -l: the time of the report first (ctime's format). */
         char when[64];
         time_t now = time(NULL);
-        strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime(&now));
+        strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", localtime(&now));
         printf("%s\n", when);
     }
     if (!o.noheader)
