@@ -83,6 +83,7 @@ struct jobfmt_col {
     const struct jobfmt_field *f;
     int width;                      /* 0: as wide as the value */
     int right;
+    char *after;                    /* -O's suffix ("JobID:10|"), or NULL */
 };
 
 struct jobfmt {
@@ -99,8 +100,10 @@ void jobfmt_destroy(jobfmt_t *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; i < f->n; i++) {
         free(f->cols[i].prefix);
+        free(f->cols[i].after);
+    }
     free(f->cols);
     free(f->suffix);
     free(f->sep);
@@ -116,7 +119,7 @@ static int fmt_add(jobfmt_t *f, char *prefix, const struct jobfmt_field *fd, int
         return -1;
     }
     f->cols = c;
-    f->cols[f->n++] = (struct jobfmt_col){ prefix, fd, width, right };
+    f->cols[f->n++] = (struct jobfmt_col){ prefix, fd, width, right, NULL };
     return 0;
 }
 
@@ -166,7 +169,9 @@ static int fmt_parse_percent(jobfmt_t *f, const char *s, const struct jobfmt_fie
     return 0;
 }
 
-/* "Name[:[.]width]" (squeue -O) or "Name[%width]" (sacct), comma-separated. */
+/* "Name[:[.][width][suffix]]" (squeue -O, sinfo -O: as Slurm, columns are
+ * exactly their width, with no blank between them unless a suffix says so)
+ * or "Name[%width]" (sacct), comma-separated. */
 static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field *t,
                            sl_error_t *e)
 {
@@ -176,6 +181,7 @@ static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field
         size_t nlen = strcspn(s, ",:%");
         const struct jobfmt_field *fd = fmt_by_name(t, s, nlen);
         int right, width;
+        char *end = NULL;
         if (!fd)
             return f->style == JOBFMT_SACCT
                        ? sl_errprintf(e, "Invalid field requested: \"%.*s\"", (int)nlen, s)
@@ -185,18 +191,20 @@ static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field
         width = fd->width;
         if (nlen < len) {
             const char *w = s + nlen + 1;
-            char *end;
             long v;
             if (s[nlen] != mark)
                 return sl_errprintf(e, "Invalid field specification: \"%.*s\"", (int)len, s);
             if (*w == '.')
                 right = 1, w++;
-            v = strtol(w, &end, 10);
-            if (end != s + len || v < 0 || v > 1000)
+            v = isdigit((unsigned char)*w) ? strtol(w, &end, 10) : (end = (char *)w, 0);
+            if ((f->style == JOBFMT_SACCT && end != s + len) || v < 0 || v > 1000)
                 return sl_errprintf(e, "Invalid field width: \"%.*s\"", (int)len, s);
             width = (int)v;
         }
         if (fmt_add(f, NULL, fd, width, right) < 0)
+            return sl_errprintf(e, "out of memory");
+        if (end && f->style != JOBFMT_SACCT && end < s + len &&
+            !(f->cols[f->n - 1].after = strndup(end, (size_t)(s + len - end))))
             return sl_errprintf(e, "out of memory");
         s += len;
         if (*s == ',')
@@ -266,8 +274,10 @@ static void fmt_cell(const jobfmt_t *f, const struct jobfmt_col *c, const char *
         if (!c->right)
             fmt_pad(w > len ? w - len : 0, out);
     }
-    if (f->style != JOBFMT_PERCENT)
+    if (f->style == JOBFMT_SACCT)
         fputc(' ', out);
+    else if (c->after)
+        fputs(c->after, out);
 }
 
 static void fmt_end(const jobfmt_t *f, FILE *out)

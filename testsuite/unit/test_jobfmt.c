@@ -52,7 +52,8 @@ static const struct {
     { "%.5i %-6j|%w", JOBFMT_PERCENT, NULL, 0, "JOBID NAME  |TWICE\n    7 longer|42\n" },
     { "[%i] %.4j end", JOBFMT_PERCENT, NULL, 0, "[JOBID] NAME end\n[7] long end\n" },
     { "JobID:4,Name,Twice:.3", JOBFMT_NAMES, NULL, 0,
-      "JOBI       NAME TWI \n7    longername  42 \n" },
+      "JOBI      NAMETWI\n7   longername 42\n" },
+    { "JobID:|,Name:.4|,Twice:5", JOBFMT_NAMES, NULL, 0, "JOBID|NAME|TWICE\n7|long|   42\n" },
     { "jobid,name%6", JOBFMT_SACCT, NULL, 0,
       "JOBID          NAME \n------------ ------ \n7            longe+ \n" },
     { "JobID,Name", JOBFMT_SACCT, "|", 1, "JOBID|NAME|\n7|longername|\n" },
@@ -77,7 +78,7 @@ START_TEST(test_bad_formats)
         { "%", JOBFMT_PERCENT, "Invalid format field '%'" },
         { "JobID,Nope", JOBFMT_NAMES, "Invalid job format specification: Nope" },
         { "JobID,Nope", JOBFMT_SACCT, "Invalid field requested: \"Nope\"" },
-        { "JobID:x", JOBFMT_NAMES, "Invalid field width: \"JobID:x\"" },
+        { "JobID%x", JOBFMT_SACCT, "Invalid field width: \"JobID%x\"" },
         { "JobID%5", JOBFMT_NAMES, "Invalid field specification: \"JobID%5\"" },
         { "", JOBFMT_SACCT, "No fields requested" },
     };
