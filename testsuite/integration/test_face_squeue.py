@@ -129,3 +129,17 @@ def test_combined_short_options(cluster):
     assert r.rc == 1 and "squeue: unrecognized option '--frob'" in r.err, r
     r = cluster.run(cluster.bin("squeue"), "-o")
     assert r.rc == 1 and "squeue: option requires an argument -- 'o'" in r.err, r
+
+
+def test_format_names_widths_and_suffixes(cluster):
+    # As Slurm 22.05: -O columns are exactly their width (default 20), with
+    # no blank between them; text after the width is the column's suffix.
+    jid = cluster.submit("-H", "-J", "wname", "-o", "/dev/null", "--wrap", "true")
+    sq = cluster.bin("squeue")
+    r = cluster.ok(sq, "-h", "-j", str(jid), "-O", "JobID:10,State:8,Name")
+    assert r.out == "%-10dPENDING %-20s\n" % (jid, "wname"), r
+    r = cluster.ok(sq, "-h", "-j", str(jid), "-O", "JobID:|,State:.|,Name:3")
+    assert r.out == "%d|PENDING|wna\n" % jid, r
+    r = cluster.ok(cluster.bin("sinfo"), "-h", "-O", "NodeList:3,Nodes:.4|")
+    assert r.out == "n[1   2|\n", r
+    cluster.run(cluster.bin("scancel"), str(jid))
