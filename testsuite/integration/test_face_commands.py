@@ -106,6 +106,16 @@ def test_update_pending_fields(cluster, held):
     assert r.rc == 1 and "Update of Account is not supported by Sluice" in r.err, r
     r = cluster.run(sj, "update", "JobId=%d" % held, "Frobnicate=1")
     assert r.rc == 1 and "not supported: Frobnicate=1" in r.err, r
+    # Slurm's aliases: EligibleTime (StartTime), NodeList (ReqNodeList),
+    # Shared=0|1 (OverSubscribe).
+    cluster.ok(sj, "update", "JobId=%d" % held, "EligibleTime=now+1hour", "NodeList=n1",
+               "Shared=0")
+    j = cluster.job(held)
+    assert (j["ReqNodeList"], j["OverSubscribe"]) == ("n1", "NO"), j
+    assert j["StartTime"] not in ("Unknown", "N/A"), j
+    cluster.ok(sj, "update", "JobId=%d" % held, "NodeList=", "Shared=1", "StartTime=now")
+    r = cluster.run(sj, "update", "JobId=%d" % held, "MinTmpDiskNode=10")
+    assert r.rc == 1 and "Update of MinTmpDiskNode is not supported by Sluice" in r.err, r
 
 
 def test_update_running_job_resources_refused(cluster):

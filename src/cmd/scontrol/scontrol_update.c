@@ -120,13 +120,13 @@ static int set_text(json_t *body, const char *field, const char *val, sl_error_t
     return json_object_set_new(body, field, json_string(val));
 }
 
-/* OverSubscribe=YES|NO (also Shared=): NO is --exclusive. */
+/* OverSubscribe=YES|NO (also Shared=, and 1|0 as Slurm's): NO is --exclusive. */
 static int set_oversub(json_t *body, const char *field, const char *val, sl_error_t *e)
 {
     int yes;
-    if (!strcasecmp(val, "YES") || !strcasecmp(val, "OK"))
+    if (!strcasecmp(val, "YES") || !strcasecmp(val, "OK") || !strcmp(val, "1"))
         yes = 1;
-    else if (!strcasecmp(val, "NO") || !strcasecmp(val, "EXCLUSIVE"))
+    else if (!strcasecmp(val, "NO") || !strcasecmp(val, "EXCLUSIVE") || !strcmp(val, "0"))
         yes = 0;
     else
         return sl_errprintf(e, "Invalid OverSubscribe value: %s (YES or NO)", val);
@@ -160,6 +160,7 @@ static const struct update_key job_keys[] = {
     { "Dependency", "dependency", set_dependency },
     { "ArrayTaskThrottle", "array_throttle", set_throttle },
     { "StartTime", "begin_time", set_begin },  { "BeginTime", "begin_time", set_begin },
+    { "EligibleTime", "begin_time", set_begin },   /* Slurm's alias of StartTime */
     { "NumNodes", "nodes_min", set_numnodes }, { "ReqNodes", "nodes_min", set_numnodes },
     { "NumTasks", "ntasks", set_count },       { "ReqProcs", "ntasks", set_count },
     { "CPUsPerTask", "cpus_per_task", set_count },
@@ -167,6 +168,7 @@ static const struct update_key job_keys[] = {
     { "Features", "constraint", set_text },    { "Comment", "comment", set_text },
     { "Nice", "nice", set_nice },
     { "ReqNodeList", "nodelist", set_text },   { "ExcNodeList", "exclude", set_text },
+    { "NodeList", "nodelist", set_text },      /* a pending job's: Slurm's ReqNodeList */
     { "OverSubscribe", "exclusive", set_oversub }, { "Shared", "exclusive", set_oversub },
     { "Requeue", "requeue", set_bool },        { "MailType", "mail_type", set_text },
     { "MailUser", "mail_user", set_text },
@@ -200,7 +202,7 @@ static const struct {
     { "ThreadSpec", "thread specialisation does not exist here" },
     { "Switches", "there is no switch topology here" },
     { "Geometry", "there is no geometry here" },
-    { "EligibleTime", "set StartTime instead" },
+    { "MinTmpDiskNode", "--tmp is fixed at submission" },
     { "AdminComment", "there is no admin comment here" },
 };
 
