@@ -16,6 +16,7 @@ static const struct {
     { "name", "name (--job-name)", JOBSPEC_NAME_MAX },
     { "account", "account (--account)", JOBSPEC_NAME_MAX },
     { "comment", "comment (--comment)", JOBSPEC_NAME_MAX },
+    { "submit_line", "submitting command line", JOBSPEC_EXEC_STR_MAX },
     { "partition", "partition (--partition)", JOBSPEC_NAME_MAX },
     { "qos", "qos (--qos)", JOBSPEC_NAME_MAX },
     { "reservation", "reservation (--reservation)", JOBSPEC_NAME_MAX },

@@ -21,6 +21,7 @@ static const char *const whole_job_keys[] = {
 /* Set in component 0, shared by the others when they do not set it. */
 static const char *const inherited_keys[] = {
     "name", "account", "cwd", "submit_dir", "submit_host", "comment", "qos",
+    "submit_line",
 };
 
 static int leader_check(json_t *spec, sl_error_t *e)

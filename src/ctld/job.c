@@ -90,6 +90,7 @@ struct field {
 static const struct field fields[] = {
     U("job_id", id), S("name", name), S("user", user), U("uid", uid), U("gid", gid),
     S("account", account), S("partition", partition), S("comment", comment),
+    S("submit_line", submit_line),
     S("cwd", cwd), S("submit_dir", submit_dir), S("submit_host", submit_host),
     S("stdout", std_out), S("stderr", std_err), S("stdin", std_in), S("open_mode", open_mode),
     S("command", command), S("qos", qos), S("constraint", constraint),
@@ -316,7 +317,7 @@ void job_destroy(struct job *j)
 {
     if (!j)
         return;
-    char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->cwd,
+    char **strs[] = { &j->name, &j->user, &j->account, &j->partition, &j->comment, &j->submit_line, &j->cwd,
                       &j->submit_dir, &j->submit_host, &j->std_out, &j->std_err, &j->std_in,
                       &j->open_mode, &j->command, &j->qos, &j->constraint, &j->queue, &j->share, &j->reason_detail, &j->req_nodelist, &j->exclude, &j->reason,
                       &j->nodes, &j->array_spec, &j->dependency, &j->job_definition,

@@ -29,6 +29,7 @@ struct job {
     enum job_state state;
     enum job_end end;
     char *name, *user, *account, *partition, *comment;
+    char *submit_line;      /* the submitting command line (sacct SubmitLine) */
     char *cwd, *submit_dir, *submit_host, *std_out, *std_err, *std_in, *open_mode;
     char *command;                 /* the script's path, or "wrap", for display */
     char *qos;                     /* accepted and shown; not yet enforced */

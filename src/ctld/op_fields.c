@@ -98,6 +98,7 @@ const struct field_spec F_job_update[] = {
     FIELD("mem_per_cpu_mb", FT_INT, .min = 1, .max = I32_MAX),
     FIELD("constraint", FT_STR),
     FIELD("comment", FT_STR),
+    FIELD("submit_line", FT_STR),
     FIELD("nice", FT_INT, .min = -10000, .max = 10000),
     FIELD("nodelist", FT_STR),
     FIELD("exclude", FT_STR),

@@ -86,6 +86,7 @@ static const struct {
     { "name", offsetof(struct job, name) },
     { "account", offsetof(struct job, account) },
     { "comment", offsetof(struct job, comment) },
+    { "submit_line", offsetof(struct job, submit_line) },
     { "cwd", offsetof(struct job, cwd) },
     { "submit_dir", offsetof(struct job, submit_dir) },
     { "submit_host", offsetof(struct job, submit_host) },

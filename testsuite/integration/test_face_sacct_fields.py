@@ -64,3 +64,12 @@ def test_derived_exit_code(cluster):
         j = json.loads(cluster.ok(*[sacct, "--json", "-j", str(jid)] + x).out)["jobs"][0]
         assert j["derived_exit_code"] == {"return_code": 3, "status": "ERROR"}, (x, j)
         assert len(j["steps"]) == (0 if x else 2), (x, j["steps"])
+
+
+def test_submit_line(cluster):
+    # As Slurm: the submitting command line, its words joined by blanks.
+    jid = cluster.submit("-J", "two words", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", str(jid), "-o", "SubmitLine")
+    assert r.out == "%s --parsable -J two words -o /dev/null --wrap true\n" % \
+        cluster.bin("sbatch"), r

@@ -293,3 +293,18 @@ const char *cmd_str(const json_t *rec, const char *key)
     const char *s = json_string_value(json_object_get(rec, key));
     return s ? s : "";
 }
+
+void cmd_submit_line(json_t *spec, int argc, char **argv)
+{
+    char *line = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&line, &len);
+    if (!m)
+        return;
+    for (int i = 0; i < argc; i++)
+        fprintf(m, "%s%s", i ? " " : "", argv[i]);
+    fclose(m);
+    if (line && len < JOBSPEC_EXEC_STR_MAX && utf8_invalid_at(line, len) < 0)
+        json_object_set_new(spec, "submit_line", json_string(line));
+    free(line);
+}

@@ -60,6 +60,9 @@ int cmd_list_strs(const char *s, json_t *arr);
 void cmd_user_value(const json_t *v, char *buf, size_t len);
 /* The calling user's name ("uid N" if it has none). */
 const char *cmd_username(void);
+/* spec's "submit_line": argv joined by blanks, as Slurm's SubmitLine; left
+ * out when it is not UTF-8 or too long for a job spec. */
+void cmd_submit_line(json_t *spec, int argc, char **argv);
 int64_t cmd_int(const json_t *rec, const char *key);
 const char *cmd_str(const json_t *rec, const char *key);   /* "" if absent */
 

@@ -160,6 +160,7 @@ const struct jobfmt_field sacct_fields[] = {
     { "WorkDir", 0, "WorkDir", 20, L, "cwd", NULL, 0 },
     { "Priority", 0, "Priority", 10, R, "priority", NULL, 0 },
     { "Comment", 0, "Comment", 20, R, "comment", NULL, 0 },
+    { "SubmitLine", 0, "SubmitLine", 20, R, "submit_line", NULL, 0 },
     { "QOS", 0, "QOS", 10, R, "qos", NULL, 0 },
     { "Constraints", 0, "Constraints", 19, R, "constraint", NULL, 0 },
     { "Reservation", 0, "Reservation", 20, R, "reservation", NULL, 0 },

@@ -362,6 +362,7 @@ int main(int argc, char **argv)
     cmd_init("sbatch");
     if (!cli || !o)
         cmd_die("out of memory");
+    cmd_submit_line(o->spec, argc, argv);
     if (cmd_conf_try())   /* for the early --array check; the controller checks too */
         cli->max_array_size = o->max_array_size = cmd_conf_try()->max_array_size;
     /* The command line first alone: it names the script and may ask for
