@@ -136,6 +136,13 @@ def case_squeue(s):
         o[opt + " " + fmt] = "rc=%d %s" % (r.rc, " ".join(r.out.split()))
     r = s.run(["squeue", "-j", h])
     o["header"] = lines(r.out)[0].split().__repr__()
+    # -O columns are exactly their width, no blank between; text after the
+    # width is a suffix (ids differ in length: widths checked on the padding).
+    r = s.run(["squeue", "-h", "-j", h, "-O", "JobID:10,State:8,Name"])
+    o["-O JobID:10,State:8,Name"] = "rc=%d len=%d %s" % (
+        r.rc, len(r.out.rstrip("\n")), r.out[10:].rstrip("\n"))
+    r = s.run(["squeue", "-h", "-j", h, "-O", "JobID:|,State:.|,Name:5"])
+    o["-O JobID:|,State:.|,Name:5"] = "rc=%d %s" % (r.rc, s.norm(r.out.rstrip("\n")))
     het = s.submit("-H -n1 --wrap true : -n1")
     r = s.run(["squeue", "-t", "all", "-O", "HetJobID,HetJobOffset", "-j", "%s,%s" % (h, het)])
     o["-O HetJobID,HetJobOffset"] = " / ".join(sorted(" ".join(s.norm(l).split())
@@ -167,6 +174,12 @@ def case_sinfo(s):
     o["-N -O NodeList,AllocMem,features_act"] = " ".join(r.out.split())
     r = s.run(["sinfo", "-o", "%N %d"])
     o["-o %N %d"] = s.norm(" ".join(r.out.split()))
+    # Positional parsers read these columns: the header words, one node's count.
+    for opts in (["-N", "-e", "-l"], ["-l"]):
+        r = s.run(["sinfo"] + opts)
+        ls = lines(r.out)
+        o["%s header" % " ".join(opts)] = "rc=%d %s" % (r.rc, ls[1].split() if len(ls) > 1 else ls)
+        o["%s columns" % " ".join(opts)] = str(len(ls[2].split()) if len(ls) > 2 else ls)
     r = s.run(["sinfo", "-N", "-O", "Port"])
     o["-N -O Port (header)"] = (lines(r.out) or [""])[0].strip()
     r = s.run(["scontrol", "show", "node", "n1"])
@@ -263,6 +276,21 @@ def case_reservation(s):
         r = s.run(["scontrol", "update", "ReservationName=cx"] + words)
         o["update " + " ".join(words)] = "rc=%d %s; %s" % (r.rc, r.out.strip(),
                                                           resv_fields(s, "cx"))
+    # A job held off by a maintenance reservation on its node says so.
+    r = s.run(["scontrol", "create", "res", "ReservationName=mx", "StartTime=now", "Duration=30",
+               "Nodes=n1", "Users=root", "Flags=MAINT"])
+    jid = s.submit("-t 5 --wrap true")
+    deadline = time.monotonic() + 30
+    while True:
+        reason = s.run(["squeue", "-h", "-j", jid, "-o", "%r"]).out.strip()
+        if reason not in ("", "None") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    o["pending in MAINT: squeue %r"] = reason
+    r = s.run(["scontrol", "show", "job", jid])
+    o["pending in MAINT: scontrol Reason"] = (re.findall(r"Reason=(\S+)", r.out) or [""])[0]
+    s.run(["scancel", jid])
+    s.run(["scontrol", "delete", "ReservationName=mx"])
     r = s.run(["scontrol", "update", "ReservationName=nosuch", "Duration=5"])
     o["update nosuch"] = "rc=%d" % r.rc
     r = s.run(["scontrol", "delete", "ReservationName=cx"])
@@ -270,8 +298,26 @@ def case_reservation(s):
     return o
 
 
+# Options that only tune performance, and -Q: the script runs on both.
+NO_EFFECT = ["--ntasks-per-core=1", "--cpu-freq=high", "--switches=1", "--get-user-env",
+             "-m block", "-m cyclic", "--hint=nomultithread", "--propagate=STACK", "-Q",
+             "--quiet --parsable"]
+
+
+def case_noeffect_options(s):
+    o = {}
+    for opt in NO_EFFECT:
+        r = s.sh("sbatch %s -o /dev/null --wrap true" % opt)
+        out = r.out.strip()
+        if out.isdigit() or out.startswith("Submitted batch job "):
+            s.ids.append(out.split()[-1])
+        o[opt] = "rc=%d %s" % (r.rc, re.sub(r"\d+", "N", out) or "(nothing)")
+    return o
+
+
 CASES = [case_sbatch_output, case_hpc_script, case_array, case_dependency, case_squeue,
-         case_sinfo, case_sacct, case_exit_codes, case_bad_options, case_reservation]
+         case_sinfo, case_sacct, case_exit_codes, case_bad_options, case_reservation,
+         case_noeffect_options]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__[5:] for c in CASES])
