@@ -148,6 +148,78 @@ static long list_viewer(struct ctld *c, sl_conn_t *conn)
     return ctld_sees_all(c, uid, PRIVATE_JOBS) ? -1 : (long)uid;
 }
 
+/* As Slurm's MinJobAge (default 300 s): how long a finished job stays in
+ * listings that name no ids but ask for finished states (squeue -t all,
+ * -t CD); with ids, JobRetention applies (list_stored). */
+#define LIST_MIN_JOB_AGE 300
+
+static int states_want_finished(json_t *states)
+{
+    static const char *const live[] = { "PENDING", "CONFIGURING", "RUNNING", "COMPLETING",
+                                        "SUSPENDED", "REQUEUED", "RESIZING", "SIGNALING",
+                                        "STAGE_OUT", "STOPPED", "REQUEUE_HOLD", "REQUEUE_FED" };
+    json_t *v;
+    size_t i, k;
+    json_array_foreach(states, i, v) {
+        for (k = 0; k < sizeof(live) / sizeof(live[0]); k++)
+            if (!strcmp(json_string_value(v) ? json_string_value(v) : "", live[k]))
+                break;
+        if (k == sizeof(live) / sizeof(live[0]))
+            return 1;
+    }
+    return 0;
+}
+
+static const char *rec_str(const json_t *rec, const char *key)
+{
+    const char *v = json_string_value(json_object_get(rec, key));
+    return v ? v : "";
+}
+
+/* An integer field as an object key ("43"), in buf. */
+static const char *id_key(const json_t *rec, const char *key, char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld", (long long)json_integer_value(json_object_get(rec, key)));
+    return buf;
+}
+
+/* The jobs that finished within LIST_MIN_JOB_AGE, no longer in memory,
+ * that the request's users and states select and viewer may see. */
+static void list_recent(struct ctld *c, json_t *q, long viewer, json_t *out)
+{
+    json_t *states = json_object_get(q, "states"), *users = json_object_get(q, "users"), *rec;
+    int64_t since = ctld_now() - LIST_MIN_JOB_AGE;
+    struct acct_filter f = { .start = since, .all_users = 1 };
+    sl_error_t e;
+    size_t i;
+    char k[24];
+    if (!states_want_finished(states))
+        return;
+    json_t *recs = db_acct_query(c->db, &f, &e);
+    if (viewer >= 0)
+        ctld_records_own(recs, (uid_t)viewer);
+    json_t *arrays = json_object();   /* arrays with a started task: shown by their tasks */
+    json_array_foreach(recs, i, rec) {
+        if (json_integer_value(json_object_get(rec, "array_task_id")) >= 0 &&
+            json_object_get(rec, "array_task_id"))
+            json_object_set_new(arrays, id_key(rec, "array_job_id", k, sizeof(k)), json_true());
+    }
+    json_array_foreach(recs, i, rec) {
+        const char *slurm = json_string_value(json_object_get(rec, "slurm_state"));
+        int64_t end = json_integer_value(json_object_get(rec, "end_time"));
+        uint32_t jid = (uint32_t)json_integer_value(json_object_get(rec, "job_id"));
+        if (end >= since && !jobtab_find(c->jobs, jid) &&
+            !json_object_get(arrays, id_key(rec, "job_id", k, sizeof(k))) &&
+            (!json_array_size(users) ||
+             json_has_str(users, rec_str(rec, "user"))) &&
+            state_names_match(states, slurm ? slurm : "",
+                              json_string_value(json_object_get(rec, "state"))))
+            json_array_append(out, rec);
+    }
+    json_decref(recs);
+    json_decref(arrays);
+}
+
 /* Append to out the finished jobs the request names explicitly
  * (JobRetention) that viewer may see and whose state the request's
  * "states" select (squeue -j ID lists a finished job only with -t naming
@@ -155,8 +227,13 @@ static long list_viewer(struct ctld *c, sl_conn_t *conn)
 static size_t list_stored(struct ctld *c, json_t *q, const struct selector *sel, size_t nsel,
                           long viewer, json_t *out)
 {
-    json_t *found = json_array(), *states = json_object_get(q, "states"), *rec;
+    json_t *found, *states = json_object_get(q, "states"), *rec;
     size_t known, i;
+    if (!nsel) {
+        list_recent(c, q, viewer, out);
+        return 0;
+    }
+    found = json_array();
     for (size_t k = 0; k < nsel; k++) {
         if (!sel[k].tasks && jobtab_find(c->jobs, sel[k].id))
             continue;

@@ -143,3 +143,24 @@ def test_format_names_widths_and_suffixes(cluster):
     r = cluster.ok(cluster.bin("sinfo"), "-h", "-O", "NodeList:3,Nodes:.4|")
     assert r.out == "n[1   2|\n", r
     cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_recently_finished_listed_with_finished_states(cluster):
+    # As Slurm (MinJobAge, 300 s): -t all or a finished state lists the jobs
+    # that ended lately without naming them; plain squeue never does.
+    ok = done(cluster, cluster.submit("-o", "/dev/null", "--wrap", "true"))
+    bad = done(cluster, cluster.submit("-o", "/dev/null", "--wrap", "exit 3"))
+    arr = cluster.submit("-a", "1-2", "-o", "/dev/null", "--wrap", "true")
+    for t in (1, 2):
+        cluster.wait_state("%d_%d" % (arr, t), "COMPLETED")
+    sq = cluster.bin("squeue")
+    rows = cluster.ok(sq, "-h", "-t", "all", "-o", "%i %t").out.split("\n")
+    for want in ("%d CD" % ok, "%d F" % bad, "%d_1 CD" % arr, "%d_2 CD" % arr):
+        assert want in rows, (want, rows)
+    assert not any(r.startswith("%d " % arr) for r in rows), rows   # shown by its tasks
+    r = cluster.ok(sq, "-h", "-t", "CD", "-o", "%i")
+    assert str(ok) in r.out.split() and str(bad) not in r.out.split(), r
+    r = cluster.ok(sq, "-h", "-t", "F", "-u", "nobody", "-o", "%i")
+    assert r.out == "", r
+    r = cluster.ok(sq, "-h", "-o", "%i")
+    assert str(ok) not in r.out.split() and str(bad) not in r.out.split(), r

@@ -117,8 +117,8 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     }
     if (optind < argc)
         cmd_die("unrecognized argument '%s'", argv[optind]);
-    if (o->all_states)
-        json_object_del(o->req, "states");
+    if (o->all_states)   /* every state, the recently finished included */
+        json_object_set_new(o->req, "states", json_pack("[s]", "all"));
     else if (!json_object_get(o->req, "states"))
         /* Without -t, Slurm's squeue shows the jobs not yet finished, with
          * or without -j: a finished job only with -t all or its state
