@@ -78,6 +78,8 @@ const struct jobopt_def jobopt_table[] = {
       "in", "stdin: all, none, a task number or a file (default: task 0)" },
     { "job-definition", 0, JO_REQ, JO_BATCH, jo_set_jobdef, "job_definition", 0, NULL,
       "name[:revision]", "submit from a registered job definition" },
+    { "jobid", 0, JO_REQ, JO_SRUN, jo_set_str, "jobid", 1, NULL,
+      "id", "run the step in this running job (an allocation made elsewhere)" },
     { "job-name", 'J', JO_REQ, JO_ALL, jo_set_str, "name", 0, "JOB_NAME",
       "jobname", "name of job" },
     { "kill-on-bad-exit", 'K', JO_OPT, JO_SRUN, jo_set_kill_bad_exit, "kill_on_bad_exit",

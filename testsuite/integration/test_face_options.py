@@ -91,3 +91,16 @@ def test_batch_distribution_reaches_the_steps(cluster):
 def test_no_effect_options_still_check_their_values(cluster, bad):
     r = cluster.run([cluster.bin("sbatch")] + bad.split() + ["--wrap", "true"])
     assert r.rc == 1 and "sbatch: error: Invalid --" in r.err, r
+
+
+def test_srun_jobid_runs_a_step_in_a_running_job(cluster):
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 120")
+    cluster.wait_state(jid, "RUNNING")
+    r = cluster.run(cluster.bin("srun"), "--jobid=%d" % jid, "sh", "-c", "echo $SLURM_JOB_ID")
+    assert r.rc == 0 and r.out == "%d\n" % jid, r
+    cluster.ok(cluster.bin("scancel"), str(jid))
+    cluster.wait_state(jid, "CANCELLED")
+    r = cluster.run(cluster.bin("srun"), "--jobid=%d" % jid, "true")
+    assert r.rc == 1 and "Job is not running" in r.err, r
+    r = cluster.run(cluster.bin("srun"), "--jobid=nope", "true")
+    assert r.rc == 1 and "Invalid --jobid specification: 'nope'" in r.err, r

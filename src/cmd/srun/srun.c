@@ -125,6 +125,29 @@ static int alloc_from_env(struct srun_alloc_info *ai)
     return ai->job_id > 0 ? 0 : -1;
 }
 
+/* --jobid=ID: a step in that running job, as from inside it. */
+static int alloc_from_job(const char *id, struct srun_alloc_info *ai, sl_error_t *e)
+{
+    char *end;
+    long long n = strtoll(id, &end, 10);
+    if (end == id || *end || n <= 0)
+        return sl_errprintf(e, "Invalid --jobid specification: '%s'", id);
+    json_t *reply = cmd_try("job_show", json_pack("{s:I}", "job_id", (json_int_t)n), e);
+    if (!reply)
+        return -1;
+    json_t *j = json_object_get(reply, "job");
+    const char *st = cmd_str(j, "slurm_state");
+    int rc = 0;
+    if (strcmp(st, "RUNNING") != 0)
+        rc = sl_errprintf(e, "Unable to create step for job %lld: Job is not running (%s)", n,
+                          st);
+    ai->job_id = n;
+    ai->num_nodes = (int)cmd_int(j, "num_nodes");
+    snprintf(ai->nodes, sizeof(ai->nodes), "%s", cmd_str(j, "nodes"));
+    json_decref(reply);
+    return rc;
+}
+
 char *multiprog_read(const char *path, sl_error_t *e)
 {
     FILE *f = fopen(path, "r");
@@ -437,6 +460,13 @@ int srun_one(int argc, char **argv, struct het_link *h)
     if (!o || (rc = srun_prepare(o, argc, argv, &idx, &env, &mp_text, &stdin_t)) != 0)
         goto out;
     rc = 1;
+    if (jobopt_str(o, "jobid")) {
+        if (alloc_from_job(jobopt_str(o, "jobid"), &ai, &e) < 0) {
+            fprintf(stderr, "srun: error: %s\n", e.text);
+            goto out;
+        }
+        in_alloc = 1;
+    }
     if ((sigfd = alloc_signalfd()) < 0) {
         fprintf(stderr, "srun: error: signalfd: %s\n", strerror(errno));
         goto out;
