@@ -251,8 +251,10 @@ static enum job_end job_end_from(const struct job *j, json_t *q, const char **re
     int code = (int)json_integer_value(json_object_get(q, "exit_code"));
     int sig = (int)json_integer_value(json_object_get(q, "exit_signal"));
     *reason = NULL;
-    if (json_is_true(json_object_get(q, "timed_out")))
+    if (json_is_true(json_object_get(q, "timed_out"))) {
+        *reason = "TimeLimit";   /* as Slurm: squeue shows (TimeLimit) */
         return END_TIMEOUT;
+    }
     if (json_is_true(json_object_get(q, "cancelled")) || j->completing)
         return END_CANCELLED;
     if (json_is_true(json_object_get(q, "oom"))) {

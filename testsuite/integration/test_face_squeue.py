@@ -164,3 +164,17 @@ def test_recently_finished_listed_with_finished_states(cluster):
     assert r.out == "", r
     r = cluster.ok(sq, "-h", "-o", "%i")
     assert str(ok) not in r.out.split() and str(bad) not in r.out.split(), r
+
+
+def test_reason_list_of_ended_jobs(cluster):
+    # As Slurm's %R: a job that failed or ran out of time shows its reason,
+    # one that completed its nodes.
+    bad = done(cluster, cluster.submit("-o", "/dev/null", "--wrap", "exit 3"))
+    late = cluster.submit("-t", "0:02", "-o", "/dev/null", "--wrap", "sleep 60")
+    cluster.wait_state(late, "TIMEOUT", timeout=120)
+    good = done(cluster, cluster.submit("-o", "/dev/null", "--wrap", "true"))
+    r = cluster.ok(cluster.bin("squeue"), "-h", "-t", "all", "-j", "%d,%d,%d" % (bad, late, good),
+                   "-o", "%i %R")
+    rows = dict(l.split() for l in r.out.splitlines())
+    assert rows[str(bad)] == "(NonZeroExitCode)" and rows[str(late)] == "(TimeLimit)", r
+    assert not rows[str(good)].startswith("("), r

@@ -39,10 +39,22 @@ GET(get_left)
     format_duration(limit < 0 ? limit : limit > used ? limit - used : 0, buf, len);
 }
 
+/* As Slurm's %R: the reason of a job pending, or ended by failing, its
+ * time limit, its memory or its deadline; the nodes otherwise. */
+static int shows_reason(const struct sq_row *r)
+{
+    static const char *const st[] = { "PENDING", "FAILED", "TIMEOUT", "OUT_OF_MEMORY",
+                                       "DEADLINE" };
+    for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+        if (!strcmp(sq_str(r, K_SLURM_STATE), st[i]))
+            return 1;
+    return 0;
+}
+
 GET(get_reasonlist)
 {
     const char *nodes = sq_str(r, K_NODES), *reason = sq_str(r, K_REASON);
-    if (is_pending(r) || !*nodes)
+    if (shows_reason(r) || !*nodes)
         snprintf(buf, len, "(%s)", *reason ? reason : "None");
     else
         snprintf(buf, len, "%s", nodes);
