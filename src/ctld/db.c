@@ -300,6 +300,8 @@ json_t *db_acct_query(struct db *d, const struct acct_filter *f, sl_error_t *e)
         sql_in_list(sql, len, "uid", f->nuids);
     if (f->start)
         strcat(sql, " AND (end_time = 0 OR end_time >= ?)");
+    if (f->ended_only)
+        strcat(sql, " AND end_time > 0");
     strcat(sql, " ORDER BY id");
     if (sqlite3_prepare_v2(d->h, sql, -1, &st, NULL) != SQLITE_OK) {
         sl_errprintf(e, "accounting query failed: %s", sqlite3_errmsg(d->h));

@@ -72,6 +72,7 @@ struct acct_filter {
     int all_users;
     uint32_t *uids;
     size_t nuids;
+    int ended_only;           /* only jobs that ended (end_time set) */
 };
 /* Records matching the filter, oldest first. */
 json_t *db_acct_query(struct db *d, const struct acct_filter *f, sl_error_t *e);

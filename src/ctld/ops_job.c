@@ -189,13 +189,17 @@ static void list_recent(struct ctld *c, json_t *q, long viewer, json_t *out)
 {
     json_t *states = json_object_get(q, "states"), *users = json_object_get(q, "users"), *rec;
     int64_t since = ctld_now() - LIST_MIN_JOB_AGE;
-    struct acct_filter f = { .start = since, .all_users = 1 };
+    struct acct_filter f = { .start = since, .all_users = 1, .ended_only = 1 };
     sl_error_t e;
     size_t i;
     char k[24];
     if (!states_want_finished(states))
         return;
     json_t *recs = db_acct_query(c->db, &f, &e);
+    if (!recs) {
+        log_error("squeue's recently finished jobs: %s", e.text);
+        return;
+    }
     if (viewer >= 0)
         ctld_records_own(recs, (uid_t)viewer);
     json_t *arrays = json_object();   /* arrays with a started task: shown by their tasks */
