@@ -131,7 +131,15 @@ GET(get_deadline)
         snprintf(buf, len, "N/A");
 }
 
-GET(get_tmpdisk) { snprintf(buf, len, "%lldM", (long long)cmd_int(r, "tmp_mb")); }
+/* As Slurm: 0 without a unit when not set. */
+GET(get_tmpdisk)
+{
+    int64_t mb = cmd_int(r, "tmp_mb");
+    if (mb > 0)
+        snprintf(buf, len, "%lldM", (long long)mb);
+    else
+        snprintf(buf, len, "0");
+}
 
 GET(get_licenses)
 {
@@ -283,11 +291,11 @@ GET(get_nodelist)
 
 GET(get_minmem)
 {
-    int64_t node = cmd_int(r, "mem_mb"), cpu = cmd_int(r, "mem_per_cpu_mb");
-    if (cpu > 0 && node <= 0)
+    int64_t node = cmd_int(r, "mem_mb");
+    if (node <= 0)   /* as Slurm: 0 without a unit when not set (or per CPU) */
         snprintf(buf, len, "0");
     else
-        snprintf(buf, len, "%lldM", (long long)(node > 0 ? node : 0));
+        snprintf(buf, len, "%lldM", (long long)node);
 }
 
 GET(get_mempercpu)
