@@ -48,10 +48,10 @@ def case_sbatch_output(s):
     o["parsable"] = "rc=%d out=%s" % (r.rc, re.sub(r"^\d+$", "NUM", r.out.strip()))
     r = s.sh("sbatch --wrap true")
     o["plain"] = "rc=%d out=%s" % (r.rc, re.sub(r"\d+", "NUM", r.out.strip()))
-    # Unset minimums: "0", without a unit.
-    jid = s.submit("-H --wrap true")
+    # Unset minimums: "0", without a unit; a pending job's NumCPUs: asked for.
+    jid = s.submit("-H -n2 -c2 --wrap true")
     r = s.run(["scontrol", "show", "job", jid])
-    for k in ("MinMemoryNode", "MinTmpDiskNode", "MinCPUsNode"):
+    for k in ("MinMemoryNode", "MinTmpDiskNode", "MinCPUsNode", "NumCPUs"):
         o["unset " + k] = (re.findall(r"\b%s=(\S+)" % k, r.out) or ["<absent>"])[0]
     s.run(["scancel", jid])
     return o

@@ -289,6 +289,17 @@ GET(get_nodelist)
     snprintf(buf, len, "%s", *cmd_str(r, "nodes") ? cmd_str(r, "nodes") : "(null)");
 }
 
+/* The CPUs held; before the start, those asked for (tasks x CPUs per
+ * task), as Slurm shows a pending job's and squeue's %C. */
+GET(get_numcpus)
+{
+    int64_t n = cmd_int(r, "num_cpus"), tasks = cmd_int(r, "num_tasks");
+    int64_t cpt = cmd_int(r, "cpus_per_task");
+    if (n <= 0)
+        n = (tasks > 0 ? tasks : 1) * (cpt > 0 ? cpt : 1);
+    snprintf(buf, len, "%lld", (long long)n);
+}
+
 GET(get_minmem)
 {
     int64_t node = cmd_int(r, "mem_mb");
@@ -437,7 +448,7 @@ static const struct jobfmt_kv job_kv[] = {
     { "ReqNodeList", "nodelist", NULL, NL },  { "ExcNodeList", "exclude", NULL, 0 },
     { "NodeList", NULL, get_nodelist, NL },
     { "BatchHost", NULL, get_batchhost, NL },
-    { "NumNodes", NULL, get_numnodes, NL },    { "NumCPUs", "num_cpus", NULL, 0 },
+    { "NumNodes", NULL, get_numnodes, NL },    { "NumCPUs", NULL, get_numcpus, 0 },
     { "NumTasks", "num_tasks", NULL, 0 },     { "CPUs/Task", "cpus_per_task", NULL, 0 },
     { "TRES", NULL, get_tres, NL },
     { "JOB_GRES", NULL, get_job_gres, NL },
