@@ -51,7 +51,7 @@ def case_sbatch_output(s):
     # Unset minimums: "0", without a unit; a pending job's NumCPUs: asked for.
     jid = s.submit("-H -n2 -c2 --wrap true")
     r = s.run(["scontrol", "show", "job", jid])
-    for k in ("MinMemoryNode", "MinTmpDiskNode", "MinCPUsNode", "NumCPUs"):
+    for k in ("MinMemoryNode", "MinTmpDiskNode", "MinCPUsNode", "NumCPUs", "Requeue"):
         o["unset " + k] = (re.findall(r"\b%s=(\S+)" % k, r.out) or ["<absent>"])[0]
     s.run(["scancel", jid])
     return o
