@@ -142,6 +142,10 @@ def case_squeue(s):
         o[opt + " " + fmt] = "rc=%d %s" % (r.rc, " ".join(r.out.split()))
     r = s.run(["squeue", "-j", h])
     o["header"] = lines(r.out)[0].split().__repr__()
+    r = s.run(["squeue", "-l", "-j", h])
+    ls = lines(r.out)
+    o["-l header"] = repr(ls[1].split() if len(ls) > 1 else ls)
+    o["-l date"] = re.sub(r"\d", "N", ls[0]) if ls else ""
     # -O columns are exactly their width, no blank between; text after the
     # width is a suffix (ids differ in length: widths checked on the padding).
     r = s.run(["squeue", "-h", "-j", h, "-O", "JobID:10,State:8,Name"])
@@ -184,6 +188,7 @@ def case_sinfo(s):
     for opts in (["-N", "-e", "-l"], ["-l"]):
         r = s.run(["sinfo"] + opts)
         ls = lines(r.out)
+        o["%s date" % " ".join(opts)] = re.sub(r"\d", "N", ls[0]) if ls else ""
         o["%s header" % " ".join(opts)] = "rc=%d %s" % (r.rc, ls[1].split() if len(ls) > 1 else ls)
         o["%s columns" % " ".join(opts)] = str(len(ls[2].split()) if len(ls) > 2 else ls)
     r = s.run(["sinfo", "-N", "-O", "Port"])

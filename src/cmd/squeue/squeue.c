@@ -12,7 +12,7 @@
 #include "squeue.h"
 
 #define FMT_DEFAULT "%.18i %.9P %.8j %.8u %.2t %.10M %.6D %R"
-#define FMT_LONG "%.18i %.9P %.9v %.8j %.8u %.8T %.10M %.9l %.6D %R"
+#define FMT_LONG "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
 struct squeue_opts {
@@ -299,7 +299,7 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct s
     if (o->longfmt) {
         char when[64];
         time_t now = (time_t)p.ctx.now;
-        strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", localtime(&now));
+        strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", localtime(&now));
         printf("%s\n", when);
     }
     if (!o->noheader)
