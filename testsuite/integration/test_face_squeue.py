@@ -81,6 +81,9 @@ def test_me(cluster):
         assert r.out == "%d sluicea\n" % a, r
         r = cluster.ok(cluster.bin("squeue"), "--me", "-h", "-o", "%i %u", user="sluiceb")
         assert r.out == "%d sluiceb\n" % b, r
+        # scancel --me, as Slurm's: only the caller's jobs.
+        cluster.ok(cluster.bin("scancel"), "--me", user="sluicea")
+        assert cluster.wait_state(a, "CANCELLED") and cluster.job(b)["JobState"] == "PENDING"
     finally:
         cluster.run(cluster.bin("scancel"), str(a), str(b))
 

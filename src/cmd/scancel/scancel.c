@@ -18,7 +18,7 @@ struct scancel_opts {
 
 static const struct option long_opts[] = {
     { "user", required_argument, NULL, 'u' },  { "name", required_argument, NULL, 'n' },
-    { "jobname", required_argument, NULL, 'n' },
+    { "jobname", required_argument, NULL, 'n' }, { "me", no_argument, NULL, 'M' },
     { "state", required_argument, NULL, 't' }, { "states", required_argument, NULL, 't' },
     { "partition", required_argument, NULL, 'p' },
     { "signal", required_argument, NULL, 's' }, { "verbose", no_argument, NULL, 'v' },
@@ -40,6 +40,7 @@ static void usage(FILE *out)
           "  -s, --signal=SIGNAL     signal to send to the jobs (they are not cancelled)\n"
           "  -t, --state=states      act only on jobs in these states\n"
           "  -u, --user=user_name    act only on jobs of this user\n"
+          "      --me                act only on your own jobs (as -u $USER)\n"
           "  -v, --verbose           report each job acted on\n"
           "  -V, --version           output version information and exit\n"
           "      --help              show this help message\n", out);
@@ -93,6 +94,7 @@ static void opts_parse(struct scancel_opts *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":u:n:t:p:s:vQbfV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'u': opt_user(o->req, optarg); break;
+        case 'M': opt_user(o->req, cmd_username()); break;
         case 'n': json_object_set_new(o->req, "name", json_string(optarg)); break;
         case 't': opt_states(o->req, optarg); break;
         case 'p': json_object_set_new(o->req, "partition", json_string(optarg)); break;
