@@ -34,7 +34,7 @@ struct jobopt_def {
 };
 
 /* The table has at most this many entries (getopt's tables are sized by it). */
-#define JO_MAX 96
+#define JO_MAX 128
 
 extern const struct jobopt_def jobopt_table[];
 extern const size_t jobopt_count;

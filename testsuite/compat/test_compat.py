@@ -312,7 +312,9 @@ def case_reservation(s):
 # Options that only tune performance, and -Q: the script runs on both.
 NO_EFFECT = ["--ntasks-per-core=1", "--cpu-freq=high", "--switches=1", "--get-user-env",
              "-m block", "-m cyclic", "--hint=nomultithread", "--propagate=STACK", "-Q",
-             "--quiet --parsable"]
+             "--quiet --parsable", "--mem-bind=local", "--gpu-bind=closest",
+             "--gres-flags=enforce-binding", "--sockets-per-node=1", "--ntasks-per-socket=1",
+             "--wait-all-nodes=1", "--spread-job", "--use-min-nodes", "--ignore-pbs"]
 
 
 def case_noeffect_options(s):

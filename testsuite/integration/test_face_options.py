@@ -49,7 +49,10 @@ def test_groups_work(cluster):
 # Options that only tune performance on Slurm: a script written for Slurm
 # must run, with one warning line each, never rejected (issue 13).
 NO_EFFECT = ["--ntasks-per-core=1", "--get-user-env", "--cpu-freq=high", "--switches=1",
-             "-m cyclic"]
+             "-m cyclic", "--mem-bind=local", "--gpu-bind=closest", "--gres-flags=enforce-binding",
+             "--sockets-per-node=1", "--cores-per-socket=2", "--ntasks-per-socket=1",
+             "--wait-all-nodes=1", "--spread-job", "--use-min-nodes", "--ignore-pbs",
+             "--prefer=fast"]
 
 
 def test_performance_options_run_with_one_warning(cluster):
