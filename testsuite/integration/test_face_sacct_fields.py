@@ -73,3 +73,18 @@ def test_submit_line(cluster):
     r = cluster.ok(cluster.bin("sacct"), "-X", "-n", "-P", "-j", str(jid), "-o", "SubmitLine")
     assert r.out == "%s --parsable -J two words -o /dev/null --wrap true\n" % \
         cluster.bin("sbatch"), r
+
+
+def test_delimiter_noconvert_helpformat(cluster):
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    r = cluster.ok(sacct, "-X", "-n", "-P", "--delimiter=^|^", "-j", str(jid), "-o", "JobID,State")
+    assert r.out == "%d^|^COMPLETED\n" % jid, r
+    r = cluster.ok(sacct, "-X", "-n", "-p", "--delimiter=,", "-j", str(jid), "-o", "JobID,State")
+    assert r.out == "%d,COMPLETED,\n" % jid, r
+    r = cluster.ok(sacct, "-n", "-P", "--noconvert", "-j", "%d.batch" % jid, "-o", "MaxRSS")
+    assert r.out.strip() == "0" or r.out.strip().endswith("K"), r
+    r = cluster.ok(sacct, "--helpformat")
+    names = r.out.split()
+    assert "JobID" in names and "DerivedExitCode" in names and "SubmitLine" in names, r

@@ -19,6 +19,7 @@ struct sacct_opts {
     int noheader, json /* 1 --json, 2 --yaml */, allusers, parsable, trailing, allocations;
     char units;           /* --units */
     const char *fields, *start, *end;
+    const char *delimiter;    /* --delimiter: -p/-P's separator ("|") */
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
     json_t *names;        /* --name: filtered here */
@@ -39,6 +40,8 @@ static const struct option long_opts[] = {
     { "yaml", no_argument, NULL, 'Y' },
     { "duplicates", no_argument, NULL, 'D' },
     { "units", required_argument, NULL, 'N' }, { "name", required_argument, NULL, 'm' },
+    { "delimiter", required_argument, NULL, 'd' }, { "noconvert", no_argument, NULL, 'c' },
+    { "helpformat", no_argument, NULL, 'e' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -56,6 +59,9 @@ static void usage(FILE *out)
           "  -o, --format=fields     fields to show (JobID,JobName%30,...)\n"
           "  -p, --parsable          '|' separated, with a trailing '|'\n"
           "  -P, --parsable2         '|' separated, no trailing '|'\n"
+          "      --delimiter=chars   separator for -p and -P instead of '|'\n"
+          "  -e, --helpformat        list the fields -o takes\n"
+          "      --noconvert         memory fields in KiB, not scaled\n"
           "  -r, --partition=parts   jobs in these partitions only\n"
           "  -S, --starttime=time    jobs eligible after this time (default: today 00:00)\n"
           "  -s, --state=states      jobs in these states only\n"
@@ -135,11 +141,21 @@ static void opts_units(struct sacct_opts *o, const char *arg)
     o->units = *p;
 }
 
+/* -e: the field names, four to a line, as Slurm's --helpformat. */
+static void help_format(void)
+{
+    size_t i;
+    for (i = 0; sacct_fields[i].name; i++)
+        printf("%-20s%s", sacct_fields[i].name, i % 4 == 3 ? "\n" : "");
+    if (i % 4)
+        putchar('\n');
+}
+
 static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDehV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j': case 'u': case 's': opts_list(o, c, optarg); break;
         case 'a': o->allusers = 1; break;
@@ -157,6 +173,9 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'D': json_object_set_new(o->req, "duplicates", json_true()); break;
         case 'X': o->allocations = 1; break;
         case 'N': opts_units(o, optarg); break;
+        case 'c': o->units = 'K'; break;   /* --noconvert: KiB, as Slurm keeps them */
+        case 'd': o->delimiter = optarg; break;
+        case 'e': help_format(); exit(0);
         case 'L': break;   /* one cluster: nothing to change */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
@@ -293,7 +312,7 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
     json_t *j;
     size_t i;
     if (o->parsable)
-        jobfmt_set_parsable(f, "|", o->trailing);
+        jobfmt_set_parsable(f, o->delimiter ? o->delimiter : "|", o->trailing);
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
     json_array_foreach(jobs, i, j) {
