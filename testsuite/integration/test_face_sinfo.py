@@ -120,3 +120,18 @@ def test_json(cluster):
         cluster.ok(cluster.bin("scontrol"), "update", "NodeName=n3", "State=RESUME")
     r = cluster.run(cluster.bin("sinfo"), "--json", "-o", "%N")
     assert r.rc == 1 and "--json cannot be combined" in r.err, r
+
+
+def test_states_filter(cluster):
+    # -t as Slurm: nodes in those states (compact or long names); a partition
+    # none of whose nodes match keeps a line with 0 nodes.
+    jid = cluster.submit("-w", "n1", "-c", "1", "-o", "/dev/null", "--wrap", "sleep 60")
+    cluster.wait_state(jid, "RUNNING")
+    try:
+        assert sinfo(cluster, "-h", "-N", "-t", "mix", "-o", "%N").split() == ["n1"]
+        assert sinfo(cluster, "-h", "-N", "-t", "idle", "-o", "%N").split() == ["n2", "n3"]
+        assert sinfo(cluster, "-h", "-N", "-t", "IDLE,mixed", "-o", "%N").split() == \
+            ["n1", "n2", "n3"]
+        assert sinfo(cluster, "-h", "-t", "drain", "-o", "%D %N").split() == ["0"]
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cmdutil.h"
@@ -24,6 +25,7 @@ struct sinfo_opts {
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
+    json_t *states;     /* -t state names, or NULL for all */
 };
 
 static const struct option long_opts[] = {
@@ -32,6 +34,7 @@ static const struct option long_opts[] = {
     { "format", required_argument, NULL, 'o' }, { "Format", required_argument, NULL, 'O' },
     { "partition", required_argument, NULL, 'p' },
     { "nodes", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
+    { "states", required_argument, NULL, 't' },
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
@@ -50,6 +53,7 @@ static void usage(FILE *out)
           "  -N, --Node            node-centric format\n"
           "  -o, --format=format   format specification (%P %a %l %D %t %N ...)\n"
           "  -O, --Format=fields   format by field name (Partition,NodeList:30)\n"
+          "  -t, --states=STATES   nodes in these states only (idle, alloc, mix, drain,...)\n"
           "  -p, --partition=PART  report on these partitions only (with -Q: the queues\n"
           "                        that feed them)\n"
           "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
@@ -66,7 +70,7 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:avV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:avV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
@@ -89,6 +93,11 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
                 o->nodes = hostlist_create();
             if (hostlist_push(o->nodes, optarg, &e) < 0)
                 cmd_die("Invalid node list: %s", e.text);
+            break;
+        case 't':
+            if (!o->states)
+                o->states = json_array();
+            cmd_list_strs(optarg, o->states);
             break;
         case 'a': case 'v': break;
         case 'H': usage(stdout); exit(0);
@@ -183,6 +192,29 @@ static json_t *rows_reasons(const jobfmt_t *f, const json_t *nodes, const hostli
     return rows;
 }
 
+/* -t: a node whose state, compact or long ("drain" also the draining and
+ * drained), is one of those listed. */
+static int state_selected(const struct sinfo_opts *o, const json_t *n)
+{
+    char shortst[64], longst[64];
+    json_t *v;
+    size_t i;
+    int responding = !json_is_false(json_object_get(n, "responding"));
+    if (!o->states)
+        return 1;
+    jobfmt_node_state(cmd_str(n, "state"), responding, 0, shortst, sizeof(shortst));
+    jobfmt_node_state(cmd_str(n, "state"), responding, 1, longst, sizeof(longst));
+    shortst[strcspn(shortst, "*~#%!$@^-+")] = longst[strcspn(longst, "*~#%!$@^-+")] = '\0';
+    json_array_foreach(o->states, i, v) {
+        const char *want = json_string_value(v);
+        if (!strcasecmp(want, shortst) || !strcasecmp(want, longst) ||
+            (!strcasecmp(want, "drain") && !strncasecmp(longst, "drain", 5)) ||
+            (!strcasecmp(want, "no_respond") && !responding))
+            return 1;
+    }
+    return 0;
+}
+
 static json_t *rows_build(const struct sinfo_opts *o, const jobfmt_t *f,
                           const json_t *parts, const json_t *nodes)
 {
@@ -194,7 +226,8 @@ static json_t *rows_build(const struct sinfo_opts *o, const jobfmt_t *f,
             continue;
         json_array_foreach(json_object_get(p, "node_names"), k, nm) {
             json_t *n = rec_find(nodes, json_string_value(nm));
-            if (!n || (o->nodes && hostlist_find(o->nodes, cmd_str(n, "name")) < 0))
+            if (!n || (o->nodes && hostlist_find(o->nodes, cmd_str(n, "name")) < 0) ||
+                !state_selected(o, n))
                 continue;
             /* -N shows each node on its own line. */
             rows_add(rows, keys, f, p, n, o->node_mode ? cmd_str(n, "name") : "");
@@ -270,6 +303,7 @@ int main(int argc, char **argv)
     json_decref(preply);
     json_decref(nreply);
     json_decref(o.parts);
+    json_decref(o.states);
     hostlist_destroy(o.nodes);
     jobfmt_destroy(f);
     cmd_fini();
