@@ -191,6 +191,9 @@ def case_sinfo(s):
         o["%s date" % " ".join(opts)] = re.sub(r"\d", "N", ls[0]) if ls else ""
         o["%s header" % " ".join(opts)] = "rc=%d %s" % (r.rc, ls[1].split() if len(ls) > 1 else ls)
         o["%s columns" % " ".join(opts)] = str(len(ls[2].split()) if len(ls) > 2 else ls)
+    for st in ("idle", "drain", "mix,ALLOC"):
+        r = s.run(["sinfo", "-h", "-t", st])
+        o["-t " + st] = "rc=%d %s" % (r.rc, s.norm(" ".join(r.out.split())))
     r = s.run(["sinfo", "-N", "-O", "Port"])
     o["-N -O Port (header)"] = (lines(r.out) or [""])[0].strip()
     r = s.run(["scontrol", "show", "node", "n1"])
