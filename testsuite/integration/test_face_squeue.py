@@ -181,3 +181,20 @@ def test_reason_list_of_ended_jobs(cluster):
     rows = dict(l.split() for l in r.out.splitlines())
     assert rows[str(bad)] == "(NonZeroExitCode)" and rows[str(late)] == "(TimeLimit)", r
     assert not rows[str(good)].startswith("("), r
+
+
+def test_nodelist_filter(cluster):
+    a = cluster.submit("-w", "n1", "-o", "/dev/null", "--wrap", "sleep 60")
+    b = cluster.submit("-w", "n2", "-o", "/dev/null", "--wrap", "sleep 60")
+    try:
+        for jid in (a, b):
+            cluster.wait_state(jid, "RUNNING")
+        sq = cluster.bin("squeue")
+        r = cluster.ok(sq, "-h", "-w", "n2", "-j", "%d,%d" % (a, b), "-o", "%i")
+        assert r.out.split() == [str(b)], r
+        r = cluster.ok(sq, "-h", "--nodelist=n[1-2]", "-j", "%d,%d" % (a, b), "-o", "%i")
+        assert sorted(r.out.split()) == sorted([str(a), str(b)]), r
+        r = cluster.run(sq, "-w", "n[")
+        assert r.rc == 1 and "Invalid node list" in r.err, r
+    finally:
+        cluster.run(cluster.bin("scancel"), str(a), str(b))

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cmdutil.h"
+#include "hostlist.h"
 #include "jobarray.h"
 #include "squeue.h"
 
@@ -21,6 +22,7 @@ struct squeue_opts {
     const char *format, *Format, *name, *step_list;
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
+    hostlist_t *nodes;  /* -w: jobs on any of these nodes, matched here */
 };
 
 static const struct option long_opts[] = {
@@ -33,6 +35,7 @@ static const struct option long_opts[] = {
     { "array", no_argument, NULL, 'r' },      { "verbose", no_argument, NULL, 'v' },
     { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'S' },
     { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
+    { "nodelist", required_argument, NULL, 'w' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -46,6 +49,7 @@ static void usage(FILE *out)
           "  -j, --jobs=job(s)      comma separated list of jobs IDs to view\n"
           "  -l, --long             long report\n"
           "  -n, --name=job_name(s) comma separated list of job names to view\n"
+          "  -w, --nodelist=hosts   jobs on any of these nodes\n"
           "  -o, --format=format    format specification (%.18i %.9P %j ...)\n"
           "  -O, --Format=format    format specification by field name (JobID,Name:20)\n"
           "  -p, --partition=part(s) comma separated list of partitions or queues to view\n"
@@ -80,7 +84,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:larvVs::", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:w:larvVs::", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
@@ -102,6 +106,14 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'n': o->name = optarg; break;
+        case 'w': {
+            sl_error_t he;
+            if (!o->nodes)
+                o->nodes = hostlist_create();
+            if (hostlist_push(o->nodes, optarg, &he) < 0)
+                cmd_die("Invalid node list: %s", he.text);
+            break;
+        }
         case 'l': o->longfmt = 1; break;
         case 'J': o->json = 1; break;
         case 'Y': o->json = 2; break;
@@ -152,8 +164,19 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
  * or one that may run (pending: any partition of its queue) or runs in
  * partition NAME. */
 struct job_view {
-    const char *name, *partition, *queue, *state;
+    const char *name, *partition, *queue, *state, *nodes;
 };
+
+/* -w: the job runs (or ran) on one of the nodes asked for. */
+static int nodes_match(const hostlist_t *want, const char *nodes)
+{
+    hostlist_t *hl = *nodes ? hostlist_expand(nodes, NULL) : NULL;
+    int hit = 0;
+    for (size_t i = 0; hl && i < hostlist_count(hl) && !hit; i++)
+        hit = hostlist_find(want, hostlist_nth(hl, i)) >= 0;
+    hostlist_destroy(hl);
+    return hit;
+}
 
 static int part_match(const json_t *parts, const struct job_view *v)
 {
@@ -178,6 +201,8 @@ static int keep_job(const struct squeue_opts *o, const json_t *names, const stru
     int keep = !o->start || strcmp(v->state, "PENDING") == 0;
     if (keep && o->parts)
         keep = part_match(o->parts, v);
+    if (keep && o->nodes)
+        keep = nodes_match(o->nodes, v->nodes);
     if (keep && o->name) {
         keep = 0;
         json_array_foreach(names, k, nm)
@@ -201,7 +226,8 @@ static json_t *json_select(const struct squeue_opts *o, json_t *jobs)
     size_t i;
     json_array_foreach(jobs, i, j) {
         struct job_view v = { cmd_str(j, "name"), cmd_str(j, "partition"),
-                              cmd_str(j, "queue"), cmd_str(j, "slurm_state") };
+                              cmd_str(j, "queue"), cmd_str(j, "slurm_state"),
+                              cmd_str(j, "nodes") };
         if (keep_job(o, names, &v))
             json_array_append(out, j);
     }
@@ -214,7 +240,7 @@ static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
 {
     json_t *names;
     size_t k = 0;
-    if (!o->name && !o->parts && !o->start)
+    if (!o->name && !o->parts && !o->start && !o->nodes)
         return;
     names = names_list(o);
     for (size_t i = 0; i < rs->n; i++) {
@@ -222,7 +248,8 @@ static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
         struct job_view v = { o->name ? sq_str(r, K_NAME) : "",
                               o->parts ? sq_str(r, K_PARTITION) : "",
                               o->parts ? sq_str(r, K_QUEUE) : "",
-                              o->start ? sq_str(r, K_SLURM_STATE) : "" };
+                              o->start ? sq_str(r, K_SLURM_STATE) : "",
+                              o->nodes ? sq_str(r, K_NODES) : "" };
         if (keep_job(o, names, &v))
             rs->row[k++] = *r;
     }
@@ -321,6 +348,8 @@ static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
         keys |= KB(K_PARTITION) | KB(K_QUEUE);
     if (o->start)
         keys |= KB(K_SLURM_STATE) | KB(K_EXPECTED_START);
+    if (o->nodes)
+        keys |= KB(K_NODES);
     return keys;
 }
 
@@ -371,6 +400,7 @@ int main(int argc, char **argv)
         squeue_steps(o.step_list, o.req, o.noheader, o.format);
         json_decref(o.req);
         json_decref(o.parts);
+        hostlist_destroy(o.nodes);
         cmd_fini();
         return 0;
     }
@@ -400,6 +430,7 @@ int main(int argc, char **argv)
     jobfmt_destroy(f);
     json_decref(o.req);
     json_decref(o.parts);
+    hostlist_destroy(o.nodes);
     cmd_fini();
     return 0;
 }
