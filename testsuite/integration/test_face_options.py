@@ -107,3 +107,11 @@ def test_srun_jobid_runs_a_step_in_a_running_job(cluster):
     assert r.rc == 1 and "Job is not running" in r.err, r
     r = cluster.run(cluster.bin("srun"), "--jobid=nope", "true")
     assert r.rc == 1 and "Invalid --jobid specification: 'nope'" in r.err, r
+
+
+def test_verbose_and_node_filters_accepted(cluster):
+    # Options Slurm scripts pass that only change chatter: accepted.
+    for argv in (["scontrol", "-v", "show", "partition"], ["sacct", "-v", "-X", "-n"],
+                 ["sbatch", "-v", "-o", "/dev/null", "--wrap", "true"]):
+        r = cluster.run([cluster.bin(argv[0])] + argv[1:])
+        assert r.rc == 0, (argv, r)

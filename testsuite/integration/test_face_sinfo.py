@@ -133,5 +133,8 @@ def test_states_filter(cluster):
         assert sinfo(cluster, "-h", "-N", "-t", "IDLE,mixed", "-o", "%N").split() == \
             ["n1", "n2", "n3"]
         assert sinfo(cluster, "-h", "-t", "drain", "-o", "%D %N").split() == ["0"]
+        # -r: responding nodes only; -d: those not responding (none here).
+        assert sinfo(cluster, "-h", "-N", "-r", "-o", "%N").split() == ["n1", "n2", "n3"]
+        assert sinfo(cluster, "-h", "-d", "-o", "%D").split() == ["0"]
     finally:
         cluster.run(cluster.bin("scancel"), str(jid))

@@ -41,7 +41,7 @@ static const struct option long_opts[] = {
     { "duplicates", no_argument, NULL, 'D' },
     { "units", required_argument, NULL, 'N' }, { "name", required_argument, NULL, 'm' },
     { "delimiter", required_argument, NULL, 'd' }, { "noconvert", no_argument, NULL, 'c' },
-    { "helpformat", no_argument, NULL, 'e' },
+    { "helpformat", no_argument, NULL, 'e' }, { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -155,7 +155,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDehV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDehvV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j': case 'u': case 's': opts_list(o, c, optarg); break;
         case 'a': o->allusers = 1; break;
@@ -177,6 +177,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'd': o->delimiter = optarg; break;
         case 'e': help_format(); exit(0);
         case 'L': break;   /* one cluster: nothing to change */
+        case 'v': break;   /* accepted: nothing more to say */
         case 'h': usage(stdout); exit(0);
         case 'U': fputs("Usage: sacct [OPTIONS]\n", stdout); exit(0);
         case 'V': cmd_version(); exit(0);

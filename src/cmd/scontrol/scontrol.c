@@ -128,6 +128,7 @@ static const struct option long_opts[] = {
     { "oneliner", no_argument, NULL, 'o' }, { "details", no_argument, NULL, 'd' },
     { "all", no_argument, NULL, 'a' },
     { "quiet", no_argument, NULL, 'Q' },    { "help", no_argument, NULL, 'h' },
+    { "verbose", no_argument, NULL, 'v' },
     { "usage", no_argument, NULL, 'h' },    { "version", no_argument, NULL, 'V' },
     { "json", no_argument, NULL, 'J' },     { "yaml", no_argument, NULL, 'Y' },
     { NULL, 0, NULL, 0 },
@@ -149,6 +150,7 @@ static const struct {
     { "--json", offsetof(struct scontrol_opts, json) },
     { "--yaml", offsetof(struct scontrol_opts, yaml) },
     { "-Q", SIZE_MAX }, { "--quiet", SIZE_MAX },
+    { "-v", SIZE_MAX }, { "--verbose", SIZE_MAX },   /* accepted: nothing more to say */
 };
 
 int scontrol_option_word(struct scontrol_opts *o, const char *word)
@@ -170,12 +172,12 @@ int main(int argc, char **argv)
     cmd_args_utf8(argc, argv);
     opterr = 0;
     /* '+': options end at the subcommand, whose own words may look like options. */
-    while ((c = getopt_long(argc, argv, "+aodQhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+aodQvhV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.oneliner = 1; break;
         case 'a': o.all = 1; break;
         case 'd': o.details = 1; break;
-        case 'Q': break;
+        case 'Q': case 'v': break;   /* -v: accepted, nothing more to say */
         case 'h': usage(stdout); return 0;
         case 'V': cmd_version(); return 0;
         case 'J': o.json = 1; break;

@@ -21,6 +21,7 @@
 
 struct sinfo_opts {
     int noheader, node_mode, reasons, longfmt, queues, summarize, exact;
+    int responding;     /* -r 1: responding nodes only; -d -1: not responding only */
     int json;   /* 1 --json, 2 --yaml */
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
@@ -34,7 +35,8 @@ static const struct option long_opts[] = {
     { "format", required_argument, NULL, 'o' }, { "Format", required_argument, NULL, 'O' },
     { "partition", required_argument, NULL, 'p' },
     { "nodes", required_argument, NULL, 'n' }, { "all", no_argument, NULL, 'a' },
-    { "states", required_argument, NULL, 't' },
+    { "states", required_argument, NULL, 't' }, { "responding", no_argument, NULL, 'r' },
+    { "dead", no_argument, NULL, 'd' },
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
@@ -54,6 +56,8 @@ static void usage(FILE *out)
           "  -o, --format=format   format specification (%P %a %l %D %t %N ...)\n"
           "  -O, --Format=fields   format by field name (Partition,NodeList:30)\n"
           "  -t, --states=STATES   nodes in these states only (idle, alloc, mix, drain,...)\n"
+          "  -r, --responding      responding nodes only\n"
+          "  -d, --dead            nodes not responding only\n"
           "  -p, --partition=PART  report on these partitions only (with -Q: the queues\n"
           "                        that feed them)\n"
           "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
@@ -70,7 +74,7 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:avV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
@@ -99,6 +103,8 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
                 o->states = json_array();
             cmd_list_strs(optarg, o->states);
             break;
+        case 'r': o->responding = 1; break;
+        case 'd': o->responding = -1; break;
         case 'a': case 'v': break;
         case 'H': usage(stdout); exit(0);
         case 'U': fputs("Usage: sinfo [OPTIONS]\n", stdout); exit(0);
@@ -200,6 +206,8 @@ static int state_selected(const struct sinfo_opts *o, const json_t *n)
     json_t *v;
     size_t i;
     int responding = !json_is_false(json_object_get(n, "responding"));
+    if (o->responding && (o->responding > 0) != responding)
+        return 0;
     if (!o->states)
         return 1;
     jobfmt_node_state(cmd_str(n, "state"), responding, 0, shortst, sizeof(shortst));
