@@ -153,6 +153,12 @@ def case_squeue(s):
         r.rc, len(r.out.rstrip("\n")), r.out[10:].rstrip("\n"))
     r = s.run(["squeue", "-h", "-j", h, "-O", "JobID:|,State:.|,Name:5"])
     o["-O JobID:|,State:.|,Name:5"] = "rc=%d %s" % (r.rc, s.norm(r.out.rstrip("\n")))
+    # -S: Slurm's sort keys (a second held job to order against the first).
+    h2 = s.submit("-H -J compat_a -t 30 --wrap true")
+    for spec in ("j", "-j", "+l", "-l"):
+        r = s.run(["squeue", "-h", "-j", "%s,%s" % (h, h2), "-S", spec, "-o", "%j"])
+        o["-S " + spec] = "rc=%d %s" % (r.rc, " ".join(r.out.split()))
+    s.run(["scancel", h2])
     het = s.submit("-H -n1 --wrap true : -n1")
     r = s.run(["squeue", "-t", "all", "-O", "HetJobID,HetJobOffset", "-j", "%s,%s" % (h, het)])
     o["-O HetJobID,HetJobOffset"] = " / ".join(sorted(" ".join(s.norm(l).split())

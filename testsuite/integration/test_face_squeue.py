@@ -198,3 +198,24 @@ def test_nodelist_filter(cluster):
         assert r.rc == 1 and "Invalid node list" in r.err, r
     finally:
         cluster.run(cluster.bin("scancel"), str(a), str(b))
+
+
+def test_sort(cluster):
+    # -S as Slurm: format letters, '-' descending, numbers in values by value.
+    ids = [cluster.submit("-H", "-J", name, "-t", limit, "-o", "/dev/null", "--wrap", "true")
+           for name, limit in (("zeta", "5"), ("alpha", "30"), ("mid", "10"))]
+    sq = cluster.bin("squeue")
+    sel = ",".join(map(str, ids))
+    try:
+        r = cluster.ok(sq, "-h", "-j", sel, "-S", "j", "-o", "%j")
+        assert r.out.split() == ["alpha", "mid", "zeta"], r
+        r = cluster.ok(sq, "-h", "-j", sel, "-S", "-l", "-o", "%j")
+        assert r.out.split() == ["alpha", "mid", "zeta"], r
+        r = cluster.ok(sq, "-h", "-j", sel, "--sort=+l,-i", "-o", "%j")
+        assert r.out.split() == ["zeta", "mid", "alpha"], r
+        r = cluster.ok(sq, "-h", "-j", sel, "-S", "-i", "-o", "%i")
+        assert r.out.split() == [str(i) for i in reversed(ids)], r
+        r = cluster.run(sq, "-S", "%")
+        assert r.rc == 1 and "Invalid sort specification" in r.err, r
+    finally:
+        cluster.run(cluster.bin("scancel"), *map(str, ids))

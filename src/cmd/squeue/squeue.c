@@ -1,5 +1,6 @@
 /* squeue: show the jobs in the queue. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdio_ext.h>
@@ -20,6 +21,8 @@ struct squeue_opts {
     int noheader, longfmt, start, all_states, expand, steps;
     int json;       /* 1 --json, 2 --yaml */
     const char *format, *Format, *name, *step_list;
+    jobfmt_t *sort;     /* -S: the sort letters as a format (their order), or NULL */
+    char sort_desc[64]; /* -S: 1 where that key sorts descending ('-') */
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
     hostlist_t *nodes;  /* -w: jobs on any of these nodes, matched here */
@@ -33,9 +36,9 @@ static const struct option long_opts[] = {
     { "Format", required_argument, NULL, 'O' }, { "name", required_argument, NULL, 'n' },
     { "long", no_argument, NULL, 'l' },       { "all", no_argument, NULL, 'a' },
     { "array", no_argument, NULL, 'r' },      { "verbose", no_argument, NULL, 'v' },
-    { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'S' },
+    { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'z' },
     { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
-    { "nodelist", required_argument, NULL, 'w' },
+    { "nodelist", required_argument, NULL, 'w' }, { "sort", required_argument, NULL, 'S' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -79,12 +82,34 @@ static void req_list(json_t *req, const char *key, const char *arg,
         cmd_die("%s", e.text);
 }
 
+/* -S [+|-]letter[,...]: Slurm's sort keys, the format's letters. */
+static void opts_sort(struct squeue_opts *o, const char *arg)
+{
+    char fmt[256] = "";
+    size_t n = 0, used = 0;
+    sl_error_t e;
+    for (const char *p = arg; *p; p++) {
+        if (*p == ',' || *p == ' ')
+            continue;
+        int desc = *p == '-';
+        if ((*p == '-' || *p == '+') && !*++p)
+            break;
+        if (n >= sizeof(o->sort_desc) || used + 4 >= sizeof(fmt))
+            cmd_die("Invalid sort specification: %s (too many keys)", arg);
+        o->sort_desc[n++] = (char)desc;
+        used += (size_t)snprintf(fmt + used, sizeof(fmt) - used, "%%%c ", *p);
+    }
+    jobfmt_destroy(o->sort);
+    if (!n || !(o->sort = jobfmt_parse(fmt, JOBFMT_PERCENT, squeue_fields, &e)))
+        cmd_die("Invalid sort specification: %s", arg);
+}
+
 static void opts_parse(struct squeue_opts *o, int argc, char **argv)
 {
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:w:larvVs::", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:w:S:larvVs::", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
@@ -106,6 +131,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'n': o->name = optarg; break;
+        case 'S': opts_sort(o, optarg); break;
         case 'w': {
             sl_error_t he;
             if (!o->nodes)
@@ -117,7 +143,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'l': o->longfmt = 1; break;
         case 'J': o->json = 1; break;
         case 'Y': o->json = 2; break;
-        case 'S': o->start = 1; break;
+        case 'z': o->start = 1; break;
         case 'r': o->expand = 1; break;
         case 's': o->steps = 1; o->step_list = optarg; break;
         case 'a': case 'v': break;   /* accepted; nothing to change */
@@ -318,8 +344,74 @@ static void print_by_start(struct print_ctx *p, const struct sq_rows *rs, int ex
     free(s.v);
 }
 
+struct sort_key {
+    char (*vals)[64];   /* the row's value of each sort key */
+    size_t pos;         /* id order, for ties */
+    const struct squeue_opts *o;
+};
+
+/* Text, with runs of digits compared as numbers ("5:00" before "30:00",
+ * "n2" before "n10"). */
+static int natural_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+            while (*a == '0')
+                a++;
+            while (*b == '0')
+                b++;
+            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
+            int c = la != lb ? (la > lb) - (la < lb) : strncmp(a, b, la);
+            if (c)
+                return c;
+            a += la;
+            b += lb;
+        } else if (*a != *b) {
+            return (unsigned char)*a - (unsigned char)*b;
+        } else {
+            a++, b++;
+        }
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* -S: key by key, '-' keys descending; ties keep id order. */
+static int sort_cmp(const void *a, const void *b)
+{
+    const struct sort_key *x = a, *y = b;
+    for (size_t k = 0; k < jobfmt_ncols(x->o->sort); k++) {
+        int c = natural_cmp(x->vals[k], y->vals[k]);
+        if (c)
+            return x->o->sort_desc[k] ? -c : c;
+    }
+    return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+static void print_sorted(const struct squeue_opts *o, struct print_ctx *p,
+                         const struct sq_rows *rs)
+{
+    struct start_rows s = { NULL, 0, 0 };
+    size_t nk = jobfmt_ncols(o->sort);
+    sq_rows_each(rs, o->expand, collect_row, &s);
+    struct sort_key *keys = malloc((s.n + 1) * sizeof(*keys));
+    char (*vals)[64] = malloc((s.n * nk + 1) * sizeof(*vals));
+    if (!keys || !vals)
+        cmd_die("out of memory");
+    for (size_t i = 0; i < s.n; i++) {
+        keys[i] = (struct sort_key){ vals + i * nk, i, o };
+        for (size_t k = 0; k < nk; k++)
+            squeue_cell(jobfmt_col_field(o->sort, k), &s.v[i], &p->ctx, vals[i * nk + k], 64);
+    }
+    qsort(keys, s.n, sizeof(*keys), sort_cmp);
+    for (size_t i = 0; i < s.n; i++)
+        print_row(&s.v[keys[i].pos], p);
+    free(vals);
+    free(keys);
+    free(s.v);
+}
+
 /* Rows in array (or job) id order, pending array tasks folded unless -r;
- * with --start, in order of expected start. */
+ * with --start, in order of expected start; with -S, in its order. */
 static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct sq_rows *rs)
 {
     struct print_ctx p = { f, { (int64_t)time(NULL) } };
@@ -333,6 +425,8 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct s
         jobfmt_print_header(f, stdout);
     if (o->start)
         print_by_start(&p, rs, o->expand);
+    else if (o->sort)
+        print_sorted(o, &p, rs);
     else
         sq_rows_each(rs, o->expand, print_row, &p);
 }
@@ -342,6 +436,8 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct s
 static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
 {
     sq_keys_t keys = squeue_format_keys(f) | SQ_ARRAY_KEYS;
+    if (o->sort)
+        keys |= squeue_format_keys(o->sort);
     if (o->name)
         keys |= KB(K_NAME);
     if (o->parts)
@@ -428,6 +524,7 @@ int main(int argc, char **argv)
     sq_rows_free(&rs);
     json_decref(reply);
     jobfmt_destroy(f);
+    jobfmt_destroy(o.sort);
     json_decref(o.req);
     json_decref(o.parts);
     hostlist_destroy(o.nodes);
