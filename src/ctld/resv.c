@@ -215,6 +215,14 @@ int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j)
     return resv_node_ok_at(c, n, j, now, j->time_limit > 0 ? now + j->time_limit : INT64_MAX);
 }
 
+int resv_any_maint(struct ctld *c)
+{
+    for (struct resv *r = c->resvs; r; r = r->next)
+        if (r->flags & RESV_MAINT)
+            return 1;
+    return 0;
+}
+
 int resv_node_maint(struct ctld *c, const struct node *n, const struct job *j)
 {
     int64_t now = ctld_now(), end = j->time_limit > 0 ? now + j->time_limit : INT64_MAX;

@@ -239,7 +239,8 @@ size_t sched_pick_now(struct ctld *c, struct job *j, const struct conf_partition
         got = pick_alt(c, j, p, out, why, avoid, a, req, excl, ord);
     if (p->elastic && got >= need)
         got = elastic_pick_check(c, p, out, got, why);
-    if (got < need && !strcmp(*why, "Resources") && maint_in_way(c, j, p, req, excl))
+    if (got < need && !strcmp(*why, "Resources") && resv_any_maint(c) &&
+        maint_in_way(c, j, p, req, excl))
         *why = SCHED_REASON_MAINT;
     free(ord);
     hostlist_destroy(req);

@@ -93,5 +93,7 @@ int resv_node_ok_at(struct ctld *c, const struct node *n, const struct job *j, i
 size_t resv_times(struct ctld *c, int64_t *out, size_t max);
 /* Whether a MAINT reservation, not j's own, holds n during j's run from now. */
 int resv_node_maint(struct ctld *c, const struct node *n, const struct job *j);
+/* Whether any MAINT reservation exists (the common case, none, costs nothing more). */
+int resv_any_maint(struct ctld *c);
 
 #endif
