@@ -183,6 +183,12 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     if (!c->server)
         return -1;
     server_set_max_conns(c->server, c->conf->max_connections);
+    /* Every node greets the controller; a burst of cloud nodes booting
+     * greets it a thousand times at once, each check a round trip to a
+     * munged that the nodes keep busy.  Four threads: more than munged's
+     * own two, so one slow answer does not hold the others. */
+    if (server_check_hellos_off_loop(c->server, 4, e) < 0)
+        return -1;
     log_info("sluicectld %s serving %s:%d, %zu active jobs recovered, next job id %u",
              PACKAGE_VERSION, c->conf->controller_host, c->conf->controller_port,
              jobtab_count(c->jobs), c->next_job_id);

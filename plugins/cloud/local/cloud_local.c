@@ -207,6 +207,17 @@ static const char boot_ok[] = "[ \"$0\" = 0 ] || sleep \"$0\"; exec \"$1\" -D -f
 static const char boot_fail[] = "sleep \"$0\"; echo \"cloud/local: instance for $3 failed to "
                                 "boot (CloudLocalFailRate)\" >&2; exit 1";
 
+static void autogroup_nice(pid_t pid, int nice)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%ld/autogroup", (long)pid);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%d", nice);
+        fclose(f);
+    }
+}
+
 /* posix_spawn, not fork: the controller's image is neither copied nor
  * marked copy-on-write, which in a 1,000-node burst cost its event loop
  * page faults and TLB flushes on every start.  The instance is our child
@@ -248,6 +259,8 @@ static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len
     if (rc) {
         snprintf(why, len, "cannot start an instance: %s", strerror(rc));
         pid = -1;
+    } else if (l->nice > 0) {
+        autogroup_nice(pid, l->nice);
     }
     if (env) {
         size_t k = 0;
