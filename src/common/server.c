@@ -185,6 +185,10 @@ static void conn_hello_checked(void *arg, int cancelled, int ok, uid_t uid, gid_
     c->verifying = 0;
     if (!cancelled && c->bev && !c->closing) {
         if (!ok) {
+            /* Reading again (into nothing) until the close: unread bytes
+             * at the close would reset the connection, and the reset
+             * could discard the error before the peer reads it. */
+            bufferevent_enable(c->bev, EV_READ);
             conn_refused(c, c->hello_id, why);
         } else {
             conn_authed(c, c->hello_id, uid, gid);
