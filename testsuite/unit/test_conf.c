@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 80);
+    ck_assert_uint_eq(json_object_size(o), 81);
     free(s);
     json_decref(o);
     conf_destroy(c);
