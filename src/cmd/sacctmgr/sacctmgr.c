@@ -17,7 +17,8 @@ static const struct option long_opts[] = {
     { "parsable2", no_argument, NULL, 'P' },    { "associations", no_argument, NULL, 's' },
     { "immediate", no_argument, NULL, 'i' },    { "quiet", no_argument, NULL, 'Q' },
     { "help", no_argument, NULL, 'h' },         { "usage", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },      { NULL, 0, NULL, 0 },
+    { "version", no_argument, NULL, 'V' },      { "readonly", no_argument, NULL, 'r' },
+    { NULL, 0, NULL, 0 },
 };
 
 static void usage(FILE *out)
@@ -28,6 +29,7 @@ static void usage(FILE *out)
           "  -p, --parsable       '|' separated, with a trailing '|'\n"
           "  -P, --parsable2      '|' separated, no trailing '|'\n"
           "  -Q, --quiet          print no messages other than errors\n"
+          "  -r, --readonly       refuse every change (list only)\n"
           "  -s, --associations   list users and accounts with their associations\n"
           "  -V, --version        output version information and exit\n"
           "  -h, --help           show this help message\n"
@@ -52,7 +54,7 @@ static void opts_parse(struct sam_opts *o, int argc, char **argv)
     int c;
     opterr = 0;
     /* '+': options come before the command, as in Slurm's usage. */
-    while ((c = getopt_long(argc, argv, "+:npPsiQhV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:npPsiQrhV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'n': o->noheader = 1; break;
         case 'p': o->parsable = o->trailing = 1; break;
@@ -60,6 +62,7 @@ static void opts_parse(struct sam_opts *o, int argc, char **argv)
         case 's': o->assoc = 1; break;
         case 'i': break;   /* changes are always immediate */
         case 'Q': o->quiet = 1; break;
+        case 'r': o->readonly = 1; break;
         case 'h': usage(stdout); exit(0);
         case 'V': cmd_version(); exit(0);
         default: cmd_die_getopt(c, argv);
@@ -144,6 +147,8 @@ int main(int argc, char **argv)
     enum sam_entity ent = entity_find(argv[optind + 1]);
     sam_spec_parse(&s, cmd, ent, argc - optind - 2, argv + optind + 2);
     o.assoc |= s.withassoc;
+    if (o.readonly && cmd != SAM_LIST)
+        cmd_die("%s: read-only mode (-r): only list is allowed", argv[optind]);
     rc = cmd == SAM_LIST ? sam_list(&o, ent, &s) : sam_change(&o, cmd, ent, &s);
     sam_spec_free(&s);
     cmd_fini();

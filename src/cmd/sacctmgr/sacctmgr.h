@@ -11,7 +11,7 @@ enum sam_cmd { SAM_ADD, SAM_DELETE, SAM_MODIFY, SAM_LIST };
 enum sam_entity { SAM_ACCOUNT, SAM_USER, SAM_ASSOC, SAM_CLUSTER };
 
 struct sam_opts {
-    int noheader, parsable, trailing, assoc, quiet;
+    int noheader, parsable, trailing, assoc, quiet, readonly;
 };
 
 /* The specifications after the entity.  Lists are arrays of strings (empty
