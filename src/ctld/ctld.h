@@ -292,6 +292,11 @@ int assoc_setup(struct ctld *c, sl_error_t *e);
 void assoc_teardown(struct ctld *c);
 void assoc_enforce_warn(struct ctld *c);
 int assoc_job_check(struct ctld *c, struct job *j, sl_error_t *e);
+/* The account j would have with acct (NULL or "": its user's default), in
+ * *out (malloc'd, NULL for none), or -1 with e set when refused
+ * (scontrol update Account=). */
+int assoc_job_account(struct ctld *c, const struct job *j, const char *acct, char **out,
+                      sl_error_t *e);
 /* Whether uid sees other users' data of a PrivateData kind (PRIVATE_*):
  * always unless the config makes it private, and then only an admin. */
 int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind);

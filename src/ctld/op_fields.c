@@ -105,6 +105,7 @@ const struct field_spec F_job_update[] = {
     FIELD("requeue", FT_BOOL),
     FIELD("mail_type", FT_STR),
     FIELD("mail_user", FT_STR),
+    FIELD("account", FT_STR),
     FIELDS_END,
 };
 

@@ -289,32 +289,44 @@ void op_user_list(sl_conn_t *conn, uint64_t id, json_t *q, void *arg)
                                    c->conf->cluster_name));
 }
 
-/* Every partition of the job's (a comma list when several were asked). */
-static int assoc_parts_ok(struct ctld *c, const struct job *j)
+/* May j's user charge acct in every partition of j's (a comma list when
+ * several were asked)? */
+static int assoc_parts_ok(struct ctld *c, const struct job *j, const char *acct)
 {
     char *parts = strdup(j->partition ? j->partition : ""), *save = NULL;
     int ok = parts != NULL;
     for (char *p = strtok_r(parts, ",", &save); ok && p; p = strtok_r(NULL, ",", &save))
-        ok = assoc_may_use(c->assoc, j->user, j->account, p);
+        ok = assoc_may_use(c->assoc, j->user, acct, p);
     if (ok && parts && !*parts)
-        ok = assoc_may_use(c->assoc, j->user, j->account, NULL);
+        ok = assoc_may_use(c->assoc, j->user, acct, NULL);
     free(parts);
     return ok;
 }
 
+int assoc_job_account(struct ctld *c, const struct job *j, const char *acct, char **out,
+                      sl_error_t *e)
+{
+    const char *use = acct && *acct ? acct : assoc_default_account(c->assoc, j->user);
+    *out = NULL;
+    if (!(c->conf->acct_enforce & ENFORCE_ASSOCIATIONS)) {
+        *out = use ? strdup(use) : NULL;
+        return 0;
+    }
+    if (!use || !assoc_parts_ok(c, j, use))
+        return sl_errprintf(e, "Invalid account or account/partition combination specified");
+    /* Stored as the database keeps it (Slurm's accounts are lower case). */
+    *out = strdup(use);
+    for (char *p = *out; p && *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return 0;
+}
+
 int assoc_job_check(struct ctld *c, struct job *j, sl_error_t *e)
 {
-    const char *def = assoc_default_account(c->assoc, j->user);
-    if (!j->account && def)
-        job_set_str(&j->account, def);
-    if (!(c->conf->acct_enforce & ENFORCE_ASSOCIATIONS))
-        return 0;
-    if (j->account) {
-        /* Stored as the database keeps it (Slurm's accounts are lower case). */
-        for (char *p = j->account; *p; p++)
-            *p = (char)tolower((unsigned char)*p);
-    }
-    if (!j->account || !assoc_parts_ok(c, j))
-        return sl_errprintf(e, "Invalid account or account/partition combination specified");
+    char *acct;
+    if (assoc_job_account(c, j, j->account, &acct, e) < 0)
+        return -1;
+    job_set_str(&j->account, acct);
+    free(acct);
     return 0;
 }

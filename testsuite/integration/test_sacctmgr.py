@@ -182,6 +182,8 @@ def test_enforcement(cluster, users):
     assert cluster.job(jid)["Account"] == "grant1"
     jid = cluster.submit("-A", "anything", "--hold", "--wrap", "true", user="sluicea", cwd=d)
     assert cluster.ok(cluster.bin("squeue"), "-h", "-o", "%a", "-j", str(jid)).out.strip() == "anything"
+    cluster.ok(cluster.bin("scontrol"), "update", "JobId=%d" % jid, "Account=other", user="sluicea")
+    assert cluster.job(jid)["Account"] == "other"
     cluster.ok(cluster.bin("scancel"), str(jid))
     with open(cluster.conf) as f:
         orig = f.read()
@@ -204,6 +206,11 @@ def test_enforcement(cluster, users):
                              user="sluicea", cwd=d)
         assert job_env_account(cluster, out) == "grant1"
         jid = cluster.submit("--hold", "--wrap", "true", user="sluicea", cwd=d)
+        assert cluster.job(jid)["Account"] == "grant1"
+        # scontrol update Account= of a pending job: checked the same way.
+        r = cluster.run(cluster.bin("scontrol"), "update", "JobId=%d" % jid, "Account=grant2",
+                        user="sluicea")
+        assert r.rc == 1 and BAD_ACCOUNT in r.err, r
         assert cluster.job(jid)["Account"] == "grant1"
         cluster.ok(cluster.bin("scancel"), str(jid))
     finally:
