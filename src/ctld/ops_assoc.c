@@ -51,6 +51,19 @@ static int assoc_may_change(struct ctld *c, uid_t uid)
            assoc_admin_level(c->assoc, ctld_user_name(uid)) >= ASSOC_ADMIN_OPERATOR;
 }
 
+/* AdminLevel=Administrator is given by root, Operators= of the config and
+ * Administrators only, as in Slurm (a database Operator cannot raise
+ * anyone, itself included, above itself). */
+static int assoc_may_grant(struct ctld *c, uid_t uid, json_t *q)
+{
+    int level;
+    const char *want = json_string_value(json_object_get(q, "admin_level"));
+    if (!want || assoc_admin_parse(want, &level, NULL) < 0 || level < ASSOC_ADMIN_ADMIN)
+        return 1;
+    return ctld_is_admin(c, uid) ||
+           assoc_admin_level(c->assoc, ctld_user_name(uid)) >= ASSOC_ADMIN_ADMIN;
+}
+
 static const char *qstr(json_t *q, const char *key)
 {
     return json_string_value(json_object_get(q, key));
@@ -78,6 +91,13 @@ static void assoc_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
     if (json_array_size(names) == 0) {
         json_decref(added);
         conn_error(conn, id, "EINVAL", "%s: no names given (Names=)", what);
+        return;
+    }
+    if (!assoc_may_grant(c, conn_uid(conn), q)) {
+        json_decref(added);
+        conn_error(conn, id, "EPERM", "Access/permission denied: only root, an operator of "
+                                      "the configuration or an Administrator can make "
+                                      "someone an Administrator");
         return;
     }
     assoc_copy(&copy, c->assoc);

@@ -144,6 +144,8 @@ def test_changes_need_an_admin(cluster, users):
     mgr_ok(cluster, "-Q", "add", "account", "ops")
     mgr_ok(cluster, "-Q", "add", "user", "sluiceop", "account=ops", "AdminLevel=Operator")
     mgr_ok(cluster, "-Q", "add", "account", "mine", user="sluiceop")
+    mgr_err(cluster, "modify", "user", "sluiceop", "set", "AdminLevel=Administrator",
+            user="sluiceop", want="can make someone an Administrator")
     mgr_ok(cluster, "-Q", "delete", "account", "mine", user="sluiceop")
     mgr_ok(cluster, "-Q", "delete", "user", "sluiceop")
     mgr_ok(cluster, "-Q", "delete", "account", "ops")
