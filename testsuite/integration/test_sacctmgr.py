@@ -49,7 +49,7 @@ def test_account_round_trip(cluster):
     out = mgr_ok(cluster, "add", "account", "physics", "Description=the physics lab",
                  "Organization=science")
     assert out.splitlines()[:2] == [" Adding Account(s)", "  physics"], out
-    mgr_ok(cluster, "-Q", "add", "account", "name=theory", "parent=physics")
+    mgr_ok(cluster, "-i", "-Q", "create", "account", "name=theory", "parent=physics")
     assert mgr_ok(cluster, "list", "account", "physics,theory") == (
         "   Account                Descr                  Org \n"
         "---------- -------------------- -------------------- \n"
@@ -63,7 +63,7 @@ def test_account_round_trip(cluster):
                   "description=string theory") == " Modified accounts...\n  theory\n"
     assert mgr_ok(cluster, "-n", "-p", "list", "account", "theory") == \
         "theory|string theory|science|\n"
-    assert mgr_ok(cluster, "delete", "account", "theory") == " Deleting accounts...\n  theory\n"
+    assert mgr_ok(cluster, "remove", "account", "theory") == " Deleting accounts...\n  theory\n"
     assert mgr_ok(cluster, "-n", "-P", "list", "account", "theory,physics",
                   "format=account") == "physics\n"
     mgr_ok(cluster, "-Q", "delete", "account", "physics")
@@ -103,6 +103,13 @@ def test_users_and_associations(cluster, users):
     mgr_ok(cluster, "-Q", "delete", "user", "sluicea")
     assert mgr_ok(cluster, "-n", "list", "user", "sluicea") == ""
     mgr_ok(cluster, "-Q", "delete", "account", "chem,bio")
+
+
+def test_help_version_readonly(cluster):
+    assert mgr_ok(cluster, "--help").startswith("Usage: sacctmgr [OPTIONS] COMMAND ENTITY")
+    assert mgr_ok(cluster, "-V").startswith("slurm 22.05")
+    mgr_err(cluster, "-r", "add", "account", "ro", want="read-only mode")
+    assert "ro" not in mgr_ok(cluster, "-n", "-P", "list", "account", "format=account").split()
 
 
 def test_cluster_and_bad_input(cluster):
