@@ -93,6 +93,8 @@ def test_users_and_associations(cluster, users):
     # Slurm's width syntax cuts a long value with '+'.
     assert mgr_ok(cluster, "-n", "list", "user", "sluicea", "format=user%4,admin") == \
         "slu+      None \n"
+    assert mgr_ok(cluster, "-n", "list", "user", "sluicea", "format=user%-9,admin%-5") == \
+        "sluicea   None  \n"
     r = mgr(cluster, "add", "user", "sluicea", "account=chem")
     assert r.rc == 1 and r.out == " Nothing new added.\n", r
     mgr_ok(cluster, "-Q", "modify", "user", "sluicea", "set", "DefaultAccount=bio",
