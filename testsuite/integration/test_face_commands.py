@@ -12,7 +12,7 @@ import pytest
 from conftest import parse_kv, wait_for
 
 COMMANDS = ("sbatch", "squeue", "sinfo", "scancel", "scontrol", "sacct", "sprio", "sshare",
-            "srun", "salloc", "seff", "sstat", "sbcast", "sattach")
+            "srun", "salloc", "seff", "sstat", "sbcast", "sattach", "sacctmgr")
 
 
 @pytest.fixture(scope="module")
