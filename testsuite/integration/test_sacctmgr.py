@@ -190,6 +190,9 @@ def test_enforcement(cluster, users):
     jid = cluster.submit("-o", out, "--wrap", "echo $SLURM_JOB_ACCOUNT", user="sluicea", cwd=d)
     assert job_env_account(cluster, out) == "grant1"
     assert cluster.sacct(jid, "JobID,Account")["Account"] == "grant1"
+    sacct = [cluster.bin("sacct"), "-X", "-n", "-P", "-a", "-o", "JobID", "-j", str(jid)]
+    assert cluster.ok(sacct + ["-A", "GRANT1,x"]).out == "%d\n" % jid
+    assert cluster.ok(sacct + ["--accounts=grant2"]).out == ""
     assert cluster.job(jid)["Account"] == "grant1"
     jid = cluster.submit("-A", "anything", "--hold", "--wrap", "true", user="sluicea", cwd=d)
     assert cluster.ok(cluster.bin("squeue"), "-h", "-o", "%a", "-j", str(jid)).out.strip() == "anything"
