@@ -196,6 +196,11 @@ def test_enforcement(cluster, users):
     assert cluster.job(jid)["Account"] == "grant1"
     jid = cluster.submit("-A", "anything", "--hold", "--wrap", "true", user="sluicea", cwd=d)
     assert cluster.ok(cluster.bin("squeue"), "-h", "-o", "%a", "-j", str(jid)).out.strip() == "anything"
+    squeue = [cluster.bin("squeue"), "-h", "-o", "%i"]
+    assert cluster.ok(squeue + ["-A", "ANYTHING"]).out == "%d\n" % jid
+    json_ids = [cluster.bin("squeue"), "--json"]
+    assert cluster.ok(json_ids + ["--account=anything"]).out.count('"job_id": %d,' % jid) == 1
+    assert cluster.ok(json_ids + ["--account=grant1"]).out.count('"job_id": %d,' % jid) == 0
     cluster.ok(cluster.bin("scontrol"), "update", "JobId=%d" % jid, "Account=other", user="sluicea")
     assert cluster.job(jid)["Account"] == "other"
     cluster.ok(cluster.bin("scancel"), str(jid))
