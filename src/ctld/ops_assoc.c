@@ -79,7 +79,7 @@ static void assoc_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
 {
     struct assoc_db copy;
     sl_error_t e;
-    json_t *names = json_object_get(q, "names"), *v, *added = json_array();
+    json_t *names = json_object_get(q, "names"), *v, *added = json_array();   /* reply "changed" */
     size_t i;
     if (!assoc_may_change(c, conn_uid(conn))) {
         json_decref(added);
@@ -114,7 +114,7 @@ static void assoc_apply(struct ctld *c, sl_conn_t *conn, uint64_t id, json_t *q,
     assoc_fini(c->assoc);
     *c->assoc = copy;
     log_info("accounts: %s by %s", what, ctld_user_name(conn_uid(conn)));
-    ctld_reply_later(c, conn, id, json_pack("{s:o}", "added", added));
+    ctld_reply_later(c, conn, id, json_pack("{s:o}", "changed", added));
 }
 
 static int admin_of(json_t *q, int *level, sl_error_t *e)

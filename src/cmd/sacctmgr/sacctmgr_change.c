@@ -70,7 +70,7 @@ static int add_account(const struct sam_opts *o, const struct sam_spec *s, const
     set_str(q, "organization", s->organization);
     set_str(q, "parent", s->parent);
     json_t *r = cmd_call("account_add", q);
-    print_names(o, "Adding Account(s)", json_object_get(r, "added"));
+    print_names(o, "Adding Account(s)", json_object_get(r, "changed"));
     if (!o->quiet)
         printf(" Settings\n  Parent        = %s\n  Cluster       = %s\n",
                s->parent ? s->parent : "root", cluster);
@@ -92,7 +92,7 @@ static int add_user(const struct sam_opts *o, const struct sam_spec *s, const ch
     if (json_array_size(s->accounts) == 0 && !s->default_account)
         cmd_die("add user: no account given (Account= or DefaultAccount=)");
     json_t *r = cmd_call("user_add", user_query(s));
-    json_t *added = json_object_get(r, "added");
+    json_t *added = json_object_get(r, "changed");
     int rc = 0;
     if (json_array_size(added) == 0) {
         if (!o->quiet)
@@ -114,7 +114,7 @@ static int delete_entity(const struct sam_opts *o, enum sam_entity ent,
     json_t *r;
     if (ent == SAM_ACCOUNT) {
         r = cmd_call("account_delete", json_pack("{s:O}", "names", s->names));
-        print_names(o, "Deleting accounts...", json_object_get(r, "added"));
+        print_names(o, "Deleting accounts...", json_object_get(r, "changed"));
     } else {
         if (ent == SAM_ASSOC && json_array_size(s->accounts) == 0)
             cmd_die("delete association: name the account (Account=) and user (User=)");
@@ -124,7 +124,7 @@ static int delete_entity(const struct sam_opts *o, enum sam_entity ent,
         } else {
             if (!o->quiet)
                 puts(" Deleting user associations...");
-            print_assocs(o, json_object_get(r, "added"), cluster);
+            print_assocs(o, json_object_get(r, "changed"), cluster);
         }
     }
     json_decref(r);
@@ -143,13 +143,13 @@ static int modify_entity(const struct sam_opts *o, enum sam_entity ent,
         set_str(q, "organization", s->organization);
         set_str(q, "parent", s->parent);
         r = cmd_call("account_modify", q);
-        print_names(o, "Modified accounts...", json_object_get(r, "added"));
+        print_names(o, "Modified accounts...", json_object_get(r, "changed"));
     } else {
         if (json_array_size(s->accounts))
             cmd_die("modify user: Account= does not apply (DefaultAccount and AdminLevel are "
                     "per user)");
         r = cmd_call("user_modify", user_query(s));
-        print_names(o, "Modified users...", json_object_get(r, "added"));
+        print_names(o, "Modified users...", json_object_get(r, "changed"));
     }
     json_decref(r);
     return 0;
