@@ -148,6 +148,7 @@ typedef struct conf {
     char *propagate_rlimits_except; /* PropagateResourceLimitsExcept=, NULL: none */
     size_t noperators;
     unsigned private_data;       /* PrivateData: PRIVATE_* bits (default none) */
+    unsigned acct_enforce;       /* AccountingStorageEnforce: ENFORCE_* bits (default none) */
     char *sluice_user;           /* SluiceUser (default root) */
     int64_t job_retention;       /* JobRetention seconds (default 7 days) */
     int64_t purge_job_after;     /* PurgeJobAfter seconds; 0 = keep accounting for ever */
@@ -240,6 +241,15 @@ int conf_is_operator(const conf_t *c, const char *user);
  * the controller's user and operators see all).  jobs: squeue, scontrol
  * show job, sacct, sprio; usage: sshare's rows; accounts: the fair-share
  * policies' account lists (scontrol show policy). */
+/* AccountingStorageEnforce values, in Slurm's order.  limits, qos and safe
+ * imply associations, as Slurm's; only associations has an effect here
+ * (doc/guide-accounts.md). */
+enum {
+    ENFORCE_ASSOCIATIONS = 1u << 0, ENFORCE_LIMITS = 1u << 1, ENFORCE_NOJOBS = 1u << 2,
+    ENFORCE_NOSTEPS = 1u << 3, ENFORCE_QOS = 1u << 4, ENFORCE_SAFE = 1u << 5,
+    ENFORCE_WCKEYS = 1u << 6,
+};
+
 enum { PRIVATE_JOBS = 1u << 0, PRIVATE_USAGE = 1u << 1, PRIVATE_ACCOUNTS = 1u << 2 };
 
 /* The global settings as an object of "Key": "value" strings, in table

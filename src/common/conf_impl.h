@@ -65,6 +65,9 @@ void conf_key_free(const struct conf_key *k, void *obj);
 int conf_strset(char **dst, const char *src);
 
 /* SuspendTime (global and per partition): seconds, or NONE/INFINITE/-1. */
+/* AccountingStorageEnforce= (conf_enforce.c). */
+int conf_enforce_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
+const char *conf_enforce_show(const struct conf_key *k, const void *obj, char *buf, size_t len);
 int conf_suspend_time_set(const struct conf_key *k, void *obj, const char *val, sl_error_t *e);
 const char *conf_suspend_time_show(const struct conf_key *k, const void *obj, char *buf,
                                    size_t len);

@@ -103,6 +103,12 @@ static const struct conf_key globals[] = {
       privdata_show, "what ordinary users see only of their own: a comma list of jobs "
       "(squeue, scontrol show job, sacct, sprio), usage (sshare) and accounts (scontrol show "
       "policy's account lists)" },
+    { "AccountingStorageEnforce", CT_CUSTOM, OFF(acct_enforce), NULL, 0, 0, NULL,
+      conf_enforce_set, conf_enforce_show, "what jobs must satisfy in the accounts database "
+      "(sacctmgr): none (default), or a comma list of associations (a job's account, given or "
+      "the user's default, must be one the user is associated with), limits, qos, safe "
+      "(these imply associations; their own part has no effect yet), wckeys, nojobs, nosteps "
+      "(no effect), all" },
     { "PropagateResourceLimits", CT_CUSTOM, OFF(propagate_rlimits), NULL, 0, 0, NULL,
       rlimits_set, rlimits_show, "resource limits of the submitting shell that sbatch and srun "
       "carry into the job unless --propagate says otherwise: ALL (unset), NONE or a comma list "

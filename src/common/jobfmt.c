@@ -196,6 +196,8 @@ static int fmt_parse_names(jobfmt_t *f, const char *s, const struct jobfmt_field
                 return sl_errprintf(e, "Invalid field specification: \"%.*s\"", (int)len, s);
             if (*w == '.')
                 right = 1, w++;
+            else if (*w == '-' && f->style == JOBFMT_SACCT)
+                right = 0, w++;   /* sacct/sacctmgr "Name%-20": left-justified */
             v = isdigit((unsigned char)*w) ? strtol(w, &end, 10) : (end = (char *)w, 0);
             if ((f->style == JOBFMT_SACCT && end != s + len) || v < 0 || v > 1000)
                 return sl_errprintf(e, "Invalid field width: \"%.*s\"", (int)len, s);

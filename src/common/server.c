@@ -16,6 +16,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include "auth.h"
+#include "auth_pool.h"
 #include "log.h"
 #include "proto.h"
 
@@ -34,6 +35,8 @@ struct sl_conn {
     struct sl_conn *prev, *next;
     int refs;
     int authed;
+    int verifying;         /* its hello's credential is being checked (pool) */
+    uint64_t hello_id;
     int closing;           /* close once the output buffer drains */
     uid_t uid;
     gid_t gid;
@@ -46,6 +49,7 @@ struct sl_server {
     struct event_base *base;
     struct evconnlistener *listener;
     sl_auth_t *auth;
+    sl_auth_pool_t *pool;       /* NULL: hellos are checked on the loop */
     const struct op_spec *table;
     void *arg;
     sl_conn_t *conns;
@@ -151,26 +155,77 @@ void conn_close(sl_conn_t *c)
         conn_drop(c);
 }
 
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+
+static void conn_authed(sl_conn_t *c, uint64_t id, uid_t uid, gid_t gid)
+{
+    c->authed = 1;
+    c->uid = uid;
+    c->gid = gid;
+    event_free(c->hello_timer);
+    c->hello_timer = NULL;
+    bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+    conn_reply(c, id, json_pack("{s:i, s:i, s:i}", "version", PROTO_VERSION, "uid",
+                                (int)c->uid, "gid", (int)c->gid));
+}
+
+static void conn_refused(sl_conn_t *c, uint64_t id, const char *why)
+{
+    log_warn("refused connection from %s: %s", c->peer, why);
+    conn_error(c, id, "EPERM", "%s", why);
+    conn_close(c);
+}
+
+/* A pool's answer, on the loop thread.  What the client sent after its
+ * hello waited in the socket meanwhile: read it now. */
+static void conn_hello_checked(void *arg, int cancelled, int ok, uid_t uid, gid_t gid,
+                               const char *why)
+{
+    sl_conn_t *c = arg;
+    c->verifying = 0;
+    if (!cancelled && c->bev && !c->closing) {
+        if (!ok) {
+            /* Reading again (into nothing) until the close: unread bytes
+             * at the close would reset the connection, and the reset
+             * could discard the error before the peer reads it. */
+            bufferevent_enable(c->bev, EV_READ);
+            conn_refused(c, c->hello_id, why);
+        } else {
+            conn_authed(c, c->hello_id, uid, gid);
+            bufferevent_enable(c->bev, EV_READ);
+            conn_read_cb(c->bev, c);
+        }
+    }
+    conn_release(c);
+}
+
 static void conn_hello(sl_conn_t *c, uint64_t id, json_t *body)
 {
     sl_error_t e;
     const char *cred = json_string_value(json_object_get(body, "cred"));
     json_int_t version = json_integer_value(json_object_get(body, "version"));
+    uid_t uid;
+    gid_t gid;
     if (!cred) {
         conn_error(c, id, "EPROTO", "hello without a credential");
     } else if (version != PROTO_VERSION) {
         conn_error(c, id, "EPROTO", "protocol version %lld not supported (this daemon speaks %d)",
                    (long long)version, PROTO_VERSION);
-    } else if (auth_cred_verify(c->srv->auth, cred, &c->uid, &c->gid, &e) < 0) {
-        log_warn("refused connection from %s: %s", c->peer, e.text);
-        conn_error(c, id, "EPERM", "%s", e.text);
+    } else if (c->srv->pool) {
+        if (auth_pool_submit(c->srv->pool, cred, conn_hello_checked, conn_hold(c), &e) < 0) {
+            conn_release(c);
+            conn_refused(c, id, e.text);
+            return;
+        }
+        c->verifying = 1;
+        c->hello_id = id;
+        bufferevent_disable(c->bev, EV_READ);
+        return;
+    } else if (auth_cred_verify(c->srv->auth, cred, &uid, &gid, &e) < 0) {
+        conn_refused(c, id, e.text);
+        return;
     } else {
-        c->authed = 1;
-        event_free(c->hello_timer);
-        c->hello_timer = NULL;
-        bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
-        conn_reply(c, id, json_pack("{s:i, s:i, s:i}", "version", PROTO_VERSION, "uid",
-                                    (int)c->uid, "gid", (int)c->gid));
+        conn_authed(c, id, uid, gid);
         return;
     }
     conn_close(c);
@@ -278,7 +333,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
     sl_conn_t *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
     conn_hold(c);
-    while (c->bev && !c->closing) {
+    while (c->bev && !c->closing && !c->verifying) {
         json_t *msg = NULL;
         sl_error_t e;
         int rc = c->authed ? proto_take(in, &msg, &e) : conn_take_hello(in, &msg, &e);
@@ -402,6 +457,14 @@ void server_set_table(sl_server_t *s, const struct op_spec *table)
     s->table = table;
 }
 
+int server_check_hellos_off_loop(sl_server_t *s, int threads, sl_error_t *e)
+{
+    if (s->pool || threads <= 0)
+        return 0;
+    s->pool = auth_pool_create(s->base, s->auth, threads, e);
+    return s->pool ? 0 : -1;
+}
+
 void server_set_max_conns(sl_server_t *s, size_t max)
 {
     s->max_conns = max ? max : SERVER_DEFAULT_MAX_CONNS;
@@ -412,6 +475,8 @@ void server_destroy(sl_server_t *s)
     if (!s)
         return;
     evconnlistener_free(s->listener);
+    /* Before the connections go: a check handed back holds its connection. */
+    auth_pool_destroy(s->pool);
     while (s->conns)
         conn_drop(s->conns);
     free(s);

@@ -35,6 +35,9 @@ sl_server_t *server_create(struct event_base *base, const char *host, int port,
                            void *arg, sl_error_t *e);
 void server_destroy(sl_server_t *s);   /* closes every connection */
 void server_set_table(sl_server_t *s, const struct op_spec *table);
+/* Check hellos' credentials on that many threads instead of the loop
+ * (auth_pool.h): for a daemon that many peers greet at once. */
+int server_check_hellos_off_loop(sl_server_t *s, int threads, sl_error_t *e);
 /* Connections beyond max are told EAGAIN and closed (0: the default, 4096).
  * Open connections stay when it is lowered. */
 void server_set_max_conns(sl_server_t *s, size_t max);

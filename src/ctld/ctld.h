@@ -104,6 +104,7 @@ struct ctld {
     struct power *power;           /* power saving and the cloud plugin (power.h) */
     struct resv *resvs;            /* advance reservations (resv.c) */
     struct elastic_state *elastic; /* Elastic=YES partitions (elastic_part.h) */
+    struct assoc_db *assoc;        /* accounts, users, associations (assoc.h) */
 };
 
 /* The end-of-iteration work: ask for a scheduling pass and/or a commit.
@@ -283,6 +284,19 @@ int resv_job_check(struct ctld *c, const struct job *j, sl_error_t *e);
 int resv_job_ready(struct ctld *c, struct job *j);
 struct node;
 int resv_node_ok(struct ctld *c, const struct node *n, const struct job *j);
+/* ops_assoc.c: the accounts database (sacctmgr).  assoc_job_check gives a
+ * job without -A its user's default account and, with
+ * AccountingStorageEnforce=associations, refuses an account the user is not
+ * associated with (for the job's partition). */
+int assoc_setup(struct ctld *c, sl_error_t *e);
+void assoc_teardown(struct ctld *c);
+void assoc_enforce_warn(struct ctld *c);
+int assoc_job_check(struct ctld *c, struct job *j, sl_error_t *e);
+/* The account j would have with acct (NULL or "": its user's default), in
+ * *out (malloc'd, NULL for none), or -1 with e set when refused
+ * (scontrol update Account=). */
+int assoc_job_account(struct ctld *c, const struct job *j, const char *acct, char **out,
+                      sl_error_t *e);
 /* Whether uid sees other users' data of a PrivateData kind (PRIVATE_*):
  * always unless the config makes it private, and then only an admin. */
 int ctld_sees_all(struct ctld *c, uid_t uid, unsigned kind);

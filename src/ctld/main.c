@@ -66,6 +66,14 @@ void op_step_node_ended(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_list(sl_conn_t *, uint64_t, json_t *, void *);
 void op_step_show(sl_conn_t *, uint64_t, json_t *, void *);
 void op_bcast_grant(sl_conn_t *, uint64_t, json_t *, void *);
+void op_account_add(sl_conn_t *, uint64_t, json_t *, void *);
+void op_account_modify(sl_conn_t *, uint64_t, json_t *, void *);
+void op_account_delete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_account_list(sl_conn_t *, uint64_t, json_t *, void *);
+void op_user_add(sl_conn_t *, uint64_t, json_t *, void *);
+void op_user_modify(sl_conn_t *, uint64_t, json_t *, void *);
+void op_user_delete(sl_conn_t *, uint64_t, json_t *, void *);
+void op_user_list(sl_conn_t *, uint64_t, json_t *, void *);
 
 /* Every operation the controller answers, with the fields its body may hold
  * (op_fields.c; doc/protocol.md). */
@@ -106,6 +114,14 @@ const struct op_spec ctld_ops[] = {
     { "resv_list", op_resv_list, 0, F_none },
     { "resv_update", op_resv_update, 0, F_resv_update },
     { "part_change", op_part_change, 0, F_change },
+    { "account_add", op_account_add, 0, F_account_change },
+    { "account_modify", op_account_modify, 0, F_account_change },
+    { "account_delete", op_account_delete, 0, F_names },
+    { "account_list", op_account_list, 0, F_names },
+    { "user_add", op_user_add, 0, F_user_change },
+    { "user_modify", op_user_modify, 0, F_user_change },
+    { "user_delete", op_user_delete, 0, F_user_change },
+    { "user_list", op_user_list, 0, F_user_change },
     { "config_show", op_config_show, 0, F_none },
     { "reconfigure", op_reconfigure, 0, F_none },
     { "node_register", op_node_register, OP_PRIVILEGED | OP_OPEN_FIELDS, F_node_register },
@@ -172,6 +188,8 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     c->flush_ev = event_new(c->base, -1, 0, ctld_flush_cb, c);
     node_setup(c, e);
     resv_setup(c);
+    if (assoc_setup(c, e) < 0)
+        return -1;
     if (db_jobs_active(c->db, recover_job, c, e) < 0)
         return -1;
     elastic_setup(c);
@@ -183,6 +201,12 @@ static int ctld_start(struct ctld *c, sl_error_t *e)
     if (!c->server)
         return -1;
     server_set_max_conns(c->server, c->conf->max_connections);
+    /* Every node greets the controller; a burst of cloud nodes booting
+     * greets it a thousand times at once, each check a round trip to a
+     * munged that the nodes keep busy.  Four threads: more than munged's
+     * own two, so one slow answer does not hold the others. */
+    if (server_check_hellos_off_loop(c->server, 4, e) < 0)
+        return -1;
     log_info("sluicectld %s serving %s:%d, %zu active jobs recovered, next job id %u",
              PACKAGE_VERSION, c->conf->controller_host, c->conf->controller_port,
              jobtab_count(c->jobs), c->next_job_id);
@@ -199,6 +223,7 @@ static void ctld_stop(struct ctld *c)
     server_destroy(c->server);
     power_teardown(c);
     resv_teardown(c);
+    assoc_teardown(c);
     elastic_teardown(c);
     node_teardown(c);
     queues_teardown(c);

@@ -106,6 +106,7 @@ const struct field_spec F_job_update[] = {
     FIELD("requeue", FT_BOOL),
     FIELD("mail_type", FT_STR),
     FIELD("mail_user", FT_STR),
+    FIELD("account", FT_STR),
     FIELDS_END,
 };
 
@@ -317,5 +318,31 @@ const struct field_spec F_job_ended[] = {
     FIELD("failure", FT_STR),
     FIELD("node", FT_STR),
     FIELD("usage", FT_OBJ),     /* the batch step's (jobacct.h) */
+    FIELDS_END,
+};
+
+/* sacctmgr (ops_assoc.c): account_delete, account_list. */
+const struct field_spec F_names[] = {
+    FIELD("names", FT_STRS),
+    FIELDS_END,
+};
+
+/* account_add, account_modify: names, and the settings (null: unset). */
+const struct field_spec F_account_change[] = {
+    FIELD("names", FT_STRS, .flags = F_REQUIRED),
+    FIELD("description", FT_STR),
+    FIELD("organization", FT_STR),
+    FIELD("parent", FT_STR),
+    FIELDS_END,
+};
+
+/* user_add, user_modify, user_delete, user_list: names (not required to
+ * list), the associations' accounts and partitions, and the settings. */
+const struct field_spec F_user_change[] = {
+    FIELD("names", FT_STRS),
+    FIELD("accounts", FT_STRS),
+    FIELD("partitions", FT_STRS),
+    FIELD("default_account", FT_STR),
+    FIELD("admin_level", FT_STR),
     FIELDS_END,
 };

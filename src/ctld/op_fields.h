@@ -35,5 +35,8 @@ extern const struct field_spec F_step_complete[];
 extern const struct field_spec F_step_list[];
 extern const struct field_spec F_step_show[];
 extern const struct field_spec F_bcast_grant[];
+extern const struct field_spec F_names[];
+extern const struct field_spec F_account_change[];
+extern const struct field_spec F_user_change[];
 
 #endif

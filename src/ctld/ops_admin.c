@@ -182,6 +182,7 @@ int ctld_reconfigure(struct ctld *c, sl_error_t *e)
         if (!job_is_pending(j))
             job_alloc_nodes(c, j);
     }
+    assoc_enforce_warn(c);
     log_info("configuration reloaded from %s", c->conf_path);
     ctld_sched_request(c);
     return 0;

@@ -147,8 +147,12 @@ int job_update_res(struct ctld *c, struct job *j, json_t *q, int admin, sl_error
     const struct conf_partition *p;
     uint32_t mail_bits;
     int rc = 0;
+    json_t *acct = json_object_get(q, "account");
+    char *new_acct = NULL;
     if (res_requested(q) && !job_is_pending(j))
         return sl_errprintf(e, "Job %u is no longer pending: its resources cannot change", j->id);
+    if (acct && !job_is_pending(j))
+        return sl_errprintf(e, "Job %u is no longer pending: its account cannot change", j->id);
     if (nice && json_integer_value(nice) < 0 && !admin)
         return sl_errprintf(e, "Access/permission denied: only an administrator can set a "
                                "negative nice value");
@@ -161,7 +165,8 @@ int job_update_res(struct ctld *c, struct job *j, json_t *q, int admin, sl_error
         return -1;
     /* Everything is checked before the resources change: they are the
      * last check, undone when it fails. */
-    if (mail_check(j, q, &mail_bits, e) < 0)
+    if (mail_check(j, q, &mail_bits, e) < 0 ||
+        (acct && assoc_job_account(c, j, json_string_value(acct), &new_acct, e) < 0))
         return -1;
     if (res_requested(q)) {
         res_save(j, &saved);
@@ -170,8 +175,14 @@ int job_update_res(struct ctld *c, struct job *j, json_t *q, int admin, sl_error
         if (p && (rc = sched_validate(c, j, p, e)) < 0)
             res_restore(j, &saved);
         res_saved_free(&saved);
-        if (rc < 0)
+        if (rc < 0) {
+            free(new_acct);
             return -1;
+        }
+    }
+    if (acct) {
+        job_set_str(&j->account, new_acct);
+        free(new_acct);
     }
     mail_apply(j, q, mail_bits);
     if (json_object_get(q, "requeue"))

@@ -351,7 +351,7 @@ static int spec_extras(struct ctld *c, struct job *j, json_t *spec, uid_t uid, s
     json_t *prio = json_object_get(spec, "priority");
     const char *lic = spec_str(spec, "licenses");
     if ((lic && *lic && lic_check_request(c, lic, &j->licenses, e) < 0) ||
-        resv_job_check(c, j, e) < 0)
+        resv_job_check(c, j, e) < 0 || assoc_job_check(c, j, e) < 0)
         return -1;
     if (json_is_integer(prio)) {
         if (!ctld_is_admin(c, uid))

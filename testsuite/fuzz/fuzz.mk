@@ -14,7 +14,7 @@ CC := clang
 HARNESSES := $(patsubst $(HERE)/%.c,%,$(wildcard $(HERE)/fuzz_*.c))
 # The parsers and what they call; server.c, client.c, auth.c and plugin.c
 # need daemons or munge and are left out.
-COMMON := error log hostlist parse parse_when mailtype conf conf_value conf_keys conf_node conf_part conf_gres cpubind \
+COMMON := error log hostlist parse parse_when mailtype conf conf_value conf_keys conf_enforce conf_node conf_part conf_gres cpubind \
 	conf_elastic elastic license jobopt_res hetsplit rlimit_list \
 	conf_queue conf_testing proto proto_ev jobopt jobopt_table jobopt_set jobopt_model jobopt_step \
 	jobfmt jobarray jsonw jtape jobdef_file idset depend fields jobspec sigv4

@@ -19,6 +19,7 @@ static const struct field_spec *const tables[] = {
     F_by_name, F_change, F_acct_query, F_node_list, F_node_update, F_node_register,
     F_job_started, F_job_ended, F_step_node_ended, F_job_complete, F_step_create, F_step_complete, F_step_list,
     F_step_show, F_node_power, F_node_heartbeat, F_resv_create, F_resv_update, F_bcast_grant,
+    F_names, F_account_change, F_user_change,
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 

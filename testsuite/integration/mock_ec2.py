@@ -24,7 +24,9 @@ Error injection (attributes of MockEC2, set by the test):
                  and its user data's processes are stopped
 The same endpoint serves IMDSv2's instance-role credentials (the mock's),
 and, under /<instance-id>/latest/... (the SLUICE_IMDS_ENDPOINT an instance
-boots with), that instance's Name tag (instance metadata tags).
+boots with), that instance's Name tag (instance metadata tags), its
+instance-life-cycle (spot or on-demand) and spot/instance-action, which
+is 404 until notice(node) posts a two-minute interruption notice.
 
 CreateFleet (Type=instant, one instance) boots the launch template's user
 data (launch_templates: {name: user data text}) with the first override in
@@ -145,6 +147,17 @@ class MockEC2:
                     inst["reason"] = "Server.SpotInstanceTermination"
                     self._kill(inst)
 
+    def notice(self, node, action="terminate"):
+        """EC2's two-minute warning: spot/instance-action appears in the
+        instance's metadata."""
+        at = (datetime.datetime.now(datetime.timezone.utc) +
+              datetime.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self.lock:
+            for inst in self.instances.values():
+                if inst["node"] == node and inst["state"] in ("pending", "running"):
+                    inst["notice"] = json.dumps({"action": action, "time": at})
+        return at
+
     def interrupt(self, node, state="shutting-down"):
         """EC2 reclaims a spot instance: what DescribeInstances then says."""
         with self.lock:
@@ -173,6 +186,15 @@ class MockEC2:
                 status, body = 401, "Unauthorized"
             elif inst:
                 status, body = 200, inst["node"]
+        elif iid and h.command == "GET" and path in ("/latest/meta-data/instance-life-cycle",
+                                                     "/latest/meta-data/spot/instance-action"):
+            inst = self.instances.get(iid)
+            if h.headers.get("X-aws-ec2-metadata-token") not in self.imds_tokens:
+                status, body = 401, "Unauthorized"
+            elif inst and path.endswith("instance-life-cycle"):
+                status, body = 200, "spot" if inst.get("spot") else "on-demand"
+            elif inst and inst.get("notice"):
+                status, body = 200, inst["notice"]
         elif h.command == "PUT" and path == "/latest/api/token":
             if h.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
                 status, body = 200, "imds-token-%x" % next(self.ids)

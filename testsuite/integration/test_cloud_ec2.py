@@ -59,7 +59,8 @@ def mock(tmp_path_factory):
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     m = MockEC2(ACCESS, SECRET, TOKEN, workdir=str(d), boot_env={
         "SLUICE_FAKE_HW": "cpus=2,mem=1000",
-        "SLUICE_STEPD": os.path.join(BUILD, "src", "stepd", "sluicestepd")})
+        "SLUICE_STEPD": os.path.join(BUILD, "src", "stepd", "sluicestepd"),
+        "SLUICE_SPOT_POLL": "1"})
     m.start()
     yield m
     m.stop()
@@ -83,7 +84,8 @@ def cluster(cluster_factory, mock):
     with open(os.path.join(REPO, "etc", "ec2-user-data.sh")) as f:
         ud = f.read()
     mock.launch_templates["sluice-node"] = ud.replace("@CONF@", c.conf).replace(
-        "@SLUICED@", os.path.join(BUILD, "src", "noded", "sluiced"))
+        "@SLUICED@", os.path.join(BUILD, "src", "noded", "sluiced")).replace(
+        "@SCONTROL@", c.bin("scontrol"))
     mock.type_hw.update({"c6i.large": "cpus=2,mem=4096", "m6i.large": "cpus=2,mem=8192"})
     return c
 
@@ -232,6 +234,46 @@ def test_spot_partition_uses_create_fleet_with_the_spot_strategy(cluster, mock):
     (iid,) = [i for i, v in mock.instances.items() if v["node"] == node]
     assert mock.instances[iid]["spot"], mock.instances[iid]
     wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down" % node)
+
+
+def test_spot_notice_drains_the_node_before_the_interruption(cluster, mock):
+    """The shipped user data watches a spot instance's metadata for EC2's
+    two-minute interruption notice and drains the node when it appears:
+    the running job goes on, nothing new starts there; when the instance
+    is reclaimed the node goes DOWN and the job is requeued."""
+    jid = cluster.submit("-p", "fs", "-o", "/dev/null", "--requeue", "--wrap", "sleep 300")
+    try:
+        cluster.wait_state(jid, ("RUNNING",), timeout=60)
+        node = cluster.job(jid)["NodeList"]
+        at = mock.notice(node)
+        wait_for(lambda: "spot interruption notice" in cluster.node(node).get("Reason", ""),
+                 60, "%s drained by the spot notice" % node)
+        assert cluster.node(node)["Reason"].startswith(
+            "spot interruption notice: terminate at %s" % at), cluster.node(node)
+        assert "DRAIN" in cluster.node(node)["State"], cluster.node(node)
+        assert cluster.state(jid) == "RUNNING"
+        mock.interrupt(node)
+        wait_for(lambda: cluster.job(jid).get("Restarts", "0") != "0", 60,
+                 "job %d requeued" % jid)
+    finally:
+        cluster.run(cluster.bin("scancel"), str(jid))
+    r = cluster.ok(cluster.bin("sacct"), "-D", "-n", "-X", "-j", str(jid), "-o", "State")
+    assert "NODE_FAIL" in r.out, r.out
+    cluster.run(cluster.bin("scontrol"), "update", "NodeName=%s" % node, "State=RESUME")
+    wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down again" % node)
+
+
+def test_on_demand_instances_do_not_watch_for_spot_notices(cluster, mock):
+    """The watcher leaves at once on an on-demand instance (its
+    instance-life-cycle): it never asks for spot/instance-action."""
+    jid = cluster.submit("-p", "cloud", "-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, ("COMPLETED",), timeout=60)
+    node = cluster.sacct(jid, "JobID,NodeList")["NodeList"]
+    (iid,) = [i for i, v in mock.instances.items() if v["node"] == node and not v["spot"]][-1:]
+    wait_for(lambda: ("GET", "/%s/latest/meta-data/instance-life-cycle" % iid)
+             in mock.imds_calls, 30, "%s's watcher to look at its life cycle" % node)
+    assert ("GET", "/%s/latest/meta-data/spot/instance-action" % iid) not in mock.imds_calls
+    wait_for(lambda: state(cluster, node) == "idle~", 60, "%s powered down again" % node)
 
 
 def test_bad_credentials_down_the_node_with_the_reason(cluster, mock):

@@ -12,7 +12,7 @@ import pytest
 from conftest import parse_kv, wait_for
 
 COMMANDS = ("sbatch", "squeue", "sinfo", "scancel", "scontrol", "sacct", "sprio", "sshare",
-            "srun", "salloc", "seff", "sstat", "sbcast", "sattach")
+            "srun", "salloc", "seff", "sstat", "sbcast", "sattach", "sacctmgr")
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,8 @@ def test_update_pending_fields(cluster, held):
         r = cluster.run(sj, "update", "JobId=%d" % held, "Nice=-5")
         assert r.rc == 1 and "administrator" in r.err, r
     # Slurm keys Sluice does not change: refused by name, with why.
-    r = cluster.run(sj, "update", "JobId=%d" % held, "Account=other")
-    assert r.rc == 1 and "Update of Account is not supported by Sluice" in r.err, r
+    r = cluster.run(sj, "update", "JobId=%d" % held, "QOS=high")
+    assert r.rc == 1 and "Update of QOS is not supported by Sluice" in r.err, r
     r = cluster.run(sj, "update", "JobId=%d" % held, "Frobnicate=1")
     assert r.rc == 1 and "not supported: Frobnicate=1" in r.err, r
     # Slurm's aliases: EligibleTime (StartTime), NodeList (ReqNodeList),

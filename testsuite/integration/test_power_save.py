@@ -187,6 +187,55 @@ def test_instance_dead_before_registering_is_found_by_describe(cluster_factory):
     assert state(c, "n4").endswith("~"), c.node_states()   # untouched, still powered down
 
 
+NICED = BASE + """CloudLocalNice=7
+ResumeTimeout=120
+SuspendTime=NONE
+"""
+
+
+def proc_stat(pid):
+    """(ppid, session, nice) from /proc/PID/stat."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[1]), int(fields[3]), int(fields[16])
+
+
+def test_instances_share_one_niced_session(cluster_factory):
+    """cloud/local starts every instance from one launcher in a session of
+    its own (plugins/cloud/local/launcher.h): all instances share that
+    session, whose scheduling group (autogroup) and nice value are
+    CloudLocalNice, so a burst of booting instances takes only the
+    machine's spare CPU.  A launcher killed behind the controller's back is
+    replaced at the next resume."""
+    c = cluster_factory(nodes=4, cpus=2, mem=1000, append=NICED)
+    c.ok(c.bin("scontrol"), "power", "up", "n[3-4]")
+    wait_for(lambda: state(c, "n3") == "idle" and state(c, "n4") == "idle", 90, "n3, n4 up")
+    pids = instance_pids(c)
+    stats = {n: proc_stat(p) for n, p in pids.items()}
+    launcher = stats["n3"][0]
+    ctld_session = proc_stat(c.pid("controller"))[1]
+    for n, (ppid, sid, nice) in stats.items():
+        assert ppid == launcher and sid == launcher, (n, stats, launcher)
+        assert nice == 7, (n, stats)
+    assert launcher != c.pid("controller") and ctld_session != launcher
+    with open("/proc/%d/cmdline" % launcher, "rb") as f:
+        assert b"sluice-instances" in f.read()
+    ag = "/proc/%d/autogroup" % pids["n3"]
+    if os.path.exists(ag):    # kernels with autogroup
+        with open(ag) as f:
+            assert f.read().split()[-1] == "7", ag
+    # The launcher killed: the next instance gets a new one.
+    c.ok(c.bin("scontrol"), "power", "down", "n4")
+    wait_for(lambda: state(c, "n4") == "idle~", 60, "n4 powered down")
+    os.kill(launcher, signal.SIGKILL)
+    wait_for(lambda: pid_gone(launcher), 30, "the launcher to die")
+    assert state(c, "n3") == "idle"          # its instance outlives the launcher
+    c.ok(c.bin("scontrol"), "power", "up", "n4")
+    wait_for(lambda: state(c, "n4") == "idle", 90, "n4 up again")
+    ppid, sid, nice = proc_stat(instance_pids(c)["n4"])
+    assert ppid == sid and ppid != launcher and nice == 7, (ppid, sid, nice)
+
+
 def test_resume_timeout_downs_node_and_requeues_job(cluster_factory):
     c = cluster_factory(nodes=4, cpus=2, mem=1000, append=FAILING)
     jid = c.submit("-p", "cloud", "-N", "1", "-o", "/dev/null", "--wrap", "true")

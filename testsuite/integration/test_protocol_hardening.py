@@ -298,3 +298,28 @@ def test_reconfigure_with_invalid_utf8_line(cluster):
             f.write(orig)
     cluster.ok(cluster.bin("scontrol"), "reconfigure")
     assert cluster.ping()
+
+
+def test_hellos_checked_off_the_loop(cluster):
+    """The controller checks hellos' credentials on threads (auth_pool.c):
+    requests sent right behind a hello, before its answer, wait for it and
+    are answered in order; a bad credential is refused on its own
+    connection; the others, and ones opened meanwhile, are served."""
+    socks = []
+    for k in range(20):
+        s = connect(cluster)
+        socks.append(s)
+        cred = credential(cluster) if k % 5 else "not-a-credential-%d" % k
+        s.sendall(frame({"op": "hello", "id": 0, "body": {"version": 1, "cred": cred}})
+                  + frame({"op": "ping", "id": 1, "body": {}})
+                  + frame({"op": "job_list", "id": 2, "body": {}}))
+    for k, s in enumerate(socks):
+        first = reply(s)
+        if k % 5 == 0:
+            assert first and first["error"]["code"] == "EPERM", first
+            assert reply(s) is None, "a refused hello's requests were served"
+        else:
+            assert first and first.get("id") == 0 and "error" not in first, first
+            assert [reply(s).get("id") for _ in range(2)] == [1, 2]
+        s.close()
+    assert cluster.ping()

@@ -8,8 +8,8 @@ Account%20` (to guess an account), `sbatch -J ... -o ... --export=ALL -p P
 of its output), then per job `sacct -P -n --format=JobIdRaw,State -j ID`
 with `scontrol show jobid -dd ID` as the fallback; inside the job, `srun -n1
 --cpu-bind=q snakemake --slurm-jobstep ...`.  With `slurm_account` it first
-checks the account with `sacctmgr`, which Sluice does not have: see
-test_slurm_account (doc/slurm-compat.md, "Snakemake").
+checks the account with `sacctmgr -n -s list user USER format=account%20`
+(Sluice's sacctmgr, first on PATH): see test_slurm_account*.
 
 `--max-status-checks-per-second 1`: above 1, 7.21 forces 0.03/s (one
 sacct per 33 s), and the test would wait minutes for nothing.
@@ -104,16 +104,49 @@ def test_failing_rule_detected(cluster):
     assert "1 of 3 steps" in log or "Exiting because a job execution failed" in log, r
 
 
-def test_slurm_account(cluster):
-    """slurm_account makes Snakemake 7.21 check the account with `sacctmgr
-    -n -s list user USER format=account%20` before submitting anything.
-    Sluice has no sacctmgr (no accounts yet): the run must stop before any
-    submission with a clear error naming sacctmgr, never submit or hang."""
-    before = cluster.queue_ids()
+def sacctmgr(cluster, *args):
+    r = cluster.run([cluster.bin("sacctmgr"), "-Q"] + list(args))
+    assert r.rc == 0, r
+
+
+@pytest.fixture
+def lab_account(cluster):
+    """Account lab with the test's user in it; removed afterwards."""
+    sacctmgr(cluster, "add", "account", "lab", "Description=snakemake tests")
+    sacctmgr(cluster, "add", "account", "other")
+    sacctmgr(cluster, "add", "user", getpass.getuser(), "account=other")
+    sacctmgr(cluster, "add", "user", getpass.getuser(), "account=lab")
+    yield "lab"
+    sacctmgr(cluster, "delete", "user", getpass.getuser())
+    sacctmgr(cluster, "delete", "account", "lab,other")
+
+
+def test_slurm_account(cluster, lab_account):
+    """slurm_account=lab, an account the user has: Snakemake checks it with
+    sacctmgr, submits with -A lab, reads every job's status, and the jobs
+    carry the account in sacct."""
     d, r = snakemake(cluster, FANOUT, "account", extra=["--default-resources", "runtime=5",
                                                         "mem_mb=100", "slurm_account=lab"])
+    assert r.rc == 0, r
+    log = r.out + r.err
+    assert "6 of 6 steps (100%) done" in log, r
+    assert "appears to be invalid" not in log, r
+    for s in "abcd":
+        with open(os.path.join(d, "part_%s.txt" % s)) as f:
+            jid = f.read().split()[1]
+        rec = cluster.sacct(jid, "JobID,State,Account")
+        assert rec["State"] == "COMPLETED" and rec["Account"] == "lab", rec
+
+
+def test_slurm_account_invalid(cluster, lab_account):
+    """slurm_account=nolab, an account the user lacks: Snakemake's own error
+    lists the accounts sacctmgr gave, and nothing is submitted."""
+    before = cluster.queue_ids()
+    d, r = snakemake(cluster, FANOUT, "badaccount", extra=["--default-resources", "runtime=5",
+                                                           "mem_mb=100", "slurm_account=nolab"])
     log = r.out + r.err
     assert r.rc != 0, r
-    assert "sacctmgr" in log, r
+    assert "The given account nolab appears to be invalid. Available accounts:\nother, lab" \
+        in log, r
     assert cluster.queue_ids() == before
     assert not os.path.exists(os.path.join(d, "part_a.txt"))

@@ -141,7 +141,7 @@ START_TEST(test_to_json)
     ck_assert_str_eq(json_string_value(json_object_get(o, "MaxConnections")), "4096");
     ck_assert_str_eq(json_string_value(json_object_get(o, "MpiDefault")), "none");
     ck_assert_str_eq(json_string_value(json_object_get(o, "TreeWidth")), "50");
-    ck_assert_uint_eq(json_object_size(o), 80);
+    ck_assert_uint_eq(json_object_size(o), 81);
     free(s);
     json_decref(o);
     conf_destroy(c);
@@ -720,6 +720,29 @@ START_TEST(test_cloud_local_nice)
 }
 END_TEST
 
+/* AccountingStorageEnforce=: Slurm's words; limits, qos, safe imply
+ * associations; none or empty is nothing; an unknown word is refused. */
+START_TEST(test_enforce)
+{
+    sl_error_t e = { "" };
+    conf_t *c = load_text("AccountingStorageEnforce=QOS,nojobs\n");
+    ck_assert_uint_eq(c->acct_enforce, ENFORCE_ASSOCIATIONS | ENFORCE_QOS | ENFORCE_NOJOBS);
+    json_t *o = conf_to_json(c);
+    ck_assert_str_eq(json_string_value(json_object_get(o, "AccountingStorageEnforce")),
+                     "associations,nojobs,qos");
+    json_decref(o);
+    conf_destroy(c);
+    c = load_text("AccountingStorageEnforce=none\n");
+    ck_assert_uint_eq(c->acct_enforce, 0);
+    conf_destroy(c);
+    c = load_text("AccountingStorageEnforce=associations\n");
+    ck_assert_uint_eq(c->acct_enforce, ENFORCE_ASSOCIATIONS);
+    conf_destroy(c);
+    ck_assert_ptr_null(conf_load(put("t.conf", "AccountingStorageEnforce=assocs\n"), &e));
+    ck_assert_msg(strstr(e.text, "'assocs' is not one of"), "%s", e.text);
+}
+END_TEST
+
 START_TEST(test_docs)
 {
     sl_error_t e = { "" };
@@ -927,6 +950,7 @@ int main(void)
     tcase_add_test(tc, test_testing_modes);
     tcase_add_test(tc, test_propagate_keys);
     tcase_add_test(tc, test_docs);
+    tcase_add_test(tc, test_enforce);
     tcase_add_test(tc, test_cloud_local_nice);
     tcase_add_test(tc, test_heartbeat);
     tcase_add_test(tc, test_private_data);

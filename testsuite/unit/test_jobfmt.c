@@ -57,6 +57,8 @@ static const struct {
     { "jobid,name%6", JOBFMT_SACCT, NULL, 0,
       "JOBID          NAME \n------------ ------ \n7            longe+ \n" },
     { "JobID,Name", JOBFMT_SACCT, "|", 1, "JOBID|NAME|\n7|longername|\n" },
+    { "name%-12,twice%.5", JOBFMT_SACCT, NULL, 0,
+      "NAME         TWICE \n------------ ----- \nlongername      42 \n" },
     { "JobID,Name", JOBFMT_SACCT, "|", 0, "JOBID|NAME\n7|longername\n" },
 };
 

@@ -36,19 +36,33 @@ static char *slurp(const char *path)
     return s;
 }
 
-/* sluiced beside sluicectld (installed), or the build tree's. */
-static void find_sluiced(struct ec2 *x, const char *ctld)
+/* The first of the tries, relative to dir, that is a program; else name
+ * alone (the image's PATH). */
+static void find_beside(char *out, size_t len, const char *dir, const char *const *tries,
+                        const char *name)
 {
+    for (; *tries; tries++) {
+        snprintf(out, len, "%s/%s", dir, *tries);
+        if (access(out, X_OK) == 0)
+            return;
+    }
+    snprintf(out, len, "%s", name);
+}
+
+/* sluiced and scontrol of sluicectld's installation (sbin and bin), or of
+ * its build tree. */
+static void find_programs(struct ec2 *x, const char *ctld)
+{
+    static const char *const sluiced[] = { "sluiced", "../noded/sluiced", NULL };
+    static const char *const scontrol[] = { "../bin/scontrol", "scontrol",
+                                            "../cmd/scontrol/scontrol", NULL };
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", ctld);
     char *slash = strrchr(dir, '/');
     if (slash)
         *slash = '\0';
-    snprintf(x->sluiced, sizeof(x->sluiced), "%s/sluiced", dir);
-    if (access(x->sluiced, X_OK) != 0)
-        snprintf(x->sluiced, sizeof(x->sluiced), "%s/../noded/sluiced", dir);
-    if (access(x->sluiced, X_OK) != 0)
-        snprintf(x->sluiced, sizeof(x->sluiced), "sluiced");
+    find_beside(x->sluiced, sizeof(x->sluiced), dir, sluiced, "sluiced");
+    find_beside(x->scontrol, sizeof(x->scontrol), dir, scontrol, "scontrol");
 }
 
 /* Ec2UserData, else ec2-user-data.sh beside sluice.conf. */
@@ -120,7 +134,7 @@ static void *ec2_create(struct cloud_host *h, char *err)
         ec2_destroy(x);
         return NULL;
     }
-    find_sluiced(x, h->ctld_path);
+    find_programs(x, h->ctld_path);
     x->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
     return x;
 }

@@ -22,6 +22,7 @@ struct ec2 {
     char *user_data;             /* the template's text */
     char user_data_path[PATH_MAX];
     char sluiced[PATH_MAX];      /* @SLUICED@ */
+    char scontrol[PATH_MAX];     /* @SCONTROL@ */
     unsigned long resumes;       /* for ClientTokens */
     unsigned seed;
     int auth_logged;             /* an auth failure is logged once until a call succeeds */

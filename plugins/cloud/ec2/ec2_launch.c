@@ -39,7 +39,8 @@ char *ec2_user_data(struct ec2 *x, const char *node)
 {
     const char *ctl = ec2_setting(x->h, "ControllerHost");
     const char *kv[] = { "@NODE@", node, "@CLUSTER@", x->cluster, "@CONF@", x->h->conf_path,
-                         "@SLUICED@", x->sluiced, "@CONTROLLER@", ctl ? ctl : "", NULL };
+                         "@SLUICED@", x->sluiced, "@SCONTROL@", x->scontrol, "@CONTROLLER@",
+                         ctl ? ctl : "", NULL };
     char *text = expand(x->user_data, kv);
     if (!text)
         return NULL;

@@ -9,16 +9,15 @@
  * boot: they exit instead, and describe (or ResumeTimeout) finds it.  Each
  * instance has a pid file STATE/cloud_local/NODE.pid ("PID STARTTIME"):
  * suspend stops that pid (never a name), describe lists the files, and
- * contribs/devcluster's down stops them too.  Instances are spawned in a
- * session of their own: they outlive a controller that is killed, as cloud
- * instances do. */
+ * contribs/devcluster's down stops them too.  Instances are started by a
+ * launcher in a session of their own (launcher.h): they outlive a
+ * controller that is killed, as cloud instances do. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,9 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "cloud_api.h"
+#include "launcher.h"
 #include "plugin.h"
-
-extern char **environ;
 
 struct local {
     char sluiced[PATH_MAX];
@@ -41,6 +39,7 @@ struct local {
     int fail_rate;
     int nice;                   /* CloudLocalNice: the instances' priority */
     unsigned seed;
+    struct launcher *launcher;  /* the instances' parent */
 };
 
 __attribute__((format(printf, 2, 3))) static int errf(char *err, const char *fmt, ...)
@@ -103,12 +102,21 @@ static void *local_create(struct cloud_host *h, char *err)
     s = setting(h, "CloudLocalNice");
     l->nice = s ? atoi(s) : 0;
     l->seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+    char log[PATH_MAX + 16];
+    snprintf(log, sizeof(log), "%s/launcher.log", l->dir);
+    if (!(l->launcher = launcher_create(l->nice, log))) {
+        free(l);
+        return errf(err, "%s", "out of memory"), NULL;
+    }
     return l;
 }
 
 static void local_destroy(void *p)
 {
-    free(p);
+    struct local *l = p;
+    if (l)
+        launcher_destroy(l->launcher);
+    free(l);
 }
 
 /* Field 22 of /proc/PID/stat: with the pid it names one process for ever. */
@@ -137,16 +145,6 @@ static unsigned long long proc_start(pid_t pid, int *alive)
     return start;
 }
 
-/* Instances are our children: one that ended (a zombie whose start time
- * is the recorded one, so never another child of the controller) is
- * collected here. */
-static void instance_reap(pid_t pid, unsigned long long start)
-{
-    int alive;
-    if (proc_start(pid, &alive) == start && !alive)
-        waitpid(pid, NULL, WNOHANG);
-}
-
 static void pid_path(const struct local *l, const char *node, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s.pid", l->dir, node);
@@ -166,97 +164,43 @@ static pid_t instance_pid(const struct local *l, const char *node)
     if (fscanf(f, "%ld %llu", &pid, &start) != 2)
         pid = 0;
     fclose(f);
-    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start)
-        return 0;
-    if (!alive)
-        instance_reap((pid_t)pid, start);
-    if (!alive)
+    if (pid <= 0 || proc_start((pid_t)pid, &alive) != start || !alive)
         return 0;
     return (pid_t)pid;
 }
 
-/* The environment the instance runs with: ours, with its hardware. */
-static char **instance_env(json_t *node)
+/* What the configuration says the node has (SLUICE_FAKE_HW). */
+static void instance_hw(json_t *node, char *hw, size_t size)
 {
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 2, sizeof(char *)), hw[192];
-    size_t k = 0;
-    for (size_t i = 0; env && i < n; i++)
-        if (strncmp(environ[i], "SLUICE_FAKE_HW=", 15) != 0)
-            env[k++] = environ[i];
-    int len = snprintf(hw, sizeof(hw), "SLUICE_FAKE_HW=cpus=%lld,mem=%lld",
+    int len = snprintf(hw, size, "cpus=%lld,mem=%lld",
                        (long long)json_integer_value(json_object_get(node, "cpus")),
                        (long long)json_integer_value(json_object_get(node, "memory_mb")));
     const char *gt = json_string_value(json_object_get(node, "gpu_type"));
-    if (json_integer_value(json_object_get(node, "gpus")) > 0)   /* an elastic GPU type */
-        snprintf(hw + len, sizeof(hw) - (size_t)len, ",gpus=%lld%s%.40s",
+    if (json_integer_value(json_object_get(node, "gpus")) > 0 && len > 0 && (size_t)len < size)
+        snprintf(hw + len, size - (size_t)len, ",gpus=%lld%s%.40s",
                  (long long)json_integer_value(json_object_get(node, "gpus")),
                  gt && *gt ? ",gputype=" : "", gt && *gt ? gt : "");
-    if (env)
-        env[k] = strdup(hw);
-    return env;
 }
 
-/* The instance's program: nice(1) at CloudLocalNice (all of the instance
- * runs low), a shell that boots (sleeps), then becomes sluiced, or fails.
- * Its pid stays the instance's through every exec.  The shell's arguments:
- * $0 delay, $1 sluiced, $2 conf, $3 node. */
+/* The instance's program: a shell that boots (sleeps), then becomes
+ * sluiced, or fails.  Its pid stays the instance's through every exec.
+ * The shell's arguments: $0 delay, $1 sluiced, $2 conf, $3 node. */
 static const char boot_ok[] = "[ \"$0\" = 0 ] || sleep \"$0\"; exec \"$1\" -D -f \"$2\" -N \"$3\"";
 static const char boot_fail[] = "sleep \"$0\"; echo \"cloud/local: instance for $3 failed to "
                                 "boot (CloudLocalFailRate)\" >&2; exit 1";
 
-/* posix_spawn, not fork: the controller's image is neither copied nor
- * marked copy-on-write, which in a 1,000-node burst cost its event loop
- * page faults and TLB flushes on every start.  The instance is our child
- * in its own session (it outlives a controller that is killed, as cloud
- * instances do); instance_reap collects it when it ends. */
+/* Started by the launcher (launcher.h: one niced session for them all). */
 static pid_t instance_start(struct local *l, json_t *node, char *why, size_t len)
 {
     const char *name = json_string_value(json_object_get(node, "name"));
     int fail = l->fail_rate > 0 && (int)(rand_r(&l->seed) % 100) < l->fail_rate;
-    char **env = instance_env(node), log[PATH_MAX], delay[16], nice[16];
+    char log[PATH_MAX], delay[16], hw[192];
     snprintf(log, sizeof(log), "%s/%s.log", l->dir, name);
     snprintf(delay, sizeof(delay), "%d", l->boot_delay);
-    snprintf(nice, sizeof(nice), "%d", l->nice);
-    char *argv[] = { "nice", "-n", nice, "/bin/sh", "-c", (char *)(fail ? boot_fail : boot_ok),
-                     delay, l->sluiced, l->conf, (char *)name, NULL };
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    pid_t pid = -1;
-    int rc = ENOMEM;
-    if (env && posix_spawn_file_actions_init(&fa) == 0) {
-        if (posix_spawnattr_init(&at) == 0) {
-            rc = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-            rc = rc ? rc : posix_spawn_file_actions_addopen(&fa, 1, log,
-                                                            O_WRONLY | O_CREAT | O_APPEND, 0600);
-            rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, 1, 2);
-            rc = rc ? rc : posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-            rc = rc ? rc : posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID |
-                                                    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-            rc = rc ? rc : posix_spawnattr_setsigmask(&at, &none);
-            rc = rc ? rc : posix_spawnattr_setsigdefault(&at, &all);
-            rc = rc ? rc : posix_spawnp(&pid, "nice", &fa, &at, argv, env);
-            posix_spawnattr_destroy(&at);
-        }
-        posix_spawn_file_actions_destroy(&fa);
-    }
-    if (rc) {
-        snprintf(why, len, "cannot start an instance: %s", strerror(rc));
-        pid = -1;
-    }
-    if (env) {
-        size_t k = 0;
-        while (env[k] && strncmp(env[k], "SLUICE_FAKE_HW=", 15) != 0)
-            k++;
-        free(env[k]);
-        free(env);
-    }
-    return pid;
+    instance_hw(node, hw, sizeof(hw));
+    struct instance_spec spec = { fail ? boot_fail : boot_ok, delay, l->sluiced, l->conf, name,
+                                  hw, log };
+    return launcher_start(l->launcher, &spec, why, len);
 }
 
 static int record_pid(const struct local *l, const char *node, pid_t pid)
@@ -302,7 +246,8 @@ static int local_resume(void *p, json_t *req, json_t **result, char *err)
     return 0;
 }
 
-/* SIGTERM, and SIGKILL if it has not gone within 10 s; collected when gone. */
+/* SIGTERM, and SIGKILL if it has not gone within 10 s (its parent, the
+ * launcher, collects it). */
 static void instance_stop(pid_t pid)
 {
     int alive = 1;
@@ -310,10 +255,8 @@ static void instance_stop(pid_t pid)
     for (int i = 0; i < 300; i++) {
         if (i == 0 || i == 200)
             kill(pid, i ? SIGKILL : SIGTERM);
-        if (proc_start(pid, &alive) != start || !alive) {
-            instance_reap(pid, start);
+        if (proc_start(pid, &alive) != start || !alive)
             return;
-        }
         struct timespec ts = { 0, 50 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }

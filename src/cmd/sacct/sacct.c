@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct sacct_opts {
     json_t *req;          /* the acct_query body */
     json_t *partitions;   /* -r: filtered here */
     json_t *names;        /* --name: filtered here */
+    json_t *accounts;     /* -A: filtered here */
     json_t *plain_ids;    /* -j items naming jobs */
     json_t *step_ids;     /* -j items naming steps (123.0, 123_4.batch): their rows only */
 };
@@ -42,6 +44,7 @@ static const struct option long_opts[] = {
     { "units", required_argument, NULL, 'N' }, { "name", required_argument, NULL, 'm' },
     { "delimiter", required_argument, NULL, 'd' }, { "noconvert", no_argument, NULL, 'c' },
     { "helpformat", no_argument, NULL, 'e' }, { "verbose", no_argument, NULL, 'v' },
+    { "accounts", required_argument, NULL, 'A' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -49,6 +52,7 @@ static const struct option long_opts[] = {
 static void usage(FILE *out)
 {
     fputs("Usage: sacct [OPTIONS]\n"
+          "  -A, --accounts=accounts jobs charged to these accounts only\n"
           "  -a, --allusers          jobs of all users (default: your own; root: all)\n"
           "  -b, --brief             JobID, State and ExitCode only\n"
           "  -D, --duplicates        every attempt of a retried or requeued job\n"
@@ -155,7 +159,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:u:aS:E:s:o:XpPnbr:LDehvV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:u:aA:S:E:s:o:XpPnbr:LDehvV", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j': case 'u': case 's': opts_list(o, c, optarg); break;
         case 'a': o->allusers = 1; break;
@@ -167,6 +171,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'n': o->noheader = 1; break;
         case 'b': o->fields = FIELDS_BRIEF; break;
         case 'r': cmd_list_strs(optarg, o->partitions); break;
+        case 'A': cmd_list_strs(optarg, o->accounts); break;
         case 'm': cmd_list_strs(optarg, o->names); break;
         case 'J': o->json = 1; break;
         case 'Y': o->json = 2; break;
@@ -276,7 +281,10 @@ static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
         int named = json_array_size(o->names) == 0;
         json_array_foreach(o->names, k, p)
             named |= strcmp(json_string_value(p), cmd_str(j, "name")) == 0;
-        if (keep && named)
+        int charged = json_array_size(o->accounts) == 0;
+        json_array_foreach(o->accounts, k, p)
+            charged |= strcasecmp(json_string_value(p), cmd_str(j, "account")) == 0;
+        if (keep && named && charged)
             json_array_append(out, j);
     }
     return out;
@@ -350,6 +358,7 @@ static void json_drop_steps(json_t *jobs)
 int main(int argc, char **argv)
 {
     struct sacct_opts o = { .req = json_object(), .partitions = json_array(), .names = json_array(),
+                            .accounts = json_array(),
                             .plain_ids = json_array(), .step_ids = json_array() };
     int64_t now = (int64_t)time(NULL);
     json_t *reply, *jobs;
@@ -382,6 +391,7 @@ int main(int argc, char **argv)
     json_decref(reply);
     json_decref(o.req);
     json_decref(o.partitions);
+    json_decref(o.accounts);
     json_decref(o.names);
     json_decref(o.plain_ids);
     json_decref(o.step_ids);

@@ -171,7 +171,7 @@ static const struct update_key job_keys[] = {
     { "NodeList", "nodelist", set_text },      /* a pending job's: Slurm's ReqNodeList */
     { "OverSubscribe", "exclusive", set_oversub }, { "Shared", "exclusive", set_oversub },
     { "Requeue", "requeue", set_bool },        { "MailType", "mail_type", set_text },
-    { "MailUser", "mail_user", set_text },
+    { "MailUser", "mail_user", set_text },     { "Account", "account", set_text },
 };
 
 /* Keys Slurm's scontrol update JobId= takes that Sluice does not change:
@@ -179,7 +179,6 @@ static const struct update_key job_keys[] = {
 static const struct {
     const char *name, *why;
 } job_keys_refused[] = {
-    { "Account", "a job's account is fixed at submission" },
     { "QOS", "a job's QOS is fixed at submission" },
     { "NumCPUs", "ask for NumTasks and CPUsPerTask instead" },
     { "MinCPUsNode", "ask for CPUsPerTask instead" },

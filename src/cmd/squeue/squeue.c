@@ -6,6 +6,7 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "cmdutil.h"
@@ -26,12 +27,14 @@ struct squeue_opts {
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
     hostlist_t *nodes;  /* -w: jobs on any of these nodes, matched here */
+    json_t *accounts;  /* -A: matched here */
 };
 
 static const struct option long_opts[] = {
     { "noheader", no_argument, NULL, 'h' },   { "user", required_argument, NULL, 'u' },
     { "jobs", required_argument, NULL, 'j' }, { "states", required_argument, NULL, 't' },
     { "partition", required_argument, NULL, 'p' },
+    { "account", required_argument, NULL, 'A' },
     { "format", required_argument, NULL, 'o' },
     { "Format", required_argument, NULL, 'O' }, { "name", required_argument, NULL, 'n' },
     { "long", no_argument, NULL, 'l' },       { "all", no_argument, NULL, 'a' },
@@ -48,6 +51,7 @@ static void usage(FILE *out)
     fputs("Usage: squeue [-h] [-l] [-r] [--start] [--json|--yaml] [-j jobs] [-u users] [-t states]\n"
           "              [-p partitions] [-n names] [-o format | -O fields]\n"
           "\n"
+          "  -A, --account=accounts comma separated list of accounts to view\n"
           "  -h, --noheader         no headers on output\n"
           "  -j, --jobs=job(s)      comma separated list of jobs IDs to view\n"
           "  -l, --long             long report\n"
@@ -109,12 +113,17 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:o:O:n:w:S:larvVs::", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:A:o:O:n:w:S:larvVs::", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
         case 'M': req_list(o->req, "users", cmd_username(), cmd_list_users); break;
         case 'j': req_list(o->req, "job_ids", optarg, cmd_list_ids); break;
+        case 'A':
+            if (!o->accounts)
+                o->accounts = json_array();
+            cmd_list_strs(optarg, o->accounts);
+            break;
         case 'p':
             if (!o->parts)
                 o->parts = json_array();
@@ -190,7 +199,7 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
  * or one that may run (pending: any partition of its queue) or runs in
  * partition NAME. */
 struct job_view {
-    const char *name, *partition, *queue, *state, *nodes;
+    const char *name, *partition, *queue, *state, *nodes, *account;
 };
 
 /* -w: the job runs (or ran) on one of the nodes asked for. */
@@ -229,6 +238,11 @@ static int keep_job(const struct squeue_opts *o, const json_t *names, const stru
         keep = part_match(o->parts, v);
     if (keep && o->nodes)
         keep = nodes_match(o->nodes, v->nodes);
+    if (keep && o->accounts) {
+        keep = 0;
+        json_array_foreach(o->accounts, k, nm)
+            keep |= strcasecmp(json_string_value(nm), v->account) == 0;
+    }
     if (keep && o->name) {
         keep = 0;
         json_array_foreach(names, k, nm)
@@ -253,7 +267,7 @@ static json_t *json_select(const struct squeue_opts *o, json_t *jobs)
     json_array_foreach(jobs, i, j) {
         struct job_view v = { cmd_str(j, "name"), cmd_str(j, "partition"),
                               cmd_str(j, "queue"), cmd_str(j, "slurm_state"),
-                              cmd_str(j, "nodes") };
+                              cmd_str(j, "nodes"), cmd_str(j, "account") };
         if (keep_job(o, names, &v))
             json_array_append(out, j);
     }
@@ -266,7 +280,7 @@ static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
 {
     json_t *names;
     size_t k = 0;
-    if (!o->name && !o->parts && !o->start && !o->nodes)
+    if (!o->name && !o->parts && !o->start && !o->nodes && !o->accounts)
         return;
     names = names_list(o);
     for (size_t i = 0; i < rs->n; i++) {
@@ -275,7 +289,8 @@ static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
                               o->parts ? sq_str(r, K_PARTITION) : "",
                               o->parts ? sq_str(r, K_QUEUE) : "",
                               o->start ? sq_str(r, K_SLURM_STATE) : "",
-                              o->nodes ? sq_str(r, K_NODES) : "" };
+                              o->nodes ? sq_str(r, K_NODES) : "",
+                              o->accounts ? sq_str(r, K_ACCOUNT) : "" };
         if (keep_job(o, names, &v))
             rs->row[k++] = *r;
     }
@@ -442,6 +457,8 @@ static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
         keys |= KB(K_NAME);
     if (o->parts)
         keys |= KB(K_PARTITION) | KB(K_QUEUE);
+    if (o->accounts)
+        keys |= KB(K_ACCOUNT);
     if (o->start)
         keys |= KB(K_SLURM_STATE) | KB(K_EXPECTED_START);
     if (o->nodes)
@@ -497,6 +514,7 @@ int main(int argc, char **argv)
         json_decref(o.req);
         json_decref(o.parts);
         hostlist_destroy(o.nodes);
+        json_decref(o.accounts);
         cmd_fini();
         return 0;
     }
@@ -528,6 +546,7 @@ int main(int argc, char **argv)
     json_decref(o.req);
     json_decref(o.parts);
     hostlist_destroy(o.nodes);
+    json_decref(o.accounts);
     cmd_fini();
     return 0;
 }
