@@ -5,6 +5,7 @@ Reservation, from the job's own record; Group (by name) and Cluster."""
 import grp
 import json
 import os
+import time
 
 import pytest
 
@@ -88,3 +89,57 @@ def test_delimiter_noconvert_helpformat(cluster):
     r = cluster.ok(sacct, "--helpformat")
     names = r.out.split()
     assert "JobID" in names and "DerivedExitCode" in names and "SubmitLine" in names, r
+
+
+def test_long_fields(cluster):
+    """-l: Slurm's long list, in its order; what Sluice does not gather
+    (pages, disk, CPU frequency, energy, per-TRES usage) as Slurm prints it
+    with none gathered: blank, the frequency requests Unknown, energy 0."""
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(jid, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    head = cluster.ok(sacct, "-l", "-P", "-X", "-j", str(jid)).out.splitlines()
+    names = head[0].split("|")
+    assert len(names) == 54 and names[:4] == ["JobID", "JobIDRaw", "JobName", "Partition"], head
+    assert names[-1] == "TresUsageOutTot" and "ConsumedEnergy" in names, names
+    row = dict(zip(names, head[1].split("|")))
+    assert row["JobID"] == str(jid) and row["State"] == "COMPLETED", row
+    assert row["ReqCPUFreqMin"] == row["ReqCPUFreqGov"] == "Unknown", row
+    assert row["ConsumedEnergy"] == "0" and row["MaxDiskRead"] == row["AvePages"] == "", row
+    r = cluster.ok(sacct, "--long", "-n", "-X", "-j", str(jid))
+    assert r.out.split()[0] == str(jid), r
+    assert cluster.ok(sacct, "-n", "-P", "-X", "-j", str(jid),
+                      "-o", "TresUsageInMaxNode,ReqCPUFreqMax").out == "|Unknown\n"
+
+
+def test_qos_filter(cluster):
+    """-q: a job that named no --qos has Slurm's default, normal."""
+    gold = cluster.submit("-o", "/dev/null", "--qos=gold", "--wrap", "true")
+    plain = cluster.submit("-o", "/dev/null", "--wrap", "true")
+    cluster.wait_state(gold, "COMPLETED")
+    cluster.wait_state(plain, "COMPLETED")
+    sacct = cluster.bin("sacct")
+    ids = "%d,%d" % (gold, plain)
+    for q, want in (("gold", [gold]), ("normal", [plain]), ("GOLD,normal", [gold, plain]),
+                    ("silver", [])):
+        for flag in ("-q", "--qos="):
+            args = [flag + q] if flag.endswith("=") else [flag, q]
+            r = cluster.ok(*[sacct, "-X", "-n", "-P", "-o", "JobID", "-j", ids] + args)
+            assert sorted(r.out.split()) == sorted(str(j) for j in want), (q, r)
+
+
+def test_truncate(cluster):
+    """-T: a start before -S shows as -S, an end after -E (or none yet) as -E."""
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 300")
+    cluster.wait_state(jid, "RUNNING")
+    sacct = cluster.bin("sacct")
+    start = cluster.ok(sacct, "-X", "-n", "-P", "-j", str(jid), "-o", "Start").out.strip()
+    t0 = time.mktime(time.strptime(start, "%Y-%m-%dT%H:%M:%S"))
+    lo = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0 + 1))
+    hi = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t0 + 100))
+    base = [sacct, "-X", "-n", "-P", "-j", str(jid), "-S", lo, "-E", hi, "-o", "Start,End,Elapsed"]
+    assert cluster.ok(*base).out.split("|")[:2] == [start, "Unknown"]
+    r = cluster.ok(*base + ["-T"])
+    assert r.out == "%s|%s|00:01:39\n" % (lo, hi), r
+    assert cluster.ok(*base + ["--truncate"]).out == r.out
+    cluster.run(cluster.bin("scancel"), str(jid))

@@ -15,9 +15,21 @@
 
 #define FIELDS_DEFAULT "JobID,JobName,Partition,Account,AllocCPUS,State,ExitCode"
 #define FIELDS_BRIEF "JobID,State,ExitCode"
+/* -l: Slurm 22.05's long list, in its order. */
+#define FIELDS_LONG                                                                          \
+    "JobID,JobIDRaw,JobName,Partition,MaxVMSize,MaxVMSizeNode,MaxVMSizeTask,AveVMSize,"      \
+    "MaxRSS,MaxRSSNode,MaxRSSTask,AveRSS,MaxPages,MaxPagesNode,MaxPagesTask,AvePages,"       \
+    "MinCPU,MinCPUNode,MinCPUTask,AveCPU,NTasks,AllocCPUS,Elapsed,State,ExitCode,"           \
+    "AveCPUFreq,ReqCPUFreqMin,ReqCPUFreqMax,ReqCPUFreqGov,ReqMem,ConsumedEnergy,"            \
+    "MaxDiskRead,MaxDiskReadNode,MaxDiskReadTask,AveDiskRead,MaxDiskWrite,MaxDiskWriteNode," \
+    "MaxDiskWriteTask,AveDiskWrite,ReqTRES,AllocTRES,TresUsageInAve,TresUsageInMax,"         \
+    "TresUsageInMaxNode,TresUsageInMaxTask,TresUsageInMin,TresUsageInMinNode,"               \
+    "TresUsageInMinTask,TresUsageInTot,TresUsageOutMax,TresUsageOutMaxNode,"                 \
+    "TresUsageOutMaxTask,TresUsageOutAve,TresUsageOutTot"
 
 struct sacct_opts {
     int noheader, json /* 1 --json, 2 --yaml */, allusers, parsable, trailing, allocations;
+    int truncate;         /* -T: times clipped to the -S/-E window */
     char units;           /* --units */
     const char *fields, *start, *end;
     const char *delimiter;    /* --delimiter: -p/-P's separator ("|") */
@@ -25,6 +37,7 @@ struct sacct_opts {
     json_t *partitions;   /* -r: filtered here */
     json_t *names;        /* --name: filtered here */
     json_t *accounts;     /* -A: filtered here */
+    json_t *qos;          /* -q: filtered here */
     json_t *plain_ids;    /* -j items naming jobs */
     json_t *step_ids;     /* -j items naming steps (123.0, 123_4.batch): their rows only */
 };
@@ -45,6 +58,8 @@ static const struct option long_opts[] = {
     { "delimiter", required_argument, NULL, 'd' }, { "noconvert", no_argument, NULL, 'c' },
     { "helpformat", no_argument, NULL, 'e' }, { "verbose", no_argument, NULL, 'v' },
     { "accounts", required_argument, NULL, 'A' },
+    { "long", no_argument, NULL, 'l' },        { "truncate", no_argument, NULL, 'T' },
+    { "qos", required_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },        { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },     { NULL, 0, NULL, 0 },
 };
@@ -58,17 +73,20 @@ static void usage(FILE *out)
           "  -D, --duplicates        every attempt of a retried or requeued job\n"
           "  -E, --endtime=time      jobs eligible before this time\n"
           "  -j, --jobs=job(.step)   comma separated list of job ids (123.0: that step only)\n"
+          "  -l, --long              Slurm's long field list (fields not gathered here blank)\n"
           "      --name=names        jobs of these names (comma separated)\n"
           "  -n, --noheader          no headers on output\n"
           "  -o, --format=fields     fields to show (JobID,JobName%30,...)\n"
           "  -p, --parsable          '|' separated, with a trailing '|'\n"
           "  -P, --parsable2         '|' separated, no trailing '|'\n"
+          "  -q, --qos=qos           jobs of these QOS only (no --qos given: normal)\n"
           "      --delimiter=chars   separator for -p and -P instead of '|'\n"
           "  -e, --helpformat        list the fields -o takes\n"
           "      --noconvert         memory fields in KiB, not scaled\n"
           "  -r, --partition=parts   jobs in these partitions only\n"
           "  -S, --starttime=time    jobs eligible after this time (default: today 00:00)\n"
           "  -s, --state=states      jobs in these states only\n"
+          "  -T, --truncate          start and end times clipped to the -S/-E window\n"
           "  -u, --user=users        jobs of these users\n"
           "      --units=[KMGTP]     memory fields in this unit\n"
           "  -X, --allocations       allocations only: no step rows (ID.batch, ID.0, ...)\n"
@@ -159,7 +177,7 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
 {
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":j:u:aA:S:E:s:o:XpPnbr:LDehvV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":j:u:aA:S:E:s:o:XpPnbr:LDehvVlTq:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'j': case 'u': case 's': opts_list(o, c, optarg); break;
         case 'a': o->allusers = 1; break;
@@ -170,6 +188,9 @@ static void opts_parse(struct sacct_opts *o, int argc, char **argv)
         case 'P': o->parsable = 1; o->trailing = 0; break;
         case 'n': o->noheader = 1; break;
         case 'b': o->fields = FIELDS_BRIEF; break;
+        case 'l': o->fields = FIELDS_LONG; break;
+        case 'T': o->truncate = 1; break;
+        case 'q': cmd_list_strs(optarg, o->qos); break;
         case 'r': cmd_list_strs(optarg, o->partitions); break;
         case 'A': cmd_list_strs(optarg, o->accounts); break;
         case 'm': cmd_list_strs(optarg, o->names); break;
@@ -284,7 +305,11 @@ static json_t *jobs_filter(const struct sacct_opts *o, json_t *jobs)
         int charged = json_array_size(o->accounts) == 0;
         json_array_foreach(o->accounts, k, p)
             charged |= strcasecmp(json_string_value(p), cmd_str(j, "account")) == 0;
-        if (keep && named && charged)
+        int qos = json_array_size(o->qos) == 0;
+        json_array_foreach(o->qos, k, p)   /* no --qos: Slurm's default QOS */
+            qos |= strcasecmp(json_string_value(p),
+                              *cmd_str(j, "qos") ? cmd_str(j, "qos") : "normal") == 0;
+        if (keep && named && charged && qos)
             json_array_append(out, j);
     }
     return out;
@@ -341,6 +366,32 @@ static void print_table(const struct sacct_opts *o, jobfmt_t *f, json_t *jobs,
     }
 }
 
+/* -T, as Slurm: a start before the window's start is shown as that start; an
+ * end after the window's end (default now), or none yet, as that end. */
+static void times_clip(json_t *r, int64_t lo, int64_t hi)
+{
+    int64_t start = cmd_int(r, "start_time"), end = cmd_int(r, "end_time");
+    if (start <= 0)
+        return;   /* never started: nothing to clip */
+    if (lo > 0 && start < lo)
+        json_object_set_new(r, "start_time", json_integer(lo));
+    if (end <= 0 || end > hi)
+        json_object_set_new(r, "end_time", json_integer(hi > start ? hi : start));
+}
+
+static void jobs_truncate(const struct sacct_opts *o, json_t *jobs, int64_t now)
+{
+    json_t *j, *st, *hi_v = json_object_get(o->req, "end");
+    int64_t lo = cmd_int(o->req, "start"), hi = json_is_integer(hi_v) ? json_integer_value(hi_v)
+                                                                       : now;
+    size_t i, k;
+    json_array_foreach(jobs, i, j) {
+        times_clip(j, lo, hi);
+        json_array_foreach(json_object_get(j, "steps"), k, st)
+            times_clip(st, lo, hi);
+    }
+}
+
 /* --json -X: no steps, as Slurm, but the derived exit code they make. */
 static void json_drop_steps(json_t *jobs)
 {
@@ -358,7 +409,7 @@ static void json_drop_steps(json_t *jobs)
 int main(int argc, char **argv)
 {
     struct sacct_opts o = { .req = json_object(), .partitions = json_array(), .names = json_array(),
-                            .accounts = json_array(),
+                            .accounts = json_array(), .qos = json_array(),
                             .plain_ids = json_array(), .step_ids = json_array() };
     int64_t now = (int64_t)time(NULL);
     json_t *reply, *jobs;
@@ -379,6 +430,8 @@ int main(int argc, char **argv)
         json_object_set_new(o.req, "steps", json_true());
     reply = cmd_call("acct_query", json_incref(o.req));
     jobs = jobs_filter(&o, json_object_get(reply, "jobs"));
+    if (o.truncate)
+        jobs_truncate(&o, jobs, now);
     if (o.json && o.allocations)
         json_drop_steps(jobs);
     if (o.json) {
@@ -392,6 +445,7 @@ int main(int argc, char **argv)
     json_decref(o.req);
     json_decref(o.partitions);
     json_decref(o.accounts);
+    json_decref(o.qos);
     json_decref(o.names);
     json_decref(o.plain_ids);
     json_decref(o.step_ids);

@@ -119,6 +119,14 @@ GET(get_group)
         snprintf(buf, len, "%lld", (long long)cmd_int(r, "gid"));
 }
 
+/* Fields of data Sluice does not gather (pages, disk I/O, CPU frequency,
+ * energy, per-TRES usage): as Slurm prints them when none was gathered:
+ * blank, the frequency requests "Unknown" (none can be made here) and
+ * the energy 0 (no energy plugin). */
+GET(get_none) { (void)r; (void)ctx; (void)len; buf[0] = '\0'; }
+GET(get_unknown) { (void)r; (void)ctx; snprintf(buf, len, "Unknown"); }
+GET(get_zero) { (void)r; (void)ctx; snprintf(buf, len, "0"); }
+
 GET(get_cluster) { snprintf(buf, len, "%s", cmd_conf_load()->cluster_name); }
 
 #define L 0   /* left-aligned */
@@ -186,5 +194,39 @@ const struct jobfmt_field sacct_fields[] = {
     { "MinCPU", 0, "MinCPU", 10, R, NULL, get_mincpu, 0 },
     { "MinCPUNode", 0, "MinCPUNode", 10, R, NULL, get_mincpunode, 0 },
     { "MinCPUTask", 0, "MinCPUTask", 10, R, NULL, get_mincputask, 0 },
+    /* Not gathered here (get_none above); in sacct -l's list. */
+    { "MaxPages", 0, "MaxPages", 8, R, NULL, get_none, 0 },
+    { "MaxPagesNode", 0, "MaxPagesNode", 12, R, NULL, get_none, 0 },
+    { "MaxPagesTask", 0, "MaxPagesTask", 12, R, NULL, get_none, 0 },
+    { "AvePages", 0, "AvePages", 10, R, NULL, get_none, 0 },
+    { "AveCPUFreq", 0, "AveCPUFreq", 10, R, NULL, get_none, 0 },
+    { "ReqCPUFreqMin", 0, "ReqCPUFreqMin", 13, R, NULL, get_unknown, 0 },
+    { "ReqCPUFreqMax", 0, "ReqCPUFreqMax", 13, R, NULL, get_unknown, 0 },
+    { "ReqCPUFreqGov", 0, "ReqCPUFreqGov", 13, R, NULL, get_unknown, 0 },
+    { "ConsumedEnergy", 0, "ConsumedEnergy", 14, R, NULL, get_zero, 0 },
+    { "MaxDiskRead", 0, "MaxDiskRead", 12, R, NULL, get_none, 0 },
+    { "MaxDiskReadNode", 0, "MaxDiskReadNode", 15, R, NULL, get_none, 0 },
+    { "MaxDiskReadTask", 0, "MaxDiskReadTask", 15, R, NULL, get_none, 0 },
+    { "AveDiskRead", 0, "AveDiskRead", 12, R, NULL, get_none, 0 },
+    { "MaxDiskWrite", 0, "MaxDiskWrite", 12, R, NULL, get_none, 0 },
+    { "MaxDiskWriteNode", 0, "MaxDiskWriteNode", 16, R, NULL, get_none, 0 },
+    { "MaxDiskWriteTask", 0, "MaxDiskWriteTask", 16, R, NULL, get_none, 0 },
+    { "AveDiskWrite", 0, "AveDiskWrite", 12, R, NULL, get_none, 0 },
+    { "TresUsageInAve", 0, "TresUsageInAve", 14, R, NULL, get_none, 0 },
+    { "TresUsageInMax", 0, "TresUsageInMax", 14, R, NULL, get_none, 0 },
+    { "TresUsageInMaxNode", 0, "TresUsageInMaxNode", 18, R, NULL, get_none, 0 },
+    { "TresUsageInMaxTask", 0, "TresUsageInMaxTask", 18, R, NULL, get_none, 0 },
+    { "TresUsageInMin", 0, "TresUsageInMin", 14, R, NULL, get_none, 0 },
+    { "TresUsageInMinNode", 0, "TresUsageInMinNode", 18, R, NULL, get_none, 0 },
+    { "TresUsageInMinTask", 0, "TresUsageInMinTask", 18, R, NULL, get_none, 0 },
+    { "TresUsageInTot", 0, "TresUsageInTot", 14, R, NULL, get_none, 0 },
+    { "TresUsageOutMax", 0, "TresUsageOutMax", 15, R, NULL, get_none, 0 },
+    { "TresUsageOutMaxNode", 0, "TresUsageOutMaxNode", 19, R, NULL, get_none, 0 },
+    { "TresUsageOutMaxTask", 0, "TresUsageOutMaxTask", 19, R, NULL, get_none, 0 },
+    { "TresUsageOutMin", 0, "TresUsageOutMin", 15, R, NULL, get_none, 0 },
+    { "TresUsageOutMinNode", 0, "TresUsageOutMinNode", 19, R, NULL, get_none, 0 },
+    { "TresUsageOutMinTask", 0, "TresUsageOutMinTask", 19, R, NULL, get_none, 0 },
+    { "TresUsageOutAve", 0, "TresUsageOutAve", 15, R, NULL, get_none, 0 },
+    { "TresUsageOutTot", 0, "TresUsageOutTot", 15, R, NULL, get_none, 0 },
     { NULL, 0, NULL, 0, 0, NULL, NULL, 0 },
 };
