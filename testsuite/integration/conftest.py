@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 import pytest
@@ -67,6 +68,32 @@ class Result:
     @property
     def ok(self):
         return self.rc == 0
+
+
+# The time line squeue and sinfo print above each report with -l or -i.
+REPORT_DATE = re.compile(r"^\w{3} \w{3} [ 0-9]\d \d\d:\d\d:\d\d \d{4}$")
+
+
+def iterate_reports(cluster, argv, reports=2, timeout=60):
+    """Run a command that repeats its report (squeue/sinfo -i) until the
+    time line of report number `reports` is read, then stop it (by its pid);
+    return the lines read."""
+    p = subprocess.Popen(argv, env=dict(cluster.env), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    killer = threading.Timer(scaled(timeout), p.kill)
+    killer.start()
+    lines = []
+    try:
+        while sum(1 for l in lines if REPORT_DATE.match(l)) < reports:
+            line = p.stdout.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\n"))
+    finally:
+        killer.cancel()
+        p.kill()
+        p.wait()
+    return lines
 
 
 def wait_for(pred, timeout=60, what="condition", interval=0.2):

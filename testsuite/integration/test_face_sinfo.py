@@ -138,3 +138,19 @@ def test_states_filter(cluster):
         assert sinfo(cluster, "-h", "-d", "-o", "%D").split() == ["0"]
     finally:
         cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_iterate(cluster):
+    """-i N: the report again every N seconds, each under Slurm's time line
+    and after a blank line."""
+    from conftest import REPORT_DATE, iterate_reports
+    lines = iterate_reports(cluster, [cluster.bin("sinfo"), "-i", "1", "-o", "%P %D"])
+    dates = [i for i, l in enumerate(lines) if REPORT_DATE.match(l)]
+    assert len(dates) == 2 and dates[0] == 0, lines
+    assert lines[1] == "PARTITION NODES" and lines[dates[1] - 1] == "", lines
+    assert lines[1:dates[1] - 1] == cluster.ok(cluster.bin("sinfo"), "-o", "%P %D").out.splitlines()
+    lines = iterate_reports(cluster, [cluster.bin("sinfo"), "--iterate=1", "-o", "%D"])
+    assert lines[1] == "NODES", lines
+    for bad in ("0", "x", "-2"):
+        r = cluster.run(cluster.bin("sinfo"), "-i", bad)
+        assert r.rc == 1 and "invalid entry for --iterate=%s" % bad in r.err, r

@@ -219,3 +219,19 @@ def test_sort(cluster):
         assert r.rc == 1 and "Invalid sort specification" in r.err, r
     finally:
         cluster.run(cluster.bin("scancel"), *map(str, ids))
+
+
+def test_iterate(cluster):
+    """-i N: the report again every N seconds, each under Slurm's time line
+    and after a blank line."""
+    from conftest import REPORT_DATE, iterate_reports
+    jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 300")
+    argv = [cluster.bin("squeue"), "-j", str(jid), "-o", "%i"]
+    for it in (["-i", "1"], ["--iterate=1"]):
+        lines = iterate_reports(cluster, argv + it)
+        dates = [i for i, l in enumerate(lines) if REPORT_DATE.match(l)]
+        assert dates == [0, 4] and lines[1:4] == ["JOBID", str(jid), ""], lines
+    for bad in ("0", "x"):
+        r = cluster.run(cluster.bin("squeue"), "-i", bad)
+        assert r.rc == 1 and "invalid entry for --iterate=%s" % bad in r.err, r
+    cluster.run(cluster.bin("scancel"), str(jid))

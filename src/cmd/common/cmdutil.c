@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dpjson.h"
@@ -54,6 +55,30 @@ const char *cmd_prog(void)
 void cmd_version(void)
 {
     printf("slurm %s (sluice %s)\n", CMD_SLURM_VERSION, PACKAGE_VERSION);
+}
+
+int cmd_iterate_parse(const char *arg)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (end == arg || *end || n <= 0 || n > 1000000000L)
+        cmd_die("Error: invalid entry for --iterate=%s", arg);
+    return (int)n;
+}
+
+void cmd_print_date(FILE *out)
+{
+    char when[64];
+    time_t now = time(NULL);
+    strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", localtime(&now));
+    fprintf(out, "%s\n", when);
+}
+
+void cmd_iterate_wait(int seconds)
+{
+    putchar('\n');
+    fflush(stdout);
+    sleep((unsigned)seconds);
 }
 
 json_t *cmd_json_meta(void)

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "client.h"
 #include "conf.h"
 #include "error.h"
@@ -20,6 +21,15 @@ const char *cmd_prog(void);
 /* The Slurm release whose commands, options and outputs Sluice follows. */
 #define CMD_SLURM_VERSION "22.05.8"
 void cmd_version(void);                 /* "slurm 22.05.8 (sluice 0.1.0)" */
+/* squeue's and sinfo's -i/--iterate SECONDS, as Slurm: a whole number
+ * above 0, or exit 1 naming it. */
+int cmd_iterate_parse(const char *arg);
+/* The time line Slurm's squeue and sinfo print above a report with -l or
+ * -i (ctime's format, no newline inside). */
+void cmd_print_date(FILE *out);
+/* -i: end one report (a blank line, as Slurm), flush it, and wait for the
+ * next. */
+void cmd_iterate_wait(int seconds);
 /* The "meta" object Slurm 22.05's --json outputs start with: the Slurm
  * version whose interface Sluice follows, and Sluice's own under "sluice". */
 json_t *cmd_json_meta(void);

@@ -23,6 +23,7 @@ struct sinfo_opts {
     int noheader, node_mode, reasons, longfmt, queues, summarize, exact;
     int responding;     /* -r 1: responding nodes only; -d -1: not responding only */
     int json;   /* 1 --json, 2 --yaml */
+    int iterate;    /* -i: seconds between reports, 0: one report */
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
@@ -40,7 +41,7 @@ static const struct option long_opts[] = {
     { "verbose", no_argument, NULL, 'v' },   { "help", no_argument, NULL, 'H' },
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
-    { "yaml", no_argument, NULL, 'Y' },
+    { "yaml", no_argument, NULL, 'Y' },       { "iterate", required_argument, NULL, 'i' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
@@ -50,6 +51,7 @@ static void usage(FILE *out)
     fputs("Usage: sinfo [-ehNRlsQ] [--json|--yaml] [-p partitions] [-n nodes] [-o format | -O fields]\n"
           "  -e, --exact           group nodes only when their CPUs, memory... are the same\n"
           "  -h, --noheader        no headers on output\n"
+          "  -i, --iterate=SECONDS the report again every SECONDS, until interrupted\n"
           "  -l, --long            long output: state names in full\n"
           "  -n, --nodes=NODES     report on these nodes only\n"
           "  -N, --Node            node-centric format\n"
@@ -74,12 +76,13 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavV", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavVi:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
         case 'R': o->reasons = 1; break;
         case 'l': o->longfmt = 1; break;
+        case 'i': o->iterate = cmd_iterate_parse(optarg); break;
         case 'Q': o->queues = 1; break;
         case 's': o->summarize = 1; break;
         case 'e': o->exact = 1; break;
@@ -273,43 +276,52 @@ static int sinfo_json_main(struct sinfo_opts *o)
     return 0;
 }
 
+/* One report: ask the controller, print. */
+static void sinfo_report(const struct sinfo_opts *o, const jobfmt_t *f)
+{
+    json_t *preply = cmd_call("part_list", json_object());
+    json_t *nreply = cmd_call("node_list", json_object()), *rows, *r;
+    size_t i;
+    if (o->parts && json_array_size(o->parts) == 1 &&
+        !rec_find(json_object_get(preply, "partitions"),
+                   json_string_value(json_array_get(o->parts, 0))))
+        cmd_die("Invalid partition name specified");
+    rows = o->reasons ? rows_reasons(f, json_object_get(nreply, "nodes"), o->nodes)
+                      : rows_build(o, f, json_object_get(preply, "partitions"),
+                                   json_object_get(nreply, "nodes"));
+    /* As Slurm's sinfo -l and -i: the time of the report first. */
+    if (!o->noheader && (o->longfmt || o->iterate))
+        cmd_print_date(stdout);
+    if (!o->noheader)
+        jobfmt_print_header(f, stdout);
+    json_array_foreach(rows, i, r)
+        jobfmt_print_row(f, r, NULL, stdout);
+    fflush(stdout);
+    json_decref(rows);
+    json_decref(preply);
+    json_decref(nreply);
+}
+
 int main(int argc, char **argv)
 {
     struct sinfo_opts o = { 0 };
-    json_t *preply, *nreply, *rows, *r;
     jobfmt_t *f;
-    size_t i;
     cmd_init("sinfo");
     cmd_args_utf8(argc, argv);
     opts_parse(&o, argc, argv);
+    if (o.iterate && (o.queues || o.json))
+        cmd_die("--iterate cannot be combined with --queues, --json or --yaml");
     if (o.queues)
         return sinfo_queues_main(&o);
     if (o.json)
         return sinfo_json_main(&o);
     f = opts_format(&o);
-    preply = cmd_call("part_list", json_object());
-    nreply = cmd_call("node_list", json_object());
-    if (o.parts && json_array_size(o.parts) == 1 &&
-        !rec_find(json_object_get(preply, "partitions"),
-                   json_string_value(json_array_get(o.parts, 0))))
-        cmd_die("Invalid partition name specified");
-    rows = o.reasons ? rows_reasons(f, json_object_get(nreply, "nodes"), o.nodes)
-                     : rows_build(&o, f, json_object_get(preply, "partitions"),
-                                  json_object_get(nreply, "nodes"));
-    if (!o.noheader && o.longfmt) {
-        /* As Slurm's sinfo -l: the time of the report first (ctime's format). */
-        char when[64];
-        time_t now = time(NULL);
-        strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", localtime(&now));
-        printf("%s\n", when);
+    for (;;) {   /* -i: again every o.iterate seconds, as Slurm, until killed */
+        sinfo_report(&o, f);
+        if (!o.iterate)
+            break;
+        cmd_iterate_wait(o.iterate);
     }
-    if (!o.noheader)
-        jobfmt_print_header(f, stdout);
-    json_array_foreach(rows, i, r)
-        jobfmt_print_row(f, r, NULL, stdout);
-    json_decref(rows);
-    json_decref(preply);
-    json_decref(nreply);
     json_decref(o.parts);
     json_decref(o.states);
     hostlist_destroy(o.nodes);

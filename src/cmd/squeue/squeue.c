@@ -21,6 +21,7 @@
 struct squeue_opts {
     int noheader, longfmt, start, all_states, expand, steps;
     int json;       /* 1 --json, 2 --yaml */
+    int iterate;    /* -i: seconds between reports, 0: one report */
     const char *format, *Format, *name, *step_list;
     jobfmt_t *sort;     /* -S: the sort letters as a format (their order), or NULL */
     char sort_desc[64]; /* -S: 1 where that key sorts descending ('-') */
@@ -42,6 +43,7 @@ static const struct option long_opts[] = {
     { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'z' },
     { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
     { "nodelist", required_argument, NULL, 'w' }, { "sort", required_argument, NULL, 'S' },
+    { "iterate", required_argument, NULL, 'i' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -53,6 +55,7 @@ static void usage(FILE *out)
           "\n"
           "  -A, --account=accounts comma separated list of accounts to view\n"
           "  -h, --noheader         no headers on output\n"
+          "  -i, --iterate=seconds  the report again every seconds, until interrupted\n"
           "  -j, --jobs=job(s)      comma separated list of jobs IDs to view\n"
           "  -l, --long             long report\n"
           "  -n, --name=job_name(s) comma separated list of job names to view\n"
@@ -113,7 +116,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:A:o:O:n:w:S:larvVs::", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:A:o:O:n:w:S:larvVs::i:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
@@ -150,6 +153,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
             break;
         }
         case 'l': o->longfmt = 1; break;
+        case 'i': o->iterate = cmd_iterate_parse(optarg); break;
         case 'J': o->json = 1; break;
         case 'Y': o->json = 2; break;
         case 'z': o->start = 1; break;
@@ -430,12 +434,8 @@ static void print_sorted(const struct squeue_opts *o, struct print_ctx *p,
 static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct sq_rows *rs)
 {
     struct print_ctx p = { f, { (int64_t)time(NULL) } };
-    if (o->longfmt) {
-        char when[64];
-        time_t now = (time_t)p.ctx.now;
-        strftime(when, sizeof(when), "%a %b %d %H:%M:%S %Y", localtime(&now));
-        printf("%s\n", when);
-    }
+    if (o->longfmt || (o->iterate && !o->noheader))
+        cmd_print_date(stdout);
     if (!o->noheader)
         jobfmt_print_header(f, stdout);
     if (o->start)
@@ -497,12 +497,41 @@ static size_t list_rows(const struct squeue_opts *o, sq_keys_t keys, struct sq_r
     return rs->n;
 }
 
+/* One report: ask the controller, print, forget. */
+static void squeue_report(struct squeue_opts *o, jobfmt_t *f)
+{
+    struct sq_rows rs = { { NULL, NULL, 0, 0 }, NULL, NULL, 0 };
+    json_t *reply = NULL, *jobs;
+    if (o->json) {
+        sl_error_t e;
+        reply = cmd_try("job_list", json_incref(o->req), &e);
+        if (!reply && !unknown_ids(o))
+            cmd_die("%s", e.text);
+        jobs = json_select(o, json_object_get(reply, "jobs"));
+        squeue_json(jobs, o->json == 2);
+        json_decref(jobs);
+    } else {
+        list_rows(o, keys_needed(o, f), &rs);
+        print_table(o, f, &rs);
+    }
+    fflush(stdout);
+    sq_rows_free(&rs);
+    json_decref(reply);
+}
+
+static void opts_free(struct squeue_opts *o)
+{
+    jobfmt_destroy(o->sort);
+    json_decref(o->req);
+    json_decref(o->parts);
+    hostlist_destroy(o->nodes);
+    json_decref(o->accounts);
+}
+
 int main(int argc, char **argv)
 {
     struct squeue_opts o = { .req = json_object() };
-    struct sq_rows rs = { { NULL, NULL, 0, 0 }, NULL, NULL, 0 };
     static char outbuf[1 << 20];
-    json_t *reply = NULL, *jobs = NULL;
     jobfmt_t *f;
     cmd_init("squeue");
     cmd_args_utf8(argc, argv);
@@ -510,11 +539,17 @@ int main(int argc, char **argv)
     if (o.steps) {
         if (o.json || o.Format || o.start || o.longfmt)
             cmd_die("--steps takes -o formats only (not --json, --yaml, -O, --start or -l)");
-        squeue_steps(o.step_list, o.req, o.noheader, o.format);
-        json_decref(o.req);
-        json_decref(o.parts);
-        hostlist_destroy(o.nodes);
-        json_decref(o.accounts);
+        for (;;) {
+            if (o.iterate && !o.noheader)
+                cmd_print_date(stdout);
+            json_t *req = json_deep_copy(o.req);   /* it adds --steps' jobs to it */
+            squeue_steps(o.step_list, req, o.noheader, o.format);
+            json_decref(req);
+            if (!o.iterate)
+                break;
+            cmd_iterate_wait(o.iterate);
+        }
+        opts_free(&o);
         cmd_fini();
         return 0;
     }
@@ -523,30 +558,14 @@ int main(int argc, char **argv)
      * blocks and skip stdio's per-call locking (one thread). */
     setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
     __fsetlocking(stdout, FSETLOCKING_BYCALLER);
-    if (o.json) {
-        sl_error_t e;
-        reply = cmd_try("job_list", json_incref(o.req), &e);
-        if (!reply && !unknown_ids(&o))
-            cmd_die("%s", e.text);
-        jobs = json_select(&o, json_object_get(reply, "jobs"));
-    } else {
-        list_rows(&o, keys_needed(&o, f), &rs);
+    for (;;) {   /* -i: again every o.iterate seconds, as Slurm, until killed */
+        squeue_report(&o, f);
+        if (!o.iterate)
+            break;
+        cmd_iterate_wait(o.iterate);
     }
-    if (o.json) {
-        squeue_json(jobs, o.json == 2);
-        json_decref(jobs);
-    } else {
-        print_table(&o, f, &rs);
-    }
-    fflush(stdout);
-    sq_rows_free(&rs);
-    json_decref(reply);
     jobfmt_destroy(f);
-    jobfmt_destroy(o.sort);
-    json_decref(o.req);
-    json_decref(o.parts);
-    hostlist_destroy(o.nodes);
-    json_decref(o.accounts);
+    opts_free(&o);
     cmd_fini();
     return 0;
 }
