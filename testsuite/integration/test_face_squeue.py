@@ -3,6 +3,8 @@
 `while [ -n "$(squeue -h -j $ID)" ]` ends; -t filters with or without -j;
 the -o letters and -O names added here, and unknown ones refused by name."""
 
+import json
+
 import pytest
 
 from conftest import IS_ROOT, wait_for
@@ -10,7 +12,7 @@ from conftest import IS_ROOT, wait_for
 
 @pytest.fixture(scope="module")
 def cluster(cluster_factory, users):
-    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\n")
+    return cluster_factory(nodes=2, cpus=4, append="KillWait=2\nLicenses=foo:2,bar\n")
 
 
 def done(cluster, jid):
@@ -235,3 +237,28 @@ def test_iterate(cluster):
         r = cluster.run(cluster.bin("squeue"), "-i", bad)
         assert r.rc == 1 and "invalid entry for --iterate=%s" % bad in r.err, r
     cluster.run(cluster.bin("scancel"), str(jid))
+
+
+def test_qos_reservation_licenses_filters(cluster):
+    """-q (a job without --qos has Slurm's default, normal), -R, -L."""
+    cluster.ok(cluster.bin("scontrol"), "create", "reservation", "ReservationName=sqr",
+               "StartTime=now+1hour", "Duration=10", "Nodes=n1", "Users=root",
+               "Flags=IGNORE_JOBS")
+    sub = lambda *a: cluster.submit("-H", "-o", "/dev/null", *(a + ("--wrap", "true")))
+    gold, plain, resv, lic = sub("--qos=gold"), sub(), sub("--reservation=sqr"), sub("-L", "foo:2")
+    ids = ",".join(str(j) for j in (gold, plain, resv, lic))
+    sq = lambda *a: sorted(int(x) for x in cluster.ok(
+        *[cluster.bin("squeue"), "-h", "-o", "%i", "-j", ids] + list(a)).out.split())
+    try:
+        assert sq("-q", "gold") == [gold]
+        assert sq("--qos=GOLD,normal") == sorted([gold, plain, resv, lic])
+        assert sq("-q", "silver") == []
+        assert sq("-R", "sqr") == sq("--reservation=sqr") == [resv]
+        assert sq("-R", "other") == []
+        assert sq("-L", "foo") == sq("--licenses=bar,foo") == [lic]
+        assert sq("-L", "bar") == []
+        j = json.loads(cluster.ok(cluster.bin("squeue"), "--json", "-q", "gold", "-j", ids).out)
+        assert [x["job_id"] for x in j["jobs"]] == [gold], j
+    finally:
+        cluster.run(cluster.bin("scancel"), *ids.split(","))
+        cluster.run(cluster.bin("scontrol"), "delete", "reservation", "sqr")

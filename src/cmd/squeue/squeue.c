@@ -18,18 +18,6 @@
 #define FMT_LONG "%.18i %.9P %.8j %.8u %.8T %.10M %.9l %.6D %R"
 #define FMT_START "%.18i %.9P %.8j %.8u %.2t %.19S %.6D %20Y %R"
 
-struct squeue_opts {
-    int noheader, longfmt, start, all_states, expand, steps;
-    int json;       /* 1 --json, 2 --yaml */
-    int iterate;    /* -i: seconds between reports, 0: one report */
-    const char *format, *Format, *name, *step_list;
-    jobfmt_t *sort;     /* -S: the sort letters as a format (their order), or NULL */
-    char sort_desc[64]; /* -S: 1 where that key sorts descending ('-') */
-    json_t *req;    /* the job_list body */
-    json_t *parts;  /* -p: partitions or queues, matched here */
-    hostlist_t *nodes;  /* -w: jobs on any of these nodes, matched here */
-    json_t *accounts;  /* -A: matched here */
-};
 
 static const struct option long_opts[] = {
     { "noheader", no_argument, NULL, 'h' },   { "user", required_argument, NULL, 'u' },
@@ -43,7 +31,9 @@ static const struct option long_opts[] = {
     { "json", no_argument, NULL, 'J' },       { "yaml", no_argument, NULL, 'Y' },       { "start", no_argument, NULL, 'z' },
     { "steps", optional_argument, NULL, 's' }, { "me", no_argument, NULL, 'M' },
     { "nodelist", required_argument, NULL, 'w' }, { "sort", required_argument, NULL, 'S' },
-    { "iterate", required_argument, NULL, 'i' },
+    { "iterate", required_argument, NULL, 'i' }, { "qos", required_argument, NULL, 'q' },
+    { "reservation", required_argument, NULL, 'R' },
+    { "licenses", required_argument, NULL, 'L' },
     { "help", no_argument, NULL, 'H' },       { "usage", no_argument, NULL, 'U' },
     { "version", no_argument, NULL, 'V' },    { NULL, 0, NULL, 0 },
 };
@@ -58,6 +48,9 @@ static void usage(FILE *out)
           "  -i, --iterate=seconds  the report again every seconds, until interrupted\n"
           "  -j, --jobs=job(s)      comma separated list of jobs IDs to view\n"
           "  -l, --long             long report\n"
+          "  -L, --licenses=names   jobs asking for any of these licenses\n"
+          "  -q, --qos=qos          jobs of these QOS (no --qos given: normal)\n"
+          "  -R, --reservation=name jobs in this reservation\n"
           "  -n, --name=job_name(s) comma separated list of job names to view\n"
           "  -w, --nodelist=hosts   jobs on any of these nodes\n"
           "  -o, --format=format    format specification (%.18i %.9P %j ...)\n"
@@ -116,7 +109,7 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
     int c;
     sl_error_t e;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hu:j:t:p:A:o:O:n:w:S:larvVs::i:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hu:j:t:p:A:o:O:n:w:S:larvVs::i:q:R:L:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'u': req_list(o->req, "users", optarg, cmd_list_users); break;
@@ -154,6 +147,11 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         }
         case 'l': o->longfmt = 1; break;
         case 'i': o->iterate = cmd_iterate_parse(optarg); break;
+        case 'q': cmd_list_strs(optarg, o->qos ? o->qos : (o->qos = json_array())); break;
+        case 'R': o->resv = optarg; break;
+        case 'L':
+            cmd_list_strs(optarg, o->licenses ? o->licenses : (o->licenses = json_array()));
+            break;
         case 'J': o->json = 1; break;
         case 'Y': o->json = 2; break;
         case 'z': o->start = 1; break;
@@ -196,110 +194,6 @@ static jobfmt_t *opts_format(const struct squeue_opts *o)
         cmd_die("%s", squeue_refused(e.text, why, sizeof(why)) ? why : e.text);
     }
     return f;
-}
-
-/* The filters the controller does not apply: -n names, -p partitions or
- * queues, --start's pending only.  -p NAME: a job submitted to queue NAME,
- * or one that may run (pending: any partition of its queue) or runs in
- * partition NAME. */
-struct job_view {
-    const char *name, *partition, *queue, *state, *nodes, *account;
-};
-
-/* -w: the job runs (or ran) on one of the nodes asked for. */
-static int nodes_match(const hostlist_t *want, const char *nodes)
-{
-    hostlist_t *hl = *nodes ? hostlist_expand(nodes, NULL) : NULL;
-    int hit = 0;
-    for (size_t i = 0; hl && i < hostlist_count(hl) && !hit; i++)
-        hit = hostlist_find(want, hostlist_nth(hl, i)) >= 0;
-    hostlist_destroy(hl);
-    return hit;
-}
-
-static int part_match(const json_t *parts, const struct job_view *v)
-{
-    json_t *w;
-    size_t i;
-    json_array_foreach(parts, i, w) {
-        const char *want = json_string_value(w), *p = v->partition;
-        size_t n = strlen(want);
-        if (!strcmp(want, v->queue))
-            return 1;
-        for (; *p; p += strcspn(p, ","), p += *p == ',')
-            if (!strncmp(p, want, n) && (p[n] == ',' || !p[n]))
-                return 1;
-    }
-    return 0;
-}
-
-static int keep_job(const struct squeue_opts *o, const json_t *names, const struct job_view *v)
-{
-    json_t *nm;
-    size_t k;
-    int keep = !o->start || strcmp(v->state, "PENDING") == 0;
-    if (keep && o->parts)
-        keep = part_match(o->parts, v);
-    if (keep && o->nodes)
-        keep = nodes_match(o->nodes, v->nodes);
-    if (keep && o->accounts) {
-        keep = 0;
-        json_array_foreach(o->accounts, k, nm)
-            keep |= strcasecmp(json_string_value(nm), v->account) == 0;
-    }
-    if (keep && o->name) {
-        keep = 0;
-        json_array_foreach(names, k, nm)
-            keep |= strcmp(json_string_value(nm), v->name) == 0;
-    }
-    return keep;
-}
-
-static json_t *names_list(const struct squeue_opts *o)
-{
-    json_t *names = json_array();
-    if (o->name)
-        cmd_list_strs(o->name, names);
-    return names;
-}
-
-/* --json: the records the filters select, as the controller sent them. */
-static json_t *json_select(const struct squeue_opts *o, json_t *jobs)
-{
-    json_t *out = json_array(), *j, *names = names_list(o);
-    size_t i;
-    json_array_foreach(jobs, i, j) {
-        struct job_view v = { cmd_str(j, "name"), cmd_str(j, "partition"),
-                              cmd_str(j, "queue"), cmd_str(j, "slurm_state"),
-                              cmd_str(j, "nodes"), cmd_str(j, "account") };
-        if (keep_job(o, names, &v))
-            json_array_append(out, j);
-    }
-    json_decref(names);
-    return out;
-}
-
-/* Keep only the rows the filters select (in place). */
-static void rows_select(const struct squeue_opts *o, struct sq_rows *rs)
-{
-    json_t *names;
-    size_t k = 0;
-    if (!o->name && !o->parts && !o->start && !o->nodes && !o->accounts)
-        return;
-    names = names_list(o);
-    for (size_t i = 0; i < rs->n; i++) {
-        const struct sq_row *r = &rs->row[i];
-        struct job_view v = { o->name ? sq_str(r, K_NAME) : "",
-                              o->parts ? sq_str(r, K_PARTITION) : "",
-                              o->parts ? sq_str(r, K_QUEUE) : "",
-                              o->start ? sq_str(r, K_SLURM_STATE) : "",
-                              o->nodes ? sq_str(r, K_NODES) : "",
-                              o->accounts ? sq_str(r, K_ACCOUNT) : "" };
-        if (keep_job(o, names, &v))
-            rs->row[k++] = *r;
-    }
-    rs->n = k;
-    json_decref(names);
 }
 
 struct print_ctx {
@@ -459,6 +353,12 @@ static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
         keys |= KB(K_PARTITION) | KB(K_QUEUE);
     if (o->accounts)
         keys |= KB(K_ACCOUNT);
+    if (o->qos)
+        keys |= KB(K_QOS);
+    if (o->resv)
+        keys |= KB(K_RESERVATION);
+    if (o->licenses)
+        keys |= KB(K_LICENSES);
     if (o->start)
         keys |= KB(K_SLURM_STATE) | KB(K_EXPECTED_START);
     if (o->nodes)
@@ -493,7 +393,7 @@ static size_t list_rows(const struct squeue_opts *o, sq_keys_t keys, struct sq_r
         return 0;
     if (body == JT_NONE || sq_rows_load(rs, body, keys, &e) < 0)
         cmd_die("%s", e.text);
-    rows_select(o, rs);
+    squeue_rows_select(o, rs);
     return rs->n;
 }
 
@@ -507,7 +407,7 @@ static void squeue_report(struct squeue_opts *o, jobfmt_t *f)
         reply = cmd_try("job_list", json_incref(o->req), &e);
         if (!reply && !unknown_ids(o))
             cmd_die("%s", e.text);
-        jobs = json_select(o, json_object_get(reply, "jobs"));
+        jobs = squeue_json_select(o, json_object_get(reply, "jobs"));
         squeue_json(jobs, o->json == 2);
         json_decref(jobs);
     } else {
@@ -526,6 +426,8 @@ static void opts_free(struct squeue_opts *o)
     json_decref(o->parts);
     hostlist_destroy(o->nodes);
     json_decref(o->accounts);
+    json_decref(o->qos);
+    json_decref(o->licenses);
 }
 
 int main(int argc, char **argv)

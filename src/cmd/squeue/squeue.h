@@ -109,4 +109,26 @@ const char *squeue_refused(const char *err, char *buf, size_t len);
 /* squeue_json.c: print the job records as Slurm 22.05's squeue --json. */
 void squeue_json(const json_t *jobs, int yaml);
 
+/* squeue's options (squeue.c parses them). */
+struct squeue_opts {
+    int noheader, longfmt, start, all_states, expand, steps;
+    int json;       /* 1 --json, 2 --yaml */
+    int iterate;    /* -i: seconds between reports, 0: one report */
+    const char *format, *Format, *name, *step_list;
+    jobfmt_t *sort;     /* -S: the sort letters as a format (their order), or NULL */
+    char sort_desc[64]; /* -S: 1 where that key sorts descending ('-') */
+    json_t *req;    /* the job_list body */
+    json_t *parts;  /* -p: partitions or queues, matched here */
+    struct hostlist *nodes;  /* -w: jobs on any of these nodes, matched here */
+    json_t *accounts;  /* -A: matched here */
+    json_t *qos;       /* -q: matched here (a job without --qos: "normal") */
+    const char *resv;  /* -R: matched here */
+    json_t *licenses;  /* -L: jobs asking for any of these, matched here */
+};
+
+/* The filters the controller does not apply (squeue_filter.c): --json's
+ * records, kept in a new array; the table's rows, kept in place. */
+json_t *squeue_json_select(const struct squeue_opts *o, json_t *jobs);
+void squeue_rows_select(const struct squeue_opts *o, struct sq_rows *rs);
+
 #endif
