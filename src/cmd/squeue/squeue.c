@@ -82,28 +82,6 @@ static void req_list(json_t *req, const char *key, const char *arg,
         cmd_die("%s", e.text);
 }
 
-/* -S [+|-]letter[,...]: Slurm's sort keys, the format's letters. */
-static void opts_sort(struct squeue_opts *o, const char *arg)
-{
-    char fmt[256] = "";
-    size_t n = 0, used = 0;
-    sl_error_t e;
-    for (const char *p = arg; *p; p++) {
-        if (*p == ',' || *p == ' ')
-            continue;
-        int desc = *p == '-';
-        if ((*p == '-' || *p == '+') && !*++p)
-            break;
-        if (n >= sizeof(o->sort_desc) || used + 4 >= sizeof(fmt))
-            cmd_die("Invalid sort specification: %s (too many keys)", arg);
-        o->sort_desc[n++] = (char)desc;
-        used += (size_t)snprintf(fmt + used, sizeof(fmt) - used, "%%%c ", *p);
-    }
-    jobfmt_destroy(o->sort);
-    if (!n || !(o->sort = jobfmt_parse(fmt, JOBFMT_PERCENT, squeue_fields, &e)))
-        cmd_die("Invalid sort specification: %s", arg);
-}
-
 static void opts_parse(struct squeue_opts *o, int argc, char **argv)
 {
     int c;
@@ -136,7 +114,10 @@ static void opts_parse(struct squeue_opts *o, int argc, char **argv)
         case 'o': o->format = optarg; break;
         case 'O': o->Format = optarg; break;
         case 'n': o->name = optarg; break;
-        case 'S': opts_sort(o, optarg); break;
+        case 'S':
+            if (cmd_sort_parse(&o->sort, optarg, squeue_fields, 0, &e) < 0)
+                cmd_die("%s", e.text);
+            break;
         case 'w': {
             sl_error_t he;
             if (!o->nodes)
@@ -257,69 +238,26 @@ static void print_by_start(struct print_ctx *p, const struct sq_rows *rs, int ex
     free(s.v);
 }
 
-struct sort_key {
-    char (*vals)[64];   /* the row's value of each sort key */
-    size_t pos;         /* id order, for ties */
-    const struct squeue_opts *o;
-};
-
-/* Text, with runs of digits compared as numbers ("5:00" before "30:00",
- * "n2" before "n10"). */
-static int natural_cmp(const char *a, const char *b)
-{
-    while (*a && *b) {
-        if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-            while (*a == '0')
-                a++;
-            while (*b == '0')
-                b++;
-            size_t la = strspn(a, "0123456789"), lb = strspn(b, "0123456789");
-            int c = la != lb ? (la > lb) - (la < lb) : strncmp(a, b, la);
-            if (c)
-                return c;
-            a += la;
-            b += lb;
-        } else if (*a != *b) {
-            return (unsigned char)*a - (unsigned char)*b;
-        } else {
-            a++, b++;
-        }
-    }
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-/* -S: key by key, '-' keys descending; ties keep id order. */
-static int sort_cmp(const void *a, const void *b)
-{
-    const struct sort_key *x = a, *y = b;
-    for (size_t k = 0; k < jobfmt_ncols(x->o->sort); k++) {
-        int c = natural_cmp(x->vals[k], y->vals[k]);
-        if (c)
-            return x->o->sort_desc[k] ? -c : c;
-    }
-    return (x->pos > y->pos) - (x->pos < y->pos);
-}
-
+/* -S: in its order (cmdsort.c); ties keep id order. */
 static void print_sorted(const struct squeue_opts *o, struct print_ctx *p,
                          const struct sq_rows *rs)
 {
     struct start_rows s = { NULL, 0, 0 };
-    size_t nk = jobfmt_ncols(o->sort);
+    size_t nk = jobfmt_ncols(o->sort.keys);
     sq_rows_each(rs, o->expand, collect_row, &s);
-    struct sort_key *keys = malloc((s.n + 1) * sizeof(*keys));
-    char (*vals)[64] = malloc((s.n * nk + 1) * sizeof(*vals));
-    if (!keys || !vals)
+    size_t *order = malloc((s.n + 1) * sizeof(*order));
+    char (*vals)[CMD_SORT_VAL] = malloc((s.n * nk + 1) * sizeof(*vals));
+    if (!order || !vals)
         cmd_die("out of memory");
-    for (size_t i = 0; i < s.n; i++) {
-        keys[i] = (struct sort_key){ vals + i * nk, i, o };
-        for (size_t k = 0; k < nk; k++)
-            squeue_cell(jobfmt_col_field(o->sort, k), &s.v[i], &p->ctx, vals[i * nk + k], 64);
-    }
-    qsort(keys, s.n, sizeof(*keys), sort_cmp);
     for (size_t i = 0; i < s.n; i++)
-        print_row(&s.v[keys[i].pos], p);
+        for (size_t k = 0; k < nk; k++)
+            squeue_cell(jobfmt_col_field(o->sort.keys, k), &s.v[i], &p->ctx, vals[i * nk + k],
+                        CMD_SORT_VAL);
+    cmd_sort_order(&o->sort, vals, s.n, order);
+    for (size_t i = 0; i < s.n; i++)
+        print_row(&s.v[order[i]], p);
     free(vals);
-    free(keys);
+    free(order);
     free(s.v);
 }
 
@@ -334,7 +272,7 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct s
         jobfmt_print_header(f, stdout);
     if (o->start)
         print_by_start(&p, rs, o->expand);
-    else if (o->sort)
+    else if (o->sort.keys)
         print_sorted(o, &p, rs);
     else
         sq_rows_each(rs, o->expand, print_row, &p);
@@ -345,8 +283,8 @@ static void print_table(const struct squeue_opts *o, jobfmt_t *f, const struct s
 static sq_keys_t keys_needed(const struct squeue_opts *o, const jobfmt_t *f)
 {
     sq_keys_t keys = squeue_format_keys(f) | SQ_ARRAY_KEYS;
-    if (o->sort)
-        keys |= squeue_format_keys(o->sort);
+    if (o->sort.keys)
+        keys |= squeue_format_keys(o->sort.keys);
     if (o->name)
         keys |= KB(K_NAME);
     if (o->parts)
@@ -421,7 +359,7 @@ static void squeue_report(struct squeue_opts *o, jobfmt_t *f)
 
 static void opts_free(struct squeue_opts *o)
 {
-    jobfmt_destroy(o->sort);
+    cmd_sort_free(&o->sort);
     json_decref(o->req);
     json_decref(o->parts);
     hostlist_destroy(o->nodes);

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "cmdsort.h"
 #include "jobarray.h"
 #include "jobfmt.h"
 #include "jtape.h"
@@ -115,8 +116,7 @@ struct squeue_opts {
     int json;       /* 1 --json, 2 --yaml */
     int iterate;    /* -i: seconds between reports, 0: one report */
     const char *format, *Format, *name, *step_list;
-    jobfmt_t *sort;     /* -S: the sort letters as a format (their order), or NULL */
-    char sort_desc[64]; /* -S: 1 where that key sorts descending ('-') */
+    struct cmd_sort sort;   /* -S (sort.keys NULL: none) */
     json_t *req;    /* the job_list body */
     json_t *parts;  /* -p: partitions or queues, matched here */
     struct hostlist *nodes;  /* -w: jobs on any of these nodes, matched here */
