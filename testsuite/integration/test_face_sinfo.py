@@ -154,3 +154,17 @@ def test_iterate(cluster):
     for bad in ("0", "x", "-2"):
         r = cluster.run(cluster.bin("sinfo"), "-i", bad)
         assert r.rc == 1 and "invalid entry for --iterate=%s" % bad in r.err, r
+
+
+def test_sort(cluster):
+    """-S as squeue's (the -o letters, '-' descending, ties as they were),
+    and '#P': the partitions as configured."""
+    si = lambda *a: cluster.ok(*[cluster.bin("sinfo"), "-N", "-h", "-o", "%N %c"] + list(a)).out
+    assert si("-S", "-N").split("\n")[:3] == ["n3 2", "n2 4", "n1 4"]
+    assert si("--sort=N") == si("-S", "+N")
+    assert si("-S", "c").split("\n")[:3] == ["n3 2", "n1 4", "n2 4"]
+    assert si("-S", "-c,-N").split("\n")[:3] == ["n2 4", "n1 4", "n3 2"]
+    assert si("-S", "#P,N") == si()
+    for bad in ("%", "", "-"):
+        r = cluster.run(cluster.bin("sinfo"), "-S", bad)
+        assert r.rc == 1 and "Invalid sort specification" in r.err, r

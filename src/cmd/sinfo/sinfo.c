@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cmdsort.h"
 #include "cmdutil.h"
 #include "hostlist.h"
 #include "sinfo.h"
@@ -24,6 +25,7 @@ struct sinfo_opts {
     int responding;     /* -r 1: responding nodes only; -d -1: not responding only */
     int json;   /* 1 --json, 2 --yaml */
     int iterate;    /* -i: seconds between reports, 0: one report */
+    struct cmd_sort sort;   /* -S (sort.keys NULL: partitions as configured) */
     const char *format, *Format;
     json_t *parts;      /* -p names, or NULL for all */
     hostlist_t *nodes;  /* -n names, or NULL for all */
@@ -42,6 +44,7 @@ static const struct option long_opts[] = {
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
     { "yaml", no_argument, NULL, 'Y' },       { "iterate", required_argument, NULL, 'i' },
+    { "sort", required_argument, NULL, 'S' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
@@ -65,6 +68,7 @@ static void usage(FILE *out)
           "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
           "  -R, --list-reasons    list reasons nodes are down or drained\n"
           "  -s, --summarize       report state summary only\n"
+          "  -S, --sort=[+|-]letter[,...] rows in this order (the -o letters; #P: as configured)\n"
           "      --json            the nodes as JSON (Slurm's shape)\n"
           "      --yaml            the same as YAML\n"
           "  -V, --version         output version information and exit\n"
@@ -76,13 +80,17 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavVi:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavVi:S:", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
         case 'R': o->reasons = 1; break;
         case 'l': o->longfmt = 1; break;
         case 'i': o->iterate = cmd_iterate_parse(optarg); break;
+        case 'S':
+            if (cmd_sort_parse(&o->sort, optarg, sinfo_fields, 1, &e) < 0)
+                cmd_die("%s", e.text);
+            break;
         case 'Q': o->queues = 1; break;
         case 's': o->summarize = 1; break;
         case 'e': o->exact = 1; break;
@@ -276,6 +284,36 @@ static int sinfo_json_main(struct sinfo_opts *o)
     return 0;
 }
 
+/* -S: the rows in its order (cmdsort.c), each key's value as printed. */
+static json_t *rows_sort(const struct cmd_sort *s, json_t *rows)
+{
+    size_t n = json_array_size(rows), nk = jobfmt_ncols(s->keys);
+    size_t *order = malloc((n + 1) * sizeof(*order));
+    char (*vals)[CMD_SORT_VAL] = malloc((n * nk + 1) * sizeof(*vals));
+    json_t *out = json_array();
+    if (!order || !vals)
+        cmd_die("out of memory");
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < nk; k++) {
+            const struct jobfmt_field *fd = jobfmt_col_field(s->keys, k);
+            const json_t *row = json_array_get(rows, i);
+            char *v = vals[i * nk + k];
+            v[0] = '\0';
+            if (fd->get)
+                fd->get(row, NULL, v, CMD_SORT_VAL);
+            else
+                jobfmt_value(json_object_get(row, fd->key), v, CMD_SORT_VAL);
+        }
+    }
+    cmd_sort_order(s, vals, n, order);
+    for (size_t i = 0; i < n; i++)
+        json_array_append(out, json_array_get(rows, order[i]));
+    free(vals);
+    free(order);
+    json_decref(rows);
+    return out;
+}
+
 /* One report: ask the controller, print. */
 static void sinfo_report(const struct sinfo_opts *o, const jobfmt_t *f)
 {
@@ -289,6 +327,8 @@ static void sinfo_report(const struct sinfo_opts *o, const jobfmt_t *f)
     rows = o->reasons ? rows_reasons(f, json_object_get(nreply, "nodes"), o->nodes)
                       : rows_build(o, f, json_object_get(preply, "partitions"),
                                    json_object_get(nreply, "nodes"));
+    if (o->sort.keys)
+        rows = rows_sort(&o->sort, rows);
     /* As Slurm's sinfo -l and -i: the time of the report first. */
     if (!o->noheader && (o->longfmt || o->iterate))
         cmd_print_date(stdout);
@@ -325,6 +365,7 @@ int main(int argc, char **argv)
     json_decref(o.parts);
     json_decref(o.states);
     hostlist_destroy(o.nodes);
+    cmd_sort_free(&o.sort);
     jobfmt_destroy(f);
     cmd_fini();
     return 0;
