@@ -8,6 +8,8 @@ import re
 
 import pytest
 
+from conftest import REPORT_DATE, iterate_reports
+
 
 APPEND = """KillWait=2
 NodeName=n3 CPUs=2 RealMemory=1000
@@ -143,7 +145,6 @@ def test_states_filter(cluster):
 def test_iterate(cluster):
     """-i N: the report again every N seconds, each under Slurm's time line
     and after a blank line."""
-    from conftest import REPORT_DATE, iterate_reports
     lines = iterate_reports(cluster, [cluster.bin("sinfo"), "-i", "1", "-o", "%P %D"])
     dates = [i for i, l in enumerate(lines) if REPORT_DATE.match(l)]
     assert len(dates) == 2 and dates[0] == 0, lines

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import IS_ROOT, wait_for
+from conftest import IS_ROOT, REPORT_DATE, iterate_reports, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -226,7 +226,6 @@ def test_sort(cluster):
 def test_iterate(cluster):
     """-i N: the report again every N seconds, each under Slurm's time line
     and after a blank line."""
-    from conftest import REPORT_DATE, iterate_reports
     jid = cluster.submit("-o", "/dev/null", "--wrap", "sleep 300")
     argv = [cluster.bin("squeue"), "-j", str(jid), "-o", "%i"]
     for it in (["-i", "1"], ["--iterate=1"]):
