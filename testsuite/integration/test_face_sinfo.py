@@ -169,3 +169,24 @@ def test_sort(cluster):
     for bad in ("%", "", "-"):
         r = cluster.run(cluster.bin("sinfo"), "-S", bad)
         assert r.rc == 1 and "Invalid sort specification" in r.err, r
+
+
+def test_reservation_listing(cluster):
+    """-T: Slurm's reservation listing, the name column as wide as the longest."""
+    si = cluster.bin("sinfo")
+    assert cluster.ok(si, "-T").out.split() == ["RESV_NAME", "STATE", "START_TIME", "END_TIME",
+                                               "DURATION", "NODELIST"]
+    cluster.ok(cluster.bin("scontrol"), "create", "reservation", "ReservationName=maintenance_window",
+               "StartTime=now+1hour", "Duration=90", "Nodes=n1,n2", "Users=root",
+               "Flags=IGNORE_JOBS")
+    try:
+        out = cluster.ok(si, "--reservation").out.splitlines()
+        w = len("maintenance_window")
+        assert out[0] == "%-*s  %8s  %19s  %19s  %11s  NODELIST" % (
+            w, "RESV_NAME", "STATE", "START_TIME", "END_TIME", "DURATION"), out
+        f = out[1].split()
+        assert f[0] == "maintenance_window" and f[1] == "INACTIVE" and f[4] == "01:30:00", out
+        assert f[5] == "n[1-2]" and re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$", f[2]), out
+        assert cluster.ok(si, "-T", "-h").out == out[1] + "\n"
+    finally:
+        cluster.run(cluster.bin("scontrol"), "delete", "reservation", "maintenance_window")

@@ -22,6 +22,7 @@
 
 struct sinfo_opts {
     int noheader, node_mode, reasons, longfmt, queues, summarize, exact;
+    int resv;           /* -T: the reservations instead */
     int responding;     /* -r 1: responding nodes only; -d -1: not responding only */
     int json;   /* 1 --json, 2 --yaml */
     int iterate;    /* -i: seconds between reports, 0: one report */
@@ -44,7 +45,7 @@ static const struct option long_opts[] = {
     { "queues", no_argument, NULL, 'Q' },     { "summarize", no_argument, NULL, 's' },
     { "exact", no_argument, NULL, 'e' },      { "json", no_argument, NULL, 'J' },
     { "yaml", no_argument, NULL, 'Y' },       { "iterate", required_argument, NULL, 'i' },
-    { "sort", required_argument, NULL, 'S' },
+    { "sort", required_argument, NULL, 'S' }, { "reservation", no_argument, NULL, 'T' },
     { "usage", no_argument, NULL, 'U' },     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
 };
@@ -68,6 +69,7 @@ static void usage(FILE *out)
           "  -Q, --queues          queue-centric format: priority, state, partitions, jobs\n"
           "  -R, --list-reasons    list reasons nodes are down or drained\n"
           "  -s, --summarize       report state summary only\n"
+          "  -T, --reservation     the reservations: name, state, start, end, duration, nodes\n"
           "  -S, --sort=[+|-]letter[,...] rows in this order (the -o letters; #P: as configured)\n"
           "      --json            the nodes as JSON (Slurm's shape)\n"
           "      --yaml            the same as YAML\n"
@@ -80,12 +82,13 @@ static void opts_parse(struct sinfo_opts *o, int argc, char **argv)
     sl_error_t e;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavVi:S:", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":hNRlQseo:O:p:n:t:rdavVi:S:T", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': o->noheader = 1; break;
         case 'N': o->node_mode = 1; break;
         case 'R': o->reasons = 1; break;
         case 'l': o->longfmt = 1; break;
+        case 'T': o->resv = 1; break;
         case 'i': o->iterate = cmd_iterate_parse(optarg); break;
         case 'S':
             if (cmd_sort_parse(&o->sort, optarg, sinfo_fields, 1, &e) < 0)
@@ -351,13 +354,18 @@ int main(int argc, char **argv)
     opts_parse(&o, argc, argv);
     if (o.iterate && (o.queues || o.json))
         cmd_die("--iterate cannot be combined with --queues, --json or --yaml");
+    if (o.resv && (o.queues || o.json))
+        cmd_die("--reservation cannot be combined with --queues, --json or --yaml");
     if (o.queues)
         return sinfo_queues_main(&o);
     if (o.json)
         return sinfo_json_main(&o);
     f = opts_format(&o);
     for (;;) {   /* -i: again every o.iterate seconds, as Slurm, until killed */
-        sinfo_report(&o, f);
+        if (o.resv)
+            sinfo_reservations(o.noheader);   /* as Slurm: the other options aside */
+        else
+            sinfo_report(&o, f);
         if (!o.iterate)
             break;
         cmd_iterate_wait(o.iterate);

@@ -24,4 +24,7 @@ struct sinfo_queue_opts {
 };
 int sinfo_queues(const struct sinfo_queue_opts *o);
 
+/* -T (sinfo_resv.c): the reservations, as Slurm lists them. */
+void sinfo_reservations(int noheader);
+
 #endif
