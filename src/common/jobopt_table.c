@@ -143,6 +143,8 @@ const struct jobopt_def jobopt_table[] = {
       "out", "location of stdout redirection" },
     { "overlap", 0, JO_NONE, JO_SRUN, jo_set_true, "overlap", 1, "OVERLAP",
       NULL, "share CPUs with other steps of the job" },
+    { "oversubscribe", 's', JO_NONE, JO_ALL, jo_set_noeffect, NULL, 0, NULL,
+      NULL, "accepted, no effect here: jobs never share CPUs (partitions are OverSubscribe=NO)" },
     { "param", 0, JO_REQ, JO_BATCH, jo_set_param, "parameters", 0, NULL,
       "key=value", "value for Ref::key in the job definition's command" },
     { "parsable", 0, JO_NONE, JO_BATCH, jo_set_true, "parsable", 1, NULL,

@@ -52,7 +52,7 @@ NO_EFFECT = ["--ntasks-per-core=1", "--get-user-env", "--cpu-freq=high", "--swit
              "-m cyclic", "--mem-bind=local", "--gpu-bind=closest", "--gres-flags=enforce-binding",
              "--sockets-per-node=1", "--cores-per-socket=2", "--ntasks-per-socket=1",
              "--wait-all-nodes=1", "--spread-job", "--use-min-nodes", "--ignore-pbs",
-             "--prefer=fast"]
+             "--prefer=fast", "--oversubscribe"]
 
 
 def test_performance_options_run_with_one_warning(cluster):
@@ -72,6 +72,17 @@ def test_performance_options_run_with_one_warning(cluster):
                    for ln in warned), (o, r)
     cluster.wait_state(jid, "COMPLETED")
     assert open(out).read() == "ran\n"
+
+
+def test_srun_oversubscribe_runs_with_one_warning(cluster):
+    """-s/--oversubscribe: Slurm's partitions default to OverSubscribe=NO,
+    where it has no effect either; Sluice's never share CPUs."""
+    for opt in ("-s", "--oversubscribe"):
+        r = cluster.run(cluster.bin("srun"), opt, "echo", "ran")
+        assert r.rc == 0 and r.out == "ran\n", r
+        assert [ln for ln in r.err.splitlines() if "warning" in ln] == [
+            "srun: warning: --oversubscribe has no effect here: jobs never share CPUs "
+            "(partitions are OverSubscribe=NO)"], r
 
 
 def test_quiet_hides_the_job_id_and_warnings(cluster):
