@@ -117,6 +117,8 @@ const struct jobopt_def jobopt_table[] = {
       "type", "type of MPI being used (--mpi=list lists them)" },
     { "multi-prog", 0, JO_NONE, JO_SRUN, jo_set_true, "multi_prog", 1, NULL,
       NULL, "the program is a configuration file of programs per task" },
+    { "mincpus", 0, JO_REQ, JO_ALL, jo_set_count, "min_cpus", 0, NULL,
+      "n", "minimum number of CPUs held on each node" },
     { "nice", 0, JO_OPT, JO_ALL, jo_set_nice, "nice", 0, NULL,
       "value", "decrease scheduling priority by value (default 100; -10000 to 10000)" },
     { "no-requeue", 0, JO_NONE, JO_BATCH, jo_set_false, "requeue", 0, "NO_REQUEUE",

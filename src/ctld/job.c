@@ -122,7 +122,7 @@ static const struct field fields[] = {
     B("mem_all", mem_all), S("gpu_type", gpu_type), U("gpus", gpus),
     U("gpus_per_node", gpus_per_node), U("gpus_per_task", gpus_per_task),
     U("cpus_per_gpu", cpus_per_gpu), U64("mem_per_gpu_mb", mem_per_gpu_mb),
-    U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind),
+    U("threads_per_core", threads_per_core), S("cpu_bind", cpu_bind), U("min_cpus", min_cpus),
     U("alloc_gpus", alloc_gpus), U("het_job_id", het_job_id),
     U("het_job_offset", het_job_offset), U("het_job_size", het_job_size),
     B("priority_set", priority_set), I64("deadline", deadline), U64("tmp_mb", tmp_mb),

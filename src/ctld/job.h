@@ -67,6 +67,7 @@ struct job {
     uint32_t gpus, gpus_per_node, gpus_per_task, cpus_per_gpu;
     uint64_t mem_per_gpu_mb;
     uint32_t threads_per_core;         /* 1: one thread per core (--hint=nomultithread) */
+    uint32_t min_cpus;                 /* --mincpus: CPUs held on each node, at least */
     char *cpu_bind;                    /* --cpu-bind as given, for the node */
     uint32_t alloc_gpus;               /* GPUs on each node, once allocated */
     /* Which CPUs and GPUs, per node: [{"node", "cpus", "gpus"}] with logical

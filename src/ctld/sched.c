@@ -53,7 +53,9 @@ uint32_t sched_cpus_asked(const struct job *j)
 {
     uint32_t c = sched_tasks_per_node(j) * (j->cpus_per_task ? j->cpus_per_task : 1);
     uint32_t g = sched_gpus_per_node(j) * j->cpus_per_gpu;
-    return g > c ? g : c;
+    if (g > c)
+        c = g;
+    return j->min_cpus > c ? j->min_cpus : c;   /* --mincpus: a floor per node, as Slurm */
 }
 
 /* CPUs held on a node: with one thread per core, every thread of the

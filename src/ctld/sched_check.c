@@ -64,6 +64,10 @@ static int fit_error(struct ctld *c, const struct job *j, const struct conf_part
         maxcpus = cfg->cpus > maxcpus ? cfg->cpus : maxcpus;
         maxmem = cfg->real_memory_mb > maxmem ? cfg->real_memory_mb : maxmem;
     }
+    if (cpus > maxcpus && j->min_cpus == cpus)
+        return sl_errprintf(e, "Requested node configuration is not available: CPU count per "
+                               "node can not be satisfied: --mincpus=%u, the nodes of "
+                               "partition %s have at most %u", cpus, p->name, maxcpus);
     if (cpus > maxcpus)
         return sl_errprintf(e, "Requested node configuration is not available: CPU count per "
                                "node can not be satisfied: %u CPUs per node needed (%u "

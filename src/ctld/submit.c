@@ -29,6 +29,7 @@ static const struct {
     { "gpus_per_task", offsetof(struct job, gpus_per_task), 256 },
     { "cpus_per_gpu", offsetof(struct job, cpus_per_gpu), 100000 },
     { "threads_per_core", offsetof(struct job, threads_per_core), 256 },
+    { "min_cpus", offsetof(struct job, min_cpus), 100000 },
 };
 
 static int spec_uints(struct job *j, json_t *spec, sl_error_t *e)

@@ -85,6 +85,28 @@ def test_srun_oversubscribe_runs_with_one_warning(cluster):
             "(partitions are OverSubscribe=NO)"], r
 
 
+def test_mincpus_is_a_per_node_cpu_floor(cluster):
+    """--mincpus N: at least N CPUs held on each node (as Slurm's), so a
+    one-task job holds N; more than any node has is refused at submit."""
+    out = cluster.work + "/mincpus.out"
+    jid = cluster.submit("-n", "1", "--mincpus=2", "-o", out, "--wrap",
+                         "echo $SLURM_CPUS_ON_NODE; srun --mincpus=2 true || echo refused")
+    cluster.wait_state(jid, "COMPLETED")
+    assert open(out).read().splitlines()[0] == "2"
+    assert open(out).read().splitlines()[-1] == "refused"
+    r = cluster.ok(cluster.bin("sacct"), "-nXP", "-j", str(jid), "-o", "AllocCPUS")
+    assert r.out == "2\n", r
+    r = cluster.run(cluster.bin("srun"), "--mincpus", "2", "sh", "-c", "echo $SLURM_JOB_ID")
+    assert r.rc == 0, r
+    r = cluster.ok(cluster.bin("sacct"), "-nXP", "-j", r.out.strip(), "-o", "AllocCPUS")
+    assert r.out == "2\n", r
+    r = cluster.run(cluster.bin("sbatch"), "--mincpus=3", "--wrap", "true")
+    assert r.rc == 1 and "--mincpus=3, the nodes of partition" in r.err, r
+    for bad in ("--mincpus=x", "--mincpus=-1"):
+        r = cluster.run(cluster.bin("srun"), bad, "true")
+        assert r.rc == 1 and "Invalid --mincpus" in r.err, r
+
+
 def test_quiet_hides_the_job_id_and_warnings(cluster):
     r = cluster.run(cluster.bin("sbatch"), "-Q", "--cpu-freq=high", "-o", "/dev/null",
                     "--wrap", "true")

@@ -126,6 +126,12 @@ json_t *step_body(jobopt_t *o, const struct srun_alloc_info *ai, int in_alloc, i
             return NULL;
         }
     }
+    if (in_alloc && json_object_get(o->spec, "min_cpus")) {
+        json_decref(args);
+        sl_errprintf(e, "--mincpus applies to a job, not to a step inside an allocation: its "
+                        "steps use the job's CPUs (a step's: --ntasks, --cpus-per-task)");
+        return NULL;
+    }
     step_shape(o, ai, in_alloc, &ntasks, &nnodes);
     if (!cpt)
         cpt = env_int("SRUN_CPUS_PER_TASK");
